@@ -1,0 +1,313 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "base/strutil.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace carmine {
+
+bool ParseUint64(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    *out = 0;
+    return true;
+  }
+  if (s[0] < '1' || s[0] > '9') return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  bool neg = false;
+  if (s[0] == '-') {
+    neg = true;
+    s.remove_prefix(1);
+    if (s.empty() || s[0] == '0') return false;
+  }
+  uint64_t v;
+  if (!ParseUint64(s, &v)) return false;
+  if (neg) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    *out = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+bool ParseLongDouble(std::string_view s, long double* out) {
+  if (s.empty() || s.size() > 5 * 1024) return false;
+  if (isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  long double v = strtold(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO))
+    return false;
+  if (std::isnan(v)) return false;
+  *out = v;
+  return true;
+}
+
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.empty() || s.size() > 5 * 1024) return false;
+  if (isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO))
+    return false;
+  if (std::isnan(v)) return false;
+  *out = v;
+  return true;
+}
+
+void AppendInt64(std::string* out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr - buf);
+}
+
+std::string Int64ToString(int64_t v) {
+  std::string s;
+  AppendInt64(&s, v);
+  return s;
+}
+
+std::string LongDoubleToHuman(long double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[5 * 1024 + 64];
+  int n = snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
+  if (strchr(buf, '.') != nullptr) {
+    while (n > 0 && buf[n - 1] == '0') n--;
+    if (n > 0 && buf[n - 1] == '.') n--;
+  }
+  if (n == 2 && buf[0] == '-' && buf[1] == '0') return "0";
+  return std::string(buf, n);
+}
+
+std::string DoubleToString(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr - buf);
+}
+
+namespace {
+inline char Fold(char c, bool nocase) {
+  return nocase ? static_cast<char>(tolower(static_cast<unsigned char>(c))) : c;
+}
+
+// Recursion is bounded by the number of '*' in the pattern; consecutive stars collapse, and each
+// level consumes at least one pattern byte, so deep patterns cost time, not unbounded stack.
+bool MatchImpl(const char* p, const char* pend, const char* s, const char* send, bool nocase,
+               int depth) {
+  if (depth > 1000) return false;
+  while (p < pend) {
+    switch (*p) {
+      case '*': {
+        while (p + 1 < pend && p[1] == '*') p++;
+        if (p + 1 == pend) return true;
+        for (const char* t = s; t <= send; t++) {
+          if (MatchImpl(p + 1, pend, t, send, nocase, depth + 1)) return true;
+        }
+        return false;
+      }
+      case '?':
+        if (s == send) return false;
+        s++;
+        break;
+      case '[': {
+        if (s == send) return false;
+        p++;
+        bool negate = false;
+        if (p < pend && *p == '^') {
+          negate = true;
+          p++;
+        }
+        bool match = false;
+        while (p < pend && *p != ']') {
+          if (*p == '\\' && p + 1 < pend) {
+            p++;
+            if (Fold(*p, nocase) == Fold(*s, nocase)) match = true;
+          } else if (p + 2 < pend && p[1] == '-') {
+            char lo = Fold(p[0], nocase), hi = Fold(p[2], nocase);
+            if (lo > hi) std::swap(lo, hi);
+            char c = Fold(*s, nocase);
+            if (c >= lo && c <= hi) match = true;
+            p += 2;
+          } else if (Fold(*p, nocase) == Fold(*s, nocase)) {
+            match = true;
+          }
+          p++;
+        }
+        if (p == pend) p--;  // unterminated class: treat the end as the closing bracket
+        if (negate) match = !match;
+        if (!match) return false;
+        s++;
+        break;
+      }
+      case '\\':
+        if (p + 1 < pend) p++;
+        [[fallthrough]];
+      default:
+        if (s == send || Fold(*p, nocase) != Fold(*s, nocase)) return false;
+        s++;
+        break;
+    }
+    p++;
+  }
+  return s == send;
+}
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
+  return MatchImpl(pattern.data(), pattern.data() + pattern.size(), str.data(),
+                   str.data() + str.size(), nocase, 0);
+}
+
+// Splits an inline command line with redis-cli style quoting: "..." with \n \r \t \b \a \\ \"
+// and \xHH escapes, '...' with only \' escaped. A closing quote must be followed by a space or the
+// end. Returns false on unbalanced quotes.
+bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  size_t i = 0, n = line.size();
+  auto is_hex = [](char c) { return isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto hexval = [](char c) {
+    return (c >= '0' && c <= '9') ? c - '0' : (tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+  };
+  while (true) {
+    while (i < n && isspace(static_cast<unsigned char>(line[i]))) i++;
+    if (i >= n) return true;
+    std::string cur;
+    bool inq = false, insq = false, done = false;
+    while (!done) {
+      if (inq) {
+        if (i >= n) return false;
+        if (line[i] == '\\' && i + 3 < n && line[i + 1] == 'x' && is_hex(line[i + 2]) &&
+            is_hex(line[i + 3])) {
+          cur.push_back(static_cast<char>(hexval(line[i + 2]) * 16 + hexval(line[i + 3])));
+          i += 3;
+        } else if (line[i] == '\\' && i + 1 < n) {
+          i++;
+          char c = line[i];
+          switch (c) {
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            case 'b': c = '\b'; break;
+            case 'a': c = '\a'; break;
+            default: break;
+          }
+          cur.push_back(c);
+        } else if (line[i] == '"') {
+          if (i + 1 < n && !isspace(static_cast<unsigned char>(line[i + 1]))) return false;
+          done = true;
+        } else {
+          cur.push_back(line[i]);
+        }
+      } else if (insq) {
+        if (i >= n) return false;
+        if (line[i] == '\\' && i + 1 < n && line[i + 1] == '\'') {
+          i++;
+          cur.push_back('\'');
+        } else if (line[i] == '\'') {
+          if (i + 1 < n && !isspace(static_cast<unsigned char>(line[i + 1]))) return false;
+          done = true;
+        } else {
+          cur.push_back(line[i]);
+        }
+      } else {
+        if (i >= n) {
+          done = true;
+          break;
+        }
+        char c = line[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+          done = true;
+        } else if (c == '"') {
+          inq = true;
+        } else if (c == '\'') {
+          insq = true;
+        } else {
+          cur.push_back(c);
+        }
+      }
+      if (i < n) i++;
+    }
+    out->push_back(std::move(cur));
+  }
+}
+
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string ToUpper(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+bool ParseMemory(std::string_view s, int64_t* out) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') i++;
+  while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) i++;
+  std::string_view num = s.substr(0, i), unit = s.substr(i);
+  int64_t mul = 1;
+  if (unit.empty() || EqualsIgnoreCase(unit, "b")) {
+    mul = 1;
+  } else if (EqualsIgnoreCase(unit, "k")) {
+    mul = 1000;
+  } else if (EqualsIgnoreCase(unit, "kb")) {
+    mul = 1024;
+  } else if (EqualsIgnoreCase(unit, "m")) {
+    mul = 1000 * 1000;
+  } else if (EqualsIgnoreCase(unit, "mb")) {
+    mul = 1024 * 1024;
+  } else if (EqualsIgnoreCase(unit, "g")) {
+    mul = 1000LL * 1000 * 1000;
+  } else if (EqualsIgnoreCase(unit, "gb")) {
+    mul = 1024LL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  int64_t v;
+  if (num.empty()) return false;
+  // Accept leading zeros here: config files say "0100" sometimes and Redis takes it.
+  errno = 0;
+  std::string tmp(num);
+  char* end;
+  long long ll = strtoll(tmp.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  v = ll;
+  if (mul != 1 && (v > INT64_MAX / mul || v < INT64_MIN / mul)) return false;
+  *out = v * mul;
+  return true;
+}
+
+}  // namespace carmine

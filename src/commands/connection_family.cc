@@ -1,0 +1,214 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Connection commands that only touch the session: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET.
+// CLIENT lives in server/ because it needs the registry of all connections.
+#include "base/strutil.h"
+#include "commands/arg_parser.h"
+#include "commands/context.h"
+#include "commands/families.h"
+#include "protocol/errors.h"
+
+namespace carmine {
+namespace {
+
+// The version string clients see in HELLO and INFO: the Redis release whose command surface
+// Carmine implements (client libraries gate features on it).
+constexpr std::string_view kRedisVersion = "7.2.4";
+
+// PING [message]
+void CmdPing(ArgList args, CommandContext& ctx) {
+  if (args.size() > 2) {
+    ctx.rb.Error(err::WrongArgs("ping"));
+    return;
+  }
+  if (args.size() == 1) {
+    ctx.rb.Simple("PONG");
+  } else {
+    ctx.rb.Bulk(args[1]);
+  }
+}
+
+// ECHO message
+void CmdEcho(ArgList args, CommandContext& ctx) { ctx.rb.Bulk(args[1]); }
+
+// QUIT
+void CmdQuit(ArgList, CommandContext& ctx) {
+  ctx.rb.Ok();
+  ctx.session.close_after_reply = true;
+}
+
+// SELECT index
+void CmdSelect(ArgList args, CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64(args[1], &id) || id < INT32_MIN || id > INT32_MAX) {
+    ctx.rb.Error(err::kNotInt);
+    return;
+  }
+  if (ctx.opts.cluster_enabled && id != 0) {
+    ctx.rb.Error(err::kSelectNotAllowed);
+    return;
+  }
+  if (id < 0 || id >= ctx.dbs.num_dbs()) {
+    ctx.rb.Error(err::kDbIndexOutOfRange);
+    return;
+  }
+  ctx.session.db.store(static_cast<int>(id));
+  ctx.rb.Ok();
+}
+
+// Checks credentials for the only user this server has, "default". Returns true on success.
+bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  std::string required = ctx.opts.requirepass();
+  if (user != "default") return false;
+  return required.empty() || pass == required;
+}
+
+// AUTH [username] password
+void CmdAuth(ArgList args, CommandContext& ctx) {
+  if (args.size() > 3) {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  std::string_view user = "default", pass;
+  if (args.size() == 2) {
+    if (ctx.opts.requirepass().empty()) {
+      ctx.rb.Error(err::kAuthNotConfigured);
+      return;
+    }
+    pass = args[1];
+  } else {
+    user = args[1];
+    pass = args[2];
+  }
+  if (!CheckCredentials(ctx, user, pass)) {
+    ctx.rb.Error(err::kWrongPass);
+    return;
+  }
+  ctx.session.authenticated = true;
+  ctx.rb.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void CmdHello(ArgList args, CommandContext& ctx) {
+  int64_t ver = 0;
+  size_t i = 1;
+  if (args.size() >= 2) {
+    if (!ParseInt64(args[1], &ver)) {
+      ctx.rb.Error(err::kInvalidProto);
+      return;
+    }
+    if (ver < 2 || ver > 3) {
+      ctx.rb.Error(err::kNoProto);
+      return;
+    }
+    i = 2;
+  }
+  std::string_view user, pass, name;
+  bool has_auth = false, has_name = false;
+  for (; i < args.size(); i++) {
+    size_t left = args.size() - i - 1;
+    if (EqualsIgnoreCase(args[i], "AUTH") && left >= 2) {
+      has_auth = true;
+      user = args[i + 1];
+      pass = args[i + 2];
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "SETNAME") && left >= 1) {
+      has_name = true;
+      name = args[++i];
+      if (!ValidClientName(name)) {
+        ctx.rb.Error(err::kClientNameSpaces);
+        return;
+      }
+    } else {
+      ctx.rb.Error("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
+      return;
+    }
+  }
+  if (has_auth) {
+    if (!CheckCredentials(ctx, user, pass)) {
+      ctx.rb.Error(err::kWrongPass);
+      return;
+    }
+    ctx.session.authenticated = true;
+  }
+  if (!ctx.session.authenticated) {
+    ctx.rb.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "RESP protocol version at the same time");
+    return;
+  }
+  if (has_name) {
+    std::lock_guard<std::mutex> l(ctx.session.info_mu);
+    ctx.session.name = std::string(name);
+  }
+  if (ver != 0) {
+    ctx.session.resp = static_cast<int>(ver);
+    ctx.rb.SetProtocol(static_cast<int>(ver));
+  }
+  ctx.rb.MapLen(7);
+  ctx.rb.Bulk("server");
+  ctx.rb.Bulk("redis");
+  ctx.rb.Bulk("version");
+  ctx.rb.Bulk(kRedisVersion);
+  ctx.rb.Bulk("proto");
+  ctx.rb.Int(ctx.session.resp);
+  ctx.rb.Bulk("id");
+  ctx.rb.Int(static_cast<int64_t>(ctx.session.id));
+  ctx.rb.Bulk("mode");
+  ctx.rb.Bulk(ctx.opts.cluster_enabled ? "cluster" : "standalone");
+  ctx.rb.Bulk("role");
+  ctx.rb.Bulk("master");
+  ctx.rb.Bulk("modules");
+  ctx.rb.ArrayLen(0);
+}
+
+// RESET
+void CmdReset(ArgList, CommandContext& ctx) {
+  Session& s = ctx.session;
+  s.db.store(0);
+  s.resp = 2;
+  ctx.rb.SetProtocol(2);
+  s.reply_mode = ReplyMode::kOn;
+  s.no_evict = false;
+  s.no_touch = false;
+  s.authenticated = ctx.opts.requirepass().empty();
+  ctx.rb.Simple("RESET");
+}
+
+}  // namespace
+
+void RegisterConnectionFamily(CommandRegistry& r) {
+  constexpr uint64_t C = acl::kConnection;
+  r.Add({"PING", -1, kFast | kSentinel, 0, 0, 0, C, &CmdPing, "connection", "1.0.0",
+         "Returns the server's liveliness response.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"ECHO", 2, kFast, 0, 0, 0, C, &CmdEcho, "connection", "1.0.0",
+         "Returns the given string.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"QUIT", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
+         &CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"SELECT", 2, kLoading | kStale | kFast, 0, 0, 0, C, &CmdSelect, "connection", "1.0.0",
+         "Changes the selected database.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"AUTH", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0, 0,
+         0, C, &CmdAuth, "connection", "1.0.0", "Authenticates the connection.",
+         "O(N) where N is the number of passwords defined for the user"})
+      .Lock(LockMode::kNone);
+  r.Add({"HELLO", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0,
+         0, 0, C, &CmdHello, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"RESET", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
+         &CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"})
+      .Lock(LockMode::kNone);
+}
+
+}  // namespace carmine

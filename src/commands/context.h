@@ -1,0 +1,51 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// CommandContext: everything a handler may use while it runs: the reply builder, the session, the
+// keyspace (with the command's shard locks already held), the options, the command's cached time.
+// Handlers produce exactly one reply through `rb`.
+#pragma once
+
+#include <string_view>
+
+#include "commands/options.h"
+#include "commands/registry.h"
+#include "commands/session.h"
+#include "db/db.h"
+#include "protocol/reply_builder.h"
+
+namespace carmine {
+
+// The server object as seen from commands/. Families that live in server/ know the concrete type;
+// commands/ itself never calls through it.
+class ServerApi {
+ public:
+  virtual ~ServerApi() = default;
+};
+
+class CommandContext {
+ public:
+  CommandContext(ReplyBuilder& rb, Session& session, DbSet& dbs, const CommandRegistry& registry,
+                 const RuntimeOptions& opts, ServerApi* server, const CommandSpec* spec,
+                 int64_t now_ms)
+      : rb(rb), session(session), dbs(dbs), registry(registry), opts(opts), server(server),
+        spec(spec), now_ms(now_ms) {}
+
+  // The selected database with this command's time and touch policy.
+  Db db() { return Db(dbs, session.db.load(std::memory_order_relaxed), now_ms, !session.no_touch); }
+  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch); }
+
+  ReplyBuilder& rb;
+  Session& session;
+  DbSet& dbs;
+  const CommandRegistry& registry;
+  const RuntimeOptions& opts;
+  ServerApi* server;
+  const CommandSpec* spec;
+  int64_t now_ms;
+};
+
+// The Redis error text for an OpStatus (the one place that maps them).
+std::string_view ErrorText(OpStatus s);
+inline void ReplyError(CommandContext& ctx, OpStatus s) { ctx.rb.Error(ErrorText(s)); }
+
+}  // namespace carmine

@@ -1,0 +1,122 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "commands/dispatcher.h"
+
+#include "base/clock.h"
+#include "base/strutil.h"
+#include "protocol/errors.h"
+
+namespace carmine {
+
+std::string_view ErrorText(OpStatus s) {
+  switch (s) {
+    case OpStatus::kWrongType: return err::kWrongType;
+    case OpStatus::kSyntaxError: return err::kSyntax;
+    case OpStatus::kNotInteger: return err::kNotInt;
+    case OpStatus::kNotFloat: return err::kNotFloat;
+    case OpStatus::kOverflow: return err::kOverflow;
+    case OpStatus::kNanOrInf: return err::kNanOrInf;
+    case OpStatus::kOutOfRange: return err::kOffsetRange;
+    case OpStatus::kStringTooLong: return err::kStringTooLong;
+    case OpStatus::kSameObject: return err::kSameObject;
+    case OpStatus::kKeyNotFound: return err::kNoSuchKey;
+    default: return err::kSyntax;
+  }
+}
+
+void DispatchStats::CountError(std::string_view code) {
+  error_replies.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> l(mu);
+  // Redis caps the number of distinct error codes it tracks at 128.
+  auto it = errors_by_code.find(std::string(code));
+  if (it != errors_by_code.end()) {
+    it->second++;
+  } else if (errors_by_code.size() < 128) {
+    errors_by_code.emplace(std::string(code), 1);
+  }
+}
+
+void DispatchStats::Reset() {
+  commands = 0;
+  error_replies = 0;
+  unexpected_error_replies = 0;
+  std::lock_guard<std::mutex> l(mu);
+  errors_by_code.clear();
+}
+
+void Dispatcher::Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg) {
+  if (spec != nullptr) spec->stats->rejected.fetch_add(1, std::memory_order_relaxed);
+  rb.Error(msg);
+  stats_.CountError(rb.last_error_code());
+}
+
+const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuilder& rb) {
+  const CommandSpec* spec = registry_.Find(args[0]);
+  if (spec == nullptr) {
+    Reject(nullptr, rb, err::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
+    return nullptr;
+  }
+  // A container called alone is checked (and, for COMMAND, run) as itself, as Redis does.
+  if (spec->is_container() && args.size() > 1) {
+    auto it = spec->subcommands.find(ToLower(args[1]));
+    if (it == spec->subcommands.end()) {
+      Reject(spec, rb, err::UnknownSubcommand(args[1], args[0]));
+      return nullptr;
+    }
+    spec = it->second.get();
+  }
+  int argc = static_cast<int>(args.size());
+  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
+    Reject(spec, rb, err::WrongArgs(spec->full_name));
+    return nullptr;
+  }
+  if (!session.authenticated && !(spec->flags & kNoAuth)) {
+    Reject(spec, rb, err::kNoAuth);
+    return nullptr;
+  }
+  return spec;
+}
+
+void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
+  stats_.commands.fetch_add(1, std::memory_order_relaxed);
+  const CommandSpec* spec = Resolve(args, session, rb);
+  if (spec == nullptr) return;
+  session.last_cmd.store(spec, std::memory_order_relaxed);
+
+  ShardLocks locks;
+  if (dbs_.locking()) {
+    int db = session.db.load(std::memory_order_relaxed);
+    switch (spec->lock) {
+      case LockMode::kKeys:
+        if (spec->HasKeys()) {
+          for (int pos : spec->KeyPositions(args)) locks.Add(dbs_, db, dbs_.ShardOf(args[pos]));
+        }
+        break;
+      case LockMode::kDb:
+        locks.AddDb(dbs_, db);
+        break;
+      case LockMode::kAll:
+        locks.AddAll(dbs_);
+        break;
+      case LockMode::kNone:
+        break;
+    }
+    locks.Acquire();
+  }
+
+  uint64_t errors_before = rb.errors();
+  CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
+  int64_t start = clock::MonotonicUs();
+  spec->handler(args, ctx);
+  int64_t took = clock::MonotonicUs() - start;
+  locks.Release();
+
+  CommandStats& cs = *spec->stats;
+  cs.calls.fetch_add(1, std::memory_order_relaxed);
+  cs.usec.fetch_add(static_cast<uint64_t>(took), std::memory_order_relaxed);
+  if (rb.errors() != errors_before) {
+    cs.failed.fetch_add(1, std::memory_order_relaxed);
+    stats_.CountError(rb.last_error_code());
+  }
+}
+
+}  // namespace carmine

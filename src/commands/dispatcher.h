@@ -1,0 +1,55 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Dispatcher: runs one request. It resolves the command (and subcommand) in the registry, enforces
+// what the table says (arity, authentication), takes the shard locks the command needs in
+// ascending order, runs the handler and records statistics. Handlers never re-check any of this.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "commands/context.h"
+
+namespace carmine {
+
+// Server-wide request counters (INFO stats / errorstats).
+struct DispatchStats {
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> error_replies{0};
+  std::atomic<uint64_t> unexpected_error_replies{0};
+  mutable std::mutex mu;
+  std::map<std::string, uint64_t> errors_by_code;  // guarded by mu
+  void CountError(std::string_view code);
+  void Reset();
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const CommandRegistry& registry, DbSet& dbs, const RuntimeOptions& opts,
+             ServerApi* server)
+      : registry_(registry), dbs_(dbs), opts_(opts), server_(server) {}
+
+  // Runs `args` (args[0] is the command name) for `session`, appending the reply to rb. `now_ms`
+  // is the event loop's cached time.
+  void Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms);
+
+  // Resolves args to a spec (following subcommands); on failure writes the error to rb, counts it
+  // and returns nullptr.
+  const CommandSpec* Resolve(ArgList args, Session& session, ReplyBuilder& rb);
+
+  DispatchStats& stats() { return stats_; }
+  const CommandRegistry& registry() const { return registry_; }
+
+ private:
+  void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
+
+  const CommandRegistry& registry_;
+  DbSet& dbs_;
+  const RuntimeOptions& opts_;
+  ServerApi* server_;
+  DispatchStats stats_;
+};
+
+}  // namespace carmine

@@ -1,0 +1,26 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Registration entry points of the command families in commands/. server/ adds its own families
+// (CONFIG, CLIENT, INFO, DEBUG, SHUTDOWN) next to these.
+#pragma once
+
+#include "commands/registry.h"
+
+namespace carmine {
+
+void RegisterStringFamily(CommandRegistry& r);
+void RegisterBitmapFamily(CommandRegistry& r);
+void RegisterKeysFamily(CommandRegistry& r);
+void RegisterConnectionFamily(CommandRegistry& r);
+void RegisterCommandFamily(CommandRegistry& r);
+
+// All of the above.
+inline void RegisterCoreFamilies(CommandRegistry& r) {
+  RegisterStringFamily(r);
+  RegisterBitmapFamily(r);
+  RegisterKeysFamily(r);
+  RegisterConnectionFamily(r);
+  RegisterCommandFamily(r);
+}
+
+}  // namespace carmine

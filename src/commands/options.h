@@ -1,0 +1,36 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// RuntimeOptions: the configuration values command handlers read, kept up to date by the config
+// registry's apply hooks in server/. Atomics so CONFIG SET on one thread is seen by all; strings are
+// guarded by a mutex and read rarely (AUTH).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace carmine {
+
+struct RuntimeOptions {
+  std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<int> databases{16};
+  std::atomic<bool> active_expire{true};
+  std::atomic<int> active_expire_effort{1};
+  std::atomic<bool> cluster_enabled{false};
+
+  void set_requirepass(const std::string& p) {
+    std::lock_guard<std::mutex> l(mu_);
+    requirepass_ = p;
+  }
+  std::string requirepass() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return requirepass_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string requirepass_;
+};
+
+}  // namespace carmine

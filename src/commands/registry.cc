@@ -1,0 +1,109 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "commands/registry.h"
+
+#include "base/strutil.h"
+
+namespace carmine {
+
+namespace acl {
+std::vector<std::string_view> CategoryNames(uint64_t mask) {
+  static constexpr std::string_view kNames[] = {
+      "keyspace",  "read",   "write",    "set",       "sortedset",  "list",        "hash",
+      "string",    "bitmap", "hyperloglog", "geo",    "stream",     "pubsub",      "admin",
+      "fast",      "slow",   "blocking", "dangerous", "connection", "transaction", "scripting"};
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < std::size(kNames); i++) {
+    if (mask & (1ull << i)) out.push_back(kNames[i]);
+  }
+  return out;
+}
+}  // namespace acl
+
+uint64_t CommandSpec::AclCategories() const {
+  uint64_t m = acl;
+  if (flags & kWrite) m |= acl::kWrite;
+  if (flags & kReadOnly && !(acl & acl::kScripting)) m |= acl::kRead;
+  if (flags & kAdmin) m |= acl::kAdmin | acl::kDangerous;
+  if (flags & kPubSub) m |= acl::kPubSub;
+  if (flags & kFast) m |= acl::kFast;
+  if (flags & kBlocking) m |= acl::kBlocking;
+  if (!(m & acl::kFast)) m |= acl::kSlow;
+  return m;
+}
+
+std::vector<int> CommandSpec::KeyPositions(ArgList args) const {
+  if (key_extractor != nullptr) return key_extractor(args);
+  std::vector<int> out;
+  if (first_key <= 0) return out;
+  int argc = static_cast<int>(args.size());
+  int last = last_key < 0 ? argc + last_key : last_key;
+  for (int i = first_key; i <= last && i < argc; i += step) out.push_back(i);
+  return out;
+}
+
+CommandSpec& CommandRegistry::Add(CommandSpec spec) {
+  spec.full_name = ToLower(spec.name);
+  auto p = std::make_unique<CommandSpec>(std::move(spec));
+  CommandSpec& ref = *p;
+  cmds_[ref.full_name] = std::move(p);
+  return ref;
+}
+
+CommandSpec& CommandRegistry::AddSub(std::string_view parent, CommandSpec spec) {
+  CommandSpec& par = *cmds_.at(ToLower(parent));
+  std::string sub = ToLower(spec.name);
+  spec.full_name = par.full_name + "|" + sub;
+  spec.parent = &par;
+  auto p = std::make_unique<CommandSpec>(std::move(spec));
+  CommandSpec& ref = *p;
+  par.subcommands[sub] = std::move(p);
+  return ref;
+}
+
+const CommandSpec* CommandRegistry::Find(std::string_view name) const {
+  // Lowercase into a small stack buffer: this runs for every request.
+  char buf[64];
+  if (name.size() >= sizeof(buf)) return nullptr;
+  for (size_t i = 0; i < name.size(); i++) {
+    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+  }
+  auto it = cmds_.find(std::string_view(buf, name.size()));
+  return it == cmds_.end() ? nullptr : it->second.get();
+}
+
+const CommandSpec* CommandRegistry::FindByFullName(std::string_view full) const {
+  size_t bar = full.find('|');
+  const CommandSpec* c = Find(full.substr(0, bar));
+  if (c == nullptr || bar == std::string_view::npos) return c;
+  auto it = c->subcommands.find(ToLower(full.substr(bar + 1)));
+  return it == c->subcommands.end() ? nullptr : it->second.get();
+}
+
+std::string CommandRegistry::Validate() const {
+  auto check = [](const CommandSpec& c) -> std::string {
+    if (c.handler == nullptr && c.subcommands.empty()) return c.full_name + ": no handler";
+    if ((c.flags & kWrite) && (c.flags & kReadOnly)) return c.full_name + ": write and readonly";
+    if (c.first_key > 0 && c.last_key > 0 && c.last_key < c.first_key)
+      return c.full_name + ": last key before first key";
+    if (c.first_key > 0 && c.step <= 0) return c.full_name + ": key step must be positive";
+    if (c.arity == 0) return c.full_name + ": arity 0";
+    return "";
+  };
+  for (auto& [name, c] : cmds_) {
+    if (auto e = check(*c); !e.empty()) return e;
+    for (auto& [sname, s] : c->subcommands) {
+      if (auto e = check(*s); !e.empty()) return e;
+    }
+  }
+  return "";
+}
+
+void CommandRegistry::ResetStats() {
+  auto reset = [](CommandStats& s) { s.calls = s.usec = s.rejected = s.failed = 0; };
+  for (auto& [name, c] : cmds_) {
+    reset(*c->stats);
+    for (auto& [sname, s] : c->subcommands) reset(*s->stats);
+  }
+}
+
+}  // namespace carmine

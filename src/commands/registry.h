@@ -1,0 +1,170 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// The declarative command table. Each family registers rows (name, arity, flags, key positions,
+// ACL categories, handler, docs) and everything else reads them: the dispatcher (arity, auth,
+// locking), COMMAND INFO/DOCS/LIST/GETKEYS, and later ACL and cluster routing.
+//
+// Arity counts the command name: N means exactly N arguments, -N at least N. Key positions are
+// first/last/step as Redis's legacy triple (last -1 = the final argument); commands whose keys do
+// not fit (MSETNX fits; numkeys-style commands don't) set a key extractor. Subcommands live in a
+// child table and are addressed as "parent|sub".
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace carmine {
+
+using ArgList = std::span<const std::string_view>;
+class CommandContext;
+struct CommandSpec;
+
+// Hash for string-keyed maps that can be searched with a string_view without allocating.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using CommandMap =
+    std::unordered_map<std::string, std::unique_ptr<CommandSpec>, StringViewHash, std::equal_to<>>;
+using Handler = void (*)(ArgList args, CommandContext& ctx);
+// Returns the argument indexes that are keys (for commands the first/last/step triple can't
+// describe). Must tolerate malformed argument lists (return what it can).
+using KeyExtractor = std::vector<int> (*)(ArgList args);
+
+// Command flags, named as COMMAND INFO shows them.
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubSub = 1u << 4,
+  kNoScript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kNoMandatoryKeys = 1u << 14,
+  kNoAsyncLoading = 1u << 15,
+  kNoMulti = 1u << 16,
+  kMovableKeys = 1u << 17,
+  kAllowBusy = 1u << 18,
+  kSentinel = 1u << 19,
+  kProtected = 1u << 20,
+};
+
+namespace acl {
+enum Category : uint64_t {
+  kKeyspace = 1ull << 0,
+  kRead = 1ull << 1,
+  kWrite = 1ull << 2,
+  kSet = 1ull << 3,
+  kSortedSet = 1ull << 4,
+  kList = 1ull << 5,
+  kHash = 1ull << 6,
+  kString = 1ull << 7,
+  kBitmap = 1ull << 8,
+  kHyperLogLog = 1ull << 9,
+  kGeo = 1ull << 10,
+  kStream = 1ull << 11,
+  kPubSub = 1ull << 12,
+  kAdmin = 1ull << 13,
+  kFast = 1ull << 14,
+  kSlow = 1ull << 15,
+  kBlocking = 1ull << 16,
+  kDangerous = 1ull << 17,
+  kConnection = 1ull << 18,
+  kTransaction = 1ull << 19,
+  kScripting = 1ull << 20,
+};
+// Names in COMMAND INFO order, e.g. "keyspace" for kKeyspace.
+std::vector<std::string_view> CategoryNames(uint64_t mask);
+}  // namespace acl
+
+// Which shard locks the dispatcher takes before running the handler.
+enum class LockMode : uint8_t {
+  kKeys,  // the shards of the command's keys in the selected db
+  kDb,    // every shard of the selected db (KEYS, DBSIZE, FLUSHDB, RANDOMKEY)
+  kAll,   // every shard of every db (FLUSHALL, SWAPDB, MOVE, COPY ... DB)
+  kNone,  // no keyspace access, or the handler locks by itself (SCAN)
+};
+
+// Per-command counters for INFO commandstats; updated from any thread.
+struct CommandStats {
+  std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
+};
+
+struct CommandSpec {
+  std::string_view name;
+  int arity = 0;
+  uint32_t flags = 0;
+  int first_key = 0, last_key = 0, step = 0;
+  uint64_t acl = 0;  // extra categories; flags add the implied ones
+  Handler handler = nullptr;
+  std::string_view group, since, summary, complexity;
+
+  // Optional attributes, set with the chaining helpers below.
+  LockMode lock = LockMode::kKeys;
+  KeyExtractor key_extractor = nullptr;
+  std::string_view key_flags;  // key-spec flags for COMMAND INFO/GETKEYSANDFLAGS, e.g. "RW update"
+  std::vector<std::string_view> tips;
+
+  // Filled by the registry.
+  std::string full_name;  // lowercase, "config|get" for subcommands
+  const CommandSpec* parent = nullptr;
+  CommandMap subcommands;
+  std::unique_ptr<CommandStats> stats = std::make_unique<CommandStats>();
+
+  CommandSpec& Lock(LockMode m) {
+    lock = m;
+    return *this;
+  }
+  CommandSpec& Keys(KeyExtractor k) {
+    key_extractor = k;
+    flags |= kMovableKeys;
+    return *this;
+  }
+  CommandSpec& KeyFlags(std::string_view f) {
+    key_flags = f;
+    return *this;
+  }
+  // Categories including those implied by the flags (write -> @write, ...).
+  uint64_t AclCategories() const;
+  bool is_container() const { return !subcommands.empty(); }
+  // Argument indexes of the keys in `args` (args[0] is the command name).
+  std::vector<int> KeyPositions(ArgList args) const;
+  bool HasKeys() const { return first_key > 0 || key_extractor != nullptr; }
+};
+
+class CommandRegistry {
+ public:
+  // Adds a top-level command. Returns it so options can be chained.
+  CommandSpec& Add(CommandSpec spec);
+  // Adds a subcommand under an existing container ("CONFIG" + {"GET", ...}).
+  CommandSpec& AddSub(std::string_view parent, CommandSpec spec);
+
+  // Case-insensitive lookup of a top-level command; nullptr if unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // Resolves "config|get" style names too.
+  const CommandSpec* FindByFullName(std::string_view full) const;
+  const CommandMap& all() const { return cmds_; }
+
+  // Checks the table's invariants (unique names, first <= last, not both write and read-only).
+  // Returns an empty string when valid, else the first problem.
+  std::string Validate() const;
+  void ResetStats();
+
+ private:
+  CommandMap cmds_;
+};
+
+}  // namespace carmine

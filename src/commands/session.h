@@ -1,0 +1,46 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Session: the per-connection state commands may read and change (selected db, protocol, auth,
+// name, reply mode). The connection in server/ owns it; commands see only this. Fields that other
+// threads read for CLIENT LIST / CLIENT KILL are atomics or guarded by info_mu.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace carmine {
+
+struct CommandSpec;
+
+enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
+
+struct Session {
+  uint64_t id = 0;
+  std::atomic<int> db{0};
+  int resp = 2;
+  bool authenticated = true;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+  bool no_touch = false;
+  // Set by QUIT / protocol errors: flush pending replies, then close.
+  bool close_after_reply = false;
+  // Set by RESET and HELLO so the connection layer can refresh its parser limits.
+  bool is_unix = false;
+
+  // Read by other threads (CLIENT LIST/INFO); written only by the owner under info_mu.
+  mutable std::mutex info_mu;
+  std::string name, lib_name, lib_ver;
+  std::string addr, laddr;  // "ip:port" or "/path:0"
+  int fd = -1;
+  int64_t created_ms = 0;
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<const CommandSpec*> last_cmd{nullptr};
+  std::atomic<uint64_t> kill_requested{0};
+  std::atomic<size_t> qbuf{0}, qbuf_free{0}, obuf{0};
+  std::atomic<bool> is_paused_wait{false};
+  std::atomic<uint64_t> total_net_in{0}, total_net_out{0}, commands_processed{0};
+};
+
+}  // namespace carmine

@@ -1,0 +1,169 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "core/compact_value.h"
+
+#include <malloc.h>
+
+#include <cstdlib>
+
+#include "base/logging.h"
+#include "base/strutil.h"
+
+namespace carmine {
+namespace {
+char* AllocBytes(size_t n) {
+  void* p = malloc(n == 0 ? 1 : n);
+  if (p == nullptr) log::OutOfMemory(n);
+  return static_cast<char*>(p);
+}
+}  // namespace
+
+void CompactValue::Release() {
+  switch (kind()) {
+    case Kind::kHeap:
+      free(heap_ptr());
+      break;
+    case Kind::kObject:
+      std::unique_ptr<DataObject>(object()).reset();
+      break;
+    default:
+      break;
+  }
+  SetInlineEmpty();
+}
+
+void CompactValue::SetString(std::string_view s, bool allow_int) {
+  int64_t v;
+  if (allow_int && s.size() <= 20 && ParseInt64(s, &v)) {
+    SetInt(v);
+    return;
+  }
+  if (s.size() <= kInlineMax) {
+    Release();
+    memcpy(raw_, s.data(), s.size());
+    raw_[15] = static_cast<uint8_t>((s.size() << 4) | static_cast<uint8_t>(Kind::kInline));
+    return;
+  }
+  char* p = AllocBytes(s.size());
+  memcpy(p, s.data(), s.size());
+  Release();
+  uint32_t len = static_cast<uint32_t>(s.size());
+  memcpy(raw_, &p, sizeof(p));
+  memcpy(raw_ + 8, &len, 4);
+  raw_[15] = static_cast<uint8_t>(Kind::kHeap);
+}
+
+void CompactValue::SetInt(int64_t v) {
+  Release();
+  memcpy(raw_, &v, 8);
+  raw_[15] = static_cast<uint8_t>(Kind::kInt);
+}
+
+void CompactValue::SetObject(std::unique_ptr<DataObject> obj) {
+  Release();
+  DataObject* p = obj.release();
+  memcpy(raw_, &p, sizeof(p));
+  raw_[15] = static_cast<uint8_t>(Kind::kObject);
+}
+
+std::string_view CompactValue::GetString(std::string* scratch) const {
+  switch (kind()) {
+    case Kind::kInline:
+      return std::string_view(reinterpret_cast<const char*>(raw_), raw_[15] >> 4);
+    case Kind::kInt:
+      scratch->clear();
+      AppendInt64(scratch, int_value());
+      return *scratch;
+    case Kind::kHeap:
+      return std::string_view(heap_ptr(), heap_len());
+    default:
+      return {};
+  }
+}
+
+size_t CompactValue::StringLength() const {
+  switch (kind()) {
+    case Kind::kInline:
+      return raw_[15] >> 4;
+    case Kind::kInt: {
+      std::string s;
+      AppendInt64(&s, int_value());
+      return s.size();
+    }
+    case Kind::kHeap:
+      return heap_len();
+    default:
+      return 0;
+  }
+}
+
+char* CompactValue::MutableString(size_t len) {
+  std::string scratch;
+  std::string_view cur = GetString(&scratch);
+  if (kind() == Kind::kHeap) {
+    size_t old = heap_len();
+    char* p = heap_ptr();
+    if (len != old) {
+      // Grow geometrically so repeated APPEND stays amortised O(1) per byte.
+      size_t usable = malloc_usable_size(p);
+      if (len > usable) {
+        size_t cap = len < 1024 * 1024 ? len * 2 : len + 1024 * 1024;
+        void* np = realloc(p, cap);
+        if (np == nullptr) log::OutOfMemory(cap);
+        p = static_cast<char*>(np);
+      }
+      if (len > old) memset(p + old, 0, len - old);
+      uint32_t l = static_cast<uint32_t>(len);
+      memcpy(raw_, &p, sizeof(p));
+      memcpy(raw_ + 8, &l, 4);
+    }
+    return p;
+  }
+  // Inline or int: move to a heap block so the caller can write in place. Redis reports such
+  // strings as "raw" too, and our entry flags track that separately.
+  char* p = AllocBytes(std::max<size_t>(len, 16));
+  size_t keep = std::min(cur.size(), len);
+  memcpy(p, cur.data(), keep);
+  if (len > keep) memset(p + keep, 0, len - keep);
+  Release();
+  uint32_t l = static_cast<uint32_t>(len);
+  memcpy(raw_, &p, sizeof(p));
+  memcpy(raw_ + 8, &l, 4);
+  raw_[15] = static_cast<uint8_t>(Kind::kHeap);
+  return p;
+}
+
+void CompactValue::Clone(CompactValue* out) const {
+  switch (kind()) {
+    case Kind::kInline:
+    case Kind::kInt:
+      out->Release();
+      memcpy(out->raw_, raw_, sizeof(raw_));
+      break;
+    case Kind::kHeap: {
+      size_t n = heap_len();
+      char* p = AllocBytes(n);
+      memcpy(p, heap_ptr(), n);
+      out->Release();
+      memcpy(out->raw_, &p, sizeof(p));
+      memcpy(out->raw_ + 8, raw_ + 8, 4);
+      out->raw_[15] = static_cast<uint8_t>(Kind::kHeap);
+      break;
+    }
+    case Kind::kObject:
+      out->SetObject(object()->Clone());
+      break;
+  }
+}
+
+size_t CompactValue::HeapBytes() const {
+  switch (kind()) {
+    case Kind::kHeap:
+      return malloc_usable_size(heap_ptr());
+    case Kind::kObject:
+      return object()->MemoryUsage();
+    default:
+      return 0;
+  }
+}
+
+}  // namespace carmine

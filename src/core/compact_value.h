@@ -1,0 +1,107 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// CompactValue: the 16-byte value slot stored inside every keyspace entry. Small strings (up to 15
+// bytes) live inline, integers are stored as int64, longer strings in one heap block, and other
+// types as an owned pointer to a DataObject. This is where most of the per-key memory saving over
+// a Redis robj + sds pair comes from: a short string costs no allocation of its own.
+//
+// Invariants: byte 15 is the tag; inline strings keep their length in the tag's high nibble; a heap
+// string owns `ptr_` (malloc'd, exactly `len_` bytes used). Copying is explicit (Clone()).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace carmine {
+
+enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+
+// Base for the non-string types that later families add (lists, hashes, ...). Owned by the value.
+class DataObject {
+ public:
+  virtual ~DataObject() = default;
+  virtual ObjType type() const = 0;
+  virtual const char* encoding_name() const = 0;
+  virtual std::unique_ptr<DataObject> Clone() const = 0;
+  virtual size_t MemoryUsage() const = 0;
+};
+
+class CompactValue {
+ public:
+  enum class Kind : uint8_t { kInline = 0, kInt = 1, kHeap = 2, kObject = 3 };
+  static constexpr size_t kInlineMax = 15;
+
+  CompactValue() { SetInlineEmpty(); }
+  ~CompactValue() { Release(); }
+  CompactValue(const CompactValue&) = delete;
+  CompactValue& operator=(const CompactValue&) = delete;
+  CompactValue(CompactValue&& o) noexcept {
+    memcpy(raw_, o.raw_, sizeof(raw_));
+    o.SetInlineEmpty();
+  }
+  CompactValue& operator=(CompactValue&& o) noexcept {
+    if (this != &o) {
+      Release();
+      memcpy(raw_, o.raw_, sizeof(raw_));
+      o.SetInlineEmpty();
+    }
+    return *this;
+  }
+
+  Kind kind() const { return static_cast<Kind>(raw_[15] & 0x0f); }
+  ObjType type() const { return kind() == Kind::kObject ? object()->type() : ObjType::kString; }
+  bool is_string() const { return kind() != Kind::kObject; }
+  bool is_int() const { return kind() == Kind::kInt; }
+
+  // Stores a string, choosing the integer encoding when the bytes are a canonical int64
+  // (what Redis calls "int") and `allow_int` is set.
+  void SetString(std::string_view s, bool allow_int = true);
+  void SetInt(int64_t v);
+  void SetObject(std::unique_ptr<DataObject> obj);
+
+  int64_t int_value() const {
+    int64_t v;
+    memcpy(&v, raw_, 8);
+    return v;
+  }
+  // The string bytes. For the int encoding the digits are rendered into `scratch`.
+  std::string_view GetString(std::string* scratch) const;
+  size_t StringLength() const;
+  DataObject* object() const {
+    DataObject* p;
+    memcpy(&p, raw_, sizeof(p));
+    return p;
+  }
+  // Gives mutable access to a heap/inline string of exactly `len` bytes after converting the value
+  // to a raw string (used by SETRANGE/SETBIT/APPEND). Existing content is kept, new bytes zeroed.
+  char* MutableString(size_t len);
+  void Clone(CompactValue* out) const;
+  // Bytes allocated outside the slot itself (for MEMORY USAGE and the memory report).
+  size_t HeapBytes() const;
+
+ private:
+  void SetInlineEmpty() {
+    memset(raw_, 0, sizeof(raw_));
+    raw_[15] = static_cast<uint8_t>(Kind::kInline);
+  }
+  void Release();
+  uint32_t heap_len() const {
+    uint32_t l;
+    memcpy(&l, raw_ + 8, 4);
+    return l;
+  }
+  char* heap_ptr() const {
+    char* p;
+    memcpy(&p, raw_, sizeof(p));
+    return p;
+  }
+
+  alignas(8) uint8_t raw_[16];
+};
+
+static_assert(sizeof(CompactValue) == 16);
+
+}  // namespace carmine

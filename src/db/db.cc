@@ -1,0 +1,181 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "db/db.h"
+
+#include "base/clock.h"
+
+namespace carmine {
+
+bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
+  if (!IsExpired(e)) return false;
+  std::string key(e->key());
+  RemoveFromVolatile(d, e);
+  d.table.Remove(key);
+  set_->stats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+  set_->stats().dirty.fetch_add(1, std::memory_order_relaxed);
+  if (auto* o = set_->observer()) o->OnKeyExpired(index_, key);
+  return true;
+}
+
+Entry* Db::Find(std::string_view key) {
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e == nullptr || ExpireIfNeeded(d, e)) return nullptr;
+  return e;
+}
+
+Entry* Db::Peek(std::string_view key) { return DataFor(key).table.Find(key); }
+
+Entry* Db::FindRead(std::string_view key) {
+  Entry* e = Find(key);
+  if (e == nullptr) {
+    set_->stats().keyspace_misses.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  set_->stats().keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+  if (touch_) e->lru = LruClock(now_ms_);
+  return e;
+}
+
+OpResult<Entry*> Db::FindReadOfType(std::string_view key, ObjType type) {
+  Entry* e = FindRead(key);
+  if (e == nullptr) return OpStatus::kKeyNotFound;
+  if (e->value.type() != type) return OpStatus::kWrongType;
+  return e;
+}
+
+OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
+  Entry* e = Find(key);
+  if (e == nullptr) return OpStatus::kKeyNotFound;
+  if (e->value.type() != type) return OpStatus::kWrongType;
+  return e;
+}
+
+Entry* Db::Add(std::string_view key) {
+  Entry* e = DataFor(key).table.Insert(MakeEntry(key));
+  e->lru = LruClock(now_ms_);
+  return e;
+}
+
+void Db::RemoveFromVolatile(ShardData& d, Entry* e) {
+  if (!e->has_expire()) return;
+  auto& v = d.volatile_keys;
+  uint32_t pos = e->vol_pos;
+  Entry* last = v.back();
+  v[pos] = last;
+  last->vol_pos = pos;
+  v.pop_back();
+  e->flags &= ~kEntryHasExpire;
+}
+
+bool Db::Delete(std::string_view key) {
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e == nullptr || ExpireIfNeeded(d, e)) return false;
+  RemoveFromVolatile(d, e);
+  d.table.Remove(key);
+  return true;
+}
+
+EntryPtr Db::Take(std::string_view key) {
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e == nullptr || ExpireIfNeeded(d, e)) return nullptr;
+  int64_t exp = e->expire_at;
+  bool had = e->has_expire();
+  RemoveFromVolatile(d, e);
+  EntryPtr p = d.table.Remove(key);
+  if (had) {
+    p->expire_at = exp;
+    p->flags |= kEntryHasExpire;  // remembered; Put() re-indexes it
+  }
+  return p;
+}
+
+Entry* Db::Put(EntryPtr ep) {
+  ShardData& d = DataFor(ep->key());
+  bool had = ep->has_expire();
+  ep->flags &= ~kEntryHasExpire;
+  Entry* e = d.table.Insert(std::move(ep));
+  if (had) SetExpire(e, e->expire_at);
+  return e;
+}
+
+void Db::SetExpire(Entry* e, int64_t when_ms) {
+  if (!e->has_expire()) {
+    ShardData& d = DataFor(e->key());
+    e->vol_pos = static_cast<uint32_t>(d.volatile_keys.size());
+    d.volatile_keys.push_back(e);
+    e->flags |= kEntryHasExpire;
+  }
+  e->expire_at = when_ms;
+}
+
+void Db::ClearExpire(Entry* e) {
+  if (!e->has_expire()) return;
+  RemoveFromVolatile(DataFor(e->key()), e);
+}
+
+void Db::Modified(std::string_view key, uint64_t changes) {
+  set_->stats().dirty.fetch_add(changes, std::memory_order_relaxed);
+  if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
+}
+
+size_t Db::Flush() {
+  size_t n = 0;
+  for (int s = 0; s < set_->num_shards(); s++) {
+    ShardData& d = set_->Data(index_, s);
+    n += d.table.size();
+    d.volatile_keys.clear();
+    d.volatile_keys.shrink_to_fit();
+    d.table.Clear();
+  }
+  return n;
+}
+
+uint64_t Db::IdleSeconds(const Entry* e) const {
+  uint32_t now = LruClock(now_ms_);
+  if (now >= e->lru) return now - e->lru;
+  return (0xFFFFFF - e->lru) + now;
+}
+
+size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int64_t budget_us,
+                         int effort) {
+  ShardData& d = set.Data(db, shard);
+  if (d.volatile_keys.empty()) return 0;
+  // Effort 1..10 scales the sample size and lowers the tolerated stale ratio, as Redis's
+  // active-expire-effort does (20 keys / 10% at effort 1).
+  const size_t per_loop = 20 + 20 / 4 * (effort - 1);
+  const double acceptable = 10 - (effort - 1);
+  int64_t start = clock::MonotonicUs();
+  size_t total = 0, sampled_all = 0, expired_all = 0;
+  Db view(set, db, now_ms, false);
+  for (int iter = 0;; iter++) {
+    size_t n = std::min(per_loop, d.volatile_keys.size());
+    if (n == 0) break;
+    size_t expired = 0;
+    for (size_t i = 0; i < n && !d.volatile_keys.empty(); i++) {
+      Entry* e = d.volatile_keys[d.rng() % d.volatile_keys.size()];
+      if (e->expire_at <= now_ms) {
+        std::string key(e->key());
+        if (view.Find(key) == nullptr) expired++;
+      }
+    }
+    total += expired;
+    sampled_all += n;
+    expired_all += expired;
+    if ((iter & 15) == 15 && clock::MonotonicUs() - start > budget_us) {
+      set.stats().expired_time_cap_reached.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    if (expired * 100 <= n * acceptable) break;
+  }
+  if (sampled_all > 0) {
+    double cur = static_cast<double>(expired_all) / sampled_all;
+    d.stale_perc = cur * 0.05 + d.stale_perc * 0.95;
+  }
+  set.stats().expire_cycle_cpu_us.fetch_add(clock::MonotonicUs() - start,
+                                            std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace carmine

@@ -1,0 +1,85 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Db: the keyspace API one command uses on one logical database. It is a short-lived view built
+// by the dispatcher for each command (database index, the command's cached time, whether access
+// updates LRU) over a DbSet whose relevant shard locks are already held.
+//
+// Every mutation goes through here so the bookkeeping each write needs cannot be forgotten: lazy
+// expiry, the volatile-key index, the dirty counter, and the KeyspaceObserver (WATCH, keyspace
+// events, propagation). Entry pointers returned stay valid until the next call that may delete
+// (Delete, Find of an expired key, Flush); handlers must not keep them past the command.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "db/db_set.h"
+#include "db/op_status.h"
+
+namespace carmine {
+
+class Db {
+ public:
+  Db(DbSet& set, int index, int64_t now_ms, bool touch = true)
+      : set_(&set), index_(index), now_ms_(now_ms), touch_(touch) {}
+
+  int index() const { return index_; }
+  int64_t now_ms() const { return now_ms_; }
+  DbSet& set() { return *set_; }
+  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_); }
+
+  // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses and refreshes
+  // the LRU clock unless the client said NO-TOUCH.
+  Entry* FindRead(std::string_view key);
+  // Lookup for a write command: expires lazily, no hit/miss statistics.
+  Entry* Find(std::string_view key);
+  // Lookup that neither expires nor counts (OBJECT, TYPE-like introspection that must not mutate
+  // is not one of them; this is for scans that filter expired keys themselves).
+  Entry* Peek(std::string_view key);
+  // Typed lookups: return kWrongType when the key holds another type, kKeyNotFound when absent.
+  OpResult<Entry*> FindReadOfType(std::string_view key, ObjType type);
+  OpResult<Entry*> FindOfType(std::string_view key, ObjType type);
+
+  // Inserts a new key (which must not exist) with an empty string value.
+  Entry* Add(std::string_view key);
+  // Removes a key; returns whether it existed (expired keys count as absent).
+  bool Delete(std::string_view key);
+  // Detaches a key's entry (for RENAME/MOVE), keeping its value and expiry fields.
+  EntryPtr Take(std::string_view key);
+  // Inserts a detached entry under its own key, which must not exist; restores its TTL index.
+  Entry* Put(EntryPtr e);
+
+  void SetExpire(Entry* e, int64_t when_ms);
+  void ClearExpire(Entry* e);
+  bool IsExpired(const Entry* e) const { return e->has_expire() && e->expire_at <= now_ms_; }
+
+  // Records a modification of `key`: dirty counter and observer. Call once per changed key.
+  void Modified(std::string_view key, uint64_t changes = 1);
+
+  // Removes all keys of this db (caller holds all its shard locks). Returns how many.
+  size_t Flush();
+  size_t Size() const { return set_->KeyCount(index_); }
+
+  static uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF; }
+  // Seconds since the entry was last touched, handling the 24-bit clock wrap.
+  uint64_t IdleSeconds(const Entry* e) const;
+
+ private:
+  ShardData& DataFor(std::string_view key) { return set_->Data(index_, set_->ShardOf(key)); }
+  void RemoveFromVolatile(ShardData& d, Entry* e);
+  // Deletes `e` if its TTL passed; returns true if it did.
+  bool ExpireIfNeeded(ShardData& d, Entry* e);
+
+  DbSet* set_;
+  int index_;
+  int64_t now_ms_;
+  bool touch_;
+};
+
+// Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive
+// effort: repeat while more than `acceptable_stale` percent of a sample was expired and the time
+// budget lasts. Returns the number of keys removed. Caller holds the shard lock.
+size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int64_t budget_us,
+                         int effort);
+
+}  // namespace carmine

@@ -1,0 +1,75 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "db/db_set.h"
+
+#include <algorithm>
+
+#include "base/crc16.h"
+
+namespace carmine {
+
+DbSet::DbSet(int num_dbs, int shards_per_db, bool locking)
+    : num_dbs_(num_dbs), shards_(shards_per_db), locking_(locking) {
+  size_t n = static_cast<size_t>(num_dbs) * shards_per_db;
+  mutexes_ = std::make_unique<PaddedMutex[]>(n);
+  data_.reserve(n);
+  for (size_t i = 0; i < n; i++) {
+    data_.push_back(std::make_unique<ShardData>());
+    data_.back()->rng.seed(0x9e3779b97f4a7c15ULL + i);
+  }
+}
+
+uint32_t DbSet::ShardOf(std::string_view key) const {
+  if (shards_ == 1) return 0;
+  return KeySlot(key) % static_cast<uint32_t>(shards_);
+}
+
+void DbSet::SwapDbs(int a, int b) {
+  for (int s = 0; s < shards_; s++) std::swap(data_[Index(a, s)], data_[Index(b, s)]);
+}
+
+size_t DbSet::KeyCount(int db) const {
+  size_t n = 0;
+  for (int s = 0; s < shards_; s++) n += data_[Index(db, s)]->table.size();
+  return n;
+}
+
+size_t DbSet::VolatileCount(int db) const {
+  size_t n = 0;
+  for (int s = 0; s < shards_; s++) n += data_[Index(db, s)]->volatile_keys.size();
+  return n;
+}
+
+void ShardLocks::Add(DbSet& set, int db, uint32_t shard) {
+  set_ = &set;
+  if (!set.locking()) return;
+  idx_.push_back(set.Index(db, shard));
+}
+
+void ShardLocks::AddDb(DbSet& set, int db) {
+  for (int s = 0; s < set.num_shards(); s++) Add(set, db, s);
+}
+
+void ShardLocks::AddAll(DbSet& set) {
+  for (int d = 0; d < set.num_dbs(); d++) AddDb(set, d);
+}
+
+void ShardLocks::Acquire() {
+  if (set_ == nullptr || idx_.empty()) return;
+  std::sort(idx_.begin(), idx_.end());
+  idx_.erase(std::unique(idx_.begin(), idx_.end()), idx_.end());
+  int shards = set_->num_shards();
+  held_.reserve(idx_.size());
+  for (uint32_t i : idx_) {
+    std::mutex* m = &set_->Mutex(static_cast<int>(i / shards), i % shards);
+    m->lock();
+    held_.push_back(m);
+  }
+}
+
+void ShardLocks::Release() {
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->unlock();
+  held_.clear();
+  idx_.clear();
+}
+
+}  // namespace carmine

@@ -1,0 +1,123 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// DbSet: all logical databases, each split into shards by hash slot (slot = CRC16 of the key or its
+// {hash tag}, shard = slot mod shard count). A shard's data (its KeyTable and the vector of keys
+// that carry a TTL) is guarded by that shard's lock. Locks live apart from the data so SWAPDB can
+// exchange the data of two databases while holding both sets of locks, and a thread that waited for
+// a lock always reads the data pointer after it acquired the lock.
+//
+// Lock order: ascending global index (db * shards + shard). Every multi-lock user goes through
+// ShardLocks, which sorts, so no two commands can deadlock. With one worker thread, locking is
+// switched off entirely (there is nobody to exclude), which keeps `threads 1` free of lock cost.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include "core/key_table.h"
+
+namespace carmine {
+
+struct ShardData {
+  KeyTable table;
+  // Keys with an expiry; Entry::vol_pos is each key's index here. Sampling it uniformly is how the
+  // active expiry cycle finds candidates, as Redis samples its expires dict.
+  std::vector<Entry*> volatile_keys;
+  std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
+  // Active-expire bookkeeping: fraction of sampled keys found stale in the last cycle (percent).
+  double stale_perc = 0;
+};
+
+// Counters readable from any thread (INFO). Relaxed atomics: they are statistics.
+struct DbStats {
+  std::atomic<uint64_t> expired_keys{0};
+  std::atomic<uint64_t> expired_time_cap_reached{0};
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+  std::atomic<uint64_t> dirty{0};  // changes since the last save
+  std::atomic<uint64_t> expire_cycle_cpu_us{0};
+  void Reset() {
+    expired_keys = 0;
+    expired_time_cap_reached = 0;
+    keyspace_hits = 0;
+    keyspace_misses = 0;
+    expire_cycle_cpu_us = 0;
+  }
+};
+
+// Receives keyspace changes so that upper layers (WATCH, keyspace events, propagation to AOF and
+// replicas) hear about every modification. Called with the shard lock held; must not block.
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void OnKeyModified(int db, std::string_view key) = 0;
+  // The key was removed because its TTL passed (lazily or by the active cycle).
+  virtual void OnKeyExpired(int db, std::string_view key) = 0;
+  // Whole databases changed (FLUSHDB/FLUSHALL: db = -1 for all, SWAPDB).
+  virtual void OnDbChanged(int db) = 0;
+};
+
+class DbSet {
+ public:
+  DbSet(int num_dbs, int shards_per_db, bool locking);
+
+  int num_dbs() const { return num_dbs_; }
+  int num_shards() const { return shards_; }
+  bool locking() const { return locking_; }
+  uint32_t ShardOf(std::string_view key) const;
+
+  // Data of one shard; the caller holds its lock (or locking is off).
+  ShardData& Data(int db, uint32_t shard) { return *data_[Index(db, shard)]; }
+  std::mutex& Mutex(int db, uint32_t shard) { return mutexes_[Index(db, shard)].mu; }
+  uint32_t Index(int db, uint32_t shard) const { return static_cast<uint32_t>(db) * shards_ + shard; }
+
+  // Swaps all data of two databases. Caller holds every lock of both.
+  void SwapDbs(int a, int b);
+  // Number of keys / volatile keys in a db. Caller holds the db's locks (or accepts a racy count).
+  size_t KeyCount(int db) const;
+  size_t VolatileCount(int db) const;
+
+  DbStats& stats() { return stats_; }
+  void set_observer(KeyspaceObserver* o) { observer_ = o; }
+  KeyspaceObserver* observer() const { return observer_; }
+
+ private:
+  struct alignas(64) PaddedMutex {
+    std::mutex mu;
+  };
+  int num_dbs_;
+  int shards_;
+  bool locking_;
+  std::unique_ptr<PaddedMutex[]> mutexes_;
+  std::vector<std::unique_ptr<ShardData>> data_;
+  DbStats stats_;
+  KeyspaceObserver* observer_ = nullptr;
+};
+
+// Holds a set of shard locks, acquired in ascending global order, released on destruction.
+class ShardLocks {
+ public:
+  ShardLocks() = default;
+  ~ShardLocks() { Release(); }
+  ShardLocks(const ShardLocks&) = delete;
+  ShardLocks& operator=(const ShardLocks&) = delete;
+
+  // Adds a shard to lock; call Acquire() once all are added.
+  void Add(DbSet& set, int db, uint32_t shard);
+  void AddDb(DbSet& set, int db);
+  void AddAll(DbSet& set);
+  void Acquire();
+  void Release();
+
+ private:
+  DbSet* set_ = nullptr;
+  std::vector<uint32_t> idx_;
+  std::vector<std::mutex*> held_;
+};
+
+}  // namespace carmine

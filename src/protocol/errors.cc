@@ -1,0 +1,49 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "protocol/errors.h"
+
+#include "base/strutil.h"
+
+namespace carmine::err {
+namespace {
+
+// Redis shows client-supplied text in errors with newlines replaced so the reply stays one line,
+// and caps each shown argument at 128 bytes.
+std::string Sanitize(std::string_view s, size_t max) {
+  std::string r(s.substr(0, max));
+  for (auto& c : r) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string WrongArgs(std::string_view name) {
+  return "ERR wrong number of arguments for '" + std::string(name) + "' command";
+}
+
+std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
+  std::string shown;
+  for (size_t i = 0; i < nargs && shown.size() < 128; i++) {
+    size_t room = 128 - shown.size();
+    shown += "'";
+    shown.append(args[i].substr(0, room));
+    shown += "' ";
+  }
+  return Sanitize("ERR unknown command '" + std::string(name.substr(0, 128)) +
+                      "', with args beginning with: " + shown,
+                  std::string::npos);
+}
+
+std::string UnknownSubcommand(std::string_view sub, std::string_view cmd) {
+  return "ERR unknown subcommand '" + Sanitize(sub, 128) + "'. Try " + ToUpper(cmd) + " HELP.";
+}
+
+std::string Format(std::string_view tmpl, std::string_view arg) {
+  std::string r(tmpl);
+  size_t p = r.find("%s");
+  if (p != std::string::npos) r.replace(p, 2, arg);
+  return r;
+}
+
+}  // namespace carmine::err

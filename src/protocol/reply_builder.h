@@ -1,0 +1,69 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// ReplyBuilder: the only code that produces RESP bytes. Handlers say what they reply (an integer,
+// a map, a null) and the builder picks the RESP2 or RESP3 shape, so protocol differences live in
+// this one class. It appends to a caller-owned buffer; nothing is sent from here.
+//
+// Error replies are counted by their code (the first word, e.g. "WRONGTYPE"), which is what
+// INFO errorstats and commandstats' failed_calls report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace carmine {
+
+class ReplyBuilder {
+ public:
+  explicit ReplyBuilder(std::string* out) : out_(out) {}
+
+  void SetProtocol(int resp) { resp_ = resp; }
+  int protocol() const { return resp_; }
+  bool resp3() const { return resp_ == 3; }
+
+  void Ok() { Raw("+OK\r\n"); }
+  void Simple(std::string_view s);
+  // `msg` includes its code ("ERR ...", "WRONGTYPE ..."); newlines are replaced by spaces.
+  void Error(std::string_view msg);
+  void Int(int64_t v);
+  void Bulk(std::string_view s);
+  void Null();       // RESP2 "$-1", RESP3 "_"
+  void NullArray();  // RESP2 "*-1", RESP3 "_"
+  void ArrayLen(int64_t n);
+  void MapLen(int64_t n);   // RESP2: array of 2n
+  void SetLen(int64_t n);   // RESP2: array of n
+  void PushLen(int64_t n);  // RESP2: array of n
+  void Double(double v);    // RESP2: bulk string
+  void Bool(bool v);        // RESP2: integer 0/1
+  void Verbatim(std::string_view s, std::string_view fmt = "txt");  // RESP2: bulk string
+  void EmptyArray() { ArrayLen(0); }
+  void BulkArray(const std::string_view* items, size_t n);
+
+  // Deferred aggregate: reserve a spot, fill the items, then say how many there were.
+  size_t DeferArray() { return Defer(); }
+  void SetDeferredArray(size_t token, int64_t n) { FillDeferred(token, '*', n); }
+  size_t DeferMap() { return Defer(); }
+  void SetDeferredMap(size_t token, int64_t n);
+
+  // Counters for stats; reset by the dispatcher around each command.
+  uint64_t errors() const { return errors_; }
+  std::string_view last_error_code() const { return last_error_code_; }
+  void ResetErrorCount() { errors_ = 0; }
+
+  std::string* buffer() { return out_; }
+  void set_buffer(std::string* out) { out_ = out; }
+  void Raw(std::string_view s) { out_->append(s); }
+
+ private:
+  void Header(char type, int64_t n);
+  size_t Defer();
+  void FillDeferred(size_t token, char type, int64_t n);
+
+  std::string* out_;
+  int resp_ = 2;
+  uint64_t errors_ = 0;
+  std::string last_error_code_;
+};
+
+}  // namespace carmine

@@ -1,0 +1,115 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "protocol/resp_parser.h"
+
+#include <cstring>
+
+#include "base/strutil.h"
+#include "protocol/errors.h"
+
+namespace carmine {
+namespace {
+
+// Inline requests and count lines longer than this are refused (Redis PROTO_INLINE_MAX_SIZE).
+constexpr size_t kMaxInline = 64 * 1024;
+
+}  // namespace
+
+void RespParser::Reset() {
+  mb_remaining_ = -1;
+  bulk_len_ = -1;
+  pos_ = 0;
+  refs_.clear();
+  need_hint_ = 0;
+}
+
+RespParser::State RespParser::ParseInline(const char* buf, size_t len) {
+  const void* nl = memchr(buf, '\n', len);
+  if (nl == nullptr) {
+    if (len > kMaxInline) return Fail(err::kProtoBigInline);
+    return State::kIncomplete;
+  }
+  size_t line_end = static_cast<const char*>(nl) - buf;
+  std::string_view line(buf, line_end);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  inline_storage_.clear();
+  if (!SplitArgs(line, &inline_storage_)) return Fail(err::kProtoUnbalanced);
+  args_.clear();
+  for (auto& s : inline_storage_) args_.emplace_back(s);
+  consumed_ = line_end + 1;
+  return State::kOk;
+}
+
+RespParser::State RespParser::Parse(const char* buf, size_t len, const Limits& limits) {
+  need_hint_ = 0;
+  if (mb_remaining_ < 0) {
+    if (len == 0) return State::kIncomplete;
+    if (buf[0] != '*') return ParseInline(buf, len);
+    const void* nl = memchr(buf, '\r', std::min(len, kMaxInline + 1));
+    if (nl == nullptr) {
+      if (len > kMaxInline) return Fail(err::kProtoBigMbulkCount);
+      return State::kIncomplete;
+    }
+    size_t cr = static_cast<const char*>(nl) - buf;
+    if (cr + 1 >= len) return State::kIncomplete;
+    int64_t count;
+    if (!ParseInt64(std::string_view(buf + 1, cr - 1), &count) || count > INT32_MAX) {
+      return Fail(err::kProtoInvalidMultibulk);
+    }
+    if (!limits.authenticated && count > 10) return Fail(err::kProtoUnauthMultibulk);
+    pos_ = cr + 2;
+    if (count <= 0) {
+      args_.clear();
+      consumed_ = pos_;
+      Reset();
+      return State::kOk;  // empty command: the caller skips it
+    }
+    mb_remaining_ = count;
+    refs_.clear();
+    refs_.reserve(static_cast<size_t>(std::min<int64_t>(count, 1024)));
+  }
+  while (mb_remaining_ > 0) {
+    if (bulk_len_ < 0) {
+      if (pos_ >= len) return State::kIncomplete;
+      size_t avail = len - pos_;
+      const void* nl = memchr(buf + pos_, '\r', std::min(avail, kMaxInline + 1));
+      if (nl == nullptr) {
+        if (avail > kMaxInline) return Fail(err::kProtoBigBulkCount);
+        return State::kIncomplete;
+      }
+      size_t cr = static_cast<const char*>(nl) - buf;
+      if (cr + 1 >= len) return State::kIncomplete;
+      if (buf[pos_] != '$') {
+        static thread_local std::string msg;
+        msg = "ERR Protocol error: expected '$', got '";
+        msg.push_back(buf[pos_]);
+        msg += "'";
+        return Fail(msg);
+      }
+      int64_t blen;
+      if (!ParseInt64(std::string_view(buf + pos_ + 1, cr - pos_ - 1), &blen) || blen < 0 ||
+          blen > limits.max_bulk_len) {
+        return Fail(err::kProtoInvalidBulk);
+      }
+      if (!limits.authenticated && blen > 16384) return Fail(err::kProtoUnauthBulk);
+      bulk_len_ = blen;
+      pos_ = cr + 2;
+    }
+    size_t need = static_cast<size_t>(bulk_len_) + 2;
+    if (len - pos_ < need) {
+      need_hint_ = need - (len - pos_);
+      return State::kIncomplete;
+    }
+    refs_.push_back({pos_, static_cast<size_t>(bulk_len_)});
+    pos_ += need;
+    bulk_len_ = -1;
+    mb_remaining_--;
+  }
+  args_.clear();
+  args_.reserve(refs_.size());
+  for (auto& r : refs_) args_.emplace_back(buf + r.off, r.len);
+  consumed_ = pos_;
+  Reset();
+  return State::kOk;
+}
+
+}  // namespace carmine
