@@ -1,0 +1,116 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "net/event_loop.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/clock.h"
+
+namespace carmine {
+
+EventLoop::EventLoop() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epfd_ >= 0 && wakefd_ >= 0) {
+    struct epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;  // null marks the wake-up fd
+    epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+  }
+  UpdateTime();
+}
+
+EventLoop::~EventLoop() {
+  if (wakefd_ >= 0) close(wakefd_);
+  if (epfd_ >= 0) close(epfd_);
+}
+
+bool EventLoop::Add(int fd, uint32_t events, IoHandler* h) {
+  struct epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = h;
+  return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+bool EventLoop::Modify(int fd, uint32_t events, IoHandler* h) {
+  struct epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = h;
+  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void EventLoop::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void EventLoop::Post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  has_tasks_.store(true, std::memory_order_release);
+  uint64_t one = 1;
+  ssize_t r = write(wakefd_, &one, sizeof(one));
+  (void)r;
+}
+
+void EventLoop::SetPeriodic(std::function<int()> interval_ms, std::function<void()> fn) {
+  interval_ = std::move(interval_ms);
+  periodic_ = std::move(fn);
+  next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
+}
+
+void EventLoop::Stop() {
+  stop_.store(true);
+  uint64_t one = 1;
+  ssize_t r = write(wakefd_, &one, sizeof(one));
+  (void)r;
+}
+
+void EventLoop::UpdateTime() { now_ms_ = clock::NowMs(); }
+
+void EventLoop::RunTasks() {
+  if (!has_tasks_.load(std::memory_order_acquire)) return;
+  std::vector<std::function<void()>> run;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    run.swap(tasks_);
+    has_tasks_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& t : run) t();
+}
+
+void EventLoop::Run() {
+  constexpr int kMaxEvents = 256;
+  struct epoll_event events[kMaxEvents];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int timeout = -1;
+    if (periodic_) {
+      int64_t wait_us = next_periodic_us_ - clock::MonotonicUs();
+      timeout = wait_us <= 0 ? 0 : static_cast<int>((wait_us + 999) / 1000);
+    }
+    if (has_tasks_.load(std::memory_order_relaxed)) timeout = 0;
+    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    if (n < 0 && errno != EINTR) break;
+    UpdateTime();
+    for (int i = 0; i < n; i++) {
+      auto* h = static_cast<IoHandler*>(events[i].data.ptr);
+      if (h == nullptr) {
+        uint64_t v;
+        while (read(wakefd_, &v, sizeof(v)) > 0) {
+        }
+        continue;
+      }
+      h->OnEvent(events[i].events);
+    }
+    RunTasks();
+    if (periodic_ && clock::MonotonicUs() >= next_periodic_us_) {
+      periodic_();
+      next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
+    }
+    if (before_sleep_) before_sleep_();
+  }
+  RunTasks();
+}
+
+}  // namespace carmine

@@ -1,0 +1,69 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// EventLoop: one epoll loop per worker thread. File descriptors are registered with an IoHandler
+// whose OnEvent runs on the loop thread. Other threads talk to a loop only through Post(), which
+// queues a task and wakes the loop through an eventfd; this is how cross-thread work (killing a
+// client, waking a blocked one) reaches the thread that owns the connection.
+//
+// The loop caches the wall-clock time once per iteration (now_ms()), which commands use as their
+// notion of "now" so that one command sees one time.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace carmine {
+
+class IoHandler {
+ public:
+  virtual ~IoHandler() = default;
+  virtual void OnEvent(uint32_t events) = 0;
+};
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool ok() const { return epfd_ >= 0 && wakefd_ >= 0; }
+  // Registers/changes/removes interest. Handlers must outlive their registration.
+  bool Add(int fd, uint32_t events, IoHandler* h);
+  bool Modify(int fd, uint32_t events, IoHandler* h);
+  void Remove(int fd);
+
+  // Thread-safe: runs `task` on the loop thread at its next iteration.
+  void Post(std::function<void()> task);
+  // Runs `fn` roughly every `interval_ms` (re-read each time, so hz changes apply).
+  void SetPeriodic(std::function<int()> interval_ms, std::function<void()> fn);
+  // Runs after each batch of events, before waiting again (flush pending writes, ...).
+  void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+
+  void Run();
+  void Stop();  // thread-safe
+  int64_t now_ms() const { return now_ms_; }
+  void UpdateTime();
+
+ private:
+  void RunTasks();
+
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::function<void()>> tasks_;
+  std::atomic<bool> has_tasks_{false};
+  std::function<int()> interval_;
+  std::function<void()> periodic_;
+  std::function<void()> before_sleep_;
+  int64_t next_periodic_us_ = 0;
+  int64_t now_ms_ = 0;
+};
+
+}  // namespace carmine

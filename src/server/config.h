@@ -1,0 +1,75 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Server configuration: the typed values (ServerConfig), the one declarative table of directives
+// (name, kind, bounds, whether CONFIG SET may change it, how it prints), and the redis.conf
+// reader. Directive names, value syntax (yes/no, 1gb, quoted strings, include) and error messages
+// follow redis-server so existing config files and tooling keep working. A directive that belongs
+// to a capability Carmine does not have yet is rejected like an unknown one, never silently
+// ignored.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace carmine {
+
+struct ServerConfig {
+  int port = 6379;
+  std::vector<std::string> bind = {"*", "-::*"};
+  bool bind_explicit = false;
+  bool protected_mode = true;
+  std::string unixsocket;
+  int unixsocketperm = 0;
+  int tcp_backlog = 511;
+  int timeout = 0;
+  int tcp_keepalive = 300;
+  bool daemonize = false;
+  std::string pidfile;
+  std::string loglevel = "notice";
+  std::string logfile;
+  int databases = 16;
+  std::string requirepass;
+  int maxclients = 10000;
+  std::string dir;
+  int hz = 10;
+  bool dynamic_hz = true;
+  int threads = 0;  // 0: number of CPUs
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int active_expire_effort = 1;
+  bool activerehashing = true;
+  std::string config_file;  // absolute path of the file we were started with
+};
+
+// One row of the directive table.
+struct ConfigOption {
+  std::string name;
+  std::string alias;
+  bool runtime_mutable = true;
+  bool multi_arg = false;  // takes several values (bind)
+  // Parses args into cfg. Returns "" or the reason, worded as Redis words it.
+  std::function<std::string(ServerConfig&, const std::vector<std::string>&)> set;
+  // The value as CONFIG GET and CONFIG REWRITE print it.
+  std::function<std::string(const ServerConfig&)> get;
+};
+
+const std::vector<ConfigOption>& ConfigTable();
+const ConfigOption* FindConfigOption(const std::string& name);
+
+// Parses the text of a config file (plus command-line overrides already turned into lines).
+// `origin` names the file for error messages. Errors come back in Redis's fatal-error format.
+Status LoadConfigText(const std::string& text, ServerConfig* cfg, const std::string& origin,
+                      int depth = 0);
+// Reads argv as redis-server does: [config-file] [--name value ...]. Fills `cfg`. Sets
+// *exit_now (and an exit code) for --version/--help.
+Status ParseCommandLine(int argc, char** argv, ServerConfig* cfg, bool* exit_now, int* exit_code);
+
+// Rewrites cfg.config_file keeping comments and line order: lines of known directives get the
+// current value; directives not present but different from their default are appended.
+Status RewriteConfigFile(const ServerConfig& cfg);
+
+}  // namespace carmine

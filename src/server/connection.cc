@@ -1,0 +1,194 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "server/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/logging.h"
+#include "net/socket.h"
+#include "server/server.h"
+
+namespace carmine {
+namespace {
+// Read size for ordinary requests (Redis PROTO_IOBUF_LEN); larger when a big bulk is pending.
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxReadChunk = 64 * 1024 * 1024;
+}  // namespace
+
+Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix) : worker_(worker), fd_(fd) {
+  session_.id = id;
+  session_.fd = fd;
+  session_.is_unix = is_unix;
+  session_.created_ms = worker.loop().now_ms();
+  session_.last_interaction_ms = session_.created_ms;
+  session_.addr = net::PeerName(fd);
+  session_.laddr = net::SockName(fd);
+  session_.authenticated = worker.server().opts().requirepass().empty();
+}
+
+Connection::~Connection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  worker_.ScheduleClose(this);
+}
+
+void Connection::SendRaw(std::string_view s) {
+  out_.append(s);
+  Flush();
+}
+
+void Connection::OnEvent(uint32_t events) {
+  if (closing_) return;
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    if (!(events & EPOLLIN)) {
+      Close();
+      return;
+    }
+  }
+  if (events & EPOLLIN) OnReadable();
+  if (!closing_ && (events & EPOLLOUT)) Flush();
+}
+
+void Connection::OnReadable() {
+  if (read_stopped_) return;
+  size_t want = std::max(kReadChunk, std::min(parser_.bytes_needed_hint(), kMaxReadChunk));
+  in_.Reserve(want);
+  ssize_t n = read(fd_, in_.write_ptr(), in_.writable());
+  if (n == 0) {
+    Close();
+    return;
+  }
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) Close();
+    return;
+  }
+  in_.Commit(static_cast<size_t>(n));
+  auto& stats = worker_.server().stats();
+  stats.net_input_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  stats.reads_processed.fetch_add(1, std::memory_order_relaxed);
+  session_.total_net_in.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  session_.last_interaction_ms.store(worker_.loop().now_ms(), std::memory_order_relaxed);
+  if (static_cast<int64_t>(in_.size()) > worker_.server().query_buffer_limit()) {
+    LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s",
+                static_cast<unsigned long long>(session_.id), session_.addr.c_str());
+    Close();
+    return;
+  }
+  ProcessInput();
+  if (!closing_) Flush();
+}
+
+void Connection::ProcessInput() {
+  Server& server = worker_.server();
+  RespParser::Limits limits;
+  while (!closing_ && !paused_ && !read_stopped_ && in_.size() > 0) {
+    limits.max_bulk_len = server.opts().proto_max_bulk_len.load(std::memory_order_relaxed);
+    limits.authenticated = session_.authenticated;
+    auto st = parser_.Parse(in_.data(), in_.size(), limits);
+    if (st == RespParser::State::kIncomplete) break;
+    if (st == RespParser::State::kError) {
+      LOG_VERBOSE("Protocol error (%.*s) from client: id=%llu addr=%s",
+                  static_cast<int>(parser_.error().size()), parser_.error().data(),
+                  static_cast<unsigned long long>(session_.id), session_.addr.c_str());
+      rb_.Error(parser_.error());
+      server.dispatcher().stats().CountError("ERR");
+      session_.close_after_reply = true;
+      read_stopped_ = true;
+      break;
+    }
+    const auto& args = parser_.args();
+    if (args.empty()) {
+      in_.Consume(parser_.consumed());
+      continue;
+    }
+    if (server.IsPausedFor(0, worker_.loop().now_ms())) {
+      // Decide with the command's flags; unknown commands are not held back.
+      const CommandSpec* spec = server.registry().Find(args[0]);
+      if (spec != nullptr && server.IsPausedFor(spec->flags, worker_.loop().now_ms())) {
+        paused_ = true;
+        worker_.ParkPaused(this);
+        break;  // the request stays in the buffer and is parsed again on resume
+      }
+    }
+    ExecuteOne(ArgList(args.data(), args.size()));
+    in_.Consume(parser_.consumed());
+    if (session_.close_after_reply) {
+      read_stopped_ = true;
+      break;
+    }
+  }
+  session_.qbuf.store(in_.size(), std::memory_order_relaxed);
+  session_.qbuf_free.store(in_.writable(), std::memory_order_relaxed);
+  if (in_.size() == 0) in_.ShrinkIfIdle(64 * 1024);
+}
+
+void Connection::ExecuteOne(ArgList args) {
+  size_t mark = out_.size();
+  ReplyMode before = session_.reply_mode;
+  rb_.SetProtocol(session_.resp);
+  worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
+  session_.commands_processed.fetch_add(1, std::memory_order_relaxed);
+  // CLIENT REPLY OFF|SKIP: drop what this command produced. SKIP silences the next command only.
+  bool discard = false;
+  if (session_.reply_mode == ReplyMode::kOff) {
+    discard = true;
+  } else if (session_.reply_mode == ReplyMode::kSkip) {
+    discard = true;
+    session_.reply_mode = ReplyMode::kSkipNext;
+  } else if (before == ReplyMode::kSkipNext) {
+    discard = true;
+    session_.reply_mode = ReplyMode::kOn;
+  }
+  if (discard) out_.resize(mark);
+  if (session_.kill_requested.load(std::memory_order_relaxed)) session_.close_after_reply = true;
+}
+
+void Connection::Flush() {
+  while (out_pos_ < out_.size()) {
+    ssize_t n = send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) continue;
+      Close();
+      return;
+    }
+    out_pos_ += static_cast<size_t>(n);
+    auto& stats = worker_.server().stats();
+    stats.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+    stats.writes_processed.fetch_add(1, std::memory_order_relaxed);
+    session_.total_net_out.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  }
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    if (session_.close_after_reply) {
+      Close();
+      return;
+    }
+  }
+  session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+  UpdateInterest();
+}
+
+void Connection::UpdateInterest() {
+  bool want = out_pos_ < out_.size();
+  if (want == writing_) return;
+  writing_ = want;
+  worker_.loop().Modify(fd_, EPOLLIN | (want ? EPOLLOUT : 0), this);
+}
+
+void Connection::Resume() {
+  if (!paused_ || closing_) return;
+  paused_ = false;
+  ProcessInput();
+  if (!closing_) Flush();
+}
+
+}  // namespace carmine

@@ -1,0 +1,61 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Connection: one client socket, owned by the worker thread that accepted it (it never moves).
+// It reads requests into an IoBuffer, parses and dispatches them in order, and writes the
+// accumulated replies once per read batch, so a pipeline of N commands costs one read and one write.
+// Protocol errors are answered and then the connection closes after the reply is flushed, as Redis.
+#pragma once
+
+#include <string>
+
+#include "commands/registry.h"
+#include "commands/session.h"
+#include "net/event_loop.h"
+#include "net/io_buffer.h"
+#include "protocol/reply_builder.h"
+#include "protocol/resp_parser.h"
+
+namespace carmine {
+
+class Worker;
+
+class Connection : public IoHandler {
+ public:
+  Connection(Worker& worker, int fd, uint64_t id, bool is_unix);
+  ~Connection() override;
+
+  void OnEvent(uint32_t events) override;
+  // Queues the connection for closing at the end of the loop iteration.
+  void Close();
+  bool closing() const { return closing_; }
+  int fd() const { return fd_; }
+  Session& session() { return session_; }
+  // Continues processing buffered input after a CLIENT PAUSE ended.
+  void Resume();
+  bool paused() const { return paused_; }
+  // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
+  void SendRaw(std::string_view s);
+  int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
+
+ private:
+  void OnReadable();
+  void ProcessInput();
+  void ExecuteOne(ArgList args);
+  void Flush();
+  void UpdateInterest();
+
+  Worker& worker_;
+  int fd_;
+  Session session_;
+  IoBuffer in_;
+  std::string out_;
+  size_t out_pos_ = 0;
+  RespParser parser_;
+  ReplyBuilder rb_{&out_};
+  bool closing_ = false;
+  bool writing_ = false;  // EPOLLOUT registered
+  bool paused_ = false;
+  bool read_stopped_ = false;
+};
+
+}  // namespace carmine

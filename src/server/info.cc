@@ -1,0 +1,378 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// INFO: the sections and field names Redis 7 prints, so redis-cli --stat, exporters and
+// dashboards parse our output unchanged. Values are live readings; fields for capabilities that
+// are not built yet report their idle state (no replicas, no persistence in progress).
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "base/clock.h"
+#include "base/strutil.h"
+#include "db/db.h"
+#include "server/memory.h"
+#include "server/server.h"
+
+namespace carmine {
+namespace {
+
+std::string Human(double bytes) {
+  const char* units = "BKMGTPE";
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    u++;
+  }
+  char buf[32];
+  if (u == 0) {
+    snprintf(buf, sizeof(buf), "%.0fB", bytes);
+  } else {
+    snprintf(buf, sizeof(buf), "%.2f%c", bytes, units[u]);
+  }
+  return buf;
+}
+
+class Writer {
+ public:
+  void Section(const char* name) {
+    if (!out_.empty()) out_ += "\r\n";
+    out_ += "# ";
+    out_ += name;
+    out_ += "\r\n";
+  }
+  template <typename T>
+  void Field(const char* name, const T& v) {
+    out_ += name;
+    out_ += ':';
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, const char*>) {
+      out_ += v;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(v));
+      out_ += buf;
+    } else {
+      out_ += std::to_string(v);
+    }
+    out_ += "\r\n";
+  }
+  void Line(const std::string& l) { out_ += l + "\r\n"; }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+void ServerSection(Server& s, Writer& w) {
+  ServerConfig cfg = s.ConfigSnapshot();
+  struct utsname un;
+  uname(&un);
+  int64_t now_us = clock::NowUs();
+  int64_t uptime = (clock::NowMs() - s.start_time_ms()) / 1000;
+  w.Section("Server");
+  w.Field("redis_version", std::string("7.2.4"));
+  w.Field("carmine_version", std::string("0.1.0"));
+  w.Field("redis_git_sha1", std::string("00000000"));
+  w.Field("redis_git_dirty", 0);
+  w.Field("redis_build_id", std::string("carmine"));
+  w.Field("redis_mode", std::string(s.opts().cluster_enabled ? "cluster" : "standalone"));
+  w.Field("os", std::string(un.sysname) + " " + un.release + " " + un.machine);
+  w.Field("arch_bits", 64);
+  w.Field("monotonic_clock", std::string("POSIX clock_gettime"));
+  w.Field("multiplexing_api", std::string("epoll"));
+  w.Field("atomicvar_api", std::string("c11-builtin"));
+  w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+  w.Field("process_id", static_cast<int64_t>(getpid()));
+  w.Field("process_supervised", std::string("no"));
+  w.Field("run_id", s.run_id());
+  w.Field("tcp_port", cfg.port);
+  w.Field("server_time_usec", now_us);
+  w.Field("uptime_in_seconds", uptime);
+  w.Field("uptime_in_days", uptime / 86400);
+  w.Field("hz", cfg.hz);
+  w.Field("configured_hz", cfg.hz);
+  w.Field("lru_clock", static_cast<int64_t>(Db::LruClock(clock::NowMs())));
+  w.Field("executable", s.executable());
+  w.Field("config_file", cfg.config_file);
+  w.Field("io_threads_active", 0);
+  w.Field("threads", cfg.threads);
+  w.Field("shards_per_db", s.dbs().num_shards());
+}
+
+void ClientsSection(Server& s, Writer& w) {
+  w.Section("Clients");
+  size_t max_in = 0, max_out = 0;
+  s.ForEachClient([&](Connection*, Worker*) {});
+  w.Field("connected_clients", s.stats().connected_clients.load());
+  w.Field("cluster_connections", 0);
+  w.Field("maxclients", s.maxclients());
+  w.Field("client_recent_max_input_buffer", max_in);
+  w.Field("client_recent_max_output_buffer", max_out);
+  w.Field("blocked_clients", 0);
+  w.Field("tracking_clients", 0);
+  w.Field("clients_in_timeout_table", 0);
+  w.Field("total_blocking_keys", 0);
+  w.Field("total_blocking_keys_on_nokey", 0);
+}
+
+void MemorySection(Server& s, Writer& w) {
+  size_t used = mem::Allocated();
+  size_t rss = mem::ProcessRss();
+  static std::atomic<size_t> peak{0};
+  size_t p = peak.load();
+  while (used > p && !peak.compare_exchange_weak(p, used)) {
+  }
+  size_t pk = std::max(peak.load(), used);
+  size_t total = mem::TotalSystemMemory();
+  w.Section("Memory");
+  w.Field("used_memory", used);
+  w.Field("used_memory_human", Human(used));
+  w.Field("used_memory_rss", rss);
+  w.Field("used_memory_rss_human", Human(rss));
+  w.Field("used_memory_peak", pk);
+  w.Field("used_memory_peak_human", Human(pk));
+  char perc[32];
+  snprintf(perc, sizeof(perc), "%.2f%%", pk ? 100.0 * used / pk : 100.0);
+  w.Field("used_memory_peak_perc", std::string(perc));
+  w.Field("used_memory_lua", 31744);
+  w.Field("used_memory_vm_eval", 31744);
+  w.Field("used_memory_lua_human", std::string("31.00K"));
+  w.Field("used_memory_scripts_eval", 0);
+  w.Field("number_of_cached_scripts", 0);
+  w.Field("total_system_memory", total);
+  w.Field("total_system_memory_human", Human(total));
+  w.Field("maxmemory", 0);
+  w.Field("maxmemory_human", std::string("0B"));
+  w.Field("maxmemory_policy", std::string("noeviction"));
+  w.Field("allocator_allocated", used);
+  w.Field("allocator_resident", mem::Resident());
+  w.Field("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
+  w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  w.Field("mem_allocator", mem::AllocatorName());
+  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfreed_objects", 0);
+}
+
+void PersistenceSection(Server& s, Writer& w) {
+  w.Section("Persistence");
+  w.Field("loading", 0);
+  w.Field("async_loading", 0);
+  w.Field("current_cow_peak", 0);
+  w.Field("current_cow_size", 0);
+  w.Field("current_fork_perc", 0.0);
+  w.Field("current_save_keys_processed", 0);
+  w.Field("current_save_keys_total", 0);
+  w.Field("rdb_changes_since_last_save", s.dbs().stats().dirty.load());
+  w.Field("rdb_bgsave_in_progress", 0);
+  w.Field("rdb_last_save_time", s.start_time_ms() / 1000);
+  w.Field("rdb_last_bgsave_status", std::string("ok"));
+  w.Field("rdb_last_bgsave_time_sec", -1);
+  w.Field("rdb_current_bgsave_time_sec", -1);
+  w.Field("aof_enabled", 0);
+  w.Field("aof_rewrite_in_progress", 0);
+  w.Field("aof_rewrite_scheduled", 0);
+  w.Field("aof_last_rewrite_time_sec", -1);
+  w.Field("aof_current_rewrite_time_sec", -1);
+  w.Field("aof_last_bgrewrite_status", std::string("ok"));
+  w.Field("aof_last_write_status", std::string("ok"));
+  w.Field("module_fork_in_progress", 0);
+}
+
+void StatsSection(Server& s, Writer& w) {
+  auto& st = s.stats();
+  auto& ds = s.dbs().stats();
+  auto& dp = s.dispatcher().stats();
+  double stale = 0;
+  w.Section("Stats");
+  w.Field("total_connections_received", st.connections_received.load());
+  w.Field("total_commands_processed", dp.commands.load());
+  w.Field("instantaneous_ops_per_sec", static_cast<int64_t>(st.ops_per_sec.load()));
+  w.Field("total_net_input_bytes", st.net_input_bytes.load());
+  w.Field("total_net_output_bytes", st.net_output_bytes.load());
+  w.Field("total_net_repl_input_bytes", 0);
+  w.Field("total_net_repl_output_bytes", 0);
+  w.Field("instantaneous_input_kbps", st.input_kbps.load());
+  w.Field("instantaneous_output_kbps", st.output_kbps.load());
+  w.Field("instantaneous_input_repl_kbps", 0.0);
+  w.Field("instantaneous_output_repl_kbps", 0.0);
+  w.Field("rejected_connections", st.rejected_connections.load());
+  w.Field("sync_full", 0);
+  w.Field("sync_partial_ok", 0);
+  w.Field("sync_partial_err", 0);
+  w.Field("expired_keys", ds.expired_keys.load());
+  w.Field("expired_stale_perc", stale);
+  w.Field("expired_time_cap_reached_count", ds.expired_time_cap_reached.load());
+  w.Field("expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_us.load() / 1000);
+  w.Field("evicted_keys", 0);
+  w.Field("evicted_clients", 0);
+  w.Field("total_eviction_exceeded_time", 0);
+  w.Field("current_eviction_exceeded_time", 0);
+  w.Field("keyspace_hits", ds.keyspace_hits.load());
+  w.Field("keyspace_misses", ds.keyspace_misses.load());
+  w.Field("pubsub_channels", 0);
+  w.Field("pubsub_patterns", 0);
+  w.Field("pubsubshard_channels", 0);
+  w.Field("latest_fork_usec", 0);
+  w.Field("total_forks", 0);
+  w.Field("migrate_cached_sockets", 0);
+  w.Field("slave_expires_tracked_keys", 0);
+  w.Field("active_defrag_hits", 0);
+  w.Field("active_defrag_misses", 0);
+  w.Field("active_defrag_key_hits", 0);
+  w.Field("active_defrag_key_misses", 0);
+  w.Field("total_active_defrag_time", 0);
+  w.Field("current_active_defrag_time", 0);
+  w.Field("tracking_total_keys", 0);
+  w.Field("tracking_total_items", 0);
+  w.Field("tracking_total_prefixes", 0);
+  w.Field("unexpected_error_replies", dp.unexpected_error_replies.load());
+  w.Field("total_error_replies", dp.error_replies.load());
+  w.Field("dump_payload_sanitizations", 0);
+  w.Field("total_reads_processed", st.reads_processed.load());
+  w.Field("total_writes_processed", st.writes_processed.load());
+  w.Field("io_threaded_reads_processed", 0);
+  w.Field("io_threaded_writes_processed", 0);
+  w.Field("reply_buffer_shrinks", 0);
+  w.Field("reply_buffer_expands", 0);
+}
+
+void ReplicationSection(Server& s, Writer& w) {
+  w.Section("Replication");
+  w.Field("role", std::string("master"));
+  w.Field("connected_slaves", 0);
+  w.Field("master_failover_state", std::string("no-failover"));
+  w.Field("master_replid", s.run_id());
+  w.Field("master_replid2", std::string(40, '0'));
+  w.Field("master_repl_offset", 0);
+  w.Field("second_repl_offset", -1);
+  w.Field("repl_backlog_active", 0);
+  w.Field("repl_backlog_size", 1048576);
+  w.Field("repl_backlog_first_byte_offset", 0);
+  w.Field("repl_backlog_histlen", 0);
+}
+
+void CpuSection(Server&, Writer& w) {
+  struct rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  char buf[64];
+  w.Section("CPU");
+  auto f = [&](const char* n, double v) {
+    snprintf(buf, sizeof(buf), "%.6f", v);
+    w.Field(n, std::string(buf));
+  };
+  f("used_cpu_sys", secs(self.ru_stime));
+  f("used_cpu_user", secs(self.ru_utime));
+  f("used_cpu_sys_children", secs(children.ru_stime));
+  f("used_cpu_user_children", secs(children.ru_utime));
+}
+
+void CommandStatsSection(Server& s, Writer& w) {
+  w.Section("Commandstats");
+  std::vector<const CommandSpec*> all;
+  for (auto& [n, c] : s.registry().all()) {
+    all.push_back(c.get());
+    for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
+  }
+  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
+  for (auto* c : all) {
+    auto& st = *c->stats;
+    uint64_t calls = st.calls.load(), rejected = st.rejected.load(), failed = st.failed.load();
+    if (calls == 0 && rejected == 0 && failed == 0) continue;
+    uint64_t usec = st.usec.load();
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+             c->full_name.c_str(), static_cast<unsigned long long>(calls),
+             static_cast<unsigned long long>(usec), calls ? static_cast<double>(usec) / calls : 0.0,
+             static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(failed));
+    w.Line(buf);
+  }
+}
+
+void ErrorStatsSection(Server& s, Writer& w) {
+  w.Section("Errorstats");
+  auto& dp = s.dispatcher().stats();
+  std::lock_guard<std::mutex> l(dp.mu);
+  for (auto& [code, n] : dp.errors_by_code) w.Line("errorstat_" + code + ":count=" + std::to_string(n));
+}
+
+void KeyspaceSection(Server& s, Writer& w) {
+  w.Section("Keyspace");
+  DbSet& dbs = s.dbs();
+  int64_t now = clock::NowMs();
+  for (int db = 0; db < dbs.num_dbs(); db++) {
+    // Counts are read without the shard locks: INFO gives a statistic, not a snapshot, and a
+    // racy size_t read is harmless here. The TTL average samples under each shard's lock.
+    size_t keys = 0, expires = 0;
+    long double ttl_sum = 0;
+    size_t ttl_n = 0;
+    for (int sh = 0; sh < dbs.num_shards(); sh++) {
+      ShardLocks lock;
+      lock.Add(dbs, db, sh);
+      lock.Acquire();
+      ShardData& d = dbs.Data(db, sh);
+      keys += d.table.size();
+      expires += d.volatile_keys.size();
+      for (size_t i = 0; i < std::min<size_t>(d.volatile_keys.size(), 16); i++) {
+        int64_t t = d.volatile_keys[i]->expire_at - now;
+        if (t > 0) {
+          ttl_sum += t;
+          ttl_n++;
+        }
+      }
+    }
+    if (keys == 0) continue;
+    int64_t avg = ttl_n ? static_cast<int64_t>(ttl_sum / ttl_n) : 0;
+    w.Line("db" + std::to_string(db) + ":keys=" + std::to_string(keys) +
+           ",expires=" + std::to_string(expires) + ",avg_ttl=" + std::to_string(avg));
+  }
+}
+
+}  // namespace
+
+std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
+  static const std::vector<std::string> kDefault = {"server", "clients", "memory", "persistence",
+                                                    "stats", "replication", "cpu", "modules",
+                                                    "errorstats", "cluster", "keyspace"};
+  std::set<std::string> want;
+  if (requested.empty()) {
+    want.insert(kDefault.begin(), kDefault.end());
+  }
+  for (auto& r : requested) {
+    std::string l = ToLower(r);
+    if (l == "default") {
+      want.insert(kDefault.begin(), kDefault.end());
+    } else if (l == "all" || l == "everything") {
+      want.insert(kDefault.begin(), kDefault.end());
+      want.insert("commandstats");
+      want.insert("latencystats");
+    } else {
+      want.insert(l);
+    }
+  }
+  Writer w;
+  if (want.count("server")) ServerSection(s, w);
+  if (want.count("clients")) ClientsSection(s, w);
+  if (want.count("memory")) MemorySection(s, w);
+  if (want.count("persistence")) PersistenceSection(s, w);
+  if (want.count("stats")) StatsSection(s, w);
+  if (want.count("replication")) ReplicationSection(s, w);
+  if (want.count("cpu")) CpuSection(s, w);
+  if (want.count("modules")) w.Section("Modules");
+  if (want.count("commandstats")) CommandStatsSection(s, w);
+  if (want.count("errorstats")) ErrorStatsSection(s, w);
+  if (want.count("cluster")) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", 0);
+  }
+  if (want.count("keyspace")) KeyspaceSection(s, w);
+  return w.str();
+}
+
+}  // namespace carmine

@@ -1,0 +1,353 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "server/server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/strutil.h"
+#include "commands/families.h"
+#include "net/socket.h"
+#include "protocol/errors.h"
+#include "server/connection.h"
+
+namespace carmine {
+
+// ---- Worker ------------------------------------------------------------------------------------
+
+class Worker::Listener : public IoHandler {
+ public:
+  Listener(Worker& w, int fd, bool is_unix) : w_(w), fd_(fd), is_unix_(is_unix) {}
+  void OnEvent(uint32_t) override { w_.Accept(fd_, is_unix_); }
+
+ private:
+  Worker& w_;
+  int fd_;
+  bool is_unix_;
+};
+
+Worker::Worker(Server& server, int index) : server_(server), index_(index) {
+  loop_.SetPeriodic([this] { return std::max(1, 1000 / server_.hz()); }, [this] { Cron(); });
+  loop_.SetBeforeSleep([this] { ReapClosed(); });
+}
+
+Worker::~Worker() { Join(); }
+
+void Worker::Start() {
+  thread_ = std::thread([this] { loop_.Run(); });
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) {
+    loop_.Stop();
+    thread_.join();
+  }
+}
+
+void Worker::AddListener(int fd, bool is_unix) {
+  listeners_.push_back(std::make_unique<Listener>(*this, fd, is_unix));
+  loop_.Add(fd, EPOLLIN | EPOLLEXCLUSIVE, listeners_.back().get());
+}
+
+void Worker::Accept(int lfd, bool is_unix) {
+  // Accept a bounded batch per wake-up so one busy listener cannot starve the loop.
+  for (int i = 0; i < 64; i++) {
+    int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      }
+      return;
+    }
+    server_.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
+    if (!is_unix) {
+      net::SetNoDelay(fd);
+      net::SetKeepAlive(fd, server_.ConfigSnapshot().tcp_keepalive);
+    }
+    if (server_.stats().connected_clients.load() >= server_.maxclients()) {
+      std::string msg = "-" + std::string(err::kMaxClients) + "\r\n";
+      ssize_t w = send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+      (void)w;
+      close(fd);
+      server_.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (!is_unix && server_.protected_mode_denies(fd)) {
+      static constexpr std::string_view kDenied =
+          "-DENIED Running in protected mode because protected mode is enabled and no password "
+          "is set for the default user. In this mode connections are only accepted from the "
+          "loopback interface. To accept connections from outside, either set a password "
+          "(requirepass), bind to specific addresses, or disable protected mode "
+          "(CONFIG SET protected-mode no) from a loopback client.\r\n";
+      ssize_t w = send(fd, kDenied.data(), kDenied.size(), MSG_NOSIGNAL);
+      (void)w;
+      close(fd);
+      continue;
+    }
+    uint64_t id = server_.NextClientId();
+    auto conn = std::make_unique<Connection>(*this, fd, id, is_unix);
+    Connection* c = conn.get();
+    conns_[id] = std::move(conn);
+    server_.RegisterClient(c, this);
+    loop_.Add(fd, EPOLLIN, c);
+    LOG_VERBOSE("Accepted %s", c->session().addr.c_str());
+  }
+}
+
+void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
+
+void Worker::ReapClosed() {
+  if (to_close_.empty()) return;
+  std::vector<Connection*> list;
+  list.swap(to_close_);
+  for (Connection* c : list) {
+    loop_.Remove(c->fd());
+    server_.UnregisterClient(c);
+    std::erase(paused_, c);
+    conns_.erase(c->session().id);  // closes the fd
+  }
+}
+
+void Worker::KillClient(uint64_t id) {
+  auto it = conns_.find(id);
+  if (it != conns_.end()) it->second->Close();
+}
+
+void Worker::ResumePaused() {
+  std::vector<Connection*> list;
+  list.swap(paused_);
+  for (Connection* c : list) c->Resume();
+}
+
+void Worker::CloseAll() {
+  for (auto& [id, c] : conns_) c->Close();
+  ReapClosed();
+}
+
+void Worker::Cron() {
+  cron_runs_++;
+  int64_t now = loop_.now_ms();
+  DbSet& dbs = server_.dbs();
+  int nworkers = server_.num_workers();
+  int hz = server_.hz();
+  // Active expiry: Redis spends up to 25% of each cron period; split across workers.
+  if (server_.opts().active_expire.load(std::memory_order_relaxed)) {
+    int64_t budget_us = 1000000LL * 25 / hz / 100;
+    int effort = server_.opts().active_expire_effort.load(std::memory_order_relaxed);
+    int owned = 0;
+    for (int db = 0; db < dbs.num_dbs(); db++) {
+      for (int s = 0; s < dbs.num_shards(); s++) {
+        if (static_cast<int>(dbs.Index(db, s) % nworkers) == index_) owned++;
+      }
+    }
+    int64_t per_shard = std::max<int64_t>(100, budget_us / std::max(1, owned));
+    for (int db = 0; db < dbs.num_dbs(); db++) {
+      for (int s = 0; s < dbs.num_shards(); s++) {
+        if (static_cast<int>(dbs.Index(db, s) % nworkers) != index_) continue;
+        ShardLocks lock;
+        lock.Add(dbs, db, s);
+        lock.Acquire();
+        ActiveExpireShard(dbs, db, s, clock::NowMs(), per_shard, effort);
+        ShardData& d = dbs.Data(db, s);
+        d.table.MaybeShrink();
+        if (d.table.rehashing()) d.table.RehashStep(1000);
+      }
+    }
+  }
+  // Idle clients.
+  int timeout = server_.timeout_sec();
+  if (timeout > 0) {
+    for (auto& [id, c] : conns_) {
+      if (now - c->last_interaction_ms() > static_cast<int64_t>(timeout) * 1000) {
+        LOG_VERBOSE("Closing idle client");
+        c->Close();
+      }
+    }
+  }
+  if (!paused_.empty() && !server_.IsPausedFor(kWrite, now)) ResumePaused();
+  if (index_ == 0) {
+    // Instantaneous metrics over roughly the last second of samples.
+    static thread_local uint64_t last_cmds = 0, last_in = 0, last_out = 0;
+    static thread_local int64_t last_us = 0;
+    int64_t us = clock::MonotonicUs();
+    if (us - last_us >= 1000000) {
+      auto& st = server_.stats();
+      uint64_t cmds = server_.dispatcher().stats().commands.load();
+      uint64_t in = st.net_input_bytes.load(), out = st.net_output_bytes.load();
+      double secs = last_us == 0 ? 1.0 : (us - last_us) / 1e6;
+      if (last_us != 0) {
+        st.ops_per_sec = (cmds - last_cmds) / secs;
+        st.input_kbps = (in - last_in) / secs / 1024;
+        st.output_kbps = (out - last_out) / secs / 1024;
+      }
+      last_cmds = cmds;
+      last_in = in;
+      last_out = out;
+      last_us = us;
+    }
+  }
+}
+
+// ---- Server ------------------------------------------------------------------------------------
+
+Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
+  if (config_.threads <= 0) config_.threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (config_.threads <= 0) config_.threads = 1;
+  int shards = 1;
+  if (config_.threads > 1) {
+    while (shards < config_.threads * 8) shards <<= 1;
+  }
+  dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
+  dbs_->set_observer(this);
+  RegisterCoreFamilies(registry_);
+  RegisterServerFamily(registry_);
+  dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, this);
+  ApplyRuntime(config_);
+  std::mt19937_64 rng(std::random_device{}());
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 40; i++) run_id_.push_back(kHex[rng() % 16]);
+}
+
+Server::~Server() {
+  for (auto& w : workers_) w->Join();
+  for (int fd : listen_fds_) close(fd);
+}
+
+void Server::ApplyRuntime(const ServerConfig& c) {
+  opts_.proto_max_bulk_len = c.proto_max_bulk_len;
+  opts_.databases = c.databases;
+  opts_.active_expire_effort = c.active_expire_effort;
+  opts_.set_requirepass(c.requirepass);
+  hz_ = c.hz;
+  timeout_ = c.timeout;
+  maxclients_ = c.maxclients;
+  qbuf_limit_ = c.client_query_buffer_limit;
+  protected_mode_ = c.protected_mode && !c.bind_explicit;
+  log::Level lvl;
+  if (log::ParseLevel(c.loglevel, &lvl)) log::SetLevel(lvl);
+}
+
+ServerConfig Server::ConfigSnapshot() const {
+  std::lock_guard<std::mutex> l(config_mu_);
+  return config_;
+}
+
+std::string Server::ConfigSet(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& pairs) {
+  std::lock_guard<std::mutex> l(config_mu_);
+  ServerConfig next = config_;
+  std::vector<std::string> seen;
+  for (auto& [name, args] : pairs) {
+    const ConfigOption* opt = FindConfigOption(name);
+    auto fail = [&](const std::string& why) {
+      return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
+    };
+    if (opt == nullptr) return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
+    if (std::find(seen.begin(), seen.end(), opt->name) != seen.end()) return fail("duplicate parameter");
+    seen.push_back(opt->name);
+    if (!opt->runtime_mutable) return fail("can't set immutable config");
+    std::vector<std::string> values = args;
+    if (opt->multi_arg) {
+      std::vector<std::string> split;
+      SplitArgs(args[0], &split);
+      values = split;
+    }
+    std::string e = opt->set(next, values);
+    if (!e.empty()) return fail(e);
+  }
+  config_ = next;
+  ApplyRuntime(config_);
+  return "";
+}
+
+bool Server::protected_mode_denies(int fd) const {
+  return protected_mode_.load() && opts_.requirepass().empty() && !net::IsLoopbackPeer(fd);
+}
+
+void Server::RegisterClient(Connection* c, Worker* w) {
+  std::lock_guard<std::mutex> l(clients_mu_);
+  clients_[c->session().id] = {c, w};
+  stats_.connected_clients.fetch_add(1);
+}
+
+void Server::UnregisterClient(Connection* c) {
+  std::lock_guard<std::mutex> l(clients_mu_);
+  if (clients_.erase(c->session().id) > 0) stats_.connected_clients.fetch_sub(1);
+}
+
+void Server::Pause(int64_t until_ms, bool all) {
+  // A new pause never shortens or weakens one in force, as Redis.
+  if (until_ms > pause_until_ms_.load()) pause_until_ms_ = until_ms;
+  if (all) pause_all_ = true;
+}
+
+void Server::Unpause() {
+  pause_until_ms_ = 0;
+  pause_all_ = false;
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->loop().Post([wp] { wp->ResumePaused(); });
+  }
+}
+
+bool Server::IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const {
+  int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
+  if (until == 0 || now_ms >= until) return false;
+  if (cmd_flags == 0) return true;  // "is any pause active"
+  return pause_all_.load() || (cmd_flags & (kWrite | kMayReplicate));
+}
+
+Status Server::Start() {
+  ServerConfig cfg = ConfigSnapshot();
+  start_ms_ = clock::NowMs();
+  if (cfg.port != 0) {
+    for (auto& addr : cfg.bind) {
+      auto r = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+      if (!r.ok()) return r.status();
+      if (r.value() >= 0) listen_fds_.push_back(r.value());
+    }
+    if (listen_fds_.empty()) return Status::Error("Failed listening on port " + std::to_string(cfg.port) + " (tcp), aborting.");
+  }
+  size_t tcp_count = listen_fds_.size();
+  if (!cfg.unixsocket.empty()) {
+    auto r = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
+    if (!r.ok()) return r.status();
+    listen_fds_.push_back(r.value());
+  }
+  for (int i = 0; i < cfg.threads; i++) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (auto& w : workers_) {
+    for (size_t i = 0; i < listen_fds_.size(); i++) w->AddListener(listen_fds_[i], i >= tcp_count);
+  }
+  for (auto& w : workers_) w->Start();
+  if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
+  if (!cfg.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
+  return Status::Ok();
+}
+
+void Server::RequestShutdown() {
+  shutdown_.store(true);
+  shutdown_cv_.notify_all();
+}
+
+void Server::WaitForShutdown() {
+  {
+    // Polled with a short timeout because signal handlers may only set the flag.
+    std::unique_lock<std::mutex> l(shutdown_mu_);
+    while (!shutdown_.load()) shutdown_cv_.wait_for(l, std::chrono::milliseconds(50));
+  }
+  // Stop accepting, let each worker close its clients on its own thread, then stop the loops.
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->loop().Post([wp] { wp->CloseAll(); });
+  }
+  for (auto& w : workers_) w->Join();
+  for (int fd : listen_fds_) close(fd);
+  listen_fds_.clear();
+}
+
+}  // namespace carmine

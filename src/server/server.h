@@ -1,0 +1,182 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Server and Worker: the process wiring. The Server owns the command registry, the databases, the
+// configuration and the registry of all connections; each Worker runs one EventLoop thread that
+// accepts from the shared listening sockets (EPOLLEXCLUSIVE spreads accepts across workers) and owns
+// the connections it accepted. Each worker's periodic cron (hz) runs active expiry and incremental
+// rehashing for the shards it is responsible for (shard index mod worker count), closes idle
+// clients, and resumes clients parked by CLIENT PAUSE.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "commands/context.h"
+#include "commands/dispatcher.h"
+#include "commands/options.h"
+#include "commands/registry.h"
+#include "db/db_set.h"
+#include "net/event_loop.h"
+#include "server/config.h"
+
+namespace carmine {
+
+class Connection;
+class Server;
+
+// Server-wide counters for INFO stats.
+struct ServerStats {
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> reads_processed{0};
+  std::atomic<uint64_t> writes_processed{0};
+  std::atomic<int64_t> connected_clients{0};
+  // Instantaneous metrics, sampled by worker 0's cron.
+  std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
+};
+
+class Worker {
+ public:
+  Worker(Server& server, int index);
+  ~Worker();
+
+  Server& server() { return server_; }
+  EventLoop& loop() { return loop_; }
+  int index() const { return index_; }
+
+  void Start();
+  void Join();
+  void AddListener(int fd, bool is_unix);
+  // Called by Connection when it should be destroyed at the end of this iteration.
+  void ScheduleClose(Connection* c);
+  void ParkPaused(Connection* c) { paused_.push_back(c); }
+  // Closes the connection with this id if this worker owns it (runs on this worker's thread).
+  void KillClient(uint64_t id);
+  void ResumePaused();
+  // Closes every connection (shutdown).
+  void CloseAll();
+
+ private:
+  class Listener;
+  void Accept(int fd, bool is_unix);
+  void Cron();
+  void ReapClosed();
+
+  Server& server_;
+  int index_;
+  EventLoop loop_;
+  std::thread thread_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::vector<Connection*> to_close_;
+  std::vector<Connection*> paused_;
+  uint64_t cron_runs_ = 0;
+};
+
+class Server : public ServerApi, public KeyspaceObserver {
+ public:
+  explicit Server(ServerConfig cfg);
+  ~Server() override;
+
+  // Binds listeners and starts the workers. Errors are fatal for startup.
+  Status Start();
+  // Blocks until shutdown is requested, then stops workers and cleans up.
+  void WaitForShutdown();
+  // Thread-safe and signal-safe-ish (only sets flags and wakes a loop).
+  void RequestShutdown();
+  bool shutting_down() const { return shutdown_.load(); }
+
+  // Shared state for workers, connections and server families.
+  CommandRegistry& registry() { return registry_; }
+  Dispatcher& dispatcher() { return *dispatcher_; }
+  DbSet& dbs() { return *dbs_; }
+  RuntimeOptions& opts() { return opts_; }
+  ServerStats& stats() { return stats_; }
+  int num_workers() const { return static_cast<int>(workers_.size()); }
+  Worker& worker(int i) { return *workers_[i]; }
+
+  // Config access. CONFIG SET validates against a copy and commits all-or-nothing.
+  ServerConfig ConfigSnapshot() const;
+  // Applies "name value" pairs atomically; returns "" or the Redis error reply text.
+  std::string ConfigSet(const std::vector<std::pair<std::string, std::vector<std::string>>>& pairs);
+  // Hot-path copies of config values.
+  int hz() const { return hz_.load(std::memory_order_relaxed); }
+  int timeout_sec() const { return timeout_.load(std::memory_order_relaxed); }
+  int maxclients() const { return maxclients_.load(std::memory_order_relaxed); }
+  int64_t query_buffer_limit() const { return qbuf_limit_.load(std::memory_order_relaxed); }
+  bool protected_mode_denies(int fd) const;
+
+  // Client registry (CLIENT LIST/KILL/INFO). Visit holds the registry lock.
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
+  void RegisterClient(Connection* c, Worker* w);
+  void UnregisterClient(Connection* c);
+  template <typename Fn>
+  void ForEachClient(Fn fn) {
+    std::lock_guard<std::mutex> l(clients_mu_);
+    for (auto& [id, entry] : clients_) fn(entry.first, entry.second);
+  }
+
+  // CLIENT PAUSE state.
+  void Pause(int64_t until_ms, bool all);
+  void Unpause();
+  // True if a command with these flags must wait now.
+  bool IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const;
+
+  int64_t start_time_ms() const { return start_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& executable() const { return executable_; }
+  void set_executable(std::string e) { executable_ = std::move(e); }
+
+  // KeyspaceObserver: hook points for WATCH, keyspace events and propagation.
+  void OnKeyModified(int db, std::string_view key) override {}
+  void OnKeyExpired(int db, std::string_view key) override {}
+  void OnDbChanged(int db) override {}
+
+ private:
+  void ApplyRuntime(const ServerConfig& cfg);
+
+  mutable std::mutex config_mu_;
+  ServerConfig config_;
+  CommandRegistry registry_;
+  std::unique_ptr<DbSet> dbs_;
+  RuntimeOptions opts_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  ServerStats stats_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<int> listen_fds_;
+
+  std::atomic<int> hz_{10}, timeout_{0}, maxclients_{10000};
+  std::atomic<int64_t> qbuf_limit_{1LL << 30};
+  std::atomic<bool> protected_mode_{true};
+
+  std::mutex clients_mu_;
+  std::map<uint64_t, std::pair<Connection*, Worker*>> clients_;
+  std::atomic<uint64_t> next_client_id_{1};
+
+  std::atomic<int64_t> pause_until_ms_{0};
+  std::atomic<bool> pause_all_{false};
+
+  std::atomic<bool> shutdown_{false};
+  std::mutex shutdown_mu_;
+  std::condition_variable shutdown_cv_;
+  int64_t start_ms_ = 0;
+  std::string run_id_;
+  std::string executable_;
+};
+
+// Registers CONFIG, CLIENT, INFO, DEBUG, SHUTDOWN, TIME.
+void RegisterServerFamily(CommandRegistry& r);
+// Builds the INFO text for the requested sections (see server_family.cc).
+std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
+
+}  // namespace carmine

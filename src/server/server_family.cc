@@ -1,0 +1,571 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Server-level commands that need the whole process: INFO, CONFIG, CLIENT, DEBUG, SHUTDOWN, TIME.
+// They live in server/ (not commands/) because they read the connection registry, the config
+// registry and the workers. Their handlers get the Server from CommandContext::server.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/strutil.h"
+#include "commands/arg_parser.h"
+#include "commands/string_value.h"
+#include "protocol/errors.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace carmine {
+namespace {
+
+Server& Srv(CommandContext& ctx) { return *static_cast<Server*>(ctx.server); }
+
+void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+  ctx.rb.ArrayLen(static_cast<int64_t>(lines.size()));
+  for (auto l : lines) ctx.rb.Simple(l);
+}
+
+// INFO [section [section ...]]
+void CmdInfo(ArgList args, CommandContext& ctx) {
+  std::vector<std::string> sections;
+  for (size_t i = 1; i < args.size(); i++) sections.emplace_back(args[i]);
+  ctx.rb.Verbatim(BuildInfo(Srv(ctx), sections));
+}
+
+// TIME
+void CmdTime(ArgList, CommandContext& ctx) {
+  int64_t us = clock::NowUs();
+  ctx.rb.ArrayLen(2);
+  ctx.rb.Bulk(std::to_string(us / 1000000));
+  ctx.rb.Bulk(std::to_string(us % 1000000));
+}
+
+// ---- CONFIG ------------------------------------------------------------------------------------
+
+// CONFIG GET parameter [parameter ...]
+void CmdConfigGet(ArgList args, CommandContext& ctx) {
+  ServerConfig cfg = Srv(ctx).ConfigSnapshot();
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<const ConfigOption*> added;
+  for (size_t i = 2; i < args.size(); i++) {
+    bool glob = args[i].find_first_of("*?[") != std::string_view::npos;
+    for (auto& o : ConfigTable()) {
+      bool match = glob ? (GlobMatch(args[i], o.name, true) ||
+                           (!o.alias.empty() && GlobMatch(args[i], o.alias, true)))
+                        : (EqualsIgnoreCase(args[i], o.name) ||
+                           (!o.alias.empty() && EqualsIgnoreCase(args[i], o.alias)));
+      if (!match || std::find(added.begin(), added.end(), &o) != added.end()) continue;
+      added.push_back(&o);
+      out.emplace_back(o.name, o.get(cfg));
+    }
+  }
+  ctx.rb.MapLen(static_cast<int64_t>(out.size()));
+  for (auto& [k, v] : out) {
+    ctx.rb.Bulk(k);
+    ctx.rb.Bulk(v);
+  }
+}
+
+// CONFIG SET parameter value [parameter value ...]
+void CmdConfigSet(ArgList args, CommandContext& ctx) {
+  if (args.size() % 2 != 0) {
+    ctx.rb.Error(err::WrongArgs("config|set"));
+    return;
+  }
+  std::vector<std::pair<std::string, std::vector<std::string>>> pairs;
+  for (size_t i = 2; i < args.size(); i += 2) {
+    pairs.push_back({ToLower(args[i]), {std::string(args[i + 1])}});
+  }
+  std::string e = Srv(ctx).ConfigSet(pairs);
+  if (e.empty()) {
+    ctx.rb.Ok();
+  } else {
+    ctx.rb.Error(e);
+  }
+}
+
+// CONFIG RESETSTAT
+void CmdConfigResetStat(ArgList, CommandContext& ctx) {
+  Server& s = Srv(ctx);
+  s.dbs().stats().Reset();
+  s.dispatcher().stats().Reset();
+  s.registry().ResetStats();
+  auto& st = s.stats();
+  st.connections_received = 0;
+  st.rejected_connections = 0;
+  st.net_input_bytes = 0;
+  st.net_output_bytes = 0;
+  st.reads_processed = 0;
+  st.writes_processed = 0;
+  ctx.rb.Ok();
+}
+
+// CONFIG REWRITE
+void CmdConfigRewrite(ArgList, CommandContext& ctx) {
+  ServerConfig cfg = Srv(ctx).ConfigSnapshot();
+  if (cfg.config_file.empty()) {
+    ctx.rb.Error("ERR The server is running without a config file");
+    return;
+  }
+  Status st = RewriteConfigFile(cfg);
+  if (!st.ok()) {
+    LOG_WARNING("CONFIG REWRITE failed: %s", st.message().c_str());
+    ctx.rb.Error("ERR Rewriting config file: " + st.message());
+    return;
+  }
+  LOG_NOTICE("CONFIG REWRITE executed with success.");
+  ctx.rb.Ok();
+}
+
+void CmdConfigHelp(ArgList, CommandContext& ctx) {
+  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+                  "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+                  "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
+                  "    Rewrite the configuration file.", "HELP", "    Print this help."});
+}
+
+// ---- CLIENT ------------------------------------------------------------------------------------
+
+std::string ClientLine(const Session& s, int64_t now_ms) {
+  std::string name, lib_name, lib_ver;
+  {
+    std::lock_guard<std::mutex> l(s.info_mu);
+    name = s.name;
+    lib_name = s.lib_name;
+    lib_ver = s.lib_ver;
+  }
+  const CommandSpec* last = s.last_cmd.load();
+  std::string flags;
+  if (s.reply_mode != ReplyMode::kOn) flags += "";
+  if (s.no_evict) flags += "e";
+  if (s.no_touch) flags += "T";
+  if (flags.empty()) flags = "N";
+  char buf[1024];
+  snprintf(buf, sizeof(buf),
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
+           "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
+           "obl=%zu oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d "
+           "lib-name=%s lib-ver=%s",
+           static_cast<unsigned long long>(s.id), s.addr.c_str(), s.laddr.c_str(), s.fd,
+           name.c_str(), static_cast<long long>((now_ms - s.created_ms) / 1000),
+           static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
+           s.db.load(), s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(),
+           s.obuf.load(), s.qbuf.load() + s.qbuf_free.load() + s.obuf.load() + 1024,
+           last ? last->full_name.c_str() : "NULL", s.resp, lib_name.c_str(), lib_ver.c_str());
+  return buf;
+}
+
+// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id ...]
+void CmdClientList(ArgList args, CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  bool only_none = false;
+  for (size_t i = 2; i < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "TYPE") && i + 1 < args.size()) {
+      std::string_view t = args[++i];
+      if (EqualsIgnoreCase(t, "normal")) {
+      } else if (EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
+                 EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub")) {
+        only_none = true;  // no connection of these kinds exists yet
+      } else {
+        ctx.rb.Error("ERR Unknown client type '" + std::string(t) + "'");
+        return;
+      }
+    } else if (EqualsIgnoreCase(args[i], "ID") && i + 1 < args.size()) {
+      for (i++; i < args.size(); i++) {
+        int64_t id;
+        if (!ParseInt64(args[i], &id) || id <= 0) {
+          ctx.rb.Error("ERR Invalid client ID");
+          return;
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      ctx.rb.Error(err::kSyntax);
+      return;
+    }
+  }
+  std::string out;
+  int64_t now = clock::NowMs();
+  if (!only_none) {
+    Srv(ctx).ForEachClient([&](Connection* c, Worker*) {
+      const Session& s = c->session();
+      if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
+      out += ClientLine(s, now);
+      out += "\n";
+    });
+  }
+  ctx.rb.Verbatim(out);
+}
+
+// CLIENT INFO
+void CmdClientInfo(ArgList, CommandContext& ctx) {
+  ctx.rb.Verbatim(ClientLine(ctx.session, clock::NowMs()) + "\n");
+}
+
+// CLIENT ID
+void CmdClientId(ArgList, CommandContext& ctx) { ctx.rb.Int(static_cast<int64_t>(ctx.session.id)); }
+
+bool ValidName(std::string_view n) {
+  for (char c : n) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+// CLIENT SETNAME connection-name
+void CmdClientSetName(ArgList args, CommandContext& ctx) {
+  if (!ValidName(args[2])) {
+    ctx.rb.Error(err::kClientNameSpaces);
+    return;
+  }
+  std::lock_guard<std::mutex> l(ctx.session.info_mu);
+  ctx.session.name = std::string(args[2]);
+  ctx.rb.Ok();
+}
+
+// CLIENT GETNAME
+void CmdClientGetName(ArgList, CommandContext& ctx) {
+  std::string name;
+  {
+    std::lock_guard<std::mutex> l(ctx.session.info_mu);
+    name = ctx.session.name;
+  }
+  name.empty() ? ctx.rb.Null() : ctx.rb.Bulk(name);
+}
+
+// CLIENT SETINFO LIB-NAME|LIB-VER value
+void CmdClientSetInfo(ArgList args, CommandContext& ctx) {
+  bool is_name = EqualsIgnoreCase(args[2], "lib-name");
+  if (!is_name && !EqualsIgnoreCase(args[2], "lib-ver")) {
+    ctx.rb.Error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+    return;
+  }
+  if (!ValidName(args[3])) {
+    ctx.rb.Error(err::Format(err::kSetInfoChars, is_name ? "lib-name" : "lib-ver"));
+    return;
+  }
+  std::lock_guard<std::mutex> l(ctx.session.info_mu);
+  (is_name ? ctx.session.lib_name : ctx.session.lib_ver) = std::string(args[3]);
+  ctx.rb.Ok();
+}
+
+// CLIENT REPLY ON|OFF|SKIP
+void CmdClientReply(ArgList args, CommandContext& ctx) {
+  if (EqualsIgnoreCase(args[2], "on")) {
+    ctx.session.reply_mode = ReplyMode::kOn;
+    ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(args[2], "off")) {
+    ctx.session.reply_mode = ReplyMode::kOff;
+  } else if (EqualsIgnoreCase(args[2], "skip")) {
+    if (ctx.session.reply_mode == ReplyMode::kOn) ctx.session.reply_mode = ReplyMode::kSkip;
+  } else {
+    ctx.rb.Error(err::kSyntax);
+  }
+}
+
+// CLIENT NO-EVICT ON|OFF / CLIENT NO-TOUCH ON|OFF
+void OnOffFlag(ArgList args, CommandContext& ctx, bool Session::*flag) {
+  if (EqualsIgnoreCase(args[2], "on")) {
+    ctx.session.*flag = true;
+  } else if (EqualsIgnoreCase(args[2], "off")) {
+    ctx.session.*flag = false;
+  } else {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  ctx.rb.Ok();
+}
+void CmdClientNoEvict(ArgList a, CommandContext& c) { OnOffFlag(a, c, &Session::no_evict); }
+void CmdClientNoTouch(ArgList a, CommandContext& c) { OnOffFlag(a, c, &Session::no_touch); }
+
+// CLIENT PAUSE timeout [WRITE|ALL]
+void CmdClientPause(ArgList args, CommandContext& ctx) {
+  int64_t ms;
+  if (!ParseInt64(args[2], &ms)) {
+    ctx.rb.Error(err::kTimeout);
+    return;
+  }
+  if (ms < 0) {
+    ctx.rb.Error(err::kTimeoutNegative);
+    return;
+  }
+  bool all = true;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "write")) {
+      all = false;
+    } else if (!EqualsIgnoreCase(args[3], "all")) {
+      ctx.rb.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (args.size() > 4) {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  Srv(ctx).Pause(clock::NowMs() + ms, all);
+  ctx.rb.Ok();
+}
+
+// CLIENT UNPAUSE
+void CmdClientUnpause(ArgList, CommandContext& ctx) {
+  Srv(ctx).Unpause();
+  ctx.rb.Ok();
+}
+
+// CLIENT KILL ip:port | CLIENT KILL <filter> <value> [<filter> <value> ...]
+void CmdClientKill(ArgList args, CommandContext& ctx) {
+  struct Filter {
+    std::string addr, laddr;
+    int64_t id = 0;
+    int64_t maxage = 0;
+    bool skipme = true;
+    bool type_none = false;  // a client type that has no members yet
+    bool user_none = false;
+  } f;
+  bool old_form = args.size() == 3;
+  if (old_form) {
+    f.addr = std::string(args[2]);
+    f.skipme = false;
+  } else if (args.size() % 2 != 0) {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  } else {
+    for (size_t i = 2; i + 1 < args.size(); i += 2) {
+      std::string_view k = args[i], v = args[i + 1];
+      if (EqualsIgnoreCase(k, "ID")) {
+        if (!ParseInt64(v, &f.id) || f.id <= 0) {
+          ctx.rb.Error("ERR client-id should be greater than 0");
+          return;
+        }
+      } else if (EqualsIgnoreCase(k, "TYPE")) {
+        if (EqualsIgnoreCase(v, "normal")) {
+        } else if (EqualsIgnoreCase(v, "master") || EqualsIgnoreCase(v, "replica") ||
+                   EqualsIgnoreCase(v, "slave") || EqualsIgnoreCase(v, "pubsub")) {
+          f.type_none = true;
+        } else {
+          ctx.rb.Error("ERR Unknown client type '" + std::string(v) + "'");
+          return;
+        }
+      } else if (EqualsIgnoreCase(k, "USER")) {
+        if (v != "default") {
+          ctx.rb.Error("ERR No such user '" + std::string(v) + "'");
+          return;
+        }
+      } else if (EqualsIgnoreCase(k, "ADDR")) {
+        f.addr = std::string(v);
+      } else if (EqualsIgnoreCase(k, "LADDR")) {
+        f.laddr = std::string(v);
+      } else if (EqualsIgnoreCase(k, "SKIPME")) {
+        if (EqualsIgnoreCase(v, "yes")) {
+          f.skipme = true;
+        } else if (EqualsIgnoreCase(v, "no")) {
+          f.skipme = false;
+        } else {
+          ctx.rb.Error(err::kSyntax);
+          return;
+        }
+      } else if (EqualsIgnoreCase(k, "MAXAGE")) {
+        if (!ParseInt64(v, &f.maxage)) {
+          ctx.rb.Error(err::kNotInt);
+          return;
+        }
+      } else {
+        ctx.rb.Error(err::kSyntax);
+        return;
+      }
+    }
+  }
+  int64_t now = clock::NowMs();
+  int64_t killed = 0;
+  bool self = false;
+  if (!f.type_none) {
+    Srv(ctx).ForEachClient([&](Connection* c, Worker* w) {
+      Session& s = c->session();
+      if (f.id && static_cast<uint64_t>(f.id) != s.id) return;
+      if (!f.addr.empty() && f.addr != s.addr) return;
+      if (!f.laddr.empty() && f.laddr != s.laddr) return;
+      if (f.maxage && (now - s.created_ms) / 1000 < f.maxage) return;
+      if (&s == &ctx.session) {
+        if (f.skipme) return;
+        self = true;
+        killed++;
+        return;
+      }
+      s.kill_requested = 1;
+      uint64_t id = s.id;
+      w->loop().Post([w, id] { w->KillClient(id); });
+      killed++;
+    });
+  }
+  if (self) ctx.session.close_after_reply = true;
+  if (old_form) {
+    killed ? ctx.rb.Ok() : ctx.rb.Error(err::kNoSuchClient);
+  } else {
+    ctx.rb.Int(killed);
+  }
+}
+
+void CmdClientHelp(ArgList, CommandContext& ctx) {
+  ReplyHelp(ctx, {"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "GETNAME", "    Return the name of the current connection.", "ID",
+                  "    Return the ID of the current connection.", "INFO",
+                  "    Return information about the current client connection.",
+                  "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+                  "KILL <option> <value> [<option> <value> [...]]",
+                  "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+                  "LIST [TYPE <type>] [ID <id> [...]]",
+                  "    Return information about client connections.",
+                  "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+                  "NO-TOUCH (ON|OFF)",
+                  "    Will not touch LRU/LFU stats when this mode is on.",
+                  "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                  "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+                  "SETNAME <name>", "    Assign the name <name> to the current connection.",
+                  "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+                  "UNPAUSE", "    Stop the current client pause, resuming traffic.", "HELP",
+                  "    Print this help."});
+}
+
+// ---- DEBUG / SHUTDOWN --------------------------------------------------------------------------
+
+// DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP
+void CmdDebug(ArgList args, CommandContext& ctx) {
+  std::string_view sub = args[1];
+  if (EqualsIgnoreCase(sub, "sleep") && args.size() >= 3) {
+    double secs;
+    if (!ParseDouble(args[2], &secs)) {
+      ctx.rb.Error(err::kNotFloat);
+      return;
+    }
+    // Blocks this worker's loop on purpose: tests use it to simulate a busy server.
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+    ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(sub, "set-active-expire") && args.size() == 3) {
+    Srv(ctx).opts().active_expire = args[2] != "0";
+    ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(sub, "object") && args.size() == 3) {
+    Db db = ctx.db();
+    ShardLocks lock;
+    lock.Add(ctx.dbs, db.index(), ctx.dbs.ShardOf(args[2]));
+    lock.Acquire();
+    Entry* e = db.Peek(args[2]);
+    if (e == nullptr || db.IsExpired(e)) {
+      ctx.rb.Error(err::kNoSuchKey);
+      return;
+    }
+    const char* enc = e->value.is_string() ? StringEncodingName(e) : e->value.object()->encoding_name();
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
+             static_cast<void*>(e), enc, e->value.StringLength() + 1, e->lru,
+             static_cast<unsigned long long>(db.IdleSeconds(e)));
+    ctx.rb.Simple(buf);
+  } else if (EqualsIgnoreCase(sub, "help")) {
+    ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background when they are not",
+                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                    "    default.",
+                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                    "HELP", "    Print this help."});
+  } else {
+    ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                 "'. Try DEBUG HELP.");
+  }
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+void CmdShutdown(ArgList args, CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false;
+  for (size_t i = 1; i < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(args[i], "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(args[i], "now") || EqualsIgnoreCase(args[i], "force")) {
+    } else if (EqualsIgnoreCase(args[i], "abort")) {
+      abort = true;
+    } else {
+      ctx.rb.Error(err::kSyntax);
+      return;
+    }
+  }
+  if ((abort && args.size() != 2) || (save && nosave)) {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  if (abort) {
+    ctx.rb.Error("ERR No shutdown in progress.");
+    return;
+  }
+  LOG_WARNING("User requested shutdown...");
+  Srv(ctx).RequestShutdown();
+  // Redis closes the connection without a reply when shutdown succeeds.
+  ctx.session.close_after_reply = true;
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandRegistry& r) {
+  constexpr uint32_t LS = kLoading | kStale;
+  r.Add({"INFO", -1, LS | kSentinel, 0, 0, 0, acl::kDangerous, &CmdInfo, "server", "1.0.0",
+         "Returns information and statistics about the server.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"TIME", 1, LS | kFast, 0, 0, 0, 0, &CmdTime, "server", "2.6.0",
+         "Returns the server time.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"CONFIG", -2, 0, 0, 0, 0, 0, nullptr, "server", "2.0.0",
+         "A container for server configuration commands.", "Depends on subcommand."});
+  auto cfg = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
+                 const char* summary) {
+    r.AddSub("CONFIG", {name, arity, flags, 0, 0, 0, 0, h, "server", since, summary, "O(N)"})
+        .Lock(LockMode::kNone);
+  };
+  cfg("GET", -3, kAdmin | kNoScript | LS, &CmdConfigGet, "2.0.0",
+      "Returns the effective values of configuration parameters.");
+  cfg("SET", -4, kAdmin | kNoScript | LS, &CmdConfigSet, "2.0.0",
+      "Sets configuration parameters in-flight.");
+  cfg("RESETSTAT", 2, kAdmin | kNoScript | LS, &CmdConfigResetStat, "2.0.0",
+      "Resets the server's statistics.");
+  cfg("REWRITE", 2, kAdmin | kNoScript | LS, &CmdConfigRewrite, "2.8.0",
+      "Persists the effective configuration to file.");
+  cfg("HELP", 2, LS, &CmdConfigHelp, "5.0.0", "Returns helpful text about the different subcommands.");
+
+  r.Add({"CLIENT", -2, 0, 0, 0, 0, 0, nullptr, "connection", "2.4.0",
+         "A container for client connection commands.", "Depends on subcommand."});
+  auto cl = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
+                const char* summary) {
+    r.AddSub("CLIENT", {name, arity, flags | kNoScript | LS, 0, 0, 0, acl::kConnection, h,
+                        "connection", since, summary, "O(1)"})
+        .Lock(LockMode::kNone);
+  };
+  cl("ID", 2, 0, &CmdClientId, "5.0.0", "Returns the unique client ID of the connection.");
+  cl("INFO", 2, 0, &CmdClientInfo, "6.2.0", "Returns information about the connection.");
+  cl("LIST", -2, kAdmin, &CmdClientList, "2.4.0", "Lists open connections.");
+  cl("KILL", -3, kAdmin, &CmdClientKill, "2.4.0", "Terminates open connections.");
+  cl("SETNAME", 3, 0, &CmdClientSetName, "2.6.9", "Sets the connection name.");
+  cl("GETNAME", 2, 0, &CmdClientGetName, "2.6.9", "Returns the name of the connection.");
+  cl("SETINFO", 4, 0, &CmdClientSetInfo, "7.2.0", "Sets information specific to the client or connection.");
+  cl("REPLY", 3, 0, &CmdClientReply, "3.2.0", "Instructs the server whether to reply to commands.");
+  cl("NO-EVICT", 3, kAdmin, &CmdClientNoEvict, "7.0.0", "Sets the client eviction mode of the connection.");
+  cl("NO-TOUCH", 3, 0, &CmdClientNoTouch, "7.2.0",
+     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.");
+  cl("PAUSE", -3, kAdmin, &CmdClientPause, "3.0.0", "Suspends commands processing.");
+  cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0", "Resumes processing commands from paused clients.");
+  cl("HELP", 2, 0, &CmdClientHelp, "5.0.0", "Returns helpful text about the different subcommands.");
+
+  r.Add({"DEBUG", -2, kAdmin | kNoScript | LS | kProtected, 0, 0, 0, 0, &CmdDebug, "server",
+         "1.0.0", "A container for debugging commands.", "Depends on subcommand."})
+      .Lock(LockMode::kNone);
+  r.Add({"SHUTDOWN", -1, kAdmin | kNoScript | LS | kNoMulti | kSentinel | kAllowBusy, 0, 0, 0, 0,
+         &CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+         "O(N) when saving, where N is the total number of keys in all databases when saving data, "
+         "otherwise O(1)"})
+      .Lock(LockMode::kNone);
+}
+
+}  // namespace carmine
