@@ -116,72 +116,78 @@ inline char Fold(char c, bool nocase) {
   return nocase ? static_cast<char>(tolower(static_cast<unsigned char>(c))) : c;
 }
 
-// Recursion is bounded by the number of '*' in the pattern; consecutive stars collapse, and each
-// level consumes at least one pattern byte, so deep patterns cost time, not unbounded stack.
-bool MatchImpl(const char* p, const char* pend, const char* s, const char* send, bool nocase,
-               int depth) {
-  if (depth > 1000) return false;
-  while (p < pend) {
-    switch (*p) {
-      case '*': {
-        while (p + 1 < pend && p[1] == '*') p++;
-        if (p + 1 == pend) return true;
-        for (const char* t = s; t <= send; t++) {
-          if (MatchImpl(p + 1, pend, t, send, nocase, depth + 1)) return true;
-        }
-        return false;
-      }
-      case '?':
-        if (s == send) return false;
-        s++;
-        break;
-      case '[': {
-        if (s == send) return false;
-        p++;
-        bool negate = false;
-        if (p < pend && *p == '^') {
-          negate = true;
-          p++;
-        }
-        bool match = false;
-        while (p < pend && *p != ']') {
-          if (*p == '\\' && p + 1 < pend) {
-            p++;
-            if (Fold(*p, nocase) == Fold(*s, nocase)) match = true;
-          } else if (p + 2 < pend && p[1] == '-') {
-            char lo = Fold(p[0], nocase), hi = Fold(p[2], nocase);
-            if (lo > hi) std::swap(lo, hi);
-            char c = Fold(*s, nocase);
-            if (c >= lo && c <= hi) match = true;
-            p += 2;
-          } else if (Fold(*p, nocase) == Fold(*s, nocase)) {
-            match = true;
-          }
-          p++;
-        }
-        if (p == pend) p--;  // unterminated class: treat the end as the closing bracket
-        if (negate) match = !match;
-        if (!match) return false;
-        s++;
-        break;
-      }
-      case '\\':
-        if (p + 1 < pend) p++;
-        [[fallthrough]];
-      default:
-        if (s == send || Fold(*p, nocase) != Fold(*s, nocase)) return false;
-        s++;
-        break;
-    }
-    p++;
+// Matches the single pattern token at p against c. Sets *len to the token's length in the pattern.
+// An unterminated class runs to the end of the pattern.
+bool MatchToken(const char* p, const char* pend, char c, bool nocase, size_t* len) {
+  if (*p == '?') {
+    *len = 1;
+    return true;
   }
-  return s == send;
+  if (*p == '\\' && p + 1 < pend) {
+    *len = 2;
+    return Fold(p[1], nocase) == Fold(c, nocase);
+  }
+  if (*p != '[') {
+    *len = 1;
+    return Fold(*p, nocase) == Fold(c, nocase);
+  }
+  const char* q = p + 1;
+  bool negate = false;
+  if (q < pend && *q == '^') {
+    negate = true;
+    q++;
+  }
+  bool match = false;
+  char fc = Fold(c, nocase);
+  while (q < pend && *q != ']') {
+    if (*q == '\\' && q + 1 < pend) {
+      q++;
+      if (Fold(*q, nocase) == fc) match = true;
+    } else if (q + 2 < pend && q[1] == '-') {
+      char lo = Fold(q[0], nocase), hi = Fold(q[2], nocase);
+      if (lo > hi) std::swap(lo, hi);
+      if (fc >= lo && fc <= hi) match = true;
+      q += 2;
+    } else if (Fold(*q, nocase) == fc) {
+      match = true;
+    }
+    q++;
+  }
+  *len = (q < pend ? q + 1 : pend) - p;
+  return negate ? !match : match;
+}
+
+// Iterative matcher with one backtrack point (the most recent '*'): O(pattern * string) in the
+// worst case, so patterns like "*a*a*a*b" cannot make KEYS or SCAN take exponential time.
+bool MatchImpl(const char* p, const char* pend, const char* s, const char* send, bool nocase) {
+  const char* star_p = nullptr;
+  const char* star_s = nullptr;
+  while (s < send) {
+    if (p < pend && *p == '*') {
+      while (p < pend && *p == '*') p++;
+      if (p == pend) return true;
+      star_p = p;
+      star_s = s;
+      continue;
+    }
+    size_t len;
+    if (p < pend && MatchToken(p, pend, *s, nocase, &len)) {
+      p += len;
+      s++;
+      continue;
+    }
+    if (star_p == nullptr) return false;
+    p = star_p;
+    s = ++star_s;
+  }
+  while (p < pend && *p == '*') p++;
+  return p == pend;
 }
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
   return MatchImpl(pattern.data(), pattern.data() + pattern.size(), str.data(),
-                   str.data() + str.size(), nocase, 0);
+                   str.data() + str.size(), nocase);
 }
 
 // Splits an inline command line with redis-cli style quoting: "..." with \n \r \t \b \a \\ \"
