@@ -8,6 +8,8 @@
 // cursor packs the shard index into the low part: cursor = table_cursor * shards + shard, so with
 // one shard it is exactly the reverse-binary table cursor.
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <vector>
 
 #include "base/strutil.h"
@@ -342,8 +344,14 @@ void CmdKeys(ArgList args, CommandContext& ctx) {
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void CmdScan(ArgList args, CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseUint64(args[1], &cursor)) {
+  // Cursors are parsed like strtoul: a leading '-' wraps around, as Redis accepts "-1".
+  uint64_t cursor = 0;
+  std::string cur_str(args[1]);
+  char* end = nullptr;
+  errno = 0;
+  cursor = strtoull(cur_str.c_str(), &end, 10);
+  if (cur_str.empty() || isspace(static_cast<unsigned char>(cur_str[0])) || *end != '\0' ||
+      errno == ERANGE) {
     ctx.rb.Error(err::kInvalidCursor);
     return;
   }

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Differential harness: runs the same command sequences against carmine-server and Debian's
+redis-server and compares the replies byte for byte.
+
+Two sources of cases:
+  * the hand-written corpus in corpus/*.txt (one command per line, shell-style quoting; a blank
+    line or '# reset' line flushes both servers),
+  * a seeded random generator of command sequences over strings, keys and expiry.
+
+Replies of commands whose element order Redis leaves unspecified (KEYS, SCAN, ...) are compared
+after sorting. The script prints "diff: N cases compared, M matched" and exits non-zero on any
+mismatch.
+
+Usage: run_diff.py [--seed N] [--random-ops N] [--carmine-port P --redis-port P] [--threads N]
+"""
+import argparse
+import warnings
+import glob
+import os
+import random
+import shlex
+import sys
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from servers import ServerProcess  # noqa: E402
+from diff.resp import RawClient, normalize_unordered  # noqa: E402
+
+UNORDERED = {"keys"}
+
+
+def normalize(cmd, raw, value):
+    name = cmd[0].decode().lower() if isinstance(cmd[0], bytes) else cmd[0].lower()
+    if name in UNORDERED:
+        return repr(normalize_unordered(value))
+    if name == "scan":
+        t, v = value
+        if t == b"*" and v and len(v) == 2:
+            return repr((v[0], normalize_unordered(v[1])))
+    return raw
+
+
+# Replies that depend on the instant each server ran the command: integers compared with a
+# tolerance (seconds for TTL-like replies, milliseconds for the P variants).
+TIME_TOLERANCE = {"ttl": 1, "expiretime": 1, "pttl": 50, "pexpiretime": 50}
+
+
+def same(cmd, craw, cval, rraw, rval):
+    name = cmd[0].decode().lower() if isinstance(cmd[0], bytes) else cmd[0].lower()
+    tol = TIME_TOLERANCE.get(name)
+    if tol is not None and cval[0] == b":" and rval[0] == b":":
+        a, b = int(cval[1]), int(rval[1])
+        return a == b or (a >= 0 and b >= 0 and abs(a - b) <= tol)
+    return normalize(cmd, craw, cval) == normalize(cmd, rraw, rval)
+
+
+class Runner:
+    def __init__(self, cport, rport):
+        self.c = RawClient(cport)
+        self.r = RawClient(rport)
+        self.compared = 0
+        self.matched = 0
+        self.failures = []
+
+    def run(self, cmd, origin):
+        try:
+            craw, cval = self.c.call(cmd)
+            rraw, rval = self.r.call(cmd)
+        except ConnectionError:
+            print(f"connection closed at {origin}: {cmd!r}")
+            raise
+        self.compared += 1
+        if same(cmd, craw, cval, rraw, rval):
+            self.matched += 1
+        else:
+            self.failures.append((origin, cmd, craw, rraw))
+
+    def reset(self):
+        for cl in (self.c, self.r):
+            cl.call(["flushall"])
+            cl.call(["select", "0"])
+
+
+def load_corpus():
+    cases = []
+    for path in sorted(glob.glob(os.path.join(HERE, "corpus", "*.txt"))):
+        name = os.path.basename(path)
+        block = []
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                s = line.strip()
+                if not s or s == "# reset":
+                    if block:
+                        cases.append(block)
+                        block = []
+                    continue
+                if s.startswith("#"):
+                    continue
+                args = shlex.split(s)
+                args = [a.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1")
+                        for a in args]
+                block.append((args, f"{name}:{lineno}"))
+        if block:
+            cases.append(block)
+    return cases
+
+
+KEYS = ["k1", "k2", "k3", "{t}a", "{t}b", "n1", "n2", "bits"]
+VALS = ["", "0", "1", "-5", "42", "9223372036854775807", "3.5", "hello", "foobar",
+        "x" * 50, "10e2", " 7", "\x00\xff", "abc"]
+
+
+def random_command(rng):
+    k = rng.choice(KEYS)
+    k2 = rng.choice(KEYS)
+    v = rng.choice(VALS)
+    i = str(rng.choice([-3, -1, 0, 1, 2, 5, 100, 1000]))
+    ops = [
+        ["set", k, v], ["set", k, v, "NX"], ["set", k, v, "XX", "GET"], ["set", k, v, "EX", "1000"],
+        ["set", k, v, "KEEPTTL"], ["get", k], ["getdel", k], ["getset", k, v],
+        ["getex", k, "PERSIST"], ["getex", k, "EX", "500"], ["mget", k, k2], ["mset", k, v, k2, v],
+        ["msetnx", k, v, k2, v], ["setnx", k, v], ["incr", k], ["decr", k], ["incrby", k, i],
+        ["decrby", k, i], ["incrbyfloat", k, rng.choice(["0.5", "-1.25", "3", "1e2"])],
+        ["append", k, v], ["strlen", k], ["getrange", k, i, str(rng.choice([-1, 0, 3, 10]))],
+        ["setrange", k, str(rng.choice([0, 1, 3, 10])), v], ["substr", k, "0", i],
+        ["del", k, k2], ["exists", k, k2, k], ["type", k], ["rename", k, k2], ["renamenx", k, k2],
+        ["copy", k, k2], ["copy", k, k2, "REPLACE"], ["expire", k, "1000"], ["expire", k, "2000", "GT"],
+        ["expire", k, "500", "LT"], ["expire", k, "100", "NX"], ["expire", k, "100", "XX"],
+        ["persist", k], ["ttl", k], ["expireat", k, "4102444800"], ["expiretime", k],
+        ["pexpireat", k, "4102444800123"], ["pexpiretime", k], ["object", "encoding", k],
+        ["setbit", k, str(rng.choice([0, 7, 15, 100])), rng.choice(["0", "1"])],
+        ["getbit", k, str(rng.choice([0, 7, 15, 100]))], ["bitcount", k],
+        ["bitcount", k, "0", i], ["bitcount", k, "1", "-1", "BIT"], ["bitpos", k, "1"],
+        ["bitpos", k, "0", "1"], ["bitop", rng.choice(["AND", "OR", "XOR"]), "dest", k, k2],
+        ["bitop", "NOT", "dest", k], ["get", "dest"],
+        ["bitfield", k, "INCRBY", rng.choice(["u4", "i5", "i8", "u8"]), str(rng.choice([0, 3, 12])), i],
+        ["bitfield", k, "OVERFLOW", rng.choice(["SAT", "FAIL", "WRAP"]), "INCRBY", "i4", "0", "9"],
+        ["bitfield_ro", k, "GET", "u8", "0"], ["lcs", k, k2], ["lcs", k, k2, "LEN"],
+        ["dbsize"], ["move", k, "1"], ["swapdb", "0", "1"], ["select", rng.choice(["0", "1"])],
+        ["exists", k], ["touch", k, k2], ["unlink", k],
+    ]
+    return rng.choice(ops)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("DIFF_SEED", "1")))
+    ap.add_argument("--random-ops", type=int, default=4000)
+    ap.add_argument("--carmine-port", type=int)
+    ap.add_argument("--redis-port", type=int)
+    ap.add_argument("--threads", default="2")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    servers = []
+    try:
+        if args.carmine_port and args.redis_port:
+            cport, rport = args.carmine_port, args.redis_port
+        else:
+            c = ServerProcess("carmine", args=["--threads", args.threads]).start()
+            r = ServerProcess("redis").start()
+            servers = [c, r]
+            cport, rport = c.port, r.port
+        runner = Runner(cport, rport)
+        corpus = load_corpus()
+        for block in corpus:
+            runner.reset()
+            for cmd, origin in block:
+                runner.run(cmd, origin)
+        corpus_cases = runner.compared
+        rng = random.Random(args.seed)
+        runner.reset()
+        for n in range(args.random_ops):
+            if n % 500 == 0:
+                runner.reset()
+            runner.run(random_command(rng), f"random(seed={args.seed})#{n}")
+        for origin, cmd, craw, rraw in runner.failures[:40]:
+            print(f"MISMATCH {origin}: {cmd!r}\n  carmine: {craw!r}\n  redis:   {rraw!r}")
+        print(f"diff: corpus {corpus_cases} cases, random {runner.compared - corpus_cases} cases "
+              f"(seed {args.seed})")
+        print(f"diff: {runner.compared} cases compared, {runner.matched} matched")
+        return 0 if runner.matched == runner.compared else 1
+    finally:
+        for s in servers:
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

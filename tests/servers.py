@@ -1,0 +1,99 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Start and stop carmine-server and Debian's redis-server on free loopback ports for tests.
+
+Shared by the integration tests and the differential harness. Servers are polled for readiness
+with a deadline; nothing sleeps a fixed time.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def carmine_binary():
+    path = os.environ.get("CARMINE_BIN", os.path.join(ROOT, "build", "carmine-server"))
+    if not os.path.exists(path):
+        raise RuntimeError(f"carmine-server not found at {path}; build first")
+    return path
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(cond, timeout=10.0, interval=0.01, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return True
+        except Exception:
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def ping(port, host="127.0.0.1"):
+    with socket.create_connection((host, port), timeout=1) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(64).startswith(b"+PONG")
+
+
+class ServerProcess:
+    """A server on a free port. kind is 'carmine' or 'redis'."""
+
+    def __init__(self, kind="carmine", args=None, config_text=None, port=None):
+        self.kind = kind
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"{kind}-test-")
+        self.log = os.path.join(self.dir, "server.log")
+        self.config_path = None
+        cmd = [carmine_binary() if kind == "carmine" else shutil.which("redis-server")]
+        if config_text is not None:
+            self.config_path = os.path.join(self.dir, "server.conf")
+            with open(self.config_path, "w") as f:
+                f.write(config_text)
+            cmd.append(self.config_path)
+        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        if kind == "redis":
+            cmd += ["--save", "", "--appendonly", "no"]
+        cmd += list(args or [])
+        self.cmd = cmd
+        self.proc = None
+
+    def start(self, wait=True):
+        self.logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+        if wait:
+            wait_until(lambda: self.proc.poll() is None and ping(self.port), 15,
+                       what=f"{self.kind} on port {self.port}")
+        return self
+
+    def stop(self, sig=None):
+        if self.proc and self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "logf", None):
+            self.logf.close()
+        return self.proc.returncode if self.proc else None
+
+    def log_text(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
