@@ -107,7 +107,7 @@ void Connection::ProcessInput() {
       in_.Consume(parser_.consumed());
       continue;
     }
-    if (server.IsPausedFor(0, worker_.loop().now_ms())) {
+    if (server.IsPauseActive(worker_.loop().now_ms())) {
       // Decide with the command's flags; unknown commands are not held back.
       const CommandSpec* spec = server.registry().Find(args[0]);
       if (spec != nullptr && server.IsPausedFor(spec->flags, worker_.loop().now_ms())) {

@@ -169,7 +169,7 @@ void Worker::Cron() {
       }
     }
   }
-  if (!paused_.empty() && !server_.IsPausedFor(kWrite, now)) ResumePaused();
+  if (!paused_.empty() && !server_.IsPauseActive(now)) ResumePaused();
   if (index_ == 0) {
     // Instantaneous metrics over roughly the last second of samples.
     static thread_local uint64_t last_cmds = 0, last_in = 0, last_out = 0;
@@ -281,7 +281,12 @@ void Server::UnregisterClient(Connection* c) {
 }
 
 void Server::Pause(int64_t until_ms, bool all) {
-  // A new pause never shortens or weakens one in force, as Redis.
+  // A new pause never shortens or weakens one in force, as Redis; an expired one is replaced.
+  if (!IsPauseActive(clock::NowMs())) {
+    pause_all_ = all;
+    pause_until_ms_ = until_ms;
+    return;
+  }
   if (until_ms > pause_until_ms_.load()) pause_until_ms_ = until_ms;
   if (all) pause_all_ = true;
 }
@@ -295,10 +300,13 @@ void Server::Unpause() {
   }
 }
 
-bool Server::IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const {
+bool Server::IsPauseActive(int64_t now_ms) const {
   int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
-  if (until == 0 || now_ms >= until) return false;
-  if (cmd_flags == 0) return true;  // "is any pause active"
+  return until != 0 && now_ms < until;
+}
+
+bool Server::IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const {
+  if (!IsPauseActive(now_ms)) return false;
   return pause_all_.load() || (cmd_flags & (kWrite | kMayReplicate));
 }
 

@@ -129,6 +129,8 @@ class Server : public ServerApi, public KeyspaceObserver {
   // CLIENT PAUSE state.
   void Pause(int64_t until_ms, bool all);
   void Unpause();
+  // True if a CLIENT PAUSE is in force at now_ms.
+  bool IsPauseActive(int64_t now_ms) const;
   // True if a command with these flags must wait now.
   bool IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const;
 
