@@ -73,6 +73,18 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
     Reject(spec, rb, err::kNoAuth);
     return nullptr;
   }
+  if (spec->flags & kProtected) {
+    int mode = opts_.enable_debug_command.load(std::memory_order_relaxed);
+    if (mode == 0 || (mode == 2 && !session.is_local)) {
+      std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
+      Reject(spec, rb,
+             "ERR " + name +
+                 " command not allowed. If the enable-debug-command option is set to \"local\", "
+                 "you can run it from a local connection, otherwise you need to set this option "
+                 "in the configuration file, and then restart the server.");
+      return nullptr;
+    }
+  }
   return spec;
 }
 

@@ -18,6 +18,8 @@ struct RuntimeOptions {
   std::atomic<bool> active_expire{true};
   std::atomic<int> active_expire_effort{1};
   std::atomic<bool> cluster_enabled{false};
+  // enable-debug-command: 0 no, 1 yes, 2 local (loopback and unix socket clients only).
+  std::atomic<int> enable_debug_command{0};
 
   void set_requirepass(const std::string& p) {
     std::lock_guard<std::mutex> l(mu_);

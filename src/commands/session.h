@@ -28,6 +28,8 @@ struct Session {
   bool close_after_reply = false;
   // Set by RESET and HELLO so the connection layer can refresh its parser limits.
   bool is_unix = false;
+  // Connected over loopback or a unix socket (for "local" protected commands).
+  bool is_local = true;
 
   // Read by other threads (CLIENT LIST/INFO); written only by the owner under info_mu.
   mutable std::mutex info_mu;

@@ -190,6 +190,8 @@ std::vector<ConfigOption> BuildTable() {
                   1024 * 1024, LLONG_MAX, true, true));
   t.push_back(Int("active-expire-effort", &ServerConfig::active_expire_effort, 1, 10));
   t.push_back(Bool("activerehashing", &ServerConfig::activerehashing));
+  t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
+                   {"no", "yes", "local"}, false));
   return t;
 }
 

@@ -42,6 +42,7 @@ struct ServerConfig {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int active_expire_effort = 1;
   bool activerehashing = true;
+  std::string enable_debug_command = "no";
   std::string config_file;  // absolute path of the file we were started with
 };
 

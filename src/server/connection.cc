@@ -26,6 +26,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix) : work
   session_.addr = net::PeerName(fd);
   session_.laddr = net::SockName(fd);
   session_.authenticated = worker.server().opts().requirepass().empty();
+  session_.is_local = is_unix || net::IsLoopbackPeer(fd);
 }
 
 Connection::~Connection() {

@@ -222,6 +222,8 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.proto_max_bulk_len = c.proto_max_bulk_len;
   opts_.databases = c.databases;
   opts_.active_expire_effort = c.active_expire_effort;
+  opts_.enable_debug_command =
+      c.enable_debug_command == "yes" ? 1 : (c.enable_debug_command == "local" ? 2 : 0);
   opts_.set_requirepass(c.requirepass);
   hz_ = c.hz;
   timeout_ = c.timeout;
@@ -242,7 +244,9 @@ std::string Server::ConfigSet(
   std::lock_guard<std::mutex> l(config_mu_);
   ServerConfig next = config_;
   std::vector<std::string> seen;
-  for (auto& [name, args] : pairs) {
+  for (auto& pair : pairs) {
+    const std::string& name = pair.first;
+    const std::vector<std::string>& args = pair.second;
     const ConfigOption* opt = FindConfigOption(name);
     auto fail = [&](const std::string& why) {
       return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;

@@ -39,7 +39,8 @@ def server_port(request):
     if port:
         yield port
         return
-    srv = ServerProcess("carmine", args=["--threads", request.config.getoption("--threads")])
+    srv = ServerProcess("carmine", args=["--threads", request.config.getoption("--threads"),
+                                         "--enable-debug-command", "local"])
     srv.start()
     yield srv.port
     srv.cleanup()
@@ -66,6 +67,7 @@ def make_server():
     started = []
 
     def factory(args=None, config_text=None, start=True):
+        args = list(args or []) + ["--enable-debug-command", "local"]
         s = ServerProcess("carmine", args=args, config_text=config_text)
         started.append(s)
         if start:

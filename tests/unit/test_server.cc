@@ -92,6 +92,7 @@ TestServer::TestServer(int shards, bool locking) {
   dbs_ = std::make_unique<DbSet>(16, shards, locking);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, nullptr);
   session_.id = 1;
+  opts_.enable_debug_command = 1;
 }
 
 TestServer::~TestServer() { clock::UseRealTime(); }

@@ -30,7 +30,9 @@ TEST(KeyTable, GrowsIncrementally) {
     t.Insert(MakeEntry(Key(i)));
     saw_rehash |= t.rehashing();
     // Every key stays reachable in the middle of a rehash.
-    if (t.rehashing()) ASSERT_NE(t.Find(Key(i / 2)), nullptr);
+    if (t.rehashing()) {
+      ASSERT_NE(t.Find(Key(i / 2)), nullptr);
+    }
   }
   EXPECT_TRUE(saw_rehash);
 }

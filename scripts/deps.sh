@@ -1,0 +1,18 @@
+#!/bin/bash
+# Installs the Debian packages Carmine needs to build and test. Safe to re-run: it asks apt only
+# for packages that are missing.
+set -euo pipefail
+PKGS=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libxxhash-dev
+      libjemalloc-dev libmimalloc-dev redis-server redis-tools python3 python3-redis python3-pytest
+      clang-14 libclang-rt-14-dev valgrind procps iproute2)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

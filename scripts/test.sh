@@ -1,0 +1,33 @@
+#!/bin/bash
+# Installs dependencies, builds, and runs the whole test suite:
+#   1. unit tests (GoogleTest, in-process through the real dispatcher)
+#   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the libFuzzer RESP-parser target for a bounded number of runs
+#   4. integration tests over TCP with redis-py and redis-cli, including the differential
+#      comparison against Debian's redis-server
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+JOBS=$(nproc)
+
+echo "== build (release) =="
+scripts/build.sh
+echo "== unit tests =="
+ctest --test-dir build --output-on-failure -j "$JOBS"
+
+echo "== unit tests under ASan/UBSan =="
+BUILD_DIR=build-asan scripts/build.sh -DCARMINE_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+
+if command -v clang++-14 >/dev/null; then
+  echo "== fuzz: RESP parser (libFuzzer) =="
+  BUILD_DIR=build-fuzz scripts/build.sh -DCMAKE_CXX_COMPILER=clang++-14 -DCARMINE_FUZZ=ON \
+    -DCARMINE_TESTS=OFF
+  mkdir -p build-fuzz/corpus
+  cp tests/fuzz/seeds/* build-fuzz/corpus/ 2>/dev/null || true
+  ./build-fuzz/tests/fuzz/resp_parser_fuzzer -runs=1000000 -max_len=4096 build-fuzz/corpus
+fi
+
+echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
+/usr/bin/python3 -m pytest -q tests/integration
