@@ -82,7 +82,14 @@ void Connection::OnReadable() {
     return;
   }
   ProcessInput();
-  if (!closing_) Flush();
+  // Replies are written once per loop iteration for all clients (as Redis does in beforeSleep):
+  // the peers then see one burst of writes per batch of reads.
+  if (!closing_ && !pending_flush_ && out_.size() > out_pos_) {
+    pending_flush_ = true;
+    worker_.AddPendingFlush(this);
+  } else if (!closing_ && session_.close_after_reply && out_.size() == out_pos_) {
+    Close();
+  }
 }
 
 void Connection::ProcessInput() {

@@ -36,6 +36,11 @@ class Connection : public IoHandler {
   // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
   void SendRaw(std::string_view s);
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
+  // Writes replies produced during this loop iteration (called by the worker before it sleeps).
+  void FlushPending() {
+    pending_flush_ = false;
+    if (!closing_) Flush();
+  }
 
  private:
   void OnReadable();
@@ -56,6 +61,7 @@ class Connection : public IoHandler {
   bool writing_ = false;  // EPOLLOUT registered
   bool paused_ = false;
   bool read_stopped_ = false;
+  bool pending_flush_ = false;
 };
 
 }  // namespace carmine

@@ -33,7 +33,7 @@ class Worker::Listener : public IoHandler {
 
 Worker::Worker(Server& server, int index) : server_(server), index_(index) {
   loop_.SetPeriodic([this] { return std::max(1, 1000 / server_.hz()); }, [this] { Cron(); });
-  loop_.SetBeforeSleep([this] { ReapClosed(); });
+  loop_.SetBeforeSleep([this] { BeforeSleep(); });
 }
 
 Worker::~Worker() { Join(); }
@@ -101,6 +101,15 @@ void Worker::Accept(int lfd, bool is_unix) {
 
 void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
 
+void Worker::BeforeSleep() {
+  if (!pending_flush_.empty()) {
+    std::vector<Connection*> list;
+    list.swap(pending_flush_);
+    for (Connection* c : list) c->FlushPending();
+  }
+  ReapClosed();
+}
+
 void Worker::ReapClosed() {
   if (to_close_.empty()) return;
   std::vector<Connection*> list;
@@ -109,6 +118,7 @@ void Worker::ReapClosed() {
     loop_.Remove(c->fd());
     server_.UnregisterClient(c);
     std::erase(paused_, c);
+    std::erase(pending_flush_, c);
     conns_.erase(c->session().id);  // closes the fd
   }
 }

@@ -60,6 +60,7 @@ class Worker {
   // Called by Connection when it should be destroyed at the end of this iteration.
   void ScheduleClose(Connection* c);
   void ParkPaused(Connection* c) { paused_.push_back(c); }
+  void AddPendingFlush(Connection* c) { pending_flush_.push_back(c); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
   void ResumePaused();
@@ -71,6 +72,7 @@ class Worker {
   void Accept(int fd, bool is_unix);
   void Cron();
   void ReapClosed();
+  void BeforeSleep();
 
   Server& server_;
   int index_;
@@ -80,6 +82,7 @@ class Worker {
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::vector<Connection*> to_close_;
   std::vector<Connection*> paused_;
+  std::vector<Connection*> pending_flush_;
   uint64_t cron_runs_ = 0;
 };
 
