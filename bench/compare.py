@@ -117,9 +117,12 @@ def main():
     ap.add_argument("--threads", default="1")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--pipelines", default="1,16", help="pipeline depths to run, e.g. 1,16")
     args = ap.parse_args()
 
     carmine_args = ["--threads", args.threads]
+    pipelines = [int(p) for p in args.pipelines.split(",")]
     redis_args = []
     lines = []
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -139,7 +142,7 @@ def main():
         try:
             for rnd in range(args.rounds):
                 order = [("carmine", c), ("redis", r)] if rnd % 2 == 0 else [("redis", r), ("carmine", c)]
-                for pipeline in (1, 16):
+                for pipeline in pipelines:
                     for name, srv in order:
                         n = args.requests * (4 if pipeline > 1 else 1)
                         res = bench(srv.port, "set,get", n, args.clients, pipeline, 1000000)
@@ -151,20 +154,21 @@ def main():
         lines.append("| test | pipeline | carmine ops/s | redis ops/s | ratio |")
         lines.append("|---|---|---|---|---|")
         for test in ("SET", "GET"):
-            for pipeline in (1, 16):
+            for pipeline in pipelines:
                 cm = statistics.median(results.get((test, pipeline, "carmine"), [0]))
                 rm = statistics.median(results.get((test, pipeline, "redis"), [0]))
                 ratio = cm / rm if rm else 0
                 lines.append(f"| {test} | {pipeline} | {cm:,.0f} | {rm:,.0f} | {ratio:.2f} |")
         lines.append("")
 
-    cr, cu = memory_per_key("carmine", carmine_args, args.keys)
-    rr, ru = memory_per_key("redis", redis_args, args.keys)
-    lines.append(f"| memory, {args.keys:,} keys `key:%010d` -> `val` | carmine | redis | ratio |")
-    lines.append("|---|---|---|---|")
-    lines.append(f"| RSS growth per key (bytes) | {cr:.1f} | {rr:.1f} | {cr / rr:.2f} |")
-    lines.append(f"| used_memory growth per key (bytes) | {cu:.1f} | {ru:.1f} | {cu / ru:.2f} |")
-    lines.append("")
+    if not args.skip_memory:
+        cr, cu = memory_per_key("carmine", carmine_args, args.keys)
+        rr, ru = memory_per_key("redis", redis_args, args.keys)
+        lines.append(f"| memory, {args.keys:,} keys `key:%010d` -> `val` | carmine | redis | ratio |")
+        lines.append("|---|---|---|---|")
+        lines.append(f"| RSS growth per key (bytes) | {cr:.1f} | {rr:.1f} | {cr / rr:.2f} |")
+        lines.append(f"| used_memory growth per key (bytes) | {cu:.1f} | {ru:.1f} | {cu / ru:.2f} |")
+        lines.append("")
 
     if args.callgrind:
         n1, n2 = 10000, 30000

@@ -26,8 +26,17 @@ if command -v clang++-14 >/dev/null; then
     -DCARMINE_TESTS=OFF
   mkdir -p build-fuzz/corpus
   cp tests/fuzz/seeds/* build-fuzz/corpus/ 2>/dev/null || true
-  ./build-fuzz/tests/fuzz/resp_parser_fuzzer -runs=1000000 -max_len=4096 build-fuzz/corpus
+  if ./build-fuzz/tests/fuzz/resp_parser_fuzzer -runs=1000000 -max_len=4096 build-fuzz/corpus \
+      > build-fuzz/fuzz.log 2>&1; then
+    grep -E "^Done" build-fuzz/fuzz.log
+  else
+    tail -50 build-fuzz/fuzz.log
+    exit 1
+  fi
 fi
+
+echo "== differential: carmine vs redis-server (corpus + random sequences) =="
+/usr/bin/python3 tests/diff/run_diff.py --threads 2 --seed "${DIFF_SEED:-$(date +%j)}"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration

@@ -36,7 +36,7 @@ void DispatchStats::CountError(std::string_view code) {
 }
 
 void DispatchStats::Reset() {
-  commands = 0;
+  commands.Reset();
   error_replies = 0;
   unexpected_error_replies = 0;
   std::lock_guard<std::mutex> l(mu);
@@ -89,7 +89,7 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
 }
 
 void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
-  stats_.commands.fetch_add(1, std::memory_order_relaxed);
+  stats_.commands.Add();
   const CommandSpec* spec = Resolve(args, session, rb);
   if (spec == nullptr) return;
   session.last_cmd.store(spec, std::memory_order_relaxed);
@@ -123,8 +123,8 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   locks.Release();
 
   CommandStats& cs = *spec->stats;
-  cs.calls.fetch_add(1, std::memory_order_relaxed);
-  cs.usec.fetch_add(static_cast<uint64_t>(took), std::memory_order_relaxed);
+  cs.calls.Add();
+  cs.usec.Add(static_cast<uint64_t>(took));
   if (rb.errors() != errors_before) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);
     stats_.CountError(rb.last_error_code());

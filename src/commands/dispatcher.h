@@ -10,13 +10,14 @@
 #include <mutex>
 #include <string>
 
+#include "base/counter.h"
 #include "commands/context.h"
 
 namespace carmine {
 
 // Server-wide request counters (INFO stats / errorstats).
 struct DispatchStats {
-  std::atomic<uint64_t> commands{0};
+  Counter commands;
   std::atomic<uint64_t> error_replies{0};
   std::atomic<uint64_t> unexpected_error_replies{0};
   mutable std::mutex mu;

@@ -215,7 +215,7 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
   if (!ParseDbIndex(ctx, args[2], "ERR invalid second DB index", &b)) return;
   if (a != b) {
     ctx.dbs.SwapDbs(a, b);
-    ctx.dbs.stats().dirty.fetch_add(1, std::memory_order_relaxed);
+    ctx.dbs.stats().dirty.Add();
     if (auto* o = ctx.dbs.observer()) {
       o->OnDbChanged(a);
       o->OnDbChanged(b);
@@ -511,7 +511,7 @@ void CmdFlushDb(ArgList args, CommandContext& ctx) {
   if (!ParseFlushMode(args, ctx)) return;
   Db db = ctx.db();
   size_t n = db.Flush();
-  ctx.dbs.stats().dirty.fetch_add(n + 1, std::memory_order_relaxed);
+  ctx.dbs.stats().dirty.Add(n + 1);
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(db.index());
   ctx.rb.Ok();
 }
@@ -521,7 +521,7 @@ void CmdFlushAll(ArgList args, CommandContext& ctx) {
   if (!ParseFlushMode(args, ctx)) return;
   size_t n = 0;
   for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush();
-  ctx.dbs.stats().dirty.fetch_add(n + 1, std::memory_order_relaxed);
+  ctx.dbs.stats().dirty.Add(n + 1);
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
   ctx.rb.Ok();
 }

@@ -99,7 +99,12 @@ std::string CommandRegistry::Validate() const {
 }
 
 void CommandRegistry::ResetStats() {
-  auto reset = [](CommandStats& s) { s.calls = s.usec = s.rejected = s.failed = 0; };
+  auto reset = [](CommandStats& s) {
+    s.calls.Reset();
+    s.usec.Reset();
+    s.rejected = 0;
+    s.failed = 0;
+  };
   for (auto& [name, c] : cmds_) {
     reset(*c->stats);
     for (auto& [sname, s] : c->subcommands) reset(*s->stats);

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+
+#include "base/counter.h"
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -100,7 +102,8 @@ enum class LockMode : uint8_t {
 
 // Per-command counters for INFO commandstats; updated from any thread.
 struct CommandStats {
-  std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
+  Counter calls, usec;
+  std::atomic<uint64_t> rejected{0}, failed{0};
 };
 
 struct CommandSpec {

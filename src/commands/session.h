@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "base/counter.h"
+
 namespace carmine {
 
 struct CommandSpec;
@@ -42,7 +44,7 @@ struct Session {
   std::atomic<uint64_t> kill_requested{0};
   std::atomic<size_t> qbuf{0}, qbuf_free{0}, obuf{0};
   std::atomic<bool> is_paused_wait{false};
-  std::atomic<uint64_t> total_net_in{0}, total_net_out{0}, commands_processed{0};
+  Counter total_net_in, total_net_out, commands_processed;
 };
 
 }  // namespace carmine

@@ -10,8 +10,8 @@ bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   std::string key(e->key());
   RemoveFromVolatile(d, e);
   d.table.Remove(key);
-  set_->stats().expired_keys.fetch_add(1, std::memory_order_relaxed);
-  set_->stats().dirty.fetch_add(1, std::memory_order_relaxed);
+  set_->stats().expired_keys.Add();
+  set_->stats().dirty.Add();
   if (auto* o = set_->observer()) o->OnKeyExpired(index_, key);
   return true;
 }
@@ -28,10 +28,10 @@ Entry* Db::Peek(std::string_view key) { return DataFor(key).table.Find(key); }
 Entry* Db::FindRead(std::string_view key) {
   Entry* e = Find(key);
   if (e == nullptr) {
-    set_->stats().keyspace_misses.fetch_add(1, std::memory_order_relaxed);
+    set_->stats().keyspace_misses.Add();
     return nullptr;
   }
-  set_->stats().keyspace_hits.fetch_add(1, std::memory_order_relaxed);
+  set_->stats().keyspace_hits.Add();
   if (touch_) e->lru = LruClock(now_ms_);
   return e;
 }
@@ -116,7 +116,7 @@ void Db::ClearExpire(Entry* e) {
 }
 
 void Db::Modified(std::string_view key, uint64_t changes) {
-  set_->stats().dirty.fetch_add(changes, std::memory_order_relaxed);
+  set_->stats().dirty.Add(changes);
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/counter.h"
 #include "core/key_table.h"
 
 namespace carmine {
@@ -35,17 +36,16 @@ struct ShardData {
 
 // Counters readable from any thread (INFO). Relaxed atomics: they are statistics.
 struct DbStats {
-  std::atomic<uint64_t> expired_keys{0};
+  Counter expired_keys;
   std::atomic<uint64_t> expired_time_cap_reached{0};
-  std::atomic<uint64_t> keyspace_hits{0};
-  std::atomic<uint64_t> keyspace_misses{0};
-  std::atomic<uint64_t> dirty{0};  // changes since the last save
+  Counter keyspace_hits, keyspace_misses;
+  Counter dirty;  // changes since the last save
   std::atomic<uint64_t> expire_cycle_cpu_us{0};
   void Reset() {
-    expired_keys = 0;
+    expired_keys.Reset();
     expired_time_cap_reached = 0;
-    keyspace_hits = 0;
-    keyspace_misses = 0;
+    keyspace_hits.Reset();
+    keyspace_misses.Reset();
     expire_cycle_cpu_us = 0;
   }
 };

@@ -212,6 +212,8 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
   if (config_.threads > 1) {
     while (shards < config_.threads * 8) shards <<= 1;
   }
+  // Statistics counters skip locked instructions when a single worker writes them.
+  SetCountersMultiWriter(config_.threads > 1);
   dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
   dbs_->set_observer(this);
   RegisterCoreFamilies(registry_);

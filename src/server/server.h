@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/counter.h"
 #include "base/status.h"
 #include "commands/context.h"
 #include "commands/dispatcher.h"
@@ -36,10 +37,7 @@ class Server;
 struct ServerStats {
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
-  std::atomic<uint64_t> net_input_bytes{0};
-  std::atomic<uint64_t> net_output_bytes{0};
-  std::atomic<uint64_t> reads_processed{0};
-  std::atomic<uint64_t> writes_processed{0};
+  Counter net_input_bytes, net_output_bytes, reads_processed, writes_processed;
   std::atomic<int64_t> connected_clients{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};

@@ -96,10 +96,10 @@ void CmdConfigResetStat(ArgList, CommandContext& ctx) {
   auto& st = s.stats();
   st.connections_received = 0;
   st.rejected_connections = 0;
-  st.net_input_bytes = 0;
-  st.net_output_bytes = 0;
-  st.reads_processed = 0;
-  st.writes_processed = 0;
+  st.net_input_bytes.Reset();
+  st.net_output_bytes.Reset();
+  st.reads_processed.Reset();
+  st.writes_processed.Reset();
   ctx.rb.Ok();
 }
 
