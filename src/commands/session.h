@@ -21,11 +21,12 @@ enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
 struct Session {
   uint64_t id = 0;
   std::atomic<int> db{0};
-  int resp = 2;
+  // Written only by the owner thread; atomics because CLIENT LIST on other threads reads them.
+  std::atomic<int> resp{2};
   bool authenticated = true;
-  ReplyMode reply_mode = ReplyMode::kOn;
-  bool no_evict = false;
-  bool no_touch = false;
+  std::atomic<ReplyMode> reply_mode{ReplyMode::kOn};
+  std::atomic<bool> no_evict{false};
+  std::atomic<bool> no_touch{false};
   // Set by QUIT / protocol errors: flush pending replies, then close.
   bool close_after_reply = false;
   // Set by RESET and HELLO so the connection layer can refresh its parser limits.

@@ -190,6 +190,30 @@ std::vector<ConfigOption> BuildTable() {
                   1024 * 1024, LLONG_MAX, true, true));
   t.push_back(Int("active-expire-effort", &ServerConfig::active_expire_effort, 1, 10));
   t.push_back(Bool("activerehashing", &ServerConfig::activerehashing));
+  // Persistence is not built yet. A config that asks for none ("save ''", "appendonly no", what
+  // cache deployments use) is accepted and reported; asking for snapshots or an AOF is refused.
+  {
+    ConfigOption o;
+    o.name = "save";
+    o.multi_arg = true;
+    o.set = [](ServerConfig&, const std::vector<std::string>& a) -> std::string {
+      if (a.size() == 1 && a[0].empty()) return "";
+      return "RDB persistence is not available in this version of Carmine; use save \"\"";
+    };
+    o.get = [](const ServerConfig&) { return std::string(); };
+    t.push_back(o);
+  }
+  {
+    ConfigOption o;
+    o.name = "appendonly";
+    o.set = [](ServerConfig&, const std::vector<std::string>& a) -> std::string {
+      if (EqualsIgnoreCase(a[0], "no")) return "";
+      if (EqualsIgnoreCase(a[0], "yes")) return "AOF persistence is not available in this version of Carmine";
+      return "argument must be 'yes' or 'no'";
+    };
+    o.get = [](const ServerConfig&) { return std::string("no"); };
+    t.push_back(o);
+  }
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));
   return t;

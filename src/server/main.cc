@@ -23,6 +23,7 @@ void OnSignal(int sig) {
   const char* msg = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...";
   LOG_WARNING("%s", msg);
+  LOG_WARNING("User requested shutdown...");
   if (g_server != nullptr) g_server->RequestShutdown();
 }
 
@@ -100,7 +101,6 @@ int main(int argc, char** argv) {
   }
   LOG_NOTICE("Server initialized, %d worker thread(s)", server.ConfigSnapshot().threads);
   server.WaitForShutdown();
-  LOG_WARNING("User requested shutdown...");
   if (!cfg.pidfile.empty()) {
     LOG_NOTICE("Removing the pid file.");
     unlink(cfg.pidfile.c_str());

@@ -271,6 +271,7 @@ std::string Server::ConfigSet(
     if (opt->multi_arg) {
       std::vector<std::string> split;
       SplitArgs(args[0], &split);
+      if (split.empty()) split.emplace_back();  // "" means "no value", e.g. save ""
       values = split;
     }
     std::string e = opt->set(next, values);

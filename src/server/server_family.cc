@@ -140,7 +140,6 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   }
   const CommandSpec* last = s.last_cmd.load();
   std::string flags;
-  if (s.reply_mode != ReplyMode::kOn) flags += "";
   if (s.no_evict) flags += "e";
   if (s.no_touch) flags += "T";
   if (flags.empty()) flags = "N";
@@ -155,7 +154,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
            s.db.load(), s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(),
            s.obuf.load(), s.qbuf.load() + s.qbuf_free.load() + s.obuf.load() + 1024,
-           last ? last->full_name.c_str() : "NULL", s.resp, lib_name.c_str(), lib_ver.c_str());
+           last ? last->full_name.c_str() : "NULL", s.resp.load(), lib_name.c_str(), lib_ver.c_str());
   return buf;
 }
 
@@ -268,7 +267,7 @@ void CmdClientReply(ArgList args, CommandContext& ctx) {
 }
 
 // CLIENT NO-EVICT ON|OFF / CLIENT NO-TOUCH ON|OFF
-void OnOffFlag(ArgList args, CommandContext& ctx, bool Session::*flag) {
+void OnOffFlag(ArgList args, CommandContext& ctx, std::atomic<bool> Session::*flag) {
   if (EqualsIgnoreCase(args[2], "on")) {
     ctx.session.*flag = true;
   } else if (EqualsIgnoreCase(args[2], "off")) {
