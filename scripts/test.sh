@@ -37,6 +37,7 @@ fi
 
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="
 /usr/bin/python3 tests/diff/run_diff.py --threads 2 --seed "${DIFF_SEED:-$(date +%j)}"
+/usr/bin/python3 tests/diff/command_info_diff.py
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration

@@ -18,7 +18,8 @@ struct FlagName {
   uint32_t bit;
   std::string_view name;
 };
-// In the order COMMAND INFO lists them.
+// In the order COMMAND INFO lists them. "sentinel" and "protected" are internal to dispatch and,
+// as in Redis, not shown.
 constexpr FlagName kFlagNames[] = {
     {kWrite, "write"},         {kReadOnly, "readonly"},
     {kDenyOom, "denyoom"},     {kAdmin, "admin"},
@@ -27,8 +28,7 @@ constexpr FlagName kFlagNames[] = {
     {kStale, "stale"},         {kSkipMonitor, "skip_monitor"},
     {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
     {kNoAuth, "no_auth"},      {kMayReplicate, "may_replicate"},
-    {kSentinel, "sentinel"},   {kNoMandatoryKeys, "no_mandatory_keys"},
-    {kProtected, "protected"}, {kNoAsyncLoading, "no_async_loading"},
+    {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoAsyncLoading, "no_async_loading"},
     {kNoMulti, "no_multi"},    {kMovableKeys, "movablekeys"},
     {kAllowBusy, "allow_busy"},
 };
@@ -152,7 +152,7 @@ void CmdCommandInfo(ArgList args, CommandContext& ctx) {
   ctx.rb.ArrayLen(static_cast<int64_t>(args.size() - 2));
   for (size_t i = 2; i < args.size(); i++) {
     const CommandSpec* c = ctx.registry.FindByFullName(args[i]);
-    c == nullptr ? ctx.rb.NullArray() : ReplyInfo(ctx.rb, *c);
+    c == nullptr ? ctx.rb.Null() : ReplyInfo(ctx.rb, *c);
   }
 }
 
@@ -299,8 +299,8 @@ void RegisterCommandFamily(CommandRegistry& r) {
   sub("INFO", -2, &CmdCommandInfo, "2.8.13", "Returns information about one, multiple or all commands.");
   sub("DOCS", -2, &CmdCommandDocs, "7.0.0", "Returns documentary information about one, multiple or all commands.");
   sub("LIST", -2, &CmdCommandList, "7.0.0", "Returns a list of command names.");
-  sub("GETKEYS", -3, &CmdCommandGetKeys, "2.8.13", "Extracts the key names from an arbitrary command.");
-  sub("GETKEYSANDFLAGS", -3, &CmdCommandGetKeysAndFlags, "7.0.0",
+  sub("GETKEYS", -4, &CmdCommandGetKeys, "2.8.13", "Extracts the key names from an arbitrary command.");
+  sub("GETKEYSANDFLAGS", -4, &CmdCommandGetKeysAndFlags, "7.0.0",
       "Extracts the key names and access flags for an arbitrary command.");
   sub("HELP", 2, &CmdCommandHelp, "5.0.0", "Returns helpful text about the different subcommands.");
 }

@@ -190,7 +190,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.Add({"PING", -1, kFast | kSentinel, 0, 0, 0, C, &CmdPing, "connection", "1.0.0",
          "Returns the server's liveliness response.", "O(1)"})
       .Lock(LockMode::kNone);
-  r.Add({"ECHO", 2, kFast, 0, 0, 0, C, &CmdEcho, "connection", "1.0.0",
+  r.Add({"ECHO", 2, kFast | kLoading | kStale, 0, 0, 0, C, &CmdEcho, "connection", "1.0.0",
          "Returns the given string.", "O(1)"})
       .Lock(LockMode::kNone);
   r.Add({"QUIT", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,

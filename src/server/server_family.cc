@@ -555,7 +555,9 @@ void RegisterServerFamily(CommandRegistry& r) {
      "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.");
   cl("PAUSE", -3, kAdmin, &CmdClientPause, "3.0.0", "Suspends commands processing.");
   cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0", "Resumes processing commands from paused clients.");
-  cl("HELP", 2, 0, &CmdClientHelp, "5.0.0", "Returns helpful text about the different subcommands.");
+  r.AddSub("CLIENT", {"HELP", 2, LS, 0, 0, 0, acl::kConnection, &CmdClientHelp, "connection",
+                      "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"})
+      .Lock(LockMode::kNone);
 
   r.Add({"DEBUG", -2, kAdmin | kNoScript | LS | kProtected, 0, 0, 0, 0, &CmdDebug, "server",
          "1.0.0", "A container for debugging commands.", "Depends on subcommand."})

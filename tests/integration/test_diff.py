@@ -19,3 +19,11 @@ def test_differential_against_redis(threads, seed):
     print(out.stdout)
     assert "cases compared" in out.stdout
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_command_info_matches_redis():
+    script = os.path.join(os.path.dirname(HERE), "diff", "command_info_diff.py")
+    out = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120)
+    print(out.stdout)
+    assert "commands compared" in out.stdout
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -62,9 +62,12 @@ TEST_F(ConnectionFamilyTest, CommandIntrospection) {
   EXPECT_INT(info.elems[0].elems[1], 2);
   EXPECT_NIL(info.elems[1]);
   EXPECT_ARRAY(Run({"command", "getkeys", "mset", "a", "1", "b", "2"}), {"a", "b"});
-  EXPECT_ERR(Run({"command", "getkeys", "ping"}), "ERR The command has no key arguments");
-  EXPECT_ERR(Run({"command", "getkeys", "nosuch"}), "ERR Invalid command specified");
-  EXPECT_ERR(Run({"command", "getkeys", "get"}), "ERR Invalid number of arguments specified for command");
+  EXPECT_ERR(Run({"command", "getkeys", "ping", "x"}), "ERR The command has no key arguments");
+  EXPECT_ERR(Run({"command", "getkeys", "nosuch", "x"}), "ERR Invalid command specified");
+  EXPECT_ERR(Run({"command", "getkeys", "get", "a", "b"}),
+             "ERR Invalid number of arguments specified for command");
+  EXPECT_ERR(Run({"command", "getkeys", "get"}),
+             "ERR wrong number of arguments for 'command|getkeys' command");
   Reply docs = Run({"command", "docs", "set"});
   EXPECT_EQ(docs.elems[0], "set");
   Reply list = Run({"command", "list", "filterby", "pattern", "object*"});

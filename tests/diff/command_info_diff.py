@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Compares COMMAND INFO of every command Carmine implements with Debian's redis-server: arity,
+flags, first/last/step key positions and ACL categories (subcommands included). Commands that the
+oracle does not know (added after Redis 7.0) are listed but not compared.
+
+Prints "command-info: N commands compared, M matched" and exits non-zero on a mismatch."""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from servers import ServerProcess  # noqa: E402
+from diff.resp import RawClient  # noqa: E402
+
+# Known, deliberate differences: (command, field) -> reason.
+ALLOWED = {
+    ("client|no-touch", "*"): "added in Redis 7.2",
+    ("client|setinfo", "*"): "added in Redis 7.2",
+}
+
+
+def plain(value):
+    t, v = value
+    if t == b":":
+        return int(v)
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
+
+
+def command_info(client, *names):
+    return plain(client.call(["COMMAND", "INFO", *names])[1])
+
+
+def describe(info):
+    return {
+        "arity": info[1],
+        "flags": sorted(f.decode() if isinstance(f, bytes) else f for f in info[2]),
+        "keys": (info[3], info[4], info[5]),
+        "acl": sorted(c.decode() if isinstance(c, bytes) else c for c in info[6]),
+    }
+
+
+def flatten(reply, out):
+    for info in reply:
+        if not info:
+            continue
+        name = info[0].decode() if isinstance(info[0], bytes) else info[0]
+        out[name] = describe(info)
+        if len(info) > 9:
+            flatten(info[9], out)
+    return out
+
+
+def main():
+    c = ServerProcess("carmine").start()
+    r = ServerProcess("redis").start()
+    try:
+        cc = RawClient(c.port)
+        rc = RawClient(r.port)
+        mine = flatten(command_info(cc), {})
+        names = list(mine)
+        theirs = flatten([x for x in command_info(rc, *names) if x], {})
+        compared = matched = 0
+        for name in sorted(names):
+            if name not in theirs:
+                print(f"not in oracle: {name}")
+                continue
+            compared += 1
+            a, b = mine[name], theirs[name]
+            diffs = [k for k in a if a[k] != b[k] and (name, k) not in ALLOWED and (name, "*") not in ALLOWED]
+            if diffs:
+                for k in diffs:
+                    print(f"MISMATCH {name} {k}: carmine={a[k]} redis={b[k]}")
+            else:
+                matched += 1
+        print(f"command-info: {compared} commands compared, {matched} matched")
+        return 0 if compared == matched else 1
+    finally:
+        c.cleanup()
+        r.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
