@@ -104,11 +104,10 @@ ConfigOption Enum(std::string name, std::string ServerConfig::*m, std::vector<st
 std::vector<ConfigOption> BuildTable() {
   std::vector<ConfigOption> t;
   constexpr int64_t kIntMax = INT_MAX;
-  t.push_back(Int("port", &ServerConfig::port, 0, 65535, false));
+  t.push_back(Int("port", &ServerConfig::port, 0, 65535));
   {
     ConfigOption o;
     o.name = "bind";
-    o.runtime_mutable = false;
     o.multi_arg = true;
     o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
       if (a.size() > 16) return "Too many bind addresses specified.";

@@ -24,6 +24,7 @@ class Worker::Listener : public IoHandler {
  public:
   Listener(Worker& w, int fd, bool is_unix) : w_(w), fd_(fd), is_unix_(is_unix) {}
   void OnEvent(uint32_t) override { w_.Accept(fd_, is_unix_); }
+  int fd() const { return fd_; }
 
  private:
   Worker& w_;
@@ -52,6 +53,16 @@ void Worker::Join() {
 void Worker::AddListener(int fd, bool is_unix) {
   listeners_.push_back(std::make_unique<Listener>(*this, fd, is_unix));
   loop_.Add(fd, EPOLLIN | EPOLLEXCLUSIVE, listeners_.back().get());
+}
+
+void Worker::RemoveListener(int fd) {
+  loop_.Remove(fd);
+  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
+    if ((*it)->fd() == fd) {
+      listeners_.erase(it);
+      return;
+    }
+  }
 }
 
 void Worker::Accept(int lfd, bool is_unix) {
@@ -277,8 +288,70 @@ std::string Server::ConfigSet(
     std::string e = opt->set(next, values);
     if (!e.empty()) return fail(e);
   }
+  bool port_changed = next.port != config_.port;
+  if ((port_changed || next.bind != config_.bind) && !workers_.empty()) {
+    std::string e = RebindTcp(next, port_changed);
+    if (!e.empty()) {
+      return "ERR CONFIG SET failed (possibly related to argument '" +
+             std::string(port_changed ? "port" : "bind") + "') - " + e;
+    }
+  }
   config_ = next;
   ApplyRuntime(config_);
+  return "";
+}
+
+std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
+  // Addresses that stay bound on the same port keep their socket (re-binding them would fail with
+  // EADDRINUSE while the old one is open); the others are opened before anything is closed, so a
+  // failure leaves the current listeners untouched.
+  std::vector<int> fds, fresh;
+  std::vector<std::string> addrs;
+  std::vector<int> current(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
+  if (cfg.port != 0) {
+    for (auto& addr : cfg.bind) {
+      if (!port_changed) {
+        auto it = std::find(tcp_addrs_.begin(), tcp_addrs_.end(), addr);
+        if (it != tcp_addrs_.end()) {
+          fds.push_back(current[it - tcp_addrs_.begin()]);
+          addrs.push_back(addr);
+          continue;
+        }
+      }
+      auto r = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+      if (!r.ok()) {
+        for (int fd : fresh) close(fd);
+        LOG_WARNING("%s", r.status().message().c_str());
+        return port_changed ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
+      }
+      if (r.value() >= 0) {
+        fds.push_back(r.value());
+        fresh.push_back(r.value());
+        addrs.push_back(addr);
+      }
+    }
+  }
+  std::vector<int> old;
+  for (int fd : current) {
+    if (std::find(fds.begin(), fds.end(), fd) == fds.end()) old.push_back(fd);
+  }
+  // Each worker drops the old sockets and adds the new ones on its own thread; the last worker to
+  // finish closes the old sockets, so no worker can be inside accept() on a closed descriptor.
+  auto remaining = std::make_shared<std::atomic<int>>(static_cast<int>(workers_.size()));
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->loop().Post([wp, old, fresh, remaining] {
+      for (int fd : old) wp->RemoveListener(fd);
+      for (int fd : fresh) wp->AddListener(fd, false);
+      if (remaining->fetch_sub(1) == 1) {
+        for (int fd : old) close(fd);
+      }
+    });
+  }
+  listen_fds_.erase(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
+  listen_fds_.insert(listen_fds_.begin(), fds.begin(), fds.end());
+  tcp_listeners_ = fds.size();
+  tcp_addrs_ = addrs;
   return "";
 }
 
@@ -334,11 +407,15 @@ Status Server::Start() {
     for (auto& addr : cfg.bind) {
       auto r = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
       if (!r.ok()) return r.status();
-      if (r.value() >= 0) listen_fds_.push_back(r.value());
+      if (r.value() >= 0) {
+        listen_fds_.push_back(r.value());
+        tcp_addrs_.push_back(addr);
+      }
     }
     if (listen_fds_.empty()) return Status::Error("Failed listening on port " + std::to_string(cfg.port) + " (tcp), aborting.");
   }
   size_t tcp_count = listen_fds_.size();
+  tcp_listeners_ = tcp_count;
   if (!cfg.unixsocket.empty()) {
     auto r = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
     if (!r.ok()) return r.status();

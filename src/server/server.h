@@ -55,6 +55,8 @@ class Worker {
   void Start();
   void Join();
   void AddListener(int fd, bool is_unix);
+  // Stops accepting on `fd` (runs on this worker's thread).
+  void RemoveListener(int fd);
   // Called by Connection when it should be destroyed at the end of this iteration.
   void ScheduleClose(Connection* c);
   void ParkPaused(Connection* c) { paused_.push_back(c); }
@@ -147,6 +149,9 @@ class Server : public ServerApi, public KeyspaceObserver {
 
  private:
   void ApplyRuntime(const ServerConfig& cfg);
+  // Opens TCP listeners for cfg's bind/port; on success swaps them into every worker and closes
+  // the old ones. Returns "" or the reason. Caller holds config_mu_.
+  std::string RebindTcp(const ServerConfig& cfg, bool port_changed);
 
   mutable std::mutex config_mu_;
   ServerConfig config_;
@@ -156,7 +161,9 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::unique_ptr<Dispatcher> dispatcher_;
   ServerStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<int> listen_fds_;
+  std::vector<int> listen_fds_;  // guarded by config_mu_ after Start()
+  size_t tcp_listeners_ = 0;       // the first tcp_listeners_ entries of listen_fds_ are TCP
+  std::vector<std::string> tcp_addrs_;  // bind address of each TCP listener, same order
 
   std::atomic<int> hz_{10}, timeout_{0}, maxclients_{10000};
   std::atomic<int64_t> qbuf_limit_{1LL << 30};

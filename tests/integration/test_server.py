@@ -272,3 +272,24 @@ def test_persistence_directives_only_when_disabled(make_server, tmp_path):
     conf.write_text("save 900 1\n")
     out = subprocess.run([carmine_binary(), str(conf)], capture_output=True, text=True, timeout=10)
     assert out.returncode == 1 and "at line 1" in out.stderr
+
+
+def test_config_set_port_and_bind_at_runtime(make_server):
+    s = make_server(args=["--threads", "2"])
+    c = redis.Redis(port=s.port, single_connection_client=True)
+    new_port = free_port()
+    assert c.config_set("port", str(new_port))
+    moved = redis.Redis(port=new_port)
+    assert moved.ping()
+    wait_until(lambda: socket.socket().connect_ex(("127.0.0.1", s.port)) != 0, 5,
+               what="old port closed")
+    assert c.ping()  # existing connections are kept
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    with pytest.raises(redis.ResponseError, match="Unable to listen on this port"):
+        moved.config_set("port", str(busy.getsockname()[1]))
+    busy.close()
+    assert moved.config_get("port") == {"port": str(new_port)}
+    assert moved.config_set("bind", "127.0.0.1 -::1")
+    assert redis.Redis(port=new_port).ping()
