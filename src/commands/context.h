@@ -5,9 +5,12 @@
 // Handlers produce exactly one reply through `rb`.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/options.h"
+#include "commands/propagation.h"
 #include "commands/registry.h"
 #include "commands/session.h"
 #include "db/db.h"
@@ -31,8 +34,19 @@ class CommandContext {
         spec(spec), now_ms(now_ms) {}
 
   // The selected database with this command's time and touch policy.
-  Db db() { return Db(dbs, session.db.load(std::memory_order_relaxed), now_ms, !session.no_touch); }
-  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch); }
+  Db db() { return db(session.db.load(std::memory_order_relaxed)); }
+  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch, &changes); }
+
+  // Propagation (see commands/propagation.h). By default a command that changed the dataset is
+  // propagated as received. A handler whose effect must be described differently calls
+  // Propagate() once per command to emit instead (only when propagating() is true, to avoid
+  // building them for nobody), or PropagateNothing().
+  bool propagating() const { return sink != nullptr && sink->active(); }
+  void Propagate(std::vector<std::string> args, int db_index = -1) {
+    custom_propagation = true;
+    propagated.push_back({db_index, std::move(args)});
+  }
+  void PropagateNothing() { custom_propagation = true; }
 
   ReplyBuilder& rb;
   Session& session;
@@ -42,6 +56,14 @@ class CommandContext {
   ServerApi* server;
   const CommandSpec* spec;
   int64_t now_ms;
+  PropagationSink* sink = nullptr;
+  uint64_t changes = 0;  // keyspace changes made by this command (Db::Modified)
+  bool custom_propagation = false;
+  struct Propagated {
+    int db;  // -1: the session's selected db
+    std::vector<std::string> args;
+  };
+  std::vector<Propagated> propagated;
 };
 
 // The Redis error text for an OpStatus (the one place that maps them).

@@ -43,6 +43,16 @@ void DispatchStats::Reset() {
   errors_by_code.clear();
 }
 
+void Dispatcher::Propagate(ArgList args, Session& session, CommandContext& ctx) {
+  int db = session.db.load(std::memory_order_relaxed);
+  if (ctx.custom_propagation) {
+    for (auto& p : ctx.propagated) sink_->Append(p.db < 0 ? db : p.db, std::move(p.args));
+    return;
+  }
+  if (ctx.changes == 0 || !(ctx.spec->flags & kWrite)) return;
+  sink_->Append(db, std::vector<std::string>(args.begin(), args.end()));
+}
+
 void Dispatcher::Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg) {
   if (spec != nullptr) spec->stats->rejected.fetch_add(1, std::memory_order_relaxed);
   rb.Error(msg);
@@ -117,9 +127,11 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
 
   uint64_t errors_before = rb.errors();
   CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
+  ctx.sink = sink_;
   int64_t start = clock::MonotonicUs();
   spec->handler(args, ctx);
   int64_t took = clock::MonotonicUs() - start;
+  if (ctx.propagating()) Propagate(args, session, ctx);
   locks.Release();
 
   CommandStats& cs = *spec->stats;

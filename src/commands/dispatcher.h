@@ -41,15 +41,19 @@ class Dispatcher {
   const CommandSpec* Resolve(ArgList args, Session& session, ReplyBuilder& rb);
 
   DispatchStats& stats() { return stats_; }
+  // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
+  void set_sink(PropagationSink* sink) { sink_ = sink; }
   const CommandRegistry& registry() const { return registry_; }
 
  private:
   void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
+  void Propagate(ArgList args, Session& session, CommandContext& ctx);
 
   const CommandRegistry& registry_;
   DbSet& dbs_;
   const RuntimeOptions& opts_;
   ServerApi* server_;
+  PropagationSink* sink_ = nullptr;
   DispatchStats stats_;
 };
 

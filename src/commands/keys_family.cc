@@ -216,6 +216,7 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
   if (a != b) {
     ctx.dbs.SwapDbs(a, b);
     ctx.dbs.stats().dirty.Add();
+    ctx.changes++;
     if (auto* o = ctx.dbs.observer()) {
       o->OnDbChanged(a);
       o->OnDbChanged(b);
@@ -277,12 +278,15 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
       return;
     }
   }
+  std::string key(args[1]);
   if (when <= ctx.now_ms) {
-    db.Delete(args[1]);
+    db.Delete(key);
+    if (ctx.propagating()) ctx.Propagate({"DEL", key});
   } else {
     db.SetExpire(e, when);
+    if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(when)});
   }
-  db.Modified(args[1]);
+  db.Modified(key);
   ctx.rb.Int(1);
 }
 void CmdExpire(ArgList a, CommandContext& c) { ExpireGeneric(a, c, false, false); }
@@ -512,6 +516,7 @@ void CmdFlushDb(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   size_t n = db.Flush();
   ctx.dbs.stats().dirty.Add(n + 1);
+  ctx.changes++;  // propagated even when the db was empty, as Redis
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(db.index());
   ctx.rb.Ok();
 }
@@ -522,6 +527,7 @@ void CmdFlushAll(ArgList args, CommandContext& ctx) {
   size_t n = 0;
   for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush();
   ctx.dbs.stats().dirty.Add(n + 1);
+  ctx.changes++;
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
   ctx.rb.Ok();
 }

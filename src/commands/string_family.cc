@@ -133,6 +133,11 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
     return;
   }
   SetValue(db, key, value, o.keepttl, o.has_expire, expire_at);
+  // A relative or second-based expiry is replicated as an absolute millisecond deadline, so the
+  // copy expires at the same instant however late it applies the command.
+  if (o.has_expire && ctx.propagating()) {
+    ctx.Propagate({"SET", std::string(key), std::string(value), "PXAT", Int64ToString(expire_at)});
+  }
   if (!o.get) ctx.rb.Ok();
 }
 
@@ -198,6 +203,7 @@ void CmdGetDel(ArgList args, CommandContext& ctx) {
   ctx.rb.Bulk(StrOf(r.value(), &scratch));
   db.Delete(args[1]);
   db.Modified(args[1]);
+  if (ctx.propagating()) ctx.Propagate({"DEL", std::string(args[1])});
 }
 
 // GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]
@@ -217,16 +223,22 @@ void CmdGetEx(ArgList args, CommandContext& ctx) {
   Entry* e = r.value();
   std::string scratch;
   ctx.rb.Bulk(StrOf(e, &scratch));
+  std::string key(args[1]);
   if (o.has_expire) {
     if (expire_at <= ctx.now_ms) {
-      db.Delete(args[1]);
+      db.Delete(key);
+      if (ctx.propagating()) ctx.Propagate({"DEL", key});
     } else {
       db.SetExpire(e, expire_at);
+      if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(expire_at)});
     }
-    db.Modified(args[1]);
+    db.Modified(key);
   } else if (o.persist && e->has_expire()) {
     db.ClearExpire(e);
-    db.Modified(args[1]);
+    db.Modified(key);
+    if (ctx.propagating()) ctx.Propagate({"PERSIST", key});
+  } else {
+    ctx.PropagateNothing();  // a plain GETEX reads only
   }
 }
 
@@ -350,6 +362,8 @@ void CmdIncrByFloat(ArgList args, CommandContext& ctx) {
   if (e == nullptr) e = db.Add(args[1]);
   StoreString(e, s, StrEnc::kNoInt);
   db.Modified(args[1]);
+  // Replicas must not redo the float arithmetic (precision could differ): send the result.
+  if (ctx.propagating()) ctx.Propagate({"SET", std::string(args[1]), s, "KEEPTTL"});
   ctx.rb.Bulk(s);
 }
 

@@ -117,6 +117,7 @@ void Db::ClearExpire(Entry* e) {
 
 void Db::Modified(std::string_view key, uint64_t changes) {
   set_->stats().dirty.Add(changes);
+  if (changes_ != nullptr) *changes_ += changes;
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
 }
 

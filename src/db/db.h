@@ -20,13 +20,13 @@ namespace carmine {
 
 class Db {
  public:
-  Db(DbSet& set, int index, int64_t now_ms, bool touch = true)
-      : set_(&set), index_(index), now_ms_(now_ms), touch_(touch) {}
+  Db(DbSet& set, int index, int64_t now_ms, bool touch = true, uint64_t* changes = nullptr)
+      : set_(&set), index_(index), now_ms_(now_ms), touch_(touch), changes_(changes) {}
 
   int index() const { return index_; }
   int64_t now_ms() const { return now_ms_; }
   DbSet& set() { return *set_; }
-  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_); }
+  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_, changes_); }
 
   // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses and refreshes
   // the LRU clock unless the client said NO-TOUCH.
@@ -74,6 +74,7 @@ class Db {
   int index_;
   int64_t now_ms_;
   bool touch_;
+  uint64_t* changes_;  // the running command's own change count (for propagation), may be null
 };
 
 // Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive

@@ -230,6 +230,7 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
   RegisterCoreFamilies(registry_);
   RegisterServerFamily(registry_);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, this);
+  dispatcher_->set_sink(&propagation_);
   ApplyRuntime(config_);
   std::mt19937_64 rng(std::random_device{}());
   static const char kHex[] = "0123456789abcdef";

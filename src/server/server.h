@@ -27,6 +27,7 @@
 #include "db/db_set.h"
 #include "net/event_loop.h"
 #include "server/config.h"
+#include "server/propagation_log.h"
 
 namespace carmine {
 
@@ -142,9 +143,14 @@ class Server : public ServerApi, public KeyspaceObserver {
   const std::string& executable() const { return executable_; }
   void set_executable(std::string e) { executable_ = std::move(e); }
 
-  // KeyspaceObserver: hook points for WATCH, keyspace events and propagation.
+  PropagationLog& propagation() { return propagation_; }
+
+  // KeyspaceObserver: hook points for WATCH and keyspace events (not built yet), and for
+  // propagating expirations as DEL.
   void OnKeyModified(int db, std::string_view key) override {}
-  void OnKeyExpired(int db, std::string_view key) override {}
+  void OnKeyExpired(int db, std::string_view key) override {
+    if (propagation_.active()) propagation_.Append(db, {"DEL", std::string(key)});
+  }
   void OnDbChanged(int db) override {}
 
  private:
@@ -159,6 +165,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::unique_ptr<DbSet> dbs_;
   RuntimeOptions opts_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  PropagationLog propagation_;
   ServerStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<int> listen_fds_;  // guarded by config_mu_ after Start()

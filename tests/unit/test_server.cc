@@ -86,11 +86,34 @@ std::string Reply::Debug() const {
 
 std::ostream& operator<<(std::ostream& os, const Reply& r) { return os << r.Debug(); }
 
+// Records propagated commands and expirations, as the AOF/replication consumers will see them.
+struct TestServer::Capture : PropagationSink, KeyspaceObserver {
+  bool active() const override { return true; }
+  void Append(int db, std::vector<std::string> args) override {
+    std::string s = std::to_string(db) + ":";
+    for (size_t i = 0; i < args.size(); i++) s += (i ? " " : "") + args[i];
+    log.push_back(s);
+  }
+  void OnKeyModified(int, std::string_view) override {}
+  void OnKeyExpired(int db, std::string_view key) override { Append(db, {"DEL", std::string(key)}); }
+  void OnDbChanged(int) override {}
+  std::vector<std::string> log;
+};
+
+std::vector<std::string> TestServer::TakePropagated() {
+  std::vector<std::string> out;
+  out.swap(capture_->log);
+  return out;
+}
+
 TestServer::TestServer(int shards, bool locking) {
   clock::SetManualTimeMs(1700000000000);
   RegisterCoreFamilies(registry_);
   dbs_ = std::make_unique<DbSet>(16, shards, locking);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, nullptr);
+  capture_ = std::make_unique<Capture>();
+  dispatcher_->set_sink(capture_.get());
+  dbs_->set_observer(capture_.get());
   session_.id = 1;
   opts_.enable_debug_command = 1;
 }

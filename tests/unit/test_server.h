@@ -52,6 +52,8 @@ class TestServer {
   DbSet& dbs() { return *dbs_; }
   RuntimeOptions& opts() { return opts_; }
   static void AdvanceTime(int64_t ms);
+  // Commands propagated since the last call (each as "db:ARG ARG ..."), then cleared.
+  std::vector<std::string> TakePropagated();
 
  private:
   CommandRegistry registry_;
@@ -60,6 +62,8 @@ class TestServer {
   std::unique_ptr<Dispatcher> dispatcher_;
   Session session_;
   std::string raw_;
+  struct Capture;
+  std::unique_ptr<Capture> capture_;
 };
 
 // Fixture for family tests.

@@ -1,0 +1,29 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// PropagationSink: where the effects of write commands go, in one order, for the AOF and for
+// replicas. The dispatcher appends to it while the command still holds its shard locks, so the
+// order of appends is a valid serial order (commands on different shards commute).
+//
+// What is appended follows Redis 7's rules: a write command is propagated as received unless its
+// handler says otherwise (relative expiry becomes absolute PXAT/PEXPIREAT, INCRBYFLOAT becomes
+// SET ... KEEPTTL, GETDEL becomes DEL, a key removed by expiry becomes DEL), and a command that
+// changed nothing is not propagated. server/ implements the sink; commands/ never writes files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace carmine {
+
+class PropagationSink {
+ public:
+  virtual ~PropagationSink() = default;
+  // Whether anything consumes the log now. When false the dispatcher and handlers skip building
+  // the propagated commands altogether, so an instance without AOF or replicas pays nothing.
+  virtual bool active() const = 0;
+  // Appends one command executed against database `db`. Called with shard locks held; must not
+  // block on I/O.
+  virtual void Append(int db, std::vector<std::string> args) = 0;
+};
+
+}  // namespace carmine

@@ -1,0 +1,37 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// PropagationLog: the server's single ordered log of write effects. The dispatcher appends to it
+// (commands/propagation.h explains what is appended); consumers (the AOF writer, the replication
+// backlog) subscribe and receive every entry in append order. With no consumer the log is
+// inactive and commands skip building entries entirely.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/counter.h"
+#include "commands/propagation.h"
+
+namespace carmine {
+
+class PropagationLog : public PropagationSink {
+ public:
+  using Consumer = std::function<void(int db, const std::vector<std::string>& args)>;
+
+  bool active() const override { return active_.load(std::memory_order_relaxed); }
+  void Append(int db, std::vector<std::string> args) override;
+  // Consumers run under the log's mutex, in append order, on the appending thread.
+  void AddConsumer(Consumer c);
+  uint64_t appended() const { return appended_.load(); }
+
+ private:
+  std::atomic<bool> active_{false};
+  std::mutex mu_;
+  std::vector<Consumer> consumers_;
+  Counter appended_;
+};
+
+}  // namespace carmine
