@@ -45,6 +45,10 @@ class EventLoop {
   // Runs after each batch of events, before waiting again (flush pending writes, ...).
   void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
 
+  // Microseconds to keep polling (without sleeping) after a wait that returned events; 0 sleeps
+  // at once. Thread-safe.
+  void SetBusyPollUs(int us) { busy_poll_us_.store(us); }
+
   void Run();
   void Stop();  // thread-safe
   int64_t now_ms() const { return now_ms_; }
@@ -63,6 +67,8 @@ class EventLoop {
   std::function<void()> periodic_;
   std::function<void()> before_sleep_;
   int64_t next_periodic_us_ = 0;
+  bool busy_ = false;  // the last wait returned events
+  std::atomic<int> busy_poll_us_{0};
   int64_t now_ms_ = 0;
 };
 

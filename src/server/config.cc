@@ -213,6 +213,7 @@ std::vector<ConfigOption> BuildTable() {
     o.get = [](const ServerConfig&) { return std::string("no"); };
     t.push_back(o);
   }
+  t.push_back(Int("busy-poll-us", &ServerConfig::busy_poll_us, 0, 10000));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));
   return t;

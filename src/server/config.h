@@ -43,6 +43,7 @@ struct ServerConfig {
   int active_expire_effort = 1;
   bool activerehashing = true;
   std::string enable_debug_command = "no";
+  int busy_poll_us = 50;
   std::string config_file;  // absolute path of the file we were started with
 };
 

@@ -254,6 +254,7 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   maxclients_ = c.maxclients;
   qbuf_limit_ = c.client_query_buffer_limit;
   protected_mode_ = c.protected_mode && !c.bind_explicit;
+  for (auto& w : workers_) w->loop().SetBusyPollUs(c.busy_poll_us);
   log::Level lvl;
   if (log::ParseLevel(c.loglevel, &lvl)) log::SetLevel(lvl);
 }
@@ -422,7 +423,10 @@ Status Server::Start() {
     if (!r.ok()) return r.status();
     listen_fds_.push_back(r.value());
   }
-  for (int i = 0; i < cfg.threads; i++) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (int i = 0; i < cfg.threads; i++) {
+    workers_.push_back(std::make_unique<Worker>(*this, i));
+    workers_.back()->loop().SetBusyPollUs(cfg.busy_poll_us);
+  }
   for (auto& w : workers_) {
     for (size_t i = 0; i < listen_fds_.size(); i++) w->AddListener(listen_fds_[i], i >= tcp_count);
   }
