@@ -3,8 +3,9 @@
 #   1. unit tests (GoogleTest, in-process through the real dispatcher)
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. the libFuzzer RESP-parser target for a bounded number of runs
-#   4. integration tests over TCP with redis-py and redis-cli, including the differential
-#      comparison against Debian's redis-server
+#   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
+#   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
+#   6. integration tests over TCP with redis-py and redis-cli
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -38,6 +39,14 @@ fi
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="
 /usr/bin/python3 tests/diff/run_diff.py --threads 2 --seed "${DIFF_SEED:-$(date +%j)}"
 /usr/bin/python3 tests/diff/command_info_diff.py
+
+echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
+# detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
+BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
+  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_concurrency.py \
+  tests/integration/test_server.py -k "not daemonize"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration

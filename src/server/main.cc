@@ -85,11 +85,8 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
 
-  Status started = server.Start();
-  if (!started.ok()) {
-    LOG_WARNING("%s", started.message().c_str());
-    return 1;
-  }
+  // The pidfile exists before the first client can connect, so whoever waits for the port can
+  // read it.
   if (!cfg.pidfile.empty()) {
     FILE* f = fopen(cfg.pidfile.c_str(), "w");
     if (f != nullptr) {
@@ -98,6 +95,12 @@ int main(int argc, char** argv) {
     } else {
       LOG_WARNING("Failed to write PID file: %s", strerror(errno));
     }
+  }
+  Status started = server.Start();
+  if (!started.ok()) {
+    LOG_WARNING("%s", started.message().c_str());
+    if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());
+    return 1;
   }
   LOG_NOTICE("Server initialized, %d worker thread(s)", server.ConfigSnapshot().threads);
   server.WaitForShutdown();
