@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/strutil.h"
 #include "db/db.h"
+#include "server/connection.h"
 #include "server/memory.h"
 #include "server/server.h"
 
@@ -106,7 +107,12 @@ void ServerSection(Server& s, Writer& w) {
 void ClientsSection(Server& s, Writer& w) {
   w.Section("Clients");
   size_t max_in = 0, max_out = 0;
-  s.ForEachClient([&](Connection*, Worker*) {});
+  s.ForEachClient([&](Connection* c, Worker*) {
+    const Session& ss = c->session();
+    max_in = std::max(max_in, ss.qbuf.load(std::memory_order_relaxed) +
+                                  ss.qbuf_free.load(std::memory_order_relaxed));
+    max_out = std::max(max_out, ss.obuf.load(std::memory_order_relaxed));
+  });
   w.Field("connected_clients", s.stats().connected_clients.load());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", s.maxclients());
