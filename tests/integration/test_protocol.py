@@ -94,3 +94,17 @@ def test_unauthenticated_limits(make_server):
 
 pytestmark_process = pytest.mark.needs_process
 test_unauthenticated_limits = pytest.mark.needs_process(test_unauthenticated_limits)
+
+
+def test_million_arguments(server_port):
+    """A command with a million arguments arriving in many reads is parsed once, not per read."""
+    n = 1_000_000
+    parts = [b"*%d\r\n$3\r\nDEL\r\n" % (n + 1)]
+    parts += [b"$8\r\nk%07d\r\n" % i for i in range(n)]
+    data = b"".join(parts)
+    import time
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server_port), timeout=60) as s:
+        s.sendall(data)
+        assert s.recv(100) == b":0\r\n"
+    assert time.monotonic() - start < 30
