@@ -4,10 +4,12 @@
 // if asked, write the pidfile, install signal handlers, start the server and wait for SIGTERM,
 // SIGINT or SHUTDOWN. Startup errors print Redis-style messages and exit non-zero.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +27,33 @@ void OnSignal(int sig) {
   LOG_WARNING("%s", msg);
   LOG_WARNING("User requested shutdown...");
   if (g_server != nullptr) g_server->RequestShutdown();
+}
+
+// Makes room for maxclients connections plus the server's own descriptors, as Redis does at
+// startup; if the hard limit is lower, maxclients shrinks to fit and a warning says so.
+void AdjustOpenFilesLimit(carmine::ServerConfig* cfg) {
+  constexpr int kReserved = 32;
+  rlim_t want = static_cast<rlim_t>(cfg->maxclients) + kReserved;
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur >= want) return;
+  rlim_t target = want;
+  if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max) target = lim.rlim_max;
+  struct rlimit next = {target, lim.rlim_max};
+  if (setrlimit(RLIMIT_NOFILE, &next) != 0) target = lim.rlim_cur;
+  if (target < want) {
+    int old = cfg->maxclients;
+    cfg->maxclients = std::max<int>(1, static_cast<int>(target) - kReserved);
+    LOG_WARNING(
+        "You requested maxclients of %d requiring at least %llu max file descriptors; the limit "
+        "is %llu, so maxclients has been reduced to %d. Raise 'ulimit -n' to serve more clients.",
+        old, static_cast<unsigned long long>(want), static_cast<unsigned long long>(target),
+        cfg->maxclients);
+  } else {
+    LOG_NOTICE("Increased maximum number of open files to %llu (it was originally set to %llu).",
+               static_cast<unsigned long long>(target),
+               static_cast<unsigned long long>(lim.rlim_cur));
+  }
 }
 
 void Daemonize() {
@@ -74,6 +103,7 @@ int main(int argc, char** argv) {
     LOG_NOTICE("Configuration loaded");
   }
 
+  AdjustOpenFilesLimit(&cfg);
   Server server(cfg);
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

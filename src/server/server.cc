@@ -71,7 +71,14 @@ void Worker::Accept(int lfd, bool is_unix) {
     int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        LOG_WARNING("Accepting client connection: %s", strerror(errno));
+        // Out of descriptors (EMFILE/ENFILE) leaves the connection queued and the listener
+        // readable: log at most once a second instead of once per loop iteration.
+        static thread_local int64_t last_log_ms = 0;
+        if (loop_.now_ms() - last_log_ms >= 1000) {
+          last_log_ms = loop_.now_ms();
+          LOG_WARNING("Accepting client connection: %s", strerror(errno));
+        }
+        server_.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
       }
       return;
     }

@@ -293,3 +293,23 @@ def test_config_set_port_and_bind_at_runtime(make_server):
     assert moved.config_get("port") == {"port": str(new_port)}
     assert moved.config_set("bind", "127.0.0.1 -::1")
     assert redis.Redis(port=new_port).ping()
+
+
+def test_maxclients_fits_open_files_limit(tmp_path):
+    """With a low descriptor limit, maxclients shrinks to fit (as Redis) instead of failing later."""
+    import resource
+    port = free_port()
+    log = tmp_path / "l.log"
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    proc = subprocess.Popen([carmine_binary(), "--port", str(port), "--bind", "127.0.0.1",
+                             "--maxclients", "1000", "--logfile", str(log)], preexec_fn=limit)
+    try:
+        wait_until(lambda: redis.Redis(port=port).ping(), 10)
+        assert redis.Redis(port=port).config_get("maxclients") == {"maxclients": "68"}
+        assert "maxclients has been reduced to 68" in log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(10)
