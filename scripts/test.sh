@@ -40,6 +40,11 @@ echo "== differential: carmine vs redis-server (corpus + random sequences) =="
 /usr/bin/python3 tests/diff/run_diff.py --threads 2 --seed "${DIFF_SEED:-$(date +%j)}"
 /usr/bin/python3 tests/diff/command_info_diff.py
 
+echo "== integration tests against the ASan/UBSan build of the server (leaks fail the exit code) =="
+CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration \
+  -k "not 512mb and not big_values and not diff and not fits"
+
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
 BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
