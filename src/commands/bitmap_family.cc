@@ -507,26 +507,33 @@ void RegisterBitmapFamily(CommandRegistry& r) {
          "Sets or clears the bit at offset of the string value. Creates the key if it doesn't "
          "exist.",
          "O(1)"})
+      .Args("key:key offset:integer value:integer")
       .KeyFlags("RW access update");
   r.Add({"GETBIT", 3, kReadOnly | kFast, 1, 1, 1, B, &CmdGetBit, "bitmap", "2.2.0",
          "Returns a bit value by offset.", "O(1)"})
+      .Args("key:key offset:integer")
       .KeyFlags("RO access");
   r.Add({"BITCOUNT", -2, kReadOnly, 1, 1, 1, B, &CmdBitCount, "bitmap", "2.6.0",
          "Counts the number of set bits (population counting) in a string.", "O(N)"})
+      .Args("key:key [range{start:integer end:integer [unit(!BYTE|!BIT)]}]")
       .KeyFlags("RO access");
   r.Add({"BITPOS", -3, kReadOnly, 1, 1, 1, B, &CmdBitPos, "bitmap", "2.8.7",
          "Finds the first set (1) or clear (0) bit in a string.", "O(N)"})
+      .Args("key:key bit:integer [range{start:integer [end-unit-block{end:integer [unit(!BYTE|!BIT)]}]}]")
       .KeyFlags("RO access");
   r.Add({"BITOP", -4, kWrite | kDenyOom, 2, -1, 1, B, &CmdBitOp, "bitmap", "2.6.0",
          "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"})
+      .Args("operation:string destkey:key key:key...")
       .KeyFlags("OW update");
   r.Add({"BITFIELD", -2, kWrite | kDenyOom, 1, 1, 1, B, &CmdBitfield, "bitmap", "3.2.0",
          "Performs arbitrary bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})
+      .Args("key:key [operation(GET=get-block{encoding:string offset:integer}|write{[OVERFLOW=overflow-block(!WRAP|!SAT|!FAIL)] write-operation(SET=set-block{encoding:string offset:integer value:integer}|INCRBY=incrby-block{encoding:string offset:integer increment:integer})})...]")
       .KeyFlags("RW access update variable_flags");
   r.Add({"BITFIELD_RO", -2, kReadOnly | kFast, 1, 1, 1, B, &CmdBitfieldRo, "bitmap", "6.0.0",
          "Performs arbitrary read-only bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})
+      .Args("key:key [GET=get-block{encoding:string offset:integer}...]")
       .KeyFlags("RO access");
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/strutil.h"
+#include "commands/arg_docs.h"
 #include "commands/context.h"
 #include "commands/families.h"
 #include "protocol/errors.h"
@@ -112,7 +113,7 @@ void ReplyInfo(ReplyBuilder& rb, const CommandSpec& c) {
 }
 
 void ReplyDocs(ReplyBuilder& rb, const CommandSpec& c) {
-  int fields = 4 + (c.subcommands.empty() ? 0 : 1);
+  int fields = 4 + (c.subcommands.empty() ? 0 : 1) + (c.arg_docs.empty() ? 0 : 1);
   rb.MapLen(fields);
   rb.Bulk("summary");
   rb.Bulk(c.summary);
@@ -122,6 +123,10 @@ void ReplyDocs(ReplyBuilder& rb, const CommandSpec& c) {
   rb.Bulk(c.group);
   rb.Bulk("complexity");
   rb.Bulk(c.complexity);
+  if (!c.arg_docs.empty()) {
+    rb.Bulk("arguments");
+    ReplyArgDocs(rb, c.arg_docs);
+  }
   if (!c.subcommands.empty()) {
     rb.Bulk("subcommands");
     rb.MapLen(static_cast<int64_t>(c.subcommands.size()));
@@ -291,14 +296,18 @@ void RegisterCommandFamily(CommandRegistry& r) {
          "Returns detailed information about all commands.",
          "O(N) where N is the total number of Redis commands"})
       .Lock(LockMode::kNone);
-  auto sub = [&](const char* name, int arity, Handler h, const char* since, const char* summary) {
-    r.AddSub("COMMAND", {name, arity, F, 0, 0, 0, C, h, "server", since, summary, "O(N)"})
+  auto sub = [&](const char* name, int arity, Handler h, const char* since,
+                 const char* summary) -> CommandSpec& {
+    return r.AddSub("COMMAND", {name, arity, F, 0, 0, 0, C, h, "server", since, summary, "O(N)"})
         .Lock(LockMode::kNone);
   };
   sub("COUNT", 2, &CmdCommandCount, "2.8.13", "Returns a count of commands.");
-  sub("INFO", -2, &CmdCommandInfo, "2.8.13", "Returns information about one, multiple or all commands.");
-  sub("DOCS", -2, &CmdCommandDocs, "7.0.0", "Returns documentary information about one, multiple or all commands.");
-  sub("LIST", -2, &CmdCommandList, "7.0.0", "Returns a list of command names.");
+  sub("INFO", -2, &CmdCommandInfo, "2.8.13", "Returns information about one, multiple or all commands.")
+      .Args("[command-name:string...]");
+  sub("DOCS", -2, &CmdCommandDocs, "7.0.0", "Returns documentary information about one, multiple or all commands.")
+      .Args("[command-name:string...]");
+  sub("LIST", -2, &CmdCommandList, "7.0.0", "Returns a list of command names.")
+      .Args("[FILTERBY=filterby(MODULE=module-name:string|ACLCAT=category:string|PATTERN=pattern:pattern)]");
   sub("GETKEYS", -4, &CmdCommandGetKeys, "2.8.13", "Extracts the key names from an arbitrary command.");
   sub("GETKEYSANDFLAGS", -4, &CmdCommandGetKeysAndFlags, "7.0.0",
       "Extracts the key names and access flags for an arbitrary command.");

@@ -189,22 +189,27 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   constexpr uint64_t C = acl::kConnection;
   r.Add({"PING", -1, kFast | kSentinel, 0, 0, 0, C, &CmdPing, "connection", "1.0.0",
          "Returns the server's liveliness response.", "O(1)"})
+      .Args("[message:string]")
       .Lock(LockMode::kNone);
   r.Add({"ECHO", 2, kFast | kLoading | kStale, 0, 0, 0, C, &CmdEcho, "connection", "1.0.0",
          "Returns the given string.", "O(1)"})
+      .Args("message:string")
       .Lock(LockMode::kNone);
   r.Add({"QUIT", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
          &CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"})
       .Lock(LockMode::kNone);
   r.Add({"SELECT", 2, kLoading | kStale | kFast, 0, 0, 0, C, &CmdSelect, "connection", "1.0.0",
          "Changes the selected database.", "O(1)"})
+      .Args("index:integer")
       .Lock(LockMode::kNone);
   r.Add({"AUTH", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0, 0,
          0, C, &CmdAuth, "connection", "1.0.0", "Authenticates the connection.",
          "O(N) where N is the number of passwords defined for the user"})
+      .Args("[username:string] password:string")
       .Lock(LockMode::kNone);
   r.Add({"HELLO", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0,
          0, 0, C, &CmdHello, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"})
+      .Args("[arguments{protover:integer [AUTH=auth{username:string password:string}] [SETNAME=clientname:string]}]")
       .Lock(LockMode::kNone);
   r.Add({"RESET", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
          &CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"})

@@ -538,79 +538,100 @@ void RegisterKeysFamily(CommandRegistry& r) {
   constexpr uint64_t K = acl::kKeyspace;
   r.Add({"DEL", -2, kWrite, 1, -1, 1, K, &CmdDel, "generic", "1.0.0", "Deletes one or more keys.",
          "O(N) where N is the number of keys that will be removed."})
+      .Args("key:key...")
       .KeyFlags("RM delete");
   r.Add({"UNLINK", -2, kWrite | kFast, 1, -1, 1, K, &CmdDel, "generic", "4.0.0",
          "Asynchronously deletes one or more keys.",
          "O(1) for each key removed regardless of its size."})
+      .Args("key:key...")
       .KeyFlags("RM delete");
   r.Add({"EXISTS", -2, kReadOnly | kFast, 1, -1, 1, K, &CmdExists, "generic", "1.0.0",
          "Determines whether one or more keys exist.",
          "O(N) where N is the number of keys to check."})
+      .Args("key:key...")
       .KeyFlags("RO");
   r.Add({"TOUCH", -2, kReadOnly | kFast, 1, -1, 1, K, &CmdTouch, "generic", "3.2.1",
          "Returns the number of existing keys out of those specified after updating the time they "
          "were last accessed.",
          "O(N) where N is the number of keys that will be touched."})
+      .Args("key:key...")
       .KeyFlags("RO");
   r.Add({"TYPE", 2, kReadOnly | kFast, 1, 1, 1, K, &CmdType, "generic", "1.0.0",
          "Determines the type of value stored at a key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO");
   r.Add({"RENAME", 3, kWrite, 1, 2, 1, K, &CmdRename, "generic", "1.0.0",
          "Renames a key and overwrites the destination.", "O(1)"})
+      .Args("key:key newkey:key")
       .KeyFlags("RW access delete");
   r.Add({"RENAMENX", 3, kWrite | kFast, 1, 2, 1, K, &CmdRenameNx, "generic", "1.0.0",
          "Renames a key only when the target key name doesn't exist.", "O(1)"})
+      .Args("key:key newkey:key")
       .KeyFlags("RW access delete");
   r.Add({"MOVE", 3, kWrite | kFast, 1, 1, 1, K, &CmdMove, "generic", "1.0.0",
          "Moves a key to another database.", "O(1)"})
+      .Args("key:key db:integer")
       .Lock(LockMode::kAll)
       .KeyFlags("RW access delete");
   r.Add({"COPY", -3, kWrite | kDenyOom, 1, 2, 1, K, &CmdCopy, "generic", "6.2.0",
          "Copies the value of a key to a new key.",
          "O(N) worst case for collections, where N is the number of nested items. O(1) for string "
          "values."})
+      .Args("source:key destination:key [DB=destination-db:integer] [!REPLACE]")
       .Lock(LockMode::kAll)
       .KeyFlags("RO access");
   r.Add({"SWAPDB", 3, kWrite | kFast, 0, 0, 0, K | acl::kDangerous, &CmdSwapDb, "server", "4.0.0",
          "Swaps two Redis databases.",
          "O(N) where N is the count of clients watching or blocking on keys from both databases."})
+      .Args("index1:integer index2:integer")
       .Lock(LockMode::kAll);
   r.Add({"EXPIRE", -3, kWrite | kFast, 1, 1, 1, K, &CmdExpire, "generic", "1.0.0",
          "Sets the expiration time of a key in seconds.", "O(1)"})
+      .Args("key:key seconds:integer [condition(!NX|!XX|!GT|!LT)]")
       .KeyFlags("RW update");
   r.Add({"PEXPIRE", -3, kWrite | kFast, 1, 1, 1, K, &CmdPExpire, "generic", "2.6.0",
          "Sets the expiration time of a key in milliseconds.", "O(1)"})
+      .Args("key:key milliseconds:integer [condition(!NX|!XX|!GT|!LT)]")
       .KeyFlags("RW update");
   r.Add({"EXPIREAT", -3, kWrite | kFast, 1, 1, 1, K, &CmdExpireAt, "generic", "1.2.0",
          "Sets the expiration time of a key to a Unix timestamp.", "O(1)"})
+      .Args("key:key unix-time-seconds:unix-time [condition(!NX|!XX|!GT|!LT)]")
       .KeyFlags("RW update");
   r.Add({"PEXPIREAT", -3, kWrite | kFast, 1, 1, 1, K, &CmdPExpireAt, "generic", "2.6.0",
          "Sets the expiration time of a key to a Unix milliseconds timestamp.", "O(1)"})
+      .Args("key:key unix-time-milliseconds:unix-time [condition(!NX|!XX|!GT|!LT)]")
       .KeyFlags("RW update");
   r.Add({"PERSIST", 2, kWrite | kFast, 1, 1, 1, K, &CmdPersist, "generic", "2.2.0",
          "Removes the expiration time of a key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RW update");
   r.Add({"TTL", 2, kReadOnly | kFast, 1, 1, 1, K, &CmdTtl, "generic", "1.0.0",
          "Returns the expiration time in seconds of a key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO access");
   r.Add({"PTTL", 2, kReadOnly | kFast, 1, 1, 1, K, &CmdPTtl, "generic", "2.6.0",
          "Returns the expiration time in milliseconds of a key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO access");
   r.Add({"EXPIRETIME", 2, kReadOnly | kFast, 1, 1, 1, K, &CmdExpireTime, "generic", "7.0.0",
          "Returns the expiration time of a key as a Unix timestamp.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO access");
   r.Add({"PEXPIRETIME", 2, kReadOnly | kFast, 1, 1, 1, K, &CmdPExpireTime, "generic", "7.0.0",
          "Returns the expiration time of a key as a Unix milliseconds timestamp.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO access");
   r.Add({"KEYS", 2, kReadOnly, 0, 0, 0, K | acl::kDangerous, &CmdKeys, "generic", "1.0.0",
          "Returns all key names that match a pattern.",
          "O(N) with N being the number of keys in the database, under the assumption that the key "
          "names in the database and the given pattern have limited length."})
+      .Args("pattern:pattern")
       .Lock(LockMode::kDb);
   r.Add({"SCAN", -2, kReadOnly, 0, 0, 0, K, &CmdScan, "generic", "2.8.0",
          "Iterates over the key names in the database.",
          "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
          "the cursor to return back to 0. N is the number of elements inside the collection."})
+      .Args("cursor:integer [MATCH=pattern:pattern] [COUNT=count:integer] [TYPE=type:string]")
       .Lock(LockMode::kNone);
   r.Add({"RANDOMKEY", 1, kReadOnly, 0, 0, 0, K, &CmdRandomKey, "generic", "1.0.0",
          "Returns a random key name from the database.", "O(1)"})
@@ -620,7 +641,8 @@ void RegisterKeysFamily(CommandRegistry& r) {
   for (const char* sub : {"ENCODING", "REFCOUNT", "IDLETIME", "FREQ"}) {
     r.AddSub("OBJECT", {sub, 3, kReadOnly, 2, 2, 1, K, &CmdObject, "generic", "2.2.3",
                         "Returns information about a key.", "O(1)"})
-        .KeyFlags("RO");
+        .KeyFlags("RO")
+        .Args("key:key");
   }
   r.AddSub("OBJECT", {"HELP", 2, kLoading | kStale, 0, 0, 0, K, &CmdObjectHelp, "generic", "6.2.0",
                       "Returns helpful text about the different subcommands.", "O(1)"});
@@ -630,10 +652,12 @@ void RegisterKeysFamily(CommandRegistry& r) {
   r.Add({"FLUSHDB", -1, kWrite, 0, 0, 0, K | acl::kDangerous, &CmdFlushDb, "server", "1.0.0",
          "Remove all keys from the current database.",
          "O(N) where N is the number of keys in the selected database"})
+      .Args("[flush-type(!ASYNC|!SYNC)]")
       .Lock(LockMode::kDb);
   r.Add({"FLUSHALL", -1, kWrite, 0, 0, 0, K | acl::kDangerous, &CmdFlushAll, "server", "1.0.0",
          "Removes all keys from all databases.",
          "O(N) where N is the total number of keys in all databases"})
+      .Args("[flush-type(!ASYNC|!SYNC)]")
       .Lock(LockMode::kAll);
 }
 

@@ -119,6 +119,7 @@ struct CommandSpec {
   LockMode lock = LockMode::kKeys;
   KeyExtractor key_extractor = nullptr;
   std::string_view key_flags;  // key-spec flags for COMMAND INFO/GETKEYSANDFLAGS, e.g. "RW update"
+  std::string_view arg_docs;   // argument notation for COMMAND DOCS (commands/arg_docs.h)
   std::vector<std::string_view> tips;
 
   // Filled by the registry.
@@ -138,6 +139,10 @@ struct CommandSpec {
   }
   CommandSpec& KeyFlags(std::string_view f) {
     key_flags = f;
+    return *this;
+  }
+  CommandSpec& Args(std::string_view notation) {
+    arg_docs = notation;
     return *this;
   }
   // Categories including those implied by the flags (write -> @write, ...).

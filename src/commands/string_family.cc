@@ -595,95 +595,117 @@ void RegisterStringFamily(CommandRegistry& r) {
          "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
          "exist.",
          "O(1)"})
+      .Args("key:key value:string [condition(!NX|!XX)] [!GET] [expiration(EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!KEEPTTL)]")
       .KeyFlags("RW access update variable_flags");
   r.Add({"SETNX", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdSetNx, "string", "1.0.0",
          "Set the string value of a key only when the key doesn't exist.", "O(1)"})
+      .Args("key:key value:string")
       .KeyFlags("OW insert");
   r.Add({"SETEX", 4, kWrite | kDenyOom, 1, 1, 1, S, &CmdSetEx, "string", "2.0.0",
          "Sets the string value and expiration time of a key. Creates the key if it doesn't "
          "exist.",
          "O(1)"})
+      .Args("key:key seconds:integer value:string")
       .KeyFlags("OW update");
   r.Add({"PSETEX", 4, kWrite | kDenyOom, 1, 1, 1, S, &CmdSetEx, "string", "2.6.0",
          "Sets both string value and expiration time in milliseconds of a key. The key is created "
          "if it doesn't exist.",
          "O(1)"})
+      .Args("key:key milliseconds:integer value:string")
       .KeyFlags("OW update");
   r.Add({"GETSET", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdGetSet, "string", "1.0.0",
          "Returns the previous string value of a key after setting it to a new value.", "O(1)"})
+      .Args("key:key value:string")
       .KeyFlags("RW access update");
   r.Add({"GET", 2, kReadOnly | kFast, 1, 1, 1, S, &CmdGet, "string", "1.0.0",
          "Returns the string value of a key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO access");
   r.Add({"GETDEL", 2, kWrite | kFast, 1, 1, 1, S, &CmdGetDel, "string", "6.2.0",
          "Returns the string value of a key after deleting the key.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RW access delete");
   r.Add({"GETEX", -2, kWrite | kFast, 1, 1, 1, S, &CmdGetEx, "string", "6.2.0",
          "Returns the string value of a key after setting its expiration time.", "O(1)"})
+      .Args("key:key [expiration(EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!PERSIST)]")
       .KeyFlags("RW access update");
   r.Add({"MGET", -2, kReadOnly | kFast, 1, -1, 1, S, &CmdMGet, "string", "1.0.0",
          "Atomically returns the string values of one or more keys.",
          "O(N) where N is the number of keys to retrieve."})
+      .Args("key:key...")
       .KeyFlags("RO access");
   r.Add({"MSET", -3, kWrite | kDenyOom, 1, -1, 2, S, &CmdMSet, "string", "1.0.1",
          "Atomically creates or modifies the string values of one or more keys.",
          "O(N) where N is the number of keys to set."})
+      .Args("data{key:key value:string}...")
       .KeyFlags("OW update");
   r.Add({"MSETNX", -3, kWrite | kDenyOom, 1, -1, 2, S, &CmdMSetNx, "string", "1.0.1",
          "Atomically modifies the string values of one or more keys only when all keys don't "
          "exist.",
          "O(N) where N is the number of keys to set."})
+      .Args("data{key:key value:string}...")
       .KeyFlags("OW insert");
   r.Add({"INCR", 2, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdIncr, "string", "1.0.0",
          "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't "
          "exist.",
          "O(1)"})
+      .Args("key:key")
       .KeyFlags("RW access update");
   r.Add({"DECR", 2, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdDecr, "string", "1.0.0",
          "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't "
          "exist.",
          "O(1)"})
+      .Args("key:key")
       .KeyFlags("RW access update");
   r.Add({"INCRBY", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdIncrBy, "string", "1.0.0",
          "Increments the integer value of a key by a number. Uses 0 as initial value if the key "
          "doesn't exist.",
          "O(1)"})
+      .Args("key:key increment:integer")
       .KeyFlags("RW access update");
   r.Add({"DECRBY", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdIncrBy, "string", "1.0.0",
          "Decrements a number from the integer value of a key. Uses 0 as initial value if the key "
          "doesn't exist.",
          "O(1)"})
+      .Args("key:key decrement:integer")
       .KeyFlags("RW access update");
   r.Add({"INCRBYFLOAT", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdIncrByFloat, "string",
          "2.6.0",
          "Increment the floating point value of a key by a number. Uses 0 as initial value if the "
          "key doesn't exist.",
          "O(1)"})
+      .Args("key:key increment:double")
       .KeyFlags("RW access update");
   r.Add({"APPEND", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdAppend, "string", "2.0.0",
          "Appends a string to the value of a key. Creates the key if it doesn't exist.",
          "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
          "already present value is of any size, since the dynamic string library used by Redis "
          "will double the free space available on every reallocation."})
+      .Args("key:key value:string")
       .KeyFlags("RW insert");
   r.Add({"STRLEN", 2, kReadOnly | kFast, 1, 1, 1, S, &CmdStrLen, "string", "2.2.0",
          "Returns the length of a string value.", "O(1)"})
+      .Args("key:key")
       .KeyFlags("RO");
   r.Add({"GETRANGE", 4, kReadOnly, 1, 1, 1, S, &CmdGetRange, "string", "2.4.0",
          "Returns a substring of the string stored at a key.",
          "O(N) where N is the length of the returned string."})
+      .Args("key:key start:integer end:integer")
       .KeyFlags("RO access");
   r.Add({"SUBSTR", 4, kReadOnly, 1, 1, 1, S, &CmdGetRange, "string", "1.0.0",
          "Returns a substring from a string value.",
          "O(N) where N is the length of the returned string."})
+      .Args("key:key start:integer end:integer")
       .KeyFlags("RO access");
   r.Add({"SETRANGE", 4, kWrite | kDenyOom, 1, 1, 1, S, &CmdSetRange, "string", "2.2.0",
          "Overwrites a part of a string value with another by an offset. Creates the key if it "
          "doesn't exist.",
          "O(1), not counting the time taken to copy the new string in place."})
+      .Args("key:key offset:integer value:string")
       .KeyFlags("RW update");
   r.Add({"LCS", -3, kReadOnly, 1, 2, 1, S, &CmdLcs, "string", "7.0.0",
          "Finds the longest common substring.", "O(N*M) where N and M are the lengths of s1 and s2"})
+      .Args("key1:key key2:key [!LEN] [!IDX] [MINMATCHLEN=min-match-len:integer] [!WITHMATCHLEN]")
       .KeyFlags("RO access");
 }
 

@@ -513,6 +513,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   constexpr uint32_t LS = kLoading | kStale;
   r.Add({"INFO", -1, LS | kSentinel, 0, 0, 0, acl::kDangerous, &CmdInfo, "server", "1.0.0",
          "Returns information and statistics about the server.", "O(1)"})
+      .Args("[section:string...]")
       .Lock(LockMode::kNone);
   r.Add({"TIME", 1, LS | kFast, 0, 0, 0, 0, &CmdTime, "server", "2.6.0",
          "Returns the server time.", "O(1)"})
@@ -520,14 +521,16 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.Add({"CONFIG", -2, 0, 0, 0, 0, 0, nullptr, "server", "2.0.0",
          "A container for server configuration commands.", "Depends on subcommand."});
   auto cfg = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
-                 const char* summary) {
-    r.AddSub("CONFIG", {name, arity, flags, 0, 0, 0, 0, h, "server", since, summary, "O(N)"})
+                 const char* summary) -> CommandSpec& {
+    return r.AddSub("CONFIG", {name, arity, flags, 0, 0, 0, 0, h, "server", since, summary, "O(N)"})
         .Lock(LockMode::kNone);
   };
   cfg("GET", -3, kAdmin | kNoScript | LS, &CmdConfigGet, "2.0.0",
-      "Returns the effective values of configuration parameters.");
+      "Returns the effective values of configuration parameters.")
+      .Args("parameter{parameter:string}...");
   cfg("SET", -4, kAdmin | kNoScript | LS, &CmdConfigSet, "2.0.0",
-      "Sets configuration parameters in-flight.");
+      "Sets configuration parameters in-flight.")
+      .Args("data{parameter:string value:string}...");
   cfg("RESETSTAT", 2, kAdmin | kNoScript | LS, &CmdConfigResetStat, "2.0.0",
       "Resets the server's statistics.");
   cfg("REWRITE", 2, kAdmin | kNoScript | LS, &CmdConfigRewrite, "2.8.0",
@@ -537,23 +540,31 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.Add({"CLIENT", -2, 0, 0, 0, 0, 0, nullptr, "connection", "2.4.0",
          "A container for client connection commands.", "Depends on subcommand."});
   auto cl = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
-                const char* summary) {
-    r.AddSub("CLIENT", {name, arity, flags | kNoScript | LS, 0, 0, 0, acl::kConnection, h,
+                const char* summary) -> CommandSpec& {
+    return r.AddSub("CLIENT", {name, arity, flags | kNoScript | LS, 0, 0, 0, acl::kConnection, h,
                         "connection", since, summary, "O(1)"})
         .Lock(LockMode::kNone);
   };
   cl("ID", 2, 0, &CmdClientId, "5.0.0", "Returns the unique client ID of the connection.");
   cl("INFO", 2, 0, &CmdClientInfo, "6.2.0", "Returns information about the connection.");
-  cl("LIST", -2, kAdmin, &CmdClientList, "2.4.0", "Lists open connections.");
-  cl("KILL", -3, kAdmin, &CmdClientKill, "2.4.0", "Terminates open connections.");
-  cl("SETNAME", 3, 0, &CmdClientSetName, "2.6.9", "Sets the connection name.");
+  cl("LIST", -2, kAdmin, &CmdClientList, "2.4.0", "Lists open connections.")
+      .Args("[TYPE=client-type(!NORMAL|!MASTER|!REPLICA|!PUBSUB)] [ID=id{client-id:integer...}]");
+  cl("KILL", -3, kAdmin, &CmdClientKill, "2.4.0", "Terminates open connections.")
+      .Args("filter(old-format:string|new-format([ID=client-id:integer]|[TYPE=client-type(!NORMAL|!MASTER|!SLAVE|!REPLICA|!PUBSUB)]|[USER=username:string]|[ADDR=ip-port:string]|[LADDR=ip-port:string]|[SKIPME=skipme:string])...)");
+  cl("SETNAME", 3, 0, &CmdClientSetName, "2.6.9", "Sets the connection name.")
+      .Args("connection-name:string");
   cl("GETNAME", 2, 0, &CmdClientGetName, "2.6.9", "Returns the name of the connection.");
-  cl("SETINFO", 4, 0, &CmdClientSetInfo, "7.2.0", "Sets information specific to the client or connection.");
-  cl("REPLY", 3, 0, &CmdClientReply, "3.2.0", "Instructs the server whether to reply to commands.");
-  cl("NO-EVICT", 3, kAdmin, &CmdClientNoEvict, "7.0.0", "Sets the client eviction mode of the connection.");
+  cl("SETINFO", 4, 0, &CmdClientSetInfo, "7.2.0", "Sets information specific to the client or connection.")
+      .Args("attr(LIB-NAME=libname:string|LIB-VER=libver:string)");
+  cl("REPLY", 3, 0, &CmdClientReply, "3.2.0", "Instructs the server whether to reply to commands.")
+      .Args("action(!ON|!OFF|!SKIP)");
+  cl("NO-EVICT", 3, kAdmin, &CmdClientNoEvict, "7.0.0", "Sets the client eviction mode of the connection.")
+      .Args("enabled(!ON|!OFF)");
   cl("NO-TOUCH", 3, 0, &CmdClientNoTouch, "7.2.0",
-     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.");
-  cl("PAUSE", -3, kAdmin, &CmdClientPause, "3.0.0", "Suspends commands processing.");
+     "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.")
+      .Args("enabled(!ON|!OFF)");
+  cl("PAUSE", -3, kAdmin, &CmdClientPause, "3.0.0", "Suspends commands processing.")
+      .Args("timeout:integer [mode(!WRITE|!ALL)]");
   cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0", "Resumes processing commands from paused clients.");
   r.AddSub("CLIENT", {"HELP", 2, LS, 0, 0, 0, acl::kConnection, &CmdClientHelp, "connection",
                       "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"})
@@ -566,6 +577,7 @@ void RegisterServerFamily(CommandRegistry& r) {
          &CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.",
          "O(N) when saving, where N is the total number of keys in all databases when saving data, "
          "otherwise O(1)"})
+      .Args("[save-selector(!NOSAVE|!SAVE)] [!NOW] [!FORCE] [!ABORT]")
       .Lock(LockMode::kNone);
 }
 

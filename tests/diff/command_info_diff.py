@@ -53,6 +53,35 @@ def flatten(reply, out):
     return out
 
 
+def to_map(flat):
+    it = iter(flat)
+    return {(k.decode() if isinstance(k, bytes) else k): v for k, v in zip(it, it)}
+
+
+def arg_shape(args):
+    """The part of COMMAND DOCS arguments that clients use: type, token, flags, nesting."""
+    out = []
+    for a in args:
+        m = to_map(a)
+        flags = sorted(f.decode() if isinstance(f, bytes) else f for f in m.get("flags", []))
+        flags = [f for f in flags if f != "multiple_token"]
+        token = m.get("token")
+        out.append((m["type"], token.upper() if token else None, tuple(flags),
+                    tuple(arg_shape(m.get("arguments", [])))))
+    return out
+
+
+def docs_of(client, names):
+    reply = plain(client.call(["COMMAND", "DOCS", *names])[1])
+    docs = {}
+    for name, body in zip(reply[::2], reply[1::2]):
+        m = to_map(body)
+        docs[name.decode()] = m
+        for sub, sbody in to_map(m.get("subcommands", [])).items():
+            docs[sub] = to_map(sbody)
+    return docs
+
+
 def main():
     c = ServerProcess("carmine").start()
     r = ServerProcess("redis").start()
@@ -76,7 +105,24 @@ def main():
             else:
                 matched += 1
         print(f"command-info: {compared} commands compared, {matched} matched")
-        return 0 if compared == matched else 1
+        # COMMAND DOCS argument trees (what redis-cli builds its hints from).
+        containers = sorted({n.split("|")[0] for n in names})
+        ours = docs_of(cc, containers)
+        ref = docs_of(rc, containers)
+        dcompared = dmatched = 0
+        for name in sorted(ours):
+            if "arguments" not in ours[name] or name not in ref or (name, "*") in ALLOWED:
+                continue
+            dcompared += 1
+            a, b = arg_shape(ours[name]["arguments"]), arg_shape(ref[name].get("arguments", []))
+            if a == b:
+                dmatched += 1
+            elif (name, "args") in ALLOWED:
+                dmatched += 1
+            else:
+                print(f"DOCS MISMATCH {name}:\n  carmine={a}\n  redis=  {b}")
+        print(f"command-docs: {dcompared} argument lists compared, {dmatched} matched")
+        return 0 if compared == matched and dcompared == dmatched else 1
     finally:
         c.cleanup()
         r.cleanup()

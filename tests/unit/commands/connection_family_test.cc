@@ -77,3 +77,32 @@ TEST_F(ConnectionFamilyTest, CommandIntrospection) {
 
 }  // namespace
 }  // namespace carmine::testing
+
+namespace carmine::testing {
+namespace {
+
+TEST(ArgDocs, NotationBecomesCommandDocsArguments) {
+  TestServer server;
+  Reply docs = server.Run({"command", "docs", "set"});
+  ASSERT_EQ(docs.type, Reply::kArray);
+  const Reply& fields = docs.elems[1];
+  const Reply* args = nullptr;
+  for (size_t i = 0; i + 1 < fields.elems.size(); i += 2) {
+    if (fields.elems[i] == "arguments") args = &fields.elems[i + 1];
+  }
+  ASSERT_NE(args, nullptr);
+  ASSERT_EQ(args->elems.size(), 5u);  // key value [NX|XX] [GET] [expiration]
+  // The fourth argument is the optional pure token GET.
+  const Reply& get = args->elems[3];
+  EXPECT_EQ(get.elems[1], "get");
+  EXPECT_EQ(get.elems[3], "pure-token");
+  EXPECT_EQ(get.elems[5], "GET");
+  EXPECT_EQ(get.elems[7].elems[0], "optional");
+  // The expiration is a oneof whose last choice is KEEPTTL.
+  const Reply& exp = args->elems[4];
+  EXPECT_EQ(exp.elems[3], "oneof");
+  EXPECT_EQ(exp.elems.back().elems.size(), 5u);
+}
+
+}  // namespace
+}  // namespace carmine::testing

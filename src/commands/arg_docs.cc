@@ -1,0 +1,160 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "commands/arg_docs.h"
+
+#include <string>
+#include <vector>
+
+#include "base/strutil.h"
+
+namespace carmine {
+namespace {
+
+struct ArgDoc {
+  std::string name, type, token;
+  bool optional = false, multiple = false;
+  std::vector<ArgDoc> children;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view s) : s_(s) {}
+
+  // Parses a sequence of arguments until `end` (or the end of the text).
+  std::vector<ArgDoc> Sequence(char end) {
+    std::vector<ArgDoc> out;
+    while (true) {
+      SkipSpaces();
+      if (pos_ >= s_.size() || s_[pos_] == end || s_[pos_] == '|') break;
+      out.push_back(One());
+    }
+    return out;
+  }
+
+ private:
+  void SkipSpaces() {
+    while (pos_ < s_.size() && s_[pos_] == ' ') pos_++;
+  }
+  bool Eat(char c) {
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      pos_++;
+      return true;
+    }
+    return false;
+  }
+  std::string Word() {
+    size_t start = pos_;
+    while (pos_ < s_.size() && std::string_view(" []|(){}:=.").find(s_[pos_]) == std::string_view::npos) {
+      pos_++;
+    }
+    return std::string(s_.substr(start, pos_ - start));
+  }
+
+  ArgDoc One() {
+    ArgDoc a;
+    if (Eat('[')) {
+      SkipSpaces();
+      auto inner = Sequence(']');
+      Eat(']');
+      if (inner.size() == 1) {
+        a = inner[0];
+      } else {
+        a.name = "block";
+        a.type = "block";
+        a.children = std::move(inner);
+      }
+      a.optional = true;
+    } else if (Eat('!')) {
+      a.token = Word();
+      a.name = ToLower(a.token);
+      a.type = "pure-token";
+    } else {
+      std::string w = Word();
+      if (Eat('=')) {
+        a.token = w;
+        w = Word();
+      }
+      a.name = w;
+      if (Eat(':')) {
+        a.type = Word();
+      } else if (Eat('(')) {
+        a.type = "oneof";
+        do {
+          auto alt = Sequence(')');
+          if (alt.size() == 1) {
+            a.children.push_back(alt[0]);
+          } else if (!alt.empty()) {
+            ArgDoc b;
+            b.name = alt[0].name;
+            b.type = "block";
+            b.children = std::move(alt);
+            a.children.push_back(std::move(b));
+          }
+        } while (Eat('|'));
+        Eat(')');
+      } else if (Eat('{')) {
+        a.type = "block";
+        a.children = Sequence('}');
+        Eat('}');
+      } else {
+        a.type = "string";
+      }
+    }
+    if (s_.substr(pos_, 3) == "...") {
+      pos_ += 3;
+      a.multiple = true;
+    }
+    return a;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+void Reply(ReplyBuilder& rb, const ArgDoc& a) {
+  int fields = 2;  // name, type
+  bool is_key = a.type == "key";
+  if (is_key) fields++;
+  if (!a.token.empty()) fields++;
+  std::vector<std::string_view> flags;
+  if (a.optional) flags.push_back("optional");
+  if (a.multiple) flags.push_back("multiple");
+  if (!flags.empty()) fields++;
+  if (!a.children.empty()) fields++;
+  rb.MapLen(fields);
+  rb.Bulk("name");
+  rb.Bulk(a.name);
+  rb.Bulk("type");
+  rb.Bulk(a.type);
+  if (is_key) {
+    rb.Bulk("key_spec_index");
+    rb.Int(0);  // every command here has a single key spec
+  }
+  if (!a.token.empty()) {
+    rb.Bulk("token");
+    rb.Bulk(a.token);
+  }
+  if (!flags.empty()) {
+    rb.Bulk("flags");
+    rb.SetLen(static_cast<int64_t>(flags.size()));
+    for (auto f : flags) rb.Simple(f);
+  }
+  if (!a.children.empty()) {
+    rb.Bulk("arguments");
+    rb.ArrayLen(static_cast<int64_t>(a.children.size()));
+    for (auto& c : a.children) Reply(rb, c);
+  }
+}
+
+}  // namespace
+
+int CountArgDocs(std::string_view notation) {
+  return static_cast<int>(Parser(notation).Sequence('\0').size());
+}
+
+void ReplyArgDocs(ReplyBuilder& rb, std::string_view notation) {
+  auto args = Parser(notation).Sequence('\0');
+  rb.ArrayLen(static_cast<int64_t>(args.size()));
+  for (auto& a : args) Reply(rb, a);
+}
+
+}  // namespace carmine
