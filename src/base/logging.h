@@ -32,9 +32,9 @@ void Write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3
 #define LOG_NOTICE(...) ::carmine::log::Write(::carmine::log::Level::kNotice, __VA_ARGS__)
 #define LOG_WARNING(...) ::carmine::log::Write(::carmine::log::Level::kWarning, __VA_ARGS__)
 
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) ::carmine::log::CheckFailed(#cond, __FILE__, __LINE__);              \
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (!(cond)) ::carmine::log::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 #ifdef NDEBUG
 #define DCHECK(cond) \
@@ -48,4 +48,4 @@ namespace carmine::log {
 [[noreturn]] void CheckFailed(const char* cond, const char* file, int line);
 // Allocation failure policy (as Redis's zmalloc handler): log the size and abort.
 [[noreturn]] void OutOfMemory(size_t size);
-}
+}  // namespace carmine::log

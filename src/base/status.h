@@ -34,8 +34,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T v) : v_(std::move(v)) {}          // NOLINT: implicit by design
-  Result(Status s) : v_(std::move(s)) {}     // NOLINT
+  Result(T v) : v_(std::move(v)) {}       // NOLINT: implicit by design
+  Result(Status s) : v_(std::move(s)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   T& value() { return std::get<0>(v_); }
   const T& value() const { return std::get<0>(v_); }

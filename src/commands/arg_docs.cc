@@ -43,7 +43,8 @@ class Parser {
   }
   std::string Word() {
     size_t start = pos_;
-    while (pos_ < s_.size() && std::string_view(" []|(){}:=.").find(s_[pos_]) == std::string_view::npos) {
+    while (pos_ < s_.size() &&
+           std::string_view(" []|(){}:=.").find(s_[pos_]) == std::string_view::npos) {
       pos_++;
     }
     return std::string(s_.substr(start, pos_ - start));

@@ -477,8 +477,8 @@ void BitfieldGeneric(ArgList args, CommandContext& ctx, bool readonly) {
       ctx.rb.Int(cur);
       continue;
     }
-    __int128 target = c.op == FieldOp::kSet ? static_cast<__int128>(c.arg)
-                                            : static_cast<__int128>(cur) + c.arg;
+    __int128 target =
+        c.op == FieldOp::kSet ? static_cast<__int128>(c.arg) : static_cast<__int128>(cur) + c.arg;
     if (c.op == FieldOp::kSet && !c.is_signed && c.arg < 0 && c.overflow == Overflow::kWrap) {
       target = static_cast<__int128>(static_cast<uint64_t>(c.arg));
     }
@@ -519,7 +519,9 @@ void RegisterBitmapFamily(CommandRegistry& r) {
       .KeyFlags("RO access");
   r.Add({"BITPOS", -3, kReadOnly, 1, 1, 1, B, &CmdBitPos, "bitmap", "2.8.7",
          "Finds the first set (1) or clear (0) bit in a string.", "O(N)"})
-      .Args("key:key bit:integer [range{start:integer [end-unit-block{end:integer [unit(!BYTE|!BIT)]}]}]")
+      .Args(
+          "key:key bit:integer [range{start:integer [end-unit-block{end:integer"
+          " [unit(!BYTE|!BIT)]}]}]")
       .KeyFlags("RO access");
   r.Add({"BITOP", -4, kWrite | kDenyOom, 2, -1, 1, B, &CmdBitOp, "bitmap", "2.6.0",
          "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"})
@@ -528,7 +530,12 @@ void RegisterBitmapFamily(CommandRegistry& r) {
   r.Add({"BITFIELD", -2, kWrite | kDenyOom, 1, 1, 1, B, &CmdBitfield, "bitmap", "3.2.0",
          "Performs arbitrary bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})
-      .Args("key:key [operation(GET=get-block{encoding:string offset:integer}|write{[OVERFLOW=overflow-block(!WRAP|!SAT|!FAIL)] write-operation(SET=set-block{encoding:string offset:integer value:integer}|INCRBY=incrby-block{encoding:string offset:integer increment:integer})})...]")
+      .Args(
+          "key:key [operation(GET=get-block{encoding:string"
+          " offset:integer}|write{[OVERFLOW=overflow-block(!WRAP|!SAT|!FAIL)]"
+          " write-operation(SET=set-block{encoding:string offset:integer"
+          " value:integer}|INCRBY=incrby-block{encoding:string offset:integer"
+          " increment:integer})})...]")
       .KeyFlags("RW access update variable_flags");
   r.Add({"BITFIELD_RO", -2, kReadOnly | kFast, 1, 1, 1, B, &CmdBitfieldRo, "bitmap", "6.0.0",
          "Performs arbitrary read-only bitfield integer operations on strings.",

@@ -22,15 +22,24 @@ struct FlagName {
 // In the order COMMAND INFO lists them. "sentinel" and "protected" are internal to dispatch and,
 // as in Redis, not shown.
 constexpr FlagName kFlagNames[] = {
-    {kWrite, "write"},         {kReadOnly, "readonly"},
-    {kDenyOom, "denyoom"},     {kAdmin, "admin"},
-    {kPubSub, "pubsub"},       {kNoScript, "noscript"},
-    {kBlocking, "blocking"},   {kLoading, "loading"},
-    {kStale, "stale"},         {kSkipMonitor, "skip_monitor"},
-    {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
-    {kNoAuth, "no_auth"},      {kMayReplicate, "may_replicate"},
-    {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoAsyncLoading, "no_async_loading"},
-    {kNoMulti, "no_multi"},    {kMovableKeys, "movablekeys"},
+    {kWrite, "write"},
+    {kReadOnly, "readonly"},
+    {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},
+    {kPubSub, "pubsub"},
+    {kNoScript, "noscript"},
+    {kBlocking, "blocking"},
+    {kLoading, "loading"},
+    {kStale, "stale"},
+    {kSkipMonitor, "skip_monitor"},
+    {kSkipSlowlog, "skip_slowlog"},
+    {kFast, "fast"},
+    {kNoAuth, "no_auth"},
+    {kMayReplicate, "may_replicate"},
+    {kNoMandatoryKeys, "no_mandatory_keys"},
+    {kNoAsyncLoading, "no_async_loading"},
+    {kNoMulti, "no_multi"},
+    {kMovableKeys, "movablekeys"},
     {kAllowBusy, "allow_busy"},
 };
 
@@ -106,8 +115,7 @@ void ReplyInfo(ReplyBuilder& rb, const CommandSpec& c) {
   ReplyKeySpecs(rb, c);
   std::vector<const CommandSpec*> subs;
   for (auto& [n, s] : c.subcommands) subs.push_back(s.get());
-  std::sort(subs.begin(), subs.end(),
-            [](auto* a, auto* b) { return a->full_name < b->full_name; });
+  std::sort(subs.begin(), subs.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
   rb.ArrayLen(static_cast<int64_t>(subs.size()));
   for (auto* s : subs) ReplyInfo(rb, *s);
 }
@@ -242,7 +250,7 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
     return;
   }
   ctx.rb.ArrayLen(static_cast<int64_t>(pos.size()));
-  auto flags = KeyFlagsOf(*c);
+  auto flags = c->call_key_flags ? Words(c->call_key_flags(sub)) : KeyFlagsOf(*c);
   for (int p : pos) {
     if (with_flags) {
       ctx.rb.ArrayLen(2);
@@ -302,13 +310,18 @@ void RegisterCommandFamily(CommandRegistry& r) {
         .Lock(LockMode::kNone);
   };
   sub("COUNT", 2, &CmdCommandCount, "2.8.13", "Returns a count of commands.");
-  sub("INFO", -2, &CmdCommandInfo, "2.8.13", "Returns information about one, multiple or all commands.")
+  sub("INFO", -2, &CmdCommandInfo, "2.8.13",
+      "Returns information about one, multiple or all commands.")
       .Args("[command-name:string...]");
-  sub("DOCS", -2, &CmdCommandDocs, "7.0.0", "Returns documentary information about one, multiple or all commands.")
+  sub("DOCS", -2, &CmdCommandDocs, "7.0.0",
+      "Returns documentary information about one, multiple or all commands.")
       .Args("[command-name:string...]");
   sub("LIST", -2, &CmdCommandList, "7.0.0", "Returns a list of command names.")
-      .Args("[FILTERBY=filterby(MODULE=module-name:string|ACLCAT=category:string|PATTERN=pattern:pattern)]");
-  sub("GETKEYS", -4, &CmdCommandGetKeys, "2.8.13", "Extracts the key names from an arbitrary command.");
+      .Args(
+          "[FILTERBY=filterby(MODULE=module-name:string|ACLCAT=category:string"
+          "|PATTERN=pattern:pattern)]");
+  sub("GETKEYS", -4, &CmdCommandGetKeys, "2.8.13",
+      "Extracts the key names from an arbitrary command.");
   sub("GETKEYSANDFLAGS", -4, &CmdCommandGetKeysAndFlags, "7.0.0",
       "Extracts the key names and access flags for an arbitrary command.");
   sub("HELP", 2, &CmdCommandHelp, "5.0.0", "Returns helpful text about the different subcommands.");

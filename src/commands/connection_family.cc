@@ -209,7 +209,9 @@ void RegisterConnectionFamily(CommandRegistry& r) {
       .Lock(LockMode::kNone);
   r.Add({"HELLO", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0,
          0, 0, C, &CmdHello, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"})
-      .Args("[arguments{protover:integer [AUTH=auth{username:string password:string}] [SETNAME=clientname:string]}]")
+      .Args(
+          "[arguments{protover:integer [AUTH=auth{username:string password:string}]"
+          " [SETNAME=clientname:string]}]")
       .Lock(LockMode::kNone);
   r.Add({"RESET", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
          &CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"})

@@ -30,8 +30,14 @@ class CommandContext {
   CommandContext(ReplyBuilder& rb, Session& session, DbSet& dbs, const CommandRegistry& registry,
                  const RuntimeOptions& opts, ServerApi* server, const CommandSpec* spec,
                  int64_t now_ms)
-      : rb(rb), session(session), dbs(dbs), registry(registry), opts(opts), server(server),
-        spec(spec), now_ms(now_ms) {}
+      : rb(rb),
+        session(session),
+        dbs(dbs),
+        registry(registry),
+        opts(opts),
+        server(server),
+        spec(spec),
+        now_ms(now_ms) {}
 
   // The selected database with this command's time and touch policy.
   Db db() { return db(session.db.load(std::memory_order_relaxed)); }

@@ -9,17 +9,28 @@ namespace carmine {
 
 std::string_view ErrorText(OpStatus s) {
   switch (s) {
-    case OpStatus::kWrongType: return err::kWrongType;
-    case OpStatus::kSyntaxError: return err::kSyntax;
-    case OpStatus::kNotInteger: return err::kNotInt;
-    case OpStatus::kNotFloat: return err::kNotFloat;
-    case OpStatus::kOverflow: return err::kOverflow;
-    case OpStatus::kNanOrInf: return err::kNanOrInf;
-    case OpStatus::kOutOfRange: return err::kOffsetRange;
-    case OpStatus::kStringTooLong: return err::kStringTooLong;
-    case OpStatus::kSameObject: return err::kSameObject;
-    case OpStatus::kKeyNotFound: return err::kNoSuchKey;
-    default: return err::kSyntax;
+    case OpStatus::kWrongType:
+      return err::kWrongType;
+    case OpStatus::kSyntaxError:
+      return err::kSyntax;
+    case OpStatus::kNotInteger:
+      return err::kNotInt;
+    case OpStatus::kNotFloat:
+      return err::kNotFloat;
+    case OpStatus::kOverflow:
+      return err::kOverflow;
+    case OpStatus::kNanOrInf:
+      return err::kNanOrInf;
+    case OpStatus::kOutOfRange:
+      return err::kOffsetRange;
+    case OpStatus::kStringTooLong:
+      return err::kStringTooLong;
+    case OpStatus::kSameObject:
+      return err::kSameObject;
+    case OpStatus::kKeyNotFound:
+      return err::kNoSuchKey;
+    default:
+      return err::kSyntax;
   }
 }
 

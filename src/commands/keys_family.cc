@@ -24,12 +24,18 @@ namespace {
 
 const char* TypeName(const Entry* e) {
   switch (e->value.type()) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kHash: return "hash";
-    case ObjType::kStream: return "stream";
+    case ObjType::kString:
+      return "string";
+    case ObjType::kList:
+      return "list";
+    case ObjType::kSet:
+      return "set";
+    case ObjType::kZSet:
+      return "zset";
+    case ObjType::kHash:
+      return "hash";
+    case ObjType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -273,7 +279,8 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
   if (nx || xx || gt || lt) {
     bool has = e->has_expire();
     int64_t cur = e->expire_at;
-    if ((nx && has) || (xx && !has) || (gt && (!has || when <= cur)) || (lt && has && when >= cur)) {
+    if ((nx && has) || (xx && !has) || (gt && (!has || when <= cur)) ||
+        (lt && has && when >= cur)) {
       ctx.rb.Int(0);
       return;
     }

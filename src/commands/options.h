@@ -1,8 +1,8 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
 // RuntimeOptions: the configuration values command handlers read, kept up to date by the config
-// registry's apply hooks in server/. Atomics so CONFIG SET on one thread is seen by all; strings are
-// guarded by a mutex and read rarely (AUTH).
+// registry's apply hooks in server/. Atomics so CONFIG SET on one thread is seen by all; strings
+// are guarded by a mutex and read rarely (AUTH).
 #pragma once
 
 #include <atomic>

@@ -8,9 +8,9 @@ namespace carmine {
 namespace acl {
 std::vector<std::string_view> CategoryNames(uint64_t mask) {
   static constexpr std::string_view kNames[] = {
-      "keyspace",  "read",   "write",    "set",       "sortedset",  "list",        "hash",
-      "string",    "bitmap", "hyperloglog", "geo",    "stream",     "pubsub",      "admin",
-      "fast",      "slow",   "blocking", "dangerous", "connection", "transaction", "scripting"};
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
   std::vector<std::string_view> out;
   for (size_t i = 0; i < std::size(kNames); i++) {
     if (mask & (1ull << i)) out.push_back(kNames[i]);

@@ -11,8 +11,6 @@
 #pragma once
 
 #include <atomic>
-
-#include "base/counter.h"
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -20,6 +18,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "base/counter.h"
 
 namespace carmine {
 
@@ -120,6 +120,9 @@ struct CommandSpec {
   KeyExtractor key_extractor = nullptr;
   std::string_view key_flags;  // key-spec flags for COMMAND INFO/GETKEYSANDFLAGS, e.g. "RW update"
   std::string_view arg_docs;   // argument notation for COMMAND DOCS (commands/arg_docs.h)
+  // For commands whose key access depends on their options (SET with or without GET): the flags
+  // of this particular call, for COMMAND GETKEYSANDFLAGS. Null: key_flags.
+  std::string_view (*call_key_flags)(ArgList args) = nullptr;
   std::vector<std::string_view> tips;
 
   // Filled by the registry.
@@ -139,6 +142,10 @@ struct CommandSpec {
   }
   CommandSpec& KeyFlags(std::string_view f) {
     key_flags = f;
+    return *this;
+  }
+  CommandSpec& CallKeyFlags(std::string_view (*fn)(ArgList)) {
+    call_key_flags = fn;
     return *this;
   }
   CommandSpec& Args(std::string_view notation) {

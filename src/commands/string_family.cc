@@ -522,7 +522,8 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
   auto at = [&](size_t i, size_t j) -> uint32_t& { return dp[i * (bl + 1) + j]; };
   for (size_t i = 1; i <= al; i++) {
     for (size_t j = 1; j <= bl; j++) {
-      at(i, j) = sa[i - 1] == sb[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+      at(i, j) =
+          sa[i - 1] == sb[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
     }
   }
   uint32_t len = at(al, bl);
@@ -587,6 +588,14 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(len);
 }
 
+// SET reads the old value only with GET; otherwise it overwrites without looking.
+std::string_view SetKeyFlags(ArgList args) {
+  for (size_t i = 3; i < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "GET")) return "RW access update";
+  }
+  return "OW update";
+}
+
 }  // namespace
 
 void RegisterStringFamily(CommandRegistry& r) {
@@ -595,8 +604,12 @@ void RegisterStringFamily(CommandRegistry& r) {
          "Sets the string value of a key, ignoring its type. The key is created if it doesn't "
          "exist.",
          "O(1)"})
-      .Args("key:key value:string [condition(!NX|!XX)] [!GET] [expiration(EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!KEEPTTL)]")
-      .KeyFlags("RW access update variable_flags");
+      .Args(
+          "key:key value:string [condition(!NX|!XX)] [!GET]"
+          " [expiration(EX=seconds:integer|PX=milliseconds:integer"
+          "|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!KEEPTTL)]")
+      .KeyFlags("RW access update variable_flags")
+      .CallKeyFlags(&SetKeyFlags);
   r.Add({"SETNX", 3, kWrite | kDenyOom | kFast, 1, 1, 1, S, &CmdSetNx, "string", "1.0.0",
          "Set the string value of a key only when the key doesn't exist.", "O(1)"})
       .Args("key:key value:string")
@@ -627,7 +640,10 @@ void RegisterStringFamily(CommandRegistry& r) {
       .KeyFlags("RW access delete");
   r.Add({"GETEX", -2, kWrite | kFast, 1, 1, 1, S, &CmdGetEx, "string", "6.2.0",
          "Returns the string value of a key after setting its expiration time.", "O(1)"})
-      .Args("key:key [expiration(EX=seconds:integer|PX=milliseconds:integer|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!PERSIST)]")
+      .Args(
+          "key:key"
+          " [expiration(EX=seconds:integer|PX=milliseconds:integer"
+          "|EXAT=unix-time-seconds:unix-time|PXAT=unix-time-milliseconds:unix-time|!PERSIST)]")
       .KeyFlags("RW access update");
   r.Add({"MGET", -2, kReadOnly | kFast, 1, -1, 1, S, &CmdMGet, "string", "1.0.0",
          "Atomically returns the string values of one or more keys.",
@@ -704,7 +720,8 @@ void RegisterStringFamily(CommandRegistry& r) {
       .Args("key:key offset:integer value:string")
       .KeyFlags("RW update");
   r.Add({"LCS", -3, kReadOnly, 1, 2, 1, S, &CmdLcs, "string", "7.0.0",
-         "Finds the longest common substring.", "O(N*M) where N and M are the lengths of s1 and s2"})
+         "Finds the longest common substring.",
+         "O(N*M) where N and M are the lengths of s1 and s2"})
       .Args("key1:key key2:key [!LEN] [!IDX] [MINMATCHLEN=min-match-len:integer] [!WITHMATCHLEN]")
       .KeyFlags("RO access");
 }

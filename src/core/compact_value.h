@@ -17,7 +17,14 @@
 
 namespace carmine {
 
-enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+enum class ObjType : uint8_t {
+  kString = 0,
+  kList = 1,
+  kSet = 2,
+  kZSet = 3,
+  kHash = 4,
+  kStream = 6
+};
 
 // Base for the non-string types that later families add (lists, hashes, ...). Owned by the value.
 class DataObject {

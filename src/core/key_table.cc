@@ -34,7 +34,9 @@ uint64_t Rev(uint64_t v) {
 
 }  // namespace
 
-uint64_t HashKey(std::string_view key) { return XXH3_64bits_withSeed(key.data(), key.size(), Seed()); }
+uint64_t HashKey(std::string_view key) {
+  return XXH3_64bits_withSeed(key.data(), key.size(), Seed());
+}
 
 void EntryDeleter::operator()(Entry* e) const {
   e->value.~CompactValue();

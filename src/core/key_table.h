@@ -32,12 +32,12 @@ inline constexpr uint8_t kEntryRawString = 2;  // Redis would report "raw" (APPE
 struct Entry {
   Entry* next;
   CompactValue value;
-  int64_t expire_at;   // absolute ms, valid when flags & kEntryHasExpire
+  int64_t expire_at;  // absolute ms, valid when flags & kEntryHasExpire
   uint32_t key_len;
-  uint32_t vol_pos;    // index in the shard's volatile-key vector when it has an expiry
-  uint32_t lru : 24;   // LRU clock (seconds) or LFU data, as Redis's 24-bit field
+  uint32_t vol_pos;   // index in the shard's volatile-key vector when it has an expiry
+  uint32_t lru : 24;  // LRU clock (seconds) or LFU data, as Redis's 24-bit field
   uint32_t flags : 8;
-  char key_data[4];    // key bytes start here (the block is sized for the whole key)
+  char key_data[4];  // key bytes start here (the block is sized for the whole key)
 
   std::string_view key() const { return std::string_view(key_data, key_len); }
   bool has_expire() const { return flags & kEntryHasExpire; }

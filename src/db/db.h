@@ -60,7 +60,9 @@ class Db {
   size_t Flush();
   size_t Size() const { return set_->KeyCount(index_); }
 
-  static uint32_t LruClock(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF; }
+  static uint32_t LruClock(int64_t now_ms) {
+    return static_cast<uint32_t>(now_ms / 1000) & 0xFFFFFF;
+  }
   // Seconds since the entry was last touched, handling the 24-bit clock wrap.
   uint64_t IdleSeconds(const Entry* e) const;
 

@@ -74,7 +74,9 @@ class DbSet {
   // Data of one shard; the caller holds its lock (or locking is off).
   ShardData& Data(int db, uint32_t shard) { return *data_[Index(db, shard)]; }
   std::mutex& Mutex(int db, uint32_t shard) { return mutexes_[Index(db, shard)].mu; }
-  uint32_t Index(int db, uint32_t shard) const { return static_cast<uint32_t>(db) * shards_ + shard; }
+  uint32_t Index(int db, uint32_t shard) const {
+    return static_cast<uint32_t>(db) * shards_ + shard;
+  }
 
   // Swaps all data of two databases. Caller holds every lock of both.
   void SwapDbs(int a, int b);

@@ -14,7 +14,7 @@ EventLoop::EventLoop() {
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   wakefd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epfd_ >= 0 && wakefd_ >= 0) {
-    struct epoll_event ev{};
+    struct epoll_event ev {};
     ev.events = EPOLLIN;
     ev.data.ptr = nullptr;  // null marks the wake-up fd
     epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
@@ -28,14 +28,14 @@ EventLoop::~EventLoop() {
 }
 
 bool EventLoop::Add(int fd, uint32_t events, IoHandler* h) {
-  struct epoll_event ev{};
+  struct epoll_event ev {};
   ev.events = events;
   ev.data.ptr = h;
   return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
 bool EventLoop::Modify(int fd, uint32_t events, IoHandler* h) {
-  struct epoll_event ev{};
+  struct epoll_event ev {};
   ev.events = events;
   ev.data.ptr = h;
   return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;

@@ -36,7 +36,8 @@ void SetKeepAlive(int fd, int interval) {
 Result<int> ListenTcp(const std::string& addr_in, int port, int backlog) {
   bool optional = !addr_in.empty() && addr_in[0] == '-';
   std::string addr = optional ? addr_in.substr(1) : addr_in;
-  struct addrinfo hints{}, *res = nullptr;
+  struct addrinfo hints {
+  }, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
@@ -79,7 +80,7 @@ Result<int> ListenTcp(const std::string& addr_in, int port, int backlog) {
 }
 
 Result<int> ListenUnix(const std::string& path, int perm, int backlog) {
-  struct sockaddr_un sa{};
+  struct sockaddr_un sa {};
   if (path.size() >= sizeof(sa.sun_path)) return Status::Error("unixsocket path too long");
   sa.sun_family = AF_UNIX;
   memcpy(sa.sun_path, path.c_str(), path.size());

@@ -20,7 +20,8 @@ inline constexpr std::string_view kOverflow = "ERR increment or decrement would 
 inline constexpr std::string_view kNanOrInf = "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
 inline constexpr std::string_view kInvalidExpire = "ERR invalid expire time in '%s' command";
-inline constexpr std::string_view kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
 inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out of range";
 inline constexpr std::string_view kOffsetRange = "ERR offset is out of range";
@@ -35,20 +36,24 @@ inline constexpr std::string_view kMaxClients = "ERR max number of clients reach
 inline constexpr std::string_view kTimeout = "ERR timeout is not an integer or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
-inline constexpr std::string_view kInvalidProto = "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kInvalidProto =
+    "ERR Protocol version is not an integer or out of range";
 inline constexpr std::string_view kNxXxGtLt =
     "ERR NX and XX, GT or LT options at the same time are not compatible";
-inline constexpr std::string_view kGtLtNx = "ERR GT, LT, and/or NX options at the same time are not compatible";
-inline constexpr std::string_view kBitopNot = "ERR BITOP NOT must be called with a single source key.";
+inline constexpr std::string_view kGtLtNx =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr std::string_view kBitopNot =
+    "ERR BITOP NOT must be called with a single source key.";
 inline constexpr std::string_view kBitfieldType =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 "
     "is.";
 inline constexpr std::string_view kBitfieldOverflow = "ERR Invalid OVERFLOW type specified";
-inline constexpr std::string_view kBitfieldRoOnlyGet = "ERR BITFIELD_RO only supports the GET subcommand";
+inline constexpr std::string_view kBitfieldRoOnlyGet =
+    "ERR BITFIELD_RO only supports the GET subcommand";
 inline constexpr std::string_view kBitByteArg = "ERR The bit argument must be 1 or 0.";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kUnknownType = "ERR unknown type name";
-inline constexpr std::string_view kNotBusy = "ERR The server is not busy"; 
+inline constexpr std::string_view kNotBusy = "ERR The server is not busy";
 inline constexpr std::string_view kLcsLenAndIdx =
     "ERR If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kShutdownErrors = "ERR Errors trying to SHUTDOWN. Check logs.";
@@ -61,15 +66,20 @@ inline constexpr std::string_view kMustBePositive = "ERR value is out of range, 
 inline constexpr std::string_view kSelectNotAllowed = "ERR SELECT is not allowed in cluster mode";
 
 // Protocol errors: sent, then the connection is closed after the reply is flushed.
-inline constexpr std::string_view kProtoInvalidMultibulk = "ERR Protocol error: invalid multibulk length";
+inline constexpr std::string_view kProtoInvalidMultibulk =
+    "ERR Protocol error: invalid multibulk length";
 inline constexpr std::string_view kProtoInvalidBulk = "ERR Protocol error: invalid bulk length";
-inline constexpr std::string_view kProtoBigMbulkCount = "ERR Protocol error: too big mbulk count string";
-inline constexpr std::string_view kProtoBigBulkCount = "ERR Protocol error: too big bulk count string";
+inline constexpr std::string_view kProtoBigMbulkCount =
+    "ERR Protocol error: too big mbulk count string";
+inline constexpr std::string_view kProtoBigBulkCount =
+    "ERR Protocol error: too big bulk count string";
 inline constexpr std::string_view kProtoBigInline = "ERR Protocol error: too big inline request";
-inline constexpr std::string_view kProtoUnbalanced = "ERR Protocol error: unbalanced quotes in request";
+inline constexpr std::string_view kProtoUnbalanced =
+    "ERR Protocol error: unbalanced quotes in request";
 inline constexpr std::string_view kProtoUnauthMultibulk =
     "ERR Protocol error: unauthenticated multibulk length";
-inline constexpr std::string_view kProtoUnauthBulk = "ERR Protocol error: unauthenticated bulk length";
+inline constexpr std::string_view kProtoUnauthBulk =
+    "ERR Protocol error: unauthenticated bulk length";
 
 // "ERR wrong number of arguments for 'get' command"; name is the lowercase full name
 // ("config|set").

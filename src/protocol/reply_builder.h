@@ -31,11 +31,11 @@ class ReplyBuilder {
   void Null();       // RESP2 "$-1", RESP3 "_"
   void NullArray();  // RESP2 "*-1", RESP3 "_"
   void ArrayLen(int64_t n);
-  void MapLen(int64_t n);   // RESP2: array of 2n
-  void SetLen(int64_t n);   // RESP2: array of n
-  void PushLen(int64_t n);  // RESP2: array of n
-  void Double(double v);    // RESP2: bulk string
-  void Bool(bool v);        // RESP2: integer 0/1
+  void MapLen(int64_t n);                                           // RESP2: array of 2n
+  void SetLen(int64_t n);                                           // RESP2: array of n
+  void PushLen(int64_t n);                                          // RESP2: array of n
+  void Double(double v);                                            // RESP2: bulk string
+  void Bool(bool v);                                                // RESP2: integer 0/1
   void Verbatim(std::string_view s, std::string_view fmt = "txt");  // RESP2: bulk string
   void EmptyArray() { ArrayLen(0); }
   void BulkArray(const std::string_view* items, size_t n);

@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
-#include <iostream>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "base/strutil.h"
@@ -183,8 +183,8 @@ std::vector<ConfigOption> BuildTable() {
   }
   t.push_back(Bool("dynamic-hz", &ServerConfig::dynamic_hz));
   t.push_back(Int("threads", &ServerConfig::threads, 0, 256, false));
-  t.push_back(Int("proto-max-bulk-len", &ServerConfig::proto_max_bulk_len, 1024 * 1024,
-                  LLONG_MAX, true, true));
+  t.push_back(Int("proto-max-bulk-len", &ServerConfig::proto_max_bulk_len, 1024 * 1024, LLONG_MAX,
+                  true, true));
   t.push_back(Int("client-query-buffer-limit", &ServerConfig::client_query_buffer_limit,
                   1024 * 1024, LLONG_MAX, true, true));
   t.push_back(Int("active-expire-effort", &ServerConfig::active_expire_effort, 1, 10));
@@ -207,7 +207,8 @@ std::vector<ConfigOption> BuildTable() {
     o.name = "appendonly";
     o.set = [](ServerConfig&, const std::vector<std::string>& a) -> std::string {
       if (EqualsIgnoreCase(a[0], "no")) return "";
-      if (EqualsIgnoreCase(a[0], "yes")) return "AOF persistence is not available in this version of Carmine";
+      if (EqualsIgnoreCase(a[0], "yes"))
+        return "AOF persistence is not available in this version of Carmine";
       return "argument must be 'yes' or 'no'";
     };
     o.get = [](const ServerConfig&) { return std::string("no"); };
@@ -253,22 +254,26 @@ Status LoadConfigText(const std::string& text, ServerConfig* cfg, const std::str
   while (std::getline(in, line)) {
     lineno++;
     std::string trimmed = line;
-    while (!trimmed.empty() && isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.pop_back();
+    while (!trimmed.empty() && isspace(static_cast<unsigned char>(trimmed.back())))
+      trimmed.pop_back();
     size_t start = trimmed.find_first_not_of(" \t\r");
     if (start == std::string::npos || trimmed[start] == '#') continue;
     std::vector<std::string> argv;
     if (!SplitArgs(trimmed, &argv)) {
-      return Status::Error(FatalConfigError(origin, lineno, trimmed, "Unbalanced quotes in configuration line"));
+      return Status::Error(
+          FatalConfigError(origin, lineno, trimmed, "Unbalanced quotes in configuration line"));
     }
     if (argv.empty()) continue;
     std::string name = ToLower(argv[0]);
     std::vector<std::string> args(argv.begin() + 1, argv.end());
     if (name == "include" && args.size() == 1) {
-      if (depth > 10) return Status::Error(FatalConfigError(origin, lineno, trimmed, "Too deep include nesting"));
+      if (depth > 10)
+        return Status::Error(FatalConfigError(origin, lineno, trimmed, "Too deep include nesting"));
       std::ifstream f(args[0]);
       if (!f) {
-        return Status::Error(FatalConfigError(origin, lineno, trimmed,
-                                              "Fatal error, can't open config file '" + args[0] + "': " + strerror(errno)));
+        return Status::Error(FatalConfigError(
+            origin, lineno, trimmed,
+            "Fatal error, can't open config file '" + args[0] + "': " + strerror(errno)));
       }
       std::stringstream ss;
       ss << f.rdbuf();
@@ -278,8 +283,8 @@ Status LoadConfigText(const std::string& text, ServerConfig* cfg, const std::str
     }
     const ConfigOption* opt = FindConfigOption(name);
     if (opt == nullptr || args.empty() || (!opt->multi_arg && args.size() != 1)) {
-      return Status::Error(FatalConfigError(origin, lineno, trimmed,
-                                            "Bad directive or wrong number of arguments"));
+      return Status::Error(
+          FatalConfigError(origin, lineno, trimmed, "Bad directive or wrong number of arguments"));
     }
     std::string e = opt->set(*cfg, args);
     if (!e.empty()) return Status::Error(FatalConfigError(origin, lineno, trimmed, e));
@@ -325,7 +330,8 @@ Status ParseCommandLine(int argc, char** argv, ServerConfig* cfg, bool* exit_now
     if (a1.rfind("--", 0) != 0 && a1 != "-") {
       std::ifstream f(a1);
       if (!f) {
-        return Status::Error("Fatal error, can't open config file '" + a1 + "': " + strerror(errno));
+        return Status::Error("Fatal error, can't open config file '" + a1 +
+                             "': " + strerror(errno));
       }
       std::stringstream ss;
       ss << f.rdbuf();

@@ -17,7 +17,8 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxReadChunk = 64 * 1024 * 1024;
 }  // namespace
 
-Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix) : worker_(worker), fd_(fd) {
+Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
+    : worker_(worker), fd_(fd) {
   session_.id = id;
   session_.fd = fd;
   session_.is_unix = is_unix;

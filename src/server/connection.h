@@ -2,8 +2,9 @@
 //
 // Connection: one client socket, owned by the worker thread that accepted it (it never moves).
 // It reads requests into an IoBuffer, parses and dispatches them in order, and writes the
-// accumulated replies once per read batch, so a pipeline of N commands costs one read and one write.
-// Protocol errors are answered and then the connection closes after the reply is flushed, as Redis.
+// accumulated replies once per read batch, so a pipeline of N commands costs one read and one
+// write. Protocol errors are answered and then the connection closes after the reply is flushed, as
+// Redis.
 #pragma once
 
 #include <string>

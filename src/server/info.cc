@@ -292,11 +292,12 @@ void CommandStatsSection(Server& s, Writer& w) {
     if (calls == 0 && rejected == 0 && failed == 0) continue;
     uint64_t usec = st.usec.load();
     char buf[256];
-    snprintf(buf, sizeof(buf),
-             "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
-             c->full_name.c_str(), static_cast<unsigned long long>(calls),
-             static_cast<unsigned long long>(usec), calls ? static_cast<double>(usec) / calls : 0.0,
-             static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(failed));
+    snprintf(
+        buf, sizeof(buf),
+        "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+        c->full_name.c_str(), static_cast<unsigned long long>(calls),
+        static_cast<unsigned long long>(usec), calls ? static_cast<double>(usec) / calls : 0.0,
+        static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(failed));
     w.Line(buf);
   }
 }
@@ -305,7 +306,8 @@ void ErrorStatsSection(Server& s, Writer& w) {
   w.Section("Errorstats");
   auto& dp = s.dispatcher().stats();
   std::lock_guard<std::mutex> l(dp.mu);
-  for (auto& [code, n] : dp.errors_by_code) w.Line("errorstat_" + code + ":count=" + std::to_string(n));
+  for (auto& [code, n] : dp.errors_by_code)
+    w.Line("errorstat_" + code + ":count=" + std::to_string(n));
 }
 
 void KeyspaceSection(Server& s, Writer& w) {
@@ -343,9 +345,9 @@ void KeyspaceSection(Server& s, Writer& w) {
 }  // namespace
 
 std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
-  static const std::vector<std::string> kDefault = {"server", "clients", "memory", "persistence",
-                                                    "stats", "replication", "cpu", "modules",
-                                                    "errorstats", "cluster", "keyspace"};
+  static const std::vector<std::string> kDefault = {
+      "server", "clients", "memory",     "persistence", "stats",   "replication",
+      "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
   std::set<std::string> want;
   if (requested.empty()) {
     want.insert(kDefault.begin(), kDefault.end());

@@ -4,8 +4,8 @@
 // if asked, write the pidfile, install signal handlers, start the server and wait for SIGTERM,
 // SIGINT or SHUTDOWN. Startup errors print Redis-style messages and exit non-zero.
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n > 0) server.set_executable(std::string(exe, n));
   g_server = &server;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);

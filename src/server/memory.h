@@ -10,8 +10,8 @@
 namespace carmine::mem {
 
 size_t Allocated();
-size_t Resident();   // allocator's resident bytes, or RSS when unknown
-size_t ProcessRss(); // from /proc/self/statm
+size_t Resident();    // allocator's resident bytes, or RSS when unknown
+size_t ProcessRss();  // from /proc/self/statm
 size_t TotalSystemMemory();
 std::string AllocatorName();
 

@@ -283,8 +283,10 @@ std::string Server::ConfigSet(
     auto fail = [&](const std::string& why) {
       return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
     };
-    if (opt == nullptr) return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
-    if (std::find(seen.begin(), seen.end(), opt->name) != seen.end()) return fail("duplicate parameter");
+    if (opt == nullptr)
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
+    if (std::find(seen.begin(), seen.end(), opt->name) != seen.end())
+      return fail("duplicate parameter");
     seen.push_back(opt->name);
     if (!opt->runtime_mutable) return fail("can't set immutable config");
     std::vector<std::string> values = args;
@@ -331,7 +333,8 @@ std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
       if (!r.ok()) {
         for (int fd : fresh) close(fd);
         LOG_WARNING("%s", r.status().message().c_str());
-        return port_changed ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
+        return port_changed ? "Unable to listen on this port"
+                            : "Failed to bind to specified addresses.";
       }
       if (r.value() >= 0) {
         fds.push_back(r.value());
@@ -421,7 +424,9 @@ Status Server::Start() {
         tcp_addrs_.push_back(addr);
       }
     }
-    if (listen_fds_.empty()) return Status::Error("Failed listening on port " + std::to_string(cfg.port) + " (tcp), aborting.");
+    if (listen_fds_.empty())
+      return Status::Error("Failed listening on port " + std::to_string(cfg.port) +
+                           " (tcp), aborting.");
   }
   size_t tcp_count = listen_fds_.size();
   tcp_listeners_ = tcp_count;

@@ -2,10 +2,10 @@
 //
 // Server and Worker: the process wiring. The Server owns the command registry, the databases, the
 // configuration and the registry of all connections; each Worker runs one EventLoop thread that
-// accepts from the shared listening sockets (EPOLLEXCLUSIVE spreads accepts across workers) and owns
-// the connections it accepted. Each worker's periodic cron (hz) runs active expiry and incremental
-// rehashing for the shards it is responsible for (shard index mod worker count), closes idle
-// clients, and resumes clients parked by CLIENT PAUSE.
+// accepts from the shared listening sockets (EPOLLEXCLUSIVE spreads accepts across workers) and
+// owns the connections it accepted. Each worker's periodic cron (hz) runs active expiry and
+// incremental rehashing for the shards it is responsible for (shard index mod worker count), closes
+// idle clients, and resumes clients parked by CLIENT PAUSE.
 #pragma once
 
 #include <atomic>
@@ -168,8 +168,8 @@ class Server : public ServerApi, public KeyspaceObserver {
   PropagationLog propagation_;
   ServerStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<int> listen_fds_;  // guarded by config_mu_ after Start()
-  size_t tcp_listeners_ = 0;       // the first tcp_listeners_ entries of listen_fds_ are TCP
+  std::vector<int> listen_fds_;         // guarded by config_mu_ after Start()
+  size_t tcp_listeners_ = 0;            // the first tcp_listeners_ entries of listen_fds_ are TCP
   std::vector<std::string> tcp_addrs_;  // bind address of each TCP listener, same order
 
   std::atomic<int> hz_{10}, timeout_{0}, maxclients_{10000};

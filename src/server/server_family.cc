@@ -121,11 +121,12 @@ void CmdConfigRewrite(ArgList, CommandContext& ctx) {
 }
 
 void CmdConfigHelp(ArgList, CommandContext& ctx) {
-  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
-                  "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-                  "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
-                  "    Rewrite the configuration file.", "HELP", "    Print this help."});
+  ReplyHelp(ctx,
+            {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
+             "    Rewrite the configuration file.", "HELP", "    Print this help."});
 }
 
 // ---- CLIENT ------------------------------------------------------------------------------------
@@ -154,7 +155,8 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
            s.db.load(), s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(),
            s.obuf.load(), s.qbuf.load() + s.qbuf_free.load() + s.obuf.load() + 1024,
-           last ? last->full_name.c_str() : "NULL", s.resp.load(), lib_name.c_str(), lib_ver.c_str());
+           last ? last->full_name.c_str() : "NULL", s.resp.load(), lib_name.c_str(),
+           lib_ver.c_str());
   return buf;
 }
 
@@ -409,22 +411,33 @@ void CmdClientKill(ArgList args, CommandContext& ctx) {
 
 void CmdClientHelp(ArgList, CommandContext& ctx) {
   ReplyHelp(ctx, {"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GETNAME", "    Return the name of the current connection.", "ID",
-                  "    Return the ID of the current connection.", "INFO",
+                  "GETNAME",
+                  "    Return the name of the current connection.",
+                  "ID",
+                  "    Return the ID of the current connection.",
+                  "INFO",
                   "    Return information about the current client connection.",
-                  "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+                  "KILL <ip:port>",
+                  "    Kill connection made from <ip:port>.",
                   "KILL <option> <value> [<option> <value> [...]]",
                   "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
                   "LIST [TYPE <type>] [ID <id> [...]]",
                   "    Return information about client connections.",
-                  "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+                  "NO-EVICT (ON|OFF)",
+                  "    Protect current client connection from eviction.",
                   "NO-TOUCH (ON|OFF)",
                   "    Will not touch LRU/LFU stats when this mode is on.",
-                  "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
-                  "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-                  "SETNAME <name>", "    Assign the name <name> to the current connection.",
-                  "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-                  "UNPAUSE", "    Stop the current client pause, resuming traffic.", "HELP",
+                  "PAUSE <timeout> [WRITE|ALL]",
+                  "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                  "REPLY (ON|OFF|SKIP)",
+                  "    Control the replies sent to the current connection.",
+                  "SETNAME <name>",
+                  "    Assign the name <name> to the current connection.",
+                  "SETINFO <option> <value>",
+                  "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+                  "UNPAUSE",
+                  "    Stop the current client pause, resuming traffic.",
+                  "HELP",
                   "    Print this help."});
 }
 
@@ -455,7 +468,8 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
       ctx.rb.Error(err::kNoSuchKey);
       return;
     }
-    const char* enc = e->value.is_string() ? StringEncodingName(e) : e->value.object()->encoding_name();
+    const char* enc =
+        e->value.is_string() ? StringEncodingName(e) : e->value.object()->encoding_name();
     char buf[256];
     snprintf(buf, sizeof(buf),
              "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
@@ -463,14 +477,14 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
              static_cast<unsigned long long>(db.IdleSeconds(e)));
     ctx.rb.Simple(buf);
   } else if (EqualsIgnoreCase(sub, "help")) {
-    ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "OBJECT <key>", "    Show low level info about `key` and associated value.",
-                    "SET-ACTIVE-EXPIRE <0|1>",
-                    "    Setting it to 0 disables expiring keys in background when they are not",
-                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-                    "    default.",
-                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-                    "HELP", "    Print this help."});
+    ReplyHelp(
+        ctx,
+        {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "OBJECT <key>",
+         "    Show low level info about `key` and associated value.", "SET-ACTIVE-EXPIRE <0|1>",
+         "    Setting it to 0 disables expiring keys in background when they are not",
+         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+         "    default.", "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+         "HELP", "    Print this help."});
   } else {
     ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
                  "'. Try DEBUG HELP.");
@@ -515,8 +529,8 @@ void RegisterServerFamily(CommandRegistry& r) {
          "Returns information and statistics about the server.", "O(1)"})
       .Args("[section:string...]")
       .Lock(LockMode::kNone);
-  r.Add({"TIME", 1, LS | kFast, 0, 0, 0, 0, &CmdTime, "server", "2.6.0",
-         "Returns the server time.", "O(1)"})
+  r.Add({"TIME", 1, LS | kFast, 0, 0, 0, 0, &CmdTime, "server", "2.6.0", "Returns the server time.",
+         "O(1)"})
       .Lock(LockMode::kNone);
   r.Add({"CONFIG", -2, 0, 0, 0, 0, 0, nullptr, "server", "2.0.0",
          "A container for server configuration commands.", "Depends on subcommand."});
@@ -535,14 +549,16 @@ void RegisterServerFamily(CommandRegistry& r) {
       "Resets the server's statistics.");
   cfg("REWRITE", 2, kAdmin | kNoScript | LS, &CmdConfigRewrite, "2.8.0",
       "Persists the effective configuration to file.");
-  cfg("HELP", 2, LS, &CmdConfigHelp, "5.0.0", "Returns helpful text about the different subcommands.");
+  cfg("HELP", 2, LS, &CmdConfigHelp, "5.0.0",
+      "Returns helpful text about the different subcommands.");
 
   r.Add({"CLIENT", -2, 0, 0, 0, 0, 0, nullptr, "connection", "2.4.0",
          "A container for client connection commands.", "Depends on subcommand."});
   auto cl = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
                 const char* summary) -> CommandSpec& {
-    return r.AddSub("CLIENT", {name, arity, flags | kNoScript | LS, 0, 0, 0, acl::kConnection, h,
-                        "connection", since, summary, "O(1)"})
+    return r
+        .AddSub("CLIENT", {name, arity, flags | kNoScript | LS, 0, 0, 0, acl::kConnection, h,
+                           "connection", since, summary, "O(1)"})
         .Lock(LockMode::kNone);
   };
   cl("ID", 2, 0, &CmdClientId, "5.0.0", "Returns the unique client ID of the connection.");
@@ -550,22 +566,29 @@ void RegisterServerFamily(CommandRegistry& r) {
   cl("LIST", -2, kAdmin, &CmdClientList, "2.4.0", "Lists open connections.")
       .Args("[TYPE=client-type(!NORMAL|!MASTER|!REPLICA|!PUBSUB)] [ID=id{client-id:integer...}]");
   cl("KILL", -3, kAdmin, &CmdClientKill, "2.4.0", "Terminates open connections.")
-      .Args("filter(old-format:string|new-format([ID=client-id:integer]|[TYPE=client-type(!NORMAL|!MASTER|!SLAVE|!REPLICA|!PUBSUB)]|[USER=username:string]|[ADDR=ip-port:string]|[LADDR=ip-port:string]|[SKIPME=skipme:string])...)");
+      .Args(
+          "filter(old-format:string|new-format([ID=client-id:integer]"
+          "|[TYPE=client-type(!NORMAL|!MASTER|!SLAVE|!REPLICA|!PUBSUB)]"
+          "|[USER=username:string]|[ADDR=ip-port:string]|[LADDR=ip-port:string]"
+          "|[SKIPME=skipme:string])...)");
   cl("SETNAME", 3, 0, &CmdClientSetName, "2.6.9", "Sets the connection name.")
       .Args("connection-name:string");
   cl("GETNAME", 2, 0, &CmdClientGetName, "2.6.9", "Returns the name of the connection.");
-  cl("SETINFO", 4, 0, &CmdClientSetInfo, "7.2.0", "Sets information specific to the client or connection.")
+  cl("SETINFO", 4, 0, &CmdClientSetInfo, "7.2.0",
+     "Sets information specific to the client or connection.")
       .Args("attr(LIB-NAME=libname:string|LIB-VER=libver:string)");
   cl("REPLY", 3, 0, &CmdClientReply, "3.2.0", "Instructs the server whether to reply to commands.")
       .Args("action(!ON|!OFF|!SKIP)");
-  cl("NO-EVICT", 3, kAdmin, &CmdClientNoEvict, "7.0.0", "Sets the client eviction mode of the connection.")
+  cl("NO-EVICT", 3, kAdmin, &CmdClientNoEvict, "7.0.0",
+     "Sets the client eviction mode of the connection.")
       .Args("enabled(!ON|!OFF)");
   cl("NO-TOUCH", 3, 0, &CmdClientNoTouch, "7.2.0",
      "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.")
       .Args("enabled(!ON|!OFF)");
   cl("PAUSE", -3, kAdmin, &CmdClientPause, "3.0.0", "Suspends commands processing.")
       .Args("timeout:integer [mode(!WRITE|!ALL)]");
-  cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0", "Resumes processing commands from paused clients.");
+  cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0",
+     "Resumes processing commands from paused clients.");
   r.AddSub("CLIENT", {"HELP", 2, LS, 0, 0, 0, acl::kConnection, &CmdClientHelp, "connection",
                       "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"})
       .Lock(LockMode::kNone);
@@ -574,7 +597,8 @@ void RegisterServerFamily(CommandRegistry& r) {
          "1.0.0", "A container for debugging commands.", "Depends on subcommand."})
       .Lock(LockMode::kNone);
   r.Add({"SHUTDOWN", -1, kAdmin | kNoScript | LS | kNoMulti | kSentinel | kAllowBusy, 0, 0, 0, 0,
-         &CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+         &CmdShutdown, "server", "1.0.0",
+         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
          "O(N) when saving, where N is the total number of keys in all databases when saving data, "
          "otherwise O(1)"})
       .Args("[save-selector(!NOSAVE|!SAVE)] [!NOW] [!FORCE] [!ABORT]")

@@ -39,12 +39,29 @@ bool ParseReply(const std::string& d, size_t* pos, Reply* out) {
     return true;
   };
   switch (t) {
-    case '+': out->type = Reply::kStatus; out->str = line; return true;
-    case '-': out->type = Reply::kError; out->str = line; return true;
-    case ':': out->type = Reply::kInt; out->integer = std::stoll(line); return true;
-    case '_': out->type = Reply::kNil; return true;
-    case ',': out->type = Reply::kDouble; out->str = line; return true;
-    case '#': out->type = Reply::kBool; out->integer = line == "t"; return true;
+    case '+':
+      out->type = Reply::kStatus;
+      out->str = line;
+      return true;
+    case '-':
+      out->type = Reply::kError;
+      out->str = line;
+      return true;
+    case ':':
+      out->type = Reply::kInt;
+      out->integer = std::stoll(line);
+      return true;
+    case '_':
+      out->type = Reply::kNil;
+      return true;
+    case ',':
+      out->type = Reply::kDouble;
+      out->str = line;
+      return true;
+    case '#':
+      out->type = Reply::kBool;
+      out->integer = line == "t";
+      return true;
     case '$':
     case '=': {
       int64_t n = std::stoll(line);
@@ -58,10 +75,14 @@ bool ParseReply(const std::string& d, size_t* pos, Reply* out) {
       *pos += n + 2;
       return true;
     }
-    case '*': return aggregate(Reply::kArray, std::stoll(line));
-    case '~': return aggregate(Reply::kSet, std::stoll(line));
-    case '>': return aggregate(Reply::kPush, std::stoll(line));
-    case '%': return aggregate(Reply::kMap, std::stoll(line) * 2);
+    case '*':
+      return aggregate(Reply::kArray, std::stoll(line));
+    case '~':
+      return aggregate(Reply::kSet, std::stoll(line));
+    case '>':
+      return aggregate(Reply::kPush, std::stoll(line));
+    case '%':
+      return aggregate(Reply::kMap, std::stoll(line) * 2);
   }
   return false;
 }
@@ -69,13 +90,27 @@ bool ParseReply(const std::string& d, size_t* pos, Reply* out) {
 std::string Reply::Debug() const {
   std::ostringstream os;
   switch (type) {
-    case kStatus: os << "status(" << str << ")"; break;
-    case kError: os << "error(" << str << ")"; break;
-    case kInt: os << "int(" << integer << ")"; break;
-    case kBulk: os << "bulk(" << str << ")"; break;
-    case kNil: os << "nil"; break;
-    case kDouble: os << "double(" << str << ")"; break;
-    case kBool: os << "bool(" << integer << ")"; break;
+    case kStatus:
+      os << "status(" << str << ")";
+      break;
+    case kError:
+      os << "error(" << str << ")";
+      break;
+    case kInt:
+      os << "int(" << integer << ")";
+      break;
+    case kBulk:
+      os << "bulk(" << str << ")";
+      break;
+    case kNil:
+      os << "nil";
+      break;
+    case kDouble:
+      os << "double(" << str << ")";
+      break;
+    case kBool:
+      os << "bool(" << integer << ")";
+      break;
     default:
       os << "[";
       for (size_t i = 0; i < elems.size(); i++) os << (i ? ", " : "") << elems[i].Debug();
@@ -95,7 +130,9 @@ struct TestServer::Capture : PropagationSink, KeyspaceObserver {
     log.push_back(s);
   }
   void OnKeyModified(int, std::string_view) override {}
-  void OnKeyExpired(int db, std::string_view key) override { Append(db, {"DEL", std::string(key)}); }
+  void OnKeyExpired(int db, std::string_view key) override {
+    Append(db, {"DEL", std::string(key)});
+  }
   void OnDbChanged(int) override {}
   std::vector<std::string> log;
 };
@@ -147,7 +184,8 @@ Reply TestServer::Run(std::vector<std::string> args) {
 
 ::testing::AssertionResult IsErr(const Reply& r, const std::string& prefix) {
   if (r.type == Reply::kError && r.str.rfind(prefix, 0) == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected error starting with '" << prefix << "', got " << r;
+  return ::testing::AssertionFailure()
+         << "expected error starting with '" << prefix << "', got " << r;
 }
 
 ::testing::AssertionResult IsArray(const Reply& r, const std::vector<std::string>& items) {
@@ -155,8 +193,8 @@ Reply TestServer::Run(std::vector<std::string> args) {
     return ::testing::AssertionFailure() << "expected array of " << items.size() << ", got " << r;
   for (size_t i = 0; i < items.size(); i++) {
     if (!(r.elems[i] == items[i]) && !(items[i] == "(nil)" && r.elems[i].type == Reply::kNil))
-      return ::testing::AssertionFailure() << "element " << i << ": expected " << items[i]
-                                           << ", got " << r;
+      return ::testing::AssertionFailure()
+             << "element " << i << ": expected " << items[i] << ", got " << r;
   }
   return ::testing::AssertionSuccess();
 }

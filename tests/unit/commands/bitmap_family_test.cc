@@ -15,7 +15,8 @@ TEST_F(BitmapFamilyTest, SetGetBit) {
   EXPECT_INT(Run({"getbit", "b", "100"}), 0);
   EXPECT_INT(Run({"getbit", "none", "0"}), 0);
   EXPECT_ERR(Run({"setbit", "b", "-1", "1"}), "ERR bit offset is not an integer or out of range");
-  EXPECT_ERR(Run({"setbit", "b", "4294967296", "1"}), "ERR bit offset is not an integer or out of range");
+  EXPECT_ERR(Run({"setbit", "b", "4294967296", "1"}),
+             "ERR bit offset is not an integer or out of range");
   EXPECT_ERR(Run({"setbit", "b", "1", "2"}), "ERR bit is not an integer or out of range");
 }
 
@@ -56,7 +57,8 @@ TEST_F(BitmapFamilyTest, BitOp) {
   EXPECT_EQ(Run({"get", "d"}), "abc");
   EXPECT_INT(Run({"bitop", "NOT", "d", "b"}), 1);
   EXPECT_EQ(Run({"get", "d"}), "\x9e");
-  EXPECT_ERR(Run({"bitop", "NOT", "d", "a", "b"}), "ERR BITOP NOT must be called with a single source key.");
+  EXPECT_ERR(Run({"bitop", "NOT", "d", "a", "b"}),
+             "ERR BITOP NOT must be called with a single source key.");
   EXPECT_ERR(Run({"bitop", "NAND", "d", "a"}), "ERR syntax error");
   EXPECT_INT(Run({"bitop", "AND", "d", "x", "y"}), 0);
   EXPECT_INT(Run({"exists", "d"}), 0);
@@ -67,14 +69,15 @@ TEST_F(BitmapFamilyTest, BitField) {
   ASSERT_EQ(r.elems.size(), 2u);
   EXPECT_INT(r.elems[0], 0);
   EXPECT_INT(r.elems[1], 255);
-  r = Run({"bitfield", "k", "INCRBY", "u2", "100", "1", "OVERFLOW", "SAT", "INCRBY", "u2",
-                 "102", "1"});
+  r = Run(
+      {"bitfield", "k", "INCRBY", "u2", "100", "1", "OVERFLOW", "SAT", "INCRBY", "u2", "102", "1"});
   ASSERT_EQ(r.elems.size(), 2u);
   EXPECT_INT(r.elems[0], 1);
   EXPECT_INT(r.elems[1], 1);
   r = Run({"bitfield", "k", "OVERFLOW", "FAIL", "INCRBY", "u2", "100", "5"});
   EXPECT_NIL(r.elems[0]);
-  r = Run({"bitfield", "w", "OVERFLOW", "WRAP", "INCRBY", "i8", "0", "127", "INCRBY", "i8", "0", "1"});
+  r = Run(
+      {"bitfield", "w", "OVERFLOW", "WRAP", "INCRBY", "i8", "0", "127", "INCRBY", "i8", "0", "1"});
   EXPECT_INT(r.elems[0], 127);
   EXPECT_INT(r.elems[1], -128);
   r = Run({"bitfield", "h", "SET", "i8", "#1", "-1", "GET", "u8", "8"});
@@ -82,7 +85,8 @@ TEST_F(BitmapFamilyTest, BitField) {
   EXPECT_INT(r.elems[1], 255);
   EXPECT_ERR(Run({"bitfield", "k", "GET", "u64", "0"}), "ERR Invalid bitfield type.");
   EXPECT_ERR(Run({"bitfield", "k", "OVERFLOW", "MAYBE"}), "ERR Invalid OVERFLOW type specified");
-  EXPECT_ERR(Run({"bitfield_ro", "k", "SET", "u8", "0", "1"}), "ERR BITFIELD_RO only supports the GET subcommand");
+  EXPECT_ERR(Run({"bitfield_ro", "k", "SET", "u8", "0", "1"}),
+             "ERR BITFIELD_RO only supports the GET subcommand");
   r = Run({"bitfield_ro", "h", "GET", "i8", "8"});
   EXPECT_INT(r.elems[0], -1);
 }

@@ -17,7 +17,8 @@ TEST_F(ConnectionFamilyTest, PingEchoSelect) {
 }
 
 TEST_F(ConnectionFamilyTest, UnknownCommand) {
-  EXPECT_EQ(Run({"foo", "a", "b"}), "ERR unknown command 'foo', with args beginning with: 'a' 'b' ");
+  EXPECT_EQ(Run({"foo", "a", "b"}),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' ");
   EXPECT_EQ(Run({"foo"}), "ERR unknown command 'foo', with args beginning with: ");
 }
 
@@ -28,9 +29,12 @@ TEST_F(ConnectionFamilyTest, AuthWithRequirepass) {
   server_.session().authenticated = false;
   EXPECT_EQ(Run({"get", "k"}), "NOAUTH Authentication required.");
   EXPECT_EQ(Run({"unknowncmd"}), "ERR unknown command 'unknowncmd', with args beginning with: ");
-  EXPECT_EQ(Run({"auth", "wrong"}), "WRONGPASS invalid username-password pair or user is disabled.");
-  EXPECT_EQ(Run({"auth", "bob", "secret"}), "WRONGPASS invalid username-password pair or user is disabled.");
-  EXPECT_ERR(Run({"hello", "3"}), "NOAUTH HELLO must be called with the client already authenticated");
+  EXPECT_EQ(Run({"auth", "wrong"}),
+            "WRONGPASS invalid username-password pair or user is disabled.");
+  EXPECT_EQ(Run({"auth", "bob", "secret"}),
+            "WRONGPASS invalid username-password pair or user is disabled.");
+  EXPECT_ERR(Run({"hello", "3"}),
+             "NOAUTH HELLO must be called with the client already authenticated");
   EXPECT_EQ(Run({"auth", "secret"}), "OK");
   EXPECT_NIL(Run({"get", "k"}));
   EXPECT_EQ(Run({"reset"}), "RESET");

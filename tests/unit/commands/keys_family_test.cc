@@ -76,7 +76,8 @@ TEST_F(KeysFamilyTest, ExpireOptions) {
              "ERR GT and LT options at the same time are not compatible");
   EXPECT_ERR(Run({"expire", "k", "1", "FOO"}), "ERR Unsupported option FOO");
   EXPECT_ERR(Run({"expire", "k", "x"}), "ERR value is not an integer or out of range");
-  EXPECT_ERR(Run({"expire", "k", "9223372036854775807"}), "ERR invalid expire time in 'expire' command");
+  EXPECT_ERR(Run({"expire", "k", "9223372036854775807"}),
+             "ERR invalid expire time in 'expire' command");
   EXPECT_INT(Run({"persist", "k"}), 1);
   EXPECT_INT(Run({"persist", "k"}), 0);
   EXPECT_INT(Run({"ttl", "k"}), -1);
@@ -148,7 +149,8 @@ TEST_F(KeysFamilyTest, TouchObjectIdle) {
   EXPECT_ERR(Run({"object", "freq", "k"}), "ERR An LFU maxmemory policy is not selected");
   EXPECT_ERR(Run({"object", "foo", "k"}), "ERR unknown subcommand 'foo'. Try OBJECT HELP.");
   EXPECT_ERR(Run({"object"}), "ERR wrong number of arguments for 'object' command");
-  EXPECT_ERR(Run({"object", "encoding"}), "ERR wrong number of arguments for 'object|encoding' command");
+  EXPECT_ERR(Run({"object", "encoding"}),
+             "ERR wrong number of arguments for 'object|encoding' command");
   server_.session().no_touch = true;
   AdvanceTime(3000);
   Run({"get", "k"});

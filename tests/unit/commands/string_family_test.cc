@@ -176,12 +176,22 @@ TEST_F(StringFamilyTest, WrongType) {
   Db db(server_.dbs(), 0, 0);
   ShardLocks l;
   db.Add("l")->value.SetObject(std::make_unique<Fake>());
-  for (auto cmd : std::vector<std::vector<std::string>>{
-           {"get", "l"}, {"incr", "l"}, {"append", "l", "x"}, {"getrange", "l", "0", "1"},
-           {"setrange", "l", "0", "x"}, {"strlen", "l"}, {"getdel", "l"}, {"getex", "l"},
-           {"incrbyfloat", "l", "1"}, {"set", "l", "v", "GET"}, {"getset", "l", "v"},
-           {"setbit", "l", "1", "1"}, {"getbit", "l", "1"}, {"bitcount", "l"},
-           {"bitpos", "l", "1"}, {"bitfield", "l", "GET", "u8", "0"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"get", "l"},
+                                                        {"incr", "l"},
+                                                        {"append", "l", "x"},
+                                                        {"getrange", "l", "0", "1"},
+                                                        {"setrange", "l", "0", "x"},
+                                                        {"strlen", "l"},
+                                                        {"getdel", "l"},
+                                                        {"getex", "l"},
+                                                        {"incrbyfloat", "l", "1"},
+                                                        {"set", "l", "v", "GET"},
+                                                        {"getset", "l", "v"},
+                                                        {"setbit", "l", "1", "1"},
+                                                        {"getbit", "l", "1"},
+                                                        {"bitcount", "l"},
+                                                        {"bitpos", "l", "1"},
+                                                        {"bitfield", "l", "GET", "u8", "0"}}) {
     EXPECT_ERR(Run(cmd), "WRONGTYPE Operation against a key holding the wrong kind of value")
         << cmd[0];
   }

@@ -55,7 +55,8 @@ TEST(KeyTable, ScanGuaranteeUnderResize) {
         for (int j = 0; j < 20 && extra < 20000; j++) t.Insert(MakeEntry(Key(extra++)));
       } else {
         // shrink: remove keys that are not part of the stable set (the upper half)
-        for (int j = 0; j < 400 && removed < base / 2; j++, removed++) t.Remove(Key(base - 1 - removed));
+        for (int j = 0; j < 400 && removed < base / 2; j++, removed++)
+          t.Remove(Key(base - 1 - removed));
         t.MaybeShrink();
       }
     } while (cursor != 0);
