@@ -187,14 +187,15 @@ void Worker::Cron() {
       }
     }
   }
-  // Idle clients.
+  // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
-  if (timeout > 0) {
-    for (auto& [id, c] : conns_) {
-      if (now - c->last_interaction_ms() > static_cast<int64_t>(timeout) * 1000) {
-        LOG_VERBOSE("Closing idle client");
-        c->Close();
-      }
+  for (auto& [id, c] : conns_) {
+    int64_t idle_ms = now - c->last_interaction_ms();
+    if (timeout > 0 && idle_ms > static_cast<int64_t>(timeout) * 1000) {
+      LOG_VERBOSE("Closing idle client");
+      c->Close();
+    } else if (idle_ms > 2000 && !c->paused()) {
+      c->ReleaseIdleBuffers();
     }
   }
   if (!paused_.empty() && !server_.IsPauseActive(now)) ResumePaused();
