@@ -313,3 +313,22 @@ def test_maxclients_fits_open_files_limit(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_idle_clients_release_buffers(make_server):
+    s = make_server(args=["--threads", "1"])
+    r = redis.Redis(port=s.port)
+    base = r.info("memory")["used_memory"]
+    socks = []
+    for _ in range(300):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.sendall(b"PING\r\n")
+        socks.append(c)
+    for c in socks:
+        assert c.recv(10) == b"+PONG\r\n"
+    busy = (r.info("memory")["used_memory"] - base) / len(socks)
+    assert busy > 8000  # each has a 16 KB read buffer
+    wait_until(lambda: (r.info("memory")["used_memory"] - base) / len(socks) < 4000, 10,
+               what="idle client buffers released")
+    for c in socks:
+        c.close()
