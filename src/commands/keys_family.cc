@@ -171,11 +171,11 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
   Db src = ctx.db();
   int dst_db = src.index();
   bool replace = false;
-  for (size_t i = 3; i < args.size(); i++) {
-    if (EqualsIgnoreCase(args[i], "REPLACE")) {
+  for (ArgParser p(args, 3); p.HasNext();) {
+    if (p.Check("REPLACE")) {
       replace = true;
-    } else if (EqualsIgnoreCase(args[i], "DB") && i + 1 < args.size()) {
-      if (!ParseDbIndex(ctx, args[++i], err::kNotInt, &dst_db)) return;
+    } else if (p.remaining() >= 2 && p.Check("DB")) {
+      if (!ParseDbIndex(ctx, p.Next(), err::kNotInt, &dst_db)) return;
     } else {
       ctx.rb.Error(err::kSyntax);
       return;
@@ -234,17 +234,17 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
 // EXPIRE key seconds [NX|XX|GT|LT] and PEXPIRE/EXPIREAT/PEXPIREAT
 void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute) {
   bool nx = false, xx = false, gt = false, lt = false;
-  for (size_t i = 3; i < args.size(); i++) {
-    if (EqualsIgnoreCase(args[i], "NX")) {
+  for (ArgParser p(args, 3); p.HasNext();) {
+    if (p.Check("NX")) {
       nx = true;
-    } else if (EqualsIgnoreCase(args[i], "XX")) {
+    } else if (p.Check("XX")) {
       xx = true;
-    } else if (EqualsIgnoreCase(args[i], "GT")) {
+    } else if (p.Check("GT")) {
       gt = true;
-    } else if (EqualsIgnoreCase(args[i], "LT")) {
+    } else if (p.Check("LT")) {
       lt = true;
     } else {
-      ctx.rb.Error("ERR Unsupported option " + std::string(args[i]));
+      ctx.rb.Error("ERR Unsupported option " + std::string(p.Peek()));
       return;
     }
   }
@@ -370,21 +370,22 @@ void CmdScan(ArgList args, CommandContext& ctx) {
   std::string_view type;
   bool has_type = false;
   int64_t count = 10;
-  for (size_t i = 2; i < args.size(); i++) {
-    bool has_next = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "COUNT") && has_next) {
-      if (!ParseInt64(args[++i], &count)) {
-        ctx.rb.Error(err::kNotInt);
+  for (ArgParser p(args, 2); p.HasNext();) {
+    bool has_value = p.remaining() >= 2;
+    if (has_value && p.Check("COUNT")) {
+      count = p.NextInt();
+      if (!p.ok()) {
+        ctx.rb.Error(p.error());
         return;
       }
       if (count < 1) {
         ctx.rb.Error(err::kSyntax);
         return;
       }
-    } else if (EqualsIgnoreCase(args[i], "MATCH") && has_next) {
-      pattern = args[++i];
-    } else if (EqualsIgnoreCase(args[i], "TYPE") && has_next) {
-      type = args[++i];
+    } else if (has_value && p.Check("MATCH")) {
+      pattern = p.Next();
+    } else if (has_value && p.Check("TYPE")) {
+      type = p.Next();
       has_type = true;
     } else {
       ctx.rb.Error(err::kSyntax);

@@ -30,40 +30,35 @@ struct SetOptions {
 
 // Parses SET / GETEX options starting at args[start]. GETEX allows PERSIST and no NX/XX/GET.
 bool ParseSetOptions(ArgList args, size_t start, bool getex, SetOptions* o, CommandContext& ctx) {
-  for (size_t i = start; i < args.size(); i++) {
-    std::string_view a = args[i];
-    bool has_next = i + 1 < args.size();
-    auto set_expire = [&](ExpireUnit u, bool abs) {
-      if (o->has_expire || o->keepttl || o->persist || !has_next) return false;
+  for (ArgParser p(args, start); p.HasNext();) {
+    bool has_value = p.remaining() >= 2;
+    // An expiry may appear once, and never together with KEEPTTL or PERSIST.
+    bool expire_ok = has_value && !o->has_expire && !o->keepttl && !o->persist;
+    auto take_expire = [&](ExpireUnit u, bool abs) {
       o->has_expire = true;
       o->unit = u;
       o->expire_absolute = abs;
-      o->expire_arg = args[++i];
-      return true;
+      o->expire_arg = p.Next();
     };
-    bool good = true;
-    if (!getex && EqualsIgnoreCase(a, "NX") && !o->xx) {
+    if (!getex && !o->xx && p.Check("NX")) {
       o->nx = true;
-    } else if (!getex && EqualsIgnoreCase(a, "XX") && !o->nx) {
+    } else if (!getex && !o->nx && p.Check("XX")) {
       o->xx = true;
-    } else if (!getex && EqualsIgnoreCase(a, "GET")) {
+    } else if (!getex && p.Check("GET")) {
       o->get = true;
-    } else if (!getex && EqualsIgnoreCase(a, "KEEPTTL") && !o->has_expire) {
+    } else if (!getex && !o->has_expire && p.Check("KEEPTTL")) {
       o->keepttl = true;
-    } else if (getex && EqualsIgnoreCase(a, "PERSIST") && !o->has_expire) {
+    } else if (getex && !o->has_expire && p.Check("PERSIST")) {
       o->persist = true;
-    } else if (EqualsIgnoreCase(a, "EX")) {
-      good = set_expire(ExpireUnit::kSeconds, false);
-    } else if (EqualsIgnoreCase(a, "PX")) {
-      good = set_expire(ExpireUnit::kMillis, false);
-    } else if (EqualsIgnoreCase(a, "EXAT")) {
-      good = set_expire(ExpireUnit::kSeconds, true);
-    } else if (EqualsIgnoreCase(a, "PXAT")) {
-      good = set_expire(ExpireUnit::kMillis, true);
+    } else if (expire_ok && p.Check("EX")) {
+      take_expire(ExpireUnit::kSeconds, false);
+    } else if (expire_ok && p.Check("PX")) {
+      take_expire(ExpireUnit::kMillis, false);
+    } else if (expire_ok && p.Check("EXAT")) {
+      take_expire(ExpireUnit::kSeconds, true);
+    } else if (expire_ok && p.Check("PXAT")) {
+      take_expire(ExpireUnit::kMillis, true);
     } else {
-      good = false;
-    }
-    if (!good) {
       ctx.rb.Error(err::kSyntax);
       return false;
     }
@@ -479,16 +474,17 @@ void CmdSetRange(ArgList args, CommandContext& ctx) {
 void CmdLcs(ArgList args, CommandContext& ctx) {
   bool want_len = false, want_idx = false, with_match_len = false;
   int64_t min_match = 0;
-  for (size_t i = 3; i < args.size(); i++) {
-    if (EqualsIgnoreCase(args[i], "LEN")) {
+  for (ArgParser p(args, 3); p.HasNext();) {
+    if (p.Check("LEN")) {
       want_len = true;
-    } else if (EqualsIgnoreCase(args[i], "IDX")) {
+    } else if (p.Check("IDX")) {
       want_idx = true;
-    } else if (EqualsIgnoreCase(args[i], "WITHMATCHLEN")) {
+    } else if (p.Check("WITHMATCHLEN")) {
       with_match_len = true;
-    } else if (EqualsIgnoreCase(args[i], "MINMATCHLEN") && i + 1 < args.size()) {
-      if (!ParseInt64(args[++i], &min_match)) {
-        ctx.rb.Error(err::kNotInt);
+    } else if (p.remaining() >= 2 && p.Check("MINMATCHLEN")) {
+      min_match = p.NextInt();
+      if (!p.ok()) {
+        ctx.rb.Error(p.error());
         return;
       }
       if (min_match < 0) min_match = 0;
