@@ -88,13 +88,6 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
-bool ValidClientName(std::string_view name) {
-  for (char c : name) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
-
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 void CmdHello(ArgList args, CommandContext& ctx) {
   int64_t ver = 0;
@@ -122,7 +115,7 @@ void CmdHello(ArgList args, CommandContext& ctx) {
     } else if (EqualsIgnoreCase(args[i], "SETNAME") && left >= 1) {
       has_name = true;
       name = args[++i];
-      if (!ValidClientName(name)) {
+      if (!IsValidClientName(name)) {
         ctx.rb.Error(err::kClientNameSpaces);
         return;
       }

@@ -9,12 +9,22 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "base/counter.h"
 
 namespace carmine {
 
 struct CommandSpec;
+
+// Client names and library names/versions (CLIENT SETNAME, HELLO SETNAME, CLIENT SETINFO) may only
+// hold printable ASCII without spaces, as Redis requires.
+inline bool IsValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
 
 enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
 

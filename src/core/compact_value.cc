@@ -85,9 +85,14 @@ size_t CompactValue::StringLength() const {
     case Kind::kInline:
       return raw_[15] >> 4;
     case Kind::kInt: {
-      std::string s;
-      AppendInt64(&s, int_value());
-      return s.size();
+      int64_t v = int_value();
+      uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+      size_t digits = 1;
+      while (u >= 10) {
+        u /= 10;
+        digits++;
+      }
+      return digits + (v < 0 ? 1 : 0);
     }
     case Kind::kHeap:
       return heap_len();

@@ -210,16 +210,9 @@ void CmdClientInfo(ArgList, CommandContext& ctx) {
 // CLIENT ID
 void CmdClientId(ArgList, CommandContext& ctx) { ctx.rb.Int(static_cast<int64_t>(ctx.session.id)); }
 
-bool ValidName(std::string_view n) {
-  for (char c : n) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
-
 // CLIENT SETNAME connection-name
 void CmdClientSetName(ArgList args, CommandContext& ctx) {
-  if (!ValidName(args[2])) {
+  if (!IsValidClientName(args[2])) {
     ctx.rb.Error(err::kClientNameSpaces);
     return;
   }
@@ -245,7 +238,7 @@ void CmdClientSetInfo(ArgList args, CommandContext& ctx) {
     ctx.rb.Error("ERR Unrecognized option '" + std::string(args[2]) + "'");
     return;
   }
-  if (!ValidName(args[3])) {
+  if (!IsValidClientName(args[3])) {
     ctx.rb.Error(err::Format(err::kSetInfoChars, is_name ? "lib-name" : "lib-ver"));
     return;
   }

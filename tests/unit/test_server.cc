@@ -1,6 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "test_server.h"
 
+#include <mutex>
 #include <sstream>
 
 #include "base/clock.h"
@@ -127,6 +128,7 @@ struct TestServer::Capture : PropagationSink, KeyspaceObserver {
   void Append(int db, std::vector<std::string> args) override {
     std::string s = std::to_string(db) + ":";
     for (size_t i = 0; i < args.size(); i++) s += (i ? " " : "") + args[i];
+    std::lock_guard<std::mutex> l(mu);
     log.push_back(s);
   }
   void OnKeyModified(int, std::string_view) override {}
@@ -134,11 +136,13 @@ struct TestServer::Capture : PropagationSink, KeyspaceObserver {
     Append(db, {"DEL", std::string(key)});
   }
   void OnDbChanged(int) override {}
+  std::mutex mu;
   std::vector<std::string> log;
 };
 
 std::vector<std::string> TestServer::TakePropagated() {
   std::vector<std::string> out;
+  std::lock_guard<std::mutex> l(capture_->mu);
   out.swap(capture_->log);
   return out;
 }
@@ -159,16 +163,17 @@ TestServer::~TestServer() { clock::UseRealTime(); }
 
 void TestServer::AdvanceTime(int64_t ms) { clock::AdvanceTimeMs(ms); }
 
-Reply TestServer::Run(std::vector<std::string> args) {
+Reply TestServer::RunAs(Session& session, std::vector<std::string> args) {
   std::vector<std::string_view> views(args.begin(), args.end());
-  raw_.clear();
-  ReplyBuilder rb(&raw_);
-  rb.SetProtocol(session_.resp);
-  dispatcher_->Dispatch(ArgList(views.data(), views.size()), session_, rb, clock::NowMs());
+  std::string out;
+  ReplyBuilder rb(&out);
+  rb.SetProtocol(session.resp);
+  dispatcher_->Dispatch(ArgList(views.data(), views.size()), session, rb, clock::NowMs());
   Reply r;
   size_t pos = 0;
-  EXPECT_TRUE(ParseReply(raw_, &pos, &r)) << "unparsable reply: " << raw_;
-  EXPECT_EQ(pos, raw_.size()) << "trailing bytes after reply: " << raw_;
+  EXPECT_TRUE(ParseReply(out, &pos, &r)) << "unparsable reply: " << out;
+  EXPECT_EQ(pos, out.size()) << "trailing bytes after reply: " << out;
+  if (&session == &session_) raw_ = std::move(out);
   return r;
 }
 

@@ -45,7 +45,9 @@ class TestServer {
   explicit TestServer(int shards = 4, bool locking = true);
   ~TestServer();
 
-  Reply Run(std::vector<std::string> args);
+  Reply Run(std::vector<std::string> args) { return RunAs(session_, std::move(args)); }
+  // Runs as another client (several threads may call this, each with its own Session).
+  Reply RunAs(Session& session, std::vector<std::string> args);
   // Raw RESP bytes of the last reply.
   const std::string& raw() const { return raw_; }
   Session& session() { return session_; }
@@ -61,7 +63,7 @@ class TestServer {
   RuntimeOptions opts_;
   std::unique_ptr<Dispatcher> dispatcher_;
   Session session_;
-  std::string raw_;
+  std::string raw_;  // last reply of Run() (the default session)
   struct Capture;
   std::unique_ptr<Capture> capture_;
 };

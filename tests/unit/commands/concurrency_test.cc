@@ -6,36 +6,18 @@
 #include <atomic>
 #include <thread>
 
-#include "base/clock.h"
-#include "commands/families.h"
-#include "protocol/reply_builder.h"
 #include "test_server.h"
 
 namespace carmine::testing {
 namespace {
 
+// Several threads dispatch through one in-process server, each as its own client.
 class Harness {
  public:
-  Harness() : dbs_(4, 32, true) {
-    RegisterCoreFamilies(registry_);
-    dispatcher_ = std::make_unique<Dispatcher>(registry_, dbs_, opts_, nullptr);
-  }
-  Reply Run(Session& s, std::vector<std::string> args) {
-    std::vector<std::string_view> v(args.begin(), args.end());
-    std::string out;
-    ReplyBuilder rb(&out);
-    dispatcher_->Dispatch(ArgList(v.data(), v.size()), s, rb, clock::NowMs());
-    Reply r;
-    size_t pos = 0;
-    ParseReply(out, &pos, &r);
-    return r;
-  }
+  Reply Run(Session& s, std::vector<std::string> args) { return server_.RunAs(s, std::move(args)); }
 
  private:
-  CommandRegistry registry_;
-  DbSet dbs_;
-  RuntimeOptions opts_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  TestServer server_{32, true};
 };
 
 TEST(Concurrency, MsetGroupsAreAtomic) {

@@ -95,6 +95,11 @@ TEST(CompactValue, Encodings) {
   v.Clone(&c);
   EXPECT_EQ(c.GetString(&scratch).substr(0, 100), big);
   EXPECT_EQ(sizeof(CompactValue), 16u);
+  for (int64_t n : {int64_t{0}, int64_t{7}, int64_t{-7}, int64_t{1000}, INT64_MAX, INT64_MIN}) {
+    CompactValue iv;
+    iv.SetInt(n);
+    EXPECT_EQ(iv.StringLength(), std::to_string(n).size()) << n;
+  }
 }
 
 }  // namespace
