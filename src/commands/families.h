@@ -13,6 +13,7 @@ void RegisterBitmapFamily(CommandRegistry& r);
 void RegisterKeysFamily(CommandRegistry& r);
 void RegisterConnectionFamily(CommandRegistry& r);
 void RegisterCommandFamily(CommandRegistry& r);
+void RegisterHashFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -21,6 +22,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterKeysFamily(r);
   RegisterConnectionFamily(r);
   RegisterCommandFamily(r);
+  RegisterHashFamily(r);
 }
 
 }  // namespace carmine

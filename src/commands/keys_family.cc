@@ -14,6 +14,7 @@
 
 #include "base/strutil.h"
 #include "commands/arg_parser.h"
+#include "commands/collection_util.h"
 #include "commands/context.h"
 #include "commands/families.h"
 #include "commands/string_value.h"
@@ -355,43 +356,12 @@ void CmdKeys(ArgList args, CommandContext& ctx) {
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void CmdScan(ArgList args, CommandContext& ctx) {
-  // Cursors are parsed like strtoul: a leading '-' wraps around, as Redis accepts "-1".
-  uint64_t cursor = 0;
-  std::string cur_str(args[1]);
-  char* end = nullptr;
-  errno = 0;
-  cursor = strtoull(cur_str.c_str(), &end, 10);
-  if (cur_str.empty() || isspace(static_cast<unsigned char>(cur_str[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.rb.Error(err::kInvalidCursor);
-    return;
-  }
-  std::string_view pattern;
-  std::string_view type;
-  bool has_type = false;
-  int64_t count = 10;
-  for (ArgParser p(args, 2); p.HasNext();) {
-    bool has_value = p.remaining() >= 2;
-    if (has_value && p.Check("COUNT")) {
-      count = p.NextInt();
-      if (!p.ok()) {
-        ctx.rb.Error(p.error());
-        return;
-      }
-      if (count < 1) {
-        ctx.rb.Error(err::kSyntax);
-        return;
-      }
-    } else if (has_value && p.Check("MATCH")) {
-      pattern = p.Next();
-    } else if (has_value && p.Check("TYPE")) {
-      type = p.Next();
-      has_type = true;
-    } else {
-      ctx.rb.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanArgs sa;
+  if (!ParseScanArgs(args, 1, true, ctx, &sa)) return;
+  uint64_t cursor = sa.cursor;
+  int64_t count = sa.count;
+  std::string_view pattern = sa.pattern, type = sa.type;
+  bool has_type = sa.has_type;
   bool match_all = pattern.empty() || pattern == "*";
   uint64_t shards = static_cast<uint64_t>(ctx.dbs.num_shards());
   uint64_t shard = cursor % shards;

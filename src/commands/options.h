@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/encoding_limits.h"
+
 namespace carmine {
 
 struct RuntimeOptions {
@@ -20,6 +22,30 @@ struct RuntimeOptions {
   std::atomic<bool> cluster_enabled{false};
   // enable-debug-command: 0 no, 1 yes, 2 local (loopback and unix socket clients only).
   std::atomic<int> enable_debug_command{0};
+  // Compact-encoding thresholds (core/encoding_limits.h), one atomic each.
+  std::atomic<int64_t> hash_max_listpack_entries{512};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> set_max_listpack_value{64};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
+  std::atomic<int64_t> list_compress_depth{0};
+
+  EncodingLimits limits() const {
+    EncodingLimits l;
+    l.hash_max_listpack_entries = hash_max_listpack_entries.load(std::memory_order_relaxed);
+    l.hash_max_listpack_value = hash_max_listpack_value.load(std::memory_order_relaxed);
+    l.set_max_intset_entries = set_max_intset_entries.load(std::memory_order_relaxed);
+    l.set_max_listpack_entries = set_max_listpack_entries.load(std::memory_order_relaxed);
+    l.set_max_listpack_value = set_max_listpack_value.load(std::memory_order_relaxed);
+    l.zset_max_listpack_entries = zset_max_listpack_entries.load(std::memory_order_relaxed);
+    l.zset_max_listpack_value = zset_max_listpack_value.load(std::memory_order_relaxed);
+    l.list_max_listpack_size = list_max_listpack_size.load(std::memory_order_relaxed);
+    l.list_compress_depth = list_compress_depth.load(std::memory_order_relaxed);
+    return l;
+  }
 
   void set_requirepass(const std::string& p) {
     std::lock_guard<std::mutex> l(mu_);

@@ -214,6 +214,36 @@ std::vector<ConfigOption> BuildTable() {
     o.get = [](const ServerConfig&) { return std::string("no"); };
     t.push_back(o);
   }
+  // Compact-encoding thresholds (the old ziplist names are accepted as aliases).
+  {
+    ConfigOption o = Int("hash-max-listpack-entries", &ServerConfig::hash_max_listpack_entries, 0, LONG_MAX, true);
+    o.alias = "hash-max-ziplist-entries";
+    t.push_back(o);
+  }
+  {
+    ConfigOption o = Int("hash-max-listpack-value", &ServerConfig::hash_max_listpack_value, 0, LONG_MAX, true, true);
+    o.alias = "hash-max-ziplist-value";
+    t.push_back(o);
+  }
+  t.push_back(Int("set-max-intset-entries", &ServerConfig::set_max_intset_entries, 0, LONG_MAX));
+  t.push_back(Int("set-max-listpack-entries", &ServerConfig::set_max_listpack_entries, 0, LONG_MAX));
+  t.push_back(Int("set-max-listpack-value", &ServerConfig::set_max_listpack_value, 0, LONG_MAX, true, true));
+  {
+    ConfigOption o = Int("zset-max-listpack-entries", &ServerConfig::zset_max_listpack_entries, 0, LONG_MAX, true);
+    o.alias = "zset-max-ziplist-entries";
+    t.push_back(o);
+  }
+  {
+    ConfigOption o = Int("zset-max-listpack-value", &ServerConfig::zset_max_listpack_value, 0, LONG_MAX, true, true);
+    o.alias = "zset-max-ziplist-value";
+    t.push_back(o);
+  }
+  {
+    ConfigOption o = Int("list-max-listpack-size", &ServerConfig::list_max_listpack_size, INT_MIN, kIntMax, true);
+    o.alias = "list-max-ziplist-size";
+    t.push_back(o);
+  }
+  t.push_back(Int("list-compress-depth", &ServerConfig::list_compress_depth, 0, kIntMax));
   t.push_back(Int("busy-poll-us", &ServerConfig::busy_poll_us, 0, 10000));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));

@@ -44,6 +44,15 @@ struct ServerConfig {
   bool activerehashing = true;
   std::string enable_debug_command = "no";
   int busy_poll_us = 50;
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
   std::string config_file;  // absolute path of the file we were started with
 };
 

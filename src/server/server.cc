@@ -254,6 +254,15 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.proto_max_bulk_len = c.proto_max_bulk_len;
   opts_.databases = c.databases;
   opts_.active_expire_effort = c.active_expire_effort;
+  opts_.hash_max_listpack_entries = c.hash_max_listpack_entries;
+  opts_.hash_max_listpack_value = c.hash_max_listpack_value;
+  opts_.set_max_intset_entries = c.set_max_intset_entries;
+  opts_.set_max_listpack_entries = c.set_max_listpack_entries;
+  opts_.set_max_listpack_value = c.set_max_listpack_value;
+  opts_.zset_max_listpack_entries = c.zset_max_listpack_entries;
+  opts_.zset_max_listpack_value = c.zset_max_listpack_value;
+  opts_.list_max_listpack_size = c.list_max_listpack_size;
+  opts_.list_compress_depth = c.list_compress_depth;
   opts_.enable_debug_command =
       c.enable_debug_command == "yes" ? 1 : (c.enable_debug_command == "local" ? 2 : 0);
   opts_.set_requirepass(c.requirepass);

@@ -49,17 +49,18 @@ void CmdTime(ArgList, CommandContext& ctx) {
 void CmdConfigGet(ArgList args, CommandContext& ctx) {
   ServerConfig cfg = Srv(ctx).ConfigSnapshot();
   std::vector<std::pair<std::string, std::string>> out;
-  std::vector<const ConfigOption*> added;
+  // An alias (hash-max-ziplist-entries) is a name of its own: it matches and answers as itself.
+  std::vector<std::string_view> added;
   for (size_t i = 2; i < args.size(); i++) {
     bool glob = args[i].find_first_of("*?[") != std::string_view::npos;
     for (auto& o : ConfigTable()) {
-      bool match = glob ? (GlobMatch(args[i], o.name, true) ||
-                           (!o.alias.empty() && GlobMatch(args[i], o.alias, true)))
-                        : (EqualsIgnoreCase(args[i], o.name) ||
-                           (!o.alias.empty() && EqualsIgnoreCase(args[i], o.alias)));
-      if (!match || std::find(added.begin(), added.end(), &o) != added.end()) continue;
-      added.push_back(&o);
-      out.emplace_back(o.name, o.get(cfg));
+      for (std::string_view name : {std::string_view(o.name), std::string_view(o.alias)}) {
+        if (name.empty()) continue;
+        bool match = glob ? GlobMatch(args[i], name, true) : EqualsIgnoreCase(args[i], name);
+        if (!match || std::find(added.begin(), added.end(), name) != added.end()) continue;
+        added.push_back(name);
+        out.emplace_back(name, o.get(cfg));
+      }
     }
   }
   ctx.rb.MapLen(static_cast<int64_t>(out.size()));

@@ -1,0 +1,24 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// The thresholds at which small collections leave their compact encoding, named after the Redis
+// directives that set them. Commands read a snapshot of the configured values for each call.
+#pragma once
+
+#include <cstdint>
+
+namespace carmine {
+
+struct EncodingLimits {
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32 or 64 KB.
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
+};
+
+}  // namespace carmine
