@@ -55,21 +55,30 @@ std::vector<std::string_view> Words(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> KeyFlagsOf(const CommandSpec& c) {
-  if (!c.key_flags.empty()) return Words(c.key_flags);
-  if (c.flags & kWrite) return {"RW", "update"};
-  return {"RO", "access"};
+// Key-spec flag groups: "RW access delete|RW insert" gives the first key its own flags and the
+// remaining keys the second group's (SMOVE, SINTERSTORE, LMOVE, ...).
+std::vector<std::string_view> KeyFlagGroups(std::string_view flags) {
+  std::vector<std::string_view> out;
+  size_t bar = flags.find('|');
+  out.push_back(flags.substr(0, bar));
+  if (bar != std::string_view::npos) out.push_back(flags.substr(bar + 1));
+  return out;
 }
 
-void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
-  if (c.first_key <= 0) {
-    rb.ArrayLen(0);
-    return;
+std::vector<std::string_view> KeyFlagsOf(const CommandSpec& c, std::string_view flags,
+                                         bool first_key) {
+  if (flags.empty()) {
+    if (c.flags & kWrite) return {"RW", "update"};
+    return {"RO", "access"};
   }
-  rb.ArrayLen(1);
+  auto groups = KeyFlagGroups(flags);
+  return Words(first_key ? groups.front() : groups.back());
+}
+
+void ReplyOneKeySpec(ReplyBuilder& rb, const std::vector<std::string_view>& flags, int index,
+                     int lastkey, int step) {
   rb.MapLen(3);
   rb.Bulk("flags");
-  auto flags = KeyFlagsOf(c);
   rb.SetLen(static_cast<int64_t>(flags.size()));
   for (auto f : flags) rb.Simple(f);
   rb.Bulk("begin_search");
@@ -79,7 +88,7 @@ void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
   rb.Bulk("spec");
   rb.MapLen(1);
   rb.Bulk("index");
-  rb.Int(c.first_key);
+  rb.Int(index);
   rb.Bulk("find_keys");
   rb.MapLen(2);
   rb.Bulk("type");
@@ -87,11 +96,31 @@ void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
   rb.Bulk("spec");
   rb.MapLen(3);
   rb.Bulk("lastkey");
-  rb.Int(c.last_key < 0 ? c.last_key : c.last_key - c.first_key);
+  rb.Int(lastkey);
   rb.Bulk("keystep");
-  rb.Int(c.step);
+  rb.Int(step);
   rb.Bulk("limit");
   rb.Int(0);
+}
+
+void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
+  if (c.first_key <= 0) {
+    rb.ArrayLen(0);
+    return;
+  }
+  auto groups = KeyFlagGroups(c.key_flags);
+  if (groups.size() == 1) {
+    rb.ArrayLen(1);
+    ReplyOneKeySpec(rb, KeyFlagsOf(c, c.key_flags, true), c.first_key,
+                    c.last_key < 0 ? c.last_key : c.last_key - c.first_key, c.step);
+    return;
+  }
+  // First key, then the rest.
+  int second = c.first_key + c.step;
+  rb.ArrayLen(2);
+  ReplyOneKeySpec(rb, Words(groups[0]), c.first_key, 0, 1);
+  ReplyOneKeySpec(rb, Words(groups[1]), second, c.last_key < 0 ? c.last_key : c.last_key - second,
+                  c.step);
 }
 
 void ReplyInfo(ReplyBuilder& rb, const CommandSpec& c) {
@@ -250,8 +279,9 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
     return;
   }
   ctx.rb.ArrayLen(static_cast<int64_t>(pos.size()));
-  auto flags = c->call_key_flags ? Words(c->call_key_flags(sub)) : KeyFlagsOf(*c);
+  std::string_view flag_text = c->call_key_flags ? c->call_key_flags(sub) : c->key_flags;
   for (int p : pos) {
+    auto flags = KeyFlagsOf(*c, flag_text, p == pos.front());
     if (with_flags) {
       ctx.rb.ArrayLen(2);
       ctx.rb.Bulk(sub[p]);

@@ -14,6 +14,7 @@ void RegisterKeysFamily(CommandRegistry& r);
 void RegisterConnectionFamily(CommandRegistry& r);
 void RegisterCommandFamily(CommandRegistry& r);
 void RegisterHashFamily(CommandRegistry& r);
+void RegisterSetFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -23,6 +24,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterConnectionFamily(r);
   RegisterCommandFamily(r);
   RegisterHashFamily(r);
+  RegisterSetFamily(r);
 }
 
 }  // namespace carmine
