@@ -15,6 +15,7 @@ void RegisterConnectionFamily(CommandRegistry& r);
 void RegisterCommandFamily(CommandRegistry& r);
 void RegisterHashFamily(CommandRegistry& r);
 void RegisterSetFamily(CommandRegistry& r);
+void RegisterZSetFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -25,6 +26,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterCommandFamily(r);
   RegisterHashFamily(r);
   RegisterSetFamily(r);
+  RegisterZSetFamily(r);
 }
 
 }  // namespace carmine

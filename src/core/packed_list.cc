@@ -122,7 +122,7 @@ std::string_view PackedValue::View(std::string* scratch) const {
       AppendInt64(scratch, i);
       return *scratch;
     case Kind::kDouble:
-      *scratch = DoubleToString(d);
+      *scratch = ScoreToString(d);
       return *scratch;
   }
   return str;

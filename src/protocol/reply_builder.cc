@@ -51,7 +51,7 @@ void ReplyBuilder::SetLen(int64_t n) { Header(resp3() ? '~' : '*', n); }
 void ReplyBuilder::PushLen(int64_t n) { Header(resp3() ? '>' : '*', n); }
 
 void ReplyBuilder::Double(double v) {
-  std::string s = DoubleToString(v);
+  std::string s = ScoreToString(v);
   if (resp3()) {
     out_->push_back(',');
     out_->append(s);

@@ -17,6 +17,10 @@ from diff.resp import RawClient  # noqa: E402
 ALLOWED = {
     ("client|no-touch", "*"): "added in Redis 7.2",
     ("client|setinfo", "*"): "added in Redis 7.2",
+    ("zrank", "arity"): "WITHSCORE added in Redis 7.2",
+    ("zrevrank", "arity"): "WITHSCORE added in Redis 7.2",
+    ("zrank", "args"): "WITHSCORE added in Redis 7.2",
+    ("zrevrank", "args"): "WITHSCORE added in Redis 7.2",
 }
 
 

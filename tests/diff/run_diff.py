@@ -115,7 +115,8 @@ class Runner:
 
     def reset(self):
         for cl in (self.c, self.r):
-            cl.call(["config", "set", "hash-max-listpack-entries", "512", "set-max-intset-entries", "512"])
+            cl.call(["config", "set", "hash-max-listpack-entries", "512", "set-max-intset-entries", "512",
+                     "zset-max-listpack-entries", "128"])
             if cl is self.c:
                 cl.call(["config", "set", "set-max-listpack-entries", "128"])
             cl.call(["flushall"])
@@ -209,10 +210,43 @@ def collection_ops(rng, k, k2, v, i):
         ["sinter", k, k2], ["sunion", k, k2], ["sdiff", k, k2], ["sinterstore", "dest", k, k2],
         ["sunionstore", "dest", k, k2], ["sdiffstore", "dest", k, k2], ["sintercard", "2", k, k2],
         ["srandmember", k, "100"], ["smembers", "dest"],
+    ] + zset_ops(rng, k, k2, i)
+
+
+SCORES = ["0", "1", "1.5", "-2", "100", "inf", "-inf", "3e10", "0.1"]
+
+
+def zset_ops(rng, k, k2, i):
+    m = rng.choice(MEMBERS)
+    sc = rng.choice(SCORES)
+    # Lex ranges are only defined when all scores are equal: they run on "lexz" (all scores 0).
+    pairs = [x for _ in range(rng.randint(1, 3)) for x in (rng.choice(SCORES), rng.choice(MEMBERS))]
+    lo, hi = sorted(rng.sample(["-inf", "(0", "0", "1", "(1.5", "2", "100", "+inf"], 2),
+                    key=lambda v: float(v.lstrip("(")))
+    llo, lhi = sorted(rng.sample(["-", "[a", "(b", "[c", "[1", "(300", "+"], 2),
+                      key=lambda v: {"-": "", "+": "\xff"}.get(v, v[1:]))
+    return [
+        ["zadd", k] + pairs, ["zadd", k, rng.choice(["NX", "XX", "GT", "LT"]), "CH"] + pairs,
+        ["zadd", k, "INCR", sc, m], ["zincrby", k, rng.choice(["1", "-0.5", "inf"]), m],
+        ["zrem", k, m, rng.choice(MEMBERS)], ["zcard", k], ["zscore", k, m], ["zmscore", k, m, "a"],
+        ["zrank", k, m], ["zrevrank", k, m], ["zcount", k, lo, hi], ["zlexcount", "lexz", llo, lhi],
+        ["zrange", k, "0", i, "WITHSCORES"], ["zrange", k, lo, hi, "BYSCORE", "LIMIT", "1", "2"],
+        ["zrange", k, hi, lo, "BYSCORE", "REV", "WITHSCORES"], ["zrange", "lexz", llo, lhi, "BYLEX"],
+        ["zrevrange", k, "0", "-1"], ["zrangebyscore", k, lo, hi, "WITHSCORES"],
+        ["zrevrangebyscore", k, hi, lo], ["zrangebylex", "lexz", llo, lhi], ["zrevrangebylex", "lexz", lhi, llo],
+        ["zrangestore", "dest", k, "0", "-1"], ["zremrangebyrank", k, "0", "1"],
+        ["zremrangebyscore", k, lo, hi], ["zremrangebylex", "lexz", llo, lhi], ["zadd", "lexz", "0", m, "0", rng.choice(MEMBERS)], ["zpopmin", k],
+        ["zpopmax", k, "2"], ["zmpop", "2", k, k2, rng.choice(["MIN", "MAX"]), "COUNT", "2"],
+        ["zunion", "2", k, k2, "WITHSCORES"], ["zinter", "2", k, k2, "WITHSCORES"],
+        ["zdiff", "2", k, k2, "WITHSCORES"], ["zunionstore", "dest", "2", k, k2, "WEIGHTS", "2", "0.5"],
+        ["zinterstore", "dest", "2", k, k2, "AGGREGATE", rng.choice(["MIN", "MAX", "SUM"])],
+        ["zdiffstore", "dest", "2", k, k2], ["zintercard", "2", k, k2], ["zrange", "dest", "0", "-1", "WITHSCORES"],
+        ["zrandmember", k, "100", "WITHSCORES"],
     ]
 
 
-SMALL_ENCODINGS = ["config", "set", "hash-max-listpack-entries", "4", "set-max-intset-entries", "4"]
+SMALL_ENCODINGS = ["config", "set", "hash-max-listpack-entries", "4", "set-max-intset-entries", "4",
+                   "zset-max-listpack-entries", "4"]
 
 
 def main():
