@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/strutil.h"
 #include "commands/arg_parser.h"
 
 namespace carmine {
@@ -19,6 +20,23 @@ void StoreObject(Db& db, std::string_view key, std::unique_ptr<DataObject> obj) 
   db.Delete(key);
   Entry* e = db.Add(key);
   e->value.SetObject(std::move(obj));
+}
+
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  long double secs;
+  if (!ParseLongDouble(arg, &secs)) {
+    ctx.rb.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  long double ms = secs * 1000.0L;
+  // Values beyond int64 (inf included) wrap negative in Redis 7.0's conversion.
+  if (!(ms < 9223372036854775807.0L) || ms <= -1.0L) {
+    ctx.rb.Error(err::kTimeoutNegative);
+    return false;
+  }
+  int64_t t = static_cast<int64_t>(ms);  // truncated, as Redis does
+  *deadline_ms = t == 0 ? 0 : ctx.now_ms + t;
+  return true;
 }
 
 bool ParseScanArgs(ArgList args, size_t cursor_pos, bool allow_type, CommandContext& ctx,

@@ -50,6 +50,8 @@ bool WriteObject(CommandContext& ctx, Db& db, std::string_view key, ObjType type
     return true;
   }
   if (e->value.type() != type) {
+    // A blocked client is served only by a key of the type it waits for.
+    if (ctx.serving_blocked) return true;
     ctx.rb.Error(err::kWrongType);
     return false;
   }
@@ -69,6 +71,10 @@ void FinishWrite(Db& db, std::string_view key, const T* obj, uint64_t changes = 
   if (obj->size() == 0) db.Delete(key);
   db.Modified(key, changes);
 }
+
+// Parses a blocking command's timeout (seconds, fractions allowed, 0 = forever) into an absolute
+// deadline in ms (0 = none). Replies with Redis's error and returns false on bad input.
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
 // SCAN-family arguments: cursor [MATCH pattern] [COUNT count] (and TYPE for SCAN itself).
 struct ScanArgs {

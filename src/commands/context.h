@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/blocking.h"
 #include "commands/options.h"
 #include "commands/propagation.h"
 #include "commands/registry.h"
@@ -41,7 +42,14 @@ class CommandContext {
 
   // The selected database with this command's time and touch policy.
   Db db() { return db(session.db.load(std::memory_order_relaxed)); }
-  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch, &changes); }
+  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch, &changes, &ready); }
+
+  // Blocking commands call this when none of their keys has data. It registers the client as
+  // waiting on `keys` (the caller still holds their locks) and returns true: the handler then
+  // writes no reply. It returns false when the client cannot block (no blocking support, or the
+  // command runs inside MULTI): the handler replies as on a timeout. When the command is being
+  // run on behalf of an already blocked client it only records that there is still nothing.
+  bool Block(ArgList args, const std::vector<std::string_view>& keys, int64_t deadline_ms);
 
   // Propagation (see commands/propagation.h). By default a command that changed the dataset is
   // propagated as received. A handler whose effect must be described differently calls
@@ -65,6 +73,11 @@ class CommandContext {
   PropagationSink* sink = nullptr;
   uint64_t changes = 0;  // keyspace changes made by this command (Db::Modified)
   bool custom_propagation = false;
+  BlockingRegistry* blocking = nullptr;
+  ReadyCollector ready{nullptr};
+  bool serving_blocked = false;  // running a blocked client's command after its key got data
+  bool would_block = false;
+  bool no_block = false;  // inside MULTI: blocking commands behave as if they timed out
   struct Propagated {
     int db;  // -1: the session's selected db
     std::vector<std::string> args;

@@ -114,7 +114,12 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   const CommandSpec* spec = Resolve(args, session, rb);
   if (spec == nullptr) return;
   session.last_cmd.store(spec, std::memory_order_relaxed);
+  ExecResult r = Execute(spec, args, session, rb, now_ms, false);
+  if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
+}
 
+Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args, Session& session,
+                                           ReplyBuilder& rb, int64_t now_ms, bool serving) {
   ShardLocks locks;
   if (dbs_.locking()) {
     int db = session.db.load(std::memory_order_relaxed);
@@ -139,11 +144,18 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   uint64_t errors_before = rb.errors();
   CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
   ctx.sink = sink_;
+  ctx.blocking = &blocking_;
+  ctx.ready = ReadyCollector(&blocking_);
+  ctx.serving_blocked = serving;
   int64_t start = clock::MonotonicUs();
   spec->handler(args, ctx);
   int64_t took = clock::MonotonicUs() - start;
+  ExecResult r;
+  r.would_block = ctx.would_block;
+  if (ctx.would_block) return r;  // nothing happened: the client keeps waiting
   if (ctx.propagating()) Propagate(args, session, ctx);
   locks.Release();
+  r.ready = std::move(ctx.ready.keys);
 
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
@@ -151,6 +163,34 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   if (rb.errors() != errors_before) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);
     stats_.CountError(rb.last_error_code());
+  }
+  return r;
+}
+
+void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms) {
+  for (size_t i = 0; i < ready.size(); i++) {
+    auto [db, key] = ready[i];
+    while (auto w = blocking_.ClaimFirst(db, key)) {
+      const CommandSpec* spec = registry_.Find(w->args[0]);
+      Session s;
+      s.id = w->client_id;
+      s.db.store(w->db, std::memory_order_relaxed);
+      s.resp.store(w->resp, std::memory_order_relaxed);
+      std::string out;
+      ReplyBuilder rb(&out);
+      rb.SetProtocol(w->resp);
+      std::vector<std::string_view> args(w->args.begin(), w->args.end());
+      ExecResult r = Execute(spec, ArgList(args.data(), args.size()), s, rb, now_ms, true);
+      if (r.would_block) {
+        // Someone else took the data first: keep the place in line.
+        w->state.store(BlockedClient::kWaiting);
+        break;
+      }
+      blocking_.Remove(w.get());
+      w->state.store(BlockedClient::kDone);
+      w->deliver(std::move(out));
+      for (auto& k : r.ready) ready.push_back(std::move(k));
+    }
   }
 }
 

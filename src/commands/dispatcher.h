@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/counter.h"
 #include "commands/context.h"
@@ -41,12 +43,23 @@ class Dispatcher {
   const CommandSpec* Resolve(ArgList args, Session& session, ReplyBuilder& rb);
 
   DispatchStats& stats() { return stats_; }
+  BlockingRegistry& blocking() { return blocking_; }
   // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   const CommandRegistry& registry() const { return registry_; }
 
  private:
   void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
+  struct ExecResult {
+    std::vector<std::pair<int, std::string>> ready;  // keys that got data for blocked clients
+    bool would_block = false;
+  };
+  // Locks, runs the handler, propagates and counts. `serving` runs a blocked client's command.
+  ExecResult Execute(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb,
+                     int64_t now_ms, bool serving);
+  // Serves clients blocked on the ready keys (FIFO per key), following the keys their commands
+  // make ready in turn (BLMOVE into a key another client waits on).
+  void ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms);
   void Propagate(ArgList args, Session& session, CommandContext& ctx);
 
   const CommandRegistry& registry_;
@@ -55,6 +68,7 @@ class Dispatcher {
   ServerApi* server_;
   PropagationSink* sink_ = nullptr;
   DispatchStats stats_;
+  BlockingRegistry blocking_;
 };
 
 }  // namespace carmine

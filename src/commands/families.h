@@ -16,6 +16,7 @@ void RegisterCommandFamily(CommandRegistry& r);
 void RegisterHashFamily(CommandRegistry& r);
 void RegisterSetFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
+void RegisterListFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -27,6 +28,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterHashFamily(r);
   RegisterSetFamily(r);
   RegisterZSetFamily(r);
+  RegisterListFamily(r);
 }
 
 }  // namespace carmine

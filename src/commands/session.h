@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 namespace carmine {
 
 struct CommandSpec;
+struct BlockedClient;
 
 // Client names and library names/versions (CLIENT SETNAME, HELLO SETNAME, CLIENT SETINFO) may only
 // hold printable ASCII without spaces, as Redis requires.
@@ -55,6 +58,10 @@ struct Session {
   std::atomic<uint64_t> kill_requested{0};
   std::atomic<size_t> qbuf{0}, qbuf_free{0}, obuf{0};
   std::atomic<bool> is_paused_wait{false};
+  // Blocking commands: set while the client waits for a key (owner thread only), and how a reply
+  // produced on another thread reaches it (empty: this session cannot block).
+  std::shared_ptr<BlockedClient> blocked;
+  std::function<void(std::string)> deliver;
   Counter total_net_in, total_net_out, commands_processed;
 };
 

@@ -121,7 +121,10 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
     updated += r == ZAddResult::kUpdated;
     processed += r != ZAddResult::kSkipped;
   }
-  if (added + updated > 0) db.Modified(args[1]);
+  if (added + updated > 0) {
+    db.SignalReady(args[1]);
+    db.Modified(args[1]);
+  }
   if (flags & kIncr) {
     processed ? ctx.rb.Double(last) : ctx.rb.Null();
   } else {
@@ -145,6 +148,7 @@ void CmdZIncrBy(ArgList args, CommandContext& ctx) {
     ctx.rb.Error(kErrNanScore);
     return;
   }
+  db.SignalReady(args[1]);
   db.Modified(args[1]);
   ctx.rb.Double(out);
 }
@@ -542,64 +546,134 @@ std::vector<int> ZMPopKeys(ArgList args) {
   return out;
 }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
-void CmdZMPop(ArgList args, CommandContext& ctx) {
+// Parsed "numkeys key... MIN|MAX [COUNT n]" of ZMPOP/BZMPOP starting at args[at].
+struct ZMPopArgs {
+  std::vector<std::string_view> keys;
+  bool max = false;
+  int64_t count = 1;
+};
+
+bool ParseZMPop(CommandContext& ctx, ArgList args, size_t at, ZMPopArgs* out) {
   int64_t numkeys;
-  if (!ParseInt64(args[1], &numkeys) || numkeys <= 0) {
+  if (!ParseInt64(args[at], &numkeys) || numkeys <= 0) {
     ctx.rb.Error("ERR numkeys should be greater than 0");
-    return;
+    return false;
   }
-  size_t where = 2 + static_cast<size_t>(numkeys);
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
+  if (numkeys > static_cast<int64_t>(args.size() - at) - 2) {
     ctx.rb.Error(err::kSyntax);
-    return;
+    return false;
   }
-  bool max;
+  size_t where = at + 1 + static_cast<size_t>(numkeys);
+  out->keys.assign(args.begin() + static_cast<long>(at + 1), args.begin() + static_cast<long>(where));
   if (EqualsIgnoreCase(args[where], "MIN")) {
-    max = false;
+    out->max = false;
   } else if (EqualsIgnoreCase(args[where], "MAX")) {
-    max = true;
+    out->max = true;
   } else {
     ctx.rb.Error(err::kSyntax);
-    return;
+    return false;
   }
-  int64_t count = 1;
   bool has_count = false;
   for (size_t i = where + 1; i < args.size(); i++) {
     if (!has_count && i + 1 < args.size() && EqualsIgnoreCase(args[i], "COUNT")) {
-      if (!ParseInt64(args[i + 1], &count) || count <= 0) {
+      if (!ParseInt64(args[i + 1], &out->count) || out->count <= 0) {
         ctx.rb.Error("ERR count should be greater than 0");
-        return;
+        return false;
       }
       has_count = true;
       i++;
     } else {
       ctx.rb.Error(err::kSyntax);
-      return;
+      return false;
     }
   }
-  Db db = ctx.db();
-  for (size_t k = 2; k < where; k++) {
+  return true;
+}
+
+// Pops from the first non-empty sorted set among the keys and replies [key, [[m, s], ...]].
+// Returns false after an error reply; *done tells whether a set was found.
+bool ZMPopFirst(CommandContext& ctx, Db& db, const ZMPopArgs& m, bool* done) {
+  *done = false;
+  for (std::string_view k : m.keys) {
     ZSetObject* z;
-    if (!WriteObject(ctx, db, args[k], kZSet, false, &z)) return;
+    if (!WriteObject(ctx, db, k, kZSet, false, &z)) return false;
     if (z == nullptr) continue;
-    std::string key(args[k]);
-    auto items = PopN(z, static_cast<size_t>(count), max);
+    std::string key(k);
+    auto items = PopN(z, static_cast<size_t>(m.count), m.max);
     FinishWrite(db, key, z);
     if (ctx.propagating()) {
-      ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
+      ctx.Propagate({m.max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
     }
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk(key);
     ctx.rb.ArrayLen(static_cast<int64_t>(items.size()));
-    for (auto& [m, s] : items) {
+    for (auto& [mem, sc] : items) {
       ctx.rb.ArrayLen(2);
-      ctx.rb.Bulk(m);
-      ctx.rb.Double(s);
+      ctx.rb.Bulk(mem);
+      ctx.rb.Double(sc);
     }
+    *done = true;
+    return true;
+  }
+  return true;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+void CmdZMPop(ArgList args, CommandContext& ctx) {
+  ZMPopArgs m;
+  if (!ParseZMPop(ctx, args, 1, &m)) return;
+  Db db = ctx.db();
+  bool done;
+  if (!ZMPopFirst(ctx, db, m, &done)) return;
+  if (!done) ctx.rb.NullArray();
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+void CmdBZMPop(ArgList args, CommandContext& ctx) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, args[1], &deadline)) return;
+  ZMPopArgs m;
+  if (!ParseZMPop(ctx, args, 2, &m)) return;
+  Db db = ctx.db();
+  bool done;
+  if (!ZMPopFirst(ctx, db, m, &done)) return;
+  if (!done && !ctx.Block(args, m.keys, deadline)) ctx.rb.NullArray();
+}
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout
+void BlockingPopGeneric(ArgList args, CommandContext& ctx, bool max) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, args.back(), &deadline)) return;
+  Db db = ctx.db();
+  std::vector<std::string_view> keys(args.begin() + 1, args.end() - 1);
+  for (std::string_view k : keys) {
+    ZSetObject* z;
+    if (!WriteObject(ctx, db, k, kZSet, false, &z)) return;
+    if (z == nullptr) continue;
+    std::string key(k);
+    auto items = PopN(z, 1, max);
+    FinishWrite(db, key, z);
+    if (ctx.propagating()) ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key});
+    ctx.rb.ArrayLen(3);
+    ctx.rb.Bulk(key);
+    ctx.rb.Bulk(items[0].first);
+    ctx.rb.Double(items[0].second);
     return;
   }
-  ctx.rb.NullArray();
+  if (!ctx.Block(args, keys, deadline)) ctx.rb.NullArray();
+}
+
+void CmdBZPopMin(ArgList a, CommandContext& c) { BlockingPopGeneric(a, c, false); }
+void CmdBZPopMax(ArgList a, CommandContext& c) { BlockingPopGeneric(a, c, true); }
+
+std::vector<int> BZMPopKeys(ArgList args) {
+  std::vector<int> out;
+  int64_t n;
+  if (args.size() < 3 || !ParseInt64(args[2], &n) || n <= 0) return out;
+  for (int64_t i = 0; i < n && static_cast<size_t>(3 + i) < args.size(); i++) {
+    out.push_back(static_cast<int>(3 + i));
+  }
+  return out;
 }
 
 // ---- random members and scan -------------------------------------------------------------------
@@ -846,6 +920,30 @@ void RegisterZSetFamily(CommandRegistry& r) {
          "elements in the sorted set, and M being the number of elements popped."})
       .Args("numkeys:integer key:key... where(!MIN|!MAX) [COUNT=count:integer]")
       .Keys(&ZMPopKeys)
+      .KeyFlags("RW access delete");
+  r.Add({"BZPOPMIN", -3, kWrite | kFast | kBlocking | kNoScript, 1, -2, 1, Z, &CmdBZPopMin, "sorted_set",
+         "5.0.0",
+         "Removes and returns the member with the lowest score from one or more sorted sets. "
+         "Blocks until a member is available otherwise. Deletes the sorted set if the last "
+         "element was popped.",
+         "O(log(N)) with N being the number of elements in the sorted set."})
+      .Args("key:key... timeout:double")
+      .KeyFlags("RW access delete");
+  r.Add({"BZPOPMAX", -3, kWrite | kFast | kBlocking | kNoScript, 1, -2, 1, Z, &CmdBZPopMax, "sorted_set",
+         "5.0.0",
+         "Removes and returns the member with the highest score from one or more sorted sets. "
+         "Blocks until a member available otherwise.  Deletes the sorted set if the last element "
+         "was popped.",
+         "O(log(N)) with N being the number of elements in the sorted set."})
+      .Args("key:key... timeout:double")
+      .KeyFlags("RW access delete");
+  r.Add({"BZMPOP", -5, kWrite | kBlocking, 0, 0, 0, Z, &CmdBZMPop, "sorted_set", "7.0.0",
+         "Removes and returns a member by score from one or more sorted sets. Blocks until a "
+         "member is available otherwise. Deletes the sorted set if the last element was popped.",
+         "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
+         "elements in the sorted set, and M being the number of elements popped."})
+      .Args("timeout:double numkeys:integer key:key... where(!MIN|!MAX) [COUNT=count:integer]")
+      .Keys(&BZMPopKeys)
       .KeyFlags("RW access delete");
   r.Add({"ZRANDMEMBER", -2, kReadOnly, 1, 1, 1, Z, &CmdZRandMember, "sorted_set", "6.2.0",
          "Returns one or more random members from a sorted set.",

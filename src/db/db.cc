@@ -53,6 +53,7 @@ OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
 Entry* Db::Add(std::string_view key) {
   Entry* e = DataFor(key).table.Insert(MakeEntry(key));
   e->lru = LruClock(now_ms_);
+  if (ready_ != nullptr) ready_->KeyReady(index_, key);
   return e;
 }
 
@@ -97,6 +98,7 @@ Entry* Db::Put(EntryPtr ep) {
   ep->flags &= ~kEntryHasExpire;
   Entry* e = d.table.Insert(std::move(ep));
   if (had) SetExpire(e, e->expire_at);
+  if (ready_ != nullptr) ready_->KeyReady(index_, e->key());
   return e;
 }
 

@@ -18,15 +18,28 @@
 
 namespace carmine {
 
+// Told when a key is created or gains elements, so clients blocked on it can be served.
+class ReadyListener {
+ public:
+  virtual ~ReadyListener() = default;
+  virtual void KeyReady(int db, std::string_view key) = 0;
+};
+
 class Db {
  public:
-  Db(DbSet& set, int index, int64_t now_ms, bool touch = true, uint64_t* changes = nullptr)
-      : set_(&set), index_(index), now_ms_(now_ms), touch_(touch), changes_(changes) {}
+  Db(DbSet& set, int index, int64_t now_ms, bool touch = true, uint64_t* changes = nullptr,
+     ReadyListener* ready = nullptr)
+      : set_(&set),
+        index_(index),
+        now_ms_(now_ms),
+        touch_(touch),
+        changes_(changes),
+        ready_(ready) {}
 
   int index() const { return index_; }
   int64_t now_ms() const { return now_ms_; }
   DbSet& set() { return *set_; }
-  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_, changes_); }
+  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_, changes_, ready_); }
 
   // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses and refreshes
   // the LRU clock unless the client said NO-TOUCH.
@@ -53,6 +66,12 @@ class Db {
   void ClearExpire(Entry* e);
   bool IsExpired(const Entry* e) const { return e->has_expire() && e->expire_at <= now_ms_; }
 
+  // A list or sorted set gained elements: clients blocked on the key may now be served. (Key
+  // creation signals by itself.)
+  void SignalReady(std::string_view key) {
+    if (ready_ != nullptr) ready_->KeyReady(index_, key);
+  }
+
   // Records a modification of `key`: dirty counter and observer. Call once per changed key.
   void Modified(std::string_view key, uint64_t changes = 1);
 
@@ -77,6 +96,7 @@ class Db {
   int64_t now_ms_;
   bool touch_;
   uint64_t* changes_;  // the running command's own change count (for propagation), may be null
+  ReadyListener* ready_;
 };
 
 // Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive

@@ -28,6 +28,10 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
   session_.laddr = net::SockName(fd);
   session_.authenticated = worker.server().opts().requirepass().empty();
   session_.is_local = is_unix || net::IsLoopbackPeer(fd);
+  Worker* w = &worker;
+  session_.deliver = [w, id](std::string reply) {
+    w->loop().Post([w, id, r = std::move(reply)]() mutable { w->DeliverUnblocked(id, std::move(r)); });
+  };
 }
 
 Connection::~Connection() {
@@ -37,6 +41,10 @@ Connection::~Connection() {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  if (session_.blocked != nullptr && session_.blocked->TryFinish()) {
+    worker_.server().dispatcher().blocking().Remove(session_.blocked.get());
+  }
+  session_.blocked.reset();
   worker_.ScheduleClose(this);
 }
 
@@ -96,7 +104,7 @@ void Connection::OnReadable() {
 void Connection::ProcessInput() {
   Server& server = worker_.server();
   RespParser::Limits limits;
-  while (!closing_ && !paused_ && !read_stopped_ && in_.size() > 0) {
+  while (!closing_ && !paused_ && !read_stopped_ && !session_.blocked && in_.size() > 0) {
     limits.max_bulk_len = server.opts().proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = session_.authenticated;
     auto st = parser_.Parse(in_.data(), in_.size(), limits);
@@ -193,6 +201,21 @@ void Connection::UpdateInterest() {
   if (want == writing_) return;
   writing_ = want;
   worker_.loop().Modify(fd_, EPOLLIN | (want ? EPOLLOUT : 0), this);
+}
+
+void Connection::Unblocked(std::string reply) {
+  if (closing_) return;
+  session_.blocked.reset();
+  out_.append(reply);
+  ProcessInput();
+  if (!closing_) Flush();
+}
+
+void Connection::CheckBlockTimeout(int64_t now_ms) {
+  auto& b = session_.blocked;
+  if (b == nullptr || b->deadline_ms == 0 || now_ms < b->deadline_ms || !b->TryFinish()) return;
+  worker_.server().dispatcher().blocking().Remove(b.get());
+  Unblocked(b->TimeoutReply());
 }
 
 void Connection::Resume() {

@@ -34,6 +34,12 @@ class Connection : public IoHandler {
   // Continues processing buffered input after a CLIENT PAUSE ended.
   void Resume();
   bool paused() const { return paused_; }
+  // A blocking command of this client finished on another thread (or timed out, or CLIENT
+  // UNBLOCK): write its reply and go on with the requests that queued up meanwhile.
+  void Unblocked(std::string reply);
+  // Ends the wait of a blocked client whose timeout passed (owner thread).
+  void CheckBlockTimeout(int64_t now_ms);
+  bool blocked() const { return session_.blocked != nullptr; }
   // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
   void SendRaw(std::string_view s);
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }

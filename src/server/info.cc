@@ -118,10 +118,11 @@ void ClientsSection(Server& s, Writer& w) {
   w.Field("maxclients", s.maxclients());
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
-  w.Field("blocked_clients", 0);
+  BlockingRegistry& blocking = s.dispatcher().blocking();
+  w.Field("blocked_clients", blocking.size());
   w.Field("tracking_clients", 0);
-  w.Field("clients_in_timeout_table", 0);
-  w.Field("total_blocking_keys", 0);
+  w.Field("clients_in_timeout_table", blocking.TimeoutCount());
+  w.Field("total_blocking_keys", blocking.KeyCount());
   w.Field("total_blocking_keys_on_nokey", 0);
 }
 

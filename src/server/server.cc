@@ -146,6 +146,11 @@ void Worker::KillClient(uint64_t id) {
   if (it != conns_.end()) it->second->Close();
 }
 
+void Worker::DeliverUnblocked(uint64_t id, std::string reply) {
+  auto it = conns_.find(id);
+  if (it != conns_.end()) it->second->Unblocked(std::move(reply));
+}
+
 void Worker::ResumePaused() {
   std::vector<Connection*> list;
   list.swap(paused_);
@@ -190,6 +195,10 @@ void Worker::Cron() {
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
   for (auto& [id, c] : conns_) {
+    if (c->blocked()) {
+      c->CheckBlockTimeout(now);
+      continue;  // a blocked client is not idle
+    }
     int64_t idle_ms = now - c->last_interaction_ms();
     if (timeout > 0 && idle_ms > static_cast<int64_t>(timeout) * 1000) {
       LOG_VERBOSE("Closing idle client");

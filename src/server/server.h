@@ -64,6 +64,8 @@ class Worker {
   void AddPendingFlush(Connection* c) { pending_flush_.push_back(c); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
+  // Hands a blocked client its reply (runs on this worker's thread).
+  void DeliverUnblocked(uint64_t id, std::string reply);
   void ResumePaused();
   // Closes every connection (shutdown).
   void CloseAll();

@@ -311,6 +311,32 @@ void CmdClientUnpause(ArgList, CommandContext& ctx) {
 }
 
 // CLIENT KILL ip:port | CLIENT KILL <filter> <value> [<filter> <value> ...]
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+void CmdClientUnblock(ArgList args, CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64(args[2], &id)) {
+    ctx.rb.Error(err::kNotInt);
+    return;
+  }
+  bool as_error = false;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "ERROR")) {
+      as_error = true;
+    } else if (!EqualsIgnoreCase(args[3], "TIMEOUT")) {
+      ctx.rb.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  auto c = ctx.blocking == nullptr ? nullptr : ctx.blocking->Find(static_cast<uint64_t>(id));
+  if (c == nullptr || !c->TryFinish()) {
+    ctx.rb.Int(0);
+    return;
+  }
+  ctx.blocking->Remove(c.get());
+  c->deliver(as_error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : c->TimeoutReply());
+  ctx.rb.Int(1);
+}
+
 void CmdClientKill(ArgList args, CommandContext& ctx) {
   struct Filter {
     std::string addr, laddr;
@@ -565,6 +591,9 @@ void RegisterServerFamily(CommandRegistry& r) {
           "|[TYPE=client-type(!NORMAL|!MASTER|!SLAVE|!REPLICA|!PUBSUB)]"
           "|[USER=username:string]|[ADDR=ip-port:string]|[LADDR=ip-port:string]"
           "|[SKIPME=skipme:string])...)");
+  cl("UNBLOCK", -3, kAdmin, &CmdClientUnblock, "5.0.0",
+     "Unblocks a client blocked by a blocking command from a different connection.")
+      .Args("client-id:integer [unblock-type(!TIMEOUT|!ERROR)]");
   cl("SETNAME", 3, 0, &CmdClientSetName, "2.6.9", "Sets the connection name.")
       .Args("connection-name:string");
   cl("GETNAME", 2, 0, &CmdClientGetName, "2.6.9", "Returns the name of the connection.");

@@ -78,12 +78,13 @@ def same(cmd, craw, cval, rraw, rval):
 
 
 def set_encoding_difference(client, cmd, cval, rval):
-    """Carmine encodes small sets of strings as listpack (Redis 7.2); the 7.0 oracle says hashtable."""
-    if [a.lower() if isinstance(a, str) else a for a in cmd[:2]] != ["object", "encoding"]:
+    """Carmine encodes small sets of strings and small lists as listpack (Redis 7.2); the 7.0
+    oracle says hashtable and quicklist."""
+    name = [a.lower() if isinstance(a, str) else a.decode().lower() for a in cmd[:2]]
+    if name != ["object", "encoding"] or cval != (b"$", b"listpack"):
         return False
-    if cval != (b"$", b"listpack") or rval != (b"$", b"hashtable"):
-        return False
-    return client.call(["type", cmd[2]])[1][1] == b"set"
+    expect = {b"hashtable": b"set", b"quicklist": b"list"}.get(rval[1]) if rval[0] == b"$" else None
+    return expect is not None and client.call(["type", cmd[2]])[1][1] == expect
 
 
 class Runner:
@@ -116,7 +117,7 @@ class Runner:
     def reset(self):
         for cl in (self.c, self.r):
             cl.call(["config", "set", "hash-max-listpack-entries", "512", "set-max-intset-entries", "512",
-                     "zset-max-listpack-entries", "128"])
+                     "zset-max-listpack-entries", "128", "list-max-listpack-size", "-2"])
             if cl is self.c:
                 cl.call(["config", "set", "set-max-listpack-entries", "128"])
             cl.call(["flushall"])
@@ -242,11 +243,27 @@ def zset_ops(rng, k, k2, i):
         ["zinterstore", "dest", "2", k, k2, "AGGREGATE", rng.choice(["MIN", "MAX", "SUM"])],
         ["zdiffstore", "dest", "2", k, k2], ["zintercard", "2", k, k2], ["zrange", "dest", "0", "-1", "WITHSCORES"],
         ["zrandmember", k, "100", "WITHSCORES"],
+    ] + list_ops(rng, k, k2, i)
+
+
+def list_ops(rng, k, k2, i):
+    m = rng.choice(MEMBERS)
+    ms = [rng.choice(MEMBERS) for _ in range(rng.randint(1, 4))]
+    side = rng.choice(["LEFT", "RIGHT"])
+    return [
+        ["lpush", k] + ms, ["rpush", k] + ms, ["lpushx", k, m], ["rpushx", k, m], ["lpop", k],
+        ["rpop", k, "2"], ["llen", k], ["lindex", k, i], ["lrange", k, "0", i],
+        ["linsert", k, rng.choice(["BEFORE", "AFTER"]), m, "ins"], ["lrem", k, i, m],
+        ["lset", k, i, m], ["ltrim", k, "1", "-2"], ["lpos", k, m, "RANK", rng.choice(["1", "-1", "2"])],
+        ["lpos", k, m, "COUNT", "0"], ["lmove", k, k2, side, rng.choice(["LEFT", "RIGHT"])],
+        ["rpoplpush", k, k2], ["lmpop", "2", k, k2, side, "COUNT", "2"],
+        ["blpop", k, k2, "0.01"], ["brpop", k, "0.01"], ["blmove", k, k2, side, side, "0.01"],
+        ["blmpop", "0.01", "2", k, k2, side], ["bzpopmin", k, k2, "0.01"], ["lrange", k2, "0", "-1"],
     ]
 
 
 SMALL_ENCODINGS = ["config", "set", "hash-max-listpack-entries", "4", "set-max-intset-entries", "4",
-                   "zset-max-listpack-entries", "4"]
+                   "zset-max-listpack-entries", "4", "list-max-listpack-size", "3"]
 
 
 def main():

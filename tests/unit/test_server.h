@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/blocking.h"
 #include "commands/dispatcher.h"
 #include "commands/options.h"
 #include "commands/registry.h"
@@ -22,7 +23,8 @@
 namespace carmine::testing {
 
 struct Reply {
-  enum Type { kStatus, kError, kInt, kBulk, kNil, kArray, kMap, kSet, kDouble, kBool, kPush };
+  enum Type { kStatus, kError, kInt, kBulk, kNil, kArray, kMap, kSet, kDouble, kBool, kPush,
+              kBlocked };
   Type type = kNil;
   std::string str;
   int64_t integer = 0;
@@ -53,6 +55,7 @@ class TestServer {
   Session& session() { return session_; }
   DbSet& dbs() { return *dbs_; }
   RuntimeOptions& opts() { return opts_; }
+  Dispatcher& dispatcher() { return *dispatcher_; }
   static void AdvanceTime(int64_t ms);
   // Commands propagated since the last call (each as "db:ARG ARG ..."), then cleared.
   std::vector<std::string> TakePropagated();

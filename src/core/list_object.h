@@ -1,0 +1,96 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// ListObject: the value of a list key. A sequence of PackedList nodes, each bounded by
+// list-max-listpack-size (a positive value caps the elements per node, -1..-5 cap node bytes at
+// 4..64 KB). A list that fits in one node is reported as "listpack" (Redis 7.2); longer lists are
+// "quicklist". It goes back to "listpack" when it shrinks to a single node of at most half the
+// limit, so a list bouncing around the threshold does not convert on every push.
+//
+// Pushes and pops at either end touch only the end nodes (O(1)); indexed access walks node
+// element counts and then one node.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/compact_value.h"
+#include "core/encoding_limits.h"
+#include "core/packed_list.h"
+
+namespace carmine {
+
+class ListObject : public DataObject {
+ public:
+  ObjType type() const override { return ObjType::kList; }
+  const char* encoding_name() const override { return quick_ ? "quicklist" : "listpack"; }
+  std::unique_ptr<DataObject> Clone() const override;
+  size_t MemoryUsage() const override;
+
+  size_t size() const { return size_; }
+  void PushFront(std::string_view v, const EncodingLimits& lim);
+  void PushBack(std::string_view v, const EncodingLimits& lim);
+  std::string PopFront(const EncodingLimits& lim);
+  std::string PopBack(const EncodingLimits& lim);
+
+  // Element at index (negative from the tail); false if out of range.
+  bool Index(int64_t index, std::string* out) const;
+  bool Set(int64_t index, std::string_view v, const EncodingLimits& lim);
+  // Inserts before/after the first element equal to pivot; false if pivot is absent.
+  bool InsertAt(std::string_view pivot, std::string_view v, bool after, const EncodingLimits& lim);
+  // Removes up to |count| elements equal to v (from the head if count >= 0, from the tail if
+  // negative; 0 removes all). Returns how many.
+  size_t Remove(std::string_view v, int64_t count, const EncodingLimits& lim);
+  // Keeps elements [start, end] (already clamped, inclusive); an empty range clears the list.
+  void Trim(size_t start, size_t end, const EncodingLimits& lim);
+
+  // Calls fn(element) for indexes start..end (inclusive, end < size()); stops early when fn
+  // returns false. Reverse walks from end down to start.
+  template <typename Fn>
+  void ForRange(size_t start, size_t end, bool reverse, Fn&& fn) const;
+
+ private:
+  // Locates element `index` (0 <= index < size): its node and offset in it.
+  void Locate(size_t index, size_t* node, uint32_t* off) const;
+  bool NodeHasRoom(const PackedList& n, size_t add, const EncodingLimits& lim) const;
+  // After a removal: drops empty nodes, merges small neighbours, updates the encoding name.
+  void Compact(const EncodingLimits& lim);
+  void UpdateEncoding(const EncodingLimits& lim);
+
+  std::deque<PackedList> nodes_;
+  size_t size_ = 0;
+  bool quick_ = false;  // reported as quicklist
+};
+
+template <typename Fn>
+void ListObject::ForRange(size_t start, size_t end, bool reverse, Fn&& fn) const {
+  if (start > end || end >= size_) return;
+  std::string scratch;
+  size_t node;
+  uint32_t off;
+  size_t n = end - start + 1;
+  Locate(reverse ? end : start, &node, &off);
+  while (n-- > 0) {
+    const PackedList& p = nodes_[node];
+    if (!fn(p.Get(off).View(&scratch))) return;
+    if (n == 0) return;
+    if (!reverse) {
+      off = p.Next(off);
+      if (off >= p.end()) {
+        node++;
+        off = nodes_[node].begin();
+      }
+    } else {
+      if (off == p.begin()) {
+        node--;
+        off = nodes_[node].last();
+      } else {
+        off = p.Prev(off);
+      }
+    }
+  }
+}
+
+}  // namespace carmine
