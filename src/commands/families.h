@@ -17,6 +17,7 @@ void RegisterHashFamily(CommandRegistry& r);
 void RegisterSetFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
 void RegisterListFamily(CommandRegistry& r);
+void RegisterHllFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -29,6 +30,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterSetFamily(r);
   RegisterZSetFamily(r);
   RegisterListFamily(r);
+  RegisterHllFamily(r);
 }
 
 }  // namespace carmine

@@ -33,6 +33,8 @@ struct RuntimeOptions {
   std::atomic<int64_t> list_max_listpack_size{-2};
   std::atomic<int64_t> list_compress_depth{0};
 
+  std::atomic<int64_t> hll_sparse_max_bytes{3000};
+
   EncodingLimits limits() const {
     EncodingLimits l;
     l.hash_max_listpack_entries = hash_max_listpack_entries.load(std::memory_order_relaxed);

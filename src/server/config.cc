@@ -244,6 +244,7 @@ std::vector<ConfigOption> BuildTable() {
     t.push_back(o);
   }
   t.push_back(Int("list-compress-depth", &ServerConfig::list_compress_depth, 0, kIntMax));
+  t.push_back(Int("hll-sparse-max-bytes", &ServerConfig::hll_sparse_max_bytes, 0, LONG_MAX, true, true));
   t.push_back(Int("busy-poll-us", &ServerConfig::busy_poll_us, 0, 10000));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));

@@ -53,6 +53,7 @@ struct ServerConfig {
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  int64_t hll_sparse_max_bytes = 3000;
   std::string config_file;  // absolute path of the file we were started with
 };
 

@@ -272,6 +272,7 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.zset_max_listpack_value = c.zset_max_listpack_value;
   opts_.list_max_listpack_size = c.list_max_listpack_size;
   opts_.list_compress_depth = c.list_compress_depth;
+  opts_.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   opts_.enable_debug_command =
       c.enable_debug_command == "yes" ? 1 : (c.enable_debug_command == "local" ? 2 : 0);
   opts_.set_requirepass(c.requirepass);

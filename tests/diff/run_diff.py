@@ -259,7 +259,13 @@ def list_ops(rng, k, k2, i):
         ["rpoplpush", k, k2], ["lmpop", "2", k, k2, side, "COUNT", "2"],
         ["blpop", k, k2, "0.01"], ["brpop", k, "0.01"], ["blmove", k, k2, side, side, "0.01"],
         ["blmpop", "0.01", "2", k, k2, side], ["bzpopmin", k, k2, "0.01"], ["lrange", k2, "0", "-1"],
-    ]
+    ] + hll_ops(rng, k, k2)
+
+
+def hll_ops(rng, k, k2):
+    elements = [str(rng.randrange(200000)) for _ in range(rng.choice([1, 5, 50, 400]))]
+    return [["pfadd", k] + elements, ["pfcount", k], ["pfcount", k, k2], ["pfmerge", "dest", k, k2],
+            ["get", k], ["pfcount", "dest"]]
 
 
 SMALL_ENCODINGS = ["config", "set", "hash-max-listpack-entries", "4", "set-max-intset-entries", "4",
