@@ -18,6 +18,7 @@ void RegisterSetFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
 void RegisterListFamily(CommandRegistry& r);
 void RegisterHllFamily(CommandRegistry& r);
+void RegisterGeoFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -31,6 +32,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterZSetFamily(r);
   RegisterListFamily(r);
   RegisterHllFamily(r);
+  RegisterGeoFamily(r);
 }
 
 }  // namespace carmine

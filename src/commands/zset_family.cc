@@ -769,6 +769,8 @@ void CmdZScan(ArgList args, CommandContext& ctx) {
 
 }  // namespace
 
+void ZAddCommand(ArgList args, CommandContext& ctx) { CmdZAdd(args, ctx); }
+
 void RegisterZSetOps(CommandRegistry& r);
 
 void RegisterZSetFamily(CommandRegistry& r) {

@@ -48,6 +48,9 @@ bool ClampRankRange(int64_t start, int64_t stop, size_t size, size_t* first, siz
 void ReplyScored(ReplyBuilder& rb, const std::vector<std::pair<std::string, double>>& items,
                  bool with_scores);
 
+// ZADD itself (GEOADD runs it with the geohash scores).
+void ZAddCommand(ArgList args, CommandContext& ctx);
+
 // The members of ranks [first, last] (inclusive), optionally reversed.
 std::vector<std::pair<std::string, double>> CollectRanks(const ZSetObject& z, size_t first,
                                                          size_t last, bool reverse);

@@ -262,9 +262,31 @@ def list_ops(rng, k, k2, i):
     ] + hll_ops(rng, k, k2)
 
 
+def geo_ops(rng):
+    """Points spread over the globe, searched by circle and box (unsorted too: the order of the
+    covering cells must match)."""
+    def lon():
+        return f"{rng.uniform(-180, 180):.6f}"
+
+    def lat():
+        return f"{rng.uniform(-85, 85):.6f}"
+    m = f"p{rng.randrange(40)}"
+    r = str(rng.choice([1, 50, 300, 1000, 5000, 20000]))
+    return [
+        ["geoadd", "geo", lon(), lat(), m], ["geoadd", "geo", lon(), lat(), m, lon(), lat(), "x" + m],
+        ["geosearch", "geo", "FROMLONLAT", lon(), lat(), "BYRADIUS", r, "km", "WITHDIST"],
+        ["geosearch", "geo", "FROMMEMBER", m, "BYBOX", r, r, "km", "ASC", "WITHCOORD"],
+        ["georadius", "geo", lon(), lat(), r, "km", "WITHHASH", "DESC"],
+        ["georadiusbymember", "geo", m, r, "mi", "COUNT", "3", "WITHDIST"],
+        ["geodist", "geo", m, f"p{rng.randrange(40)}", "km"], ["geohash", "geo", m],
+        ["geopos", "geo", m], ["geosearchstore", "gdst", "geo", "FROMMEMBER", m, "BYRADIUS", r, "km"],
+        ["zrange", "gdst", "0", "-1", "WITHSCORES"],
+    ]
+
+
 def hll_ops(rng, k, k2):
     elements = [str(rng.randrange(200000)) for _ in range(rng.choice([1, 5, 50, 400]))]
-    return [["pfadd", k] + elements, ["pfcount", k], ["pfcount", k, k2], ["pfmerge", "dest", k, k2],
+    return geo_ops(rng) + [["pfadd", k] + elements, ["pfcount", k], ["pfcount", k, k2], ["pfmerge", "dest", k, k2],
             ["get", k], ["pfcount", "dest"]]
 
 
