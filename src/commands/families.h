@@ -19,6 +19,7 @@ void RegisterZSetFamily(CommandRegistry& r);
 void RegisterListFamily(CommandRegistry& r);
 void RegisterHllFamily(CommandRegistry& r);
 void RegisterGeoFamily(CommandRegistry& r);
+void RegisterSortFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -33,6 +34,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterListFamily(r);
   RegisterHllFamily(r);
   RegisterGeoFamily(r);
+  RegisterSortFamily(r);
 }
 
 }  // namespace carmine

@@ -67,6 +67,11 @@ class ZSetObject : public DataObject {
   // Removes ranks start..end (inclusive).
   void RemoveRanks(size_t start, size_t end);
 
+  // Moves a packed set to the table encoding (SORT does this to the sets it sorts, as Redis).
+  void ConvertToTableEncoding() {
+    if (table_ == nullptr) ConvertToTable();
+  }
+
   // One ZSCAN step calling fn(member, score) (packed sets are returned whole with cursor 0).
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, Fn&& fn);

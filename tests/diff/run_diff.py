@@ -281,7 +281,15 @@ def geo_ops(rng):
         ["geodist", "geo", m, f"p{rng.randrange(40)}", "km"], ["geohash", "geo", m],
         ["geopos", "geo", m], ["geosearchstore", "gdst", "geo", "FROMMEMBER", m, "BYRADIUS", r, "km"],
         ["zrange", "gdst", "0", "-1", "WITHSCORES"],
-    ]
+    ] + sort_ops(rng)
+
+
+def sort_ops(rng):
+    k = rng.choice(KEYS)
+    return [["sort", k], ["sort", k, "ALPHA", "DESC", "LIMIT", "1", "3"],
+            ["sort", k, "BY", "k*", "GET", "#", "GET", "k*"],
+            ["sort", k, "ALPHA", "STORE", "sdst"], ["lrange", "sdst", "0", "-1"],
+            ["sort_ro", k, "ALPHA", "BY", "n*", "GET", "{t}*->f1"]]
 
 
 def hll_ops(rng, k, k2):
