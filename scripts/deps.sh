@@ -3,7 +3,7 @@
 # for packages that are missing.
 set -euo pipefail
 PKGS=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libxxhash-dev
-      libjemalloc-dev libmimalloc-dev redis-server redis-tools python3 python3-redis python3-pytest
+      libjemalloc-dev libmimalloc-dev liblz4-dev redis-server redis-tools python3 python3-redis python3-pytest
       clang-14 libclang-rt-14-dev valgrind procps iproute2)
 missing=()
 for p in "${PKGS[@]}"; do

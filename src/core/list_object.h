@@ -6,8 +6,13 @@
 // "quicklist". It goes back to "listpack" when it shrinks to a single node of at most half the
 // limit, so a list bouncing around the threshold does not convert on every push.
 //
-// Pushes and pops at either end touch only the end nodes (O(1)); indexed access walks node
-// element counts and then one node.
+// Interior nodes are kept LZ4-compressed: only the `depth` nodes at each end stay plain
+// (list-compress-depth, at least 1), so pushes and pops at the ends never touch compressed data
+// while the bulk of a long list costs about half its plain size. Reads of an interior node
+// decompress it into a scratch copy; writes decompress it in place and compress it again after.
+//
+// Pushes and pops at either end are O(1); indexed access walks node element counts and then one
+// node.
 #pragma once
 
 #include <cstdint>
@@ -51,15 +56,38 @@ class ListObject : public DataObject {
   template <typename Fn>
   void ForRange(size_t start, size_t end, bool reverse, Fn&& fn) const;
 
+  // Number of nodes currently compressed (for tests and MEMORY-style reports).
+  size_t CompressedNodes() const;
+
  private:
-  // Locates element `index` (0 <= index < size): its node and offset in it.
-  void Locate(size_t index, size_t* node, uint32_t* off) const;
+  struct Node {
+    PackedList lp;             // the elements, unless compressed
+    uint8_t* lz = nullptr;     // LZ4 block of lp's bytes while compressed (malloc'd)
+    uint32_t lz_len = 0, raw_len = 0, count = 0;
+
+    Node() = default;
+    Node(Node&& o) noexcept;
+    Node& operator=(Node&& o) noexcept;
+    ~Node();
+    bool compressed() const { return lz != nullptr; }
+    size_t size() const { return compressed() ? count : lp.size(); }
+  };
+
+  // Locates element `index` (0 <= index < size): its node and the element's position in it.
+  void Locate(size_t index, size_t* node, size_t* pos) const;
   bool NodeHasRoom(const PackedList& n, size_t add, const EncodingLimits& lim) const;
+  // The node's elements: the plain list, or a decompressed copy in *scratch.
+  const PackedList& View(size_t i, PackedList* scratch) const;
+  // Decompresses node i in place and returns its list.
+  PackedList& Open(size_t i);
+  // Compresses node i if it is interior for the configured depth and worth compressing.
+  void MaybeCompress(size_t i, const EncodingLimits& lim);
+  void CompressInterior(const EncodingLimits& lim);
   // After a removal: drops empty nodes, merges small neighbours, updates the encoding name.
   void Compact(const EncodingLimits& lim);
   void UpdateEncoding(const EncodingLimits& lim);
 
-  std::deque<PackedList> nodes_;
+  std::deque<Node> nodes_;
   size_t size_ = 0;
   bool quick_ = false;  // reported as quicklist
 };
@@ -68,27 +96,26 @@ template <typename Fn>
 void ListObject::ForRange(size_t start, size_t end, bool reverse, Fn&& fn) const {
   if (start > end || end >= size_) return;
   std::string scratch;
-  size_t node;
-  uint32_t off;
+  PackedList copy;
+  size_t node, pos;
   size_t n = end - start + 1;
-  Locate(reverse ? end : start, &node, &off);
+  Locate(reverse ? end : start, &node, &pos);
+  const PackedList* p = &View(node, &copy);
+  uint32_t off = p->Seek(static_cast<int64_t>(pos));
   while (n-- > 0) {
-    const PackedList& p = nodes_[node];
-    if (!fn(p.Get(off).View(&scratch))) return;
+    if (!fn(p->Get(off).View(&scratch))) return;
     if (n == 0) return;
     if (!reverse) {
-      off = p.Next(off);
-      if (off >= p.end()) {
-        node++;
-        off = nodes_[node].begin();
+      off = p->Next(off);
+      if (off >= p->end()) {
+        p = &View(++node, &copy);
+        off = p->begin();
       }
+    } else if (off == p->begin()) {
+      p = &View(--node, &copy);
+      off = p->last();
     } else {
-      if (off == p.begin()) {
-        node--;
-        off = nodes_[node].last();
-      } else {
-        off = p.Prev(off);
-      }
+      off = p->Prev(off);
     }
   }
 }

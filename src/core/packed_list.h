@@ -64,6 +64,14 @@ class PackedList {
   }
   PackedList Clone() const;
   void Reset();
+  // The encoded block (header included), e.g. for compressing it; null when never written.
+  const uint8_t* data() const { return buf_; }
+  // Takes ownership of a malloc'd block holding a complete encoded list.
+  static PackedList Adopt(uint8_t* block) {
+    PackedList p;
+    p.buf_ = block;
+    return p;
+  }
 
   uint32_t size() const { return buf_ == nullptr ? 0 : Load32(buf_ + 4); }
   bool empty() const { return size() == 0; }

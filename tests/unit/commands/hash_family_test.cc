@@ -31,8 +31,12 @@ TEST_F(HashFamilyTest, ConvertsToTableAndKeepsEveryField) {
     std::string f = "f" + std::to_string(i), v = std::to_string(i * 7);
     Run({"hset", "h", f, v});
     model[f] = v;
-    if (i == 15) EXPECT_EQ(Run({"object", "encoding", "h"}), "listpack");
-    if (i == 16) EXPECT_EQ(Run({"object", "encoding", "h"}), "hashtable");
+    if (i == 15) {
+      EXPECT_EQ(Run({"object", "encoding", "h"}), "listpack");
+    }
+    if (i == 16) {
+      EXPECT_EQ(Run({"object", "encoding", "h"}), "hashtable");
+    }
   }
   for (int i = 0; i < 2000; i += 3) {
     Run({"hdel", "h", "f" + std::to_string(i)});

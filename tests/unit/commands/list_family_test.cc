@@ -108,6 +108,42 @@ TEST(ListObjectTest, RandomOperationsMatchModel) {
   }
 }
 
+// A long list keeps its interior nodes compressed and stays correct through reads and writes
+// that touch them, and as pops turn interior nodes into end nodes.
+TEST(ListObjectTest, InteriorNodesAreCompressed) {
+  EncodingLimits lim;
+  ListObject l;
+  std::deque<std::string> model;
+  for (int i = 0; i < 20000; i++) {
+    std::string v = "value:" + std::to_string(i);
+    l.PushBack(v, lim);
+    model.push_back(v);
+  }
+  EXPECT_GT(l.CompressedNodes(), 10u);
+  std::string got;
+  ASSERT_TRUE(l.Index(10000, &got));
+  EXPECT_EQ(got, model[10000]);
+  ASSERT_TRUE(l.Set(12345, "changed", lim));
+  model[12345] = "changed";
+  ASSERT_TRUE(l.InsertAt("value:15000", "inserted", false, lim));
+  model.insert(model.begin() + 15000, "inserted");
+  EXPECT_EQ(l.Remove("value:7", 0, lim), 1u);
+  model.erase(model.begin() + 7);
+  size_t k = 9000;
+  l.ForRange(9000, 9100, false, [&](std::string_view v) {
+    EXPECT_EQ(v, model[k++]);
+    return true;
+  });
+  while (!model.empty()) {
+    ASSERT_EQ(l.PopFront(lim), model.front());
+    model.pop_front();
+    if (model.empty()) break;
+    ASSERT_EQ(l.PopBack(lim), model.back());
+    model.pop_back();
+  }
+  EXPECT_EQ(l.size(), 0u);
+}
+
 // Blocking pops through the dispatcher: the waiter is served by a later push, FIFO per key.
 class BlockingTest : public CommandTest {
  protected:
