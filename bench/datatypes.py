@@ -58,7 +58,7 @@ DATASETS = {
     "set": ("1M-member set (`member:N`)", set_big, 1000000, "SCARD", "bigset"),
     "zset": ("1M-member sorted set", zset_big, 1000000, "ZCARD", "bigzset"),
     "list": ("1M-element list (`value:N`)", list_big, 1000000, "LLEN", "biglist"),
-    "smallhash": ("100k hashes of 10 fields", small_hashes, 100000, "DBSIZE", None),
+    "smallhash": ("100k hashes of 10 fields", small_hashes, 100000, "DBSIZE", "user:0"),
 }
 
 
@@ -89,7 +89,7 @@ def measure(kind, args, name):
         base_rss = rss_bytes(s.proc.pid)
         base_used = info_field(s.port, "used_memory")
         load(s.port, gen, n)
-        cmd = ["redis-cli", "-p", str(s.port), count_cmd] + ([key] if key else [])
+        cmd = ["redis-cli", "-p", str(s.port), count_cmd] + ([key] if count_cmd != "DBSIZE" else [])
         got = int(subprocess.run(cmd, capture_output=True, text=True).stdout)
         assert got == n, (kind, name, got)
         enc = ""

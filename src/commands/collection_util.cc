@@ -39,6 +39,72 @@ bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadl
   return true;
 }
 
+bool ParseMPopArgs(CommandContext& ctx, ArgList args, size_t at, std::string_view first_word,
+                   std::string_view second_word, MPopArgs* out) {
+  int64_t numkeys;
+  if (!ParseInt64(args[at], &numkeys) || numkeys <= 0) {
+    ctx.rb.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  if (numkeys > static_cast<int64_t>(args.size() - at) - 2) {
+    ctx.rb.Error(err::kSyntax);
+    return false;
+  }
+  size_t where = at + 1 + static_cast<size_t>(numkeys);
+  out->keys.assign(args.begin() + static_cast<long>(at + 1), args.begin() + static_cast<long>(where));
+  if (EqualsIgnoreCase(args[where], first_word)) {
+    out->second_end = false;
+  } else if (EqualsIgnoreCase(args[where], second_word)) {
+    out->second_end = true;
+  } else {
+    ctx.rb.Error(err::kSyntax);
+    return false;
+  }
+  bool has_count = false;
+  for (size_t i = where + 1; i < args.size(); i++) {
+    if (!has_count && i + 1 < args.size() && EqualsIgnoreCase(args[i], "COUNT")) {
+      if (!ParseInt64(args[i + 1], &out->count) || out->count <= 0) {
+        ctx.rb.Error("ERR count should be greater than 0");
+        return false;
+      }
+      has_count = true;
+      i++;
+    } else {
+      ctx.rb.Error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseRandomCount(CommandContext& ctx, ArgList args, std::string_view with_word,
+                      RandomCountArgs* out) {
+  out->with_count = args.size() >= 3;
+  if (!out->with_count) return true;
+  if (!ParseInt64(args[2], &out->count)) {
+    ctx.rb.Error(err::kNotInt);
+    return false;
+  }
+  if (out->count == INT64_MIN) {
+    ctx.rb.Error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+    return false;
+  }
+  if (args.size() == 4 && EqualsIgnoreCase(args[3], with_word)) {
+    out->with_values = true;
+  } else if (args.size() >= 4) {
+    ctx.rb.Error(err::kSyntax);
+    return false;
+  }
+  // Pairs are twice the elements: Redis refuses counts whose reply length would overflow.
+  if (out->with_values && out->count < -INT64_MAX / 2) {
+    ctx.rb.Error("ERR value is out of range");
+    return false;
+  }
+  return true;
+}
+
 bool ParseScanArgs(ArgList args, size_t cursor_pos, bool allow_type, CommandContext& ctx,
                    ScanArgs* out) {
   // Cursors are parsed like strtoul: a leading '-' wraps around, as Redis accepts "-1".

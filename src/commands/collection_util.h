@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string_view>
+#include <vector>
 
 #include "commands/context.h"
 #include "protocol/errors.h"
@@ -75,6 +76,26 @@ void FinishWrite(Db& db, std::string_view key, const T* obj, uint64_t changes = 
 // Parses a blocking command's timeout (seconds, fractions allowed, 0 = forever) into an absolute
 // deadline in ms (0 = none). Replies with Redis's error and returns false on bad input.
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+
+// "numkeys key [key ...] <end> [COUNT count]" of LMPOP/BLMPOP (LEFT|RIGHT) and ZMPOP/BZMPOP
+// (MIN|MAX), starting at args[at]. `second_end` is true when the second word was given.
+struct MPopArgs {
+  std::vector<std::string_view> keys;
+  bool second_end = false;
+  int64_t count = 1;
+};
+bool ParseMPopArgs(CommandContext& ctx, ArgList args, size_t at, std::string_view first_word,
+                   std::string_view second_word, MPopArgs* out);
+
+// "key [count [WITH...]]" of HRANDFIELD/ZRANDMEMBER: the count range and option rules Redis
+// applies. Replies and returns false on bad input.
+struct RandomCountArgs {
+  bool with_count = false;
+  bool with_values = false;
+  int64_t count = 0;
+};
+bool ParseRandomCount(CommandContext& ctx, ArgList args, std::string_view with_word,
+                      RandomCountArgs* out);
 
 // SCAN-family arguments: cursor [MATCH pattern] [COUNT count] (and TYPE for SCAN itself).
 struct ScanArgs {

@@ -198,31 +198,10 @@ void CmdHIncrByFloat(ArgList args, CommandContext& ctx) {
 
 // HRANDFIELD key [count [WITHVALUES]]
 void CmdHRandField(ArgList args, CommandContext& ctx) {
-  bool with_count = args.size() >= 3;
-  bool with_values = false;
-  int64_t count = 0;
-  if (with_count) {
-    if (!ParseInt64(args[2], &count)) {
-      ctx.rb.Error(err::kNotInt);
-      return;
-    }
-    if (count == INT64_MIN) {
-      ctx.rb.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
-      return;
-    }
-    if (args.size() == 4 && EqualsIgnoreCase(args[3], "WITHVALUES")) {
-      with_values = true;
-    } else if (args.size() >= 4) {
-      ctx.rb.Error(err::kSyntax);
-      return;
-    }
-    if (with_values && count < -INT64_MAX / 2) {
-      ctx.rb.Error("ERR value is out of range");
-      return;
-    }
-  }
+  RandomCountArgs ra;
+  if (!ParseRandomCount(ctx, args, "WITHVALUES", &ra)) return;
+  bool with_count = ra.with_count, with_values = ra.with_values;
+  int64_t count = ra.count;
   Db db = ctx.db();
   HashObject* h;
   if (!ReadObject(ctx, db, args[1], kHash, &h)) return;

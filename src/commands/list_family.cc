@@ -383,46 +383,6 @@ void CmdLMove(ArgList args, CommandContext& ctx) {
 
 void CmdRPopLPush(ArgList args, CommandContext& ctx) { MoveGeneric(args, ctx, false, true); }
 
-// Parsed "numkeys key... LEFT|RIGHT [COUNT n]" of LMPOP/BLMPOP starting at args[at].
-struct MPopArgs {
-  std::vector<std::string_view> keys;
-  bool left = true;
-  int64_t count = 1;
-};
-
-bool ParseMPop(CommandContext& ctx, ArgList args, size_t at, MPopArgs* out) {
-  int64_t numkeys;
-  if (!ParseInt64(args[at], &numkeys) || numkeys <= 0) {
-    ctx.rb.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  if (numkeys > static_cast<int64_t>(args.size() - at) - 2) {
-    ctx.rb.Error(err::kSyntax);
-    return false;
-  }
-  size_t where = at + 1 + static_cast<size_t>(numkeys);
-  out->keys.assign(args.begin() + static_cast<long>(at + 1), args.begin() + static_cast<long>(where));
-  if (!ParseWhere(args[where], &out->left)) {
-    ctx.rb.Error(err::kSyntax);
-    return false;
-  }
-  bool has_count = false;
-  for (size_t i = where + 1; i < args.size(); i++) {
-    if (!has_count && i + 1 < args.size() && EqualsIgnoreCase(args[i], "COUNT")) {
-      if (!ParseInt64(args[i + 1], &out->count) || out->count <= 0) {
-        ctx.rb.Error("ERR count should be greater than 0");
-        return false;
-      }
-      has_count = true;
-      i++;
-    } else {
-      ctx.rb.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // Pops from the first non-empty list among the keys. Returns false after an error reply; *done
 // tells whether a list was found (and the reply written).
 bool MPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
@@ -432,9 +392,10 @@ bool MPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
     if (!WriteObject(ctx, db, k, kList, false, &l)) return false;
     if (l == nullptr) continue;
     std::string key(k);
-    auto items = PopN(db, key, l, static_cast<size_t>(m.count), m.left, ctx.opts.limits());
+    bool left = !m.second_end;
+    auto items = PopN(db, key, l, static_cast<size_t>(m.count), left, ctx.opts.limits());
     if (ctx.propagating()) {
-      ctx.Propagate({m.left ? "LPOP" : "RPOP", key, std::to_string(items.size())});
+      ctx.Propagate({left ? "LPOP" : "RPOP", key, std::to_string(items.size())});
     }
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk(key);
@@ -449,7 +410,7 @@ bool MPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 void CmdLMPop(ArgList args, CommandContext& ctx) {
   MPopArgs m;
-  if (!ParseMPop(ctx, args, 1, &m)) return;
+  if (!ParseMPopArgs(ctx, args, 1, "LEFT", "RIGHT", &m)) return;
   Db db = ctx.db();
   bool done;
   if (!MPopFirst(ctx, db, m, &done)) return;
@@ -528,7 +489,7 @@ void CmdBLMPop(ArgList args, CommandContext& ctx) {
   int64_t deadline;
   if (!ParseBlockTimeout(ctx, args[1], &deadline)) return;
   MPopArgs m;
-  if (!ParseMPop(ctx, args, 2, &m)) return;
+  if (!ParseMPopArgs(ctx, args, 2, "LEFT", "RIGHT", &m)) return;
   Db db = ctx.db();
   bool done;
   if (!MPopFirst(ctx, db, m, &done)) return;

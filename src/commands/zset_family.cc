@@ -546,63 +546,20 @@ std::vector<int> ZMPopKeys(ArgList args) {
   return out;
 }
 
-// Parsed "numkeys key... MIN|MAX [COUNT n]" of ZMPOP/BZMPOP starting at args[at].
-struct ZMPopArgs {
-  std::vector<std::string_view> keys;
-  bool max = false;
-  int64_t count = 1;
-};
-
-bool ParseZMPop(CommandContext& ctx, ArgList args, size_t at, ZMPopArgs* out) {
-  int64_t numkeys;
-  if (!ParseInt64(args[at], &numkeys) || numkeys <= 0) {
-    ctx.rb.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  if (numkeys > static_cast<int64_t>(args.size() - at) - 2) {
-    ctx.rb.Error(err::kSyntax);
-    return false;
-  }
-  size_t where = at + 1 + static_cast<size_t>(numkeys);
-  out->keys.assign(args.begin() + static_cast<long>(at + 1), args.begin() + static_cast<long>(where));
-  if (EqualsIgnoreCase(args[where], "MIN")) {
-    out->max = false;
-  } else if (EqualsIgnoreCase(args[where], "MAX")) {
-    out->max = true;
-  } else {
-    ctx.rb.Error(err::kSyntax);
-    return false;
-  }
-  bool has_count = false;
-  for (size_t i = where + 1; i < args.size(); i++) {
-    if (!has_count && i + 1 < args.size() && EqualsIgnoreCase(args[i], "COUNT")) {
-      if (!ParseInt64(args[i + 1], &out->count) || out->count <= 0) {
-        ctx.rb.Error("ERR count should be greater than 0");
-        return false;
-      }
-      has_count = true;
-      i++;
-    } else {
-      ctx.rb.Error(err::kSyntax);
-      return false;
-    }
-  }
-  return true;
-}
-
 // Pops from the first non-empty sorted set among the keys and replies [key, [[m, s], ...]].
 // Returns false after an error reply; *done tells whether a set was found.
-bool ZMPopFirst(CommandContext& ctx, Db& db, const ZMPopArgs& m, bool* done) {
+bool ZMPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
   *done = false;
   for (std::string_view k : m.keys) {
     ZSetObject* z;
     if (!WriteObject(ctx, db, k, kZSet, false, &z)) return false;
     if (z == nullptr) continue;
     std::string key(k);
-    auto items = PopN(z, static_cast<size_t>(m.count), m.max);
+    bool max = m.second_end;
+    auto items = PopN(z, static_cast<size_t>(m.count), max);
     FinishWrite(db, key, z);
     if (ctx.propagating()) {
-      ctx.Propagate({m.max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
+      ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
     }
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk(key);
@@ -620,8 +577,8 @@ bool ZMPopFirst(CommandContext& ctx, Db& db, const ZMPopArgs& m, bool* done) {
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 void CmdZMPop(ArgList args, CommandContext& ctx) {
-  ZMPopArgs m;
-  if (!ParseZMPop(ctx, args, 1, &m)) return;
+  MPopArgs m;
+  if (!ParseMPopArgs(ctx, args, 1, "MIN", "MAX", &m)) return;
   Db db = ctx.db();
   bool done;
   if (!ZMPopFirst(ctx, db, m, &done)) return;
@@ -632,8 +589,8 @@ void CmdZMPop(ArgList args, CommandContext& ctx) {
 void CmdBZMPop(ArgList args, CommandContext& ctx) {
   int64_t deadline;
   if (!ParseBlockTimeout(ctx, args[1], &deadline)) return;
-  ZMPopArgs m;
-  if (!ParseZMPop(ctx, args, 2, &m)) return;
+  MPopArgs m;
+  if (!ParseMPopArgs(ctx, args, 2, "MIN", "MAX", &m)) return;
   Db db = ctx.db();
   bool done;
   if (!ZMPopFirst(ctx, db, m, &done)) return;
@@ -680,31 +637,10 @@ std::vector<int> BZMPopKeys(ArgList args) {
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 void CmdZRandMember(ArgList args, CommandContext& ctx) {
-  bool with_count = args.size() >= 3;
-  bool with_scores = false;
-  int64_t count = 0;
-  if (with_count) {
-    if (!ParseInt64(args[2], &count)) {
-      ctx.rb.Error(err::kNotInt);
-      return;
-    }
-    if (count == INT64_MIN) {
-      ctx.rb.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
-      return;
-    }
-    if (args.size() == 4 && EqualsIgnoreCase(args[3], "WITHSCORES")) {
-      with_scores = true;
-    } else if (args.size() >= 4) {
-      ctx.rb.Error(err::kSyntax);
-      return;
-    }
-    if (with_scores && count < -INT64_MAX / 2) {
-      ctx.rb.Error("ERR value is out of range");
-      return;
-    }
-  }
+  RandomCountArgs ra;
+  if (!ParseRandomCount(ctx, args, "WITHSCORES", &ra)) return;
+  bool with_count = ra.with_count, with_scores = ra.with_values;
+  int64_t count = ra.count;
   Db db = ctx.db();
   ZSetObject* z;
   if (!ReadObject(ctx, db, args[1], kZSet, &z)) return;

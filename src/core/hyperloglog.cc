@@ -66,29 +66,34 @@ const uint8_t* Regs(std::string_view s) {
   return reinterpret_cast<const uint8_t*>(s.data()) + kHeaderSize;
 }
 
-// The register histogram of sparse data; false if the runs do not cover exactly 16384 registers.
-bool SparseHisto(const uint8_t* p, const uint8_t* end, int* histo) {
+// Walks the runs of sparse data, calling fn(value, first_register, length) for each; false if an
+// opcode is cut short or the runs do not cover exactly 16384 registers.
+template <typename Fn>
+bool ForEachRun(const uint8_t* p, const uint8_t* end, Fn&& fn) {
   int idx = 0;
   while (p < end) {
+    int len, val = 0;
     if (IsZero(p)) {
-      int len = ZeroLen(p);
-      idx += len;
-      histo[0] += len;
+      len = ZeroLen(p);
       p++;
     } else if (IsXZero(p)) {
       if (p + 1 >= end) return false;
-      int len = XZeroLen(p);
-      idx += len;
-      histo[0] += len;
+      len = XZeroLen(p);
       p += 2;
     } else {
-      int len = ValLen(p);
-      idx += len;
-      histo[ValValue(p)] += len;
+      len = ValLen(p);
+      val = ValValue(p);
       p++;
     }
+    if (idx + len > kRegisters) return false;
+    fn(val, idx, len);
+    idx += len;
   }
   return idx == kRegisters;
+}
+
+bool SparseHisto(const uint8_t* p, const uint8_t* end, int* histo) {
+  return ForEachRun(p, end, [&](int val, int, int len) { histo[val] += len; });
 }
 
 double Tau(double x) {
@@ -332,25 +337,12 @@ bool ToDense(std::string* s) {
   memcpy(d.data(), s->data(), kHeaderSize);
   d[4] = static_cast<char>(kDense);
   uint8_t* regs = Regs(&d);
-  const uint8_t* p = Regs(*s);
   const uint8_t* end = reinterpret_cast<const uint8_t*>(s->data()) + s->size();
-  int idx = 0;
-  while (p < end) {
-    if (IsZero(p)) {
-      idx += ZeroLen(p);
-      p++;
-    } else if (IsXZero(p)) {
-      if (p + 1 >= end) return false;
-      idx += XZeroLen(p);
-      p += 2;
-    } else {
-      int len = ValLen(p), val = ValValue(p);
-      if (idx + len > kRegisters) return false;
-      while (len--) DenseSetRaw(regs, idx++, val);
-      p++;
-    }
-  }
-  if (idx != kRegisters) return false;
+  bool ok = ForEachRun(Regs(*s), end, [&](int val, int first, int len) {
+    if (val == 0) return;
+    for (int i = first; i < first + len; i++) DenseSetRaw(regs, i, val);
+  });
+  if (!ok) return false;
   *s = std::move(d);
   return true;
 }
@@ -377,28 +369,12 @@ bool MergeInto(std::string_view s, uint8_t* max) {
     }
     return true;
   }
-  const uint8_t* p = Regs(s);
   const uint8_t* end = reinterpret_cast<const uint8_t*>(s.data()) + s.size();
-  int idx = 0;
-  while (p < end) {
-    if (IsZero(p)) {
-      idx += ZeroLen(p);
-      p++;
-    } else if (IsXZero(p)) {
-      if (p + 1 >= end) return false;
-      idx += XZeroLen(p);
-      p += 2;
-    } else {
-      int len = ValLen(p), val = ValValue(p);
-      if (idx + len > kRegisters) return false;
-      while (len--) {
-        if (val > max[idx]) max[idx] = static_cast<uint8_t>(val);
-        idx++;
-      }
-      p++;
+  return ForEachRun(Regs(s), end, [&](int val, int first, int len) {
+    for (int i = first; i < first + len; i++) {
+      if (val > max[i]) max[i] = static_cast<uint8_t>(val);
     }
-  }
-  return idx == kRegisters;
+  });
 }
 
 bool Count(std::string* s, uint64_t* card, bool* cache_updated) {
