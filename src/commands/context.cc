@@ -20,6 +20,7 @@ bool CommandContext::Block(ArgList args, const std::vector<std::string_view>& ke
   c->deliver = session.deliver;
   blocking->Add(c);
   session.blocked = std::move(c);
+  session.is_blocked.store(true, std::memory_order_relaxed);
   return true;
 }
 

@@ -61,6 +61,7 @@ struct Session {
   // Blocking commands: set while the client waits for a key (owner thread only), and how a reply
   // produced on another thread reaches it (empty: this session cannot block).
   std::shared_ptr<BlockedClient> blocked;
+  std::atomic<bool> is_blocked{false};  // mirrors `blocked` for CLIENT LIST on other threads
   std::function<void(std::string)> deliver;
   Counter total_net_in, total_net_out, commands_processed;
 };

@@ -206,6 +206,7 @@ void Connection::UpdateInterest() {
 void Connection::Unblocked(std::string reply) {
   if (closing_) return;
   session_.blocked.reset();
+  session_.is_blocked.store(false, std::memory_order_relaxed);
   out_.append(reply);
   ProcessInput();
   if (!closing_) Flush();

@@ -142,6 +142,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   }
   const CommandSpec* last = s.last_cmd.load();
   std::string flags;
+  if (s.is_blocked.load(std::memory_order_relaxed)) flags += "b";
   if (s.no_evict) flags += "e";
   if (s.no_touch) flags += "T";
   if (flags.empty()) flags = "N";

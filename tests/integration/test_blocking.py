@@ -97,6 +97,8 @@ def test_client_unblock_timeout_and_error(r, server_port):
     cid = c.client_id()
     t, out = run_in_thread(lambda: c.blpop(["never"], timeout=0))
     wait_until(lambda: blocked_clients(r) == 1, what="client blocked")
+    flags = [c["flags"] for c in r.client_list() if int(c["id"]) == cid]
+    assert flags == ["b"]
     assert r.client_unblock(cid) == 1
     t.join(10)
     assert out.get("value") is None and "error" not in out
