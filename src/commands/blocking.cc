@@ -63,6 +63,16 @@ std::shared_ptr<BlockedClient> BlockingRegistry::Find(uint64_t client_id) {
   return it == by_id_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> BlockingRegistry::KeysInDb(int db) {
+  std::string prefix = Slot(db, "");
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> out;
+  for (auto& [slot, q] : by_key_) {
+    if (slot.compare(0, prefix.size(), prefix) == 0) out.push_back(slot.substr(prefix.size()));
+  }
+  return out;
+}
+
 size_t BlockingRegistry::KeyCount() {
   std::lock_guard<std::mutex> l(mu_);
   return by_key_.size();

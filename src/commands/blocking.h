@@ -62,6 +62,8 @@ class BlockingRegistry {
   // The first waiting client on the key, moved to kServing; null if none.
   std::shared_ptr<BlockedClient> ClaimFirst(int db, std::string_view key);
   std::shared_ptr<BlockedClient> Find(uint64_t client_id);
+  // The keys of database `db` that clients wait on (SWAPDB checks them).
+  std::vector<std::string> KeysInDb(int db);
   // INFO clients: keys with waiters, and waiters with a timeout.
   size_t KeyCount();
   size_t TimeoutCount();

@@ -228,6 +228,15 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
       o->OnDbChanged(a);
       o->OnDbChanged(b);
     }
+    // Clients blocked on a key that now exists in either database can be served.
+    if (ctx.blocking != nullptr && ctx.blocking->any()) {
+      for (int d : {a, b}) {
+        Db db = ctx.db(d);
+        for (const std::string& k : ctx.blocking->KeysInDb(d)) {
+          if (db.Peek(k) != nullptr) db.SignalReady(k);
+        }
+      }
+    }
   }
   ctx.rb.Ok();
 }

@@ -198,5 +198,15 @@ TEST_F(BlockingTest, MoveChainsAndWrongTypeKeepsWaiting) {
   EXPECT_EQ(server_.dispatcher().blocking().size(), 0u);
 }
 
+TEST_F(BlockingTest, SwapDbServesWaitersOnKeysThatNowExist) {
+  auto a = NewClient(30);
+  server_.RunAs(a->session, {"blpop", "k", "0"});
+  Run({"select", "1"});
+  Run({"rpush", "k", "from-db1"});
+  Run({"swapdb", "0", "1"});
+  ASSERT_EQ(a->replies.size(), 1u);
+  EXPECT_EQ(a->replies[0], "*2\r\n$1\r\nk\r\n$8\r\nfrom-db1\r\n");
+}
+
 }  // namespace
 }  // namespace carmine::testing
