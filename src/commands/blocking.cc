@@ -51,8 +51,15 @@ std::shared_ptr<BlockedClient> BlockingRegistry::ClaimFirst(int db, std::string_
   auto it = by_key_.find(Slot(db, key));
   if (it == by_key_.end()) return nullptr;
   for (auto& c : it->second) {
-    int expected = BlockedClient::kWaiting;
-    if (c->state.compare_exchange_strong(expected, BlockedClient::kServing)) return c;
+    while (true) {
+      int expected = BlockedClient::kWaiting;
+      if (c->state.compare_exchange_strong(expected, BlockedClient::kServing)) return c;
+      if (expected != BlockedClient::kServing) break;
+      // Busy on another key: ask its server to look again if it finds nothing. If that server
+      // already put it back to waiting, claim it ourselves.
+      c->rescan.store(true);
+      if (c->state.load() != BlockedClient::kWaiting) break;
+    }
   }
   return nullptr;
 }

@@ -32,6 +32,9 @@ namespace carmine {
 struct BlockedClient {
   enum State : int { kWaiting, kServing, kDone };
   std::atomic<int> state{kWaiting};
+  // Set when another thread found this client busy being served for a different key: if that
+  // serving finds nothing, all of the client's keys are checked again (no lost wake-up).
+  std::atomic<bool> rescan{false};
   uint64_t client_id = 0;
   int db = 0;
   int resp = 2;

@@ -182,8 +182,12 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       std::vector<std::string_view> args(w->args.begin(), w->args.end());
       ExecResult r = Execute(spec, ArgList(args.data(), args.size()), s, rb, now_ms, true);
       if (r.would_block) {
-        // Someone else took the data first: keep the place in line.
+        // Someone else took the data first: keep the place in line. If a push on another of
+        // its keys saw it busy meanwhile, look at all its keys again.
         w->state.store(BlockedClient::kWaiting);
+        if (w->rescan.exchange(false)) {
+          for (auto& k : w->keys) ready.emplace_back(w->db, k);
+        }
         break;
       }
       blocking_.Remove(w.get());
