@@ -177,7 +177,7 @@ void ListObject::UpdateEncoding(const EncodingLimits& lim) {
 
 void ListObject::PushFront(std::string_view v, const EncodingLimits& lim) {
   if (nodes_.empty() || !NodeHasRoom(Open(0), EncodedSize(v), lim)) {
-    nodes_.emplace_front();
+    nodes_.emplace(nodes_.begin());
     MaybeCompress(Depth(lim), lim);  // the node pushed inwards
   }
   nodes_.front().lp.PushFront(v);
@@ -199,7 +199,7 @@ std::string ListObject::PopFront(const EncodingLimits& lim) {
   PackedList& n = Open(0);
   std::string v = n.GetString(n.begin());
   n.Erase(n.begin());
-  if (n.empty()) nodes_.pop_front();
+  if (n.empty()) nodes_.erase(nodes_.begin());
   size_--;
   UpdateEncoding(lim);
   return v;
@@ -314,18 +314,17 @@ void ListObject::Trim(size_t start, size_t end, const EncodingLimits& lim) {
   end = std::min(end, size_ - 1);
   size_t drop_tail = size_ - 1 - end;
   size_t drop_head = start;
-  while (drop_head > 0) {
-    Node& n = nodes_.front();
-    if (n.size() <= drop_head) {
-      drop_head -= n.size();
-      size_ -= n.size();
-      nodes_.pop_front();
-    } else {
-      PackedList& p = Open(0);
-      p.Erase(p.begin(), static_cast<uint32_t>(drop_head));
-      size_ -= drop_head;
-      drop_head = 0;
-    }
+  size_t whole = 0;  // nodes dropped entirely from the front, erased in one go
+  while (drop_head > 0 && nodes_[whole].size() <= drop_head) {
+    drop_head -= nodes_[whole].size();
+    size_ -= nodes_[whole].size();
+    whole++;
+  }
+  nodes_.erase(nodes_.begin(), nodes_.begin() + static_cast<long>(whole));
+  if (drop_head > 0) {
+    PackedList& p = Open(0);
+    p.Erase(p.begin(), static_cast<uint32_t>(drop_head));
+    size_ -= drop_head;
   }
   while (drop_tail > 0) {
     Node& n = nodes_.back();
@@ -344,7 +343,8 @@ void ListObject::Trim(size_t start, size_t end, const EncodingLimits& lim) {
 }
 
 void ListObject::Compact(const EncodingLimits& lim) {
-  std::deque<Node> out;
+  std::vector<Node> out;
+  out.reserve(nodes_.size() + 1);
   auto over_limit = [&](const PackedList& n) {
     return lim.list_max_listpack_size >= 0
                ? n.size() > static_cast<size_t>(std::max<int64_t>(lim.list_max_listpack_size, 1))
@@ -383,6 +383,7 @@ void ListObject::Compact(const EncodingLimits& lim) {
     out.push_back(std::move(node));
   }
   nodes_ = std::move(out);
+  nodes_.shrink_to_fit();
   CompressInterior(lim);
   UpdateEncoding(lim);
 }

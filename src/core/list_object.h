@@ -16,7 +16,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -87,7 +87,9 @@ class ListObject : public DataObject {
   void Compact(const EncodingLimits& lim);
   void UpdateEncoding(const EncodingLimits& lim);
 
-  std::deque<Node> nodes_;
+  // A vector, not a deque: a one-node list then costs one small array instead of a deque's map
+  // and 512-byte block; inserting a node at the front of a long list moves only node handles.
+  std::vector<Node> nodes_;
   size_t size_ = 0;
   bool quick_ = false;  // reported as quicklist
 };

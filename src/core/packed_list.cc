@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "base/logging.h"
@@ -106,6 +107,11 @@ struct PackedList::Encoded {
     Finish();
   }
   void SetDouble(double d) {
+    // -0 becomes 0 too, as a score in a Redis listpack does.
+    if (d == std::trunc(d) && std::fabs(d) < 9007199254740992.0) {
+      SetInt(static_cast<int64_t>(d));
+      return;
+    }
     head[0] = kDouble;
     memcpy(head + 1, &d, 8);
     head_len = 9;

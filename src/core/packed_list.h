@@ -13,7 +13,7 @@
 //   110lllll llllllll   string of up to 8191 bytes
 //   0xE0 + u32          longer string
 //   0xE1/0xE2/0xE3/0xE4 integer in 2/3/4/8 bytes (two's complement, little endian)
-//   0xE5 + 8 bytes      double (sorted-set scores)
+//   0xE5 + 8 bytes      double (sorted-set scores that are not whole numbers)
 // Strings that are canonical int64 decimals are stored as integers and read back as the same
 // digits, so the encoding is invisible to clients.
 //
@@ -43,6 +43,8 @@ struct PackedValue {
     return std::string(View(&s));
   }
   bool Equals(std::string_view s) const;
+  // A numeric element as a double (scores are stored as integers when they are whole numbers).
+  double AsDouble() const { return kind == Kind::kInt ? static_cast<double>(i) : d; }
 };
 
 class PackedList {
@@ -93,6 +95,8 @@ class PackedList {
 
   // Inserts before the element at `off` (end() appends); returns the new element's offset.
   uint32_t Insert(uint32_t off, std::string_view s);
+  // Stores a double; whole numbers below 2^53 take the shorter integer encoding and read back as
+  // kInt (see PackedValue::AsDouble); -0 reads back as 0, as in a Redis listpack.
   uint32_t InsertDouble(uint32_t off, double d);
   void PushBack(std::string_view s) { Insert(end(), s); }
   void PushFront(std::string_view s) { Insert(begin(), s); }

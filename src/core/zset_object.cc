@@ -43,7 +43,7 @@ bool ZSetObject::Score(std::string_view member, double* score) const {
   }
   uint32_t off = PackedFind(member);
   if (off >= packed_.end()) return false;
-  *score = packed_.Get(packed_.Next(off)).d;
+  *score = packed_.Get(packed_.Next(off)).AsDouble();
   return true;
 }
 
@@ -68,7 +68,7 @@ bool ZSetObject::Set(std::string_view member, double score, const EncodingLimits
   bool added = true;
   uint32_t found = PackedFind(member);
   if (found < packed_.end()) {
-    if (packed_.Get(packed_.Next(found)).d == score) return false;
+    if (packed_.Get(packed_.Next(found)).AsDouble() == score) return false;
     packed_.Erase(found, 2);
     added = false;
   }
@@ -77,7 +77,7 @@ bool ZSetObject::Set(std::string_view member, double score, const EncodingLimits
   uint32_t off = packed_.begin();
   while (off < packed_.end()) {
     uint32_t soff = packed_.Next(off);
-    double s = packed_.Get(soff).d;
+    double s = packed_.Get(soff).AsDouble();
     if (CompareScoreMember(s, packed_.Get(off).View(&scratch), score, member) > 0) break;
     off = packed_.Next(soff);
   }
@@ -127,7 +127,7 @@ size_t ZSetObject::LowerBoundScore(double s, bool exclusive) const {
   size_t r = 0;
   for (uint32_t off = packed_.begin(); off < packed_.end(); r++) {
     uint32_t soff = packed_.Next(off);
-    if (pred(packed_.Get(soff).d)) break;
+    if (pred(packed_.Get(soff).AsDouble())) break;
     off = packed_.Next(soff);
   }
   return r;
@@ -168,7 +168,7 @@ void ZSetObject::Random(std::mt19937_64& rng, std::string* member, double* score
   }
   uint32_t off = PackedAt(rng() % size());
   *member = packed_.GetString(off);
-  *score = packed_.Get(packed_.Next(off)).d;
+  *score = packed_.Get(packed_.Next(off)).AsDouble();
 }
 
 void ZSetObject::ConvertToTable() {
@@ -177,7 +177,7 @@ void ZSetObject::ConvertToTable() {
   std::string scratch;
   for (uint32_t off = packed_.begin(); off < packed_.end();) {
     uint32_t soff = packed_.Next(off);
-    double s = packed_.Get(soff).d;
+    double s = packed_.Get(soff).AsDouble();
     ZNode* n = table->Insert(MakeZNode(packed_.Get(off).View(&scratch), s));
     tree->Insert(s, n);
     off = packed_.Next(soff);

@@ -98,13 +98,13 @@ void ZSetObject::ForRanks(size_t start, size_t end, bool reverse, Fn&& fn) const
       uint32_t off = PackedAt(start);
       for (size_t r = start; r <= end; r++) {
         uint32_t soff = packed_.Next(off);
-        fn(packed_.Get(off).View(&scratch), packed_.Get(soff).d);
+        fn(packed_.Get(off).View(&scratch), packed_.Get(soff).AsDouble());
         off = packed_.Next(soff);
       }
     } else {
       uint32_t off = PackedAt(end);
       for (size_t r = end + 1; r-- > start;) {
-        fn(packed_.Get(off).View(&scratch), packed_.Get(packed_.Next(off)).d);
+        fn(packed_.Get(off).View(&scratch), packed_.Get(packed_.Next(off)).AsDouble());
         if (r > start) off = packed_.Prev(packed_.Prev(off));
       }
     }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <deque>
 #include <random>
 #include <string>
@@ -62,6 +63,13 @@ TEST(PackedListTest, DoublesAndFindWithStep) {
   EXPECT_DOUBLE_EQ(l.Get(l.Seek(1)).d, 1.5);
   l.ReplaceDouble(l.Seek(3), 1e300);
   EXPECT_DOUBLE_EQ(l.Get(l.Seek(3)).d, 1e300);
+  // Whole numbers are stored as integers; -0 becomes 0 (as in a Redis listpack).
+  l.ReplaceDouble(l.Seek(3), 42);
+  EXPECT_EQ(l.Get(l.Seek(3)).kind, PackedValue::Kind::kInt);
+  EXPECT_DOUBLE_EQ(l.Get(l.Seek(3)).AsDouble(), 42);
+  l.ReplaceDouble(l.Seek(3), -0.0);
+  EXPECT_EQ(l.Get(l.Seek(3)).kind, PackedValue::Kind::kInt);
+  EXPECT_FALSE(std::signbit(l.Get(l.Seek(3)).AsDouble()));
 }
 
 // Random operations checked against a std::deque model.
