@@ -331,8 +331,14 @@ bool MoveOne(CommandContext& ctx, Db& db, std::string_view src, std::string_view
   ListObject* s;
   if (!WriteObject(ctx, db, src, kList, false, &s)) return false;
   if (s == nullptr) return true;
-  ListObject* d;
-  if (!WriteObject(ctx, db, dst, kList, false, &d)) return false;
+  // The destination's type is checked strictly, also for a blocked client being served: it
+  // gets WRONGTYPE (and the element stays) rather than a move into nowhere.
+  Entry* de = db.Find(dst);
+  if (de != nullptr && de->value.type() != kList) {
+    ctx.rb.Error(err::kWrongType);
+    return false;
+  }
+  ListObject* d = de == nullptr ? nullptr : ObjectOf<ListObject>(de);
   EncodingLimits lim = ctx.opts.limits();
   *moved = from_left ? s->PopFront(lim) : s->PopBack(lim);
   *found = true;

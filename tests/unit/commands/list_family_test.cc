@@ -198,6 +198,16 @@ TEST_F(BlockingTest, MoveChainsAndWrongTypeKeepsWaiting) {
   EXPECT_EQ(server_.dispatcher().blocking().size(), 0u);
 }
 
+TEST_F(BlockingTest, MoveIntoWrongTypeAnswersTheWaiterWithAnError) {
+  auto a = NewClient(40);
+  server_.RunAs(a->session, {"blmove", "src", "dst", "LEFT", "LEFT", "0"});
+  Run({"set", "dst", "string"});
+  Run({"rpush", "src", "v"});
+  ASSERT_EQ(a->replies.size(), 1u);
+  EXPECT_EQ(a->replies[0], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_ARRAY(Run({"lrange", "src", "0", "-1"}), {"v"});
+}
+
 TEST_F(BlockingTest, SwapDbServesWaitersOnKeysThatNowExist) {
   auto a = NewClient(30);
   server_.RunAs(a->session, {"blpop", "k", "0"});
