@@ -3,8 +3,8 @@
 """Side-by-side benchmark of the collection types: carmine-server vs Debian's redis-server.
 
   * memory: RSS and used_memory growth for a 1M-field hash, a 1M-member set, a 1M-member sorted
-    set, a 1M-element list and 100k small hashes of 10 fields (each server started fresh for
-    each dataset, loaded through redis-cli --pipe);
+    set, a 1M-element list, and 100k small hashes, lists and sorted sets (each server started
+    fresh for each dataset, loaded through redis-cli --pipe);
   * throughput: redis-benchmark's LPUSH, LPOP, SADD, HSET, ZADD and LRANGE/ZRANGE-style tests at
     pipeline 1 and 16, interleaved rounds, median, ratio carmine/redis.
 
@@ -53,12 +53,24 @@ def small_hashes(n):
         yield ["HSET", f"user:{i}"] + [x for j in range(10) for x in (f"f{j}", f"value{j}:{i}")]
 
 
+def small_lists(n):
+    for i in range(n):
+        yield ["RPUSH", f"queue:{i}"] + [f"job{j}:{i}" for j in range(5)]
+
+
+def small_zsets(n):
+    for i in range(n):
+        yield ["ZADD", f"board:{i}"] + [x for j in range(5) for x in (str(j * 10), f"player{j}")]
+
+
 DATASETS = {
     "hash": ("1M-field hash (`field:N` -> `value:N`)", hash_big, 1000000, "HLEN", "bighash"),
     "set": ("1M-member set (`member:N`)", set_big, 1000000, "SCARD", "bigset"),
     "zset": ("1M-member sorted set", zset_big, 1000000, "ZCARD", "bigzset"),
     "list": ("1M-element list (`value:N`)", list_big, 1000000, "LLEN", "biglist"),
     "smallhash": ("100k hashes of 10 fields", small_hashes, 100000, "DBSIZE", "user:0"),
+    "smalllist": ("100k lists of 5 elements", small_lists, 100000, "DBSIZE", "queue:0"),
+    "smallzset": ("100k sorted sets of 5 members", small_zsets, 100000, "DBSIZE", "board:0"),
 }
 
 
