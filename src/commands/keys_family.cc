@@ -92,9 +92,9 @@ void CmdType(ArgList args, CommandContext& ctx) {
 // Moves `src`'s entry under the name `dst` in `to` (which may be another db); dst must be absent.
 void Rekey(Db& from, Db& to, std::string_view src, std::string_view dst) {
   EntryPtr old = from.Take(src);
-  EntryPtr e = MakeEntry(dst);
+  EntryPtr e = MakeEntry(dst, old->has_expire());
   e->value = std::move(old->value);
-  e->expire_at = old->expire_at;
+  if (old->has_expire()) e->set_expire_at(old->expire_at());
   e->flags = old->flags;
   e->lru = old->lru;
   to.Put(std::move(e));
@@ -206,7 +206,7 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
   Entry* d = dst.Add(args[2]);
   s->value.Clone(&d->value);
   d->flags = s->flags & kEntryRawString;
-  if (s->has_expire()) dst.SetExpire(d, s->expire_at);
+  if (s->has_expire()) d = dst.SetExpire(d, s->expire_at());
   dst.Modified(args[2]);
   ctx.rb.Int(1);
 }
@@ -288,7 +288,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
   }
   if (nx || xx || gt || lt) {
     bool has = e->has_expire();
-    int64_t cur = e->expire_at;
+    int64_t cur = has ? e->expire_at() : 0;
     if ((nx && has) || (xx && !has) || (gt && (!has || when <= cur)) ||
         (lt && has && when >= cur)) {
       ctx.rb.Int(0);
@@ -300,7 +300,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
     db.Delete(key);
     if (ctx.propagating()) ctx.Propagate({"DEL", key});
   } else {
-    db.SetExpire(e, when);
+    e = db.SetExpire(e, when);
     if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(when)});
   }
   db.Modified(key);
@@ -336,7 +336,7 @@ void TtlGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute) {
     ctx.rb.Int(-1);
     return;
   }
-  int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now_ms);
+  int64_t v = absolute ? e->expire_at() : std::max<int64_t>(0, e->expire_at() - ctx.now_ms);
   ctx.rb.Int(millis ? v : (v + 500) / 1000);
 }
 void CmdTtl(ArgList a, CommandContext& c) { TtlGeneric(a, c, false, false); }

@@ -93,12 +93,12 @@ void SetValue(Db& db, std::string_view key, std::string_view value, bool keepttl
               int64_t expire_at) {
   Entry* e = db.Find(key);
   if (e == nullptr) {
-    e = db.Add(key);
+    e = db.Add(key, has_expire);
   } else if (!keepttl) {
     db.ClearExpire(e);
   }
   StoreString(e, value, StrEnc::kTryInt);
-  if (has_expire) db.SetExpire(e, expire_at);
+  if (has_expire) e = db.SetExpire(e, expire_at);
   db.Modified(key);
 }
 
@@ -224,7 +224,7 @@ void CmdGetEx(ArgList args, CommandContext& ctx) {
       db.Delete(key);
       if (ctx.propagating()) ctx.Propagate({"DEL", key});
     } else {
-      db.SetExpire(e, expire_at);
+      e = db.SetExpire(e, expire_at);
       if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(expire_at)});
     }
     db.Modified(key);

@@ -101,6 +101,23 @@ class ChainTable {
     return nullptr;
   }
 
+  // After a node moved in memory (realloc), points the chain link that held `old_addr` at
+  // `moved`, which has the same key. `old_addr` is only compared, never read.
+  void Relink(uintptr_t old_addr, Node* moved) {
+    uint64_t h = HashKey(moved->key());
+    for (int t = 0; t < 2; t++) {
+      size_t n = t == 0 ? size0_ : size1_;
+      if (n == 0) continue;
+      Node** tab = t == 0 ? t0_.get() : t1_.get();
+      for (Node** link = &tab[h & (n - 1)]; *link != nullptr; link = &(*link)->next) {
+        if (reinterpret_cast<uintptr_t>(*link) == old_addr) {
+          *link = moved;
+          return;
+        }
+      }
+    }
+  }
+
   void Clear() {
     for (int t = 0; t < 2; t++) {
       size_t n = t == 0 ? size0_ : size1_;

@@ -42,21 +42,27 @@ void EntryDeleter::operator()(Entry* e) const {
   free(e);
 }
 
-EntryPtr MakeEntry(std::string_view key) {
-  size_t sz = kKeyOffset + key.size();
-  if (sz < sizeof(Entry)) sz = sizeof(Entry);
+EntryPtr MakeEntry(std::string_view key, bool with_expiry_room) {
+  size_t sz = kKeyOffset + key.size() + (with_expiry_room ? kEntryTrailer : 0);
   void* mem = malloc(sz);
   if (mem == nullptr) log::OutOfMemory(sz);
   Entry* e = static_cast<Entry*>(mem);
   e->next = nullptr;
   new (&e->value) CompactValue();
-  e->expire_at = 0;
   e->key_len = static_cast<uint32_t>(key.size());
-  e->vol_pos = 0;
   e->lru = 0;
   e->flags = 0;
   memcpy(e->key_data, key.data(), key.size());
   return EntryPtr(e);
+}
+
+Entry* GrowEntryForExpiry(Entry* e) {
+  size_t need = kKeyOffset + e->key_len + kEntryTrailer;
+  if (malloc_usable_size(e) >= need) return e;
+  // The value slot holds no pointer into the entry itself, so the block may move.
+  void* mem = realloc(e, need);
+  if (mem == nullptr) log::OutOfMemory(need);
+  return static_cast<Entry*>(mem);
 }
 
 size_t EntryAllocSize(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }

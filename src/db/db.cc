@@ -50,8 +50,8 @@ OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
   return e;
 }
 
-Entry* Db::Add(std::string_view key) {
-  Entry* e = DataFor(key).table.Insert(MakeEntry(key));
+Entry* Db::Add(std::string_view key, bool expiry_room) {
+  Entry* e = DataFor(key).table.Insert(MakeEntry(key, expiry_room));
   e->lru = LruClock(now_ms_);
   if (ready_ != nullptr) ready_->KeyReady(index_, key);
   return e;
@@ -60,10 +60,10 @@ Entry* Db::Add(std::string_view key) {
 void Db::RemoveFromVolatile(ShardData& d, Entry* e) {
   if (!e->has_expire()) return;
   auto& v = d.volatile_keys;
-  uint32_t pos = e->vol_pos;
+  uint32_t pos = e->vol_pos();
   Entry* last = v.back();
   v[pos] = last;
-  last->vol_pos = pos;
+  last->set_vol_pos(pos);
   v.pop_back();
   e->flags &= ~kEntryHasExpire;
 }
@@ -81,35 +81,37 @@ EntryPtr Db::Take(std::string_view key) {
   ShardData& d = DataFor(key);
   Entry* e = d.table.Find(key);
   if (e == nullptr || ExpireIfNeeded(d, e)) return nullptr;
-  int64_t exp = e->expire_at;
   bool had = e->has_expire();
   RemoveFromVolatile(d, e);
   EntryPtr p = d.table.Remove(key);
-  if (had) {
-    p->expire_at = exp;
-    p->flags |= kEntryHasExpire;  // remembered; Put() re-indexes it
-  }
+  // The trailer still holds the deadline; Put() re-indexes it.
+  if (had) p->flags |= kEntryHasExpire;
   return p;
 }
 
 Entry* Db::Put(EntryPtr ep) {
   ShardData& d = DataFor(ep->key());
   bool had = ep->has_expire();
+  int64_t when = had ? ep->expire_at() : 0;
   ep->flags &= ~kEntryHasExpire;
   Entry* e = d.table.Insert(std::move(ep));
-  if (had) SetExpire(e, e->expire_at);
+  if (had) e = SetExpire(e, when);
   if (ready_ != nullptr) ready_->KeyReady(index_, e->key());
   return e;
 }
 
-void Db::SetExpire(Entry* e, int64_t when_ms) {
+Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
   if (!e->has_expire()) {
     ShardData& d = DataFor(e->key());
-    e->vol_pos = static_cast<uint32_t>(d.volatile_keys.size());
+    uintptr_t old = reinterpret_cast<uintptr_t>(e);
+    e = GrowEntryForExpiry(e);
+    if (reinterpret_cast<uintptr_t>(e) != old) d.table.Relink(old, e);
+    e->set_vol_pos(static_cast<uint32_t>(d.volatile_keys.size()));
     d.volatile_keys.push_back(e);
     e->flags |= kEntryHasExpire;
   }
-  e->expire_at = when_ms;
+  e->set_expire_at(when_ms);
+  return e;
 }
 
 void Db::ClearExpire(Entry* e) {
@@ -158,7 +160,7 @@ size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int
     size_t expired = 0;
     for (size_t i = 0; i < n && !d.volatile_keys.empty(); i++) {
       Entry* e = d.volatile_keys[d.rng() % d.volatile_keys.size()];
-      if (e->expire_at <= now_ms) {
+      if (e->expire_at() <= now_ms) {
         std::string key(e->key());
         if (view.Find(key) == nullptr) expired++;
       }

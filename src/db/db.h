@@ -53,8 +53,9 @@ class Db {
   OpResult<Entry*> FindReadOfType(std::string_view key, ObjType type);
   OpResult<Entry*> FindOfType(std::string_view key, ObjType type);
 
-  // Inserts a new key (which must not exist) with an empty string value.
-  Entry* Add(std::string_view key);
+  // Inserts a new key (which must not exist) with an empty string value; `expiry_room` reserves
+  // the expiry trailer for a key that is about to get a TTL (saves a reallocation).
+  Entry* Add(std::string_view key, bool expiry_room = false);
   // Removes a key; returns whether it existed (expired keys count as absent).
   bool Delete(std::string_view key);
   // Detaches a key's entry (for RENAME/MOVE), keeping its value and expiry fields.
@@ -62,9 +63,10 @@ class Db {
   // Inserts a detached entry under its own key, which must not exist; restores its TTL index.
   Entry* Put(EntryPtr e);
 
-  void SetExpire(Entry* e, int64_t when_ms);
+  // Sets the deadline. The first TTL of a key may move its entry: use the returned pointer.
+  [[nodiscard]] Entry* SetExpire(Entry* e, int64_t when_ms);
   void ClearExpire(Entry* e);
-  bool IsExpired(const Entry* e) const { return e->has_expire() && e->expire_at <= now_ms_; }
+  bool IsExpired(const Entry* e) const { return e->has_expire() && e->expire_at() <= now_ms_; }
 
   // A list or sorted set gained elements: clients blocked on the key may now be served. (Key
   // creation signals by itself.)

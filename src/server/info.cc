@@ -329,7 +329,7 @@ void KeyspaceSection(Server& s, Writer& w) {
       keys += d.table.size();
       expires += d.volatile_keys.size();
       for (size_t i = 0; i < std::min<size_t>(d.volatile_keys.size(), 16); i++) {
-        int64_t t = d.volatile_keys[i]->expire_at - now;
+        int64_t t = d.volatile_keys[i]->expire_at() - now;
         if (t > 0) {
           ttl_sum += t;
           ttl_n++;
