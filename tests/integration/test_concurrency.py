@@ -156,3 +156,38 @@ def test_multi_key_del_is_atomic(port):
     for t in w:
         t.join()
     assert bad == []
+
+
+def test_collection_commands_keep_counts_across_threads(port):
+    """Concurrent increments, moves and pops on shared collections from many clients (spread over
+    the worker threads) lose and duplicate nothing."""
+    workers, rounds = 8, 300
+    c0 = redis.Redis(port=port, decode_responses=True)
+    c0.delete("cnt", "zc", "pool", "moved", "src", "dst", "tokens")
+    c0.rpush("src", *range(workers * rounds))
+    c0.sadd("pool", *[f"t{i}" for i in range(workers * rounds)])
+    popped = []
+    lock = threading.Lock()
+
+    def worker(w):
+        c = redis.Redis(port=port, decode_responses=True)
+        mine = []
+        for i in range(rounds):
+            c.hincrby("cnt", "f", 1)
+            c.zincrby("zc", 1, "m")
+            c.lmove("src", "dst", "LEFT", "RIGHT")  # src and dst live in different shards
+            token = c.spop("pool")
+            if token is not None:
+                mine.append(token)
+            c.sadd("moved", f"{w}:{i}")
+        with lock:
+            popped.extend(mine)
+
+    run_all([threading.Thread(target=worker, args=(w,)) for w in range(workers)])
+    total = workers * rounds
+    assert c0.hget("cnt", "f") == str(total)
+    assert c0.zscore("zc", "m") == float(total)
+    assert c0.llen("src") == 0 and c0.llen("dst") == total
+    assert sorted(map(int, c0.lrange("dst", 0, -1))) == list(range(total))
+    assert len(popped) == total and len(set(popped)) == total and c0.scard("pool") == 0
+    assert c0.scard("moved") == total
