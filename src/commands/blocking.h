@@ -85,6 +85,7 @@ class BlockingRegistry {
 class ReadyCollector : public ReadyListener {
  public:
   explicit ReadyCollector(BlockingRegistry* reg) : reg_(reg) {}
+  void set_registry(BlockingRegistry* reg) { reg_ = reg; }
   void KeyReady(int db, std::string_view key) override {
     if (reg_ != nullptr && reg_->any() && reg_->HasWaiters(db, key)) keys.emplace_back(db, key);
   }

@@ -145,7 +145,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
   ctx.sink = sink_;
   ctx.blocking = &blocking_;
-  ctx.ready = ReadyCollector(&blocking_);
+  ctx.ready.set_registry(&blocking_);
   ctx.serving_blocked = serving;
   int64_t start = clock::MonotonicUs();
   spec->handler(args, ctx);
@@ -155,7 +155,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   if (ctx.would_block) return r;  // nothing happened: the client keeps waiting
   if (ctx.propagating()) Propagate(args, session, ctx);
   locks.Release();
-  r.ready = std::move(ctx.ready.keys);
+  if (!ctx.ready.keys.empty()) r.ready = std::move(ctx.ready.keys);
 
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
