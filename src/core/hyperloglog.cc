@@ -177,8 +177,6 @@ int SparseSet(std::string* s, int index, int count, size_t sparse_max_bytes) {
   if (span == 0 || p >= end) return -1;
   bool is_zero = IsZero(p), is_xzero = IsXZero(p), is_val = IsVal(p);
   int runlen = is_zero ? ZeroLen(p) : is_xzero ? XZeroLen(p) : ValLen(p);
-  uint8_t* next = is_xzero ? p + 2 : p + 1;
-  if (next >= end) next = nullptr;
 
   bool updated_in_place = false;
   if (is_val) {
@@ -221,7 +219,6 @@ int SparseSet(std::string* s, int index, int count, size_t sparse_max_bytes) {
     } else if (delta < 0) {
       s->erase(p_off + static_cast<size_t>(seqlen), static_cast<size_t>(-delta));
     }
-    (void)next;
     memcpy(s->data() + p_off, seq, static_cast<size_t>(seqlen));
     sparse = Regs(s);
     end = reinterpret_cast<uint8_t*>(s->data()) + s->size();

@@ -202,11 +202,10 @@ bool SetObject::Contains(std::string_view member) const {
   return false;
 }
 
-void SetObject::Convert(Enc to, size_t expected) {
+void SetObject::Convert(Enc to) {
   if (to == enc_) return;
   if (to == Enc::kTable) {
     auto t = std::make_unique<SetTable>();
-    (void)expected;
     ForEach([&](std::string_view m) { t->Insert(MakeSetNode(m)); });
     table_ = std::move(t);
   } else {  // intset -> listpack
@@ -231,7 +230,7 @@ bool SetObject::Add(std::string_view member, const EncodingLimits& lim, size_t s
     } else if (hint <= lim.set_max_listpack_entries) {
       enc_ = Enc::kPacked;
     } else {
-      Convert(Enc::kTable, size_hint);
+      Convert(Enc::kTable);
       enc_ = Enc::kTable;
     }
   }
@@ -240,7 +239,7 @@ bool SetObject::Add(std::string_view member, const EncodingLimits& lim, size_t s
       if (is_int) {
         if (!ints_.Insert(iv)) return false;
         if (static_cast<int64_t>(ints_.size()) > lim.set_max_intset_entries) {
-          Convert(Enc::kTable, ints_.size());
+          Convert(Enc::kTable);
         }
         return true;
       } else {
@@ -252,7 +251,7 @@ bool SetObject::Add(std::string_view member, const EncodingLimits& lim, size_t s
         bool fits = static_cast<int64_t>(ints_.size()) < lim.set_max_listpack_entries &&
                     static_cast<int64_t>(member.size()) <= lim.set_max_listpack_value &&
                     static_cast<int64_t>(longest) <= lim.set_max_listpack_value;
-        Convert(fits ? Enc::kPacked : Enc::kTable, ints_.size() + 1);
+        Convert(fits ? Enc::kPacked : Enc::kTable);
         return Add(member, lim, size_hint);
       }
     case Enc::kPacked:
@@ -262,7 +261,7 @@ bool SetObject::Add(std::string_view member, const EncodingLimits& lim, size_t s
         packed_.PushBack(member);
         return true;
       }
-      Convert(Enc::kTable, packed_.size() + 1);
+      Convert(Enc::kTable);
       [[fallthrough]];
     case Enc::kTable:
       if (table_->Find(member) != nullptr) return false;

@@ -118,7 +118,7 @@ class SetObject : public DataObject {
   }
 
  private:
-  void Convert(Enc to, size_t expected);
+  void Convert(Enc to);
 
   Enc enc_ = Enc::kIntSet;
   bool fresh_ = true;  // no member added yet: the encoding is chosen by the first Add
