@@ -104,8 +104,8 @@ void CmdGeoPos(ArgList args, CommandContext& ctx) {
       continue;
     }
     ctx.rb.ArrayLen(2);
-    ctx.rb.Bulk(LongDoubleToHuman(lon));
-    ctx.rb.Bulk(LongDoubleToHuman(lat));
+    ctx.rb.DoubleText(LongDoubleToHuman(lon));
+    ctx.rb.DoubleText(LongDoubleToHuman(lat));
   }
 }
 
@@ -365,8 +365,8 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
       if (withhash) ctx.rb.Int(static_cast<int64_t>(p.score));
       if (withcoord) {
         ctx.rb.ArrayLen(2);
-        ctx.rb.Bulk(LongDoubleToHuman(p.lon));
-        ctx.rb.Bulk(LongDoubleToHuman(p.lat));
+        ctx.rb.DoubleText(LongDoubleToHuman(p.lon));
+        ctx.rb.DoubleText(LongDoubleToHuman(p.lat));
       }
     }
     return;

@@ -50,8 +50,9 @@ void ReplyBuilder::MapLen(int64_t n) { resp3() ? Header('%', n) : Header('*', n 
 void ReplyBuilder::SetLen(int64_t n) { Header(resp3() ? '~' : '*', n); }
 void ReplyBuilder::PushLen(int64_t n) { Header(resp3() ? '>' : '*', n); }
 
-void ReplyBuilder::Double(double v) {
-  std::string s = ScoreToString(v);
+void ReplyBuilder::Double(double v) { DoubleText(ScoreToString(v)); }
+
+void ReplyBuilder::DoubleText(std::string_view s) {
   if (resp3()) {
     out_->push_back(',');
     out_->append(s);

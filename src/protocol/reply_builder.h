@@ -35,6 +35,7 @@ class ReplyBuilder {
   void SetLen(int64_t n);                                           // RESP2: array of n
   void PushLen(int64_t n);                                          // RESP2: array of n
   void Double(double v);                                            // RESP2: bulk string
+  void DoubleText(std::string_view text);  // an already rendered double (GEOPOS digits)
   void Bool(bool v);                                                // RESP2: integer 0/1
   void Verbatim(std::string_view s, std::string_view fmt = "txt");  // RESP2: bulk string
   void EmptyArray() { ArrayLen(0); }

@@ -77,6 +77,9 @@ class RawClient:
 def normalize_unordered(value):
     """Sorts the elements of an array reply (for commands whose reply order Redis leaves open)."""
     t, v = value
+    if t == b"%" and v is not None:  # RESP3 map: sort the key/value pairs
+        pairs = sorted(zip(v[0::2], v[1::2]), key=repr)
+        return (t, [x for pair in pairs for x in pair])
     if t in (b"*", b"~") and v is not None:
         return (t, sorted(v, key=repr))
     return value

@@ -13,6 +13,8 @@ after sorting. In the corpus, a line starting with "~" is compared after sorting
 and a line starting with "?" by reply shape only (type and length: random members). The script prints "diff: N cases compared, M matched" and exits non-zero on any
 mismatch.
 
+The corpus runs once in RESP2 and once in RESP3; random batches alternate between the two.
+
 Usage: run_diff.py [--seed N] [--random-ops N] [--carmine-port P --redis-port P] [--threads N]
 """
 import argparse
@@ -114,8 +116,9 @@ class Runner:
         else:
             self.failures.append((origin, cmd, craw, rraw))
 
-    def reset(self):
+    def reset(self, resp=2):
         for cl in (self.c, self.r):
+            cl.call(["hello", str(resp)])  # replies differ (server name, id): not compared
             cl.call(["config", "set", "hash-max-listpack-entries", "512", "set-max-intset-entries", "512",
                      "zset-max-listpack-entries", "128", "list-max-listpack-size", "-2"])
             if cl is self.c:
@@ -323,16 +326,18 @@ def main():
             cport, rport = c.port, r.port
         runner = Runner(cport, rport)
         corpus = load_corpus()
-        for block in corpus:
-            runner.reset()
-            for cmd, origin, mode in block:
-                runner.run(cmd, origin, mode)
+        # The corpus runs twice: RESP2, then RESP3 (maps, sets, doubles, nulls, pairs).
+        for resp in (2, 3):
+            for block in corpus:
+                runner.reset(resp)
+                for cmd, origin, mode in block:
+                    runner.run(cmd, f"{origin}/resp{resp}", mode)
         corpus_cases = runner.compared
         rng = random.Random(args.seed)
         runner.reset()
         for n in range(args.random_ops):
             if n % 500 == 0:
-                runner.reset()
+                runner.reset(3 if (n // 1000) % 2 == 1 else 2)
                 if (n // 500) % 2 == 1:
                     runner.run(SMALL_ENCODINGS, "random-setup")
                     # set-max-listpack-entries is Redis 7.2 (Carmine only).
