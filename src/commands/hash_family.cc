@@ -3,6 +3,7 @@
 // Hash commands: HSET/HMSET/HSETNX, HGET/HMGET/HGETALL/HKEYS/HVALS, HDEL, HLEN/HSTRLEN/HEXISTS,
 // HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN over core/hash_object.h.
 #include <cmath>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -18,6 +19,39 @@ namespace {
 
 constexpr ObjType kHash = ObjType::kHash;
 
+// A hash lives either packed in the value slot or as a table object; commands work through a
+// handle (absent key: empty optional).
+using HashRef = std::optional<HashObject>;
+
+// Read lookup; false after replying WRONGTYPE.
+bool ReadHash(CommandContext& ctx, Db& db, std::string_view key, HashRef* out) {
+  Entry* e = db.FindRead(key);
+  out->reset();
+  if (e == nullptr) return true;
+  if (e->value.type() != kHash) {
+    ctx.rb.Error(err::kWrongType);
+    return false;
+  }
+  out->emplace(&e->value);
+  return true;
+}
+
+// Write lookup, creating an empty hash when asked; false after replying WRONGTYPE.
+bool WriteHash(CommandContext& ctx, Db& db, std::string_view key, bool create, HashRef* out) {
+  Entry* e = db.Find(key);
+  out->reset();
+  if (e == nullptr) {
+    if (!create) return true;
+    e = db.Add(key);
+    HashObject::InitEmpty(&e->value);
+  } else if (e->value.type() != kHash) {
+    ctx.rb.Error(err::kWrongType);
+    return false;
+  }
+  out->emplace(&e->value);
+  return true;
+}
+
 // HSET key field value [field value ...] / HMSET (replies OK instead of the count)
 void HSetGeneric(ArgList args, CommandContext& ctx, bool reply_count) {
   if (args.size() % 2 != 0) {
@@ -25,8 +59,8 @@ void HSetGeneric(ArgList args, CommandContext& ctx, bool reply_count) {
     return;
   }
   Db db = ctx.db();
-  HashObject* h;
-  if (!WriteObject(ctx, db, args[1], kHash, true, &h)) return;
+  HashRef h;
+  if (!WriteHash(ctx, db, args[1], true, &h)) return;
   EncodingLimits lim = ctx.opts.limits();
   int64_t created = 0;
   for (size_t i = 2; i < args.size(); i += 2) created += h->Set(args[i], args[i + 1], lim);
@@ -40,8 +74,8 @@ void CmdHMSet(ArgList args, CommandContext& ctx) { HSetGeneric(args, ctx, false)
 // HSETNX key field value
 void CmdHSetNx(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!WriteObject(ctx, db, args[1], kHash, true, &h)) return;
+  HashRef h;
+  if (!WriteHash(ctx, db, args[1], true, &h)) return;
   if (h->Exists(args[2])) {
     ctx.rb.Int(0);
     return;
@@ -54,10 +88,10 @@ void CmdHSetNx(ArgList args, CommandContext& ctx) {
 // HGET key field
 void CmdHGet(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
   std::string v;
-  if (h != nullptr && h->Get(args[2], &v)) {
+  if (h.has_value() && h->Get(args[2], &v)) {
     ctx.rb.Bulk(v);
   } else {
     ctx.rb.Null();
@@ -67,12 +101,12 @@ void CmdHGet(ArgList args, CommandContext& ctx) {
 // HMGET key field [field ...]
 void CmdHMGet(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
   ctx.rb.ArrayLen(static_cast<int64_t>(args.size() - 2));
   std::string v;
   for (size_t i = 2; i < args.size(); i++) {
-    if (h != nullptr && h->Get(args[i], &v)) {
+    if (h.has_value() && h->Get(args[i], &v)) {
       ctx.rb.Bulk(v);
     } else {
       ctx.rb.Null();
@@ -83,12 +117,12 @@ void CmdHMGet(ArgList args, CommandContext& ctx) {
 // HDEL key field [field ...]
 void CmdHDel(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!WriteObject(ctx, db, args[1], kHash, false, &h)) return;
+  HashRef h;
+  if (!WriteHash(ctx, db, args[1], false, &h)) return;
   int64_t n = 0;
-  if (h != nullptr) {
+  if (h.has_value()) {
     for (size_t i = 2; i < args.size() && h->size() > 0; i++) n += h->Delete(args[i]);
-    if (n > 0) FinishWrite(db, args[1], h);
+    if (n > 0) FinishWrite(db, args[1], &*h);
   }
   ctx.rb.Int(n);
 }
@@ -96,25 +130,25 @@ void CmdHDel(ArgList args, CommandContext& ctx) {
 // HLEN key
 void CmdHLen(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
-  ctx.rb.Int(h == nullptr ? 0 : static_cast<int64_t>(h->size()));
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
+  ctx.rb.Int(!h ? 0 : static_cast<int64_t>(h->size()));
 }
 
 // HSTRLEN key field
 void CmdHStrLen(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
-  ctx.rb.Int(h == nullptr ? 0 : static_cast<int64_t>(h->ValueLength(args[2])));
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
+  ctx.rb.Int(!h ? 0 : static_cast<int64_t>(h->ValueLength(args[2])));
 }
 
 // HEXISTS key field
 void CmdHExists(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
-  ctx.rb.Int(h != nullptr && h->Exists(args[2]) ? 1 : 0);
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
+  ctx.rb.Int(h.has_value() && h->Exists(args[2]) ? 1 : 0);
 }
 
 enum GetAllMode { kFields = 1, kValues = 2, kBoth = 3 };
@@ -122,11 +156,11 @@ enum GetAllMode { kFields = 1, kValues = 2, kBoth = 3 };
 // HKEYS / HVALS / HGETALL key
 void HGetAllGeneric(ArgList args, CommandContext& ctx, GetAllMode mode) {
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
-  int64_t n = h == nullptr ? 0 : static_cast<int64_t>(h->size());
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
+  int64_t n = !h ? 0 : static_cast<int64_t>(h->size());
   mode == kBoth ? ctx.rb.MapLen(n) : ctx.rb.ArrayLen(n);
-  if (h == nullptr) return;
+  if (!h) return;
   h->ForEach([&](std::string_view f, std::string_view v) {
     if (mode & kFields) ctx.rb.Bulk(f);
     if (mode & kValues) ctx.rb.Bulk(v);
@@ -145,8 +179,8 @@ void CmdHIncrBy(ArgList args, CommandContext& ctx) {
     return;
   }
   Db db = ctx.db();
-  HashObject* h;
-  if (!WriteObject(ctx, db, args[1], kHash, true, &h)) return;
+  HashRef h;
+  if (!WriteHash(ctx, db, args[1], true, &h)) return;
   std::string cur;
   int64_t v = 0;
   if (h->Get(args[2], &cur) && !ParseInt64(cur, &v)) {
@@ -175,8 +209,8 @@ void CmdHIncrByFloat(ArgList args, CommandContext& ctx) {
     return;
   }
   Db db = ctx.db();
-  HashObject* h;
-  if (!WriteObject(ctx, db, args[1], kHash, true, &h)) return;
+  HashRef h;
+  if (!WriteHash(ctx, db, args[1], true, &h)) return;
   std::string cur;
   long double v = 0;
   if (h->Get(args[2], &cur) && !ParseLongDouble(cur, &v)) {
@@ -203,10 +237,10 @@ void CmdHRandField(ArgList args, CommandContext& ctx) {
   bool with_count = ra.with_count, with_values = ra.with_values;
   int64_t count = ra.count;
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
   if (!with_count) {
-    if (h == nullptr) {
+    if (!h) {
       ctx.rb.Null();
       return;
     }
@@ -223,7 +257,7 @@ void CmdHRandField(ArgList args, CommandContext& ctx) {
   auto reply_len = [&](int64_t n) {
     ctx.rb.ArrayLen(with_values && ctx.rb.protocol() == 2 ? 2 * n : n);
   };
-  if (h == nullptr || count == 0) {
+  if (!h || count == 0) {
     ctx.rb.ArrayLen(0);
     return;
   }
@@ -283,9 +317,9 @@ void CmdHScan(ArgList args, CommandContext& ctx) {
   ScanArgs sa;
   if (!ParseScanArgs(args, 2, false, ctx, &sa)) return;
   Db db = ctx.db();
-  HashObject* h;
-  if (!ReadObject(ctx, db, args[1], kHash, &h)) return;
-  if (h == nullptr) {
+  HashRef h;
+  if (!ReadHash(ctx, db, args[1], &h)) return;
+  if (!h) {
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk("0");
     ctx.rb.ArrayLen(0);

@@ -41,10 +41,7 @@ const char* TypeName(const Entry* e) {
   return "none";
 }
 
-const char* EncodingName(const Entry* e) {
-  if (e->value.is_string()) return StringEncodingName(e);
-  return e->value.object()->encoding_name();
-}
+const char* EncodingName(const Entry* e) { return ValueEncodingName(e); }
 
 // DEL key [key ...] / UNLINK key [key ...]
 void CmdDel(ArgList args, CommandContext& ctx) {

@@ -47,7 +47,7 @@ std::optional<std::string> LookupPattern(Db& db, std::string_view pattern, std::
   if (!field.empty()) {
     if (e->value.type() != ObjType::kHash) return std::nullopt;
     std::string v;
-    if (!static_cast<HashObject*>(e->value.object())->Get(field, &v)) return std::nullopt;
+    if (!HashObject(&e->value).Get(field, &v)) return std::nullopt;
     return v;
   }
   if (e->value.type() != ObjType::kString) return std::nullopt;

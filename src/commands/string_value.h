@@ -34,6 +34,18 @@ inline const char* StringEncodingName(const Entry* e) {
   return e->value.StringLength() <= 44 ? "embstr" : "raw";
 }
 
+// The encoding name OBJECT ENCODING / DEBUG OBJECT report for any entry.
+inline const char* ValueEncodingName(const Entry* e) {
+  switch (e->value.kind()) {
+    case CompactValue::Kind::kObject:
+      return e->value.object()->encoding_name();
+    case CompactValue::Kind::kPacked:
+      return "listpack";
+    default:
+      return StringEncodingName(e);
+  }
+}
+
 // Returns the string bytes of a string entry (ints rendered into scratch).
 inline std::string_view StrOf(const Entry* e, std::string* scratch) {
   return e->value.GetString(scratch);

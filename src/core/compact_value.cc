@@ -25,6 +25,9 @@ void CompactValue::Release() {
     case Kind::kObject:
       std::unique_ptr<DataObject>(object()).reset();
       break;
+    case Kind::kPacked:
+      packed()->~PackedList();
+      break;
     default:
       break;
   }
@@ -63,6 +66,13 @@ void CompactValue::SetObject(std::unique_ptr<DataObject> obj) {
   DataObject* p = obj.release();
   memcpy(raw_, &p, sizeof(p));
   raw_[15] = static_cast<uint8_t>(Kind::kObject);
+}
+
+void CompactValue::SetPacked(ObjType type, PackedList list) {
+  Release();
+  new (raw_) PackedList(std::move(list));
+  raw_[14] = static_cast<uint8_t>(type);
+  raw_[15] = static_cast<uint8_t>(Kind::kPacked);
 }
 
 std::string_view CompactValue::GetString(std::string* scratch) const {
@@ -157,6 +167,9 @@ void CompactValue::Clone(CompactValue* out) const {
     case Kind::kObject:
       out->SetObject(object()->Clone());
       break;
+    case Kind::kPacked:
+      out->SetPacked(static_cast<ObjType>(raw_[14]), packed()->Clone());
+      break;
   }
 }
 
@@ -166,6 +179,8 @@ size_t CompactValue::HeapBytes() const {
       return malloc_usable_size(heap_ptr());
     case Kind::kObject:
       return object()->MemoryUsage();
+    case Kind::kPacked:
+      return packed()->AllocatedBytes();
     default:
       return 0;
   }

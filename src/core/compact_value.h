@@ -2,7 +2,7 @@
 //
 // CompactValue: the 16-byte value slot stored inside every keyspace entry. Small strings (up to 15
 // bytes) live inline, integers are stored as int64, longer strings in one heap block, and other
-// types as an owned pointer to a DataObject. This is where most of the per-key memory saving over
+// types as an owned pointer to a DataObject (or, for small hashes, the packed block itself). This is where most of the per-key memory saving over
 // a Redis robj + sds pair comes from: a short string costs no allocation of its own.
 //
 // Invariants: byte 15 is the tag; inline strings keep their length in the tag's high nibble; a heap
@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+
+#include "core/packed_list.h"
 
 namespace carmine {
 
@@ -38,7 +41,9 @@ class DataObject {
 
 class CompactValue {
  public:
-  enum class Kind : uint8_t { kInline = 0, kInt = 1, kHeap = 2, kObject = 3 };
+  // kPacked: a small collection held directly in the slot (a PackedList in bytes 0-7, its ObjType
+  // in byte 14), so a small hash costs no object header of its own.
+  enum class Kind : uint8_t { kInline = 0, kInt = 1, kHeap = 2, kObject = 3, kPacked = 4 };
   static constexpr size_t kInlineMax = 15;
 
   CompactValue() { SetInlineEmpty(); }
@@ -59,8 +64,17 @@ class CompactValue {
   }
 
   Kind kind() const { return static_cast<Kind>(raw_[15] & 0x0f); }
-  ObjType type() const { return kind() == Kind::kObject ? object()->type() : ObjType::kString; }
-  bool is_string() const { return kind() != Kind::kObject; }
+  ObjType type() const {
+    switch (kind()) {
+      case Kind::kObject:
+        return object()->type();
+      case Kind::kPacked:
+        return static_cast<ObjType>(raw_[14]);
+      default:
+        return ObjType::kString;
+    }
+  }
+  bool is_string() const { return kind() != Kind::kObject && kind() != Kind::kPacked; }
   bool is_int() const { return kind() == Kind::kInt; }
 
   // Stores a string, choosing the integer encoding when the bytes are a canonical int64
@@ -68,6 +82,12 @@ class CompactValue {
   void SetString(std::string_view s, bool allow_int = true);
   void SetInt(int64_t v);
   void SetObject(std::unique_ptr<DataObject> obj);
+  // Holds `list` in the slot as a small collection of `type`.
+  void SetPacked(ObjType type, PackedList list);
+  PackedList* packed() { return std::launder(reinterpret_cast<PackedList*>(raw_)); }
+  const PackedList* packed() const {
+    return std::launder(reinterpret_cast<const PackedList*>(raw_));
+  }
 
   int64_t int_value() const {
     int64_t v;

@@ -489,8 +489,7 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
       ctx.rb.Error(err::kNoSuchKey);
       return;
     }
-    const char* enc =
-        e->value.is_string() ? StringEncodingName(e) : e->value.object()->encoding_name();
+    const char* enc = ValueEncodingName(e);
     char buf[256];
     snprintf(buf, sizeof(buf),
              "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
