@@ -239,42 +239,6 @@ void RankGeneric(ArgList args, CommandContext& ctx, bool reverse) {
 void CmdZRank(ArgList args, CommandContext& ctx) { RankGeneric(args, ctx, false); }
 void CmdZRevRank(ArgList args, CommandContext& ctx) { RankGeneric(args, ctx, true); }
 
-// ZCOUNT key min max
-void CmdZCount(ArgList args, CommandContext& ctx) {
-  ScoreBound min, max;
-  if (!ParseScoreBound(args[2], &min) || !ParseScoreBound(args[3], &max)) {
-    ctx.rb.Error(kErrMinMaxFloat);
-    return;
-  }
-  Db db = ctx.db();
-  ZSetObject* z;
-  if (!ReadObject(ctx, db, args[1], kZSet, &z)) return;
-  if (z == nullptr) {
-    ctx.rb.Int(0);
-    return;
-  }
-  auto [first, last] = ScoreRanks(*z, min, max);
-  ctx.rb.Int(static_cast<int64_t>(last - first));
-}
-
-// ZLEXCOUNT key min max
-void CmdZLexCount(ArgList args, CommandContext& ctx) {
-  LexBound min, max;
-  if (!ParseLexBound(args[2], &min) || !ParseLexBound(args[3], &max)) {
-    ctx.rb.Error(kErrLexRange);
-    return;
-  }
-  Db db = ctx.db();
-  ZSetObject* z;
-  if (!ReadObject(ctx, db, args[1], kZSet, &z)) return;
-  if (z == nullptr) {
-    ctx.rb.Int(0);
-    return;
-  }
-  auto [first, last] = LexRanks(*z, min, max);
-  ctx.rb.Int(static_cast<int64_t>(last - first));
-}
-
 // ---- ZRANGE and its older forms ----------------------------------------------------------------
 
 enum class RangeBy { kRank, kScore, kLex };
@@ -444,8 +408,9 @@ void CmdRangeBy(ArgList args, CommandContext& ctx) {
 
 // ---- removal by range --------------------------------------------------------------------------
 
-void RemoveRangeGeneric(ArgList args, CommandContext& ctx, RangeBy by) {
-  std::pair<size_t, size_t> ranks{0, 0};
+// ZCOUNT / ZLEXCOUNT / ZREMRANGEBYRANK|SCORE|LEX key min max: the elements inside the range,
+// counted or removed. The range is parsed before the key is looked at, as Redis reports errors.
+void RangeCountGeneric(ArgList args, CommandContext& ctx, RangeBy by, bool remove) {
   ScoreBound smin, smax;
   LexBound lmin, lmax;
   int64_t start = 0, stop = 0;
@@ -465,11 +430,14 @@ void RemoveRangeGeneric(ArgList args, CommandContext& ctx, RangeBy by) {
   }
   Db db = ctx.db();
   ZSetObject* z;
-  if (!WriteObject(ctx, db, args[1], kZSet, false, &z)) return;
+  bool ok = remove ? WriteObject(ctx, db, args[1], kZSet, false, &z)
+                   : ReadObject(ctx, db, args[1], kZSet, &z);
+  if (!ok) return;
   if (z == nullptr) {
     ctx.rb.Int(0);
     return;
   }
+  std::pair<size_t, size_t> ranks{0, 0};
   if (by == RangeBy::kRank) {
     size_t first, last;
     if (ClampRankRange(start, stop, z->size(), &first, &last)) ranks = {first, last + 1};
@@ -479,18 +447,24 @@ void RemoveRangeGeneric(ArgList args, CommandContext& ctx, RangeBy by) {
     ranks = LexRanks(*z, lmin, lmax);
   }
   size_t n = ranks.second - ranks.first;
-  if (n > 0) {
+  if (remove && n > 0) {
     z->RemoveRanks(ranks.first, ranks.second - 1);
     FinishWrite(db, args[1], z);
   }
   ctx.rb.Int(static_cast<int64_t>(n));
 }
 
-void CmdZRemRangeByRank(ArgList a, CommandContext& c) { RemoveRangeGeneric(a, c, RangeBy::kRank); }
-void CmdZRemRangeByScore(ArgList a, CommandContext& c) {
-  RemoveRangeGeneric(a, c, RangeBy::kScore);
+void CmdZCount(ArgList a, CommandContext& c) { RangeCountGeneric(a, c, RangeBy::kScore, false); }
+void CmdZLexCount(ArgList a, CommandContext& c) { RangeCountGeneric(a, c, RangeBy::kLex, false); }
+void CmdZRemRangeByRank(ArgList a, CommandContext& c) {
+  RangeCountGeneric(a, c, RangeBy::kRank, true);
 }
-void CmdZRemRangeByLex(ArgList a, CommandContext& c) { RemoveRangeGeneric(a, c, RangeBy::kLex); }
+void CmdZRemRangeByScore(ArgList a, CommandContext& c) {
+  RangeCountGeneric(a, c, RangeBy::kScore, true);
+}
+void CmdZRemRangeByLex(ArgList a, CommandContext& c) {
+  RangeCountGeneric(a, c, RangeBy::kLex, true);
+}
 
 // ---- pops --------------------------------------------------------------------------------------
 
