@@ -4,7 +4,9 @@
 // CLIENT lives in server/ because it needs the registry of all connections.
 #include "base/strutil.h"
 #include "commands/arg_parser.h"
+#include "commands/client_state.h"
 #include "commands/context.h"
+#include "commands/dispatcher.h"
 #include "commands/families.h"
 #include "protocol/errors.h"
 
@@ -19,6 +21,13 @@ constexpr std::string_view kRedisVersion = "7.2.4";
 void CmdPing(ArgList args, CommandContext& ctx) {
   if (args.size() > 2) {
     ctx.rb.Error(err::WrongArgs("ping"));
+    return;
+  }
+  if (ctx.session.resp == 2 && ctx.session.pubsub_count() > 0) {
+    // A RESP2 subscriber's replies must look like messages: ["pong", message].
+    ctx.rb.ArrayLen(2);
+    ctx.rb.Bulk("pong");
+    ctx.rb.Bulk(args.size() == 2 ? args[1] : "");
     return;
   }
   if (args.size() == 1) {
@@ -166,6 +175,14 @@ void CmdHello(ArgList args, CommandContext& ctx) {
 // RESET
 void CmdReset(ArgList, CommandContext& ctx) {
   Session& s = ctx.session;
+  s.multi.reset();
+  s.in_multi.store(false, std::memory_order_relaxed);
+  UnwatchAll(ctx.dbs, s);
+  Dispatcher& d = *ctx.dispatcher;
+  UnsubscribeAll(d.pubsub(), s, SubKind::kChannel, nullptr);
+  UnsubscribeAll(d.pubsub(), s, SubKind::kPattern, nullptr);
+  UnsubscribeAll(d.pubsub(), s, SubKind::kShard, nullptr);
+  DisableTracking(d.tracking(), s);
   s.db.store(0);
   s.resp = 2;
   ctx.rb.SetProtocol(2);
@@ -208,7 +225,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
       .Lock(LockMode::kNone);
   r.Add({"RESET", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
          &CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"})
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);
 }
 
 }  // namespace carmine

@@ -71,6 +71,7 @@ class CommandContext {
   const CommandSpec* spec;
   int64_t now_ms;
   PropagationSink* sink = nullptr;
+  class Dispatcher* dispatcher = nullptr;  // EXEC and the pub/sub commands reach registries here
   uint64_t changes = 0;  // keyspace changes made by this command (Db::Modified)
   bool custom_propagation = false;
   BlockingRegistry* blocking = nullptr;

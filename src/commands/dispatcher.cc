@@ -1,8 +1,11 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "commands/dispatcher.h"
 
+#include <optional>
+
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "commands/client_state.h"
 #include "protocol/errors.h"
 
 namespace carmine {
@@ -54,14 +57,15 @@ void DispatchStats::Reset() {
   errors_by_code.clear();
 }
 
-void Dispatcher::Propagate(ArgList args, Session& session, CommandContext& ctx) {
+void Dispatcher::Propagate(ArgList args, Session& session, CommandContext& ctx,
+                           PropagationSink* sink) {
   int db = session.db.load(std::memory_order_relaxed);
   if (ctx.custom_propagation) {
-    for (auto& p : ctx.propagated) sink_->Append(p.db < 0 ? db : p.db, std::move(p.args));
+    for (auto& p : ctx.propagated) sink->Append(p.db < 0 ? db : p.db, std::move(p.args));
     return;
   }
   if (ctx.changes == 0 || !(ctx.spec->flags & kWrite)) return;
-  sink_->Append(db, std::vector<std::string>(args.begin(), args.end()));
+  sink->Append(db, std::vector<std::string>(args.begin(), args.end()));
 }
 
 void Dispatcher::Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg) {
@@ -109,19 +113,91 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
   return spec;
 }
 
+namespace {
+bool IsNamed(const CommandSpec* spec, std::string_view name) {
+  return spec->parent == nullptr && EqualsIgnoreCase(spec->name, name);
+}
+
+// Commands that act on the transaction itself instead of being queued by MULTI.
+bool RunsInsideMulti(const CommandSpec* spec) {
+  return IsNamed(spec, "exec") || IsNamed(spec, "discard") || IsNamed(spec, "multi") ||
+         IsNamed(spec, "watch") || IsNamed(spec, "quit") || IsNamed(spec, "reset");
+}
+
+// Collects the effects of the commands of one EXEC, to hand them to the real sink as one block.
+class CollectingSink : public PropagationSink {
+ public:
+  bool active() const override { return true; }
+  void Append(int db, std::vector<std::string> args) override {
+    entries.emplace_back(db, std::move(args));
+  }
+  std::vector<std::pair<int, std::vector<std::string>>> entries;
+};
+}  // namespace
+
+bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session& session,
+                                  ReplyBuilder& rb) {
+  if (session.resp.load(std::memory_order_relaxed) == 2 && session.pubsub_count() > 0 &&
+      !AllowedWhileSubscribed(spec)) {
+    Reject(spec, rb,
+           "ERR Can't execute '" + std::string(spec->full_name) +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
+    if (session.multi) session.multi->aborted = true;
+    return true;
+  }
+  if (session.multi == nullptr || RunsInsideMulti(spec)) return false;
+  if (spec->flags & kNoMulti) {
+    Reject(spec, rb, "ERR Command not allowed inside a transaction");
+    session.multi->aborted = true;
+    return true;
+  }
+  session.multi->queue.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
+  rb.Simple("QUEUED");
+  return true;
+}
+
 void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
   stats_.commands.Add();
   const CommandSpec* spec = Resolve(args, session, rb);
-  if (spec == nullptr) return;
+  if (spec == nullptr) {
+    if (session.multi) session.multi->aborted = true;  // EXEC will answer EXECABORT
+    return;
+  }
   session.last_cmd.store(spec, std::memory_order_relaxed);
-  ExecResult r = Execute(spec, args, session, rb, now_ms, false);
+  if ((session.multi != nullptr || session.pubsub_count() > 0) &&
+      HandledBeforeRun(spec, args, session, rb)) {
+    return;
+  }
+  SetCurrentClientId(session.id);
+  ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
+  if (session.tracking) AfterCommandTracking(spec, args, session);
+  SetCurrentClientId(0);
   if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
 }
 
+void Dispatcher::AfterCommandTracking(const CommandSpec* spec, ArgList args, Session& session) {
+  auto t = session.tracking;
+  if (t->target != nullptr && (spec->flags & kReadOnly) && !t->bcast && spec->HasKeys()) {
+    bool remember = t->optin ? t->caching : t->optout ? !t->caching : true;
+    if (remember) {
+      int64_t max = opts_.tracking_table_max_keys.load(std::memory_order_relaxed);
+      for (int pos : spec->KeyPositions(args)) tracking_.Remember(t, args[pos], max);
+    }
+  }
+  // CLIENT CACHING applies to the one command after it (a whole transaction counts as one).
+  if (t->caching_pending) {
+    t->caching_pending = false;
+  } else if (session.multi == nullptr) {
+    t->caching = false;
+  }
+}
+
 Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args, Session& session,
-                                           ReplyBuilder& rb, int64_t now_ms, bool serving) {
+                                           ReplyBuilder& rb, int64_t now_ms,
+                                           const ExecMode& mode) {
   ShardLocks locks;
-  if (dbs_.locking()) {
+  if (dbs_.locking() && !mode.in_exec) {
     int db = session.db.load(std::memory_order_relaxed);
     switch (spec->lock) {
       case LockMode::kKeys:
@@ -136,6 +212,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
         locks.AddAll(dbs_);
         break;
       case LockMode::kNone:
+      case LockMode::kSelf:
         break;
     }
     locks.Acquire();
@@ -143,17 +220,20 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
 
   uint64_t errors_before = rb.errors();
   CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
-  ctx.sink = sink_;
+  PropagationSink* sink = mode.sink != nullptr ? mode.sink : sink_;
+  ctx.sink = sink;
+  ctx.dispatcher = this;
   ctx.blocking = &blocking_;
   ctx.ready.set_registry(&blocking_);
-  ctx.serving_blocked = serving;
+  ctx.serving_blocked = mode.serving;
+  ctx.no_block = mode.in_exec;
   int64_t start = clock::MonotonicUs();
   spec->handler(args, ctx);
   int64_t took = clock::MonotonicUs() - start;
   ExecResult r;
   r.would_block = ctx.would_block;
   if (ctx.would_block) return r;  // nothing happened: the client keeps waiting
-  if (ctx.propagating()) Propagate(args, session, ctx);
+  if (ctx.propagating()) Propagate(args, session, ctx, sink);
   locks.Release();
   if (!ctx.ready.keys.empty()) r.ready = std::move(ctx.ready.keys);
 
@@ -165,6 +245,116 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
     stats_.CountError(rb.last_error_code());
   }
   return r;
+}
+
+void Dispatcher::RunTransaction(CommandContext& ctx) {
+  Session& s = ctx.session;
+  ReplyBuilder& rb = ctx.rb;
+  if (s.multi == nullptr) {
+    rb.Error("ERR EXEC without MULTI");
+    return;
+  }
+  std::unique_ptr<MultiState> multi = std::move(s.multi);
+  s.in_multi.store(false, std::memory_order_relaxed);
+  if (multi->aborted) {
+    rb.Error("EXECABORT Transaction discarded because of previous errors.");
+    UnwatchAll(dbs_, s);
+    return;
+  }
+  // Lock every shard any queued command will touch (following SELECTs), plus the watched keys'
+  // shards, all at once in ascending order: the transaction is one step for every other client.
+  ShardLocks locks;
+  bool all = false;
+  int db = s.db.load(std::memory_order_relaxed);
+  for (auto& q : multi->queue) {
+    std::vector<std::string_view> args(q.args.begin(), q.args.end());
+    ArgList al(args.data(), args.size());
+    switch (q.spec->lock) {
+      case LockMode::kKeys:
+        if (q.spec->HasKeys()) {
+          for (int pos : q.spec->KeyPositions(al)) locks.Add(dbs_, db, dbs_.ShardOf(al[pos]));
+        }
+        break;
+      case LockMode::kDb:
+        locks.AddDb(dbs_, db);
+        break;
+      case LockMode::kAll:
+      case LockMode::kSelf:
+        all = true;
+        break;
+      case LockMode::kNone:
+        break;
+    }
+    int64_t idx;
+    if (IsNamed(q.spec, "select") && ParseInt64(al[1], &idx) && idx >= 0 &&
+        idx < dbs_.num_dbs()) {
+      db = static_cast<int>(idx);
+    }
+  }
+  if (s.watch) {
+    for (auto& [wdb, key] : s.watch->keys) locks.Add(dbs_, wdb, dbs_.ShardOf(key));
+  }
+  if (all) locks.AddAll(dbs_);
+  locks.Acquire();
+  std::optional<AllShardsHeld> held;
+  if (all && dbs_.locking()) held.emplace();
+
+  bool dirty = false;
+  if (s.watch) {
+    // A watched key that reached its TTL counts as changed even if nobody touched it yet.
+    for (auto& [wdb, key] : s.watch->keys) {
+      Entry* e = dbs_.Data(wdb, dbs_.ShardOf(key)).table.Find(key);
+      if (e != nullptr && e->has_expire() && e->expire_at() <= ctx.now_ms) dirty = true;
+    }
+    if (s.watch->dirty.load()) dirty = true;
+  }
+  if (dirty) {
+    held.reset();
+    locks.Release();
+    UnwatchAll(dbs_, s);
+    rb.NullArray();
+    return;
+  }
+
+  CollectingSink collect;
+  ExecMode mode;
+  mode.in_exec = true;
+  mode.sink = (sink_ != nullptr && sink_->active()) ? &collect : nullptr;
+  rb.ArrayLen(static_cast<int64_t>(multi->queue.size()));
+  for (auto& q : multi->queue) {
+    std::vector<std::string_view> args(q.args.begin(), q.args.end());
+    ExecResult r = Execute(q.spec, ArgList(args.data(), args.size()), s, rb, ctx.now_ms, mode);
+    for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
+    if (s.tracking) AfterCommandTracking(q.spec, ArgList(args.data(), args.size()), s);
+  }
+  if (mode.sink != nullptr && !collect.entries.empty()) {
+    // More than one effect travels as MULTI ... EXEC, so replicas and the AOF apply it at once.
+    if (collect.entries.size() > 1) {
+      int first_db = collect.entries.front().first;
+      collect.entries.insert(collect.entries.begin(), {first_db, {"MULTI"}});
+      collect.entries.emplace_back(collect.entries.back().first,
+                                   std::vector<std::string>{"EXEC"});
+    }
+    sink_->AppendBatch(std::move(collect.entries));
+  }
+  ctx.PropagateNothing();
+  held.reset();
+  locks.Release();
+  UnwatchAll(dbs_, s);
+}
+
+void Dispatcher::ClientClosed(Session& session) {
+  if (session.blocked != nullptr && session.blocked->TryFinish()) blocking_.Remove(session.blocked.get());
+  session.blocked.reset();
+  if (session.pubsub_count() > 0) {
+    UnsubscribeAll(pubsub_, session, SubKind::kChannel, nullptr);
+    UnsubscribeAll(pubsub_, session, SubKind::kPattern, nullptr);
+    UnsubscribeAll(pubsub_, session, SubKind::kShard, nullptr);
+  }
+  if (session.subscriber) session.subscriber->closed.store(true);
+  session.multi.reset();
+  UnwatchAll(dbs_, session);
+  if (session.tracking) DisableTracking(tracking_, session);
 }
 
 void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms) {
@@ -180,7 +370,9 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       ReplyBuilder rb(&out);
       rb.SetProtocol(w->resp);
       std::vector<std::string_view> args(w->args.begin(), w->args.end());
-      ExecResult r = Execute(spec, ArgList(args.data(), args.size()), s, rb, now_ms, true);
+      ExecMode mode;
+      mode.serving = true;
+      ExecResult r = Execute(spec, ArgList(args.data(), args.size()), s, rb, now_ms, mode);
       if (r.would_block) {
         // Someone else took the data first: keep the place in line. If a push on another of
         // its keys saw it busy meanwhile, look at all its keys again.

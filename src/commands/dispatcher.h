@@ -14,6 +14,8 @@
 
 #include "base/counter.h"
 #include "commands/context.h"
+#include "commands/pubsub.h"
+#include "commands/tracking.h"
 
 namespace carmine {
 
@@ -42,8 +44,18 @@ class Dispatcher {
   // and returns nullptr.
   const CommandSpec* Resolve(ArgList args, Session& session, ReplyBuilder& rb);
 
+  // EXEC: runs the session's queued commands as one atomic unit (every shard they touch stays
+  // locked throughout), replying with the array of their replies, or a null array when a WATCHed
+  // key changed.
+  void RunTransaction(CommandContext& ctx);
+  // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
+  // client that disconnects.
+  void ClientClosed(Session& session);
+
   DispatchStats& stats() { return stats_; }
   BlockingRegistry& blocking() { return blocking_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
+  TrackingRegistry& tracking() { return tracking_; }
   // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   const CommandRegistry& registry() const { return registry_; }
@@ -54,13 +66,25 @@ class Dispatcher {
     std::vector<std::pair<int, std::string>> ready;  // keys that got data for blocked clients
     bool would_block = false;
   };
-  // Locks, runs the handler, propagates and counts. `serving` runs a blocked client's command.
+  // How Execute runs one command.
+  struct ExecMode {
+    bool serving = false;  // a blocked client's command, re-run after its key got data
+    bool in_exec = false;  // inside EXEC: locks are held already, blocking commands don't block
+    PropagationSink* sink = nullptr;  // overrides sink_ (EXEC collects its commands' effects)
+  };
+  // Locks, runs the handler, propagates and counts.
   ExecResult Execute(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb,
-                     int64_t now_ms, bool serving);
+                     int64_t now_ms, const ExecMode& mode);
+  // The subscribed-mode and MULTI rules that apply before a command runs. Returns true when the
+  // command was answered here (rejected or queued).
+  bool HandledBeforeRun(const CommandSpec* spec, ArgList args, Session& session,
+                        ReplyBuilder& rb);
+  // CLIENT TRACKING bookkeeping after a command ran.
+  void AfterCommandTracking(const CommandSpec* spec, ArgList args, Session& session);
   // Serves clients blocked on the ready keys (FIFO per key), following the keys their commands
   // make ready in turn (BLMOVE into a key another client waits on).
   void ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms);
-  void Propagate(ArgList args, Session& session, CommandContext& ctx);
+  void Propagate(ArgList args, Session& session, CommandContext& ctx, PropagationSink* sink);
 
   const CommandRegistry& registry_;
   DbSet& dbs_;
@@ -69,6 +93,8 @@ class Dispatcher {
   PropagationSink* sink_ = nullptr;
   DispatchStats stats_;
   BlockingRegistry blocking_;
+  PubSubRegistry pubsub_;
+  TrackingRegistry tracking_;
 };
 
 }  // namespace carmine

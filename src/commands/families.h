@@ -20,6 +20,8 @@ void RegisterListFamily(CommandRegistry& r);
 void RegisterHllFamily(CommandRegistry& r);
 void RegisterGeoFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
+void RegisterPubSubFamily(CommandRegistry& r);
+void RegisterMultiFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -35,6 +37,8 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterHllFamily(r);
   RegisterGeoFamily(r);
   RegisterSortFamily(r);
+  RegisterPubSubFamily(r);
+  RegisterMultiFamily(r);
 }
 
 }  // namespace carmine

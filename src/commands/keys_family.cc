@@ -616,7 +616,7 @@ void RegisterKeysFamily(CommandRegistry& r) {
          "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
          "the cursor to return back to 0. N is the number of elements inside the collection."})
       .Args("cursor:integer [MATCH=pattern:pattern] [COUNT=count:integer] [TYPE=type:string]")
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);
   r.Add({"RANDOMKEY", 1, kReadOnly, 0, 0, 0, K, &CmdRandomKey, "generic", "1.0.0",
          "Returns a random key name from the database.", "O(1)"})
       .Lock(LockMode::kDb);

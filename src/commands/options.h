@@ -14,6 +14,12 @@
 
 namespace carmine {
 
+// client-output-buffer-limit classes and one class's limits (bytes, bytes, seconds; 0 = none).
+enum class ClientClass : uint8_t { kNormal = 0, kReplica = 1, kPubSub = 2 };
+struct OutputLimit {
+  int64_t hard = 0, soft = 0, soft_seconds = 0;
+};
+
 struct RuntimeOptions {
   std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
   std::atomic<int> databases{16};
@@ -34,6 +40,15 @@ struct RuntimeOptions {
   std::atomic<int64_t> list_compress_depth{0};
 
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
+  std::atomic<int64_t> tracking_table_max_keys{1000000};
+
+  std::atomic<int64_t> obuf_limits[3][3] = {{0, 0, 0}, {268435456, 67108864, 60},
+                                            {33554432, 8388608, 60}};
+  OutputLimit output_limit(ClientClass c) const {
+    auto& l = obuf_limits[static_cast<int>(c)];
+    return {l[0].load(std::memory_order_relaxed), l[1].load(std::memory_order_relaxed),
+            l[2].load(std::memory_order_relaxed)};
+  }
 
   EncodingLimits limits() const {
     EncodingLimits l;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace carmine {
@@ -24,6 +25,10 @@ class PropagationSink {
   // Appends one command executed against database `db`. Called with shard locks held; must not
   // block on I/O.
   virtual void Append(int db, std::vector<std::string> args) = 0;
+  // Appends several commands with nothing from other threads in between (a transaction).
+  virtual void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) {
+    for (auto& [db, args] : entries) Append(db, std::move(args));
+  }
 };
 
 }  // namespace carmine

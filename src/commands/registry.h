@@ -97,7 +97,8 @@ enum class LockMode : uint8_t {
   kKeys,  // the shards of the command's keys in the selected db
   kDb,    // every shard of the selected db (KEYS, DBSIZE, FLUSHDB, RANDOMKEY)
   kAll,   // every shard of every db (FLUSHALL, SWAPDB, MOVE, COPY ... DB)
-  kNone,  // no keyspace access, or the handler locks by itself (SCAN)
+  kNone,  // no keyspace access
+  kSelf,  // the handler takes the locks it needs by itself (SCAN, INFO, UNWATCH)
 };
 
 // Per-command counters for INFO commandstats; updated from any thread.

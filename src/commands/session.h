@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "base/counter.h"
 
@@ -19,6 +21,19 @@ namespace carmine {
 
 struct CommandSpec;
 struct BlockedClient;
+struct Subscriber;
+struct WatchState;
+struct ClientTracking;
+
+// Commands queued between MULTI and EXEC.
+struct MultiState {
+  struct Queued {
+    const CommandSpec* spec;
+    std::vector<std::string> args;
+  };
+  std::vector<Queued> queue;
+  bool aborted = false;  // a queue-time error: EXEC answers EXECABORT
+};
 
 // Client names and library names/versions (CLIENT SETNAME, HELLO SETNAME, CLIENT SETINFO) may only
 // hold printable ASCII without spaces, as Redis requires.
@@ -63,6 +78,22 @@ struct Session {
   std::shared_ptr<BlockedClient> blocked;
   std::atomic<bool> is_blocked{false};  // mirrors `blocked` for CLIENT LIST on other threads
   std::function<void(std::string)> deliver;
+
+  // Pub/Sub: this client's registry entry (set by the connection layer; null: cannot subscribe)
+  // and what it is subscribed to (owner thread only; the counts mirror them for CLIENT LIST).
+  std::shared_ptr<Subscriber> subscriber;
+  std::unordered_set<std::string> channels, patterns, shard_channels;
+  std::atomic<int> sub_count{0}, psub_count{0}, ssub_count{0};
+  int pubsub_count() const {
+    return static_cast<int>(channels.size() + patterns.size() + shard_channels.size());
+  }
+  // Transactions: non-null between MULTI and EXEC/DISCARD; WATCHed keys (null: none).
+  std::unique_ptr<MultiState> multi;
+  std::atomic<bool> in_multi{false};  // mirrors `multi` for CLIENT LIST
+  std::shared_ptr<WatchState> watch;
+  // Client-side caching (CLIENT TRACKING); null when tracking was never turned on.
+  std::shared_ptr<ClientTracking> tracking;
+
   Counter total_net_in, total_net_out, commands_processed;
 };
 

@@ -12,6 +12,8 @@ bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   d.table.Remove(key);
   set_->stats().expired_keys.Add();
   set_->stats().dirty.Add();
+  if (set_->any_watched()) set_->TouchWatched(index_, key);
+  Notify(kNotifyExpired, "expired", key);
   if (auto* o = set_->observer()) o->OnKeyExpired(index_, key);
   return true;
 }
@@ -29,6 +31,7 @@ Entry* Db::FindRead(std::string_view key) {
   Entry* e = Find(key);
   if (e == nullptr) {
     set_->stats().keyspace_misses.Add();
+    Notify(kNotifyKeyMiss, "keymiss", key);
     return nullptr;
   }
   set_->stats().keyspace_hits.Add();
@@ -53,6 +56,7 @@ OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
 Entry* Db::Add(std::string_view key, bool expiry_room) {
   Entry* e = DataFor(key).table.Insert(MakeEntry(key, expiry_room));
   e->lru = LruClock(now_ms_);
+  Notify(kNotifyNew, "new", key);
   if (ready_ != nullptr) ready_->KeyReady(index_, key);
   return e;
 }
@@ -122,10 +126,13 @@ void Db::ClearExpire(Entry* e) {
 void Db::Modified(std::string_view key, uint64_t changes) {
   set_->stats().dirty.Add(changes);
   if (changes_ != nullptr) *changes_ += changes;
+  if (set_->any_watched()) set_->TouchWatched(index_, key);
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
 }
 
 size_t Db::Flush() {
+  set_->TouchWatchedDb(index_, -1);
+  if (auto* o = set_->observer()) o->OnDbChanged(index_);
   size_t n = 0;
   for (int s = 0; s < set_->num_shards(); s++) {
     ShardData& d = set_->Data(index_, s);

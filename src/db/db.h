@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "db/db_set.h"
+#include "db/notify.h"
 #include "db/op_status.h"
 
 namespace carmine {
@@ -76,6 +77,12 @@ class Db {
 
   // Records a modification of `key`: dirty counter and observer. Call once per changed key.
   void Modified(std::string_view key, uint64_t changes = 1);
+
+  // Reports a keyspace event (Redis's notifyKeyspaceEvent) of class `type` named `event`.
+  void Notify(uint32_t type, std::string_view event, std::string_view key) {
+    if ((set_->notify_flags() & type) && set_->observer() != nullptr)
+      set_->observer()->OnEvent(index_, type, event, key);
+  }
 
   // Removes all keys of this db (caller holds all its shard locks). Returns how many.
   size_t Flush();

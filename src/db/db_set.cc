@@ -6,11 +6,18 @@
 #include "base/crc16.h"
 
 namespace carmine {
+namespace {
+thread_local bool t_all_held = false;
+}  // namespace
+
+AllShardsHeld::AllShardsHeld() { t_all_held = true; }
+AllShardsHeld::~AllShardsHeld() { t_all_held = false; }
 
 DbSet::DbSet(int num_dbs, int shards_per_db, bool locking)
     : num_dbs_(num_dbs), shards_(shards_per_db), locking_(locking) {
   size_t n = static_cast<size_t>(num_dbs) * shards_per_db;
   mutexes_ = std::make_unique<PaddedMutex[]>(n);
+  watches_.resize(n);
   data_.reserve(n);
   for (size_t i = 0; i < n; i++) {
     data_.push_back(std::make_unique<ShardData>());
@@ -24,7 +31,53 @@ uint32_t DbSet::ShardOf(std::string_view key) const {
 }
 
 void DbSet::SwapDbs(int a, int b) {
+  TouchWatchedDb(a, b);
+  TouchWatchedDb(b, a);
   for (int s = 0; s < shards_; s++) std::swap(data_[Index(a, s)], data_[Index(b, s)]);
+}
+
+void DbSet::Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w) {
+  auto& list = watches_[Index(db, ShardOf(key))][std::string(key)];
+  for (auto& x : list) {
+    if (x == w) return;
+  }
+  list.push_back(w);
+  watched_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void DbSet::Unwatch(int db, std::string_view key, const WatchState* w) {
+  WatchMap& m = watches_[Index(db, ShardOf(key))];
+  auto it = m.find(std::string(key));
+  if (it == m.end()) return;
+  auto& list = it->second;
+  for (size_t i = 0; i < list.size(); i++) {
+    if (list[i].get() == w) {
+      list.erase(list.begin() + static_cast<long>(i));
+      watched_.fetch_sub(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  if (list.empty()) m.erase(it);
+}
+
+void DbSet::TouchWatched(int db, std::string_view key) {
+  WatchMap& m = watches_[Index(db, ShardOf(key))];
+  if (m.empty()) return;
+  auto it = m.find(std::string(key));
+  if (it == m.end()) return;
+  for (auto& w : it->second) w->dirty.store(true, std::memory_order_relaxed);
+}
+
+void DbSet::TouchWatchedDb(int db, int other) {
+  if (!any_watched()) return;
+  for (int s = 0; s < shards_; s++) {
+    for (auto& [key, list] : watches_[Index(db, s)]) {
+      bool exists = data_[Index(db, s)]->table.Find(key) != nullptr ||
+                    (other >= 0 && data_[Index(other, s)]->table.Find(key) != nullptr);
+      if (!exists) continue;
+      for (auto& w : list) w->dirty.store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 size_t DbSet::KeyCount(int db) const {
@@ -54,7 +107,7 @@ void ShardLocks::AddAll(DbSet& set) {
 }
 
 void ShardLocks::Acquire() {
-  if (set_ == nullptr || idx_.empty()) return;
+  if (set_ == nullptr || idx_.empty() || t_all_held) return;
   std::sort(idx_.begin(), idx_.end());
   idx_.erase(std::unique(idx_.begin(), idx_.end()), idx_.end());
   int shards = set_->num_shards();

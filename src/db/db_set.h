@@ -16,7 +16,9 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/counter.h"
@@ -50,6 +52,13 @@ struct DbStats {
   }
 };
 
+// One client's WATCH: the keys it watches and whether any of them changed since. `dirty` is set by
+// whichever thread modifies a watched key (under that key's shard lock) and read by EXEC.
+struct WatchState {
+  std::atomic<bool> dirty{false};
+  std::vector<std::pair<int, std::string>> keys;  // (db, key); owner thread only
+};
+
 // Receives keyspace changes so that upper layers (WATCH, keyspace events, propagation to AOF and
 // replicas) hear about every modification. Called with the shard lock held; must not block.
 class KeyspaceObserver {
@@ -60,6 +69,8 @@ class KeyspaceObserver {
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
   // Whole databases changed (FLUSHDB/FLUSHALL: db = -1 for all, SWAPDB).
   virtual void OnDbChanged(int db) = 0;
+  // A keyspace event of an enabled class (see db/notify.h).
+  virtual void OnEvent(int db, uint32_t type, std::string_view event, std::string_view key) = 0;
 };
 
 class DbSet {
@@ -84,9 +95,23 @@ class DbSet {
   size_t KeyCount(int db) const;
   size_t VolatileCount(int db) const;
 
+  // WATCH bookkeeping. The caller holds the shard lock of `key` in `db` (for the Db variants, the
+  // locks of every shard of the databases named).
+  void Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w);
+  void Unwatch(int db, std::string_view key, const WatchState* w);
+  bool any_watched() const { return watched_.load(std::memory_order_relaxed) > 0; }
+  // Marks the watchers of `key` dirty (any modification, expiry included).
+  void TouchWatched(int db, std::string_view key);
+  // FLUSHDB / SWAPDB: watchers of `db` whose key exists in `db`, or in `other` (>= 0) that is
+  // about to replace it, are marked dirty, as Redis does.
+  void TouchWatchedDb(int db, int other);
+
   DbStats& stats() { return stats_; }
   void set_observer(KeyspaceObserver* o) { observer_ = o; }
   KeyspaceObserver* observer() const { return observer_; }
+  // notify-keyspace-events classes (db/notify.h); 0 keeps every Notify call a single load.
+  void set_notify_flags(uint32_t f) { notify_flags_.store(f, std::memory_order_relaxed); }
+  uint32_t notify_flags() const { return notify_flags_.load(std::memory_order_relaxed); }
 
  private:
   struct alignas(64) PaddedMutex {
@@ -99,6 +124,21 @@ class DbSet {
   std::vector<std::unique_ptr<ShardData>> data_;
   DbStats stats_;
   KeyspaceObserver* observer_ = nullptr;
+  std::atomic<uint32_t> notify_flags_{0};
+  // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
+  using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
+  std::vector<WatchMap> watches_;
+  std::atomic<int64_t> watched_{0};
+};
+
+// While alive on a thread, that thread holds every shard lock (EXEC of a transaction that runs
+// SCAN, INFO or other self-locking commands): ShardLocks::Acquire on this thread does nothing.
+class AllShardsHeld {
+ public:
+  AllShardsHeld();
+  ~AllShardsHeld();
+  AllShardsHeld(const AllShardsHeld&) = delete;
+  AllShardsHeld& operator=(const AllShardsHeld&) = delete;
 };
 
 // Holds a set of shard locks, acquired in ascending global order, released on destruction.

@@ -44,11 +44,16 @@ bool EventLoop::Modify(int fd, uint32_t events, IoHandler* h) {
 void EventLoop::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 void EventLoop::Post(std::function<void()> task) {
+  bool was_pending;
   {
     std::lock_guard<std::mutex> l(mu_);
     tasks_.push_back(std::move(task));
+    was_pending = has_tasks_.load(std::memory_order_relaxed);
+    has_tasks_.store(true, std::memory_order_release);
   }
-  has_tasks_.store(true, std::memory_order_release);
+  // The flag and the queue change together under mu_, so only the post that makes the queue
+  // non-empty needs to wake the loop: a burst of posts (pub/sub fan-out) costs one eventfd write.
+  if (was_pending) return;
   uint64_t one = 1;
   ssize_t r = write(wakefd_, &one, sizeof(one));
   (void)r;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "base/strutil.h"
+#include "db/notify.h"
 
 namespace carmine {
 namespace {
@@ -246,6 +247,64 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Int("list-compress-depth", &ServerConfig::list_compress_depth, 0, kIntMax));
   t.push_back(Int("hll-sparse-max-bytes", &ServerConfig::hll_sparse_max_bytes, 0, LONG_MAX, true, true));
   t.push_back(Int("busy-poll-us", &ServerConfig::busy_poll_us, 0, 10000));
+  {
+    ConfigOption o;
+    o.name = "client-output-buffer-limit";
+    o.multi_arg = true;
+    o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      // One string with groups of "class hard soft seconds" (CONFIG SET) or the words themselves.
+      std::vector<std::string> w;
+      for (auto& x : a) {
+        std::vector<std::string> parts;
+        if (!SplitArgs(x, &parts)) return "Wrong number of arguments in buffer limit configuration.";
+        w.insert(w.end(), parts.begin(), parts.end());
+      }
+      if (w.empty() || w.size() % 4 != 0)
+        return "Wrong number of arguments in buffer limit configuration.";
+      int64_t next[3][3];
+      std::copy(&c.obuf_limits[0][0], &c.obuf_limits[0][0] + 9, &next[0][0]);
+      for (size_t i = 0; i < w.size(); i += 4) {
+        std::string cls = ToLower(w[i]);
+        int idx = cls == "normal" ? 0 : (cls == "slave" || cls == "replica") ? 1
+                                      : cls == "pubsub"                      ? 2
+                                                                             : -1;
+        if (idx < 0) return "Invalid client class specified in buffer limit configuration.";
+        int64_t hard, soft, secs;
+        if (!ParseMemory(w[i + 1], &hard) || !ParseMemory(w[i + 2], &soft) ||
+            !ParseInt64(w[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0)
+          return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        next[idx][0] = hard;
+        next[idx][1] = soft;
+        next[idx][2] = secs;
+      }
+      std::copy(&next[0][0], &next[0][0] + 9, &c.obuf_limits[0][0]);
+      return "";
+    };
+    o.get = [](const ServerConfig& c) {
+      static constexpr const char* kNames[] = {"normal", "slave", "pubsub"};
+      std::string s;
+      for (int i = 0; i < 3; i++) {
+        if (i > 0) s += ' ';
+        s += kNames[i];
+        for (int j = 0; j < 3; j++) s += ' ' + std::to_string(c.obuf_limits[i][j]);
+      }
+      return s;
+    };
+    t.push_back(o);
+  }
+  {
+    ConfigOption o;
+    o.name = "notify-keyspace-events";
+    o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      uint32_t f;
+      if (!ParseNotifyFlags(a[0], &f)) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      c.notify_keyspace_events = f;
+      return "";
+    };
+    o.get = [](const ServerConfig& c) { return NotifyFlagsToString(c.notify_keyspace_events); };
+    t.push_back(o);
+  }
+  t.push_back(Int("tracking-table-max-keys", &ServerConfig::tracking_table_max_keys, 0, LLONG_MAX));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));
   return t;

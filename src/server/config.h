@@ -54,6 +54,10 @@ struct ServerConfig {
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
   int64_t hll_sparse_max_bytes = 3000;
+  // client-output-buffer-limit: hard, soft, soft seconds for normal, replica, pubsub clients.
+  int64_t obuf_limits[3][3] = {{0, 0, 0}, {268435456, 67108864, 60}, {33554432, 8388608, 60}};
+  uint32_t notify_keyspace_events = 0;  // db/notify.h classes
+  int64_t tracking_table_max_keys = 1000000;
   std::string config_file;  // absolute path of the file we were started with
 };
 

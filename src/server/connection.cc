@@ -32,6 +32,14 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
   session_.deliver = [w, id](std::string reply) {
     w->loop().Post([w, id, r = std::move(reply)]() mutable { w->DeliverUnblocked(id, std::move(r)); });
   };
+  auto sub = std::make_shared<Subscriber>();
+  sub->client_id = id;
+  sub->owner = worker.index();
+  sub->push_local = [this](std::string_view msg) { PushMessage(msg); };
+  sub->post = [w, id](std::string msg) {
+    w->loop().Post([w, id, m = std::move(msg)] { w->DeliverPush(id, m); });
+  };
+  session_.subscriber = std::move(sub);
 }
 
 Connection::~Connection() {
@@ -41,10 +49,7 @@ Connection::~Connection() {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
-  if (session_.blocked != nullptr && session_.blocked->TryFinish()) {
-    worker_.server().dispatcher().blocking().Remove(session_.blocked.get());
-  }
-  session_.blocked.reset();
+  worker_.server().dispatcher().ClientClosed(session_);
   worker_.ScheduleClose(this);
 }
 
@@ -93,9 +98,8 @@ void Connection::OnReadable() {
   ProcessInput();
   // Replies are written once per loop iteration for all clients (as Redis does in beforeSleep):
   // the peers then see one burst of writes per batch of reads.
-  if (!closing_ && !pending_flush_ && out_.size() > out_pos_) {
-    pending_flush_ = true;
-    worker_.AddPendingFlush(this);
+  if (!closing_ && out_.size() > out_pos_) {
+    if (!OverOutputLimit()) ScheduleFlush();
   } else if (!closing_ && session_.close_after_reply && out_.size() == out_pos_) {
     Close();
   }
@@ -149,7 +153,11 @@ void Connection::ExecuteOne(ArgList args) {
   size_t mark = out_.size();
   ReplyMode before = session_.reply_mode;
   rb_.SetProtocol(session_.resp);
+  executing_ = true;
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
+  executing_ = false;
+  session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
   session_.commands_processed.Add();
   // CLIENT REPLY OFF|SKIP: drop what this command produced. SKIP silences the next command only.
   bool discard = false;
@@ -163,6 +171,10 @@ void Connection::ExecuteOne(ArgList args) {
     session_.reply_mode = ReplyMode::kOn;
   }
   if (discard) out_.resize(mark);
+  if (!pending_push_.empty()) {
+    out_.append(pending_push_);
+    pending_push_.clear();
+  }
   if (session_.kill_requested.load(std::memory_order_relaxed)) session_.close_after_reply = true;
 }
 
@@ -194,6 +206,48 @@ void Connection::Flush() {
   }
   session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
   UpdateInterest();
+}
+
+void Connection::ScheduleFlush() {
+  if (pending_flush_ || closing_) return;
+  pending_flush_ = true;
+  worker_.AddPendingFlush(this);
+}
+
+void Connection::PushMessage(std::string_view msg) {
+  if (closing_) return;
+  if (executing_) {
+    pending_push_.append(msg);
+    return;
+  }
+  out_.append(msg);
+  if (!OverOutputLimit()) ScheduleFlush();
+}
+
+bool Connection::OverOutputLimit() {
+  const ClientClass cls =
+      session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+  const OutputLimit lim = worker_.server().opts().output_limit(cls);
+  size_t pending = out_.size() - out_pos_;
+  bool hard = lim.hard > 0 && pending >= static_cast<size_t>(lim.hard);
+  bool soft = false;
+  if (lim.soft > 0 && pending >= static_cast<size_t>(lim.soft)) {
+    int64_t now = worker_.loop().now_ms();
+    if (soft_limit_since_ms_ == 0) {
+      soft_limit_since_ms_ = now;
+    } else if (now - soft_limit_since_ms_ >= lim.soft_seconds * 1000) {
+      soft = true;
+    }
+  } else {
+    soft_limit_since_ms_ = 0;
+  }
+  if (!hard && !soft) return false;
+  LOG_WARNING("Client id=%llu addr=%s scheduled to be closed ASAP for overcoming of output buffer "
+              "limits.",
+              static_cast<unsigned long long>(session_.id), session_.addr.c_str());
+  worker_.server().stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+  Close();
+  return true;
 }
 
 void Connection::UpdateInterest() {

@@ -40,6 +40,9 @@ class Connection : public IoHandler {
   // Ends the wait of a blocked client whose timeout passed (owner thread).
   void CheckBlockTimeout(int64_t now_ms);
   bool blocked() const { return session_.blocked != nullptr; }
+  // A pub/sub message, keyspace event or tracking invalidation for this client (owner thread).
+  // While a command of this client runs it waits for that command's reply.
+  void PushMessage(std::string_view msg);
   // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
   void SendRaw(std::string_view s);
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
@@ -65,6 +68,10 @@ class Connection : public IoHandler {
   void ExecuteOne(ArgList args);
   void Flush();
   void UpdateInterest();
+  // Applies client-output-buffer-limit to the unsent output; closes the client (and returns
+  // true) when it is over the hard limit or has been over the soft limit for too long.
+  bool OverOutputLimit();
+  void ScheduleFlush();
 
   Worker& worker_;
   int fd_;
@@ -79,6 +86,9 @@ class Connection : public IoHandler {
   bool paused_ = false;
   bool read_stopped_ = false;
   bool pending_flush_ = false;
+  bool executing_ = false;    // inside Dispatch for this client
+  std::string pending_push_;  // pushes produced while executing_
+  int64_t soft_limit_since_ms_ = 0;
 };
 
 }  // namespace carmine

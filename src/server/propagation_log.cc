@@ -9,6 +9,14 @@ void PropagationLog::Append(int db, std::vector<std::string> args) {
   for (auto& c : consumers_) c(db, args);
 }
 
+void PropagationLog::AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto& [db, args] : entries) {
+    appended_.Add();
+    for (auto& c : consumers_) c(db, args);
+  }
+}
+
 void PropagationLog::AddConsumer(Consumer c) {
   std::lock_guard<std::mutex> l(mu_);
   consumers_.push_back(std::move(c));

@@ -23,6 +23,7 @@ class PropagationLog : public PropagationSink {
 
   bool active() const override { return active_.load(std::memory_order_relaxed); }
   void Append(int db, std::vector<std::string> args) override;
+  void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) override;
   // Consumers run under the log's mutex, in append order, on the appending thread.
   void AddConsumer(Consumer c);
   uint64_t appended() const { return appended_.load(); }

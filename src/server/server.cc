@@ -40,7 +40,10 @@ Worker::Worker(Server& server, int index) : server_(server), index_(index) {
 Worker::~Worker() { Join(); }
 
 void Worker::Start() {
-  thread_ = std::thread([this] { loop_.Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentWorker(index_);
+    loop_.Run();
+  });
 }
 
 void Worker::Join() {
@@ -149,6 +152,11 @@ void Worker::KillClient(uint64_t id) {
 void Worker::DeliverUnblocked(uint64_t id, std::string reply) {
   auto it = conns_.find(id);
   if (it != conns_.end()) it->second->Unblocked(std::move(reply));
+}
+
+void Worker::DeliverPush(uint64_t id, std::string_view msg) {
+  auto it = conns_.find(id);
+  if (it != conns_.end()) it->second->PushMessage(msg);
 }
 
 void Worker::ResumePaused() {
@@ -273,6 +281,11 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.list_max_listpack_size = c.list_max_listpack_size;
   opts_.list_compress_depth = c.list_compress_depth;
   opts_.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
+  opts_.tracking_table_max_keys = c.tracking_table_max_keys;
+  for (int i = 0; i < 3; i++) {
+    for (int j = 0; j < 3; j++) opts_.obuf_limits[i][j] = c.obuf_limits[i][j];
+  }
+  if (dbs_) dbs_->set_notify_flags(c.notify_keyspace_events);
   opts_.enable_debug_command =
       c.enable_debug_command == "yes" ? 1 : (c.enable_debug_command == "local" ? 2 : 0);
   opts_.set_requirepass(c.requirepass);
@@ -284,6 +297,38 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   for (auto& w : workers_) w->loop().SetBusyPollUs(c.busy_poll_us);
   log::Level lvl;
   if (log::ParseLevel(c.loglevel, &lvl)) log::SetLevel(lvl);
+}
+
+void Server::OnKeyModified(int, std::string_view key) {
+  TrackingRegistry& t = dispatcher_->tracking();
+  if (t.active()) t.Invalidate(key, CurrentClientId());
+}
+
+void Server::OnKeyExpired(int db, std::string_view key) {
+  TrackingRegistry& t = dispatcher_->tracking();
+  if (t.active()) t.Invalidate(key, 0);
+  if (propagation_.active()) propagation_.Append(db, {"DEL", std::string(key)});
+}
+
+void Server::OnDbChanged(int) {
+  TrackingRegistry& t = dispatcher_->tracking();
+  if (t.active()) t.InvalidateAll();
+}
+
+void Server::OnEvent(int db, uint32_t, std::string_view event, std::string_view key) {
+  PubSubRegistry& ps = dispatcher_->pubsub();
+  if (ps.empty()) return;
+  uint32_t flags = dbs_->notify_flags();
+  std::string channel;
+  channel.reserve(24 + std::max(key.size(), event.size()));
+  if (flags & kNotifyKeyspace) {
+    channel.append("__keyspace@").append(std::to_string(db)).append("__:").append(key);
+    ps.Publish(channel, event);
+  }
+  if (flags & kNotifyKeyevent) {
+    channel.assign("__keyevent@").append(std::to_string(db)).append("__:").append(event);
+    ps.Publish(channel, key);
+  }
 }
 
 ServerConfig Server::ConfigSnapshot() const {

@@ -40,6 +40,7 @@ struct ServerStats {
   std::atomic<uint64_t> rejected_connections{0};
   Counter net_input_bytes, net_output_bytes, reads_processed, writes_processed;
   std::atomic<int64_t> connected_clients{0};
+  std::atomic<uint64_t> output_limit_disconnections{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
 };
@@ -66,6 +67,8 @@ class Worker {
   void KillClient(uint64_t id);
   // Hands a blocked client its reply (runs on this worker's thread).
   void DeliverUnblocked(uint64_t id, std::string reply);
+  // Hands a client a pub/sub message or invalidation (runs on this worker's thread).
+  void DeliverPush(uint64_t id, std::string_view msg);
   void ResumePaused();
   // Closes every connection (shutdown).
   void CloseAll();
@@ -147,13 +150,12 @@ class Server : public ServerApi, public KeyspaceObserver {
 
   PropagationLog& propagation() { return propagation_; }
 
-  // KeyspaceObserver: hook points for WATCH and keyspace events (not built yet), and for
-  // propagating expirations as DEL.
-  void OnKeyModified(int db, std::string_view key) override {}
-  void OnKeyExpired(int db, std::string_view key) override {
-    if (propagation_.active()) propagation_.Append(db, {"DEL", std::string(key)});
-  }
-  void OnDbChanged(int db) override {}
+  // KeyspaceObserver: client-side caching invalidation, keyspace events, and propagating
+  // expirations as DEL. (WATCH is handled inside db/.)
+  void OnKeyModified(int db, std::string_view key) override;
+  void OnKeyExpired(int db, std::string_view key) override;
+  void OnDbChanged(int db) override;
+  void OnEvent(int db, uint32_t type, std::string_view event, std::string_view key) override;
 
  private:
   void ApplyRuntime(const ServerConfig& cfg);

@@ -548,7 +548,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   r.Add({"INFO", -1, LS | kSentinel, 0, 0, 0, acl::kDangerous, &CmdInfo, "server", "1.0.0",
          "Returns information and statistics about the server.", "O(1)"})
       .Args("[section:string...]")
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);
   r.Add({"TIME", 1, LS | kFast, 0, 0, 0, 0, &CmdTime, "server", "2.6.0", "Returns the server time.",
          "O(1)"})
       .Lock(LockMode::kNone);
@@ -618,7 +618,7 @@ void RegisterServerFamily(CommandRegistry& r) {
 
   r.Add({"DEBUG", -2, kAdmin | kNoScript | LS | kProtected, 0, 0, 0, 0, &CmdDebug, "server",
          "1.0.0", "A container for debugging commands.", "Depends on subcommand."})
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);
   r.Add({"SHUTDOWN", -1, kAdmin | kNoScript | LS | kNoMulti | kSentinel | kAllowBusy, 0, 0, 0, 0,
          &CmdShutdown, "server", "1.0.0",
          "Synchronously saves the database(s) to disk and shuts down the Redis server.",

@@ -136,9 +136,21 @@ struct TestServer::Capture : PropagationSink, KeyspaceObserver {
     Append(db, {"DEL", std::string(key)});
   }
   void OnDbChanged(int) override {}
+  void OnEvent(int db, uint32_t, std::string_view event, std::string_view key) override {
+    std::lock_guard<std::mutex> l(mu);
+    events.push_back(std::to_string(db) + ":" + std::string(event) + ":" + std::string(key));
+  }
   std::mutex mu;
   std::vector<std::string> log;
+  std::vector<std::string> events;
 };
+
+std::vector<std::string> TestServer::TakeEvents() {
+  std::vector<std::string> out;
+  std::lock_guard<std::mutex> l(capture_->mu);
+  out.swap(capture_->events);
+  return out;
+}
 
 std::vector<std::string> TestServer::TakePropagated() {
   std::vector<std::string> out;

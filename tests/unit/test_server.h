@@ -59,6 +59,9 @@ class TestServer {
   static void AdvanceTime(int64_t ms);
   // Commands propagated since the last call (each as "db:ARG ARG ..."), then cleared.
   std::vector<std::string> TakePropagated();
+  // Keyspace events reported since the last call (each as "db:event:key"), then cleared. Only
+  // the classes enabled with dbs().set_notify_flags() are reported.
+  std::vector<std::string> TakeEvents();
 
  private:
   CommandRegistry registry_;
