@@ -41,14 +41,18 @@ bool ParseBitOffset(CommandContext& ctx, std::string_view s, int bits, uint64_t*
 }
 
 // Finds or creates the string for a bit write; returns nullptr after replying WRONGTYPE.
-Entry* StringForBitWrite(Db& db, std::string_view key, CommandContext& ctx, uint64_t min_bytes) {
+// *grown (optional) tells whether the key was created or lengthened.
+Entry* StringForBitWrite(Db& db, std::string_view key, CommandContext& ctx, uint64_t min_bytes,
+                         bool* grown = nullptr) {
   Entry* e = db.Find(key);
   if (e != nullptr && e->value.type() != ObjType::kString) {
     ctx.rb.Error(err::kWrongType);
     return nullptr;
   }
-  if (e == nullptr) e = db.Add(key);
+  bool created = e == nullptr;
+  if (created) e = db.Add(key);
   size_t cur = e->value.StringLength();
+  if (grown != nullptr) *grown = created || cur < min_bytes;
   e->value.MutableString(std::max<size_t>(cur, min_bytes));
   e->flags |= kEntryRawString;
   return e;
@@ -64,14 +68,16 @@ void CmdSetBit(ArgList args, CommandContext& ctx) {
     return;
   }
   Db db = ctx.db();
-  Entry* e = StringForBitWrite(db, args[1], ctx, off / 8 + 1);
+  bool grown;
+  Entry* e = StringForBitWrite(db, args[1], ctx, off / 8 + 1, &grown);
   if (e == nullptr) return;
   char* p = e->value.MutableString(e->value.StringLength());
   uint8_t& byte = reinterpret_cast<uint8_t&>(p[off >> 3]);
   int shift = 7 - static_cast<int>(off & 7);
   int old = (byte >> shift) & 1;
   byte = static_cast<uint8_t>((byte & ~(1 << shift)) | (bit << shift));
-  db.Modified(args[1]);
+  // Rewriting a bit with its own value changes nothing: no event, no propagation (as Redis).
+  if (grown || old != bit) db.Changed(args[1], kNotifyString, "setbit");
   ctx.rb.Int(old);
 }
 
@@ -313,7 +319,7 @@ void CmdBitOp(ArgList args, CommandContext& ctx) {
     res[j] = static_cast<char>(v);
   }
   if (res.empty()) {
-    if (db.Delete(args[2])) db.Modified(args[2]);
+    if (db.Delete(args[2])) db.Changed(args[2], kNotifyGeneric, "del");
   } else {
     Entry* e = db.Find(args[2]);
     if (e == nullptr) {
@@ -322,7 +328,7 @@ void CmdBitOp(ArgList args, CommandContext& ctx) {
       db.ClearExpire(e);
     }
     StoreString(e, res, StrEnc::kRaw);
-    db.Modified(args[2]);
+    db.Changed(args[2], kNotifyString, "set");
   }
   ctx.rb.Int(static_cast<int64_t>(res.size()));
 }
@@ -451,12 +457,13 @@ void BitfieldGeneric(ArgList args, CommandContext& ctx, bool readonly) {
   }
   Db db = ctx.db();
   Entry* e = nullptr;
+  bool grown = false;
   if (writes) {
     uint64_t max_byte = 0;
     for (auto& c : cmds) {
       if (c.op != FieldOp::kGet) max_byte = std::max(max_byte, (c.offset + c.bits - 1) / 8 + 1);
     }
-    e = StringForBitWrite(db, args[1], ctx, max_byte);
+    e = StringForBitWrite(db, args[1], ctx, max_byte, &grown);
     if (e == nullptr) return;
   } else {
     auto r = db.FindReadOfType(args[1], ObjType::kString);
@@ -489,11 +496,13 @@ void BitfieldGeneric(ArgList args, CommandContext& ctx, bool readonly) {
     }
     uint64_t mask = c.bits == 64 ? ~0ull : ((1ull << c.bits) - 1);
     char* p = e->value.MutableString(e->value.StringLength());
-    WriteBits(p, c.offset, c.bits, static_cast<uint64_t>(*fitted) & mask);
-    changed = true;
+    uint64_t bits = static_cast<uint64_t>(*fitted) & mask;
+    WriteBits(p, c.offset, c.bits, bits);
+    // Only a write that changes something counts (for events and propagation), as in Redis.
+    if (grown || bits != raw) changed = true;
     ctx.rb.Int(c.op == FieldOp::kSet ? cur : *fitted);
   }
-  if (changed) db.Modified(args[1]);
+  if (changed) db.Changed(args[1], kNotifyString, "setbit");
 }
 
 void CmdBitfield(ArgList args, CommandContext& ctx) { BitfieldGeneric(args, ctx, false); }

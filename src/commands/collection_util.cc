@@ -17,8 +17,8 @@ std::mt19937_64& ThreadRng() {
 }
 
 void StoreObject(Db& db, std::string_view key, std::unique_ptr<DataObject> obj) {
-  db.Delete(key);
-  Entry* e = db.Add(key);
+  // Replacing an existing key is an overwrite; only a key that did not exist is reported "new".
+  Entry* e = db.Delete(key) ? db.AddQuiet(key) : db.Add(key);
   e->value.SetObject(std::move(obj));
 }
 

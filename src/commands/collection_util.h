@@ -66,11 +66,15 @@ std::mt19937_64& ThreadRng();
 // Stores a freshly built object under `key`, replacing whatever was there (the *STORE commands).
 void StoreObject(Db& db, std::string_view key, std::unique_ptr<DataObject> obj);
 
-// Records a change to `key` and deletes it when the collection became empty.
+// Records a change to `key` with its keyspace event (class `type`, name `event`), and deletes
+// the key when the collection became empty (reported as a following "del", as Redis does).
 template <typename T>
-void FinishWrite(Db& db, std::string_view key, const T* obj, uint64_t changes = 1) {
-  if (obj->size() == 0) db.Delete(key);
-  db.Modified(key, changes);
+void FinishWrite(Db& db, std::string_view key, const T* obj, uint32_t type, std::string_view event,
+                 uint64_t changes = 1) {
+  bool empty = obj->size() == 0;
+  if (empty) db.Delete(key);
+  db.Changed(key, type, event, changes);
+  if (empty) db.Notify(kNotifyGeneric, "del", key);
 }
 
 // Parses a blocking command's timeout (seconds, fractions allowed, 0 = forever) into an absolute

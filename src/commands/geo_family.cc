@@ -313,7 +313,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
   std::string store(storekey);
   if (z == nullptr) {
     if (!store.empty()) {
-      if (db.Delete(store)) db.Modified(store);
+      if (db.Delete(store)) db.Changed(store, kNotifyGeneric, "del");
       ctx.rb.Int(0);
     } else {
       ctx.rb.ArrayLen(0);
@@ -372,7 +372,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
     return;
   }
   if (returned == 0) {
-    if (db.Delete(store)) db.Modified(store);
+    if (db.Delete(store)) db.Changed(store, kNotifyGeneric, "del");
     ctx.rb.Int(0);
     return;
   }
@@ -383,7 +383,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
     result->Set(found[i].member, s, lim);
   }
   StoreObject(db, store, std::move(result));
-  db.Modified(store);
+  db.Changed(store, kNotifyZset, (flags & kSearchStore) ? "geosearchstore" : "georadiusstore");
   ctx.rb.Int(static_cast<int64_t>(returned));
 }
 

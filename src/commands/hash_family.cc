@@ -64,7 +64,7 @@ void HSetGeneric(ArgList args, CommandContext& ctx, bool reply_count) {
   EncodingLimits lim = ctx.opts.limits();
   int64_t created = 0;
   for (size_t i = 2; i < args.size(); i += 2) created += h->Set(args[i], args[i + 1], lim);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyHash, "hset");
   reply_count ? ctx.rb.Int(created) : ctx.rb.Ok();
 }
 
@@ -81,7 +81,7 @@ void CmdHSetNx(ArgList args, CommandContext& ctx) {
     return;
   }
   h->Set(args[2], args[3], ctx.opts.limits());
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyHash, "hset");
   ctx.rb.Int(1);
 }
 
@@ -122,7 +122,7 @@ void CmdHDel(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (h.has_value()) {
     for (size_t i = 2; i < args.size() && h->size() > 0; i++) n += h->Delete(args[i]);
-    if (n > 0) FinishWrite(db, args[1], &*h);
+    if (n > 0) FinishWrite(db, args[1], &*h, kNotifyHash, "hdel");
   }
   ctx.rb.Int(n);
 }
@@ -193,7 +193,7 @@ void CmdHIncrBy(ArgList args, CommandContext& ctx) {
   }
   v += incr;
   h->Set(args[2], Int64ToString(v), ctx.opts.limits());
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyHash, "hincrby");
   ctx.rb.Int(v);
 }
 
@@ -224,7 +224,7 @@ void CmdHIncrByFloat(ArgList args, CommandContext& ctx) {
   }
   std::string s = LongDoubleToHuman(v);
   h->Set(args[2], s, ctx.opts.limits());
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyHash, "hincrbyfloat");
   // Replicas must not redo the float arithmetic: send the result.
   if (ctx.propagating()) ctx.Propagate({"HSET", std::string(args[1]), std::string(args[2]), s});
   ctx.rb.Bulk(s);

@@ -67,7 +67,7 @@ void CmdPfAdd(ArgList args, CommandContext& ctx) {
     hll::InvalidateCache(&h);
     if (e == nullptr) e = db.Add(args[1]);
     StoreString(e, h, StrEnc::kRaw);
-    db.Modified(args[1]);
+    db.Changed(args[1], kNotifyString, "pfadd");
   }
   ctx.rb.Int(updated ? 1 : 0);
 }
@@ -149,7 +149,7 @@ void CmdPfMerge(ArgList args, CommandContext& ctx) {
   hll::InvalidateCache(&h);
   if (dst == nullptr) dst = db.Add(args[1]);
   StoreString(dst, h, StrEnc::kRaw);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyString, "pfadd");
   ctx.rb.Ok();
 }
 

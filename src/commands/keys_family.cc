@@ -49,7 +49,7 @@ void CmdDel(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
     if (db.Delete(args[i])) {
-      db.Modified(args[i]);
+      db.Changed(args[i], kNotifyGeneric, "del");
       n++;
     }
   }
@@ -61,7 +61,7 @@ void CmdExists(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
-    if (db.Find(args[i]) != nullptr) n++;
+    if (db.FindRead(args[i], false) != nullptr) n++;
   }
   ctx.rb.Int(n);
 }
@@ -71,7 +71,7 @@ void CmdTouch(ArgList args, CommandContext& ctx) {
   Db db(ctx.dbs, ctx.session.db, ctx.now_ms, true);
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
-    if (Entry* e = db.Find(args[i]); e != nullptr) {
+    if (Entry* e = db.FindRead(args[i]); e != nullptr) {
       e->lru = Db::LruClock(ctx.now_ms);
       n++;
     }
@@ -82,7 +82,7 @@ void CmdTouch(ArgList args, CommandContext& ctx) {
 // TYPE key
 void CmdType(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  Entry* e = db.Find(args[1]);
+  Entry* e = db.FindRead(args[1], false);
   ctx.rb.Simple(e == nullptr ? "none" : TypeName(e));
 }
 
@@ -117,8 +117,8 @@ void RenameGeneric(ArgList args, CommandContext& ctx, bool nx) {
     db.Delete(dst);
   }
   Rekey(db, db, src, dst);
-  db.Modified(src);
-  db.Modified(dst);
+  db.Changed(src, kNotifyGeneric, "rename_from");
+  db.Changed(dst, kNotifyGeneric, "rename_to");
   nx ? ctx.rb.Int(1) : ctx.rb.Ok();
 }
 void CmdRename(ArgList args, CommandContext& ctx) { RenameGeneric(args, ctx, false); }
@@ -159,8 +159,8 @@ void CmdMove(ArgList args, CommandContext& ctx) {
     return;
   }
   Rekey(src, dst, args[1], args[1]);
-  src.Modified(args[1]);
-  dst.Modified(args[1]);
+  src.Changed(args[1], kNotifyGeneric, "move_from");
+  dst.Changed(args[1], kNotifyGeneric, "move_to");
   ctx.rb.Int(1);
 }
 
@@ -187,7 +187,7 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
     ctx.rb.Error(err::kSameObject);
     return;
   }
-  Entry* s = src.Find(args[1]);
+  Entry* s = src.FindRead(args[1]);
   if (s == nullptr) {
     ctx.rb.Int(0);
     return;
@@ -204,7 +204,7 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
   s->value.Clone(&d->value);
   d->flags = s->flags & kEntryRawString;
   if (s->has_expire()) d = dst.SetExpire(d, s->expire_at());
-  dst.Modified(args[2]);
+  dst.Changed(args[2], kNotifyGeneric, "copy_to");
   ctx.rb.Int(1);
 }
 
@@ -295,12 +295,13 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
   std::string key(args[1]);
   if (when <= ctx.now_ms) {
     db.Delete(key);
+    db.Changed(key, kNotifyGeneric, "del");
     if (ctx.propagating()) ctx.Propagate({"DEL", key});
   } else {
     e = db.SetExpire(e, when);
+    db.Changed(key, kNotifyGeneric, "expire");
     if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(when)});
   }
-  db.Modified(key);
   ctx.rb.Int(1);
 }
 void CmdExpire(ArgList a, CommandContext& c) { ExpireGeneric(a, c, false, false); }
@@ -317,7 +318,7 @@ void CmdPersist(ArgList args, CommandContext& ctx) {
     return;
   }
   db.ClearExpire(e);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyGeneric, "persist");
   ctx.rb.Int(1);
 }
 

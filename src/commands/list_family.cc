@@ -34,7 +34,7 @@ void PushGeneric(ArgList args, CommandContext& ctx, bool left, bool only_existin
     left ? l->PushFront(args[i], lim) : l->PushBack(args[i], lim);
   }
   db.SignalReady(args[1]);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyList, left ? "lpush" : "rpush");
   ctx.rb.Int(static_cast<int64_t>(l->size()));
 }
 
@@ -50,7 +50,7 @@ std::vector<std::string> PopN(Db& db, std::string_view key, ListObject* l, size_
   while (out.size() < count && l->size() > 0) {
     out.push_back(left ? l->PopFront(lim) : l->PopBack(lim));
   }
-  FinishWrite(db, key, l);
+  FinishWrite(db, key, l, kNotifyList, left ? "lpop" : "rpop");
   return out;
 }
 
@@ -165,7 +165,7 @@ void CmdLInsert(ArgList args, CommandContext& ctx) {
     return;
   }
   db.SignalReady(args[1]);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyList, "linsert");
   ctx.rb.Int(static_cast<int64_t>(l->size()));
 }
 
@@ -180,7 +180,7 @@ void CmdLRem(ArgList args, CommandContext& ctx) {
   ListObject* l;
   if (!WriteObject(ctx, db, args[1], kList, false, &l)) return;
   size_t n = l == nullptr ? 0 : l->Remove(args[3], count, ctx.opts.limits());
-  if (n > 0) FinishWrite(db, args[1], l);
+  if (n > 0) FinishWrite(db, args[1], l, kNotifyList, "lrem");
   ctx.rb.Int(static_cast<int64_t>(n));
 }
 
@@ -202,7 +202,7 @@ void CmdLSet(ArgList args, CommandContext& ctx) {
     ctx.rb.Error("ERR index out of range");
     return;
   }
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyList, "lset");
   ctx.rb.Ok();
 }
 
@@ -227,7 +227,8 @@ void CmdLTrim(ArgList args, CommandContext& ctx) {
     } else {
       l->Trim(static_cast<size_t>(start), static_cast<size_t>(stop), ctx.opts.limits());
     }
-    if (l->size() != before) FinishWrite(db, args[1], l);
+    // Redis reports (and WATCH sees) an LTRIM even when it removed nothing.
+    FinishWrite(db, args[1], l, kNotifyList, "ltrim", before - l->size());
   }
   ctx.rb.Ok();
 }
@@ -342,18 +343,22 @@ bool MoveOne(CommandContext& ctx, Db& db, std::string_view src, std::string_view
   EncodingLimits lim = ctx.opts.limits();
   *moved = from_left ? s->PopFront(lim) : s->PopBack(lim);
   *found = true;
+  // Events as Redis orders them: the push into the destination, then the pop from the source.
+  std::string_view pop_event = from_left ? "lpop" : "rpop";
+  std::string_view push_event = to_left ? "lpush" : "rpush";
   if (s == d) {
     // Same key: rotate (the pop above cannot have emptied a list we push back into).
     to_left ? s->PushFront(*moved, lim) : s->PushBack(*moved, lim);
     db.SignalReady(src);
-    db.Modified(src);
+    db.Changed(src, kNotifyList, push_event);
+    db.Notify(kNotifyList, pop_event, src);
     return true;
   }
-  FinishWrite(db, src, s);
   if (d == nullptr) WriteObject(ctx, db, dst, kList, true, &d);
   to_left ? d->PushFront(*moved, lim) : d->PushBack(*moved, lim);
   db.SignalReady(dst);
-  db.Modified(dst);
+  db.Changed(dst, kNotifyList, push_event);
+  FinishWrite(db, src, s, kNotifyList, pop_event);
   return true;
 }
 

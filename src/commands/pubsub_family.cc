@@ -203,7 +203,7 @@ void RegisterPubSubFamily(CommandRegistry& r) {
   r.Add({"PSUBSCRIBE", -2, F, 0, 0, 0, 0, &CmdPSubscribe, "pubsub", "2.0.0",
          "Listens for messages published to channels that match one or more patterns.",
          "O(N) where N is the number of patterns to subscribe to."})
-      .Args("pattern:pattern...")
+      .Args("pattern{pattern:pattern}...")
       .Lock(LockMode::kNone);
   r.Add({"PUNSUBSCRIBE", -1, F, 0, 0, 0, 0, &CmdPUnsubscribe, "pubsub", "2.0.0",
          "Stops listening to messages published to channels that match one or more patterns.",

@@ -29,7 +29,7 @@ void CmdSAdd(ArgList args, CommandContext& ctx) {
   EncodingLimits lim = ctx.opts.limits();
   int64_t added = 0;
   for (size_t i = 2; i < args.size(); i++) added += s->Add(args[i], lim, args.size() - 2);
-  if (added > 0) db.Modified(args[1]);
+  if (added > 0) db.Changed(args[1], kNotifySet, "sadd");
   ctx.rb.Int(added);
 }
 
@@ -41,7 +41,7 @@ void CmdSRem(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (s != nullptr) {
     for (size_t i = 2; i < args.size() && s->size() > 0; i++) n += s->Remove(args[i]);
-    if (n > 0) FinishWrite(db, args[1], s);
+    if (n > 0) FinishWrite(db, args[1], s, kNotifySet, "srem");
   }
   ctx.rb.Int(n);
 }
@@ -108,9 +108,9 @@ void CmdSMove(ArgList args, CommandContext& ctx) {
     return;
   }
   src->Remove(args[3]);
-  FinishWrite(db, args[1], src);
+  FinishWrite(db, args[1], src, kNotifySet, "srem");
   if (dst == nullptr && !WriteObject(ctx, db, args[2], kSet, true, &dst)) return;
-  if (dst->Add(args[3], ctx.opts.limits())) db.Modified(args[2]);
+  if (dst->Add(args[3], ctx.opts.limits())) db.Changed(args[2], kNotifySet, "sadd");
   ctx.rb.Int(1);
 }
 
@@ -214,7 +214,7 @@ void CmdSPop(ArgList args, CommandContext& ctx) {
   std::string key(args[1]);
   if (!with_count) {
     std::string m = s->PopRandom(ThreadRng());
-    FinishWrite(db, key, s);
+    FinishWrite(db, key, s, kNotifySet, "spop");
     if (ctx.propagating()) ctx.Propagate({"SREM", key, m});
     ctx.rb.Bulk(m);
     return;
@@ -222,14 +222,15 @@ void CmdSPop(ArgList args, CommandContext& ctx) {
   if (count >= static_cast<int64_t>(s->size())) {
     // The whole set: reply with it and delete the key (propagated as DEL).
     ReplyMembers(ctx, s);
+    db.Notify(kNotifySet, "spop", key);
     db.Delete(key);
-    db.Modified(key);
+    db.Changed(key, kNotifyGeneric, "del");
     if (ctx.propagating()) ctx.Propagate({"DEL", key});
     return;
   }
   std::vector<std::string> picked = SampleDistinct(*s, count);
   for (auto& m : picked) s->Remove(m);
-  FinishWrite(db, key, s);
+  FinishWrite(db, key, s, kNotifySet, "spop");
   if (ctx.propagating()) {
     std::vector<std::string> srem = {"SREM", key};
     srem.insert(srem.end(), picked.begin(), picked.end());
@@ -316,7 +317,7 @@ void SetOpStoreGeneric(ArgList args, CommandContext& ctx, SetOp op) {
   std::vector<std::string> out = Compute(op, sets);
   std::string dst(args[1]);
   if (out.empty()) {
-    if (db.Delete(dst)) db.Modified(dst);
+    if (db.Delete(dst)) db.Changed(dst, kNotifyGeneric, "del");
     ctx.rb.Int(0);
     return;
   }
@@ -324,7 +325,8 @@ void SetOpStoreGeneric(ArgList args, CommandContext& ctx, SetOp op) {
   EncodingLimits lim = ctx.opts.limits();
   for (auto& m : out) result->Add(m, lim);
   StoreObject(db, dst, std::move(result));
-  db.Modified(dst);
+  db.Changed(dst, kNotifySet,
+             op == SetOp::kInter ? "sinterstore" : op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   ctx.rb.Int(static_cast<int64_t>(out.size()));
 }
 

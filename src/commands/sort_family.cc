@@ -111,7 +111,7 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
     }
   }
   Db db = ctx.db();
-  Entry* e = has_store ? db.Find(args[1]) : db.FindRead(args[1]);
+  Entry* e = db.FindRead(args[1]);
   ObjType type = ObjType::kList;
   if (e != nullptr) {
     type = e->value.type();
@@ -239,7 +239,7 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
   }
   std::string dst(storekey);
   if (outputlen == 0) {
-    if (db.Delete(dst)) db.Modified(dst);
+    if (db.Delete(dst)) db.Changed(dst, kNotifyGeneric, "del");
     ctx.rb.Int(0);
     return;
   }
@@ -251,7 +251,7 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
     for (std::string_view g : gets) list->PushBack(LookupPattern(db, g, elem).value_or(""), lim);
   }
   StoreObject(db, dst, std::move(list));
-  db.Modified(dst, static_cast<uint64_t>(outputlen));
+  db.Changed(dst, kNotifyList, "sortstore", static_cast<uint64_t>(outputlen));
   ctx.rb.Int(outputlen);
 }
 

@@ -99,7 +99,8 @@ void SetValue(Db& db, std::string_view key, std::string_view value, bool keepttl
   }
   StoreString(e, value, StrEnc::kTryInt);
   if (has_expire) e = db.SetExpire(e, expire_at);
-  db.Modified(key);
+  db.Changed(key, kNotifyString, "set");
+  if (has_expire) db.Notify(kNotifyGeneric, "expire", key);
 }
 
 void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value,
@@ -197,7 +198,7 @@ void CmdGetDel(ArgList args, CommandContext& ctx) {
   std::string scratch;
   ctx.rb.Bulk(StrOf(r.value(), &scratch));
   db.Delete(args[1]);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyGeneric, "del");
   if (ctx.propagating()) ctx.Propagate({"DEL", std::string(args[1])});
 }
 
@@ -222,15 +223,16 @@ void CmdGetEx(ArgList args, CommandContext& ctx) {
   if (o.has_expire) {
     if (expire_at <= ctx.now_ms) {
       db.Delete(key);
+      db.Changed(key, kNotifyGeneric, "del");
       if (ctx.propagating()) ctx.Propagate({"DEL", key});
     } else {
       e = db.SetExpire(e, expire_at);
+      db.Changed(key, kNotifyGeneric, "expire");
       if (ctx.propagating()) ctx.Propagate({"PEXPIREAT", key, Int64ToString(expire_at)});
     }
-    db.Modified(key);
   } else if (o.persist && e->has_expire()) {
     db.ClearExpire(e);
-    db.Modified(key);
+    db.Changed(key, kNotifyGeneric, "persist");
     if (ctx.propagating()) ctx.Propagate({"PERSIST", key});
   } else {
     ctx.PropagateNothing();  // a plain GETEX reads only
@@ -303,7 +305,7 @@ void IncrGeneric(CommandContext& ctx, std::string_view key, int64_t delta) {
   if (e == nullptr) e = db.Add(key);
   e->value.SetInt(nv);
   e->flags &= ~kEntryRawString;
-  db.Modified(key);
+  db.Changed(key, kNotifyString, "incrby");
   ctx.rb.Int(nv);
 }
 
@@ -356,7 +358,7 @@ void CmdIncrByFloat(ArgList args, CommandContext& ctx) {
   std::string s = LongDoubleToHuman(nv);
   if (e == nullptr) e = db.Add(args[1]);
   StoreString(e, s, StrEnc::kNoInt);
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyString, "incrbyfloat");
   // Replicas must not redo the float arithmetic (precision could differ): send the result.
   if (ctx.propagating()) ctx.Propagate({"SET", std::string(args[1]), s, "KEEPTTL"});
   ctx.rb.Bulk(s);
@@ -377,7 +379,7 @@ void CmdAppend(ArgList args, CommandContext& ctx) {
   if (e == nullptr) {
     e = db.Add(args[1]);
     StoreString(e, args[2], StrEnc::kTryInt);
-    db.Modified(args[1]);
+    db.Changed(args[1], kNotifyString, "append");
     ctx.rb.Int(static_cast<int64_t>(args[2].size()));
     return;
   }
@@ -390,7 +392,7 @@ void CmdAppend(ArgList args, CommandContext& ctx) {
   char* p = e->value.MutableString(old + args[2].size());
   memcpy(p + old, args[2].data(), args[2].size());
   e->flags |= kEntryRawString;
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyString, "append");
   ctx.rb.Int(static_cast<int64_t>(old + args[2].size()));
 }
 
@@ -466,7 +468,7 @@ void CmdSetRange(ArgList args, CommandContext& ctx) {
   char* p = e->value.MutableString(need);
   memcpy(p + offset, val.data(), val.size());
   e->flags |= kEntryRawString;
-  db.Modified(args[1]);
+  db.Changed(args[1], kNotifyString, "setrange");
   ctx.rb.Int(static_cast<int64_t>(need));
 }
 
@@ -495,8 +497,10 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
   }
   Db db = ctx.db();
   std::string sa, sb;
+  // Both keys are looked up before either's type is checked, as Redis does (keymiss events).
+  Entry* found[2] = {db.FindRead(args[1]), db.FindRead(args[2])};
   for (int k = 0; k < 2; k++) {
-    Entry* e = db.FindRead(args[1 + k]);
+    Entry* e = found[k];
     if (e != nullptr && e->value.type() != ObjType::kString) {
       ctx.rb.Error("ERR The specified keys must contain string values");
       return;

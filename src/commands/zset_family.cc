@@ -123,7 +123,7 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
   }
   if (added + updated > 0) {
     db.SignalReady(args[1]);
-    db.Modified(args[1]);
+    db.Changed(args[1], kNotifyZset, (flags & kIncr) ? "zincr" : "zadd");
   }
   if (flags & kIncr) {
     processed ? ctx.rb.Double(last) : ctx.rb.Null();
@@ -143,13 +143,16 @@ void CmdZIncrBy(ArgList args, CommandContext& ctx) {
   ZSetObject* z;
   if (!WriteObject(ctx, db, args[1], kZSet, true, &z)) return;
   double out = 0;
-  if (ZAddOne(z, args[3], incr, kIncr, ctx.opts.limits(), &out) == ZAddResult::kNan) {
+  ZAddResult r = ZAddOne(z, args[3], incr, kIncr, ctx.opts.limits(), &out);
+  if (r == ZAddResult::kNan) {
     if (z->size() == 0) db.Delete(args[1]);
     ctx.rb.Error(kErrNanScore);
     return;
   }
-  db.SignalReady(args[1]);
-  db.Modified(args[1]);
+  if (r == ZAddResult::kAdded || r == ZAddResult::kUpdated) {
+    db.SignalReady(args[1]);
+    db.Changed(args[1], kNotifyZset, "zincr");
+  }
   ctx.rb.Double(out);
 }
 
@@ -161,7 +164,7 @@ void CmdZRem(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (z != nullptr) {
     for (size_t i = 2; i < args.size() && z->size() > 0; i++) n += z->Remove(args[i]);
-    if (n > 0) FinishWrite(db, args[1], z);
+    if (n > 0) FinishWrite(db, args[1], z, kNotifyZset, "zrem");
   }
   ctx.rb.Int(n);
 }
@@ -355,7 +358,7 @@ void RunRange(CommandContext& ctx, std::string_view key, RangeSpec spec, std::st
   }
   std::string dkey(dst);
   if (items.empty()) {
-    if (db.Delete(dkey)) db.Modified(dkey);
+    if (db.Delete(dkey)) db.Changed(dkey, kNotifyGeneric, "del");
     ctx.rb.Int(0);
     return;
   }
@@ -363,7 +366,7 @@ void RunRange(CommandContext& ctx, std::string_view key, RangeSpec spec, std::st
   EncodingLimits lim = ctx.opts.limits();
   for (auto& [m, s] : items) result->Set(m, s, lim);
   StoreObject(db, dkey, std::move(result));
-  db.Modified(dkey);
+  db.Changed(dkey, kNotifyZset, "zrangestore");
   ctx.rb.Int(static_cast<int64_t>(items.size()));
 }
 
@@ -449,7 +452,10 @@ void RangeCountGeneric(ArgList args, CommandContext& ctx, RangeBy by, bool remov
   size_t n = ranks.second - ranks.first;
   if (remove && n > 0) {
     z->RemoveRanks(ranks.first, ranks.second - 1);
-    FinishWrite(db, args[1], z);
+    FinishWrite(db, args[1], z, kNotifyZset,
+                by == RangeBy::kRank    ? "zremrangebyrank"
+                : by == RangeBy::kScore ? "zremrangebyscore"
+                                        : "zremrangebylex");
   }
   ctx.rb.Int(static_cast<int64_t>(n));
 }
@@ -497,7 +503,7 @@ void PopGeneric(ArgList args, CommandContext& ctx, bool max) {
     return;
   }
   auto items = PopN(z, static_cast<size_t>(count), max);
-  FinishWrite(db, args[1], z);
+  FinishWrite(db, args[1], z, kNotifyZset, max ? "zpopmax" : "zpopmin");
   if (args.size() == 2) {  // a single pair, flat even in RESP3
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk(items[0].first);
@@ -531,7 +537,7 @@ bool ZMPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
     std::string key(k);
     bool max = m.second_end;
     auto items = PopN(z, static_cast<size_t>(m.count), max);
-    FinishWrite(db, key, z);
+    FinishWrite(db, key, z, kNotifyZset, max ? "zpopmax" : "zpopmin");
     if (ctx.propagating()) {
       ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
     }
@@ -583,7 +589,7 @@ void BlockingPopGeneric(ArgList args, CommandContext& ctx, bool max) {
     if (z == nullptr) continue;
     std::string key(k);
     auto items = PopN(z, 1, max);
-    FinishWrite(db, key, z);
+    FinishWrite(db, key, z, kNotifyZset, max ? "zpopmax" : "zpopmin");
     if (ctx.propagating()) ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key});
     ctx.rb.ArrayLen(3);
     ctx.rb.Bulk(key);

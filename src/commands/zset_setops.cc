@@ -198,7 +198,7 @@ void ZSetOpGeneric(ArgList args, CommandContext& ctx, ZOp op, size_t numkeys_at,
   }
   std::string dkey(dst);
   if (items.empty()) {
-    if (db.Delete(dkey)) db.Modified(dkey);
+    if (db.Delete(dkey)) db.Changed(dkey, kNotifyGeneric, "del");
     ctx.rb.Int(0);
     return;
   }
@@ -206,7 +206,8 @@ void ZSetOpGeneric(ArgList args, CommandContext& ctx, ZOp op, size_t numkeys_at,
   EncodingLimits lim = ctx.opts.limits();
   for (auto& [m, s] : items) result->Set(m, s, lim);
   StoreObject(db, dkey, std::move(result));
-  db.Modified(dkey);
+  db.Changed(dkey, kNotifyZset,
+             op == ZOp::kInter ? "zinterstore" : op == ZOp::kUnion ? "zunionstore" : "zdiffstore");
   ctx.rb.Int(static_cast<int64_t>(items.size()));
 }
 

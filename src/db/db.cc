@@ -27,7 +27,7 @@ Entry* Db::Find(std::string_view key) {
 
 Entry* Db::Peek(std::string_view key) { return DataFor(key).table.Find(key); }
 
-Entry* Db::FindRead(std::string_view key) {
+Entry* Db::FindRead(std::string_view key, bool touch) {
   Entry* e = Find(key);
   if (e == nullptr) {
     set_->stats().keyspace_misses.Add();
@@ -35,7 +35,7 @@ Entry* Db::FindRead(std::string_view key) {
     return nullptr;
   }
   set_->stats().keyspace_hits.Add();
-  if (touch_) e->lru = LruClock(now_ms_);
+  if (touch_ && touch) e->lru = LruClock(now_ms_);
   return e;
 }
 
@@ -54,9 +54,14 @@ OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
 }
 
 Entry* Db::Add(std::string_view key, bool expiry_room) {
+  Entry* e = AddQuiet(key, expiry_room);
+  Notify(kNotifyNew, "new", key);
+  return e;
+}
+
+Entry* Db::AddQuiet(std::string_view key, bool expiry_room) {
   Entry* e = DataFor(key).table.Insert(MakeEntry(key, expiry_room));
   e->lru = LruClock(now_ms_);
-  Notify(kNotifyNew, "new", key);
   if (ready_ != nullptr) ready_->KeyReady(index_, key);
   return e;
 }
@@ -100,6 +105,7 @@ Entry* Db::Put(EntryPtr ep) {
   ep->flags &= ~kEntryHasExpire;
   Entry* e = d.table.Insert(std::move(ep));
   if (had) e = SetExpire(e, when);
+  Notify(kNotifyNew, "new", e->key());
   if (ready_ != nullptr) ready_->KeyReady(index_, e->key());
   return e;
 }

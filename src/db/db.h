@@ -42,9 +42,10 @@ class Db {
   DbSet& set() { return *set_; }
   Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_, changes_, ready_); }
 
-  // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses and refreshes
-  // the LRU clock unless the client said NO-TOUCH.
-  Entry* FindRead(std::string_view key);
+  // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses, reports a
+  // miss as a "keymiss" event, and refreshes the LRU clock unless the client said NO-TOUCH or
+  // `touch` is false (EXISTS, TYPE).
+  Entry* FindRead(std::string_view key, bool touch = true);
   // Lookup for a write command: expires lazily, no hit/miss statistics.
   Entry* Find(std::string_view key);
   // Lookup that neither expires nor counts (OBJECT, TYPE-like introspection that must not mutate
@@ -57,11 +58,14 @@ class Db {
   // Inserts a new key (which must not exist) with an empty string value; `expiry_room` reserves
   // the expiry trailer for a key that is about to get a TTL (saves a reallocation).
   Entry* Add(std::string_view key, bool expiry_room = false);
+  // Add without the "new" event, for a key that replaces one just deleted (an overwrite).
+  Entry* AddQuiet(std::string_view key, bool expiry_room = false);
   // Removes a key; returns whether it existed (expired keys count as absent).
   bool Delete(std::string_view key);
   // Detaches a key's entry (for RENAME/MOVE), keeping its value and expiry fields.
   EntryPtr Take(std::string_view key);
-  // Inserts a detached entry under its own key, which must not exist; restores its TTL index.
+  // Inserts a detached entry under its own key, which must not exist; restores its TTL index and
+  // reports the key as "new".
   Entry* Put(EntryPtr e);
 
   // Sets the deadline. The first TTL of a key may move its entry: use the returned pointer.
@@ -77,6 +81,12 @@ class Db {
 
   // Records a modification of `key`: dirty counter and observer. Call once per changed key.
   void Modified(std::string_view key, uint64_t changes = 1);
+
+  // Modified() plus the keyspace event that names the change.
+  void Changed(std::string_view key, uint32_t type, std::string_view event, uint64_t changes = 1) {
+    Modified(key, changes);
+    Notify(type, event, key);
+  }
 
   // Reports a keyspace event (Redis's notifyKeyspaceEvent) of class `type` named `event`.
   void Notify(uint32_t type, std::string_view event, std::string_view key) {
