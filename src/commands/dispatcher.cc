@@ -153,6 +153,8 @@ bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session
     return true;
   }
   session.multi->queue.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
+  session.multi_queued.store(static_cast<int>(session.multi->queue.size()),
+                             std::memory_order_relaxed);
   rb.Simple("QUEUED");
   return true;
 }
@@ -256,6 +258,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   }
   std::unique_ptr<MultiState> multi = std::move(s.multi);
   s.in_multi.store(false, std::memory_order_relaxed);
+  s.multi_queued.store(-1, std::memory_order_relaxed);
   if (multi->aborted) {
     rb.Error("EXECABORT Transaction discarded because of previous errors.");
     UnwatchAll(dbs_, s);

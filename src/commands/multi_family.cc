@@ -19,6 +19,7 @@ void CmdMulti(ArgList, CommandContext& ctx) {
   }
   ctx.session.multi = std::make_unique<MultiState>();
   ctx.session.in_multi.store(true, std::memory_order_relaxed);
+  ctx.session.multi_queued.store(0, std::memory_order_relaxed);
   ctx.rb.Ok();
 }
 
@@ -31,6 +32,7 @@ void CmdDiscard(ArgList, CommandContext& ctx) {
   }
   ctx.session.multi.reset();
   ctx.session.in_multi.store(false, std::memory_order_relaxed);
+  ctx.session.multi_queued.store(-1, std::memory_order_relaxed);
   UnwatchAll(ctx.dbs, ctx.session);
   ctx.rb.Ok();
 }

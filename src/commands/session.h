@@ -91,8 +91,12 @@ struct Session {
   std::unique_ptr<MultiState> multi;
   std::atomic<bool> in_multi{false};  // mirrors `multi` for CLIENT LIST
   std::shared_ptr<WatchState> watch;
-  // Client-side caching (CLIENT TRACKING); null when tracking was never turned on.
+  std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
+  // Client-side caching (CLIENT TRACKING); null while tracking is off. tracking_redir mirrors it
+  // for CLIENT LIST: -1 off, 0 on without redirection, else the redirect client's id.
   std::shared_ptr<ClientTracking> tracking;
+  std::atomic<int64_t> tracking_redir{-1};
+  std::atomic<bool> tracking_bcast{false};
 
   Counter total_net_in, total_net_out, commands_processed;
 };

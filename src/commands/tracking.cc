@@ -129,11 +129,20 @@ void DisableTracking(TrackingRegistry& reg, Session& s) {
   if (s.tracking == nullptr) return;
   reg.Disable(s.id);
   s.tracking.reset();
+  s.tracking_redir.store(-1, std::memory_order_relaxed);
+  s.tracking_bcast.store(false, std::memory_order_relaxed);
 }
 
 size_t TrackingRegistry::tracked_keys() {
   std::lock_guard<std::mutex> l(mu_);
   return keys_.size();
+}
+
+size_t TrackingRegistry::tracked_items() {
+  std::lock_guard<std::mutex> l(mu_);
+  size_t n = 0;
+  for (auto& [key, ids] : keys_) n += ids.size();
+  return n;
 }
 
 size_t TrackingRegistry::num_prefixes() {

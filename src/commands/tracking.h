@@ -52,6 +52,7 @@ class TrackingRegistry {
   void InvalidateAll();
   bool active() const { return clients_.load(std::memory_order_relaxed) > 0; }
   size_t tracked_keys();
+  size_t tracked_items();  // (key, client) pairs
   size_t num_prefixes();
   size_t num_clients() const { return clients_.load(std::memory_order_relaxed); }
 

@@ -92,6 +92,7 @@ void Connection::OnReadable() {
   if (static_cast<int64_t>(in_.size()) > worker_.server().query_buffer_limit()) {
     LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s",
                 static_cast<unsigned long long>(session_.id), session_.addr.c_str());
+    worker_.server().stats().query_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
     Close();
     return;
   }
@@ -108,7 +109,8 @@ void Connection::OnReadable() {
 void Connection::ProcessInput() {
   Server& server = worker_.server();
   RespParser::Limits limits;
-  while (!closing_ && !paused_ && !read_stopped_ && !session_.blocked && in_.size() > 0) {
+  while (!closing_ && !close_asap_ && !paused_ && !read_stopped_ && !session_.blocked &&
+         in_.size() > 0) {
     limits.max_bulk_len = server.opts().proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = session_.authenticated;
     auto st = parser_.Parse(in_.data(), in_.size(), limits);
@@ -179,6 +181,7 @@ void Connection::ExecuteOne(ArgList args) {
 }
 
 void Connection::Flush() {
+  if (close_asap_) return;
   while (out_pos_ < out_.size()) {
     // write(2) rather than send(): SIGPIPE is ignored process-wide, and write takes the shorter
     // path through the socket layer.
@@ -215,7 +218,7 @@ void Connection::ScheduleFlush() {
 }
 
 void Connection::PushMessage(std::string_view msg) {
-  if (closing_) return;
+  if (closing_ || close_asap_) return;
   if (executing_) {
     pending_push_.append(msg);
     return;
@@ -225,6 +228,7 @@ void Connection::PushMessage(std::string_view msg) {
 }
 
 bool Connection::OverOutputLimit() {
+  if (close_asap_) return true;
   const ClientClass cls =
       session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   const OutputLimit lim = worker_.server().opts().output_limit(cls);
@@ -246,7 +250,14 @@ bool Connection::OverOutputLimit() {
               "limits.",
               static_cast<unsigned long long>(session_.id), session_.addr.c_str());
   worker_.server().stats().output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
-  Close();
+  // Closed from the loop, not here: a publisher may be running with the pub/sub registry locked,
+  // and closing unsubscribes. Nothing more is queued or sent meanwhile.
+  close_asap_ = true;
+  out_.clear();
+  out_pos_ = 0;
+  Worker* w = &worker_;
+  uint64_t id = session_.id;
+  w->loop().Post([w, id] { w->KillClient(id); });
   return true;
 }
 

@@ -89,6 +89,7 @@ class Connection : public IoHandler {
   bool executing_ = false;    // inside Dispatch for this client
   std::string pending_push_;  // pushes produced while executing_
   int64_t soft_limit_since_ms_ = 0;
+  bool close_asap_ = false;  // over an output limit: closing at the next loop iteration
 };
 
 }  // namespace carmine

@@ -120,7 +120,7 @@ void ClientsSection(Server& s, Writer& w) {
   w.Field("client_recent_max_output_buffer", max_out);
   BlockingRegistry& blocking = s.dispatcher().blocking();
   w.Field("blocked_clients", blocking.size());
-  w.Field("tracking_clients", 0);
+  w.Field("tracking_clients", s.dispatcher().tracking().num_clients());
   w.Field("clients_in_timeout_table", blocking.TimeoutCount());
   w.Field("total_blocking_keys", blocking.KeyCount());
   w.Field("total_blocking_keys_on_nokey", 0);
@@ -220,9 +220,10 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("current_eviction_exceeded_time", 0);
   w.Field("keyspace_hits", ds.keyspace_hits.load());
   w.Field("keyspace_misses", ds.keyspace_misses.load());
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
-  w.Field("pubsubshard_channels", 0);
+  PubSubRegistry& ps = s.dispatcher().pubsub();
+  w.Field("pubsub_channels", ps.NumChannels(SubKind::kChannel));
+  w.Field("pubsub_patterns", ps.NumPatterns());
+  w.Field("pubsubshard_channels", ps.NumChannels(SubKind::kShard));
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
   w.Field("migrate_cached_sockets", 0);
@@ -233,9 +234,10 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("active_defrag_key_misses", 0);
   w.Field("total_active_defrag_time", 0);
   w.Field("current_active_defrag_time", 0);
-  w.Field("tracking_total_keys", 0);
-  w.Field("tracking_total_items", 0);
-  w.Field("tracking_total_prefixes", 0);
+  TrackingRegistry& tr = s.dispatcher().tracking();
+  w.Field("tracking_total_keys", tr.tracked_keys());
+  w.Field("tracking_total_items", tr.tracked_items());
+  w.Field("tracking_total_prefixes", tr.num_prefixes());
   w.Field("unexpected_error_replies", dp.unexpected_error_replies.load());
   w.Field("total_error_replies", dp.error_replies.load());
   w.Field("dump_payload_sanitizations", 0);
@@ -245,6 +247,8 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("io_threaded_writes_processed", 0);
   w.Field("reply_buffer_shrinks", 0);
   w.Field("reply_buffer_expands", 0);
+  w.Field("client_query_buffer_limit_disconnections", st.query_limit_disconnections.load());
+  w.Field("client_output_buffer_limit_disconnections", st.output_limit_disconnections.load());
 }
 
 void ReplicationSection(Server& s, Writer& w) {

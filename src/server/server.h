@@ -41,6 +41,7 @@ struct ServerStats {
   Counter net_input_bytes, net_output_bytes, reads_processed, writes_processed;
   std::atomic<int64_t> connected_clients{0};
   std::atomic<uint64_t> output_limit_disconnections{0};
+  std::atomic<uint64_t> query_limit_disconnections{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
 };

@@ -13,6 +13,7 @@
 #include "base/logging.h"
 #include "base/strutil.h"
 #include "commands/arg_parser.h"
+#include "commands/client_state.h"
 #include "commands/string_value.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
@@ -142,38 +143,273 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   }
   const CommandSpec* last = s.last_cmd.load();
   std::string flags;
+  int sub = s.sub_count.load(std::memory_order_relaxed);
+  int psub = s.psub_count.load(std::memory_order_relaxed);
+  int ssub = s.ssub_count.load(std::memory_order_relaxed);
+  int64_t redir = s.tracking_redir.load(std::memory_order_relaxed);
+  if (sub + psub + ssub > 0) flags += "P";
+  if (s.in_multi.load(std::memory_order_relaxed)) flags += "x";
   if (s.is_blocked.load(std::memory_order_relaxed)) flags += "b";
+  if (redir >= 0) flags += "t";
+  if (s.tracking_bcast.load(std::memory_order_relaxed)) flags += "B";
   if (s.no_evict) flags += "e";
   if (s.no_touch) flags += "T";
   if (flags.empty()) flags = "N";
   char buf[1024];
   snprintf(buf, sizeof(buf),
-           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
-           "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
-           "obl=%zu oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d "
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
+           "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
+           "obl=%zu oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d "
            "lib-name=%s lib-ver=%s",
            static_cast<unsigned long long>(s.id), s.addr.c_str(), s.laddr.c_str(), s.fd,
            name.c_str(), static_cast<long long>((now_ms - s.created_ms) / 1000),
            static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
-           s.db.load(), s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(),
+           s.db.load(), sub, psub, ssub, s.multi_queued.load(std::memory_order_relaxed),
+           s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(), s.obuf.load(),
            s.obuf.load(), s.qbuf.load() + s.qbuf_free.load() + s.obuf.load() + 1024,
-           last ? last->full_name.c_str() : "NULL", s.resp.load(), lib_name.c_str(),
-           lib_ver.c_str());
+           last ? last->full_name.c_str() : "NULL", static_cast<long long>(redir), s.resp.load(),
+           lib_name.c_str(), lib_ver.c_str());
   return buf;
+}
+
+// ---- CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO ---------------------------------------
+
+// The delivery handle of client `id`, or null if no such client is connected.
+std::shared_ptr<Subscriber> FindSubscriber(Server& srv, uint64_t id) {
+  std::shared_ptr<Subscriber> out;
+  srv.ForEachClient([&](Connection* c, Worker*) {
+    if (c->session().id == id) out = c->session().subscriber;
+  });
+  return out;
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+void CmdClientTracking(ArgList args, CommandContext& ctx) {
+  Session& s = ctx.session;
+  TrackingRegistry& reg = ctx.dispatcher->tracking();
+  bool on;
+  if (EqualsIgnoreCase(args[2], "on")) {
+    on = true;
+  } else if (EqualsIgnoreCase(args[2], "off")) {
+    on = false;
+  } else {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  bool bcast = false, optin = false, optout = false, noloop = false;
+  int64_t redirect = 0;
+  std::vector<std::string> prefixes;
+  for (size_t i = 3; i < args.size(); i++) {
+    bool more = i + 1 < args.size();
+    if (EqualsIgnoreCase(args[i], "bcast")) {
+      bcast = true;
+    } else if (EqualsIgnoreCase(args[i], "optin")) {
+      optin = true;
+    } else if (EqualsIgnoreCase(args[i], "optout")) {
+      optout = true;
+    } else if (EqualsIgnoreCase(args[i], "noloop")) {
+      noloop = true;
+    } else if (more && EqualsIgnoreCase(args[i], "redirect")) {
+      if (redirect != 0) {
+        ctx.rb.Error("ERR A client can only redirect to a single other client");
+        return;
+      }
+      if (!ParseInt64(args[++i], &redirect)) {
+        ctx.rb.Error(err::kNotInt);
+        return;
+      }
+      if (redirect == 0) redirect = -1;  // id 0 never exists
+    } else if (more && EqualsIgnoreCase(args[i], "prefix")) {
+      prefixes.emplace_back(args[++i]);
+    } else {
+      ctx.rb.Error(err::kSyntax);
+      return;
+    }
+  }
+  if (!on) {
+    DisableTracking(reg, s);
+    ctx.rb.Ok();
+    return;
+  }
+  std::shared_ptr<ClientTracking> old = s.tracking;
+  if (!prefixes.empty() && !bcast) {
+    ctx.rb.Error("ERR PREFIX option requires BCAST mode to be enabled");
+    return;
+  }
+  if (old != nullptr && old->bcast != bcast) {
+    ctx.rb.Error(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
+  if (optin && optout) {
+    ctx.rb.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    return;
+  }
+  if (old != nullptr && ((optin && old->optout) || (optout && old->optin))) {
+    ctx.rb.Error(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast && (optin || optout)) {
+    ctx.rb.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    return;
+  }
+  // Prefixes of one client must not overlap, among themselves or with those it has already.
+  auto overlaps = [](std::string_view a, std::string_view b) {
+    size_t n = std::min(a.size(), b.size());
+    return a.substr(0, n) == b.substr(0, n);
+  };
+  for (size_t i = 0; i < prefixes.size(); i++) {
+    if (old != nullptr) {
+      for (auto& p : old->prefixes) {
+        if (p != prefixes[i] && overlaps(p, prefixes[i])) {
+          ctx.rb.Error("ERR Prefix '" + prefixes[i] + "' overlaps with an existing prefix '" + p +
+                       "'. Prefixes for a single client must not overlap.");
+          return;
+        }
+      }
+    }
+    for (size_t j = i + 1; j < prefixes.size(); j++) {
+      if (prefixes[i] != prefixes[j] && overlaps(prefixes[i], prefixes[j])) {
+        ctx.rb.Error("ERR Prefix '" + prefixes[i] + "' overlaps with another provided prefix '" +
+                     prefixes[j] + "'. Prefixes for a single client must not overlap.");
+        return;
+      }
+    }
+  }
+  std::shared_ptr<Subscriber> target = s.subscriber;
+  if (redirect != 0) {
+    target = redirect > 0 ? FindSubscriber(Srv(ctx), static_cast<uint64_t>(redirect)) : nullptr;
+    if (target == nullptr) {
+      ctx.rb.Error("ERR The client ID you want redirect to does not exist");
+      return;
+    }
+  }
+  auto t = std::make_shared<ClientTracking>();
+  t->client_id = s.id;
+  t->bcast = bcast;
+  t->optin = optin;
+  t->optout = optout;
+  t->noloop = noloop;
+  t->redirect = static_cast<uint64_t>(redirect);
+  t->self = s.subscriber;
+  t->target = target;
+  if (old != nullptr) t->prefixes = old->prefixes;
+  for (auto& p : prefixes) t->prefixes.push_back(p);
+  // BCAST without a prefix follows every key (the empty prefix).
+  if (bcast && t->prefixes.empty()) t->prefixes.emplace_back();
+  std::sort(t->prefixes.begin(), t->prefixes.end());
+  t->prefixes.erase(std::unique(t->prefixes.begin(), t->prefixes.end()), t->prefixes.end());
+  if (old != nullptr) reg.Disable(s.id);
+  reg.Enable(t);
+  s.tracking = std::move(t);
+  s.tracking_redir.store(redirect, std::memory_order_relaxed);
+  s.tracking_bcast.store(bcast, std::memory_order_relaxed);
+  ctx.rb.Ok();
+}
+
+// CLIENT CACHING YES|NO
+void CmdClientCaching(ArgList args, CommandContext& ctx) {
+  auto& t = ctx.session.tracking;
+  if (t == nullptr || !(t->optin || t->optout)) {
+    ctx.rb.Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+    return;
+  }
+  if (EqualsIgnoreCase(args[2], "yes")) {
+    if (!t->optin) {
+      ctx.rb.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqualsIgnoreCase(args[2], "no")) {
+    if (!t->optout) {
+      ctx.rb.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ctx.rb.Error(err::kSyntax);
+    return;
+  }
+  t->caching = true;
+  t->caching_pending = true;
+  ctx.rb.Ok();
+}
+
+void CmdClientGetRedir(ArgList, CommandContext& ctx) {
+  ctx.rb.Int(ctx.session.tracking_redir.load(std::memory_order_relaxed));
+}
+
+void CmdClientTrackingInfo(ArgList, CommandContext& ctx) {
+  const auto& t = ctx.session.tracking;
+  std::vector<std::string_view> flags;
+  if (t == nullptr) {
+    flags.push_back("off");
+  } else {
+    flags.push_back("on");
+    if (t->bcast) flags.push_back("bcast");
+    if (t->optin) flags.push_back("optin");
+    if (t->optout) flags.push_back("optout");
+    if (t->caching) flags.push_back(t->optin ? "caching-yes" : "caching-no");
+    if (t->noloop) flags.push_back("noloop");
+    if (t->target != nullptr && t->target->closed.load()) flags.push_back("broken_redirect");
+  }
+  ctx.rb.MapLen(3);
+  ctx.rb.Bulk("flags");
+  ctx.rb.SetLen(static_cast<int64_t>(flags.size()));
+  for (auto f : flags) ctx.rb.Bulk(f);
+  ctx.rb.Bulk("redirect");
+  ctx.rb.Int(ctx.session.tracking_redir.load(std::memory_order_relaxed));
+  ctx.rb.Bulk("prefixes");
+  if (t == nullptr) {
+    ctx.rb.ArrayLen(0);
+    return;
+  }
+  ctx.rb.ArrayLen(static_cast<int64_t>(t->prefixes.size()));
+  for (auto& p : t->prefixes) ctx.rb.Bulk(p);
+}
+
+// CLIENT LIST/KILL TYPE filters. Replicas and masters do not exist yet, so those match nobody.
+enum class ClientType { kAny, kNormal, kPubSub, kNobody, kInvalid };
+
+ClientType ParseClientType(std::string_view t) {
+  if (EqualsIgnoreCase(t, "normal")) return ClientType::kNormal;
+  if (EqualsIgnoreCase(t, "pubsub")) return ClientType::kPubSub;
+  if (EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
+      EqualsIgnoreCase(t, "slave")) {
+    return ClientType::kNobody;
+  }
+  return ClientType::kInvalid;
+}
+
+bool MatchesType(const Session& s, ClientType t) {
+  bool pubsub = s.sub_count.load(std::memory_order_relaxed) +
+                    s.psub_count.load(std::memory_order_relaxed) +
+                    s.ssub_count.load(std::memory_order_relaxed) >
+                0;
+  switch (t) {
+    case ClientType::kAny:
+      return true;
+    case ClientType::kNormal:
+      return !pubsub;
+    case ClientType::kPubSub:
+      return pubsub;
+    default:
+      return false;
+  }
 }
 
 // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id ...]
 void CmdClientList(ArgList args, CommandContext& ctx) {
   std::vector<uint64_t> ids;
-  bool only_none = false;
+  ClientType type = ClientType::kAny;
   for (size_t i = 2; i < args.size(); i++) {
     if (EqualsIgnoreCase(args[i], "TYPE") && i + 1 < args.size()) {
       std::string_view t = args[++i];
-      if (EqualsIgnoreCase(t, "normal")) {
-      } else if (EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
-                 EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub")) {
-        only_none = true;  // no connection of these kinds exists yet
-      } else {
+      type = ParseClientType(t);
+      if (type == ClientType::kInvalid) {
         ctx.rb.Error("ERR Unknown client type '" + std::string(t) + "'");
         return;
       }
@@ -193,14 +429,13 @@ void CmdClientList(ArgList args, CommandContext& ctx) {
   }
   std::string out;
   int64_t now = clock::NowMs();
-  if (!only_none) {
-    Srv(ctx).ForEachClient([&](Connection* c, Worker*) {
-      const Session& s = c->session();
-      if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
-      out += ClientLine(s, now);
-      out += "\n";
-    });
-  }
+  Srv(ctx).ForEachClient([&](Connection* c, Worker*) {
+    const Session& s = c->session();
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
+    if (!MatchesType(s, type)) return;
+    out += ClientLine(s, now);
+    out += "\n";
+  });
   ctx.rb.Verbatim(out);
 }
 
@@ -344,7 +579,7 @@ void CmdClientKill(ArgList args, CommandContext& ctx) {
     int64_t id = 0;
     int64_t maxage = 0;
     bool skipme = true;
-    bool type_none = false;  // a client type that has no members yet
+    ClientType type = ClientType::kAny;
     bool user_none = false;
   } f;
   bool old_form = args.size() == 3;
@@ -363,11 +598,8 @@ void CmdClientKill(ArgList args, CommandContext& ctx) {
           return;
         }
       } else if (EqualsIgnoreCase(k, "TYPE")) {
-        if (EqualsIgnoreCase(v, "normal")) {
-        } else if (EqualsIgnoreCase(v, "master") || EqualsIgnoreCase(v, "replica") ||
-                   EqualsIgnoreCase(v, "slave") || EqualsIgnoreCase(v, "pubsub")) {
-          f.type_none = true;
-        } else {
+        f.type = ParseClientType(v);
+        if (f.type == ClientType::kInvalid) {
           ctx.rb.Error("ERR Unknown client type '" + std::string(v) + "'");
           return;
         }
@@ -403,10 +635,11 @@ void CmdClientKill(ArgList args, CommandContext& ctx) {
   int64_t now = clock::NowMs();
   int64_t killed = 0;
   bool self = false;
-  if (!f.type_none) {
+  {
     Srv(ctx).ForEachClient([&](Connection* c, Worker* w) {
       Session& s = c->session();
       if (f.id && static_cast<uint64_t>(f.id) != s.id) return;
+      if (!MatchesType(s, f.type)) return;
       if (!f.addr.empty() && f.addr != s.addr) return;
       if (!f.laddr.empty() && f.laddr != s.laddr) return;
       if (f.maxage && (now - s.created_ms) / 1000 < f.maxage) return;
@@ -612,6 +845,18 @@ void RegisterServerFamily(CommandRegistry& r) {
       .Args("timeout:integer [mode(!WRITE|!ALL)]");
   cl("UNPAUSE", 2, kAdmin, &CmdClientUnpause, "6.2.0",
      "Resumes processing commands from paused clients.");
+  cl("TRACKING", -3, 0, &CmdClientTracking, "6.0.0",
+     "Controls server-assisted client-side caching for the connection.")
+      .Args(
+          "status(!ON|!OFF) [REDIRECT=client-id:integer] [PREFIX=prefix:string...] [!BCAST] "
+          "[!OPTIN] [!OPTOUT] [!NOLOOP]");
+  cl("CACHING", 3, 0, &CmdClientCaching, "6.0.0",
+     "Instructs the server whether to track the keys in the next request.")
+      .Args("mode(!YES|!NO)");
+  cl("GETREDIR", 2, 0, &CmdClientGetRedir, "6.0.0",
+     "Returns the client ID to which the connection's tracking notifications are redirected.");
+  cl("TRACKINGINFO", 2, 0, &CmdClientTrackingInfo, "6.2.0",
+     "Returns information about server-assisted client-side caching for the connection.");
   r.AddSub("CLIENT", {"HELP", 2, LS, 0, 0, 0, acl::kConnection, &CmdClientHelp, "connection",
                       "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"})
       .Lock(LockMode::kNone);
