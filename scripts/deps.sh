@@ -5,6 +5,9 @@ set -euo pipefail
 PKGS=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libxxhash-dev
       libjemalloc-dev libmimalloc-dev liblz4-dev redis-server redis-tools python3 python3-redis python3-pytest
       clang-14 libclang-rt-14-dev valgrind procps iproute2)
+# node-redis (npm) drives the RESP3 client tests; any Node.js >= 18 works.
+command -v node >/dev/null || PKGS+=(nodejs)
+command -v npm >/dev/null || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,4 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+NODE_DIR="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+if [ ! -d "$NODE_DIR/node_modules/redis" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules" ]; then
+  (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 fi
