@@ -107,7 +107,7 @@ void ReplyNames(CommandContext& ctx, const std::vector<std::string>& names) {
 // PUBSUB CHANNELS [pattern] / SHARDCHANNELS [pattern]
 void CmdPubsubChannels(ArgList args, CommandContext& ctx) {
   if (args.size() > 3) {
-    ctx.rb.Error(err::WrongArgs("pubsub|channels"));
+    ctx.rb.Error(err::SubcommandSyntax(args[1], "pubsub"));
     return;
   }
   ReplyNames(ctx, ctx.dispatcher->pubsub().Channels(SubKind::kChannel,
@@ -115,7 +115,7 @@ void CmdPubsubChannels(ArgList args, CommandContext& ctx) {
 }
 void CmdPubsubShardChannels(ArgList args, CommandContext& ctx) {
   if (args.size() > 3) {
-    ctx.rb.Error(err::WrongArgs("pubsub|shardchannels"));
+    ctx.rb.Error(err::SubcommandSyntax(args[1], "pubsub"));
     return;
   }
   ReplyNames(ctx,

@@ -39,6 +39,11 @@ std::string UnknownSubcommand(std::string_view sub, std::string_view cmd) {
   return "ERR unknown subcommand '" + Sanitize(sub, 128) + "'. Try " + ToUpper(cmd) + " HELP.";
 }
 
+std::string SubcommandSyntax(std::string_view sub, std::string_view cmd) {
+  return "ERR unknown subcommand or wrong number of arguments for '" + Sanitize(sub, 128) +
+         "'. Try " + ToUpper(cmd) + " HELP.";
+}
+
 std::string Format(std::string_view tmpl, std::string_view arg) {
   std::string r(tmpl);
   size_t p = r.find("%s");

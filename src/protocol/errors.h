@@ -88,6 +88,8 @@ std::string WrongArgs(std::string_view name);
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs);
 // "ERR unknown subcommand 'x'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view sub, std::string_view cmd);
+// A known subcommand given a wrong number of arguments its handler checks itself.
+std::string SubcommandSyntax(std::string_view sub, std::string_view cmd);
 // Replaces the first "%s" in a template.
 std::string Format(std::string_view tmpl, std::string_view arg);
 

@@ -739,8 +739,7 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
          "    default.", "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
          "HELP", "    Print this help."});
   } else {
-    ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                 "'. Try DEBUG HELP.");
+    ctx.rb.Error(err::SubcommandSyntax(sub, "debug"));
   }
 }
 
