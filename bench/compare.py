@@ -119,9 +119,10 @@ def main():
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--pipelines", default="1,16", help="pipeline depths to run, e.g. 1,16")
+    ap.add_argument("--carmine-args", default="", help="extra carmine-server arguments")
     args = ap.parse_args()
 
-    carmine_args = ["--threads", args.threads]
+    carmine_args = ["--threads", args.threads] + args.carmine_args.split()
     pipelines = [int(p) for p in args.pipelines.split(",")]
     redis_args = []
     lines = []

@@ -46,13 +46,14 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   -k "not 512mb and not big_values and not diff and not fits and not idle_clients"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
-# Includes the blocking tests (waiters served across threads).
+# Includes the blocking, pub/sub, transaction and tracking tests (work crossing threads).
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
 BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
   -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
 CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_concurrency.py \
-  tests/integration/test_blocking.py \
+  tests/integration/test_blocking.py tests/integration/test_pubsub.py \
+  tests/integration/test_transactions.py tests/integration/test_tracking.py \
   tests/integration/test_server.py -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="

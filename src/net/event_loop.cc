@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/clock.h"
@@ -97,7 +98,7 @@ void EventLoop::Run() {
     if (has_tasks_.load(std::memory_order_relaxed)) timeout = 0;
     int n = 0;
     int64_t spin_us = busy_poll_us_.load(std::memory_order_relaxed);
-    if (busy_ && timeout != 0 && spin_us > 0) {
+    if (busy_ && timeout != 0 && spin_us > 0 && spin_pause_ == 0) {
       // Under load, poll briefly before sleeping: the next requests usually arrive within
       // microseconds, and catching them without a sleep/wake-up cycle saves more CPU (in the
       // kernel, on both sides of the socket) than the polling costs. An idle loop sleeps at once.
@@ -105,6 +106,16 @@ void EventLoop::Run() {
       do {
         n = epoll_wait(epfd_, events, kMaxEvents, 0);
       } while (n == 0 && clock::MonotonicUs() < until);
+      // Spins that keep coming back empty only take CPU from the clients (on a host with few
+      // cores, the very processes whose requests we wait for): stop spinning for a while.
+      if (n > 0) {
+        spin_credit_ = std::min(spin_credit_ + 1, 16);
+      } else if ((spin_credit_ -= 4) <= 0) {
+        spin_pause_ = 1024;
+        spin_credit_ = 8;
+      }
+    } else if (spin_pause_ > 0) {
+      spin_pause_--;
     }
     if (n == 0) n = epoll_wait(epfd_, events, kMaxEvents, timeout);
     busy_ = n > 0;

@@ -69,6 +69,8 @@ class EventLoop {
   int64_t next_periodic_us_ = 0;
   bool busy_ = false;  // the last wait returned events
   std::atomic<int> busy_poll_us_{0};
+  int spin_credit_ = 8;  // recent spins' success; spinning pauses when it runs out
+  int spin_pause_ = 0;   // loop iterations left without spinning
   int64_t now_ms_ = 0;
 };
 
