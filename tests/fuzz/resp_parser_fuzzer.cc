@@ -53,7 +53,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   carmine::RespParser parser;
   carmine::RespParser::Limits limits;
   limits.max_bulk_len = 1 << 20;
-  carmine::Session session;
+  // The client goes away after each input, as a disconnect would: its WATCHes and the like are
+  // unregistered, so one input's state cannot pile up for the next.
+  struct Client {
+    carmine::Dispatcher& d;
+    carmine::Session session;
+    ~Client() { d.ClientClosed(session); }
+  } client{*world->dispatcher, {}};
+  carmine::Session& session = client.session;
   std::string out;
   carmine::ReplyBuilder rb(&out);
   // Each input starts from an empty keyspace: runs stay independent and collections built by one
