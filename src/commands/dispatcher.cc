@@ -173,21 +173,23 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   }
   SetCurrentClientId(session.id);
   ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
-  if (session.tracking) AfterCommandTracking(spec, args, session);
+  if (session.tracking) ResetCachingFlag(session);
   SetCurrentClientId(0);
   if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
 }
 
-void Dispatcher::AfterCommandTracking(const CommandSpec* spec, ArgList args, Session& session) {
-  auto t = session.tracking;
-  if (t->target != nullptr && (spec->flags & kReadOnly) && !t->bcast && spec->HasKeys()) {
-    bool remember = t->optin ? t->caching : t->optout ? !t->caching : true;
-    if (remember) {
-      int64_t max = opts_.tracking_table_max_keys.load(std::memory_order_relaxed);
-      for (int pos : spec->KeyPositions(args)) tracking_.Remember(t, args[pos], max);
-    }
-  }
+void Dispatcher::RememberTrackedKeys(const CommandSpec* spec, ArgList args, Session& session) {
+  const auto& t = session.tracking;
+  if (t->target == nullptr || !(spec->flags & kReadOnly) || t->bcast || !spec->HasKeys()) return;
+  bool remember = t->optin ? t->caching : t->optout ? !t->caching : true;
+  if (!remember) return;
+  int64_t max = opts_.tracking_table_max_keys.load(std::memory_order_relaxed);
+  for (int pos : spec->KeyPositions(args)) tracking_.Remember(t, args[pos], max);
+}
+
+void Dispatcher::ResetCachingFlag(Session& session) {
   // CLIENT CACHING applies to the one command after it (a whole transaction counts as one).
+  auto& t = session.tracking;
   if (t->caching_pending) {
     t->caching_pending = false;
   } else if (session.multi == nullptr) {
@@ -236,6 +238,9 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   r.would_block = ctx.would_block;
   if (ctx.would_block) return r;  // nothing happened: the client keeps waiting
   if (ctx.propagating()) Propagate(args, session, ctx, sink);
+  // Read keys are remembered for client-side caching before the locks go: a write that follows
+  // on another thread then always finds them and sends its invalidation.
+  if (session.tracking) RememberTrackedKeys(spec, args, session);
   locks.Release();
   if (!ctx.ready.keys.empty()) r.ready = std::move(ctx.ready.keys);
 
@@ -326,9 +331,9 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   rb.ArrayLen(static_cast<int64_t>(multi->queue.size()));
   for (auto& q : multi->queue) {
     std::vector<std::string_view> args(q.args.begin(), q.args.end());
+    stats_.commands.Add();
     ExecResult r = Execute(q.spec, ArgList(args.data(), args.size()), s, rb, ctx.now_ms, mode);
     for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
-    if (s.tracking) AfterCommandTracking(q.spec, ArgList(args.data(), args.size()), s);
   }
   if (mode.sink != nullptr && !collect.entries.empty()) {
     // More than one effect travels as MULTI ... EXEC, so replicas and the AOF apply it at once.

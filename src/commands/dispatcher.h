@@ -79,8 +79,10 @@ class Dispatcher {
   // command was answered here (rejected or queued).
   bool HandledBeforeRun(const CommandSpec* spec, ArgList args, Session& session,
                         ReplyBuilder& rb);
-  // CLIENT TRACKING bookkeeping after a command ran.
-  void AfterCommandTracking(const CommandSpec* spec, ArgList args, Session& session);
+  // CLIENT TRACKING: remembers the keys a read-only command read (its locks still held), and
+  // expires CLIENT CACHING's one-command scope.
+  void RememberTrackedKeys(const CommandSpec* spec, ArgList args, Session& session);
+  void ResetCachingFlag(Session& session);
   // Serves clients blocked on the ready keys (FIFO per key), following the keys their commands
   // make ready in turn (BLMOVE into a key another client waits on).
   void ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms);

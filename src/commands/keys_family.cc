@@ -221,10 +221,8 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
     ctx.dbs.SwapDbs(a, b);
     ctx.dbs.stats().dirty.Add();
     ctx.changes++;
-    if (auto* o = ctx.dbs.observer()) {
-      o->OnDbChanged(a);
-      o->OnDbChanged(b);
-    }
+    // One notice for both (client-side caches are dropped once, not twice).
+    if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
     // Clients blocked on a key that now exists in either database can be served.
     if (ctx.blocking != nullptr && ctx.blocking->any()) {
       for (int d : {a, b}) {

@@ -138,7 +138,6 @@ void Db::Modified(std::string_view key, uint64_t changes) {
 
 size_t Db::Flush() {
   set_->TouchWatchedDb(index_, -1);
-  if (auto* o = set_->observer()) o->OnDbChanged(index_);
   size_t n = 0;
   for (int s = 0; s < set_->num_shards(); s++) {
     ShardData& d = set_->Data(index_, s);

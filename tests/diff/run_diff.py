@@ -140,9 +140,11 @@ class Runner:
 
     def run(self, cmd, origin, mode=""):
         name = cmd[0].decode().lower() if isinstance(cmd[0], bytes) else cmd[0].lower()
-        if self.in_multi and (name in UNORDERED or name in ("object", "sort", "sort_ro", "scan")):
-            # Their allowed differences (element order, encoding names) would surface inside the
-            # EXEC reply, where the per-command allowances above cannot see them.
+        if self.in_multi and (name in UNORDERED or name in TIME_TOLERANCE or
+                              name in ("object", "sort", "sort_ro", "scan")):
+            # Their allowed differences (element order, encoding names, the millisecond a relative
+            # TTL was set) would surface inside the EXEC reply, where the per-command allowances
+            # above cannot see them.
             return
         try:
             craw, cval = self.c.call(cmd)
