@@ -84,7 +84,10 @@ def memory_per_key(kind, binary_args, count):
         s.cleanup()
 
 
-def callgrind_ir(kind, args, n):
+def callgrind_ir(kind, args, n, workload=None, setup=None):
+    """Total instructions the server executed (under callgrind) for n requests of `workload`
+    (redis-benchmark arguments; default SET/GET). `setup(port)` runs first and returns a cleanup
+    callable (pub/sub subscribers, for instance)."""
     port = free_port()
     out_file = f"/tmp/callgrind.{kind}.{port}.out"
     binary = os.environ.get("CARMINE_BIN", os.path.join(ROOT, "build", "carmine-server")) \
@@ -92,11 +95,17 @@ def callgrind_ir(kind, args, n):
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", binary,
            "--port", str(port), "--bind", "127.0.0.1"] + args
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cleanup = None
     try:
         wait_until(lambda: ping(port), 60, what=f"{kind} under valgrind")
-        subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-n", str(n), "-c", "1",
-                        "-r", "1000"], capture_output=True, timeout=900)
+        if setup is not None:
+            cleanup = setup(port)
+        workload = workload or ["-t", "set,get", "-r", "1000"]
+        subprocess.run(["redis-benchmark", "-p", str(port), "-n", str(n), "-c", "1"] + workload,
+                       capture_output=True, timeout=900)
     finally:
+        if cleanup is not None:
+            cleanup()
         proc.terminate()
         proc.wait(120)
     total = 0

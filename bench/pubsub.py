@@ -9,8 +9,11 @@ requests/s is reported with the ratio carmine/redis. After each run the bytes th
 received are checked against what the publishes should have delivered, so a server that drops
 messages cannot look fast.
 
+With --callgrind, also counts the server's instructions per PUBLISH to one subscriber (two
+workload sizes under valgrind, the difference divided by the extra publishes).
+
 Prints a markdown report (also written to bench/results/pubsub.md).
-Usage: pubsub.py [--rounds N] [--requests N] [--threads N] [--subscribers 1,10,100]
+Usage: pubsub.py [--rounds N] [--requests N] [--threads N] [--subscribers 1,10,100] [--callgrind]
 """
 import argparse
 import csv
@@ -26,7 +29,9 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, HERE)
 from servers import ServerProcess, wait_until  # noqa: E402
+from compare import callgrind_ir  # noqa: E402
 
 CHANNEL = "bench-channel"
 PAYLOAD = "x" * 32
@@ -94,6 +99,7 @@ def main():
     ap.add_argument("--threads", default="1")
     ap.add_argument("--carmine-args", default="", help="extra carmine-server arguments")
     ap.add_argument("--subscribers", default="1,10,100")
+    ap.add_argument("--callgrind", action="store_true")
     args = ap.parse_args()
 
     counts = [int(x) for x in args.subscribers.split(",")]
@@ -138,6 +144,22 @@ def main():
              "|---:|---:|---:|---:|---:|"]
     for subs, p, c, r in rows:
         lines.append(f"| {subs} | {p} | {c:,.0f} | {r:,.0f} | {c / r:.2f} |")
+    if args.callgrind:
+        def one_subscriber(port):
+            d = Drain(port, 1)
+            wait_until(lambda: numsub(port) == 1, what="subscriber")
+            return d.close
+        workload = ["PUBLISH", CHANNEL, PAYLOAD]
+        per = {}
+        for kind, extra in (("carmine", ["--threads", "1", "--busy-poll-us", "0"]),
+                            ("redis", ["--save", "", "--appendonly", "no"])):
+            small = callgrind_ir(kind, extra, 10000, workload, one_subscriber)
+            big = callgrind_ir(kind, extra, 30000, workload, one_subscriber)
+            per[kind] = (big - small) / 20000
+        lines += ["", "| instructions per PUBLISH to 1 subscriber (callgrind, 1 client) | carmine "
+                  "| redis | ratio |", "|---|---:|---:|---:|",
+                  f"| server-side instructions | {per['carmine']:,.0f} | {per['redis']:,.0f} | "
+                  f"{per['carmine'] / per['redis']:.2f} |"]
     report = "\n".join(lines) + "\n"
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "pubsub.md"), "w") as f:

@@ -136,6 +136,20 @@ TEST_F(MultiTest, PropagatedAsOneBlock) {
   EXPECT_EQ(server_.TakePropagated(), (std::vector<std::string>{"0:set b 1"}));
 }
 
+TEST_F(MultiTest, ResetEndsTransactionAndWatches) {
+  Run({"set", "k", "1"});
+  Run({"watch", "k"});
+  Run({"multi"});
+  Run({"set", "k", "queued"});
+  EXPECT_EQ(Run({"reset"}), "RESET");
+  EXPECT_ERR(Run({"exec"}), "ERR EXEC without MULTI");
+  EXPECT_EQ(Run({"get", "k"}), "1");
+  Other({"set", "k", "2"});  // the WATCH is gone: this does not fail the next transaction
+  Run({"multi"});
+  Run({"get", "k"});
+  EXPECT_EQ(Run({"exec"}).type, Reply::kArray);
+}
+
 TEST_F(MultiTest, BlockingCommandsDoNotBlockInside) {
   Run({"multi"});
   Run({"blpop", "nolist", "0"});
