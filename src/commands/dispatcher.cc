@@ -331,7 +331,6 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   rb.ArrayLen(static_cast<int64_t>(multi->queue.size()));
   for (auto& q : multi->queue) {
     std::vector<std::string_view> args(q.args.begin(), q.args.end());
-    stats_.commands.Add();
     ExecResult r = Execute(q.spec, ArgList(args.data(), args.size()), s, rb, ctx.now_ms, mode);
     for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
   }
