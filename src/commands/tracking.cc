@@ -6,12 +6,8 @@
 
 namespace carmine {
 namespace {
-thread_local uint64_t t_client = 0;
 constexpr std::string_view kInvalidateChannel = "__redis__:invalidate";
 }  // namespace
-
-uint64_t CurrentClientId() { return t_client; }
-void SetCurrentClientId(uint64_t id) { t_client = id; }
 
 void TrackingRegistry::Enable(const std::shared_ptr<ClientTracking>& t) {
   std::lock_guard<std::mutex> l(mu_);

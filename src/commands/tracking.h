@@ -69,7 +69,9 @@ class TrackingRegistry {
 };
 
 // The client whose command runs on this thread (0 outside commands): NOLOOP compares with it.
-uint64_t CurrentClientId();
-void SetCurrentClientId(uint64_t id);
+// Inline: the dispatcher sets it around every command.
+inline thread_local uint64_t t_current_client = 0;
+inline uint64_t CurrentClientId() { return t_current_client; }
+inline void SetCurrentClientId(uint64_t id) { t_current_client = id; }
 
 }  // namespace carmine

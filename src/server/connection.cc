@@ -229,14 +229,18 @@ void Connection::PushMessage(std::string_view msg) {
 
 bool Connection::OverOutputLimit() {
   if (close_asap_) return true;
+  // Like Redis, which counts only what overflows a client's fixed 16 KB reply buffer, the first
+  // 16 KB of unsent output are free: small replies never trip a limit (nor cost a look at it).
+  constexpr size_t kFreeBytes = 16 * 1024;
+  size_t unsent = out_.size() - out_pos_;
+  if (unsent <= kFreeBytes) {
+    soft_limit_since_ms_ = 0;
+    return false;
+  }
   const ClientClass cls =
       session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   const OutputLimit lim = worker_.server().opts().output_limit(cls);
-  // Like Redis, which counts only what overflows a client's fixed 16 KB reply buffer, the first
-  // 16 KB of unsent output are free: small replies never trip a limit.
-  constexpr size_t kFreeBytes = 16 * 1024;
-  size_t unsent = out_.size() - out_pos_;
-  size_t pending = unsent > kFreeBytes ? unsent - kFreeBytes : 0;
+  size_t pending = unsent - kFreeBytes;
   bool hard = lim.hard > 0 && pending >= static_cast<size_t>(lim.hard);
   bool soft = false;
   if (lim.soft > 0 && pending >= static_cast<size_t>(lim.soft)) {
