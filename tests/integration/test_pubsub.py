@@ -221,3 +221,24 @@ def test_output_buffer_limit_disconnects_slow_subscriber(make_server):
         "client-output-buffer-limit"]
     with pytest.raises(redis.ResponseError, match="Invalid client class"):
         r.config_set("client-output-buffer-limit", "bogus 1 1 1")
+
+
+@pytest.mark.needs_process
+def test_soft_limit_disconnects_after_its_seconds(make_server):
+    """Over the soft limit only: the subscriber survives until the soft seconds have passed."""
+    srv = make_server(["--threads", "1", "--client-output-buffer-limit", "pubsub 0 32kb 1"])
+    r = client(srv.port)
+    slow = socket.create_connection(("127.0.0.1", srv.port))
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nsoft\r\n")
+    wait_until(lambda: r.pubsub_numsub("soft") == [("soft", 1)], what="subscriber")
+    payload = "y" * 8192
+    started = time.monotonic()
+    deadline = started + 20
+    while r.pubsub_numsub("soft") != [("soft", 0)]:
+        assert time.monotonic() < deadline, "never disconnected by the soft limit"
+        r.publish("soft", payload)
+        time.sleep(0.01)  # a steady trickle, so the time over the limit is what decides
+    assert time.monotonic() - started >= 1.0
+    slow.close()
+
