@@ -242,3 +242,72 @@ def test_soft_limit_disconnects_after_its_seconds(make_server):
     assert time.monotonic() - started >= 1.0
     slow.close()
 
+
+
+def test_churn_leaves_no_registrations(r, server_port):
+    """Subscribers and tracking clients connect and vanish (some with a reset) while publishers,
+    writers with keyspace events and WATCH transactions run on other threads. Afterwards the
+    server answers and nothing of the departed clients is left registered."""
+    r.config_set("notify-keyspace-events", "KEA")
+    stop = time.monotonic() + 3
+    errors = []
+
+    def guarded(fn):
+        def body():
+            while time.monotonic() < stop:
+                try:
+                    fn()
+                except Exception as e:  # reported below
+                    errors.append(repr(e))
+        return body
+
+    def subscriber():
+        c = RawClient(server_port, timeout=5)
+        if time.monotonic_ns() % 2:
+            c.call(["hello", "3"])
+        c.call(["subscribe", "churn", "churn2"])
+        c.call(["psubscribe", "__key*"])
+        if time.monotonic_ns() % 3 == 0:
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        c.close()
+
+    def tracker():
+        c = RawClient(server_port, timeout=5)
+        c.call(["hello", "3"])
+        c.call(["client", "tracking", "on"] + (["bcast", "prefix", "k"] if
+                                                time.monotonic_ns() % 2 else []))
+        for i in range(5):
+            c.call(["get", f"k{i}"])
+        c.close()
+
+    def publisher():
+        c = client(server_port)
+        pipe = c.pipeline(transaction=time.monotonic_ns() % 2 == 0)
+        for i in range(50):
+            pipe.publish("churn", "x" * (i % 90)).set(f"k{i % 20}", i).expire(f"k{i % 7}", 1)
+        pipe.execute()
+        c.close()
+
+    def watcher():
+        c = client(server_port)
+        with c.pipeline() as pipe:
+            try:
+                pipe.watch("k1", "k2")
+                pipe.multi()
+                pipe.incr("k3")
+                pipe.execute()
+            except redis.WatchError:
+                pass
+        c.close()
+
+    fns = [subscriber] * 3 + [tracker] * 2 + [publisher] * 2 + [watcher]
+    threads = [threading.Thread(target=guarded(f)) for f in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    r.config_set("notify-keyspace-events", "")
+    assert errors == []
+    wait_until(lambda: r.pubsub_channels("churn*") == [] and r.pubsub_numpat() == 0 and
+               r.info("clients")["tracking_clients"] == 0, what="departed clients unregistered")
+    assert r.ping()
