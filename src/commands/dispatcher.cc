@@ -114,6 +114,12 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
 }
 
 namespace {
+// The client's name as the owner thread sees it (other threads read it under info_mu).
+std::string ClientName(const Session& s) {
+  std::lock_guard<std::mutex> l(s.info_mu);
+  return s.name;
+}
+
 bool IsNamed(const CommandSpec* spec, std::string_view name) {
   return spec->parent == nullptr && EqualsIgnoreCase(spec->name, name);
 }
@@ -247,6 +253,12 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(took));
+  int64_t slower_than = opts_.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog) &&
+      !mode.serving) {
+    slowlog_.Record(args, took, clock::NowMs(), session.addr, ClientName(session),
+                    opts_.slowlog_max_len.load(std::memory_order_relaxed));
+  }
   if (rb.errors() != errors_before) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);
     stats_.CountError(rb.last_error_code());

@@ -15,6 +15,7 @@
 #include "base/counter.h"
 #include "commands/context.h"
 #include "commands/pubsub.h"
+#include "commands/slowlog.h"
 #include "commands/tracking.h"
 
 namespace carmine {
@@ -56,6 +57,7 @@ class Dispatcher {
   BlockingRegistry& blocking() { return blocking_; }
   PubSubRegistry& pubsub() { return pubsub_; }
   TrackingRegistry& tracking() { return tracking_; }
+  SlowLog& slowlog() { return slowlog_; }
   // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   const CommandRegistry& registry() const { return registry_; }
@@ -97,6 +99,7 @@ class Dispatcher {
   BlockingRegistry blocking_;
   PubSubRegistry pubsub_;
   TrackingRegistry tracking_;
+  SlowLog slowlog_;
 };
 
 }  // namespace carmine

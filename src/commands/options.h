@@ -41,6 +41,8 @@ struct RuntimeOptions {
 
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
   std::atomic<int64_t> tracking_table_max_keys{1000000};
+  std::atomic<int64_t> slowlog_log_slower_than{10000};  // microseconds; negative: off
+  std::atomic<int64_t> slowlog_max_len{128};
 
   std::atomic<int64_t> obuf_limits[3][3] = {{0, 0, 0}, {268435456, 67108864, 60},
                                             {33554432, 8388608, 60}};

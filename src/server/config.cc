@@ -305,6 +305,8 @@ std::vector<ConfigOption> BuildTable() {
     t.push_back(o);
   }
   t.push_back(Int("tracking-table-max-keys", &ServerConfig::tracking_table_max_keys, 0, LLONG_MAX));
+  t.push_back(Int("slowlog-log-slower-than", &ServerConfig::slowlog_log_slower_than, -1, LLONG_MAX));
+  t.push_back(Int("slowlog-max-len", &ServerConfig::slowlog_max_len, 0, LONG_MAX));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));
   return t;

@@ -58,6 +58,8 @@ struct ServerConfig {
   int64_t obuf_limits[3][3] = {{0, 0, 0}, {268435456, 67108864, 60}, {33554432, 8388608, 60}};
   uint32_t notify_keyspace_events = 0;  // db/notify.h classes
   int64_t tracking_table_max_keys = 1000000;
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
   std::string config_file;  // absolute path of the file we were started with
 };
 

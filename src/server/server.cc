@@ -282,6 +282,9 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.list_compress_depth = c.list_compress_depth;
   opts_.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
   opts_.tracking_table_max_keys = c.tracking_table_max_keys;
+  opts_.slowlog_log_slower_than = c.slowlog_log_slower_than;
+  opts_.slowlog_max_len = c.slowlog_max_len;
+  if (dispatcher_) dispatcher_->slowlog().Trim(c.slowlog_max_len);
   for (int i = 0; i < 3; i++) {
     for (int j = 0; j < 3; j++) opts_.obuf_limits[i][j] = c.obuf_limits[i][j];
   }

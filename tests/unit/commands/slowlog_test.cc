@@ -1,0 +1,68 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// SLOWLOG through the dispatcher: threshold and max length, newest-first order, argument
+// shortening and password redaction as Redis does them, and commands that are never logged.
+#include "test_server.h"
+
+namespace carmine::testing {
+namespace {
+
+class SlowlogTest : public CommandTest {
+ protected:
+  void SetUp() override { server_.opts().slowlog_log_slower_than = 0; }
+};
+
+TEST_F(SlowlogTest, LogsNewestFirstAndTrims) {
+  Run({"slowlog", "reset"});
+  Run({"set", "a", "1"});
+  Run({"get", "a"});
+  Reply r = Run({"slowlog", "get", "2"});
+  ASSERT_EQ(r.elems.size(), 2u);
+  EXPECT_ARRAY(r.elems[0].elems[3], {"get", "a"});
+  EXPECT_ARRAY(r.elems[1].elems[3], {"set", "a", "1"});
+  EXPECT_GT(r.elems[0].elems[0].integer, r.elems[1].elems[0].integer);
+  EXPECT_INT(Run({"slowlog", "len"}), 4);  // reset, set, get, and the GET above
+  server_.opts().slowlog_max_len = 2;
+  Run({"ping"});
+  EXPECT_INT(Run({"slowlog", "len"}), 2);
+  EXPECT_ERR(Run({"slowlog", "get", "-2"}), "ERR count should be greater than or equal to -1");
+}
+
+TEST_F(SlowlogTest, ShortensAndRedacts) {
+  Run({"slowlog", "reset"});
+  std::vector<std::string> many = {"mset"};
+  for (int i = 0; i < 40; i++) {
+    many.push_back("k" + std::to_string(i));
+    many.push_back(i == 0 ? std::string(200, 'v') : "v");
+  }
+  Run(many);
+  Run({"auth", "user", "secret"});
+  Run({"hello", "2", "auth", "default", "secret", "setname", "app"});
+  Reply r = Run({"slowlog", "get", "3"});
+  ASSERT_EQ(r.elems.size(), 3u);
+  EXPECT_ARRAY(r.elems[0].elems[3], {"hello", "2", "auth", "(redacted)", "(redacted)",
+                                     "setname", "app"});
+  EXPECT_ARRAY(r.elems[1].elems[3], {"auth", "(redacted)", "(redacted)"});
+  const Reply& args = r.elems[2].elems[3];
+  ASSERT_EQ(args.elems.size(), 32u);
+  EXPECT_EQ(args.elems[2], std::string(128, 'v') + "... (72 more bytes)");
+  EXPECT_EQ(args.elems[31], "... (50 more arguments)");
+}
+
+TEST_F(SlowlogTest, ThresholdAndSkippedCommands) {
+  server_.opts().slowlog_log_slower_than = -1;
+  Run({"slowlog", "reset"});
+  Run({"set", "a", "1"});
+  EXPECT_INT(Run({"slowlog", "len"}), 0);
+  server_.opts().slowlog_log_slower_than = 0;
+  Run({"slowlog", "reset"});
+  Run({"multi"});
+  Run({"incr", "n"});
+  Run({"exec"});  // EXEC itself is never logged; the commands it ran are
+  Reply r = Run({"slowlog", "get"});
+  for (auto& e : r.elems) EXPECT_NE(e.elems[3].elems[0].str, "exec");
+  EXPECT_ARRAY(r.elems[0].elems[3], {"incr", "n"});
+}
+
+}  // namespace
+}  // namespace carmine::testing
