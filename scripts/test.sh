@@ -54,6 +54,7 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_concurrency.py \
   tests/integration/test_blocking.py tests/integration/test_pubsub.py \
   tests/integration/test_transactions.py tests/integration/test_tracking.py \
+  tests/integration/test_monitor.py \
   tests/integration/test_server.py -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="

@@ -184,6 +184,7 @@ void CmdReset(ArgList, CommandContext& ctx) {
   UnsubscribeAll(d.pubsub(), s, SubKind::kPattern, nullptr);
   UnsubscribeAll(d.pubsub(), s, SubKind::kShard, nullptr);
   DisableTracking(d.tracking(), s);
+  if (s.monitor.exchange(false)) d.monitors().Remove(s.subscriber.get());
   s.db.store(0);
   s.resp = 2;
   ctx.rb.SetProtocol(2);

@@ -152,6 +152,10 @@ bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session
     if (session.multi) session.multi->aborted = true;
     return true;
   }
+  if (session.monitor && (spec->flags & (kWrite | kReadOnly | kMayReplicate))) {
+    Reject(spec, rb, "ERR Replica can't interact with the keyspace");
+    return true;
+  }
   if (session.multi == nullptr || RunsInsideMulti(spec)) return false;
   if (spec->flags & kNoMulti) {
     Reject(spec, rb, "ERR Command not allowed inside a transaction");
@@ -173,12 +177,13 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
-  if ((session.multi != nullptr || session.pubsub_count() > 0) &&
+  if ((session.multi != nullptr || session.pubsub_count() > 0 || session.monitor) &&
       HandledBeforeRun(spec, args, session, rb)) {
     return;
   }
   SetCurrentClientId(session.id);
   ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
+  if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
   if (session.tracking) ResetCachingFlag(session);
   SetCurrentClientId(0);
   if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
@@ -343,7 +348,9 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   rb.ArrayLen(static_cast<int64_t>(multi->queue.size()));
   for (auto& q : multi->queue) {
     std::vector<std::string_view> args(q.args.begin(), q.args.end());
-    ExecResult r = Execute(q.spec, ArgList(args.data(), args.size()), s, rb, ctx.now_ms, mode);
+    ArgList al(args.data(), args.size());
+    ExecResult r = Execute(q.spec, al, s, rb, ctx.now_ms, mode);
+    if (monitors_.active()) monitors_.Feed(q.spec, al, s, clock::NowUs());
     for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
   }
   if (mode.sink != nullptr && !collect.entries.empty()) {
@@ -370,6 +377,7 @@ void Dispatcher::ClientClosed(Session& session) {
     UnsubscribeAll(pubsub_, session, SubKind::kPattern, nullptr);
     UnsubscribeAll(pubsub_, session, SubKind::kShard, nullptr);
   }
+  if (session.monitor) monitors_.Remove(session.subscriber.get());
   if (session.subscriber) session.subscriber->closed.store(true);
   session.multi.reset();
   UnwatchAll(dbs_, session);

@@ -14,6 +14,7 @@
 
 #include "base/counter.h"
 #include "commands/context.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/slowlog.h"
 #include "commands/tracking.h"
@@ -58,6 +59,7 @@ class Dispatcher {
   PubSubRegistry& pubsub() { return pubsub_; }
   TrackingRegistry& tracking() { return tracking_; }
   SlowLog& slowlog() { return slowlog_; }
+  MonitorRegistry& monitors() { return monitors_; }
   // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   const CommandRegistry& registry() const { return registry_; }
@@ -100,6 +102,7 @@ class Dispatcher {
   PubSubRegistry pubsub_;
   TrackingRegistry tracking_;
   SlowLog slowlog_;
+  MonitorRegistry monitors_;
 };
 
 }  // namespace carmine

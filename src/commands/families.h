@@ -22,7 +22,7 @@ void RegisterGeoFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);
 void RegisterPubSubFamily(CommandRegistry& r);
 void RegisterMultiFamily(CommandRegistry& r);
-void RegisterSlowlogFamily(CommandRegistry& r);
+void RegisterObserveFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -40,7 +40,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterSortFamily(r);
   RegisterPubSubFamily(r);
   RegisterMultiFamily(r);
-  RegisterSlowlogFamily(r);
+  RegisterObserveFamily(r);
 }
 
 }  // namespace carmine

@@ -91,6 +91,7 @@ struct Session {
   std::unique_ptr<MultiState> multi;
   std::atomic<bool> in_multi{false};  // mirrors `multi` for CLIENT LIST
   std::shared_ptr<WatchState> watch;
+  std::atomic<bool> monitor{false};  // MONITOR mode (CLIENT LIST flag O)
   std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   // Client-side caching (CLIENT TRACKING); null while tracking is off. tracking_redir mirrors it
   // for CLIENT LIST: -1 off, 0 on without redirection, else the redirect client's id.

@@ -8,9 +8,9 @@ namespace {
 // Redis keeps at most 32 arguments and 128 bytes of each.
 constexpr size_t kMaxArgs = 32;
 constexpr size_t kMaxArgBytes = 128;
+}  // namespace
 
-// Which arguments carry secrets: everything after AUTH, and the user/password after HELLO's AUTH.
-std::vector<bool> Redacted(ArgList args) {
+std::vector<bool> RedactedArgs(ArgList args) {
   std::vector<bool> out(args.size(), false);
   if (EqualsIgnoreCase(args[0], "auth")) {
     for (size_t i = 1; i < args.size(); i++) out[i] = true;
@@ -24,7 +24,7 @@ std::vector<bool> Redacted(ArgList args) {
   }
   return out;
 }
-}  // namespace
+
 
 void SlowLog::Record(ArgList args, int64_t duration_us, int64_t now_ms, const std::string& addr,
                      const std::string& name, int64_t max_len) {
@@ -34,7 +34,7 @@ void SlowLog::Record(ArgList args, int64_t duration_us, int64_t now_ms, const st
   e.duration_us = duration_us;
   e.addr = addr;
   e.name = name;
-  std::vector<bool> redact = Redacted(args);
+  std::vector<bool> redact = RedactedArgs(args);
   size_t kept = std::min(args.size(), kMaxArgs);
   for (size_t i = 0; i < kept; i++) {
     if (kept < args.size() && i == kept - 1) {

@@ -24,6 +24,10 @@ struct SlowLogEntry {
   std::string addr, name;
 };
 
+// Which arguments of a command carry secrets (everything after AUTH, the user and password after
+// HELLO's AUTH): the slow log and MONITOR show them as "(redacted)", as Redis does.
+std::vector<bool> RedactedArgs(ArgList args);
+
 class SlowLog {
  public:
   // Records a command (args[0] is its name) if the log keeps anything (max_len > 0).

@@ -147,6 +147,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   int psub = s.psub_count.load(std::memory_order_relaxed);
   int ssub = s.ssub_count.load(std::memory_order_relaxed);
   int64_t redir = s.tracking_redir.load(std::memory_order_relaxed);
+  if (s.monitor.load(std::memory_order_relaxed)) flags += "O";
   if (sub + psub + ssub > 0) flags += "P";
   if (s.in_multi.load(std::memory_order_relaxed)) flags += "x";
   if (s.is_blocked.load(std::memory_order_relaxed)) flags += "b";

@@ -1,6 +1,8 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
-// SLOWLOG GET [count] / LEN / RESET / HELP over the dispatcher's SlowLog (commands/slowlog.h).
+// Observability commands that need only the dispatcher: SLOWLOG GET [count] / LEN / RESET / HELP
+// over its SlowLog (commands/slowlog.h), and MONITOR over its MonitorRegistry
+// (commands/monitor.h).
 #include "base/strutil.h"
 #include "commands/context.h"
 #include "commands/dispatcher.h"
@@ -62,9 +64,28 @@ void CmdSlowlogHelp(ArgList, CommandContext& ctx) {
   for (auto l : kLines) ctx.rb.Simple(l);
 }
 
+// MONITOR: from now on the client receives a line for every command run by anyone.
+void CmdMonitor(ArgList, CommandContext& ctx) {
+  Session& s = ctx.session;
+  if (ctx.no_block) {  // inside EXEC
+    ctx.rb.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  if (s.monitor || s.subscriber == nullptr) {
+    ctx.rb.Ok();
+    return;
+  }
+  s.monitor.store(true, std::memory_order_relaxed);
+  ctx.dispatcher->monitors().Add(s.subscriber);
+  ctx.rb.Ok();
+}
+
 }  // namespace
 
-void RegisterSlowlogFamily(CommandRegistry& r) {
+void RegisterObserveFamily(CommandRegistry& r) {
+  r.Add({"MONITOR", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, 0, &CmdMonitor, "server",
+         "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"})
+      .Lock(LockMode::kNone);
   constexpr uint32_t LS = kLoading | kStale;
   r.Add({"SLOWLOG", -2, 0, 0, 0, 0, 0, nullptr, "server", "2.2.12",
          "A container for slow log commands.", "Depends on subcommand."});
