@@ -1,7 +1,9 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
-// SLOWLOG through the dispatcher: threshold and max length, newest-first order, argument
-// shortening and password redaction as Redis does them, and commands that are never logged.
+// SLOWLOG and MONITOR through the dispatcher: threshold and max length, newest-first order,
+// argument shortening and password redaction as Redis does them, commands that are never logged,
+// and the monitor line format.
+#include "commands/monitor.h"
 #include "test_server.h"
 
 namespace carmine::testing {
@@ -62,6 +64,33 @@ TEST_F(SlowlogTest, ThresholdAndSkippedCommands) {
   Reply r = Run({"slowlog", "get"});
   for (auto& e : r.elems) EXPECT_NE(e.elems[3].elems[0].str, "exec");
   EXPECT_ARRAY(r.elems[0].elems[3], {"incr", "n"});
+}
+
+TEST_F(SlowlogTest, MonitorLines) {
+  Session mon;
+  mon.id = 50;
+  std::string inbox;
+  auto sub = std::make_shared<Subscriber>();
+  sub->owner = CurrentWorker();
+  sub->push_local = [&](std::string_view m) { inbox.append(m); };
+  mon.subscriber = sub;
+  EXPECT_EQ(server_.RunAs(mon, {"monitor"}), "OK");
+  server_.session().addr = "127.0.0.1:5000";
+  Run({"set", "k", "a\"b\n"});
+  Run({"config", "get", "x"});  // admin commands are not shown
+  Run({"auth", "pw"});
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < inbox.size();) {
+    size_t end = inbox.find("\r\n", pos);
+    std::string line = inbox.substr(pos, end - pos);
+    lines.push_back(line.substr(line.find(' ') + 1));  // drop the timestamp
+    pos = end + 2;
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"[0 127.0.0.1:5000] \"set\" \"k\" \"a\\\"b\\n\"",
+                                             "[0 127.0.0.1:5000] \"auth\" \"(redacted)\""}));
+  EXPECT_ERR(server_.RunAs(mon, {"get", "k"}), "ERR Replica can't interact with the keyspace");
+  server_.dispatcher().ClientClosed(mon);
+  EXPECT_FALSE(server_.dispatcher().monitors().active());
 }
 
 }  // namespace
