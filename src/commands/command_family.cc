@@ -296,7 +296,7 @@ void CmdCommandGetKeys(ArgList a, CommandContext& c) { GetKeysGeneric(a, c, fals
 void CmdCommandGetKeysAndFlags(ArgList a, CommandContext& c) { GetKeysGeneric(a, c, true); }
 
 void CmdCommandHelp(ArgList, CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
+  ReplyHelp(ctx, {
       "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
       "    Return details about all commands.",
@@ -317,9 +317,7 @@ void CmdCommandHelp(ArgList, CommandContext& ctx) {
       "GETKEYSANDFLAGS <full-command>",
       "    Return the keys and the access flags from a full command.",
       "HELP",
-      "    Print this help."};
-  ctx.rb.ArrayLen(std::size(kLines));
-  for (auto l : kLines) ctx.rb.Simple(l);
+      "    Print this help."});
 }
 
 // COMMAND with no arguments is the container itself; dispatch handles argc == 1 through here.

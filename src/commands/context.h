@@ -5,6 +5,7 @@
 // Handlers produce exactly one reply through `rb`.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,12 @@ class CommandContext {
   };
   std::vector<Propagated> propagated;
 };
+
+// The reply of a HELP subcommand: one status line per entry, as Redis answers them.
+inline void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
+  ctx.rb.ArrayLen(static_cast<int64_t>(lines.size()));
+  for (auto l : lines) ctx.rb.Simple(l);
+}
 
 // The Redis error text for an OpStatus (the one place that maps them).
 std::string_view ErrorText(OpStatus s);

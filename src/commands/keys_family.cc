@@ -461,7 +461,7 @@ void CmdObject(ArgList args, CommandContext& ctx) {
 }
 
 void CmdObjectHelp(ArgList, CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
+  ReplyHelp(ctx, {
       "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ENCODING <key>",
       "    Return the kind of internal representation used in order to store the value",
@@ -476,9 +476,7 @@ void CmdObjectHelp(ArgList, CommandContext& ctx) {
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
       "HELP",
-      "    Print this help."};
-  ctx.rb.ArrayLen(std::size(kLines));
-  for (auto l : kLines) ctx.rb.Simple(l);
+      "    Print this help."});
 }
 
 // DBSIZE

@@ -47,7 +47,7 @@ void CmdSlowlogReset(ArgList, CommandContext& ctx) {
 }
 
 void CmdSlowlogHelp(ArgList, CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
+  ReplyHelp(ctx, {
       "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET [<count>]",
       "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
@@ -59,9 +59,7 @@ void CmdSlowlogHelp(ArgList, CommandContext& ctx) {
       "RESET",
       "    Reset the slowlog.",
       "HELP",
-      "    Prints this help."};
-  ctx.rb.ArrayLen(std::size(kLines));
-  for (auto l : kLines) ctx.rb.Simple(l);
+      "    Prints this help."});
 }
 
 // MONITOR: from now on the client receives a line for every command run by anyone.

@@ -138,7 +138,7 @@ void CmdPubsubNumPat(ArgList, CommandContext& ctx) {
 }
 
 void CmdPubsubHelp(ArgList, CommandContext& ctx) {
-  static constexpr std::string_view kLines[] = {
+  ReplyHelp(ctx, {
       "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CHANNELS [<pattern>]",
       "    Return the currently active channels matching a <pattern> (default: '*').",
@@ -152,9 +152,7 @@ void CmdPubsubHelp(ArgList, CommandContext& ctx) {
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
-      "    Prints this help."};
-  ctx.rb.ArrayLen(std::size(kLines));
-  for (auto l : kLines) ctx.rb.Simple(l);
+      "    Prints this help."});
 }
 
 }  // namespace

@@ -24,11 +24,6 @@ namespace {
 
 Server& Srv(CommandContext& ctx) { return *static_cast<Server*>(ctx.server); }
 
-void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
-  ctx.rb.ArrayLen(static_cast<int64_t>(lines.size()));
-  for (auto l : lines) ctx.rb.Simple(l);
-}
-
 // INFO [section [section ...]]
 void CmdInfo(ArgList args, CommandContext& ctx) {
   std::vector<std::string> sections;

@@ -195,14 +195,20 @@ def test_pubsub_in_client_list_and_kill_by_type(r, server_port):
     ps.close()
 
 
+def non_reading_subscriber(r, port, channel):
+    """A raw subscriber with a tiny receive buffer that never reads."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(f"*2\r\n$9\r\nSUBSCRIBE\r\n${len(channel)}\r\n{channel}\r\n".encode())
+    wait_until(lambda: r.pubsub_numsub(channel) == [(channel, 1)], what="slow subscriber")
+    return s
+
+
 @pytest.mark.needs_process
 def test_output_buffer_limit_disconnects_slow_subscriber(make_server):
     srv = make_server(["--threads", "2", "--client-output-buffer-limit", "pubsub 256kb 64kb 1"])
     r = client(srv.port)
-    slow = socket.create_connection(("127.0.0.1", srv.port))
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nslow\r\n")
-    wait_until(lambda: r.pubsub_numsub("slow") == [("slow", 1)], what="slow subscriber")
+    slow = non_reading_subscriber(r, srv.port, "slow")
     payload = "x" * 16384
     # The subscriber never reads; the server must drop it instead of buffering without bound.
     deadline = time.monotonic() + 20
@@ -228,10 +234,7 @@ def test_soft_limit_disconnects_after_its_seconds(make_server):
     """Over the soft limit only: the subscriber survives until the soft seconds have passed."""
     srv = make_server(["--threads", "1", "--client-output-buffer-limit", "pubsub 0 32kb 1"])
     r = client(srv.port)
-    slow = socket.create_connection(("127.0.0.1", srv.port))
-    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nsoft\r\n")
-    wait_until(lambda: r.pubsub_numsub("soft") == [("soft", 1)], what="subscriber")
+    slow = non_reading_subscriber(r, srv.port, "soft")
     payload = "y" * 8192
     started = time.monotonic()
     deadline = started + 20
