@@ -163,10 +163,43 @@ bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session
     return true;
   }
   session.multi->queue.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
+  size_t bytes = 0;
+  for (auto a : args) bytes += a.size() + sizeof(std::string);
+  session.multi_mem.fetch_add(bytes, std::memory_order_relaxed);
   session.multi_queued.store(static_cast<int>(session.multi->queue.size()),
                              std::memory_order_relaxed);
   rb.Simple("QUEUED");
   return true;
+}
+
+bool Dispatcher::MemoryAllows(const CommandSpec* spec, Session& session, ReplyBuilder& rb,
+                              int64_t now_ms) {
+  if (evictor_.Perform(now_ms) != Evictor::Result::kFail) return true;
+  bool exec = IsNamed(spec, "exec");
+  bool refuse = spec->flags & kDenyOom;
+  if (session.multi != nullptr) {
+    if (exec) {
+      for (auto& q : session.multi->queue) refuse = refuse || (q.spec->flags & kDenyOom);
+    } else if (!IsNamed(spec, "discard") && !IsNamed(spec, "quit") && !IsNamed(spec, "reset")) {
+      // Queueing costs memory too: nothing more is queued while over the limit.
+      refuse = true;
+    }
+  }
+  if (!refuse) return true;
+  static constexpr std::string_view kOom =
+      "OOM command not allowed when used memory > 'maxmemory'.";
+  if (exec && session.multi != nullptr) {
+    session.multi.reset();
+    session.in_multi.store(false, std::memory_order_relaxed);
+    session.multi_queued.store(-1, std::memory_order_relaxed);
+    session.multi_mem.store(0, std::memory_order_relaxed);
+    UnwatchAll(dbs_, session);
+    Reject(spec, rb, "EXECABORT Transaction discarded because of: " + std::string(kOom));
+    return false;
+  }
+  Reject(spec, rb, kOom);
+  if (session.multi != nullptr) session.multi->aborted = true;
+  return false;
 }
 
 void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
@@ -177,6 +210,10 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
+  if (opts_.maxmemory.load(std::memory_order_relaxed) > 0 &&
+      !MemoryAllows(spec, session, rb, now_ms)) {
+    return;
+  }
   if ((session.multi != nullptr || session.pubsub_count() > 0 || session.monitor) &&
       HandledBeforeRun(spec, args, session, rb)) {
     return;
@@ -258,6 +295,13 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(took));
+  if (opts_.latency_tracking.load(std::memory_order_relaxed)) {
+    cs.histogram.Record(static_cast<uint64_t>(took) * 1000);
+  }
+  if (int64_t thr = opts_.latency_monitor_threshold.load(std::memory_order_relaxed); thr > 0) {
+    latency_.MaybeAdd((spec->flags & kFast) ? "fast-command" : "command", took / 1000, thr,
+                      now_ms / 1000);
+  }
   int64_t slower_than = opts_.slowlog_log_slower_than.load(std::memory_order_relaxed);
   if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog) &&
       !mode.serving) {
@@ -281,6 +325,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   std::unique_ptr<MultiState> multi = std::move(s.multi);
   s.in_multi.store(false, std::memory_order_relaxed);
   s.multi_queued.store(-1, std::memory_order_relaxed);
+  s.multi_mem.store(0, std::memory_order_relaxed);
   if (multi->aborted) {
     rb.Error("EXECABORT Transaction discarded because of previous errors.");
     UnwatchAll(dbs_, s);

@@ -14,6 +14,8 @@
 
 #include "base/counter.h"
 #include "commands/context.h"
+#include "commands/eviction.h"
+#include "commands/latency_monitor.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/slowlog.h"
@@ -36,7 +38,9 @@ class Dispatcher {
  public:
   Dispatcher(const CommandRegistry& registry, DbSet& dbs, const RuntimeOptions& opts,
              ServerApi* server)
-      : registry_(registry), dbs_(dbs), opts_(opts), server_(server) {}
+      : registry_(registry), dbs_(dbs), opts_(opts), server_(server), evictor_(dbs, opts) {
+    evictor_.set_latency_monitor(&latency_);
+  }
 
   // Runs `args` (args[0] is the command name) for `session`, appending the reply to rb. `now_ms`
   // is the event loop's cached time.
@@ -60,12 +64,19 @@ class Dispatcher {
   TrackingRegistry& tracking() { return tracking_; }
   SlowLog& slowlog() { return slowlog_; }
   MonitorRegistry& monitors() { return monitors_; }
+  LatencyMonitor& latency() { return latency_; }
   // Where write effects go (AOF, replicas). Null: nowhere. Set before serving.
-  void set_sink(PropagationSink* sink) { sink_ = sink; }
+  void set_sink(PropagationSink* sink) {
+    sink_ = sink;
+    evictor_.set_sink(sink);
+  }
+  Evictor& evictor() { return evictor_; }
   const CommandRegistry& registry() const { return registry_; }
 
  private:
   void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
+  // maxmemory: evicts as needed before a command; false when the command was refused with OOM.
+  bool MemoryAllows(const CommandSpec* spec, Session& session, ReplyBuilder& rb, int64_t now_ms);
   struct ExecResult {
     std::vector<std::pair<int, std::string>> ready;  // keys that got data for blocked clients
     bool would_block = false;
@@ -103,6 +114,8 @@ class Dispatcher {
   TrackingRegistry tracking_;
   SlowLog slowlog_;
   MonitorRegistry monitors_;
+  Evictor evictor_;
+  LatencyMonitor latency_;
 };
 
 }  // namespace carmine

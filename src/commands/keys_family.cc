@@ -46,9 +46,11 @@ const char* EncodingName(const Entry* e) { return ValueEncodingName(e); }
 // DEL key [key ...] / UNLINK key [key ...]
 void CmdDel(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
+  bool lazy = EqualsIgnoreCase(args[0], "unlink") ||
+              ctx.opts.lazyfree_lazy_user_del.load(std::memory_order_relaxed);
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
-    if (db.Delete(args[i])) {
+    if (db.Delete(args[i], lazy)) {
       db.Changed(args[i], kNotifyGeneric, "del");
       n++;
     }
@@ -72,7 +74,6 @@ void CmdTouch(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
     if (Entry* e = db.FindRead(args[i]); e != nullptr) {
-      e->lru = Db::LruClock(ctx.now_ms);
       n++;
     }
   }
@@ -482,20 +483,29 @@ void CmdObjectHelp(ArgList, CommandContext& ctx) {
 // DBSIZE
 void CmdDbSize(ArgList, CommandContext& ctx) { ctx.rb.Int(static_cast<int64_t>(ctx.db().Size())); }
 
-// Parses the optional ASYNC|SYNC of FLUSHDB/FLUSHALL.
-bool ParseFlushMode(ArgList args, CommandContext& ctx) {
+// Parses the optional ASYNC|SYNC of FLUSHDB/FLUSHALL into *lazy (no argument:
+// lazyfree-lazy-user-flush decides).
+bool ParseFlushMode(ArgList args, CommandContext& ctx, bool* lazy) {
+  *lazy = ctx.opts.lazyfree_lazy_user_flush.load(std::memory_order_relaxed);
   if (args.size() == 1) return true;
-  if (args.size() == 2 && (EqualsIgnoreCase(args[1], "ASYNC") || EqualsIgnoreCase(args[1], "SYNC")))
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "ASYNC")) {
+    *lazy = true;
     return true;
+  }
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "SYNC")) {
+    *lazy = false;
+    return true;
+  }
   ctx.rb.Error(err::kSyntax);
   return false;
 }
 
 // FLUSHDB [ASYNC|SYNC]
 void CmdFlushDb(ArgList args, CommandContext& ctx) {
-  if (!ParseFlushMode(args, ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(args, ctx, &lazy)) return;
   Db db = ctx.db();
-  size_t n = db.Flush();
+  size_t n = db.Flush(lazy);
   ctx.dbs.stats().dirty.Add(n + 1);
   ctx.changes++;  // propagated even when the db was empty, as Redis
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(db.index());
@@ -504,9 +514,10 @@ void CmdFlushDb(ArgList args, CommandContext& ctx) {
 
 // FLUSHALL [ASYNC|SYNC]
 void CmdFlushAll(ArgList args, CommandContext& ctx) {
-  if (!ParseFlushMode(args, ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(args, ctx, &lazy)) return;
   size_t n = 0;
-  for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush();
+  for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush(lazy);
   ctx.dbs.stats().dirty.Add(n + 1);
   ctx.changes++;
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);

@@ -33,6 +33,7 @@ void CmdDiscard(ArgList, CommandContext& ctx) {
   ctx.session.multi.reset();
   ctx.session.in_multi.store(false, std::memory_order_relaxed);
   ctx.session.multi_queued.store(-1, std::memory_order_relaxed);
+  ctx.session.multi_mem.store(0, std::memory_order_relaxed);
   UnwatchAll(ctx.dbs, ctx.session);
   ctx.rb.Ok();
 }

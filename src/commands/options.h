@@ -44,6 +44,20 @@ struct RuntimeOptions {
   std::atomic<int64_t> slowlog_log_slower_than{10000};  // microseconds; negative: off
   std::atomic<int64_t> slowlog_max_len{128};
 
+  // Memory limit and eviction (db/evict.h for the policy values).
+  std::atomic<int64_t> maxmemory{0};  // bytes; 0: no limit
+  std::atomic<int> maxmemory_policy{7};  // EvictPolicy::kNoEviction
+  std::atomic<int> maxmemory_samples{5};
+  std::atomic<int> maxmemory_eviction_tenacity{10};
+  std::atomic<bool> lazyfree_lazy_eviction{false};
+  std::atomic<bool> lazyfree_lazy_user_del{false};
+  std::atomic<bool> lazyfree_lazy_user_flush{false};
+  std::atomic<bool> lazyfree_lazy_server_del{false};
+  // LATENCY: events slower than this many milliseconds are recorded (0: off).
+  std::atomic<int64_t> latency_monitor_threshold{0};
+  // Per-command latency histograms for INFO latencystats and LATENCY HISTOGRAM.
+  std::atomic<bool> latency_tracking{true};
+
   std::atomic<int64_t> obuf_limits[3][3] = {{0, 0, 0}, {268435456, 67108864, 60},
                                             {33554432, 8388608, 60}};
   OutputLimit output_limit(ClientClass c) const {

@@ -102,6 +102,7 @@ void CommandRegistry::ResetStats() {
   auto reset = [](CommandStats& s) {
     s.calls.Reset();
     s.usec.Reset();
+    s.histogram.Reset();
     s.rejected = 0;
     s.failed = 0;
   };

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/counter.h"
+#include "base/latency_histogram.h"
 
 namespace carmine {
 
@@ -104,6 +105,7 @@ enum class LockMode : uint8_t {
 // Per-command counters for INFO commandstats; updated from any thread.
 struct CommandStats {
   Counter calls, usec;
+  LatencyHistogram histogram;  // INFO latencystats, LATENCY HISTOGRAM
   std::atomic<uint64_t> rejected{0}, failed{0};
 };
 

@@ -94,8 +94,9 @@ void SetValue(Db& db, std::string_view key, std::string_view value, bool keepttl
   Entry* e = db.Find(key);
   if (e == nullptr) {
     e = db.Add(key, has_expire);
-  } else if (!keepttl) {
-    db.ClearExpire(e);
+  } else {
+    db.TouchForWrite(e);
+    if (!keepttl) db.ClearExpire(e);
   }
   StoreString(e, value, StrEnc::kTryInt);
   if (has_expire) e = db.SetExpire(e, expire_at);
@@ -281,6 +282,7 @@ void IncrGeneric(CommandContext& ctx, std::string_view key, int64_t delta) {
   Entry* e = db.Find(key);
   int64_t cur = 0;
   if (e != nullptr) {
+    db.TouchForWrite(e);
     if (e->value.type() != ObjType::kString) {
       ctx.rb.Error(err::kWrongType);
       return;

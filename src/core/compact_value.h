@@ -37,6 +37,8 @@ class DataObject {
   virtual const char* encoding_name() const = 0;
   virtual std::unique_ptr<DataObject> Clone() const = 0;
   virtual size_t MemoryUsage() const = 0;
+  // About how many allocations destroying it takes (decides whether freeing it is worth a thread).
+  virtual size_t FreeEffort() const = 0;
 };
 
 class CompactValue {

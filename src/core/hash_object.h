@@ -28,6 +28,7 @@ class HashTableObject : public DataObject {
   const char* encoding_name() const override { return "hashtable"; }
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
+  size_t FreeEffort() const override { return table.size(); }
 
   MapTable table;
 };

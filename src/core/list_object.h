@@ -33,6 +33,7 @@ class ListObject : public DataObject {
   const char* encoding_name() const override { return quick_ ? "quicklist" : "listpack"; }
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
+  size_t FreeEffort() const override { return nodes_.size(); }
 
   size_t size() const { return size_; }
   void PushFront(std::string_view v, const EncodingLimits& lim);

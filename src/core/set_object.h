@@ -72,6 +72,7 @@ class SetObject : public DataObject {
   const char* encoding_name() const override;
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
+  size_t FreeEffort() const override { return enc_ == Enc::kTable ? size() : 1; }
 
   Enc encoding() const { return enc_; }
   size_t size() const;

@@ -29,6 +29,7 @@ class ZSetObject : public DataObject {
   const char* encoding_name() const override { return table_ ? "skiplist" : "listpack"; }
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
+  size_t FreeEffort() const override { return table_ ? size() : 1; }
 
   size_t size() const { return table_ ? table_->size() : packed_.size() / 2; }
   bool is_packed() const { return table_ == nullptr; }

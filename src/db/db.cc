@@ -2,6 +2,8 @@
 #include "db/db.h"
 
 #include "base/clock.h"
+#include "db/evict.h"
+#include "db/lazyfree.h"
 
 namespace carmine {
 
@@ -9,7 +11,7 @@ bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   if (!IsExpired(e)) return false;
   std::string key(e->key());
   RemoveFromVolatile(d, e);
-  d.table.Remove(key);
+  Dispose(d.table.Remove(key), set_->lazy_expire());
   set_->stats().expired_keys.Add();
   set_->stats().dirty.Add();
   if (set_->any_watched()) set_->TouchWatched(index_, key);
@@ -35,7 +37,7 @@ Entry* Db::FindRead(std::string_view key, bool touch) {
     return nullptr;
   }
   set_->stats().keyspace_hits.Add();
-  if (touch_ && touch) e->lru = LruClock(now_ms_);
+  if (touch_ && touch) Touch(e);
   return e;
 }
 
@@ -49,6 +51,7 @@ OpResult<Entry*> Db::FindReadOfType(std::string_view key, ObjType type) {
 OpResult<Entry*> Db::FindOfType(std::string_view key, ObjType type) {
   Entry* e = Find(key);
   if (e == nullptr) return OpStatus::kKeyNotFound;
+  TouchForWrite(e);
   if (e->value.type() != type) return OpStatus::kWrongType;
   return e;
 }
@@ -61,7 +64,7 @@ Entry* Db::Add(std::string_view key, bool expiry_room) {
 
 Entry* Db::AddQuiet(std::string_view key, bool expiry_room) {
   Entry* e = DataFor(key).table.Insert(MakeEntry(key, expiry_room));
-  e->lru = LruClock(now_ms_);
+  e->lru = set_->lfu() ? lfu::Initial(now_ms_) : LruClock(now_ms_);
   if (ready_ != nullptr) ready_->KeyReady(index_, key);
   return e;
 }
@@ -77,13 +80,34 @@ void Db::RemoveFromVolatile(ShardData& d, Entry* e) {
   e->flags &= ~kEntryHasExpire;
 }
 
-bool Db::Delete(std::string_view key) {
+bool Db::Delete(std::string_view key, bool lazy) {
   ShardData& d = DataFor(key);
   Entry* e = d.table.Find(key);
   if (e == nullptr || ExpireIfNeeded(d, e)) return false;
   RemoveFromVolatile(d, e);
-  d.table.Remove(key);
+  Dispose(d.table.Remove(key), lazy);
   return true;
+}
+
+bool Db::Evict(std::string_view key, bool lazy) {
+  if (!Delete(key, lazy)) return false;
+  if (set_->any_watched()) set_->TouchWatched(index_, key);
+  if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
+  Notify(kNotifyEvicted, "evicted", key);
+  return true;
+}
+
+void Db::Dispose(EntryPtr e, bool lazy) {
+  if (lazy && set_->lazy_freer() != nullptr) set_->lazy_freer()->Free(std::move(e));
+}
+
+void Db::Touch(Entry* e) {
+  if (set_->lfu()) {
+    e->lru = lfu::Touched(e->lru, now_ms_, set_->lfu_log_factor(), set_->lfu_decay_time(),
+                          set_->Data(index_, set_->ShardOf(e->key())).rng);
+  } else {
+    e->lru = LruClock(now_ms_);
+  }
 }
 
 EntryPtr Db::Take(std::string_view key) {
@@ -136,7 +160,7 @@ void Db::Modified(std::string_view key, uint64_t changes) {
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
 }
 
-size_t Db::Flush() {
+size_t Db::Flush(bool lazy) {
   set_->TouchWatchedDb(index_, -1);
   size_t n = 0;
   for (int s = 0; s < set_->num_shards(); s++) {
@@ -144,7 +168,13 @@ size_t Db::Flush() {
     n += d.table.size();
     d.volatile_keys.clear();
     d.volatile_keys.shrink_to_fit();
-    d.table.Clear();
+    if (lazy && set_->lazy_freer() != nullptr && d.table.size() > 0) {
+      auto old = std::make_unique<KeyTable>();
+      old->Swap(d.table);
+      set_->lazy_freer()->FreeTable(std::move(old));
+    } else {
+      d.table.Clear();
+    }
   }
   return n;
 }

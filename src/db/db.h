@@ -60,8 +60,12 @@ class Db {
   Entry* Add(std::string_view key, bool expiry_room = false);
   // Add without the "new" event, for a key that replaces one just deleted (an overwrite).
   Entry* AddQuiet(std::string_view key, bool expiry_room = false);
-  // Removes a key; returns whether it existed (expired keys count as absent).
-  bool Delete(std::string_view key);
+  // Removes a key; returns whether it existed (expired keys count as absent). With `lazy` a big
+  // value is freed by the lazy-free thread (UNLINK, lazyfree-lazy-user-del, eviction).
+  bool Delete(std::string_view key, bool lazy = false);
+  // Removes a key chosen by maxmemory eviction: watchers and tracking clients hear of it as a
+  // modification, and the "evicted" event fires. Returns false if the key is gone or expired.
+  bool Evict(std::string_view key, bool lazy);
   // Detaches a key's entry (for RENAME/MOVE), keeping its value and expiry fields.
   EntryPtr Take(std::string_view key);
   // Inserts a detached entry under its own key, which must not exist; restores its TTL index and
@@ -94,8 +98,9 @@ class Db {
       set_->observer()->OnEvent(index_, type, event, key);
   }
 
-  // Removes all keys of this db (caller holds all its shard locks). Returns how many.
-  size_t Flush();
+  // Removes all keys of this db (caller holds all its shard locks). Returns how many. With
+  // `lazy` the old tables are freed by the lazy-free thread (FLUSHDB ASYNC).
+  size_t Flush(bool lazy = false);
   size_t Size() const { return set_->KeyCount(index_); }
 
   static uint32_t LruClock(int64_t now_ms) {
@@ -103,12 +108,20 @@ class Db {
   }
   // Seconds since the entry was last touched, handling the 24-bit clock wrap.
   uint64_t IdleSeconds(const Entry* e) const;
+  // Records an access in the entry's lru field (LRU clock or LFU counter, per the policy).
+  void Touch(Entry* e);
+  // A write's lookup counts as an access too, as in Redis (unless the client said NO-TOUCH).
+  void TouchForWrite(Entry* e) {
+    if (touch_) Touch(e);
+  }
 
  private:
   ShardData& DataFor(std::string_view key) { return set_->Data(index_, set_->ShardOf(key)); }
   void RemoveFromVolatile(ShardData& d, Entry* e);
   // Deletes `e` if its TTL passed; returns true if it did.
   bool ExpireIfNeeded(ShardData& d, Entry* e);
+  // Frees a removed entry, on the lazy-free thread when `lazy` and it is big.
+  void Dispose(EntryPtr e, bool lazy);
 
   DbSet* set_;
   int index_;

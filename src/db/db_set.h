@@ -113,6 +113,24 @@ class DbSet {
   void set_notify_flags(uint32_t f) { notify_flags_.store(f, std::memory_order_relaxed); }
   uint32_t notify_flags() const { return notify_flags_.load(std::memory_order_relaxed); }
 
+  // How an access updates an entry's 24-bit lru field: an LRU clock, or (with an LFU
+  // maxmemory-policy) the LFU counter with lfu-log-factor and lfu-decay-time.
+  void set_lfu(bool on, int64_t log_factor, int64_t decay_time) {
+    lfu_log_factor_.store(log_factor, std::memory_order_relaxed);
+    lfu_decay_time_.store(decay_time, std::memory_order_relaxed);
+    lfu_.store(on, std::memory_order_relaxed);
+  }
+  bool lfu() const { return lfu_.load(std::memory_order_relaxed); }
+  int64_t lfu_log_factor() const { return lfu_log_factor_.load(std::memory_order_relaxed); }
+  int64_t lfu_decay_time() const { return lfu_decay_time_.load(std::memory_order_relaxed); }
+
+  // Where big deleted values go to be freed off the event loop (null: freed in place), and
+  // whether expired keys take that path (lazyfree-lazy-expire).
+  void set_lazy_freer(class LazyFreer* f) { lazy_freer_ = f; }
+  class LazyFreer* lazy_freer() const { return lazy_freer_; }
+  void set_lazy_expire(bool on) { lazy_expire_.store(on, std::memory_order_relaxed); }
+  bool lazy_expire() const { return lazy_expire_.load(std::memory_order_relaxed); }
+
  private:
   struct alignas(64) PaddedMutex {
     std::mutex mu;
@@ -125,6 +143,10 @@ class DbSet {
   DbStats stats_;
   KeyspaceObserver* observer_ = nullptr;
   std::atomic<uint32_t> notify_flags_{0};
+  std::atomic<bool> lfu_{false};
+  std::atomic<int64_t> lfu_log_factor_{10}, lfu_decay_time_{1};
+  class LazyFreer* lazy_freer_ = nullptr;
+  std::atomic<bool> lazy_expire_{false};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
   std::vector<WatchMap> watches_;

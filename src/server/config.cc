@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "base/strutil.h"
+#include "db/evict.h"
 #include "db/notify.h"
 
 namespace carmine {
@@ -22,6 +23,12 @@ namespace {
 constexpr const char* kVersionBanner = "Carmine server v=0.1.0 (redis_version 7.2.4)";
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
+
+std::string FormatPercentile(double d) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", d);
+  return buf;
+}
 
 ConfigOption Bool(std::string name, bool ServerConfig::*m, bool mut = true) {
   ConfigOption o;
@@ -307,6 +314,75 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Int("tracking-table-max-keys", &ServerConfig::tracking_table_max_keys, 0, LLONG_MAX));
   t.push_back(Int("slowlog-log-slower-than", &ServerConfig::slowlog_log_slower_than, -1, LLONG_MAX));
   t.push_back(Int("slowlog-max-len", &ServerConfig::slowlog_max_len, 0, LONG_MAX));
+  {
+    ConfigOption o = Int("maxmemory", &ServerConfig::maxmemory, 0, LLONG_MAX, true, true);
+    t.push_back(o);
+  }
+  t.push_back(Enum("maxmemory-policy", &ServerConfig::maxmemory_policy, EvictPolicyNames()));
+  t.push_back(Int("maxmemory-samples", &ServerConfig::maxmemory_samples, 1, kIntMax));
+  t.push_back(Int("maxmemory-eviction-tenacity", &ServerConfig::maxmemory_eviction_tenacity, 0, 100));
+  {
+    // A memory value, or a percentage of maxmemory ("10%", kept negative internally).
+    ConfigOption o;
+    o.name = "maxmemory-clients";
+    o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      const std::string& v = a[0];
+      if (!v.empty() && v.back() == '%') {
+        int64_t pct;
+        if (!ParseInt64(std::string_view(v).substr(0, v.size() - 1), &pct) || pct < 0)
+          return "argument must be a memory or percent value";
+        if (pct > 100) return "percentage argument must be less or equal to 100";
+        c.maxmemory_clients = -pct;
+        return "";
+      }
+      int64_t bytes;
+      if (!ParseMemory(v, &bytes) || bytes < 0) return "argument must be a memory or percent value";
+      c.maxmemory_clients = bytes;
+      return "";
+    };
+    o.get = [](const ServerConfig& c) {
+      return c.maxmemory_clients < 0 ? std::to_string(-c.maxmemory_clients) + "%"
+                                     : std::to_string(c.maxmemory_clients);
+    };
+    t.push_back(o);
+  }
+  t.push_back(Int("lfu-log-factor", &ServerConfig::lfu_log_factor, 0, kIntMax));
+  t.push_back(Int("lfu-decay-time", &ServerConfig::lfu_decay_time, 0, kIntMax));
+  t.push_back(Bool("lazyfree-lazy-eviction", &ServerConfig::lazyfree_lazy_eviction));
+  t.push_back(Bool("lazyfree-lazy-expire", &ServerConfig::lazyfree_lazy_expire));
+  t.push_back(Bool("lazyfree-lazy-server-del", &ServerConfig::lazyfree_lazy_server_del));
+  t.push_back(Bool("lazyfree-lazy-user-del", &ServerConfig::lazyfree_lazy_user_del));
+  t.push_back(Bool("lazyfree-lazy-user-flush", &ServerConfig::lazyfree_lazy_user_flush));
+  t.push_back(Bool("replica-lazy-flush", &ServerConfig::replica_lazy_flush));
+  t.push_back(Int("latency-monitor-threshold", &ServerConfig::latency_monitor_threshold, 0, LLONG_MAX));
+  t.push_back(Bool("latency-tracking", &ServerConfig::latency_tracking));
+  {
+    ConfigOption o;
+    o.name = "latency-tracking-info-percentiles";
+    o.multi_arg = true;
+    o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      std::vector<std::string> w;
+      for (auto& x : a) {
+        std::vector<std::string> parts;
+        if (!SplitArgs(x, &parts)) return "Invalid latency-tracking-info-percentiles parameters";
+        w.insert(w.end(), parts.begin(), parts.end());
+      }
+      std::string out;
+      for (auto& p : w) {
+        char* end;
+        double d = strtod(p.c_str(), &end);
+        if (p.empty() || *end != '\0') return "Invalid latency-tracking-info-percentiles parameters";
+        if (d < 0 || d > 100)
+          return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        out += (out.empty() ? "" : " ") + FormatPercentile(d);
+      }
+      c.latency_tracking_info_percentiles = out;
+      return "";
+    };
+    o.get = [](const ServerConfig& c) { return c.latency_tracking_info_percentiles; };
+    t.push_back(o);
+  }
+  t.push_back(Int("metrics-port", &ServerConfig::metrics_port, 0, 65535, false));
   t.push_back(Enum("enable-debug-command", &ServerConfig::enable_debug_command,
                    {"no", "yes", "local"}, false));
   return t;

@@ -60,6 +60,23 @@ struct ServerConfig {
   int64_t tracking_table_max_keys = 1000000;
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int maxmemory_samples = 5;
+  int maxmemory_eviction_tenacity = 10;
+  int64_t maxmemory_clients = 0;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
+  bool replica_lazy_flush = false;
+  int64_t latency_monitor_threshold = 0;
+  bool latency_tracking = true;
+  std::string latency_tracking_info_percentiles = "50 99 99.9";
+  int metrics_port = 0;  // Prometheus /metrics listener (0: only on the client port)
   std::string config_file;  // absolute path of the file we were started with
 };
 

@@ -8,6 +8,7 @@
 
 #include "base/logging.h"
 #include "net/socket.h"
+#include "server/metrics.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -96,7 +97,7 @@ void Connection::OnReadable() {
     Close();
     return;
   }
-  ProcessInput();
+  if (http_checked_ || !HandleHttp()) ProcessInput();
   // Replies are written once per loop iteration for all clients (as Redis does in beforeSleep):
   // the peers then see one burst of writes per batch of reads.
   if (!closing_ && out_.size() > out_pos_) {
@@ -104,6 +105,24 @@ void Connection::OnReadable() {
   } else if (!closing_ && session_.close_after_reply && out_.size() == out_pos_) {
     Close();
   }
+}
+
+bool Connection::HandleHttp() {
+  size_t head_len = 0;
+  std::string_view buf(in_.data(), in_.size());
+  HttpProbe p = ProbeHttp(buf, &head_len);
+  if (p == HttpProbe::kNeedMore) return true;
+  http_checked_ = true;
+  if (p == HttpProbe::kNotHttp && !metrics_only_) return false;
+  std::string resp = p == HttpProbe::kRequest
+                         ? HttpResponse(worker_.server(), buf.substr(0, head_len))
+                         : std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                                       "Connection: close\r\n\r\n");
+  in_.Consume(in_.size());
+  out_.append(resp);
+  session_.close_after_reply = true;
+  read_stopped_ = true;
+  return true;
 }
 
 void Connection::ProcessInput() {

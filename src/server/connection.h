@@ -46,6 +46,8 @@ class Connection : public IoHandler {
   // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
   void SendRaw(std::string_view s);
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
+  // Accepted on metrics-port: speaks only HTTP.
+  void set_metrics_only() { metrics_only_ = true; }
   // Frees the input and output buffers of a connection with nothing pending (idle clients then
   // cost a few hundred bytes instead of a 16 KB read buffer each, as Redis's client cron does).
   void ReleaseIdleBuffers() {
@@ -65,6 +67,9 @@ class Connection : public IoHandler {
  private:
   void OnReadable();
   void ProcessInput();
+  // A connection whose first line is an HTTP request line gets an HTTP answer (Prometheus
+  // /metrics) and is closed. Returns true when the input was taken as HTTP (or may still be).
+  bool HandleHttp();
   void ExecuteOne(ArgList args);
   void Flush();
   void UpdateInterest();
@@ -85,6 +90,8 @@ class Connection : public IoHandler {
   bool writing_ = false;  // EPOLLOUT registered
   bool paused_ = false;
   bool read_stopped_ = false;
+  bool http_checked_ = false;  // the first bytes were looked at for an HTTP request
+  bool metrics_only_ = false;
   bool pending_flush_ = false;
   bool executing_ = false;    // inside Dispatch for this client
   std::string pending_push_;  // pushes produced while executing_

@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "server/connection.h"
 #include "server/memory.h"
+#include "server/memory_report.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -127,41 +128,70 @@ void ClientsSection(Server& s, Writer& w) {
 }
 
 void MemorySection(Server& s, Writer& w) {
-  size_t used = mem::Allocated();
-  size_t rss = mem::ProcessRss();
-  static std::atomic<size_t> peak{0};
-  size_t p = peak.load();
-  while (used > p && !peak.compare_exchange_weak(p, used)) {
-  }
-  size_t pk = std::max(peak.load(), used);
+  MemoryReport m = BuildMemoryReport(s);
+  ServerConfig cfg = s.ConfigSnapshot();
   size_t total = mem::TotalSystemMemory();
+  auto perc = [](double v) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%.2f%%", v);
+    return std::string(buf);
+  };
   w.Section("Memory");
-  w.Field("used_memory", used);
-  w.Field("used_memory_human", Human(used));
-  w.Field("used_memory_rss", rss);
-  w.Field("used_memory_rss_human", Human(rss));
-  w.Field("used_memory_peak", pk);
-  w.Field("used_memory_peak_human", Human(pk));
-  char perc[32];
-  snprintf(perc, sizeof(perc), "%.2f%%", pk ? 100.0 * used / pk : 100.0);
-  w.Field("used_memory_peak_perc", std::string(perc));
+  w.Field("used_memory", m.used);
+  w.Field("used_memory_human", Human(m.used));
+  w.Field("used_memory_rss", m.rss);
+  w.Field("used_memory_rss_human", Human(m.rss));
+  w.Field("used_memory_peak", m.peak);
+  w.Field("used_memory_peak_human", Human(m.peak));
+  w.Field("used_memory_peak_perc", perc(m.peak_perc()));
+  w.Field("used_memory_overhead", m.overhead);
+  w.Field("used_memory_startup", m.startup);
+  w.Field("used_memory_dataset", m.dataset);
+  w.Field("used_memory_dataset_perc", perc(m.dataset_perc()));
+  w.Field("allocator_allocated", m.allocator_allocated);
+  w.Field("allocator_active", m.allocator_active);
+  w.Field("allocator_resident", m.allocator_resident);
+  w.Field("total_system_memory", total);
+  w.Field("total_system_memory_human", Human(total));
+  // No scripting engine yet: the Lua and function fields read as an idle VM would.
   w.Field("used_memory_lua", 31744);
   w.Field("used_memory_vm_eval", 31744);
   w.Field("used_memory_lua_human", std::string("31.00K"));
   w.Field("used_memory_scripts_eval", 0);
   w.Field("number_of_cached_scripts", 0);
-  w.Field("total_system_memory", total);
-  w.Field("total_system_memory_human", Human(total));
-  w.Field("maxmemory", 0);
-  w.Field("maxmemory_human", std::string("0B"));
-  w.Field("maxmemory_policy", std::string("noeviction"));
-  w.Field("allocator_allocated", used);
-  w.Field("allocator_resident", mem::Resident());
-  w.Field("mem_fragmentation_ratio", used ? static_cast<double>(rss) / used : 0.0);
-  w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  w.Field("number_of_functions", 0);
+  w.Field("number_of_libraries", 0);
+  w.Field("used_memory_vm_functions", 32768);
+  w.Field("used_memory_vm_total", 64512);
+  w.Field("used_memory_vm_total_human", std::string("63.00K"));
+  w.Field("used_memory_functions", 0);
+  w.Field("used_memory_scripts", 0);
+  w.Field("used_memory_scripts_human", std::string("0B"));
+  w.Field("maxmemory", cfg.maxmemory);
+  w.Field("maxmemory_human", Human(static_cast<double>(cfg.maxmemory)));
+  w.Field("maxmemory_policy", cfg.maxmemory_policy);
+  w.Field("allocator_frag_ratio", m.allocator_frag_ratio());
+  w.Field("allocator_frag_bytes",
+          static_cast<int64_t>(m.allocator_active) - static_cast<int64_t>(m.allocator_allocated));
+  w.Field("allocator_rss_ratio", m.allocator_rss_ratio());
+  w.Field("allocator_rss_bytes",
+          static_cast<int64_t>(m.allocator_resident) - static_cast<int64_t>(m.allocator_active));
+  w.Field("rss_overhead_ratio", m.rss_overhead_ratio());
+  w.Field("rss_overhead_bytes",
+          static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.allocator_resident));
+  w.Field("mem_fragmentation_ratio", m.frag_ratio());
+  w.Field("mem_fragmentation_bytes", m.frag_bytes());
+  w.Field("mem_not_counted_for_evict", 0);
+  w.Field("mem_replication_backlog", 0);
+  w.Field("mem_total_replication_buffers", 0);
+  w.Field("mem_clients_slaves", m.clients_replicas);
+  w.Field("mem_clients_normal", m.clients_normal);
+  w.Field("mem_cluster_links", 0);
+  w.Field("mem_aof_buffer", 0);
   w.Field("mem_allocator", mem::AllocatorName());
-  w.Field("lazyfree_pending_objects", 0);
-  w.Field("lazyfreed_objects", 0);
+  w.Field("active_defrag_running", 0);
+  w.Field("lazyfree_pending_objects", s.lazy_freer().pending());
+  w.Field("lazyfreed_objects", s.lazy_freer().freed());
 }
 
 void PersistenceSection(Server& s, Writer& w) {
@@ -170,6 +200,7 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("async_loading", 0);
   w.Field("current_cow_peak", 0);
   w.Field("current_cow_size", 0);
+  w.Field("current_cow_size_age", 0);
   w.Field("current_fork_perc", 0.0);
   w.Field("current_save_keys_processed", 0);
   w.Field("current_save_keys_total", 0);
@@ -179,14 +210,22 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("rdb_last_bgsave_status", std::string("ok"));
   w.Field("rdb_last_bgsave_time_sec", -1);
   w.Field("rdb_current_bgsave_time_sec", -1);
+  w.Field("rdb_saves", 0);
+  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_load_keys_expired", 0);
+  w.Field("rdb_last_load_keys_loaded", 0);
   w.Field("aof_enabled", 0);
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_rewrite_scheduled", 0);
   w.Field("aof_last_rewrite_time_sec", -1);
   w.Field("aof_current_rewrite_time_sec", -1);
   w.Field("aof_last_bgrewrite_status", std::string("ok"));
+  w.Field("aof_rewrites", 0);
+  w.Field("aof_rewrites_consecutive_failures", 0);
   w.Field("aof_last_write_status", std::string("ok"));
+  w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
+  w.Field("module_fork_last_cow_size", 0);
 }
 
 void StatsSection(Server& s, Writer& w) {
@@ -214,10 +253,12 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("expired_stale_perc", stale);
   w.Field("expired_time_cap_reached_count", ds.expired_time_cap_reached.load());
   w.Field("expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_us.load() / 1000);
-  w.Field("evicted_keys", 0);
+  Evictor& ev = s.dispatcher().evictor();
+  int64_t now = clock::NowMs();
+  w.Field("evicted_keys", ev.evicted_keys());
   w.Field("evicted_clients", 0);
-  w.Field("total_eviction_exceeded_time", 0);
-  w.Field("current_eviction_exceeded_time", 0);
+  w.Field("total_eviction_exceeded_time", ev.exceeded_time_ms(now));
+  w.Field("current_eviction_exceeded_time", ev.current_exceeded_time_ms(now));
   w.Field("keyspace_hits", ds.keyspace_hits.load());
   w.Field("keyspace_misses", ds.keyspace_misses.load());
   PubSubRegistry& ps = s.dispatcher().pubsub();
@@ -281,6 +322,11 @@ void CpuSection(Server&, Writer& w) {
   f("used_cpu_user", secs(self.ru_utime));
   f("used_cpu_sys_children", secs(children.ru_stime));
   f("used_cpu_user_children", secs(children.ru_utime));
+  // The thread answering INFO: the closest thing to Redis's main thread among equal workers.
+  struct rusage thread;
+  getrusage(RUSAGE_THREAD, &thread);
+  f("used_cpu_sys_main_thread", secs(thread.ru_stime));
+  f("used_cpu_user_main_thread", secs(thread.ru_utime));
 }
 
 void CommandStatsSection(Server& s, Writer& w) {
@@ -304,6 +350,37 @@ void CommandStatsSection(Server& s, Writer& w) {
         static_cast<unsigned long long>(usec), calls ? static_cast<double>(usec) / calls : 0.0,
         static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(failed));
     w.Line(buf);
+  }
+}
+
+// latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=.. for latency-tracking-info-percentiles.
+void LatencyStatsSection(Server& s, Writer& w) {
+  w.Section("Latencystats");
+  std::vector<double> pct;
+  std::vector<std::string> names;
+  std::vector<std::string> words;
+  SplitArgs(s.ConfigSnapshot().latency_tracking_info_percentiles, &words);
+  for (auto& p : words) {
+    pct.push_back(strtod(p.c_str(), nullptr));
+    names.push_back("p" + p);
+  }
+  std::vector<const CommandSpec*> all;
+  for (auto& [n, c] : s.registry().all()) {
+    all.push_back(c.get());
+    for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
+  }
+  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
+  for (auto* c : all) {
+    const LatencyHistogram& h = c->stats->histogram;
+    if (h.count() == 0) continue;
+    std::string line = "latency_percentiles_usec_" + c->full_name + ":";
+    for (size_t i = 0; i < pct.size(); i++) {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%s%s=%.3f", i ? "," : "", names[i].c_str(),
+               static_cast<double>(h.ValueAtPercentile(pct[i])) / 1000.0);
+      line += buf;
+    }
+    w.Line(line);
   }
 }
 
@@ -380,6 +457,7 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
   if (want.count("modules")) w.Section("Modules");
   if (want.count("commandstats")) CommandStatsSection(s, w);
   if (want.count("errorstats")) ErrorStatsSection(s, w);
+  if (want.count("latencystats")) LatencyStatsSection(s, w);
   if (want.count("cluster")) {
     w.Section("Cluster");
     w.Field("cluster_enabled", 0);

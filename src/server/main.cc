@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "base/logging.h"
+#include "base/memory_probe.h"
 #include "server/server.h"
 
 namespace {
@@ -71,6 +72,7 @@ void Daemonize() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  carmine::mem::RegisterThread();
   using namespace carmine;
   ServerConfig cfg;
   bool exit_now = false;

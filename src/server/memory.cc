@@ -40,7 +40,19 @@ size_t JeStat(const char* name) {
 }
 }  // namespace
 size_t Allocated() { return JeStat("stats.allocated"); }
+size_t Active() { return JeStat("stats.active"); }
 size_t Resident() { return JeStat("stats.resident"); }
+bool Purge() {
+  // MALLCTL_ARENAS_ALL (4096) purges every arena.
+  return mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0) == 0;
+}
+std::string MallocStats() {
+  std::string out;
+  malloc_stats_print(
+      [](void* opaque, const char* s) { static_cast<std::string*>(opaque)->append(s); }, &out,
+      nullptr);
+  return out;
+}
 std::string AllocatorName() {
   const char* v = nullptr;
   size_t sz = sizeof(v);
@@ -57,14 +69,23 @@ size_t Allocated() {
                   &faults);
   return current_commit;
 }
+size_t Active() { return Allocated(); }
 size_t Resident() { return ProcessRss(); }
+bool Purge() {
+  mi_collect(true);
+  return true;
+}
+std::string MallocStats() { return "Stats not supported for the current allocator"; }
 std::string AllocatorName() { return "mimalloc-" + std::to_string(mi_version()); }
 #else
 size_t Allocated() {
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
 }
+size_t Active() { return Allocated(); }
 size_t Resident() { return ProcessRss(); }
+bool Purge() { return malloc_trim(0) >= 0; }
+std::string MallocStats() { return "Stats not supported for the current allocator"; }
 std::string AllocatorName() { return "libc"; }
 #endif
 

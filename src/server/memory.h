@@ -10,7 +10,12 @@
 namespace carmine::mem {
 
 size_t Allocated();
+size_t Active();      // bytes in pages the allocator has in use (>= Allocated)
 size_t Resident();    // allocator's resident bytes, or RSS when unknown
+// Returns unused dirty pages to the OS (MEMORY PURGE); false if the allocator cannot.
+bool Purge();
+// The allocator's own statistics report (MEMORY MALLOC-STATS).
+std::string MallocStats();
 size_t ProcessRss();  // from /proc/self/statm
 size_t TotalSystemMemory();
 std::string AllocatorName();

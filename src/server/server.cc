@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/memory_probe.h"
 #include "base/strutil.h"
 #include "commands/families.h"
 #include "net/socket.h"
@@ -22,14 +23,14 @@ namespace carmine {
 
 class Worker::Listener : public IoHandler {
  public:
-  Listener(Worker& w, int fd, bool is_unix) : w_(w), fd_(fd), is_unix_(is_unix) {}
-  void OnEvent(uint32_t) override { w_.Accept(fd_, is_unix_); }
+  Listener(Worker& w, int fd, ListenerKind kind) : w_(w), fd_(fd), kind_(kind) {}
+  void OnEvent(uint32_t) override { w_.Accept(fd_, kind_); }
   int fd() const { return fd_; }
 
  private:
   Worker& w_;
   int fd_;
-  bool is_unix_;
+  ListenerKind kind_;
 };
 
 Worker::Worker(Server& server, int index) : server_(server), index_(index) {
@@ -42,7 +43,9 @@ Worker::~Worker() { Join(); }
 void Worker::Start() {
   thread_ = std::thread([this] {
     SetCurrentWorker(index_);
+    mem::RegisterThread();
     loop_.Run();
+    mem::UnregisterThread();
   });
 }
 
@@ -53,8 +56,8 @@ void Worker::Join() {
   }
 }
 
-void Worker::AddListener(int fd, bool is_unix) {
-  listeners_.push_back(std::make_unique<Listener>(*this, fd, is_unix));
+void Worker::AddListener(int fd, ListenerKind kind) {
+  listeners_.push_back(std::make_unique<Listener>(*this, fd, kind));
   loop_.Add(fd, EPOLLIN | EPOLLEXCLUSIVE, listeners_.back().get());
 }
 
@@ -68,7 +71,8 @@ void Worker::RemoveListener(int fd) {
   }
 }
 
-void Worker::Accept(int lfd, bool is_unix) {
+void Worker::Accept(int lfd, ListenerKind kind) {
+  const bool is_unix = kind == ListenerKind::kUnix;
   // Accept a bounded batch per wake-up so one busy listener cannot starve the loop.
   for (int i = 0; i < 64; i++) {
     int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -113,6 +117,7 @@ void Worker::Accept(int lfd, bool is_unix) {
     uint64_t id = server_.NextClientId();
     auto conn = std::make_unique<Connection>(*this, fd, id, is_unix);
     Connection* c = conn.get();
+    if (kind == ListenerKind::kMetrics) c->set_metrics_only();
     conns_[id] = std::move(conn);
     server_.RegisterClient(c, this);
     loop_.Add(fd, EPOLLIN, c);
@@ -187,6 +192,7 @@ void Worker::Cron() {
       }
     }
     int64_t per_shard = std::max<int64_t>(100, budget_us / std::max(1, owned));
+    int64_t cycle_start = clock::MonotonicUs();
     for (int db = 0; db < dbs.num_dbs(); db++) {
       for (int s = 0; s < dbs.num_shards(); s++) {
         if (static_cast<int>(dbs.Index(db, s) % nworkers) != index_) continue;
@@ -199,6 +205,13 @@ void Worker::Cron() {
         if (d.table.rehashing()) d.table.RehashStep(1000);
       }
     }
+    server_.dispatcher().latency().MaybeAdd(
+        "expire-cycle", (clock::MonotonicUs() - cycle_start) / 1000,
+        server_.opts().latency_monitor_threshold.load(std::memory_order_relaxed), now / 1000);
+  }
+  // A cycle that ran out of time budget goes on here, without waiting for the next command.
+  if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0) {
+    server_.dispatcher().evictor().Perform(clock::NowMs());
   }
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
@@ -252,8 +265,11 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
   SetCountersMultiWriter(config_.threads > 1);
   dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
   dbs_->set_observer(this);
+  lazy_freer_ = std::make_unique<LazyFreer>();
+  dbs_->set_lazy_freer(lazy_freer_.get());
   RegisterCoreFamilies(registry_);
   RegisterServerFamily(registry_);
+  RegisterMemoryFamily(registry_);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, this);
   dispatcher_->set_sink(&propagation_);
   ApplyRuntime(config_);
@@ -265,6 +281,7 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
 Server::~Server() {
   for (auto& w : workers_) w->Join();
   for (int fd : listen_fds_) close(fd);
+  if (metrics_fd_ >= 0) close(metrics_fd_);
 }
 
 void Server::ApplyRuntime(const ServerConfig& c) {
@@ -284,6 +301,22 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.tracking_table_max_keys = c.tracking_table_max_keys;
   opts_.slowlog_log_slower_than = c.slowlog_log_slower_than;
   opts_.slowlog_max_len = c.slowlog_max_len;
+  EvictPolicy policy = EvictPolicy::kNoEviction;
+  ParseEvictPolicy(c.maxmemory_policy, &policy);
+  opts_.maxmemory = c.maxmemory;
+  opts_.maxmemory_policy = static_cast<int>(policy);
+  opts_.maxmemory_samples = c.maxmemory_samples;
+  opts_.maxmemory_eviction_tenacity = c.maxmemory_eviction_tenacity;
+  opts_.lazyfree_lazy_eviction = c.lazyfree_lazy_eviction;
+  opts_.lazyfree_lazy_user_del = c.lazyfree_lazy_user_del;
+  opts_.lazyfree_lazy_user_flush = c.lazyfree_lazy_user_flush;
+  opts_.lazyfree_lazy_server_del = c.lazyfree_lazy_server_del;
+  opts_.latency_monitor_threshold = c.latency_monitor_threshold;
+  opts_.latency_tracking = c.latency_tracking;
+  if (dbs_) {
+    dbs_->set_lfu(IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
+    dbs_->set_lazy_expire(c.lazyfree_lazy_expire);
+  }
   if (dispatcher_) dispatcher_->slowlog().Trim(c.slowlog_max_len);
   for (int i = 0; i < 3; i++) {
     for (int j = 0; j < 3; j++) opts_.obuf_limits[i][j] = c.obuf_limits[i][j];
@@ -422,7 +455,7 @@ std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
     Worker* wp = w.get();
     wp->loop().Post([wp, old, fresh, remaining] {
       for (int fd : old) wp->RemoveListener(fd);
-      for (int fd : fresh) wp->AddListener(fd, false);
+      for (int fd : fresh) wp->AddListener(fd, ListenerKind::kTcp);
       if (remaining->fetch_sub(1) == 1) {
         for (int fd : old) close(fd);
       }
@@ -503,13 +536,24 @@ Status Server::Start() {
     if (!r.ok()) return r.status();
     listen_fds_.push_back(r.value());
   }
+  if (cfg.metrics_port != 0) {
+    // Prometheus scrapes over TCP on the same addresses as the client port.
+    std::string addr = cfg.bind.empty() ? std::string("*") : cfg.bind.front();
+    auto r = net::ListenTcp(addr, cfg.metrics_port, cfg.tcp_backlog);
+    if (!r.ok()) return r.status();
+    metrics_fd_ = r.value();
+  }
   for (int i = 0; i < cfg.threads; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
     workers_.back()->loop().SetBusyPollUs(cfg.busy_poll_us);
   }
   for (auto& w : workers_) {
-    for (size_t i = 0; i < listen_fds_.size(); i++) w->AddListener(listen_fds_[i], i >= tcp_count);
+    for (size_t i = 0; i < listen_fds_.size(); i++) {
+      w->AddListener(listen_fds_[i], i >= tcp_count ? ListenerKind::kUnix : ListenerKind::kTcp);
+    }
+    if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
   }
+  stats_.startup_memory.store(mem::UsedMemory());
   for (auto& w : workers_) w->Start();
   if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
   if (!cfg.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");

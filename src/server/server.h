@@ -25,6 +25,7 @@
 #include "commands/options.h"
 #include "commands/registry.h"
 #include "db/db_set.h"
+#include "db/lazyfree.h"
 #include "net/event_loop.h"
 #include "server/config.h"
 #include "server/propagation_log.h"
@@ -33,6 +34,10 @@ namespace carmine {
 
 class Connection;
 class Server;
+
+// What a listening socket accepts: clients over TCP or a unix socket, or Prometheus scrapes on
+// metrics-port.
+enum class ListenerKind : uint8_t { kTcp, kUnix, kMetrics };
 
 // Server-wide counters for INFO stats.
 struct ServerStats {
@@ -44,6 +49,8 @@ struct ServerStats {
   std::atomic<uint64_t> query_limit_disconnections{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
+  std::atomic<size_t> peak_memory{0};
+  std::atomic<size_t> startup_memory{0};  // used memory once the server is ready to serve
 };
 
 class Worker {
@@ -57,7 +64,7 @@ class Worker {
 
   void Start();
   void Join();
-  void AddListener(int fd, bool is_unix);
+  void AddListener(int fd, ListenerKind kind);
   // Stops accepting on `fd` (runs on this worker's thread).
   void RemoveListener(int fd);
   // Called by Connection when it should be destroyed at the end of this iteration.
@@ -76,7 +83,7 @@ class Worker {
 
  private:
   class Listener;
-  void Accept(int fd, bool is_unix);
+  void Accept(int fd, ListenerKind kind);
   void Cron();
   void ReapClosed();
   void BeforeSleep();
@@ -110,6 +117,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   CommandRegistry& registry() { return registry_; }
   Dispatcher& dispatcher() { return *dispatcher_; }
   DbSet& dbs() { return *dbs_; }
+  LazyFreer& lazy_freer() { return *lazy_freer_; }
   RuntimeOptions& opts() { return opts_; }
   ServerStats& stats() { return stats_; }
   int num_workers() const { return static_cast<int>(workers_.size()); }
@@ -167,6 +175,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   mutable std::mutex config_mu_;
   ServerConfig config_;
   CommandRegistry registry_;
+  std::unique_ptr<LazyFreer> lazy_freer_;  // outlives dbs_: a flush may still be queued
   std::unique_ptr<DbSet> dbs_;
   RuntimeOptions opts_;
   std::unique_ptr<Dispatcher> dispatcher_;
@@ -176,6 +185,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::vector<int> listen_fds_;         // guarded by config_mu_ after Start()
   size_t tcp_listeners_ = 0;            // the first tcp_listeners_ entries of listen_fds_ are TCP
   std::vector<std::string> tcp_addrs_;  // bind address of each TCP listener, same order
+  int metrics_fd_ = -1;                 // metrics-port listener
 
   std::atomic<int> hz_{10}, timeout_{0}, maxclients_{10000};
   std::atomic<int64_t> qbuf_limit_{1LL << 30};
@@ -198,6 +208,8 @@ class Server : public ServerApi, public KeyspaceObserver {
 
 // Registers CONFIG, CLIENT, INFO, DEBUG, SHUTDOWN, TIME.
 void RegisterServerFamily(CommandRegistry& r);
+// Registers MEMORY (server/memory_family.cc).
+void RegisterMemoryFamily(CommandRegistry& r);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

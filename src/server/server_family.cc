@@ -128,6 +128,23 @@ void CmdConfigHelp(ArgList, CommandContext& ctx) {
 
 // ---- CLIENT ------------------------------------------------------------------------------------
 
+// While CLIENT LIST/INFO runs, its own client shows the memory of the command's arguments as
+// argv-mem, as Redis shows it (other clients are between commands: 0).
+class ArgvMemScope {
+ public:
+  ArgvMemScope(Session& s, ArgList args) : s_(s) {
+    size_t n = 0;
+    for (auto a : args) n += a.size();
+    s_.argv_mem.store(n, std::memory_order_relaxed);
+  }
+  ~ArgvMemScope() { s_.argv_mem.store(0, std::memory_order_relaxed); }
+  ArgvMemScope(const ArgvMemScope&) = delete;
+  ArgvMemScope& operator=(const ArgvMemScope&) = delete;
+
+ private:
+  Session& s_;
+};
+
 std::string ClientLine(const Session& s, int64_t now_ms) {
   std::string name, lib_name, lib_ver;
   {
@@ -151,19 +168,24 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   if (s.no_evict) flags += "e";
   if (s.no_touch) flags += "T";
   if (flags.empty()) flags = "N";
+  size_t argv_mem = s.argv_mem.load(std::memory_order_relaxed);
+  size_t multi_mem = s.multi_mem.load(std::memory_order_relaxed);
+  size_t obuf = s.obuf.load(std::memory_order_relaxed);
   char buf[1024];
   snprintf(buf, sizeof(buf),
            "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
-           "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
-           "obl=%zu oll=0 omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d "
+           "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu "
+           "rbp=0 obl=%zu oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=%lld "
+           "resp=%d "
            "lib-name=%s lib-ver=%s",
            static_cast<unsigned long long>(s.id), s.addr.c_str(), s.laddr.c_str(), s.fd,
            name.c_str(), static_cast<long long>((now_ms - s.created_ms) / 1000),
            static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
            s.db.load(), sub, psub, ssub, s.multi_queued.load(std::memory_order_relaxed),
-           s.qbuf.load(), s.qbuf_free.load(), s.qbuf.load() + s.qbuf_free.load(), s.obuf.load(),
-           s.obuf.load(), s.qbuf.load() + s.qbuf_free.load() + s.obuf.load() + 1024,
-           last ? last->full_name.c_str() : "NULL", static_cast<long long>(redir), s.resp.load(),
+           s.qbuf.load(), s.qbuf_free.load(), argv_mem, multi_mem,
+           s.qbuf.load() + s.qbuf_free.load(), obuf, obuf,
+           s.qbuf.load() + s.qbuf_free.load() + obuf + argv_mem + multi_mem + 1024,
+           obuf > 0 ? "rw" : "r", last ? last->full_name.c_str() : "NULL", static_cast<long long>(redir), s.resp.load(),
            lib_name.c_str(), lib_ver.c_str());
   return buf;
 }
@@ -425,6 +447,7 @@ void CmdClientList(ArgList args, CommandContext& ctx) {
   }
   std::string out;
   int64_t now = clock::NowMs();
+  ArgvMemScope argv(ctx.session, args);
   Srv(ctx).ForEachClient([&](Connection* c, Worker*) {
     const Session& s = c->session();
     if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
@@ -436,7 +459,8 @@ void CmdClientList(ArgList args, CommandContext& ctx) {
 }
 
 // CLIENT INFO
-void CmdClientInfo(ArgList, CommandContext& ctx) {
+void CmdClientInfo(ArgList args, CommandContext& ctx) {
+  ArgvMemScope argv(ctx.session, args);
   ctx.rb.Verbatim(ClientLine(ctx.session, clock::NowMs()) + "\n");
 }
 

@@ -55,7 +55,7 @@ def test_config_file_syntax_include_units(make_server, tmp_path):
     assert cfg["proto-max-bulk-len"] == str(2 * 1024 * 1024)
     assert cfg["client-query-buffer-limit"] == str(1024 ** 3)
     assert cfg["hz"] == "20"
-    assert c.config_get("max*") == {"maxclients": "77"}
+    assert c.config_get("maxc*") == {"maxclients": "77"}
 
 
 def test_config_set_atomic_and_rewrite(make_server):

@@ -172,6 +172,7 @@ TEST_F(StringFamilyTest, WrongType) {
     const char* encoding_name() const override { return "quicklist"; }
     std::unique_ptr<DataObject> Clone() const override { return std::make_unique<Fake>(); }
     size_t MemoryUsage() const override { return 0; }
+    size_t FreeEffort() const override { return 1; }
   };
   Db db(server_.dbs(), 0, 0);
   ShardLocks l;

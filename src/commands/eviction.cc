@@ -1,0 +1,153 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "commands/eviction.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/memory_probe.h"
+#include "db/db.h"
+#include "db/lazyfree.h"
+
+namespace carmine {
+namespace {
+// maxmemory-eviction-tenacity: 0..10 scale the budget linearly (50 us per step, 500 us at the
+// default 10), 11..99 grow it by 15% per step, 100 means no limit. Same curve as Redis.
+int64_t TimeBudgetUs(int tenacity) {
+  if (tenacity <= 10) return 50LL * tenacity;
+  if (tenacity < 100) return static_cast<int64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
+  return INT64_MAX;
+}
+}  // namespace
+
+Evictor::Evictor(DbSet& dbs, const RuntimeOptions& opts)
+    : dbs_(dbs), opts_(opts), probe_(&mem::UsedMemory) {}
+
+bool Evictor::OverLimit() const {
+  int64_t max = opts_.maxmemory.load(std::memory_order_relaxed);
+  return max > 0 && probe_() > static_cast<size_t>(max);
+}
+
+void Evictor::NoteOver(int64_t now_ms, bool over) {
+  int64_t since = over_since_ms_.load(std::memory_order_relaxed);
+  if (over && since == 0) {
+    over_since_ms_.store(now_ms, std::memory_order_relaxed);
+  } else if (!over && since != 0) {
+    exceeded_total_ms_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(now_ms - since, 0)),
+                                 std::memory_order_relaxed);
+    over_since_ms_.store(0, std::memory_order_relaxed);
+  }
+}
+
+uint64_t Evictor::current_exceeded_time_ms(int64_t now_ms) const {
+  int64_t since = over_since_ms_.load(std::memory_order_relaxed);
+  return since == 0 ? 0 : static_cast<uint64_t>(std::max<int64_t>(now_ms - since, 0));
+}
+
+uint64_t Evictor::exceeded_time_ms(int64_t now_ms) const {
+  return exceeded_total_ms_.load(std::memory_order_relaxed) + current_exceeded_time_ms(now_ms);
+}
+
+bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
+  const size_t pairs = static_cast<size_t>(dbs_.num_dbs()) * dbs_.num_shards();
+  const bool random = policy == EvictPolicy::kAllKeysRandom ||
+                      policy == EvictPolicy::kVolatileRandom;
+  const int samples = opts_.maxmemory_samples.load(std::memory_order_relaxed);
+  // Each round samples one more shard into the pool (or, for the random policies, picks from
+  // it directly); a full tour of every shard without a usable key means nothing can be evicted.
+  size_t visited = 0;
+  while (true) {
+    EvictCandidate c;
+    if (!random && pool_.size() > 0 && visited > 0) {
+      pool_.PopBest(&c);
+    } else if (visited >= pairs) {
+      if (random || !pool_.PopBest(&c)) return false;
+    } else {
+      size_t i = cursor_++ % pairs;
+      visited++;
+      int db = static_cast<int>(i / dbs_.num_shards());
+      uint32_t shard = static_cast<uint32_t>(i % dbs_.num_shards());
+      ShardLocks lock;
+      lock.Add(dbs_, db, shard);
+      lock.Acquire();
+      if (!random) {
+        pool_.Sample(dbs_, db, shard, policy, samples, now_ms);
+        continue;
+      }
+      Entry* e = RandomVictim(dbs_.Data(db, shard), policy);
+      if (e == nullptr) continue;
+      c.db = db;
+      c.shard = shard;
+      c.key = std::string(e->key());
+    }
+    ShardLocks lock;
+    lock.Add(dbs_, c.db, c.shard);
+    lock.Acquire();
+    Entry* e = dbs_.Data(c.db, c.shard).table.Find(c.key);
+    // A candidate can be stale: deleted, or its TTL removed, since it was sampled.
+    if (e == nullptr || (IsVolatilePolicy(policy) && !e->has_expire())) continue;
+    int64_t t0 = clock::MonotonicUs();
+    Db db(dbs_, c.db, now_ms, false);
+    if (!db.Evict(c.key, lazy)) continue;  // it had expired: removed as such, try again
+    if (sink_ != nullptr && sink_->active()) {
+      sink_->Append(c.db, {lazy ? "UNLINK" : "DEL", c.key});
+    }
+    last_del_us_ = std::max(last_del_us_, clock::MonotonicUs() - t0);
+    evicted_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+}
+
+Evictor::Result Evictor::Perform(int64_t now_ms) {
+  int64_t max = opts_.maxmemory.load(std::memory_order_relaxed);
+  if (max <= 0) return Result::kOk;
+  if (probe_() <= static_cast<size_t>(max)) {
+    NoteOver(now_ms, false);
+    return Result::kOk;
+  }
+  auto policy = static_cast<EvictPolicy>(opts_.maxmemory_policy.load(std::memory_order_relaxed));
+  NoteOver(now_ms, true);
+  if (policy == EvictPolicy::kNoEviction) return Result::kFail;
+
+  std::lock_guard<std::mutex> l(mu_);
+  const bool lazy = opts_.lazyfree_lazy_eviction.load(std::memory_order_relaxed);
+  const int64_t budget =
+      TimeBudgetUs(opts_.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+  const int64_t start = clock::MonotonicUs();
+  last_del_us_ = 0;
+  Result result = Result::kOk;
+  for (uint64_t n = 0;; n++) {
+    size_t used = probe_();
+    if (used <= static_cast<size_t>(max)) break;
+    if (!EvictOne(policy, now_ms, lazy)) {
+      result = Result::kFail;
+      break;
+    }
+    if ((n & 15) == 15 && clock::MonotonicUs() - start > budget) {
+      result = Result::kRunning;
+      break;
+    }
+  }
+  if (result == Result::kFail) {
+    // Nothing left to pick, but values queued for the lazy-free thread may still bring memory
+    // under the limit within the budget.
+    LazyFreer* f = dbs_.lazy_freer();
+    while (f != nullptr && f->pending() > 0 && clock::MonotonicUs() - start < budget) {
+      if (probe_() <= static_cast<size_t>(max)) {
+        result = Result::kOk;
+        break;
+      }
+      std::this_thread::yield();
+    }
+  }
+  if (latency_ != nullptr) {
+    int64_t thr = opts_.latency_monitor_threshold.load(std::memory_order_relaxed);
+    latency_->MaybeAdd("eviction-cycle", (clock::MonotonicUs() - start) / 1000, thr, now_ms / 1000);
+    latency_->MaybeAdd("eviction-del", last_del_us_ / 1000, thr, now_ms / 1000);
+  }
+  if (result == Result::kOk) NoteOver(now_ms, false);
+  return result;
+}
+
+}  // namespace carmine

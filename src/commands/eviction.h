@@ -1,0 +1,71 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Evictor: keeps used memory under maxmemory by removing keys the maxmemory-policy picks. The
+// dispatcher asks it before every command while maxmemory is set (as Redis does); the first worker's
+// cron asks it too, so a cycle cut short by its time budget (maxmemory-eviction-tenacity) carries
+// on without waiting for traffic.
+//
+// One thread evicts at a time (a mutex); it locks one shard at a time, never while holding a
+// command's locks, so it cannot deadlock with them. Victims come from an EvictionPool fed by
+// sampling maxmemory-samples keys per shard visited, shards visited round-robin across databases.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "commands/latency_monitor.h"
+#include "commands/options.h"
+#include "commands/propagation.h"
+#include "db/evict.h"
+
+namespace carmine {
+
+class Evictor {
+ public:
+  enum class Result { kOk, kRunning, kFail };
+  using Probe = size_t (*)();
+
+  Evictor(DbSet& dbs, const RuntimeOptions& opts);
+
+  // Evicts until used memory is at most maxmemory. kFail: over the limit and nothing left to
+  // evict (or noeviction): DENYOOM commands must be refused. kRunning: the time budget ran out
+  // while still over; commands go ahead and eviction continues later.
+  Result Perform(int64_t now_ms);
+  // True when maxmemory is set and used memory is above it (cheap: one probe).
+  bool OverLimit() const;
+
+  void set_sink(PropagationSink* sink) { sink_ = sink; }
+  void set_latency_monitor(LatencyMonitor* m) { latency_ = m; }
+  void set_probe(Probe p) { probe_ = p; }
+  size_t UsedMemory() const { return probe_(); }
+
+  uint64_t evicted_keys() const { return evicted_.load(std::memory_order_relaxed); }
+  // Milliseconds spent over maxmemory (INFO total/current_eviction_exceeded_time).
+  uint64_t exceeded_time_ms(int64_t now_ms) const;
+  uint64_t current_exceeded_time_ms(int64_t now_ms) const;
+  void ResetStats() {
+    evicted_.store(0, std::memory_order_relaxed);
+    exceeded_total_ms_.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  // Finds and removes one victim; false if no key qualifies.
+  bool EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy);
+  void NoteOver(int64_t now_ms, bool over);
+
+  DbSet& dbs_;
+  const RuntimeOptions& opts_;
+  PropagationSink* sink_ = nullptr;
+  LatencyMonitor* latency_ = nullptr;
+  Probe probe_;
+  std::mutex mu_;
+  EvictionPool pool_;  // guarded by mu_
+  size_t cursor_ = 0;  // next (db, shard) to sample; guarded by mu_
+  std::atomic<uint64_t> evicted_{0};
+  std::atomic<int64_t> over_since_ms_{0};  // 0 when under the limit
+  std::atomic<uint64_t> exceeded_total_ms_{0};
+  int64_t last_del_us_ = 0;  // slowest deletion of the current cycle; guarded by mu_
+};
+
+}  // namespace carmine

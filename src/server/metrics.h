@@ -1,0 +1,28 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Prometheus metrics over HTTP: `GET /metrics` answered on the client port (a connection whose
+// first line is an HTTP request line) and on `metrics-port` when set. Metric names and labels
+// follow the widely used redis_exporter, so its Grafana dashboards work unchanged: the values are
+// the INFO fields they are derived from, read in one INFO pass.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace carmine {
+
+class Server;
+
+// The text exposition format (version 0.0.4) of every metric.
+std::string PrometheusText(Server& s);
+
+// What an HTTP request's head (request line and headers, through the blank line) is answered
+// with: a complete HTTP/1.1 response. The connection is closed after it.
+std::string HttpResponse(Server& s, std::string_view head);
+
+// How a connection's first bytes classify: not HTTP (RESP or inline), an HTTP request line that
+// is still incomplete, or a complete HTTP request head of `*head_len` bytes.
+enum class HttpProbe { kNotHttp, kNeedMore, kRequest };
+HttpProbe ProbeHttp(std::string_view buf, size_t* head_len);
+
+}  // namespace carmine
