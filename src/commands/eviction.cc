@@ -49,43 +49,62 @@ uint64_t Evictor::exceeded_time_ms(int64_t now_ms) const {
   return exceeded_total_ms_.load(std::memory_order_relaxed) + current_exceeded_time_ms(now_ms);
 }
 
-bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
-  const size_t pairs = static_cast<size_t>(dbs_.num_dbs()) * dbs_.num_shards();
+void Evictor::RefreshTargets(EvictPolicy policy) {
+  targets_.clear();
+  cursor_ = 0;
+  since_refresh_ = 0;
+  bool vol = IsVolatilePolicy(policy);
+  for (int db = 0; db < dbs_.num_dbs(); db++) {
+    for (int sh = 0; sh < dbs_.num_shards(); sh++) {
+      ShardLocks lock;
+      lock.Add(dbs_, db, sh);
+      lock.Acquire();
+      ShardData& d = dbs_.Data(db, sh);
+      if (vol ? !d.volatile_keys.empty() : d.table.size() > 0) targets_.push_back(dbs_.Index(db, sh));
+    }
+  }
+}
+
+bool Evictor::NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c) {
   const bool random = policy == EvictPolicy::kAllKeysRandom ||
                       policy == EvictPolicy::kVolatileRandom;
   const int samples = opts_.maxmemory_samples.load(std::memory_order_relaxed);
-  // Each round samples one more shard into the pool (or, for the random policies, picks from
-  // it directly); a full tour of every shard without a usable key means nothing can be evicted.
-  size_t visited = 0;
-  while (true) {
-    EvictCandidate c;
-    if (!random && pool_.size() > 0 && visited > 0) {
-      pool_.PopBest(&c);
-    } else if (visited >= pairs) {
-      if (random || !pool_.PopBest(&c)) return false;
-    } else {
-      size_t i = cursor_++ % pairs;
-      visited++;
-      int db = static_cast<int>(i / dbs_.num_shards());
-      uint32_t shard = static_cast<uint32_t>(i % dbs_.num_shards());
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1 || targets_.empty() || since_refresh_ >= 4096) RefreshTargets(policy);
+    for (size_t tried = 0; tried < targets_.size(); tried++) {
+      uint32_t idx = targets_[cursor_++ % targets_.size()];
+      int db = static_cast<int>(idx / dbs_.num_shards());
+      uint32_t shard = idx % dbs_.num_shards();
       ShardLocks lock;
       lock.Add(dbs_, db, shard);
       lock.Acquire();
-      if (!random) {
-        pool_.Sample(dbs_, db, shard, policy, samples, now_ms);
-        continue;
+      if (random) {
+        Entry* e = RandomVictim(dbs_.Data(db, shard), policy);
+        if (e == nullptr) continue;
+        *c = EvictCandidate{0, db, shard, std::string(e->key())};
+        return true;
       }
-      Entry* e = RandomVictim(dbs_.Data(db, shard), policy);
-      if (e == nullptr) continue;
-      c.db = db;
-      c.shard = shard;
-      c.key = std::string(e->key());
+      size_t before = pool_.size();
+      pool_.Sample(dbs_, db, shard, policy, samples, now_ms);
+      if (pool_.size() > 0 || pool_.size() != before) return true;
     }
+  }
+  return false;
+}
+
+bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
+  const bool random = policy == EvictPolicy::kAllKeysRandom ||
+                      policy == EvictPolicy::kVolatileRandom;
+  // Stale candidates (deleted, or their TTL removed, since sampled) are skipped; each retry
+  // samples one more shard, so this ends once the pool and the shards have nothing left.
+  for (int attempt = 0; attempt < 64; attempt++) {
+    EvictCandidate c;
+    if (!NextShard(policy, now_ms, &c)) return false;
+    if (!random && !pool_.PopBest(&c)) continue;
     ShardLocks lock;
     lock.Add(dbs_, c.db, c.shard);
     lock.Acquire();
     Entry* e = dbs_.Data(c.db, c.shard).table.Find(c.key);
-    // A candidate can be stale: deleted, or its TTL removed, since it was sampled.
     if (e == nullptr || (IsVolatilePolicy(policy) && !e->has_expire())) continue;
     int64_t t0 = clock::MonotonicUs();
     Db db(dbs_, c.db, now_ms, false);
@@ -95,8 +114,10 @@ bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
     }
     last_del_us_ = std::max(last_del_us_, clock::MonotonicUs() - t0);
     evicted_.fetch_add(1, std::memory_order_relaxed);
+    since_refresh_++;
     return true;
   }
+  return false;
 }
 
 Evictor::Result Evictor::Perform(int64_t now_ms) {
@@ -117,8 +138,12 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
   const int64_t start = clock::MonotonicUs();
   last_del_us_ = 0;
   Result result = Result::kOk;
+  LazyFreer* freer = dbs_.lazy_freer();
   for (uint64_t n = 0;; n++) {
+    // Values already handed to the lazy-free thread count as freed.
     size_t used = probe_();
+    size_t pending = freer != nullptr ? freer->pending_bytes() : 0;
+    used = used > pending ? used - pending : 0;
     if (used <= static_cast<size_t>(max)) break;
     if (!EvictOne(policy, now_ms, lazy)) {
       result = Result::kFail;
@@ -132,7 +157,7 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
   if (result == Result::kFail) {
     // Nothing left to pick, but values queued for the lazy-free thread may still bring memory
     // under the limit within the budget.
-    LazyFreer* f = dbs_.lazy_freer();
+    LazyFreer* f = freer;
     while (f != nullptr && f->pending() > 0 && clock::MonotonicUs() - start < budget) {
       if (probe_() <= static_cast<size_t>(max)) {
         result = Result::kOk;

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "commands/latency_monitor.h"
 #include "commands/options.h"
@@ -52,6 +53,11 @@ class Evictor {
  private:
   // Finds and removes one victim; false if no key qualifies.
   bool EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy);
+  // Samples the next shard that had keys into the pool (or, for the random policies, picks a
+  // victim from it into *c). Returns false after a whole tour found nothing.
+  bool NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c);
+  // Re-lists the shards that hold keys (or volatile keys).
+  void RefreshTargets(EvictPolicy policy);
   void NoteOver(int64_t now_ms, bool over);
 
   DbSet& dbs_;
@@ -61,7 +67,11 @@ class Evictor {
   Probe probe_;
   std::mutex mu_;
   EvictionPool pool_;  // guarded by mu_
-  size_t cursor_ = 0;  // next (db, shard) to sample; guarded by mu_
+  // Shards that held candidates when last listed, so sampling never spends its visits on the
+  // empty databases; re-listed every few thousand evictions. Guarded by mu_.
+  std::vector<uint32_t> targets_;
+  size_t cursor_ = 0;
+  uint64_t since_refresh_ = 0;
   std::atomic<uint64_t> evicted_{0};
   std::atomic<int64_t> over_since_ms_{0};  // 0 when under the limit
   std::atomic<uint64_t> exceeded_total_ms_{0};

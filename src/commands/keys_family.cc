@@ -18,6 +18,7 @@
 #include "commands/context.h"
 #include "commands/families.h"
 #include "commands/string_value.h"
+#include "db/evict.h"
 #include "protocol/errors.h"
 
 namespace carmine {
@@ -452,7 +453,15 @@ void CmdObject(ArgList args, CommandContext& ctx) {
     bool shared = e->value.is_int() && e->value.int_value() >= 0 && e->value.int_value() < 10000;
     ctx.rb.Int(shared ? 2147483647 : 1);
   } else if (EqualsIgnoreCase(sub, "idletime")) {
+    if (ctx.dbs.lfu()) {
+      ctx.rb.Error(
+          "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+          "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+      return;
+    }
     ctx.rb.Int(static_cast<int64_t>(db.IdleSeconds(e)));
+  } else if (ctx.dbs.lfu()) {
+    ctx.rb.Int(lfu::Decayed(e->lru, ctx.now_ms, ctx.dbs.lfu_decay_time()));
   } else {
     ctx.rb.Error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "

@@ -90,7 +90,17 @@ bool Db::Delete(std::string_view key, bool lazy) {
 }
 
 bool Db::Evict(std::string_view key, bool lazy) {
-  if (!Delete(key, lazy)) return false;
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e == nullptr || ExpireIfNeeded(d, e)) return false;
+  RemoveFromVolatile(d, e);
+  EntryPtr p = d.table.Remove(key);
+  if (lazy && set_->lazy_freer() != nullptr && FreeEffort(p.get()) > kLazyFreeThreshold) {
+    // Eviction must know what is still to be freed, or it would go on evicting while the
+    // lazy-free thread catches up.
+    size_t bytes = EntryAllocSize(p.get()) + p->value.HeapBytes();
+    set_->lazy_freer()->Free(std::move(p), bytes);
+  }
   if (set_->any_watched()) set_->TouchWatched(index_, key);
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
   Notify(kNotifyEvicted, "evicted", key);

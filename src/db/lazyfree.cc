@@ -22,12 +22,13 @@ LazyFreer::~LazyFreer() {
   thread_.join();
 }
 
-void LazyFreer::Free(EntryPtr e) {
+void LazyFreer::Free(EntryPtr e, size_t bytes) {
   if (e == nullptr || FreeEffort(e.get()) <= kLazyFreeThreshold) return;  // freed right here
   {
     std::lock_guard<std::mutex> l(mu_);
-    entries_.push_back(std::move(e));
+    entries_.emplace_back(std::move(e), bytes);
     pending_.fetch_add(1, std::memory_order_relaxed);
+    pending_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
   cv_.notify_one();
 }
@@ -56,16 +57,19 @@ void LazyFreer::Run() {
       if (stop_) break;
       continue;
     }
-    std::vector<EntryPtr> entries = std::move(entries_);
+    std::vector<std::pair<EntryPtr, size_t>> entries = std::move(entries_);
     std::vector<std::unique_ptr<KeyTable>> tables = std::move(tables_);
     entries_.clear();
     tables_.clear();
     busy_ = true;
     l.unlock();
     uint64_t n = entries.size() + tables.size();
+    size_t bytes = 0;
+    for (auto& [e, b] : entries) bytes += b;
     entries.clear();
     tables.clear();
     pending_.fetch_sub(n, std::memory_order_relaxed);
+    pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     freed_.fetch_add(n, std::memory_order_relaxed);
     l.lock();
     busy_ = false;

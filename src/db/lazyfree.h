@@ -29,14 +29,16 @@ class LazyFreer {
   LazyFreer(const LazyFreer&) = delete;
   LazyFreer& operator=(const LazyFreer&) = delete;
 
-  // Frees `e` here if it is small, else hands it to the thread.
-  void Free(EntryPtr e);
+  // Frees `e` here if it is small, else hands it to the thread. `bytes`, when known, is what
+  // freeing it will return (pending_bytes() counts it until then).
+  void Free(EntryPtr e, size_t bytes = 0);
   // Hands a whole detached table (FLUSHDB/FLUSHALL ASYNC) to the thread.
   void FreeTable(std::unique_ptr<KeyTable> t);
 
   // Objects queued and not freed yet (INFO lazyfree_pending_objects), and freed in the
   // background so far (lazyfreed_objects).
   uint64_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  size_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
   uint64_t freed() const { return freed_.load(std::memory_order_relaxed); }
   void ResetStats() { freed_.store(0, std::memory_order_relaxed); }
   // Blocks until everything queued so far is freed (tests, DEBUG).
@@ -47,11 +49,12 @@ class LazyFreer {
 
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
-  std::vector<EntryPtr> entries_;
+  std::vector<std::pair<EntryPtr, size_t>> entries_;
   std::vector<std::unique_ptr<KeyTable>> tables_;
   bool stop_ = false;
   bool busy_ = false;
   std::atomic<uint64_t> pending_{0}, freed_{0};
+  std::atomic<size_t> pending_bytes_{0};
   std::thread thread_;
 };
 
