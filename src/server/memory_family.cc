@@ -105,7 +105,7 @@ void CmdMemoryUsage(ArgList args, CommandContext& ctx) {
 void CmdMemoryStats(ArgList, CommandContext& ctx) {
   MemoryReport m = BuildMemoryReport(Srv(ctx));
   ReplyBuilder& rb = ctx.rb;
-  rb.MapLen(static_cast<int64_t>(26 + m.dbs.size()));
+  rb.MapLen(static_cast<int64_t>(27 + m.dbs.size()));
   auto num = [&](const char* k, int64_t v) {
     rb.Bulk(k);
     rb.Int(v);
