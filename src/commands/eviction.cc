@@ -84,12 +84,17 @@ bool Evictor::NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c) {
         *c = EvictCandidate{0, db, shard, std::string(e->key())};
         return true;
       }
-      size_t before = pool_.size();
-      pool_.Sample(dbs_, db, shard, policy, samples, now_ms);
-      if (pool_.size() > 0 || pool_.size() != before) return true;
+      // maxmemory-samples keys per eviction in all, spread over several shards so the sample
+      // is drawn from the whole keyspace as Redis draws it from the whole db.
+      size_t visit = std::min<size_t>(targets_.size(), static_cast<size_t>(samples));
+      int per_shard = static_cast<int>((static_cast<size_t>(samples) + visit - 1) / visit);
+      pool_.Sample(dbs_, db, shard, policy, per_shard, now_ms);
+      if (++sampled_ < visit) continue;
+      sampled_ = 0;
+      if (pool_.size() > 0) return true;
     }
   }
-  return false;
+  return pool_.size() > 0;
 }
 
 bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {

@@ -72,6 +72,7 @@ class Evictor {
   std::vector<uint32_t> targets_;
   size_t cursor_ = 0;
   uint64_t since_refresh_ = 0;
+  size_t sampled_ = 0;  // shards sampled so far for the next eviction
   std::atomic<uint64_t> evicted_{0};
   std::atomic<int64_t> over_since_ms_{0};  // 0 when under the limit
   std::atomic<uint64_t> exceeded_total_ms_{0};
