@@ -51,7 +51,7 @@ void CmdDel(ArgList args, CommandContext& ctx) {
               ctx.opts.lazyfree_lazy_user_del.load(std::memory_order_relaxed);
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
-    if (db.Delete(args[i], lazy)) {
+    if (db.Delete(args[i], lazy ? Db::Free::kLazy : Db::Free::kSync)) {
       db.Changed(args[i], kNotifyGeneric, "del");
       n++;
     }

@@ -46,6 +46,7 @@ struct RuntimeOptions {
 
   // Memory limit and eviction (db/evict.h for the policy values).
   std::atomic<int64_t> maxmemory{0};  // bytes; 0: no limit
+  std::atomic<int64_t> maxmemory_clients{0};  // bytes, or -percent of maxmemory; 0: no limit
   std::atomic<int> maxmemory_policy{7};  // EvictPolicy::kNoEviction
   std::atomic<int> maxmemory_samples{5};
   std::atomic<int> maxmemory_eviction_tenacity{10};

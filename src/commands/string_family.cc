@@ -97,6 +97,7 @@ void SetValue(Db& db, std::string_view key, std::string_view value, bool keepttl
   } else {
     db.TouchForWrite(e);
     if (!keepttl) db.ClearExpire(e);
+    db.ReleaseValue(e);
   }
   StoreString(e, value, StrEnc::kTryInt);
   if (has_expire) e = db.SetExpire(e, expire_at);

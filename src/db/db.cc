@@ -80,13 +80,23 @@ void Db::RemoveFromVolatile(ShardData& d, Entry* e) {
   e->flags &= ~kEntryHasExpire;
 }
 
-bool Db::Delete(std::string_view key, bool lazy) {
+bool Db::Delete(std::string_view key, Free how) {
   ShardData& d = DataFor(key);
   Entry* e = d.table.Find(key);
   if (e == nullptr || ExpireIfNeeded(d, e)) return false;
   RemoveFromVolatile(d, e);
-  Dispose(d.table.Remove(key), lazy);
+  Dispose(d.table.Remove(key), how == Free::kLazy || (how == Free::kServer && set_->lazy_server_del()));
   return true;
+}
+
+void Db::ReleaseValue(Entry* e) {
+  if (!set_->lazy_server_del() || set_->lazy_freer() == nullptr ||
+      FreeEffort(e) <= kLazyFreeThreshold) {
+    return;
+  }
+  EntryPtr holder = MakeEntry({});
+  holder->value = std::move(e->value);
+  set_->lazy_freer()->Free(std::move(holder));
 }
 
 bool Db::Evict(std::string_view key, bool lazy) {

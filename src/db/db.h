@@ -60,9 +60,15 @@ class Db {
   Entry* Add(std::string_view key, bool expiry_room = false);
   // Add without the "new" event, for a key that replaces one just deleted (an overwrite).
   Entry* AddQuiet(std::string_view key, bool expiry_room = false);
-  // Removes a key; returns whether it existed (expired keys count as absent). With `lazy` a big
-  // value is freed by the lazy-free thread (UNLINK, lazyfree-lazy-user-del, eviction).
-  bool Delete(std::string_view key, bool lazy = false);
+  // How Delete frees a big value: as lazyfree-lazy-server-del says (implicit deletes: a
+  // destination overwritten, an emptied collection), or as the caller decided (DEL, UNLINK).
+  enum class Free : uint8_t { kServer, kSync, kLazy };
+  // Removes a key; returns whether it existed (expired keys count as absent). A big value freed
+  // lazily goes to the lazy-free thread.
+  bool Delete(std::string_view key, Free how = Free::kServer);
+  // Before a value is overwritten in place (SET over a big hash): hands the old value to the
+  // lazy-free thread under lazyfree-lazy-server-del, leaving an empty string in the entry.
+  void ReleaseValue(Entry* e);
   // Removes a key chosen by maxmemory eviction: watchers and tracking clients hear of it as a
   // modification, and the "evicted" event fires. Returns false if the key is gone or expired.
   bool Evict(std::string_view key, bool lazy);

@@ -130,6 +130,9 @@ class DbSet {
   class LazyFreer* lazy_freer() const { return lazy_freer_; }
   void set_lazy_expire(bool on) { lazy_expire_.store(on, std::memory_order_relaxed); }
   bool lazy_expire() const { return lazy_expire_.load(std::memory_order_relaxed); }
+  // lazyfree-lazy-server-del: implicit deletes and overwrites free big values lazily.
+  void set_lazy_server_del(bool on) { lazy_server_del_.store(on, std::memory_order_relaxed); }
+  bool lazy_server_del() const { return lazy_server_del_.load(std::memory_order_relaxed); }
 
  private:
   struct alignas(64) PaddedMutex {
@@ -147,6 +150,7 @@ class DbSet {
   std::atomic<int64_t> lfu_log_factor_{10}, lfu_decay_time_{1};
   class LazyFreer* lazy_freer_ = nullptr;
   std::atomic<bool> lazy_expire_{false};
+  std::atomic<bool> lazy_server_del_{false};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
   std::vector<WatchMap> watches_;

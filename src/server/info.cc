@@ -256,7 +256,7 @@ void StatsSection(Server& s, Writer& w) {
   Evictor& ev = s.dispatcher().evictor();
   int64_t now = clock::NowMs();
   w.Field("evicted_keys", ev.evicted_keys());
-  w.Field("evicted_clients", 0);
+  w.Field("evicted_clients", st.evicted_clients.load());
   w.Field("total_eviction_exceeded_time", ev.exceeded_time_ms(now));
   w.Field("current_eviction_exceeded_time", ev.current_exceeded_time_ms(now));
   w.Field("keyspace_hits", ds.keyspace_hits.load());

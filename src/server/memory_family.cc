@@ -46,10 +46,7 @@ MemoryReport BuildMemoryReport(Server& s) {
   r.allocator_active = mem::Active();
   r.allocator_resident = mem::Resident();
   s.ForEachClient([&](Connection* c, Worker*) {
-    const Session& ss = c->session();
-    r.clients_normal += ss.qbuf.load(std::memory_order_relaxed) +
-                        ss.qbuf_free.load(std::memory_order_relaxed) +
-                        ss.obuf.load(std::memory_order_relaxed);
+    r.clients_normal += ClientMemory(c->session());
   });
   DbSet& dbs = s.dbs();
   size_t tables = 0;

@@ -213,6 +213,7 @@ void Worker::Cron() {
   if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
+  if (index_ == 0) server_.EvictClientsIfNeeded();
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
   for (auto& [id, c] : conns_) {
@@ -304,6 +305,7 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   EvictPolicy policy = EvictPolicy::kNoEviction;
   ParseEvictPolicy(c.maxmemory_policy, &policy);
   opts_.maxmemory = c.maxmemory;
+  opts_.maxmemory_clients = c.maxmemory_clients;
   opts_.maxmemory_policy = static_cast<int>(policy);
   opts_.maxmemory_samples = c.maxmemory_samples;
   opts_.maxmemory_eviction_tenacity = c.maxmemory_eviction_tenacity;
@@ -316,6 +318,7 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   if (dbs_) {
     dbs_->set_lfu(IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
     dbs_->set_lazy_expire(c.lazyfree_lazy_expire);
+    dbs_->set_lazy_server_del(c.lazyfree_lazy_server_del);
   }
   if (dispatcher_) dispatcher_->slowlog().Trim(c.slowlog_max_len);
   for (int i = 0; i < 3; i++) {
@@ -558,6 +561,44 @@ Status Server::Start() {
   if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
   if (!cfg.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   return Status::Ok();
+}
+
+size_t ClientMemory(const Session& s) {
+  return s.qbuf.load(std::memory_order_relaxed) + s.qbuf_free.load(std::memory_order_relaxed) +
+         s.obuf.load(std::memory_order_relaxed) + s.argv_mem.load(std::memory_order_relaxed) +
+         s.multi_mem.load(std::memory_order_relaxed) + 1024;
+}
+
+void Server::EvictClientsIfNeeded() {
+  int64_t limit = opts_.maxmemory_clients.load(std::memory_order_relaxed);
+  if (limit < 0) limit = opts_.maxmemory.load(std::memory_order_relaxed) * -limit / 100;
+  if (limit <= 0) return;
+  struct Use {
+    size_t bytes;
+    uint64_t id;
+    Worker* w;
+  };
+  std::vector<Use> uses;
+  size_t total = 0;
+  ForEachClient([&](Connection* c, Worker* w) {
+    const Session& s = c->session();
+    size_t b = ClientMemory(s);
+    total += b;
+    if (!s.no_evict.load(std::memory_order_relaxed)) uses.push_back({b, s.id, w});
+  });
+  if (total <= static_cast<size_t>(limit)) return;
+  // The biggest clients go first, until the rest fits (Redis evicts from its largest buckets).
+  std::sort(uses.begin(), uses.end(), [](const Use& a, const Use& b) { return a.bytes > b.bytes; });
+  for (const Use& u : uses) {
+    if (total <= static_cast<size_t>(limit)) break;
+    total -= u.bytes;
+    stats_.evicted_clients.fetch_add(1, std::memory_order_relaxed);
+    LOG_VERBOSE("Evicting client: id=%llu (%zu bytes)", static_cast<unsigned long long>(u.id),
+                u.bytes);
+    Worker* w = u.w;
+    uint64_t id = u.id;
+    w->loop().Post([w, id] { w->KillClient(id); });
+  }
 }
 
 void Server::RequestShutdown() {

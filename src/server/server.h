@@ -34,6 +34,11 @@ namespace carmine {
 
 class Connection;
 class Server;
+struct Session;
+
+// Memory one client holds in buffers (query, output, the running command, a MULTI queue) plus a
+// fixed share for the connection itself: CLIENT LIST tot-mem and maxmemory-clients.
+size_t ClientMemory(const Session& s);
 
 // What a listening socket accepts: clients over TCP or a unix socket, or Prometheus scrapes on
 // metrics-port.
@@ -47,6 +52,7 @@ struct ServerStats {
   std::atomic<int64_t> connected_clients{0};
   std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> query_limit_disconnections{0};
+  std::atomic<uint64_t> evicted_clients{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
   std::atomic<size_t> peak_memory{0};
@@ -165,6 +171,10 @@ class Server : public ServerApi, public KeyspaceObserver {
   void OnKeyExpired(int db, std::string_view key) override;
   void OnDbChanged(int db) override;
   void OnEvent(int db, uint32_t type, std::string_view event, std::string_view key) override;
+
+  // maxmemory-clients: closes the biggest clients (not CLIENT NO-EVICT ones) while all client
+  // buffers together are over the limit (run by the first worker's cron).
+  void EvictClientsIfNeeded();
 
  private:
   void ApplyRuntime(const ServerConfig& cfg);

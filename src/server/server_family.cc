@@ -184,7 +184,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            s.db.load(), sub, psub, ssub, s.multi_queued.load(std::memory_order_relaxed),
            s.qbuf.load(), s.qbuf_free.load(), argv_mem, multi_mem,
            s.qbuf.load() + s.qbuf_free.load(), obuf, obuf,
-           s.qbuf.load() + s.qbuf_free.load() + obuf + argv_mem + multi_mem + 1024,
+           ClientMemory(s),
            obuf > 0 ? "rw" : "r", last ? last->full_name.c_str() : "NULL", static_cast<long long>(redir), s.resp.load(),
            lib_name.c_str(), lib_ver.c_str());
   return buf;

@@ -304,3 +304,26 @@ def test_redis_cli_stat(r, server_port):
     data = [l for l in lines if re.match(r"^\d+\s", l)]
     assert data, text
     assert "K" in data[0] or "M" in data[0]  # used memory with a unit
+
+
+def test_maxmemory_clients_closes_the_biggest_client(r, server_port):
+    small = redis.Redis(port=server_port)
+    small.ping()
+    big = socket.create_connection(("127.0.0.1", server_port))
+    try:
+        # A request that is still arriving: its query buffer holds 8 MB.
+        big.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000000\r\n" + b"x" * (8 << 20))
+        wait_until(lambda: any(int(c["qbuf"]) > (4 << 20) for c in r.client_list()),
+                   what="the big query buffer")
+        r.client_no_evict("on")
+        r.config_set("maxmemory-clients", "4mb")
+        wait_until(lambda: r.info("stats")["evicted_clients"] >= 1, what="client eviction")
+        wait_until(lambda: all(int(c["qbuf"]) < (4 << 20) for c in r.client_list()),
+                   what="the big client to go")
+        assert small.ping()
+        assert r.ping()
+    finally:
+        r.config_set("maxmemory-clients", "0")
+        r.client_no_evict("off")
+        big.close()
+        small.close()
