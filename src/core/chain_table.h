@@ -212,6 +212,39 @@ class ChainTable {
     return any;
   }
 
+  // Calls fn(Node*) for up to `n` nodes found by reading consecutive buckets from a random one:
+  // one random position, then sequential reads of the bucket array, so sampling many keys costs
+  // few cache misses. The keys are still a fair sample because their hashes place them. Returns
+  // how many nodes were visited. fn must not modify the table.
+  template <typename Fn>
+  size_t SampleRun(std::mt19937_64& rng, size_t n, Fn&& fn) {
+    if (count_ == 0 || n == 0) return 0;
+    Node** tab = t0_.get();
+    size_t size = size0_, first = 0;
+    if (rehashing()) {
+      // t0's buckets below rehash_idx_ are empty: draw from the rest of t0 or from t1, by size.
+      size_t left = size0_ - static_cast<size_t>(rehash_idx_);
+      if (rng() % (left + size1_) >= left) {
+        tab = t1_.get();
+        size = size1_;
+      } else {
+        first = static_cast<size_t>(rehash_idx_);
+      }
+    }
+    size_t span = size - first;
+    size_t idx = rng() % span;
+    size_t seen = 0;
+    // A bounded walk: a sparse table (many empty buckets) must not turn sampling into a scan.
+    for (size_t steps = 0; steps < span && steps < n * 16 && seen < n; steps++) {
+      for (Node* e = tab[first + idx]; e != nullptr && seen < n; e = e->next) {
+        fn(e);
+        seen++;
+      }
+      if (++idx == span) idx = 0;
+    }
+    return seen;
+  }
+
   // Visits every node; fn must not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const {

@@ -51,16 +51,25 @@ uint32_t Touched(uint32_t field, int64_t now_ms, int64_t log_factor, int64_t dec
 }  // namespace lfu
 
 void EvictionPool::Insert(uint64_t score, int db, uint32_t shard, std::string_view key) {
+  size_t worst = 0;
+  if (pool_.size() == kSize) {
+    for (size_t i = 1; i < pool_.size(); i++) {
+      if (pool_[i].score < pool_[worst].score) worst = i;
+    }
+    if (score <= pool_[worst].score) return;  // worse than every candidate held
+  }
   for (auto& c : pool_) {
     if (c.db == db && c.key == key) return;  // already a candidate
   }
-  if (pool_.size() == kSize) {
-    if (score <= pool_.front().score) return;  // worse than every candidate we hold
-    pool_.erase(pool_.begin());
+  if (pool_.size() < kSize) {
+    pool_.push_back(EvictCandidate{score, db, shard, std::string(key)});
+    return;
   }
-  auto it = std::lower_bound(pool_.begin(), pool_.end(), score,
-                             [](const EvictCandidate& c, uint64_t s) { return c.score < s; });
-  pool_.insert(it, EvictCandidate{score, db, shard, std::string(key)});
+  EvictCandidate& slot = pool_[worst];
+  slot.score = score;
+  slot.db = db;
+  slot.shard = shard;
+  slot.key.assign(key);
 }
 
 void EvictionPool::Sample(DbSet& set, int db, uint32_t shard, EvictPolicy policy, int samples,
@@ -69,9 +78,7 @@ void EvictionPool::Sample(DbSet& set, int db, uint32_t shard, EvictPolicy policy
   bool vol = IsVolatilePolicy(policy);
   if (vol ? d.volatile_keys.empty() : d.table.size() == 0) return;
   Db view(set, db, now_ms, false);
-  for (int i = 0; i < samples; i++) {
-    Entry* e = vol ? d.volatile_keys[d.rng() % d.volatile_keys.size()] : d.table.Random(d.rng);
-    if (e == nullptr) break;
+  auto consider = [&](Entry* e) {
     uint64_t score;
     switch (policy) {
       case EvictPolicy::kAllKeysLfu:
@@ -87,12 +94,22 @@ void EvictionPool::Sample(DbSet& set, int db, uint32_t shard, EvictPolicy policy
         break;
     }
     Insert(score, db, shard, e->key());
+  };
+  if (vol) {
+    for (int i = 0; i < samples; i++) consider(d.volatile_keys[d.rng() % d.volatile_keys.size()]);
+  } else {
+    d.table.SampleRun(d.rng, static_cast<size_t>(samples), consider);
   }
 }
 
 bool EvictionPool::PopBest(EvictCandidate* out) {
   if (pool_.empty()) return false;
-  *out = std::move(pool_.back());
+  size_t best = 0;
+  for (size_t i = 1; i < pool_.size(); i++) {
+    if (pool_[i].score > pool_[best].score) best = i;
+  }
+  *out = std::move(pool_[best]);
+  if (best + 1 != pool_.size()) pool_[best] = std::move(pool_.back());
   pool_.pop_back();
   return true;
 }

@@ -74,7 +74,9 @@ class EvictionPool {
 
  private:
   void Insert(uint64_t score, int db, uint32_t shard, std::string_view key);
-  std::vector<EvictCandidate> pool_;  // ascending by score
+  // Unordered: with 16 entries a linear scan for the worst or best beats keeping them sorted
+  // (no strings shifted on every insert); a replaced slot reuses its string's buffer.
+  std::vector<EvictCandidate> pool_;
 };
 
 // A uniformly random victim of one shard for the random policies; null if none. Caller holds the

@@ -1,6 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "db/lazyfree.h"
 
+#include "base/background_work.h"
 #include "base/memory_probe.h"
 
 namespace carmine {
@@ -66,8 +67,11 @@ void LazyFreer::Run() {
     uint64_t n = entries.size() + tables.size();
     size_t bytes = 0;
     for (auto& [e, b] : entries) bytes += b;
-    entries.clear();
-    tables.clear();
+    {
+      BackgroundWork working;
+      entries.clear();
+      tables.clear();
+    }
     pending_.fetch_sub(n, std::memory_order_relaxed);
     pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     freed_.fetch_add(n, std::memory_order_relaxed);

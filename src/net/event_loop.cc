@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/background_work.h"
 #include "base/clock.h"
 
 namespace carmine {
@@ -99,7 +100,7 @@ void EventLoop::Run() {
     if (has_tasks_.load(std::memory_order_relaxed)) timeout = 0;
     int n = 0;
     int64_t spin_us = busy_poll_us_.load(std::memory_order_relaxed);
-    if (busy_ && timeout != 0 && spin_us > 0 && spin_pause_ == 0) {
+    if (busy_ && timeout != 0 && spin_us > 0 && spin_pause_ == 0 && !BackgroundWorkActive()) {
       // Under load, poll briefly before sleeping: the next requests usually arrive within
       // microseconds, and catching them without a sleep/wake-up cycle saves more CPU (in the
       // kernel, on both sides of the socket) than the polling costs. An idle loop sleeps at once.
