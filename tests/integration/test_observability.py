@@ -327,3 +327,25 @@ def test_maxmemory_clients_closes_the_biggest_client(r, server_port):
         r.client_no_evict("off")
         big.close()
         small.close()
+
+
+@pytest.mark.needs_process
+def test_grafana_dashboard_uses_published_metrics(make_server):
+    """Every metric the dashboard in deploy/ queries is one Carmine publishes."""
+    s = make_server(["--threads", "2", "--latency-monitor-threshold", "1"])
+    c = redis.Redis(port=s.port, decode_responses=True)
+    c.set("k", "v", ex=100)
+    c.get("k")
+    with pytest.raises(redis.ResponseError):
+        c.execute_command("NOSUCHCOMMAND")
+    families = scrape(s.port)["families"]
+    path = os.path.join(os.path.dirname(NODE_DIR), "..", "deploy", "grafana",
+                        "carmine-dashboard.json")
+    with open(path) as f:
+        dash = json.load(f)
+    used = set()
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            used.update(re.findall(r"\bredis_[a-z_]+", t["expr"]))
+    missing = sorted(m for m in used if m not in families)
+    assert not missing, missing
