@@ -57,7 +57,8 @@ ConfigOption Int(std::string name, T ServerConfig::*m, int64_t lo, int64_t hi, b
   o.set = [m, lo, hi, memory](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
     int64_t v;
     if (memory) {
-      if (!ParseMemory(a[0], &v)) return "argument must be a memory value";
+      // Memory values are unsigned in Redis: a minus sign is not a memory value at all.
+      if (!ParseMemory(a[0], &v) || v < 0) return "argument must be a memory value";
     } else {
       errno = 0;
       char* end;

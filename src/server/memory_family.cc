@@ -85,6 +85,10 @@ void CmdMemoryUsage(ArgList args, CommandContext& ctx) {
         ctx.rb.Error(err::kNotInt);
         return;
       }
+      if (n < 0) {
+        ctx.rb.Error(err::kSyntax);
+        return;
+      }
       i++;
     } else {
       ctx.rb.Error(err::kSyntax);
