@@ -269,54 +269,7 @@ std::string PrometheusText(Server& s) {
   return std::move(e.str());
 }
 
-HttpProbe ProbeHttp(std::string_view buf, size_t* head_len) {
-  static constexpr std::string_view kGet = "GET /";
-  size_t n = std::min(buf.size(), kGet.size());
-  if (buf.substr(0, n) != kGet.substr(0, n)) return HttpProbe::kNotHttp;
-  size_t eol = buf.find('\n');
-  if (eol == std::string_view::npos) return buf.size() > 8192 ? HttpProbe::kNotHttp : HttpProbe::kNeedMore;
-  std::string_view line = buf.substr(0, eol);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  // "GET <path> HTTP/1.x": as an inline command this would be GET with two arguments, which
-  // Redis refuses anyway, so the two readings cannot collide.
-  if (!(line.ends_with(" HTTP/1.1") || line.ends_with(" HTTP/1.0"))) return HttpProbe::kNotHttp;
-  size_t end = buf.find("\r\n\r\n");
-  size_t sep = 4;
-  if (end == std::string_view::npos) {
-    end = buf.find("\n\n");
-    sep = 2;
-  }
-  if (end == std::string_view::npos) return HttpProbe::kNeedMore;
-  *head_len = end + sep;
-  return HttpProbe::kRequest;
-}
-
 namespace {
-std::string Base64Decode(std::string_view in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = val(c);
-    if (v < 0) continue;  // padding and whitespace
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
 std::string Response(int code, std::string_view reason, std::string_view body,
                      std::string_view extra_headers = "") {
   std::string r = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason) + "\r\n";
@@ -331,36 +284,14 @@ std::string Response(int code, std::string_view reason, std::string_view body,
 }  // namespace
 
 std::string HttpResponse(Server& s, std::string_view head) {
-  size_t eol = head.find('\n');
-  std::string_view line = head.substr(0, eol);
-  std::string_view path = line.substr(4, line.rfind(' ') - 4);
-  if (size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  HttpRequest req = ParseHttpHead(head);
   std::string pass = s.opts().requirepass();
-  if (!pass.empty()) {
-    // The same rule as the client port: the password (HTTP Basic, any user name; the user
-    // "default" is what redis-cli and exporters send).
-    bool ok = false;
-    size_t p = 0;
-    while ((p = head.find('\n', p)) != std::string_view::npos) {
-      p++;
-      std::string_view h = head.substr(p, head.find('\n', p) - p);
-      if (h.size() > 14 && EqualsIgnoreCase(h.substr(0, 14), "authorization:")) {
-        std::string_view v = h.substr(14);
-        while (!v.empty() && (v.front() == ' ')) v.remove_prefix(1);
-        while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
-        if (v.size() > 6 && EqualsIgnoreCase(v.substr(0, 6), "basic ")) {
-          std::string cred = Base64Decode(v.substr(6));
-          size_t colon = cred.find(':');
-          ok = colon != std::string::npos && cred.substr(colon + 1) == pass;
-        }
-      }
-    }
-    if (!ok) {
-      return Response(401, "Unauthorized", "authentication required\n",
-                      "WWW-Authenticate: Basic realm=\"carmine\"\r\n");
-    }
+  // The same rule as the client port: with requirepass, the password must come along.
+  if (!pass.empty() && req.password != pass) {
+    return Response(401, "Unauthorized", "authentication required\n",
+                    "WWW-Authenticate: Basic realm=\"carmine\"\r\n");
   }
-  if (path != "/metrics") return Response(404, "Not Found", "not found: try /metrics\n");
+  if (req.path != "/metrics") return Response(404, "Not Found", "not found: try /metrics\n");
   return Response(200, "OK", PrometheusText(s));
 }
 

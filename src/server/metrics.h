@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/http.h"
+
 namespace carmine {
 
 class Server;
@@ -19,10 +21,5 @@ std::string PrometheusText(Server& s);
 // What an HTTP request's head (request line and headers, through the blank line) is answered
 // with: a complete HTTP/1.1 response. The connection is closed after it.
 std::string HttpResponse(Server& s, std::string_view head);
-
-// How a connection's first bytes classify: not HTTP (RESP or inline), an HTTP request line that
-// is still incomplete, or a complete HTTP request head of `*head_len` bytes.
-enum class HttpProbe { kNotHttp, kNeedMore, kRequest };
-HttpProbe ProbeHttp(std::string_view buf, size_t* head_len);
 
 }  // namespace carmine

@@ -3,7 +3,11 @@
 // libFuzzer target for the request parser. The input is fed in pieces of varying size (the split
 // points come from the input itself) the way a socket delivers it, so the incremental paths are
 // exercised; each complete command is then run through the dispatcher against a small keyspace,
-// so argument handling of every command is fuzzed too. Nothing may crash, hang or leak.
+// so argument handling of every command is fuzzed too. Inputs whose first byte has the top bit
+// set run with a memory limit of a few keys (a probe that counts keys) under the policy the byte
+// names, so eviction runs between commands. The same bytes also go through the HTTP request
+// recognizer and head parser (Prometheus scrapes share the client port). Nothing may crash, hang
+// or leak.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +17,8 @@
 
 #include "commands/dispatcher.h"
 #include "commands/families.h"
+#include "db/evict.h"
+#include "protocol/http.h"
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 
@@ -34,11 +40,17 @@ bool TooExpensive(const std::vector<std::string_view>& args) {
   return false;
 }
 
+carmine::DbSet* g_dbs = nullptr;
+// Memory as 1000 bytes per key: a limit of a few keys then evicts deterministically.
+size_t CountKeys() { return (g_dbs->KeyCount(0) + g_dbs->KeyCount(1)) * 1000; }
+
 struct World {
   World() : dbs(2, 2, false) {
     carmine::RegisterCoreFamilies(registry);
     opts.proto_max_bulk_len = 1 << 20;
     dispatcher = std::make_unique<carmine::Dispatcher>(registry, dbs, opts, nullptr);
+    g_dbs = &dbs;
+    dispatcher->evictor().set_probe(&CountKeys);
   }
   carmine::CommandRegistry registry;
   carmine::DbSet dbs;
@@ -50,6 +62,16 @@ struct World {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World* world = new World();  // NOLINT: process-lifetime fuzzing state
+  size_t head_len = 0;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (carmine::ProbeHttp(text, &head_len) == carmine::HttpProbe::kRequest) {
+    carmine::ParseHttpHead(text.substr(0, head_len));
+  }
+  bool limited = size > 0 && (data[0] & 0x80);
+  world->opts.maxmemory = limited ? 5000 : 0;
+  world->opts.maxmemory_policy = limited ? data[0] % 8 : 7;
+  world->dbs.set_lfu(limited && carmine::IsLfuPolicy(static_cast<carmine::EvictPolicy>(data[0] % 8)),
+                     10, 1);
   carmine::RespParser parser;
   carmine::RespParser::Limits limits;
   limits.max_bulk_len = 1 << 20;
