@@ -17,7 +17,8 @@
 #endif
 
 #if defined(CARMINE_SANITIZER_ALLOCATOR)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime's public interface (GCC does not install its header).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #elif defined(CARMINE_USE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
 #endif
