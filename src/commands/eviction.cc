@@ -55,13 +55,9 @@ void Evictor::RefreshTargets(EvictPolicy policy) {
   since_refresh_ = 0;
   bool vol = IsVolatilePolicy(policy);
   for (int db = 0; db < dbs_.num_dbs(); db++) {
-    for (int sh = 0; sh < dbs_.num_shards(); sh++) {
-      ShardLocks lock;
-      lock.Add(dbs_, db, sh);
-      lock.Acquire();
-      ShardData& d = dbs_.Data(db, sh);
+    VisitShardsLocked(dbs_, db, [&](uint32_t sh, ShardData& d) {
       if (vol ? !d.volatile_keys.empty() : d.table.size() > 0) targets_.push_back(dbs_.Index(db, sh));
-    }
+    });
   }
 }
 

@@ -167,6 +167,11 @@ class AllShardsHeld {
   AllShardsHeld& operator=(const AllShardsHeld&) = delete;
 };
 
+// Calls fn(shard index, ShardData&) for each shard of `db`, holding that shard's lock (and only
+// it) during the call: for statistics that need no snapshot of the whole database.
+template <typename Fn>
+void VisitShardsLocked(DbSet& set, int db, Fn&& fn);
+
 // Holds a set of shard locks, acquired in ascending global order, released on destruction.
 class ShardLocks {
  public:
@@ -187,5 +192,15 @@ class ShardLocks {
   std::vector<uint32_t> idx_;
   std::vector<std::mutex*> held_;
 };
+
+template <typename Fn>
+void VisitShardsLocked(DbSet& set, int db, Fn&& fn) {
+  for (int sh = 0; sh < set.num_shards(); sh++) {
+    ShardLocks lock;
+    lock.Add(set, db, static_cast<uint32_t>(sh));
+    lock.Acquire();
+    fn(static_cast<uint32_t>(sh), set.Data(db, static_cast<uint32_t>(sh)));
+  }
+}
 
 }  // namespace carmine

@@ -24,6 +24,17 @@ constexpr const char* kVersionBanner = "Carmine server v=0.1.0 (redis_version 7.
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
+// A multi-word value arrives as one string (CONFIG SET "a b c") or as separate words (a config
+// file line): both become the list of words. False on unbalanced quotes.
+bool ValueWords(const std::vector<std::string>& a, std::vector<std::string>* words) {
+  for (auto& x : a) {
+    std::vector<std::string> parts;
+    if (!SplitArgs(x, &parts)) return false;
+    words->insert(words->end(), parts.begin(), parts.end());
+  }
+  return true;
+}
+
 std::string FormatPercentile(double d) {
   char buf[32];
   snprintf(buf, sizeof(buf), "%g", d);
@@ -260,13 +271,9 @@ std::vector<ConfigOption> BuildTable() {
     o.name = "client-output-buffer-limit";
     o.multi_arg = true;
     o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
-      // One string with groups of "class hard soft seconds" (CONFIG SET) or the words themselves.
+      // Groups of "class hard soft seconds".
       std::vector<std::string> w;
-      for (auto& x : a) {
-        std::vector<std::string> parts;
-        if (!SplitArgs(x, &parts)) return "Wrong number of arguments in buffer limit configuration.";
-        w.insert(w.end(), parts.begin(), parts.end());
-      }
+      if (!ValueWords(a, &w)) return "Wrong number of arguments in buffer limit configuration.";
       if (w.empty() || w.size() % 4 != 0)
         return "Wrong number of arguments in buffer limit configuration.";
       int64_t next[3][3];
@@ -363,11 +370,7 @@ std::vector<ConfigOption> BuildTable() {
     o.multi_arg = true;
     o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
       std::vector<std::string> w;
-      for (auto& x : a) {
-        std::vector<std::string> parts;
-        if (!SplitArgs(x, &parts)) return "Invalid latency-tracking-info-percentiles parameters";
-        w.insert(w.end(), parts.begin(), parts.end());
-      }
+      if (!ValueWords(a, &w)) return "Invalid latency-tracking-info-percentiles parameters";
       std::string out;
       for (auto& p : w) {
         char* end;

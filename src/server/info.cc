@@ -329,15 +329,20 @@ void CpuSection(Server&, Writer& w) {
   f("used_cpu_user_main_thread", secs(thread.ru_utime));
 }
 
-void CommandStatsSection(Server& s, Writer& w) {
-  w.Section("Commandstats");
+// Every command and subcommand, by full name ("config|get").
+std::vector<const CommandSpec*> CommandsByName(Server& s) {
   std::vector<const CommandSpec*> all;
   for (auto& [n, c] : s.registry().all()) {
     all.push_back(c.get());
     for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
   }
   std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
-  for (auto* c : all) {
+  return all;
+}
+
+void CommandStatsSection(Server& s, Writer& w) {
+  w.Section("Commandstats");
+  for (auto* c : CommandsByName(s)) {
     auto& st = *c->stats;
     uint64_t calls = st.calls.load(), rejected = st.rejected.load(), failed = st.failed.load();
     if (calls == 0 && rejected == 0 && failed == 0) continue;
@@ -364,13 +369,7 @@ void LatencyStatsSection(Server& s, Writer& w) {
     pct.push_back(strtod(p.c_str(), nullptr));
     names.push_back("p" + p);
   }
-  std::vector<const CommandSpec*> all;
-  for (auto& [n, c] : s.registry().all()) {
-    all.push_back(c.get());
-    for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
-  }
-  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
-  for (auto* c : all) {
+  for (auto* c : CommandsByName(s)) {
     const LatencyHistogram& h = c->stats->histogram;
     if (h.count() == 0) continue;
     std::string line = "latency_percentiles_usec_" + c->full_name + ":";
@@ -397,16 +396,11 @@ void KeyspaceSection(Server& s, Writer& w) {
   DbSet& dbs = s.dbs();
   int64_t now = clock::NowMs();
   for (int db = 0; db < dbs.num_dbs(); db++) {
-    // Counts are read without the shard locks: INFO gives a statistic, not a snapshot, and a
-    // racy size_t read is harmless here. The TTL average samples under each shard's lock.
+    // One shard lock at a time: INFO gives a statistic, not a snapshot of the whole database.
     size_t keys = 0, expires = 0;
     long double ttl_sum = 0;
     size_t ttl_n = 0;
-    for (int sh = 0; sh < dbs.num_shards(); sh++) {
-      ShardLocks lock;
-      lock.Add(dbs, db, sh);
-      lock.Acquire();
-      ShardData& d = dbs.Data(db, sh);
+    VisitShardsLocked(dbs, db, [&](uint32_t, ShardData& d) {
       keys += d.table.size();
       expires += d.volatile_keys.size();
       for (size_t i = 0; i < std::min<size_t>(d.volatile_keys.size(), 16); i++) {
@@ -416,7 +410,7 @@ void KeyspaceSection(Server& s, Writer& w) {
           ttl_n++;
         }
       }
-    }
+    });
     if (keys == 0) continue;
     int64_t avg = ttl_n ? static_cast<int64_t>(ttl_sum / ttl_n) : 0;
     w.Line("db" + std::to_string(db) + ":keys=" + std::to_string(keys) +

@@ -53,16 +53,12 @@ MemoryReport BuildMemoryReport(Server& s) {
   for (int db = 0; db < dbs.num_dbs(); db++) {
     MemoryReport::DbOverhead o{db, 0, 0};
     size_t keys = 0;
-    for (int sh = 0; sh < dbs.num_shards(); sh++) {
-      ShardLocks lock;
-      lock.Add(dbs, db, sh);
-      lock.Acquire();
-      ShardData& d = dbs.Data(db, sh);
+    VisitShardsLocked(dbs, db, [&](uint32_t, ShardData& d) {
       keys += d.table.size();
       // Per entry: the chain pointer, key length and lru/flags words; the TTL trailer.
       o.main += d.table.BucketBytes() + d.table.size() * 16;
       o.expires += d.volatile_keys.capacity() * sizeof(Entry*) + d.volatile_keys.size() * kEntryTrailer;
-    }
+    });
     r.keys += keys;
     tables += o.main + o.expires;
     if (keys > 0) r.dbs.push_back(o);

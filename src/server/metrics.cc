@@ -212,30 +212,29 @@ std::string PrometheusText(Server& s) {
   e.Family("redis_rdb_last_bgsave_status", Kind::kGauge, "Last BGSAVE succeeded");
   e.Sample("redis_rdb_last_bgsave_status", "", fields["rdb_last_bgsave_status"] == "ok" ? 1.0 : 0.0);
 
-  e.Family("redis_db_keys", Kind::kGauge, "Keys per database");
-  for (auto& [db, v] : keyspace) e.Sample("redis_db_keys", "db=\"" + db + "\"", strtod(Pairs(v)["keys"].c_str(), nullptr));
-  e.Family("redis_db_keys_expiring", Kind::kGauge, "Keys with a TTL per database");
-  for (auto& [db, v] : keyspace)
-    e.Sample("redis_db_keys_expiring", "db=\"" + db + "\"", strtod(Pairs(v)["expires"].c_str(), nullptr));
-  e.Family("redis_db_avg_ttl_seconds", Kind::kGauge, "Average TTL per database");
-  for (auto& [db, v] : keyspace)
-    e.Sample("redis_db_avg_ttl_seconds", "db=\"" + db + "\"", strtod(Pairs(v)["avg_ttl"].c_str(), nullptr) / 1000);
-
-  e.Family("redis_commands_total", Kind::kCounter, "Calls per command");
-  for (auto& [cmd, v] : cmdstats)
-    e.Sample("redis_commands_total", "cmd=\"" + EscapeLabel(cmd) + "\"", strtod(Pairs(v)["calls"].c_str(), nullptr));
-  e.Family("redis_commands_duration_seconds_total", Kind::kCounter, "Time spent per command");
-  for (auto& [cmd, v] : cmdstats)
-    e.Sample("redis_commands_duration_seconds_total", "cmd=\"" + EscapeLabel(cmd) + "\"",
-             strtod(Pairs(v)["usec"].c_str(), nullptr) / 1e6);
-  e.Family("redis_commands_rejected_calls_total", Kind::kCounter, "Rejected calls per command");
-  for (auto& [cmd, v] : cmdstats)
-    e.Sample("redis_commands_rejected_calls_total", "cmd=\"" + EscapeLabel(cmd) + "\"",
-             strtod(Pairs(v)["rejected_calls"].c_str(), nullptr));
-  e.Family("redis_commands_failed_calls_total", Kind::kCounter, "Failed calls per command");
-  for (auto& [cmd, v] : cmdstats)
-    e.Sample("redis_commands_failed_calls_total", "cmd=\"" + EscapeLabel(cmd) + "\"",
-             strtod(Pairs(v)["failed_calls"].c_str(), nullptr));
+  // One family per field of a "k=v,k=v" INFO line kind (keyspace dbN, cmdstat_<cmd>), labelled
+  // with the line's name.
+  auto per_line = [&](const std::vector<std::pair<std::string, std::string>>& lines,
+                      const char* label, const char* metric, Kind kind, const char* help,
+                      const char* field, double scale) {
+    e.Family(metric, kind, help);
+    for (auto& [name, v] : lines) {
+      e.Sample(metric, std::string(label) + "=\"" + EscapeLabel(name) + "\"",
+               strtod(Pairs(v)[field].c_str(), nullptr) * scale);
+    }
+  };
+  per_line(keyspace, "db", "redis_db_keys", Kind::kGauge, "Keys per database", "keys", 1);
+  per_line(keyspace, "db", "redis_db_keys_expiring", Kind::kGauge, "Keys with a TTL per database",
+           "expires", 1);
+  per_line(keyspace, "db", "redis_db_avg_ttl_seconds", Kind::kGauge, "Average TTL per database",
+           "avg_ttl", 1e-3);
+  per_line(cmdstats, "cmd", "redis_commands_total", Kind::kCounter, "Calls per command", "calls", 1);
+  per_line(cmdstats, "cmd", "redis_commands_duration_seconds_total", Kind::kCounter,
+           "Time spent per command", "usec", 1e-6);
+  per_line(cmdstats, "cmd", "redis_commands_rejected_calls_total", Kind::kCounter,
+           "Rejected calls per command", "rejected_calls", 1);
+  per_line(cmdstats, "cmd", "redis_commands_failed_calls_total", Kind::kCounter,
+           "Failed calls per command", "failed_calls", 1);
   e.Family("redis_latency_percentiles_usec", Kind::kGauge, "Latency percentiles per command");
   for (auto& [cmd, v] : latstats) {
     for (auto& [p, val] : Pairs(v)) {
@@ -247,9 +246,8 @@ std::string PrometheusText(Server& s) {
                strtod(val.c_str(), nullptr));
     }
   }
-  e.Family("redis_errors_total", Kind::kCounter, "Error replies per error prefix");
-  for (auto& [code, v] : errstats)
-    e.Sample("redis_errors_total", "err=\"" + EscapeLabel(code) + "\"", strtod(Pairs(v)["count"].c_str(), nullptr));
+  per_line(errstats, "err", "redis_errors_total", Kind::kCounter, "Error replies per error prefix",
+           "count", 1);
 
   e.Family("redis_slowlog_length", Kind::kGauge, "Entries in the slow log");
   e.Sample("redis_slowlog_length", "", static_cast<double>(s.dispatcher().slowlog().Len()));
