@@ -46,7 +46,8 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   -k "not 512mb and not big_values and not diff and not fits and not idle_clients"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
-# Includes the blocking, pub/sub, transaction and tracking tests (work crossing threads).
+# Includes the blocking, pub/sub, transaction, tracking, eviction and observability tests (work
+# crossing threads: the evictor, the lazy-free thread, metrics scrapes).
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
 BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
   -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
@@ -54,7 +55,8 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_concurrency.py \
   tests/integration/test_blocking.py tests/integration/test_pubsub.py \
   tests/integration/test_transactions.py tests/integration/test_tracking.py \
-  tests/integration/test_monitor.py \
+  tests/integration/test_monitor.py tests/integration/test_eviction.py \
+  tests/integration/test_observability.py \
   tests/integration/test_server.py -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
