@@ -349,3 +349,10 @@ def test_grafana_dashboard_uses_published_metrics(make_server):
             used.update(re.findall(r"\bredis_[a-z_]+", t["expr"]))
     missing = sorted(m for m in used if m not in families)
     assert not missing, missing
+
+
+def test_redis_cli_latency(server_port):
+    # Without a terminal redis-cli --latency samples for a second, prints "min max avg count".
+    out = cli(server_port, "--latency", timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert re.fullmatch(r"\d+ \d+ [\d.]+ \d+\n", out.stdout), out.stdout
