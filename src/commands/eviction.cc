@@ -24,11 +24,6 @@ int64_t TimeBudgetUs(int tenacity) {
 Evictor::Evictor(DbSet& dbs, const RuntimeOptions& opts)
     : dbs_(dbs), opts_(opts), probe_(&mem::UsedMemory) {}
 
-bool Evictor::OverLimit() const {
-  int64_t max = opts_.maxmemory.load(std::memory_order_relaxed);
-  return max > 0 && probe_() > static_cast<size_t>(max);
-}
-
 void Evictor::NoteOver(int64_t now_ms, bool over) {
   int64_t since = over_since_ms_.load(std::memory_order_relaxed);
   if (over && since == 0) {
@@ -135,6 +130,12 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
   if (policy == EvictPolicy::kNoEviction) return Result::kFail;
 
   std::lock_guard<std::mutex> l(mu_);
+  if (policy != last_policy_) {
+    // Candidates scored, and shards listed, under another policy mean nothing under this one.
+    pool_.Clear();
+    targets_.clear();
+    last_policy_ = policy;
+  }
   const bool lazy = opts_.lazyfree_lazy_eviction.load(std::memory_order_relaxed);
   const int64_t budget =
       TimeBudgetUs(opts_.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));

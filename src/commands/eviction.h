@@ -33,8 +33,6 @@ class Evictor {
   // evict (or noeviction): DENYOOM commands must be refused. kRunning: the time budget ran out
   // while still over; commands go ahead and eviction continues later.
   Result Perform(int64_t now_ms);
-  // True when maxmemory is set and used memory is above it (cheap: one probe).
-  bool OverLimit() const;
 
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   void set_latency_monitor(LatencyMonitor* m) { latency_ = m; }
@@ -73,6 +71,7 @@ class Evictor {
   size_t cursor_ = 0;
   uint64_t since_refresh_ = 0;
   size_t sampled_ = 0;  // shards sampled so far for the next eviction
+  EvictPolicy last_policy_ = EvictPolicy::kNoEviction;
   std::atomic<uint64_t> evicted_{0};
   std::atomic<int64_t> over_since_ms_{0};  // 0 when under the limit
   std::atomic<uint64_t> exceeded_total_ms_{0};
