@@ -2,7 +2,7 @@
 # Installs dependencies, builds, and runs the whole test suite:
 #   1. unit tests (GoogleTest, in-process through the real dispatcher)
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. the libFuzzer RESP-parser target for a bounded number of runs
+#   3. the libFuzzer targets (RESP parser + dispatch, RDB value reader) for a bounded number of runs
 #   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
 #   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
 #   6. integration tests over TCP with redis-py and redis-cli
@@ -32,6 +32,16 @@ if command -v clang++-14 >/dev/null; then
     grep -E "^Done" build-fuzz/fuzz.log
   else
     tail -50 build-fuzz/fuzz.log
+    exit 1
+  fi
+  echo "== fuzz: RDB value reader (RESTORE payloads) =="
+  mkdir -p build-fuzz/rdb_corpus
+  cp tests/fuzz/rdb_seeds/* build-fuzz/rdb_corpus/
+  if ./build-fuzz/tests/fuzz/rdb_value_fuzzer -runs=300000 -max_len=8192 build-fuzz/rdb_corpus \
+      > build-fuzz/rdb_fuzz.log 2>&1; then
+    grep -E "^Done" build-fuzz/rdb_fuzz.log
+  else
+    tail -50 build-fuzz/rdb_fuzz.log
     exit 1
   fi
 fi

@@ -23,6 +23,7 @@ void RegisterSortFamily(CommandRegistry& r);
 void RegisterPubSubFamily(CommandRegistry& r);
 void RegisterMultiFamily(CommandRegistry& r);
 void RegisterObserveFamily(CommandRegistry& r);
+void RegisterDumpFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -41,6 +42,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterPubSubFamily(r);
   RegisterMultiFamily(r);
   RegisterObserveFamily(r);
+  RegisterDumpFamily(r);
 }
 
 }  // namespace carmine

@@ -325,7 +325,7 @@ void CmdPersist(ArgList args, CommandContext& ctx) {
 // TTL / PTTL / EXPIRETIME / PEXPIRETIME key
 void TtlGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute) {
   Db db = ctx.db();
-  Entry* e = db.FindRead(args[1]);
+  Entry* e = db.FindRead(args[1], false);  // asking for the TTL is not an access (as in Redis)
   if (e == nullptr) {
     ctx.rb.Int(-2);
     return;

@@ -200,9 +200,8 @@ size_t Db::Flush(bool lazy) {
 }
 
 uint64_t Db::IdleSeconds(const Entry* e) const {
-  uint32_t now = LruClock(now_ms_);
-  if (now >= e->lru) return now - e->lru;
-  return (0xFFFFFF - e->lru) + now;
+  // The clock is 24 bits of seconds (194 days) and wraps: subtract modulo 2^24.
+  return (LruClock(now_ms_) - e->lru) & 0xFFFFFF;
 }
 
 size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int64_t budget_us,

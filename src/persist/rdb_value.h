@@ -1,0 +1,33 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// RDB value serialization: a value as its type byte plus payload, in the encodings Redis 7.0
+// writes (strings with integer and LZF forms, lists as quicklist 2 of listpacks, integer sets as
+// intsets, small hashes and sorted sets as listpacks, the rest in their plain forms), and the
+// reverse for every encoding an RDB up to version 12 may hold, including ziplists, zipmaps and
+// the first quicklist. The same code serves DUMP/RESTORE and (later) RDB files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/compact_value.h"
+#include "core/encoding_limits.h"
+#include "persist/rdb_format.h"
+
+namespace carmine::rdb {
+
+// Appends the value's type byte and payload.
+void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress, std::string* out);
+// Reads one value of `type` into *out. False on malformed input, unknown types, empty
+// collections and duplicate members (Redis refuses those too).
+bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactValue* out);
+
+// DUMP's payload: the value, the RDB version (2 bytes) and a CRC-64 of all that (8 bytes),
+// little endian.
+std::string DumpPayload(const CompactValue& v, const EncodingLimits& lim);
+// Checks a RESTORE payload's footer (version not newer than we read, CRC matches) and returns
+// the value bytes in *body.
+bool CheckDumpPayload(std::string_view payload, std::string_view* body);
+
+}  // namespace carmine::rdb
