@@ -33,6 +33,12 @@ class Counter {
   uint64_t load() const { return v_.load(std::memory_order_relaxed); }
   operator uint64_t() const { return load(); }  // NOLINT: reads like a number in INFO code
   void Reset() { v_.store(0, std::memory_order_relaxed); }
+  // Takes back what an earlier reading saw (the changes a snapshot saved); never below zero.
+  void Sub(uint64_t n) {
+    uint64_t cur = v_.load(std::memory_order_relaxed);
+    while (!v_.compare_exchange_weak(cur, cur > n ? cur - n : 0, std::memory_order_relaxed)) {
+    }
+  }
 
  private:
   std::atomic<uint64_t> v_{0};

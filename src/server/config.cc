@@ -209,19 +209,48 @@ std::vector<ConfigOption> BuildTable() {
                   1024 * 1024, LLONG_MAX, true, true));
   t.push_back(Int("active-expire-effort", &ServerConfig::active_expire_effort, 1, 10));
   t.push_back(Bool("activerehashing", &ServerConfig::activerehashing));
-  // Persistence is not built yet. A config that asks for none ("save ''", "appendonly no", what
-  // cache deployments use) is accepted and reported; asking for snapshots or an AOF is refused.
   {
+    // save <seconds> <changes> [<seconds> <changes> ...], or "" for none.
     ConfigOption o;
     o.name = "save";
     o.multi_arg = true;
-    o.set = [](ServerConfig&, const std::vector<std::string>& a) -> std::string {
-      if (a.size() == 1 && a[0].empty()) return "";
-      return "RDB persistence is not available in this version of Carmine; use save \"\"";
+    o.set = [](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      std::vector<std::string> w;
+      if (!ValueWords(a, &w)) return "Invalid save parameters";
+      if (w.size() % 2 != 0) return "Invalid save parameters";
+      std::vector<std::pair<int64_t, int64_t>> rules;
+      for (size_t i = 0; i < w.size(); i += 2) {
+        int64_t s, n;
+        if (!ParseInt64(w[i], &s) || !ParseInt64(w[i + 1], &n) || s < 0 || n < 0)
+          return "Invalid save parameters";
+        rules.emplace_back(s, n);
+      }
+      c.save_rules = std::move(rules);
+      return "";
     };
-    o.get = [](const ServerConfig&) { return std::string(); };
+    o.get = [](const ServerConfig& c) {
+      std::string s;
+      for (auto& [sec, n] : c.save_rules) {
+        s += (s.empty() ? "" : " ") + std::to_string(sec) + " " + std::to_string(n);
+      }
+      return s;
+    };
     t.push_back(o);
   }
+  {
+    ConfigOption o = Str("dbfilename", &ServerConfig::dbfilename);
+    o.protected_config = true;
+    auto base = o.set;
+    o.set = [base](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      if (a[0].find('/') != std::string::npos) return "dbfilename can't be a path, just a filename";
+      return base(c, a);
+    };
+    t.push_back(o);
+  }
+  t.push_back(Bool("rdbcompression", &ServerConfig::rdbcompression));
+  t.push_back(Bool("rdbchecksum", &ServerConfig::rdbchecksum));
+  t.push_back(Bool("rdb-del-sync-files", &ServerConfig::rdb_del_sync_files));
+  t.push_back(Bool("stop-writes-on-bgsave-error", &ServerConfig::stop_writes_on_bgsave_error));
   {
     ConfigOption o;
     o.name = "appendonly";

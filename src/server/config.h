@@ -77,6 +77,13 @@ struct ServerConfig {
   bool latency_tracking = true;
   std::string latency_tracking_info_percentiles = "50 99 99.9";
   int metrics_port = 0;  // Prometheus /metrics listener (0: only on the client port)
+  // RDB snapshots. Save rules: (seconds, changes) pairs; empty means no automatic snapshots.
+  std::vector<std::pair<int64_t, int64_t>> save_rules;
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool rdb_del_sync_files = false;
+  bool stop_writes_on_bgsave_error = true;
   std::string config_file;  // absolute path of the file we were started with
 };
 
@@ -86,6 +93,9 @@ struct ConfigOption {
   std::string alias;
   bool runtime_mutable = true;
   bool multi_arg = false;  // takes several values (bind)
+  // Redis refuses CONFIG SET of these unless enable-protected-configs allows it (paths the server
+  // writes to); Carmine always refuses.
+  bool protected_config = false;
   // Parses args into cfg. Returns "" or the reason, worded as Redis words it.
   std::function<std::string(ServerConfig&, const std::vector<std::string>&)> set;
   // The value as CONFIG GET and CONFIG REWRITE print it.

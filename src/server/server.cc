@@ -213,7 +213,10 @@ void Worker::Cron() {
   if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
-  if (index_ == 0) server_.EvictClientsIfNeeded();
+  if (index_ == 0) {
+    server_.EvictClientsIfNeeded();
+    server_.persistence().Cron(clock::NowMs());
+  }
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
   for (auto& [id, c] : conns_) {
@@ -266,11 +269,13 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
   SetCountersMultiWriter(config_.threads > 1);
   dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
   dbs_->set_observer(this);
+  persistence_ = std::make_unique<Persistence>(*this);
   lazy_freer_ = std::make_unique<LazyFreer>();
   dbs_->set_lazy_freer(lazy_freer_.get());
   RegisterCoreFamilies(registry_);
   RegisterServerFamily(registry_);
   RegisterMemoryFamily(registry_);
+  RegisterPersistenceFamily(registry_);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, this);
   dispatcher_->set_sink(&propagation_);
   ApplyRuntime(config_);
@@ -392,6 +397,7 @@ std::string Server::ConfigSet(
     if (std::find(seen.begin(), seen.end(), opt->name) != seen.end())
       return fail("duplicate parameter");
     seen.push_back(opt->name);
+    if (opt->protected_config) return fail("can't set protected config");
     if (!opt->runtime_mutable) return fail("can't set immutable config");
     std::vector<std::string> values = args;
     if (opt->multi_arg) {
@@ -556,6 +562,7 @@ Status Server::Start() {
     }
     if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
   }
+  if (Status st = persistence_->LoadAtStartup(); !st.ok()) return st;
   stats_.startup_memory.store(mem::UsedMemory());
   for (auto& w : workers_) w->Start();
   if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
@@ -601,7 +608,8 @@ void Server::EvictClientsIfNeeded() {
   }
 }
 
-void Server::RequestShutdown() {
+void Server::RequestShutdown(int save) {
+  shutdown_save_.store(save);
   shutdown_.store(true);
   shutdown_cv_.notify_all();
 }
@@ -620,6 +628,14 @@ void Server::WaitForShutdown() {
   for (auto& w : workers_) w->Join();
   for (int fd : listen_fds_) close(fd);
   listen_fds_.clear();
+  // Nothing runs commands any more: the final snapshot needs no locks.
+  persistence_->WaitForChild();
+  int save = shutdown_save_.load();
+  if (save > 0 || (save == 0 && !ConfigSnapshot().save_rules.empty())) {
+    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    std::string err = persistence_->SaveLocked();
+    if (!err.empty()) LOG_WARNING("Error trying to save the DB, can't exit.");
+  }
 }
 
 }  // namespace carmine

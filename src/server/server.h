@@ -28,6 +28,7 @@
 #include "db/lazyfree.h"
 #include "net/event_loop.h"
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/propagation_log.h"
 
 namespace carmine {
@@ -115,8 +116,9 @@ class Server : public ServerApi, public KeyspaceObserver {
   Status Start();
   // Blocks until shutdown is requested, then stops workers and cleans up.
   void WaitForShutdown();
-  // Thread-safe and signal-safe-ish (only sets flags and wakes a loop).
-  void RequestShutdown();
+  // Thread-safe and signal-safe-ish (only sets flags and wakes a loop). `save`: 1 SHUTDOWN SAVE,
+  // -1 SHUTDOWN NOSAVE, 0 as the save rules say (save when there are any, as Redis does).
+  void RequestShutdown(int save = 0);
   bool shutting_down() const { return shutdown_.load(); }
 
   // Shared state for workers, connections and server families.
@@ -124,6 +126,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   Dispatcher& dispatcher() { return *dispatcher_; }
   DbSet& dbs() { return *dbs_; }
   LazyFreer& lazy_freer() { return *lazy_freer_; }
+  Persistence& persistence() { return *persistence_; }
   RuntimeOptions& opts() { return opts_; }
   ServerStats& stats() { return stats_; }
   int num_workers() const { return static_cast<int>(workers_.size()); }
@@ -209,6 +212,8 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::atomic<bool> pause_all_{false};
 
   std::atomic<bool> shutdown_{false};
+  std::atomic<int> shutdown_save_{0};
+  std::unique_ptr<Persistence> persistence_;
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
   int64_t start_ms_ = 0;
@@ -220,6 +225,8 @@ class Server : public ServerApi, public KeyspaceObserver {
 void RegisterServerFamily(CommandRegistry& r);
 // Registers MEMORY (server/memory_family.cc).
 void RegisterMemoryFamily(CommandRegistry& r);
+// Registers SAVE, BGSAVE, LASTSAVE (server/persistence.cc).
+void RegisterPersistenceFamily(CommandRegistry& r);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

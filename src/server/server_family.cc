@@ -749,6 +749,23 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
              static_cast<void*>(e), enc, e->value.StringLength() + 1, e->lru,
              static_cast<unsigned long long>(db.IdleSeconds(e)));
     ctx.rb.Simple(buf);
+  } else if (EqualsIgnoreCase(sub, "reload") && args.size() == 2) {
+    // Save, empty the dataset, load the file back: what a restart would do, in place.
+    Server& s = Srv(ctx);
+    ShardLocks all;  // a no-op inside EXEC, which holds them already
+    all.AddAll(s.dbs());
+    all.Acquire();
+    std::string err = s.persistence().SaveLocked();
+    if (!err.empty()) return ctx.rb.Error("ERR Error trying to save the DB");
+    for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
+    if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
+    rdb::LoadStats stats;
+    bool found = false;
+    Status st = rdb::LoadFile(s.dbs(), s.persistence().Path(), ctx.now_ms, ctx.opts.limits(),
+                              &stats, &found);
+    if (!st.ok()) return ctx.rb.Error("ERR Error trying to load the RDB dump: " + st.message());
+    LOG_NOTICE("DB reloaded by DEBUG RELOAD");
+    ctx.rb.Ok();
   } else if (EqualsIgnoreCase(sub, "help")) {
     ReplyHelp(
         ctx,
@@ -788,7 +805,7 @@ void CmdShutdown(ArgList args, CommandContext& ctx) {
     return;
   }
   LOG_WARNING("User requested shutdown...");
-  Srv(ctx).RequestShutdown();
+  Srv(ctx).RequestShutdown(save ? 1 : nosave ? -1 : 0);
   // Redis closes the connection without a reply when shutdown succeeds.
   ctx.session.close_after_reply = true;
 }

@@ -259,17 +259,21 @@ def test_debug_commands(make_server):
         c.execute_command("DEBUG", "OBJECT", "nokey")
 
 
-def test_persistence_directives_only_when_disabled(make_server, tmp_path):
-    """Cache-style configs (save "", appendonly no) start; asking for persistence is refused."""
+def test_persistence_directives(make_server, tmp_path):
+    """save rules are accepted (RDB snapshots); asking for an AOF is still refused."""
     s = make_server(config_text='save ""\nappendonly no\n')
     c = redis.Redis(port=s.port, decode_responses=True)
     assert c.config_get("save") == {"save": ""}
     assert c.config_get("appendonly") == {"appendonly": "no"}
+    assert c.config_set("save", "900 1 300 10")
+    assert c.config_get("save") == {"save": "900 1 300 10"}
+    with pytest.raises(redis.ResponseError, match="Invalid save parameters"):
+        c.config_set("save", "900")
     assert c.config_set("save", "")
     with pytest.raises(redis.ResponseError, match="argument 'appendonly'"):
         c.config_set("appendonly", "yes")
     conf = tmp_path / "p.conf"
-    conf.write_text("save 900 1\n")
+    conf.write_text("appendonly yes\n")
     out = subprocess.run([carmine_binary(), str(conf)], capture_output=True, text=True, timeout=10)
     assert out.returncode == 1 and "at line 1" in out.stderr
 

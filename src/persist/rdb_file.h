@@ -1,0 +1,44 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Whole RDB files: writing every database as RDB version 10 (magic, aux fields, per database
+// SELECTDB and RESIZEDB, each key with its millisecond expiry and LRU/LFU hint, EOF, CRC-64), and
+// loading files of versions 1 to 12. The writer is given a dataset nobody changes while it runs:
+// a forked child's copy (BGSAVE), or one whose shard locks are all held (SAVE). It takes no lock
+// and logs nothing, so it is safe in a child forked from a multi-threaded process.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "core/encoding_limits.h"
+#include "db/db_set.h"
+
+namespace carmine::rdb {
+
+struct SaveOptions {
+  bool compress = true;   // rdbcompression
+  bool checksum = true;   // rdbchecksum
+  int lru_mode = 0;       // 0: none, 1: write IDLE (LRU policies), 2: write FREQ (LFU policies)
+  int64_t now_ms = 0;
+  std::string version;    // aux "redis-ver"
+  uint64_t used_memory = 0;
+};
+
+// Writes the dataset to `path` through a temporary file in the same directory: write, fsync,
+// rename, so a crash leaves either the old file or the new one. Returns "" or the error.
+std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opts,
+                     const EncodingLimits& lim);
+
+struct LoadStats {
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;  // past their deadline at load time: skipped
+  int version = 0;
+};
+
+// Loads `path` into `dbs` (which the caller has emptied and nobody else uses yet). A missing file
+// is not an error (*found = false). Corrupt or truncated files fail with the reason.
+Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
+                LoadStats* stats, bool* found);
+
+}  // namespace carmine::rdb

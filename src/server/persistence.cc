@@ -1,0 +1,191 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "server/persistence.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/memory_probe.h"
+#include "base/strutil.h"
+#include "db/evict.h"
+#include "commands/context.h"
+#include "protocol/errors.h"
+#include "server/server.h"
+
+namespace carmine {
+
+std::string Persistence::Path() const {
+  ServerConfig c = server_.ConfigSnapshot();
+  char buf[PATH_MAX];
+  std::string dir = getcwd(buf, sizeof(buf)) ? buf : ".";
+  return dir + "/" + c.dbfilename;
+}
+
+rdb::SaveOptions Persistence::Options() const {
+  ServerConfig c = server_.ConfigSnapshot();
+  rdb::SaveOptions o;
+  o.compress = c.rdbcompression;
+  o.checksum = c.rdbchecksum;
+  EvictPolicy p = EvictPolicy::kNoEviction;
+  ParseEvictPolicy(c.maxmemory_policy, &p);
+  o.lru_mode = IsLfuPolicy(p) ? 2
+               : (p == EvictPolicy::kAllKeysLru || p == EvictPolicy::kVolatileLru) ? 1
+                                                                                    : 0;
+  o.now_ms = clock::NowMs();
+  o.version = "7.2.4";
+  o.used_memory = mem::UsedMemory();
+  return o;
+}
+
+void Persistence::Finished(bool ok, uint64_t dirty_before, int64_t now_ms) {
+  last_ok_.store(ok);
+  if (!ok) return;
+  // Changes made while the snapshot was written are still unsaved.
+  server_.dbs().stats().dirty.Sub(dirty_before);
+  lastsave_.store(now_ms / 1000);
+  saves_.fetch_add(1);
+}
+
+std::string Persistence::SaveLocked() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (child_.load() > 0) return "ERR Background save already in progress";
+  uint64_t dirty = server_.dbs().stats().dirty.load();
+  std::string err = rdb::SaveFile(server_.dbs(), Path(), Options(), server_.opts().limits());
+  Finished(err.empty(), dirty, clock::NowMs());
+  if (!err.empty()) {
+    LOG_WARNING("%s", err.c_str());
+    return "ERR " + err;
+  }
+  LOG_NOTICE("DB saved on disk");
+  return "";
+}
+
+std::string Persistence::StartBackgroundSave() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (child_.load() > 0) return "ERR Background save already in progress";
+  rdb::SaveOptions opts = Options();
+  std::string path = Path();
+  EncodingLimits lim = server_.opts().limits();
+  DbSet& dbs = server_.dbs();
+  // Every shard lock for the instant of fork(): the child's copy of memory is then a consistent
+  // snapshot that no command was halfway through.
+  ShardLocks all;
+  all.AddAll(dbs);
+  all.Acquire();
+  dirty_at_fork_ = dbs.stats().dirty.load();
+  int64_t start = clock::NowMs();
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The child: only this thread exists; it takes no lock and logs nothing.
+    std::string err = rdb::SaveFile(dbs, path, opts, lim);
+    _exit(err.empty() ? 0 : 1);
+  }
+  all.Release();
+  if (pid < 0) {
+    last_ok_.store(false);
+    LOG_WARNING("Can't save in background: fork: %s", strerror(errno));
+    return std::string("ERR Can't save in background: fork: ") + strerror(errno);
+  }
+  bgsave_start_ms_.store(start);
+  last_try_ms_.store(start);
+  child_.store(pid);
+  LOG_NOTICE("Background saving started by pid %d", static_cast<int>(pid));
+  return "";
+}
+
+void Persistence::WaitForChild() {
+  pid_t pid = child_.load();
+  if (pid <= 0) return;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  child_.store(-1);
+  Finished(WIFEXITED(status) && WEXITSTATUS(status) == 0, dirty_at_fork_, clock::NowMs());
+}
+
+void Persistence::Cron(int64_t now_ms) {
+  pid_t pid = child_.load();
+  if (pid > 0) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      std::lock_guard<std::mutex> l(mu_);
+      bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      last_bgsave_sec_.store((now_ms - bgsave_start_ms_.load()) / 1000);
+      child_.store(-1);
+      Finished(ok, dirty_at_fork_, now_ms);
+      if (ok) {
+        LOG_NOTICE("Background saving terminated with success");
+      } else {
+        LOG_WARNING("Background saving error");
+      }
+    }
+    return;
+  }
+  ServerConfig c = server_.ConfigSnapshot();
+  uint64_t dirty = server_.dbs().stats().dirty.load();
+  for (auto& [seconds, changes] : c.save_rules) {
+    // After a failed attempt, wait 5 seconds before trying again (as Redis does).
+    bool may_retry = last_ok_.load() || now_ms - last_try_ms_.load() > 5000;
+    if (dirty >= static_cast<uint64_t>(changes) && now_ms / 1000 - lastsave_.load() >= seconds &&
+        may_retry) {
+      LOG_NOTICE("%lld changes in %lld seconds. Saving...", static_cast<long long>(changes),
+                 static_cast<long long>(seconds));
+      StartBackgroundSave();
+      break;
+    }
+  }
+}
+
+Status Persistence::LoadAtStartup() {
+  std::string path = Path();
+  bool found = false;
+  int64_t start = clock::MonotonicUs();
+  Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
+                           &load_stats_, &found);
+  lastsave_.store(clock::NowMs() / 1000);
+  if (!s.ok() || !found) return s;
+  LOG_NOTICE("DB loaded from disk: %.3f seconds",
+             static_cast<double>(clock::MonotonicUs() - start) / 1e6);
+  return s;
+}
+
+namespace {
+Server& Srv(CommandContext& ctx) { return *static_cast<Server*>(ctx.server); }
+
+// SAVE: runs with every shard lock held (LockMode::kAll), so the file is one consistent moment.
+void CmdSave(ArgList, CommandContext& ctx) {
+  std::string err = Srv(ctx).persistence().SaveLocked();
+  if (err.empty()) return ctx.rb.Ok();
+  ctx.rb.Error(err);
+}
+
+// BGSAVE [SCHEDULE]
+void CmdBgsave(ArgList args, CommandContext& ctx) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "schedule"))) {
+    return ctx.rb.Error(err::kSyntax);
+  }
+  std::string err = Srv(ctx).persistence().StartBackgroundSave();
+  if (err.empty()) return ctx.rb.Simple("Background saving started");
+  ctx.rb.Error(err);
+}
+
+void CmdLastsave(ArgList, CommandContext& ctx) { ctx.rb.Int(Srv(ctx).persistence().lastsave()); }
+}  // namespace
+
+void RegisterPersistenceFamily(CommandRegistry& r) {
+  r.Add({"SAVE", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, acl::kDangerous,
+         &CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.",
+         "O(N) where N is the total number of keys in all databases"})
+      .Lock(LockMode::kAll);
+  r.Add({"BGSAVE", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous, &CmdBgsave,
+         "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"})
+      .Args("[!SCHEDULE]")
+      .Lock(LockMode::kNone);
+  r.Add({"LASTSAVE", 1, kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
+         &CmdLastsave, "server", "1.0.0",
+         "Returns the Unix timestamp of the last successful save to disk.", "O(1)"})
+      .Lock(LockMode::kNone)
+      .tips = {"nondeterministic_output"};
+}
+
+}  // namespace carmine

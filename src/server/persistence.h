@@ -1,0 +1,67 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// RDB snapshots for the server: SAVE (all shard locks held while the file is written), BGSAVE
+// (all shard locks held only for the instant of fork(); the child writes the file and exits, the
+// parent keeps serving), save rules checked by the cron, loading at startup, and the INFO
+// persistence figures. The child process touches no lock and writes no log line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "persist/rdb_file.h"
+
+namespace carmine {
+
+class Server;
+
+class Persistence {
+ public:
+  explicit Persistence(Server& s) : server_(s) {}
+
+  // SAVE. The caller holds every shard lock (or the server is not serving). "" or the error.
+  std::string SaveLocked();
+  // BGSAVE: "" when a child was started, else the error reply (a save already running, ...).
+  std::string StartBackgroundSave();
+  // Collects a finished child and applies the save rules (first worker's cron).
+  void Cron(int64_t now_ms);
+  // Loads `dir`/`dbfilename` before serving. Missing file: an empty dataset.
+  Status LoadAtStartup();
+  // Waits for a running child to finish (shutdown).
+  void WaitForChild();
+
+  bool bgsave_in_progress() const { return child_.load() > 0; }
+  int64_t lastsave() const { return lastsave_.load(); }
+  bool last_bgsave_ok() const { return last_ok_.load(); }
+  int64_t saves() const { return saves_.load(); }
+  int64_t last_bgsave_seconds() const { return last_bgsave_sec_.load(); }
+  int64_t current_bgsave_seconds(int64_t now_ms) const {
+    int64_t s = bgsave_start_ms_.load();
+    return child_.load() > 0 ? (now_ms - s) / 1000 : -1;
+  }
+  const rdb::LoadStats& load_stats() const { return load_stats_; }
+  std::string Path() const;
+
+ private:
+  rdb::SaveOptions Options() const;
+  void Finished(bool ok, uint64_t dirty_before, int64_t now_ms);
+
+  Server& server_;
+  std::mutex mu_;  // one save at a time
+  std::atomic<pid_t> child_{-1};
+  std::atomic<int64_t> lastsave_{0};
+  std::atomic<bool> last_ok_{true};
+  std::atomic<int64_t> saves_{0};
+  std::atomic<int64_t> last_bgsave_sec_{-1};
+  std::atomic<int64_t> bgsave_start_ms_{0};
+  std::atomic<int64_t> last_try_ms_{0};
+  uint64_t dirty_at_fork_ = 0;
+  rdb::LoadStats load_stats_;
+};
+
+}  // namespace carmine
