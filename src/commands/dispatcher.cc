@@ -210,6 +210,17 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
+  if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed) &&
+      ((spec->flags & kWrite) || IsNamed(spec, "ping"))) {
+    Reject(spec, rb,
+           "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+           "persist to disk. Commands that may modify the data set are disabled, because this "
+           "instance is configured to report errors during writes if RDB snapshotting fails "
+           "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+           "the RDB error.");
+    if (session.multi) session.multi->aborted = true;
+    return;
+  }
   if (opts_.maxmemory.load(std::memory_order_relaxed) > 0 &&
       !MemoryAllows(spec, session, rb, now_ms)) {
     return;

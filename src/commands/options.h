@@ -56,6 +56,9 @@ struct RuntimeOptions {
   std::atomic<bool> lazyfree_lazy_server_del{false};
   // LATENCY: events slower than this many milliseconds are recorded (0: off).
   std::atomic<int64_t> latency_monitor_threshold{0};
+  // The last background save failed while save rules and stop-writes-on-bgsave-error are on:
+  // writes (and PING) are refused with MISCONF until a save succeeds.
+  std::atomic<bool> refuse_writes_misconf{false};
   // Per-command latency histograms for INFO latencystats and LATENCY HISTOGRAM.
   std::atomic<bool> latency_tracking{true};
 

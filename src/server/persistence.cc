@@ -38,8 +38,15 @@ rdb::SaveOptions Persistence::Options() const {
   return o;
 }
 
+void Persistence::UpdateWriteRefusal() {
+  ServerConfig c = server_.ConfigSnapshot();
+  server_.opts().refuse_writes_misconf.store(!last_ok_.load() && c.stop_writes_on_bgsave_error &&
+                                             !c.save_rules.empty());
+}
+
 void Persistence::Finished(bool ok, uint64_t dirty_before, int64_t now_ms) {
   last_ok_.store(ok);
+  UpdateWriteRefusal();
   if (!ok) return;
   // Changes made while the snapshot was written are still unsaved.
   server_.dbs().stats().dirty.Sub(dirty_before);

@@ -46,6 +46,8 @@ class Persistence {
   }
   const rdb::LoadStats& load_stats() const { return load_stats_; }
   std::string Path() const;
+  // Re-evaluates whether writes are refused with MISCONF (after a save, or a config change).
+  void UpdateWriteRefusal();
 
  private:
   rdb::SaveOptions Options() const;

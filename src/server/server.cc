@@ -320,6 +320,8 @@ void Server::ApplyRuntime(const ServerConfig& c) {
   opts_.lazyfree_lazy_server_del = c.lazyfree_lazy_server_del;
   opts_.latency_monitor_threshold = c.latency_monitor_threshold;
   opts_.latency_tracking = c.latency_tracking;
+  opts_.refuse_writes_misconf = persistence_ && !persistence_->last_bgsave_ok() &&
+                                c.stop_writes_on_bgsave_error && !c.save_rules.empty();
   if (dbs_) {
     dbs_->set_lfu(IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
     dbs_->set_lazy_expire(c.lazyfree_lazy_expire);

@@ -156,3 +156,20 @@ def test_corrupt_files_are_refused(make_server, tmp_path):
                               "--dir", str(d)], capture_output=True, text=True, timeout=30)
         assert out.returncode == 1, (i, out.returncode, out.stdout[-500:])
         assert "RDB" in out.stdout or "RDB" in out.stderr, (i, out.stdout[-500:])
+
+
+def test_failed_bgsave_stops_writes(make_server):
+    s = make_server(["--threads", "2", "--save", "3600 1"])
+    c = redis.Redis(port=s.port)
+    c.set("a", "1")
+    shutil.rmtree(s.dir)  # the snapshot has nowhere to go
+    assert c.bgsave()
+    wait_until(lambda: c.info("persistence")["rdb_last_bgsave_status"] == "err", what="failure")
+    with pytest.raises(redis.ResponseError, match="^MISCONF Redis is configured to save RDB"):
+        c.set("b", "2")
+    with pytest.raises(redis.ResponseError, match="^MISCONF"):
+        c.ping()
+    assert c.get("a") == b"1"  # reads go on
+    assert c.config_set("stop-writes-on-bgsave-error", "no")
+    assert c.set("b", "2")
+    os.makedirs(s.dir)
