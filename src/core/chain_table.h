@@ -290,6 +290,16 @@ class ChainTable {
     return false;
   }
 
+  // Sizes an empty table for `n` nodes up front (loading a file whose header says how many keys
+  // follow), so filling it never rehashes.
+  void Reserve(size_t n) {
+    if (count_ == 0 && !rehashing() && n > size0_) {
+      t0_.reset();
+      size0_ = 0;
+      Expand(n);
+    }
+  }
+
   // Starts shrinking when the table is mostly empty (called after removals and by the cron).
   void MaybeShrink() {
     if (rehashing() || size0_ <= kInitialSize) return;

@@ -2,13 +2,13 @@
 #include "persist/rdb_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "db/db.h"
 #include "db/evict.h"
@@ -139,10 +139,22 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
 
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
                 LoadStats* stats, bool* found) {
-  std::ifstream f(path, std::ios::binary);
-  *found = f.good();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  *found = fd >= 0;
   if (!*found) return Status::Ok();
-  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // One read of the whole file: the loader then parses from memory.
+  std::string data;
+  struct stat st;
+  if (fstat(fd, &st) == 0) data.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = read(fd, data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  data.resize(got);
   auto bad = [&](const std::string& why) {
     return Status::Error("Short read or corrupt RDB file " + path + ": " + why);
   };
@@ -179,6 +191,11 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
       case kResizeDb: {
         uint64_t a, b;
         if (!in.ReadLength(&a) || !in.ReadLength(&b)) return bad("bad RESIZEDB");
+        // A size hint: trust it only as far as the file could hold that many keys.
+        uint64_t per_shard = std::min<uint64_t>(a, in.remaining()) / dbs.num_shards() + 1;
+        for (int sh = 0; sh < dbs.num_shards(); sh++) {
+          dbs.Data(db, static_cast<uint32_t>(sh)).table.Reserve(per_shard);
+        }
         continue;
       }
       case kAux: {
