@@ -31,6 +31,15 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 from servers import ServerProcess, free_port, wait_until, ping  # noqa: E402
 
 
+def write_report(name, lines):
+    """Writes bench/results/<name>.md and prints it."""
+    report = "\n".join(lines) + "\n"
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", name + ".md"), "w") as f:
+        f.write(report)
+    print(report)
+
+
 def rss_bytes(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:

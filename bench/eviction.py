@@ -27,6 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+from compare import write_report  # noqa: E402
 from servers import ServerProcess, wait_until  # noqa: E402
 
 LIMIT = "64mb"
@@ -189,11 +190,7 @@ def main():
             print(f"{kind} {command}: {took:.1f} ms, PING p99 {p99:.2f} ms, worst {worst:.1f} ms",
                   flush=True)
             lines.append(f"| {kind} | {command} | {took:.1f} | {p99:.2f} | {worst:.1f} |")
-    report = "\n".join(lines) + "\n"
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "eviction.md"), "w") as f:
-        f.write(report)
-    print(report)
+    write_report("eviction", lines)
 
 
 if __name__ == "__main__":

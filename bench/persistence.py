@@ -18,6 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+from compare import write_report  # noqa: E402
 from servers import ServerProcess, ping  # noqa: E402
 
 
@@ -103,11 +104,7 @@ def main():
              f"| file size (bytes) | {c[1]:,} | {r[1]:,} | {c[1] / r[1]:.3f} |",
              f"| start with the file until PING answers (s) | {c[2]:.3f} | {r[2]:.3f} | "
              f"{c[2] / r[2]:.2f} |"]
-    report = "\n".join(lines) + "\n"
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "persistence.md"), "w") as f:
-        f.write(report)
-    print(report)
+    write_report("persistence", lines)
 
 
 if __name__ == "__main__":

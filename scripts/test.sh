@@ -25,25 +25,21 @@ if command -v clang++-14 >/dev/null; then
   echo "== fuzz: RESP parser (libFuzzer) =="
   BUILD_DIR=build-fuzz scripts/build.sh -DCMAKE_CXX_COMPILER=clang++-14 -DCARMINE_FUZZ=ON \
     -DCARMINE_TESTS=OFF
-  mkdir -p build-fuzz/corpus
-  cp tests/fuzz/seeds/* build-fuzz/corpus/ 2>/dev/null || true
-  if ./build-fuzz/tests/fuzz/resp_parser_fuzzer -runs=1000000 -max_len=4096 build-fuzz/corpus \
-      > build-fuzz/fuzz.log 2>&1; then
-    grep -E "^Done" build-fuzz/fuzz.log
-  else
-    tail -50 build-fuzz/fuzz.log
-    exit 1
-  fi
-  echo "== fuzz: RDB value reader (RESTORE payloads) =="
-  mkdir -p build-fuzz/rdb_corpus
-  cp tests/fuzz/rdb_seeds/* build-fuzz/rdb_corpus/
-  if ./build-fuzz/tests/fuzz/rdb_value_fuzzer -runs=300000 -max_len=8192 build-fuzz/rdb_corpus \
-      > build-fuzz/rdb_fuzz.log 2>&1; then
-    grep -E "^Done" build-fuzz/rdb_fuzz.log
-  else
-    tail -50 build-fuzz/rdb_fuzz.log
-    exit 1
-  fi
+  # run_fuzzer <target> <seed dir> <runs> <max input length>
+  run_fuzzer() {
+    mkdir -p "build-fuzz/corpus-$1"
+    cp "$2"/* "build-fuzz/corpus-$1/"
+    if "./build-fuzz/tests/fuzz/$1" -runs="$3" -max_len="$4" "build-fuzz/corpus-$1" \
+        > "build-fuzz/$1.log" 2>&1; then
+      grep -E "^Done" "build-fuzz/$1.log"
+    else
+      tail -50 "build-fuzz/$1.log"
+      exit 1
+    fi
+  }
+  run_fuzzer resp_parser_fuzzer tests/fuzz/seeds 1000000 4096
+  echo "== fuzz: RDB value reader (RESTORE payloads, RDB files) =="
+  run_fuzzer rdb_value_fuzzer tests/fuzz/rdb_seeds 300000 8192
 fi
 
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="
