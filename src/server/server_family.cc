@@ -15,6 +15,7 @@
 #include "commands/arg_parser.h"
 #include "commands/client_state.h"
 #include "commands/string_value.h"
+#include "persist/rdb_value.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -743,10 +744,13 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
       return;
     }
     const char* enc = ValueEncodingName(e);
+    // serializedlength: the value's RDB payload, without its type byte, as Redis measures it.
+    std::string rdb_value;
+    rdb::WriteValue(e->value, ctx.opts.limits(), true, &rdb_value);
     char buf[256];
     snprintf(buf, sizeof(buf),
              "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",
-             static_cast<void*>(e), enc, e->value.StringLength() + 1, e->lru,
+             static_cast<void*>(e), enc, rdb_value.size() - 1, e->lru,
              static_cast<unsigned long long>(db.IdleSeconds(e)));
     ctx.rb.Simple(buf);
   } else if (EqualsIgnoreCase(sub, "reload") && args.size() == 2) {
