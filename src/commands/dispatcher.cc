@@ -174,7 +174,8 @@ bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session
 
 bool Dispatcher::MemoryAllows(const CommandSpec* spec, Session& session, ReplyBuilder& rb,
                               int64_t now_ms) {
-  if (evictor_.Perform(now_ms) != Evictor::Result::kFail) return true;
+  // A dataset being loaded is never cut down to the limit, as in Redis.
+  if (dbs_.loading() || evictor_.Perform(now_ms) != Evictor::Result::kFail) return true;
   bool exec = IsNamed(spec, "exec");
   bool refuse = spec->flags & kDenyOom;
   if (session.multi != nullptr) {
@@ -210,6 +211,20 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
+  if (dbs_.loading() && !session.loader &&
+      (!(spec->flags & kLoading) || EqualsIgnoreCase(spec->full_name, "debug"))) {
+    // DEBUG is held back too: its subcommands read and reload the dataset being built.
+    Reject(spec, rb, "LOADING Redis is loading the dataset in memory");
+    if (session.multi) session.multi->aborted = true;
+    return;
+  }
+  if (session.loader) {
+    // No memory limit, MISCONF or monitor feed for what a file replays.
+    if (session.multi != nullptr && HandledBeforeRun(spec, args, session, rb)) return;
+    ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
+    if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
+    return;
+  }
   if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed) &&
       ((spec->flags & kWrite) || IsNamed(spec, "ping"))) {
     Reject(spec, rb,

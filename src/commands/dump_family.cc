@@ -62,7 +62,7 @@ void CmdRestore(ArgList args, CommandContext& ctx) {
   }
   bool deleted = replace && db.Delete(key);
   if (ttl > 0 && !absttl) ttl += ctx.now_ms;
-  if (ttl > 0 && ttl <= ctx.now_ms) {
+  if (ttl > 0 && ttl <= ctx.now_ms && !ctx.dbs.loading()) {
     // Already expired on arrival: nothing is created; a replaced key is simply gone.
     if (deleted) {
       db.Changed(key, kNotifyGeneric, "del");

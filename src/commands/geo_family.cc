@@ -63,7 +63,8 @@ bool MemberPoint(const ZSetObject* z, std::string_view member, double* lon, doub
 void CmdGeoAdd(ArgList args, CommandContext& ctx) {
   size_t i = 2;
   bool nx = false, xx = false;
-  std::vector<std::string> zadd = {"ZADD", std::string(args[1])};
+  // Redis propagates GEOADD as the ZADD it becomes, command name in lower case.
+  std::vector<std::string> zadd = {"zadd", std::string(args[1])};
   for (; i < args.size(); i++) {
     if (EqualsIgnoreCase(args[i], "NX")) {
       nx = true;
@@ -89,6 +90,13 @@ void CmdGeoAdd(ArgList args, CommandContext& ctx) {
   }
   std::vector<std::string_view> views(zadd.begin(), zadd.end());
   ZAddCommand(ArgList(views.data(), views.size()), ctx);
+  if (ctx.propagating()) {
+    if (ctx.changes > 0) {
+      ctx.Propagate(std::move(zadd));
+    } else {
+      ctx.PropagateNothing();
+    }
+  }
 }
 
 // GEOPOS key member [member ...]

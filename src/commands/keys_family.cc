@@ -293,7 +293,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
     }
   }
   std::string key(args[1]);
-  if (when <= ctx.now_ms) {
+  if (when <= ctx.now_ms && !ctx.dbs.loading()) {
     db.Delete(key);
     db.Changed(key, kNotifyGeneric, "del");
     if (ctx.propagating()) ctx.Propagate({"DEL", key});

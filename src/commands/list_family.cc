@@ -362,10 +362,15 @@ bool MoveOne(CommandContext& ctx, Db& db, std::string_view src, std::string_view
   return true;
 }
 
-void PropagateMove(CommandContext& ctx, std::string_view src, std::string_view dst, bool from_left,
-                   bool to_left) {
+// A blocking move that found an element propagates as its non-blocking form (BRPOPLPUSH as
+// RPOPLPUSH, BLMOVE as LMOVE), as Redis does.
+void PropagateMove(CommandContext& ctx, ArgList args, bool from_left, bool to_left) {
   if (!ctx.propagating()) return;
-  ctx.Propagate({"LMOVE", std::string(src), std::string(dst), from_left ? "LEFT" : "RIGHT",
+  if (args.size() == 4) {
+    ctx.Propagate({"RPOPLPUSH", std::string(args[1]), std::string(args[2])});
+    return;
+  }
+  ctx.Propagate({"LMOVE", std::string(args[1]), std::string(args[2]), from_left ? "LEFT" : "RIGHT",
                  to_left ? "LEFT" : "RIGHT"});
 }
 
@@ -379,7 +384,6 @@ void MoveGeneric(ArgList args, CommandContext& ctx, bool from_left, bool to_left
     ctx.rb.Null();
     return;
   }
-  PropagateMove(ctx, args[1], args[2], from_left, to_left);
   ctx.rb.Bulk(v);
 }
 
@@ -475,7 +479,7 @@ void BlockingMoveGeneric(ArgList args, CommandContext& ctx, bool from_left, bool
   bool found;
   if (!MoveOne(ctx, db, args[1], args[2], from_left, to_left, &v, &found)) return;
   if (found) {
-    PropagateMove(ctx, args[1], args[2], from_left, to_left);
+    PropagateMove(ctx, args, from_left, to_left);
     ctx.rb.Bulk(v);
     return;
   }

@@ -61,6 +61,8 @@ struct Session {
   bool is_unix = false;
   // Connected over loopback or a unix socket (for "local" protected commands).
   bool is_local = true;
+  // The client that replays an AOF: runs while the server is loading, seen by no monitor.
+  bool loader = false;
 
   // Read by other threads (CLIENT LIST/INFO); written only by the owner under info_mu.
   mutable std::mutex info_mu;

@@ -171,6 +171,10 @@ void CmdGetSet(ArgList args, CommandContext& ctx) {
   SetOptions o;
   o.get = true;
   SetGeneric(ctx, args[1], args[2], o);
+  // Propagated as the SET it amounts to, as Redis does.
+  if (ctx.propagating() && ctx.changes > 0) {
+    ctx.Propagate({"SET", std::string(args[1]), std::string(args[2])});
+  }
 }
 
 // GET key
@@ -223,7 +227,7 @@ void CmdGetEx(ArgList args, CommandContext& ctx) {
   ctx.rb.Bulk(StrOf(e, &scratch));
   std::string key(args[1]);
   if (o.has_expire) {
-    if (expire_at <= ctx.now_ms) {
+    if (expire_at <= ctx.now_ms && !ctx.dbs.loading()) {
       db.Delete(key);
       db.Changed(key, kNotifyGeneric, "del");
       if (ctx.propagating()) ctx.Propagate({"DEL", key});

@@ -81,7 +81,11 @@ class Db {
   // Sets the deadline. The first TTL of a key may move its entry: use the returned pointer.
   [[nodiscard]] Entry* SetExpire(Entry* e, int64_t when_ms);
   void ClearExpire(Entry* e);
-  bool IsExpired(const Entry* e) const { return e->has_expire() && e->expire_at() <= now_ms_; }
+  // Nothing expires while a dataset is being loaded: the file's later commands may still refer
+  // to the key, as they did when they were written.
+  bool IsExpired(const Entry* e) const {
+    return e->has_expire() && e->expire_at() <= now_ms_ && !set_->loading();
+  }
 
   // A list or sorted set gained elements: clients blocked on the key may now be served. (Key
   // creation signals by itself.)

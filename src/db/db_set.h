@@ -107,6 +107,9 @@ class DbSet {
   void TouchWatchedDb(int db, int other);
 
   DbStats& stats() { return stats_; }
+  // Set while a dataset is loaded from disk (keys do not expire then).
+  bool loading() const { return loading_.load(std::memory_order_relaxed); }
+  void set_loading(bool v) { loading_.store(v); }
   void set_observer(KeyspaceObserver* o) { observer_ = o; }
   KeyspaceObserver* observer() const { return observer_; }
   // notify-keyspace-events classes (db/notify.h); 0 keeps every Notify call a single load.
@@ -151,6 +154,7 @@ class DbSet {
   class LazyFreer* lazy_freer_ = nullptr;
   std::atomic<bool> lazy_expire_{false};
   std::atomic<bool> lazy_server_del_{false};
+  std::atomic<bool> loading_{false};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
   std::vector<WatchMap> watches_;

@@ -80,7 +80,7 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
   Aux(&out, "redis-bits", "64");
   Aux(&out, "ctime", std::to_string(opts.now_ms / 1000));
   Aux(&out, "used-mem", std::to_string(opts.used_memory));
-  Aux(&out, "aof-base", "0");
+  Aux(&out, "aof-base", opts.aof_base ? "1" : "0");
   bool ok = true;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     size_t keys = dbs.KeyCount(db);

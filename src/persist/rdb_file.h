@@ -23,6 +23,7 @@ struct SaveOptions {
   int64_t now_ms = 0;
   std::string version;    // aux "redis-ver"
   uint64_t used_memory = 0;
+  bool aof_base = false;  // aux "aof-base": the file is a multi-part AOF's RDB preamble
 };
 
 // Writes the dataset to `path` through a temporary file in the same directory: write, fsync,

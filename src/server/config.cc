@@ -251,18 +251,39 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Bool("rdbchecksum", &ServerConfig::rdbchecksum));
   t.push_back(Bool("rdb-del-sync-files", &ServerConfig::rdb_del_sync_files));
   t.push_back(Bool("stop-writes-on-bgsave-error", &ServerConfig::stop_writes_on_bgsave_error));
+  t.push_back(Bool("appendonly", &ServerConfig::appendonly));
   {
-    ConfigOption o;
-    o.name = "appendonly";
-    o.set = [](ServerConfig&, const std::vector<std::string>& a) -> std::string {
-      if (EqualsIgnoreCase(a[0], "no")) return "";
-      if (EqualsIgnoreCase(a[0], "yes"))
-        return "AOF persistence is not available in this version of Carmine";
-      return "argument must be 'yes' or 'no'";
+    ConfigOption o = Str("appendfilename", &ServerConfig::appendfilename, false);
+    auto base = o.set;
+    o.set = [base](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      if (a[0].find('/') != std::string::npos) {
+        return "appendfilename can't be a path, just a filename";
+      }
+      return base(c, a);
     };
-    o.get = [](const ServerConfig&) { return std::string("no"); };
     t.push_back(o);
   }
+  {
+    ConfigOption o = Str("appenddirname", &ServerConfig::appenddirname, false);
+    auto base = o.set;
+    o.set = [base](ServerConfig& c, const std::vector<std::string>& a) -> std::string {
+      if (a[0].find('/') != std::string::npos) {
+        return "appenddirname can't be a path, just a dirname";
+      }
+      return base(c, a);
+    };
+    t.push_back(o);
+  }
+  t.push_back(Enum("appendfsync", &ServerConfig::appendfsync, {"always", "everysec", "no"}));
+  t.push_back(Bool("no-appendfsync-on-rewrite", &ServerConfig::no_appendfsync_on_rewrite));
+  t.push_back(Int("auto-aof-rewrite-percentage", &ServerConfig::auto_aof_rewrite_percentage, 0,
+                  kIntMax));
+  t.push_back(Int("auto-aof-rewrite-min-size", &ServerConfig::auto_aof_rewrite_min_size, 0,
+                  LLONG_MAX, true, true));
+  t.push_back(Bool("aof-load-truncated", &ServerConfig::aof_load_truncated));
+  t.push_back(Bool("aof-use-rdb-preamble", &ServerConfig::aof_use_rdb_preamble));
+  t.push_back(Bool("aof-timestamp-enabled", &ServerConfig::aof_timestamp_enabled));
+  t.push_back(Bool("aof-rewrite-incremental-fsync", &ServerConfig::aof_rewrite_incremental_fsync));
   // Compact-encoding thresholds (the old ziplist names are accepted as aliases).
   {
     ConfigOption o = Int("hash-max-listpack-entries", &ServerConfig::hash_max_listpack_entries, 0, LONG_MAX, true);

@@ -84,6 +84,18 @@ struct ServerConfig {
   bool rdbchecksum = true;
   bool rdb_del_sync_files = false;
   bool stop_writes_on_bgsave_error = true;
+  // Append-only file.
+  bool appendonly = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfsync = "everysec";
+  bool no_appendfsync_on_rewrite = false;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_timestamp_enabled = false;
+  bool aof_rewrite_incremental_fsync = true;
   std::string config_file;  // absolute path of the file we were started with
 };
 

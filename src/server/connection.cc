@@ -201,6 +201,7 @@ void Connection::ExecuteOne(ArgList args) {
 
 void Connection::Flush() {
   if (close_asap_) return;
+  worker_.server().aof().BeforeReply();
   while (out_pos_ < out_.size()) {
     // write(2) rather than send(): SIGPIPE is ignored process-wide, and write takes the shorter
     // path through the socket layer.

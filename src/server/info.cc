@@ -187,7 +187,7 @@ void MemorySection(Server& s, Writer& w) {
   w.Field("mem_clients_slaves", m.clients_replicas);
   w.Field("mem_clients_normal", m.clients_normal);
   w.Field("mem_cluster_links", 0);
-  w.Field("mem_aof_buffer", 0);
+  w.Field("mem_aof_buffer", s.aof().GetInfo(clock::NowMs()).buffer_length);
   w.Field("mem_allocator", mem::AllocatorName());
   w.Field("active_defrag_running", 0);
   w.Field("lazyfree_pending_objects", s.lazy_freer().pending());
@@ -196,7 +196,8 @@ void MemorySection(Server& s, Writer& w) {
 
 void PersistenceSection(Server& s, Writer& w) {
   w.Section("Persistence");
-  w.Field("loading", 0);
+  bool loading = s.dbs().loading();
+  w.Field("loading", loading ? 1 : 0);
   w.Field("async_loading", 0);
   w.Field("current_cow_peak", 0);
   w.Field("current_cow_size", 0);
@@ -204,6 +205,19 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("current_fork_perc", 0.0);
   w.Field("current_save_keys_processed", 0);
   w.Field("current_save_keys_total", 0);
+  if (loading) {
+    int64_t start = s.loading_start_ms();
+    w.Field("loading_start_time", start / 1000);
+    int64_t total = s.loading_total_bytes.load(), done = s.loading_loaded_bytes.load();
+    int64_t elapsed = std::max<int64_t>(1, clock::NowMs() - start);
+    w.Field("loading_total_bytes", total);
+    w.Field("loading_rdb_used_mem", 0);
+    w.Field("loading_loaded_bytes", done);
+    w.Field("loading_loaded_perc", total > 0 ? 100.0 * static_cast<double>(done) / total : 0.0);
+    // Redis's estimate: the remaining bytes at the speed so far (1 before anything is known).
+    w.Field("loading_eta_seconds",
+            done > 0 ? (total - done) * elapsed / done / 1000 : static_cast<int64_t>(1));
+  }
   Persistence& p = s.persistence();
   w.Field("rdb_changes_since_last_save", s.dbs().stats().dirty.load());
   w.Field("rdb_bgsave_in_progress", p.bgsave_in_progress() ? 1 : 0);
@@ -213,20 +227,30 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("rdb_current_bgsave_time_sec", p.current_bgsave_seconds(clock::NowMs()));
   w.Field("rdb_saves", p.saves());
   w.Field("rdb_last_cow_size", 0);
-  w.Field("rdb_last_load_keys_expired", p.load_stats().keys_expired);
-  w.Field("rdb_last_load_keys_loaded", p.load_stats().keys_loaded);
-  w.Field("aof_enabled", 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_rewrite_time_sec", -1);
-  w.Field("aof_current_rewrite_time_sec", -1);
-  w.Field("aof_last_bgrewrite_status", std::string("ok"));
-  w.Field("aof_rewrites", 0);
-  w.Field("aof_rewrites_consecutive_failures", 0);
-  w.Field("aof_last_write_status", std::string("ok"));
+  // The loader fills these in as it goes; they are read once it is done.
+  w.Field("rdb_last_load_keys_expired", loading ? 0 : p.load_stats().keys_expired);
+  w.Field("rdb_last_load_keys_loaded", loading ? 0 : p.load_stats().keys_loaded);
+  Aof::Info a = s.aof().GetInfo(clock::NowMs());
+  w.Field("aof_enabled", a.enabled ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", a.rewrite_in_progress ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", a.rewrite_scheduled ? 1 : 0);
+  w.Field("aof_last_rewrite_time_sec", a.last_rewrite_sec);
+  w.Field("aof_current_rewrite_time_sec", a.current_rewrite_sec);
+  w.Field("aof_last_bgrewrite_status", std::string(a.last_rewrite_ok ? "ok" : "err"));
+  w.Field("aof_rewrites", a.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", a.consecutive_failures);
+  w.Field("aof_last_write_status", std::string(a.last_write_ok ? "ok" : "err"));
   w.Field("aof_last_cow_size", 0);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
+  if (a.enabled) {
+    w.Field("aof_current_size", a.current_size);
+    w.Field("aof_base_size", a.base_size);
+    w.Field("aof_pending_rewrite", a.rewrite_scheduled ? 1 : 0);
+    w.Field("aof_buffer_length", a.buffer_length);
+    w.Field("aof_pending_bio_fsync", a.pending_fsync);
+    w.Field("aof_delayed_fsync", a.delayed_fsync);
+  }
 }
 
 void StatsSection(Server& s, Writer& w) {
@@ -395,6 +419,8 @@ void ErrorStatsSection(Server& s, Writer& w) {
 void KeyspaceSection(Server& s, Writer& w) {
   w.Section("Keyspace");
   DbSet& dbs = s.dbs();
+  // The loader fills the tables without their locks (nobody else may touch them yet).
+  if (dbs.loading()) return;
   int64_t now = clock::NowMs();
   for (int db = 0; db < dbs.num_dbs(); db++) {
     // One shard lock at a time: INFO gives a statistic, not a snapshot of the whole database.

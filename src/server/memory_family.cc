@@ -50,7 +50,8 @@ MemoryReport BuildMemoryReport(Server& s) {
   });
   DbSet& dbs = s.dbs();
   size_t tables = 0;
-  for (int db = 0; db < dbs.num_dbs(); db++) {
+  // While loading, the tables belong to the loader alone (it fills them without locks).
+  for (int db = 0; db < dbs.num_dbs() && !dbs.loading(); db++) {
     MemoryReport::DbOverhead o{db, 0, 0};
     size_t keys = 0;
     VisitShardsLocked(dbs, db, [&](uint32_t, ShardData& d) {

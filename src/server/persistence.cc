@@ -1,6 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "server/persistence.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,9 +69,19 @@ std::string Persistence::SaveLocked() {
   return "";
 }
 
-std::string Persistence::StartBackgroundSave() {
+std::string Persistence::StartBackgroundSave(bool schedule) {
   std::lock_guard<std::mutex> l(mu_);
   if (child_.load() > 0) return "ERR Background save already in progress";
+  if (server_.aof().child_running()) {
+    // One child at a time; SCHEDULE runs it once the AOF rewrite is done.
+    if (!schedule) {
+      return "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+             "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    }
+    scheduled_.store(true);
+    return "+Background saving scheduled";
+  }
+  scheduled_.store(false);
   rdb::SaveOptions opts = Options();
   std::string path = Path();
   EncodingLimits lim = server_.opts().limits();
@@ -128,6 +139,11 @@ void Persistence::Cron(int64_t now_ms) {
     }
     return;
   }
+  if (server_.aof().child_running()) return;
+  if (scheduled_.load()) {
+    StartBackgroundSave(true);
+    return;
+  }
   ServerConfig c = server_.ConfigSnapshot();
   uint64_t dirty = server_.dbs().stats().dirty.load();
   for (auto& [seconds, changes] : c.save_rules) {
@@ -147,6 +163,8 @@ Status Persistence::LoadAtStartup() {
   std::string path = Path();
   bool found = false;
   int64_t start = clock::MonotonicUs();
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) server_.loading_total_bytes.store(st.st_size);
   Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
                            &load_stats_, &found);
   lastsave_.store(clock::NowMs() / 1000);
@@ -171,12 +189,19 @@ void CmdBgsave(ArgList args, CommandContext& ctx) {
   if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "schedule"))) {
     return ctx.rb.Error(err::kSyntax);
   }
-  std::string err = Srv(ctx).persistence().StartBackgroundSave();
+  std::string err = Srv(ctx).persistence().StartBackgroundSave(args.size() == 2);
   if (err.empty()) return ctx.rb.Simple("Background saving started");
+  if (err[0] == '+') return ctx.rb.Simple(std::string_view(err).substr(1));
   ctx.rb.Error(err);
 }
 
 void CmdLastsave(ArgList, CommandContext& ctx) { ctx.rb.Int(Srv(ctx).persistence().lastsave()); }
+
+void CmdBgrewriteaof(ArgList, CommandContext& ctx) {
+  std::string reply = Srv(ctx).aof().StartRewriteCommand();
+  if (reply.starts_with("ERR")) return ctx.rb.Error(reply);
+  ctx.rb.Simple(reply);
+}
 }  // namespace
 
 void RegisterPersistenceFamily(CommandRegistry& r) {
@@ -187,6 +212,10 @@ void RegisterPersistenceFamily(CommandRegistry& r) {
   r.Add({"BGSAVE", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous, &CmdBgsave,
          "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"})
       .Args("[!SCHEDULE]")
+      .Lock(LockMode::kNone);
+  r.Add({"BGREWRITEAOF", 1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous,
+         &CmdBgrewriteaof, "server", "1.0.0",
+         "Asynchronously rewrites the append-only file to disk.", "O(1)"})
       .Lock(LockMode::kNone);
   r.Add({"LASTSAVE", 1, kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
          &CmdLastsave, "server", "1.0.0",

@@ -26,8 +26,9 @@ class Persistence {
 
   // SAVE. The caller holds every shard lock (or the server is not serving). "" or the error.
   std::string SaveLocked();
-  // BGSAVE: "" when a child was started, else the error reply (a save already running, ...).
-  std::string StartBackgroundSave();
+  // BGSAVE [SCHEDULE]: "" when a child was started, "+..." when scheduled for after the running
+  // AOF rewrite, else the error reply.
+  std::string StartBackgroundSave(bool schedule = false);
   // Collects a finished child and applies the save rules (first worker's cron).
   void Cron(int64_t now_ms);
   // Loads `dir`/`dbfilename` before serving. Missing file: an empty dataset.
@@ -62,6 +63,7 @@ class Persistence {
   std::atomic<int64_t> last_bgsave_sec_{-1};
   std::atomic<int64_t> bgsave_start_ms_{0};
   std::atomic<int64_t> last_try_ms_{0};
+  std::atomic<bool> scheduled_{false};
   uint64_t dirty_at_fork_ = 0;
   rdb::LoadStats load_stats_;
 };

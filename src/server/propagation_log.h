@@ -24,14 +24,17 @@ class PropagationLog : public PropagationSink {
   bool active() const override { return active_.load(std::memory_order_relaxed); }
   void Append(int db, std::vector<std::string> args) override;
   void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) override;
-  // Consumers run under the log's mutex, in append order, on the appending thread.
-  void AddConsumer(Consumer c);
+  // Consumers run under the log's mutex, in append order, on the appending thread. AddConsumer
+  // returns the id RemoveConsumer takes.
+  int AddConsumer(Consumer c);
+  void RemoveConsumer(int id);
   uint64_t appended() const { return appended_.load(); }
 
  private:
   std::atomic<bool> active_{false};
   std::mutex mu_;
-  std::vector<Consumer> consumers_;
+  std::vector<std::pair<int, Consumer>> consumers_;
+  int next_id_ = 1;
   Counter appended_;
 };
 

@@ -128,6 +128,8 @@ void Worker::Accept(int lfd, ListenerKind kind) {
 void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
 
 void Worker::BeforeSleep() {
+  // Replies go out only after the commands they acknowledge are in the AOF.
+  server_.aof().BeforeReply();
   if (!pending_flush_.empty()) {
     std::vector<Connection*> list;
     list.swap(pending_flush_);
@@ -182,7 +184,7 @@ void Worker::Cron() {
   int nworkers = server_.num_workers();
   int hz = server_.hz();
   // Active expiry: Redis spends up to 25% of each cron period; split across workers.
-  if (server_.opts().active_expire.load(std::memory_order_relaxed)) {
+  if (server_.opts().active_expire.load(std::memory_order_relaxed) && !dbs.loading()) {
     int64_t budget_us = 1000000LL * 25 / hz / 100;
     int effort = server_.opts().active_expire_effort.load(std::memory_order_relaxed);
     int owned = 0;
@@ -210,12 +212,16 @@ void Worker::Cron() {
         server_.opts().latency_monitor_threshold.load(std::memory_order_relaxed), now / 1000);
   }
   // A cycle that ran out of time budget goes on here, without waiting for the next command.
-  if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0) {
+  if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0 &&
+      !dbs.loading()) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
   if (index_ == 0) {
     server_.EvictClientsIfNeeded();
-    server_.persistence().Cron(clock::NowMs());
+    if (!dbs.loading()) {
+      server_.persistence().Cron(clock::NowMs());
+      server_.aof().Cron(clock::NowMs());
+    }
   }
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.timeout_sec();
@@ -270,6 +276,7 @@ Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
   dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
   dbs_->set_observer(this);
   persistence_ = std::make_unique<Persistence>(*this);
+  aof_ = std::make_unique<Aof>(*this);
   lazy_freer_ = std::make_unique<LazyFreer>();
   dbs_->set_lazy_freer(lazy_freer_.get());
   RegisterCoreFamilies(registry_);
@@ -291,6 +298,7 @@ Server::~Server() {
 }
 
 void Server::ApplyRuntime(const ServerConfig& c) {
+  if (aof_) aof_->Configure(c);
   opts_.proto_max_bulk_len = c.proto_max_bulk_len;
   opts_.databases = c.databases;
   opts_.active_expire_effort = c.active_expire_effort;
@@ -384,7 +392,7 @@ ServerConfig Server::ConfigSnapshot() const {
 
 std::string Server::ConfigSet(
     const std::vector<std::pair<std::string, std::vector<std::string>>>& pairs) {
-  std::lock_guard<std::mutex> l(config_mu_);
+  std::unique_lock<std::mutex> l(config_mu_);
   ServerConfig next = config_;
   std::vector<std::string> seen;
   for (auto& pair : pairs) {
@@ -419,8 +427,22 @@ std::string Server::ConfigSet(
              std::string(port_changed ? "port" : "bind") + "') - " + e;
     }
   }
+  bool aof_on = next.appendonly && !config_.appendonly;
+  bool aof_off = !next.appendonly && config_.appendonly;
   config_ = next;
   ApplyRuntime(config_);
+  l.unlock();
+  // Outside the config lock: turning the AOF on takes every shard lock, and commands holding
+  // shard locks may read the configuration.
+  if (aof_off && !workers_.empty()) aof_->Disable();
+  if (aof_on && !workers_.empty()) {
+    std::string e = aof_->Enable();
+    if (!e.empty()) {
+      std::lock_guard<std::mutex> relock(config_mu_);
+      config_.appendonly = false;
+      return "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + e;
+    }
+  }
   return "";
 }
 
@@ -564,9 +586,20 @@ Status Server::Start() {
     }
     if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
   }
-  if (Status st = persistence_->LoadAtStartup(); !st.ok()) return st;
-  stats_.startup_memory.store(mem::UsedMemory());
+  // Clients are served while the dataset loads: commands that need it answer -LOADING, as in
+  // Redis, and INFO shows the progress.
+  dbs_->set_loading(true);
+  loading_start_ms_.store(clock::NowMs());
   for (auto& w : workers_) w->Start();
+  // With appendonly yes the AOF is the dataset, even when an RDB file exists (as in Redis).
+  Status st = cfg.appendonly ? aof_->LoadAndOpen() : persistence_->LoadAtStartup();
+  dbs_->set_loading(false);
+  dbs_->stats().dirty.Sub(dbs_->stats().dirty.load());  // what was loaded is saved already
+  if (!st.ok()) {
+    for (auto& w : workers_) w->Join();
+    return st;
+  }
+  stats_.startup_memory.store(mem::UsedMemory());
   if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
   if (!cfg.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   return Status::Ok();
@@ -630,7 +663,9 @@ void Server::WaitForShutdown() {
   for (auto& w : workers_) w->Join();
   for (int fd : listen_fds_) close(fd);
   listen_fds_.clear();
-  // Nothing runs commands any more: the final snapshot needs no locks.
+  // Nothing runs commands any more: the final snapshot needs no locks. A rewrite in progress is
+  // abandoned (the current files are complete); what was appended reaches the disk.
+  aof_->Stop();
   persistence_->WaitForChild();
   int save = shutdown_save_.load();
   if (save > 0 || (save == 0 && !ConfigSnapshot().save_rules.empty())) {

@@ -27,6 +27,7 @@
 #include "db/db_set.h"
 #include "db/lazyfree.h"
 #include "net/event_loop.h"
+#include "server/aof.h"
 #include "server/config.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
@@ -127,6 +128,7 @@ class Server : public ServerApi, public KeyspaceObserver {
   DbSet& dbs() { return *dbs_; }
   LazyFreer& lazy_freer() { return *lazy_freer_; }
   Persistence& persistence() { return *persistence_; }
+  Aof& aof() { return *aof_; }
   RuntimeOptions& opts() { return opts_; }
   ServerStats& stats() { return stats_; }
   int num_workers() const { return static_cast<int>(workers_.size()); }
@@ -162,6 +164,9 @@ class Server : public ServerApi, public KeyspaceObserver {
   bool IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const;
 
   int64_t start_time_ms() const { return start_ms_; }
+  int64_t loading_start_ms() const { return loading_start_ms_.load(); }
+  // Loading progress for INFO: bytes of the files being loaded, and how far the loader is.
+  std::atomic<int64_t> loading_total_bytes{0}, loading_loaded_bytes{0};
   const std::string& run_id() const { return run_id_; }
   const std::string& executable() const { return executable_; }
   void set_executable(std::string e) { executable_ = std::move(e); }
@@ -214,9 +219,11 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::atomic<bool> shutdown_{false};
   std::atomic<int> shutdown_save_{0};
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
   int64_t start_ms_ = 0;
+  std::atomic<int64_t> loading_start_ms_{0};
   std::string run_id_;
   std::string executable_;
 };

@@ -770,6 +770,31 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
     if (!st.ok()) return ctx.rb.Error("ERR Error trying to load the RDB dump: " + st.message());
     LOG_NOTICE("DB reloaded by DEBUG RELOAD");
     ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(sub, "loadaof") && args.size() == 2) {
+    // Flush the AOF, empty the dataset and replay the files: a restart, in place. Other clients
+    // are held off meanwhile, so nothing they write is missed by the reload or the file.
+    Server& s = Srv(ctx);
+    s.Pause(INT64_MAX, true);
+    {
+      ShardLocks all;
+      all.AddAll(s.dbs());
+      all.Acquire();
+      s.aof().FlushAndSync();
+      for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
+      if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
+    }
+    Status st = s.aof().Reload();
+    s.Unpause();
+    if (!st.ok()) {
+      // The dataset is gone and the files cannot restore it: as Redis, stop rather than serve
+      // an empty or partial dataset.
+      LOG_WARNING("%s", st.message().c_str());
+      LOG_WARNING("Failed loading the AOF with DEBUG LOADAOF, exiting.");
+      _exit(1);
+    }
+    s.dbs().stats().dirty.Sub(s.dbs().stats().dirty.load());
+    LOG_NOTICE("Append Only File loaded by DEBUG LOADAOF");
+    ctx.rb.Ok();
   } else if (EqualsIgnoreCase(sub, "help")) {
     ReplyHelp(
         ctx,

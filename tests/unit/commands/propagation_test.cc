@@ -56,6 +56,20 @@ TEST_F(PropagationTest, RewritesAndDeletes) {
   EXPECT_EQ(Take(), (V{"0:SET f 1.5 KEEPTTL", "0:set g v", "0:DEL g", "0:set h v", "0:DEL h"}));
 }
 
+TEST_F(PropagationTest, CommandsRedisRewritesAsOthers) {
+  Run({"getset", "k", "v"});
+  Run({"geoadd", "g", "13.361389", "38.115556", "Palermo"});
+  Run({"geoadd", "g", "13.361389", "38.115556", "Palermo"});  // nothing changed
+  Run({"rpush", "l", "a", "b", "c"});
+  Run({"rpoplpush", "l", "l2"});
+  Run({"lmove", "l", "l2", "left", "right"});
+  Run({"brpoplpush", "l", "l2", "0"});
+  Run({"blmove", "l2", "l3", "LEFT", "RIGHT", "0"});
+  EXPECT_EQ(Take(), (V{"0:SET k v", "0:zadd g 3479099956230698 Palermo", "0:rpush l a b c",
+                       "0:rpoplpush l l2", "0:lmove l l2 left right", "0:RPOPLPUSH l l2",
+                       "0:LMOVE l2 l3 LEFT RIGHT"}));
+}
+
 TEST_F(PropagationTest, ExpirationsBecomeDelInTheSelectedDb) {
   Run({"select", "3"});
   Run({"set", "k", "v", "PX", "10"});

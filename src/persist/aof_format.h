@@ -1,0 +1,74 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// The append-only file formats of Redis 7: commands as RESP arrays (what incr files and a
+// non-preamble base hold), the manifest that lists a multi-part AOF's files, and the base written
+// as commands when aof-use-rdb-preamble is off. Nothing here knows about threads or fsync policy;
+// server/aof.h drives it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "db/db_set.h"
+
+namespace carmine::aof {
+
+// Appends one command as a RESP array of bulk strings.
+void AppendCommand(std::string* out, const std::vector<std::string>& args);
+void AppendCommand(std::string* out, const std::vector<std::string_view>& args);
+
+// One line of a manifest: a file, its sequence number and its type: 'b' base, 'i' incr,
+// 'h' history (left from a rewrite, to be deleted).
+struct ManifestFile {
+  std::string name;
+  int64_t seq = 0;
+  char type = 'i';
+};
+
+struct Manifest {
+  std::optional<ManifestFile> base;
+  std::vector<ManifestFile> incrs;    // in load order
+  std::vector<ManifestFile> history;  // not loaded; deleted when seen
+  int64_t base_seq = 0;               // highest sequence used so far, per kind
+  int64_t incr_seq = 0;
+
+  std::string Serialize() const;
+  bool empty() const { return !base && incrs.empty(); }
+};
+
+// Parses a manifest's text; the error names what is wrong (as the server logs it).
+Status ParseManifest(std::string_view text, Manifest* out);
+
+// File names: "<prefix>.<seq>.base.rdb|aof", "<prefix>.<seq>.incr.aof", "<prefix>.manifest".
+std::string BaseFileName(const std::string& prefix, int64_t seq, bool rdb);
+std::string IncrFileName(const std::string& prefix, int64_t seq);
+std::string ManifestFileName(const std::string& prefix);
+
+// Reads commands out of an AOF byte stream. Lines starting with '#' (timestamp annotations) are
+// skipped.
+class CommandReader {
+ public:
+  enum class Result { kCommand, kEnd, kTruncated, kCorrupt };
+  explicit CommandReader(std::string_view data) : data_(data) {}
+  // The views point into the data given to the constructor.
+  Result Next(std::vector<std::string_view>* args);
+  // End of the last complete command: where a truncated file can be cut.
+  size_t valid_offset() const { return valid_; }
+
+ private:
+  bool ReadLine(std::string_view* line);
+  std::string_view data_;
+  size_t pos_ = 0;
+  size_t valid_ = 0;
+};
+
+// Writes every key of `dbs` as the commands that rebuild it (SET, RPUSH, SADD, ZADD, HSET, at
+// most 64 elements per command, then PEXPIREAT for a TTL) to `path`: temporary file, fsync,
+// rename. For a forked child: takes no lock, logs nothing. "" or the error.
+std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms);
+
+}  // namespace carmine::aof

@@ -1,0 +1,159 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// The append-only file, in Redis 7's multi-part layout: `dir`/`appenddirname`/ holds a base file
+// (an RDB preamble, or commands when aof-use-rdb-preamble is off), incr files with the commands
+// since, and a manifest naming them. The server's propagation log feeds the current incr file.
+//
+// Durability: a worker writes what was appended to the file before it sends any reply (group
+// commit: one write(2) covers every command appended so far, from every thread), and with
+// appendfsync always it also fsyncs before replying. With everysec a background thread fsyncs
+// once a second; with no the kernel decides.
+//
+// Rewrite (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes): with every shard lock
+// held, the pending buffer goes to the old incr file, a new incr file takes further writes, and a
+// forked child writes the new base from its copy of memory. When the child succeeds the manifest
+// is replaced (temporary file, fsync, rename) to name the new base and the new incr file, and the
+// old files are deleted. A crash at any point leaves a manifest whose files hold everything.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "persist/aof_format.h"
+#include "server/config.h"
+
+namespace carmine {
+
+class Server;
+
+class Aof {
+ public:
+  explicit Aof(Server& s);
+  ~Aof();
+
+  // The appendonly/appendfsync/auto-aof-rewrite-*/aof-* directives (from config apply).
+  void Configure(const ServerConfig& c);
+
+  // Startup with appendonly yes: loads the files the manifest names (upgrading a single-file
+  // appendonly.aof found in `dir`), then opens the AOF for appending, creating a base and an incr
+  // file when there is none. Errors are fatal for startup.
+  Status LoadAndOpen();
+  // CONFIG SET appendonly yes/no at runtime. Enable returns "" or an error.
+  std::string Enable();
+  void Disable();
+  // BGREWRITEAOF: the reply (a status line, or an error starting with "ERR").
+  std::string StartRewriteCommand();
+  // Collects a finished rewrite child, starts a scheduled or automatic rewrite (first worker).
+  void Cron(int64_t now_ms);
+  // Called before replies are sent: puts every appended command into the file (and fsyncs with
+  // appendfsync always). Cheap when there is nothing new.
+  void BeforeReply() {
+    if (written_.load(std::memory_order_acquire) < appended_.load(std::memory_order_acquire)) {
+      WriteOut(false);
+    }
+  }
+  // Writes and fsyncs everything (shutdown, DEBUG LOADAOF).
+  void FlushAndSync();
+  // Stops the fsync thread and any rewrite child (shutdown).
+  void Stop();
+  // DEBUG LOADAOF: flushes, empties the dataset and loads it again from the files.
+  Status Reload();
+
+  bool enabled() const { return state_.load() != kOff; }
+  bool rewrite_in_progress() const { return child_.load() > 0; }
+  bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
+  bool child_running() const { return child_.load() > 0; }
+  void WaitForChild();
+
+  // INFO persistence.
+  struct Info {
+    bool enabled = false, rewrite_in_progress = false, rewrite_scheduled = false;
+    int64_t last_rewrite_sec = -1, current_rewrite_sec = -1;
+    bool last_rewrite_ok = true, last_write_ok = true;
+    int64_t rewrites = 0, consecutive_failures = 0;
+    int64_t current_size = 0, base_size = 0, buffer_length = 0;
+    int64_t pending_fsync = 0, delayed_fsync = 0;
+  };
+  Info GetInfo(int64_t now_ms) const;
+
+ private:
+  enum State { kOff, kOn, kWaitRewrite };
+  struct Paths;
+  Paths MakePaths() const;
+
+  // Propagation log consumer: encodes the command into the buffer.
+  void Append(int db, const std::vector<std::string>& args);
+  void WriteOut(bool force_fsync);
+  void FsyncLoop();
+  // Loads the files `m` names; *size gets their total size.
+  Status LoadFiles(const aof::Manifest& m, int64_t* size);
+  Status LoadCommands(const std::string& path, bool last, int64_t* size);
+  Status PersistManifest(const aof::Manifest& m);
+  // Opens `name` in the AOF directory for appending; swaps it in as the current file.
+  bool OpenIncr(const std::string& name);
+  // Starts a rewrite child. `enabling`: the AOF is being turned on at runtime, so the new incr
+  // file stays out of the manifest until the new base exists. "" or the error.
+  std::string StartRewrite(bool enabling);
+  void RewriteDone(bool ok, int64_t now_ms);
+  void StartConsumer();
+  void StartFsyncThread();
+
+  Server& server_;
+  std::atomic<int> state_{kOff};
+  int consumer_id_ = 0;
+
+  // Directive values; the strings only change at startup.
+  mutable std::mutex cfg_mu_;
+  std::string dirname_ = "appendonlydir", filename_ = "appendonly.aof";
+  bool preamble_ = true, load_truncated_ = true, timestamps_ = false;
+  std::atomic<int> fsync_mode_{1};  // 0 always, 1 everysec, 2 no
+  std::atomic<bool> no_fsync_on_rewrite_{false};
+  std::atomic<int64_t> auto_pct_{100}, auto_min_{64LL << 20};
+
+  // The buffer of encoded commands not yet written, and the database its last SELECT named.
+  mutable std::mutex buf_mu_;
+  std::string buf_;
+  int buf_db_ = -1;
+  std::atomic<uint64_t> appended_{0};  // commands appended so far
+  std::atomic<uint64_t> written_{0};   // of those, how many are in the file
+
+  // The open incr file and the manifest. Lock order: write_mu_, then buf_mu_.
+  mutable std::mutex write_mu_;
+  int fd_ = -1;
+  std::string pending_;  // encoded bytes a failed write(2) left over
+  aof::Manifest manifest_;
+  std::string incr_name_;  // the file fd_ appends to
+  std::atomic<int64_t> current_size_{0}, base_size_{0};
+  std::atomic<bool> last_write_ok_{true};
+  std::atomic<uint64_t> unsynced_{0};  // bytes written since the last fsync
+
+  // everysec fsync thread.
+  std::thread fsync_thread_;
+  std::mutex fsync_mu_;
+  std::condition_variable fsync_cv_;
+  bool fsync_stop_ = false;
+  std::atomic<int> fsync_running_{0};
+  std::atomic<int64_t> delayed_fsync_{0};
+
+  // Rewrite child.
+  std::atomic<pid_t> child_{-1};
+  std::atomic<bool> rewrite_scheduled_{false};
+  std::atomic<int64_t> rewrite_start_ms_{0}, last_rewrite_sec_{-1};
+  std::atomic<bool> last_rewrite_ok_{true};
+  std::atomic<int64_t> rewrites_{0}, consecutive_failures_{0};
+  std::atomic<int64_t> last_rewrite_try_ms_{0};
+  bool child_enabling_ = false;
+  std::string child_base_;      // the base file the child writes
+  aof::Manifest manifest_at_fork_;
+  int64_t loaded_before_ = 0;  // bytes of the files already loaded (progress for INFO)
+};
+
+}  // namespace carmine
