@@ -381,11 +381,11 @@ Status Aof::LoadFiles(const aof::Manifest& m, int64_t* size) {
   for (auto& f : m.incrs) total_bytes += FileSize(p.File(f.name));
   server_.loading_total_bytes.store(total_bytes);
   server_.loading_loaded_bytes.store(0);
-  server_.dbs().set_loading(true);
+  // The caller has set the loading state; it ends only once the AOF is open for appending, so
+  // no write can slip in between unlogged.
   Status s;
   if (m.base) s = load_one(*m.base);
   for (size_t i = 0; s.ok() && i < m.incrs.size(); i++) s = load_one(m.incrs[i]);
-  server_.dbs().set_loading(false);
   if (s.ok() && total > 0) {
     LOG_NOTICE("DB loaded from append only file: %.3f seconds",
                static_cast<double>(clock::MonotonicUs() - start) / 1e6);
@@ -805,8 +805,10 @@ Status Aof::Reload() {
   if (id != 0) server_.propagation().RemoveConsumer(id);
   consumer_id_ = 0;
   int64_t size = 0;
+  server_.dbs().set_loading(true);
   Status s = LoadFiles(m, &size);
   if (state_.load() != kOff) StartConsumer();
+  server_.dbs().set_loading(false);
   return s;
 }
 

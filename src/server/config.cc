@@ -274,7 +274,7 @@ std::vector<ConfigOption> BuildTable() {
     };
     t.push_back(o);
   }
-  t.push_back(Enum("appendfsync", &ServerConfig::appendfsync, {"always", "everysec", "no"}));
+  t.push_back(Enum("appendfsync", &ServerConfig::appendfsync, {"everysec", "always", "no"}));
   t.push_back(Bool("no-appendfsync-on-rewrite", &ServerConfig::no_appendfsync_on_rewrite));
   t.push_back(Int("auto-aof-rewrite-percentage", &ServerConfig::auto_aof_rewrite_percentage, 0,
                   kIntMax));
