@@ -15,6 +15,7 @@
 #include "commands/arg_parser.h"
 #include "commands/client_state.h"
 #include "commands/string_value.h"
+#include "persist/digest.h"
 #include "persist/rdb_value.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
@@ -770,6 +771,23 @@ void CmdDebug(ArgList args, CommandContext& ctx) {
     if (!st.ok()) return ctx.rb.Error("ERR Error trying to load the RDB dump: " + st.message());
     LOG_NOTICE("DB reloaded by DEBUG RELOAD");
     ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(sub, "digest") && args.size() == 2) {
+    Server& s = Srv(ctx);
+    ShardLocks all;  // a no-op inside EXEC, which holds them already
+    all.AddAll(s.dbs());
+    all.Acquire();
+    ctx.rb.Simple(digest::Dataset(s.dbs()));
+  } else if (EqualsIgnoreCase(sub, "digest-value")) {
+    // DEBUG DIGEST-VALUE key [key ...]: a digest per key, zeros for a missing one.
+    ctx.rb.ArrayLen(static_cast<int64_t>(args.size() - 2));
+    for (size_t i = 2; i < args.size(); i++) {
+      Db db = ctx.db();
+      ShardLocks lock;
+      lock.Add(ctx.dbs, db.index(), ctx.dbs.ShardOf(args[i]));
+      lock.Acquire();
+      Entry* e = db.Peek(args[i]);
+      ctx.rb.Simple(e == nullptr || db.IsExpired(e) ? std::string(40, '0') : digest::Value(*e));
+    }
   } else if (EqualsIgnoreCase(sub, "loadaof") && args.size() == 2) {
     // Flush the AOF, empty the dataset and replay the files: a restart, in place. Other clients
     // are held off meanwhile, so nothing they write is missed by the reload or the file.

@@ -125,6 +125,24 @@ class Runner:
         self.failures = []
         self.listeners = [EventListener(cport, self.c), EventListener(rport, self.r)]
         self.in_multi = False
+        self.last_origin = "start"
+        self.random_seen = False  # a "?" line ran: the two datasets may differ by chance
+
+    def compare_digests(self):
+        """DEBUG DIGEST of both datasets (Redis's own fingerprint, which Carmine computes the
+        same way): what every block left behind must be identical, not just the replies."""
+        if self.random_seen or self.last_origin == "start":
+            return
+        c = self.c.call(["debug", "digest"])
+        r = self.r.call(["debug", "digest"])
+        if c[1][0] == b"-" or r[1][0] == b"-":
+            return  # servers started elsewhere without enable-debug-command
+        self.compared += 1
+        if c[0] == r[0]:
+            self.matched += 1
+        else:
+            self.failures.append((self.last_origin + " (dataset digest)", [b"debug", b"digest"],
+                                  c[0], r[0]))
 
     def events(self, cmd):
         """The keyspace events each server reported for `cmd` (None inside MULTI: they are
@@ -140,6 +158,9 @@ class Runner:
 
     def run(self, cmd, origin, mode=""):
         name = cmd[0].decode().lower() if isinstance(cmd[0], bytes) else cmd[0].lower()
+        self.last_origin = origin
+        if mode == "?":
+            self.random_seen = True
         if self.in_multi and (name in UNORDERED or name in TIME_TOLERANCE or
                               name in ("object", "sort", "sort_ro", "scan")):
             # Their allowed differences (element order, encoding names, the millisecond a relative
@@ -175,6 +196,8 @@ class Runner:
             self.failures.append((origin, cmd, craw, rraw))
 
     def reset(self, resp=2):
+        self.compare_digests()
+        self.random_seen = False
         for cl in (self.c, self.r):
             cl.call(["reset"])  # leaves an open MULTI and drops WATCHes
             cl.call(["hello", str(resp)])  # replies differ (server name, id): not compared
@@ -383,8 +406,9 @@ def main():
         if args.carmine_port and args.redis_port:
             cport, rport = args.carmine_port, args.redis_port
         else:
-            c = ServerProcess("carmine", args=["--threads", args.threads]).start()
-            r = ServerProcess("redis").start()
+            debug = ["--enable-debug-command", "yes"]
+            c = ServerProcess("carmine", args=["--threads", args.threads, *debug]).start()
+            r = ServerProcess("redis", args=debug).start()
             servers = [c, r]
             cport, rport = c.port, r.port
         runner = Runner(cport, rport)
