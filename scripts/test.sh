@@ -2,7 +2,8 @@
 # Installs dependencies, builds, and runs the whole test suite:
 #   1. unit tests (GoogleTest, in-process through the real dispatcher)
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. the libFuzzer targets (RESP parser + dispatch, RDB value reader) for a bounded number of runs
+#   3. the libFuzzer targets (RESP parser + dispatch, RDB value reader, AOF manifest and commands)
+#      for a bounded number of runs
 #   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
 #   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
 #   6. integration tests over TCP with redis-py and redis-cli
@@ -40,6 +41,8 @@ if command -v clang++-14 >/dev/null; then
   run_fuzzer resp_parser_fuzzer tests/fuzz/seeds 1000000 4096
   echo "== fuzz: RDB value reader (RESTORE payloads, RDB files) =="
   run_fuzzer rdb_value_fuzzer tests/fuzz/rdb_seeds 300000 8192
+  echo "== fuzz: AOF manifest and command stream =="
+  run_fuzzer aof_fuzzer tests/fuzz/aof_seeds 300000 4096
 fi
 
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="
@@ -52,8 +55,9 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   -k "not 512mb and not big_values and not diff and not fits and not idle_clients"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
-# Includes the blocking, pub/sub, transaction, tracking, eviction and observability tests (work
-# crossing threads: the evictor, the lazy-free thread, metrics scrapes).
+# Includes the blocking, pub/sub, transaction, tracking, eviction, observability and persistence
+# tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes, the AOF's
+# group commit and fsync thread, loading while clients are served).
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
 BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
   -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
@@ -62,8 +66,9 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   tests/integration/test_blocking.py tests/integration/test_pubsub.py \
   tests/integration/test_transactions.py tests/integration/test_tracking.py \
   tests/integration/test_monitor.py tests/integration/test_eviction.py \
-  tests/integration/test_observability.py \
-  tests/integration/test_server.py -k "not daemonize and not fits and not idle_clients"
+  tests/integration/test_observability.py tests/integration/test_aof.py \
+  tests/integration/test_persistence.py tests/integration/test_server.py \
+  -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration
