@@ -16,6 +16,7 @@
 // twice).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,12 @@
 #include <utility>
 
 namespace carmine {
+
+// Set while a forked child (BGSAVE, AOF rewrite) shares the parent's memory: tables then grow only
+// when badly overloaded and never shrink, because a new bucket array copies pages the child
+// still shares (copy-on-write), as Redis avoids resizing its dicts then.
+inline std::atomic<bool> g_avoid_table_resize{false};
+inline bool AvoidTableResize() { return g_avoid_table_resize.load(std::memory_order_relaxed); }
 
 // The process-seeded hash all tables use (unpredictable to clients: no hash flooding).
 uint64_t HashKey(std::string_view key);
@@ -35,6 +42,8 @@ class ChainTable {
  public:
   using Ptr = std::unique_ptr<Node, Deleter>;
   static constexpr size_t kInitialSize = 4;
+  // Elements per bucket past which a table grows even while a fork child runs.
+  static constexpr size_t kForcedResizeRatio = 5;
 
   ChainTable() = default;
   ~ChainTable() { Clear(); }
@@ -302,7 +311,7 @@ class ChainTable {
 
   // Starts shrinking when the table is mostly empty (called after removals and by the cron).
   void MaybeShrink() {
-    if (rehashing() || size0_ <= kInitialSize) return;
+    if (rehashing() || size0_ <= kInitialSize || AvoidTableResize()) return;
     if (count_ * 8 < size0_) Expand(count_ < kInitialSize ? kInitialSize : count_);
   }
 
@@ -325,7 +334,7 @@ class ChainTable {
     if (rehashing()) return;
     if (size0_ == 0) {
       Expand(kInitialSize);
-    } else if (count_ >= size0_) {
+    } else if (count_ >= size0_ && (count_ >= size0_ * kForcedResizeRatio || !AvoidTableResize())) {
       Expand(count_ + 1);
     }
   }

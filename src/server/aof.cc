@@ -513,6 +513,7 @@ void Aof::Disable() {
     int status;
     waitpid(pid, &status, 0);
     child_.store(-1);
+    server_.ChildChanged();
     unlink(child_base_.c_str());
     LOG_NOTICE("Killing running AOF rewrite child: %d", static_cast<int>(pid));
   }
@@ -543,6 +544,7 @@ void Aof::Stop() {
     int status;
     waitpid(pid, &status, 0);
     child_.store(-1);
+    server_.ChildChanged();
     unlink(child_base_.c_str());
   }
   FlushAndSync();
@@ -660,6 +662,7 @@ std::string Aof::StartRewrite(bool enabling) {
   last_rewrite_try_ms_.store(start);
   rewrite_scheduled_.store(false);
   child_.store(pid);
+  server_.ChildChanged();
   LOG_NOTICE("Background append only file rewriting started by pid %d", static_cast<int>(pid));
   return "";
 }
@@ -750,6 +753,7 @@ void Aof::WaitForChild() {
   int status = 0;
   waitpid(pid, &status, 0);
   child_.store(-1);
+  server_.ChildChanged();
   RewriteDone(WIFEXITED(status) && WEXITSTATUS(status) == 0, clock::NowMs());
 }
 
@@ -759,6 +763,7 @@ void Aof::Cron(int64_t now_ms) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       child_.store(-1);
+      server_.ChildChanged();
       bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (ok) LOG_NOTICE("Background AOF rewrite terminated with success");
       RewriteDone(ok, now_ms);

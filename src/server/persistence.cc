@@ -108,6 +108,7 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   bgsave_start_ms_.store(start);
   last_try_ms_.store(start);
   child_.store(pid);
+  server_.ChildChanged();
   LOG_NOTICE("Background saving started by pid %d", static_cast<int>(pid));
   return "";
 }
@@ -118,6 +119,7 @@ void Persistence::WaitForChild() {
   int status = 0;
   waitpid(pid, &status, 0);
   child_.store(-1);
+  server_.ChildChanged();
   Finished(WIFEXITED(status) && WEXITSTATUS(status) == 0, dirty_at_fork_, clock::NowMs());
 }
 
@@ -130,6 +132,7 @@ void Persistence::Cron(int64_t now_ms) {
       bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       last_bgsave_sec_.store((now_ms - bgsave_start_ms_.load()) / 1000);
       child_.store(-1);
+      server_.ChildChanged();
       Finished(ok, dirty_at_fork_, now_ms);
       if (ok) {
         LOG_NOTICE("Background saving terminated with success");

@@ -203,8 +203,11 @@ void Worker::Cron() {
         lock.Acquire();
         ActiveExpireShard(dbs, db, s, clock::NowMs(), per_shard, effort);
         ShardData& d = dbs.Data(db, s);
-        d.table.MaybeShrink();
-        if (d.table.rehashing()) d.table.RehashStep(1000);
+        // Rehashing in the background would copy pages a fork child shares; it waits.
+        if (!AvoidTableResize()) {
+          d.table.MaybeShrink();
+          if (d.table.rehashing()) d.table.RehashStep(1000);
+        }
       }
     }
     server_.dispatcher().latency().MaybeAdd(

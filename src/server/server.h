@@ -172,6 +172,10 @@ class Server : public ServerApi, public KeyspaceObserver {
   void set_executable(std::string e) { executable_ = std::move(e); }
 
   PropagationLog& propagation() { return propagation_; }
+  // A fork child started or ended: tables avoid resizing while one runs (copy-on-write).
+  void ChildChanged() {
+    g_avoid_table_resize.store(persistence_->bgsave_in_progress() || aof_->child_running());
+  }
 
   // KeyspaceObserver: client-side caching invalidation, keyspace events, and propagating
   // expirations as DEL. (WATCH is handled inside db/.)
