@@ -62,8 +62,10 @@ class ServerProcess:
                 f.write(config_text)
             cmd.append(self.config_path)
         cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        # No automatic snapshots unless a test asks (both servers default to Redis's save rules).
+        cmd += ["--save", ""]
         if kind == "redis":
-            cmd += ["--save", "", "--appendonly", "no"]
+            cmd += ["--appendonly", "no"]
         cmd += list(args or [])
         self.cmd = cmd
         self.proc = None

@@ -508,8 +508,21 @@ Status LoadConfigText(const std::string& text, ServerConfig* cfg, const std::str
       return Status::Error(
           FatalConfigError(origin, lineno, trimmed, "Bad directive or wrong number of arguments"));
     }
+    // In a file, `save` lines add up (the first replaces the built-in rules, `save ""` clears);
+    // CONFIG SET replaces the whole list.
+    std::vector<std::pair<int64_t, int64_t>> earlier;
+    if (opt->name == "save" && cfg->save_rules_from_file) earlier = cfg->save_rules;
     std::string e = opt->set(*cfg, args);
     if (!e.empty()) return Status::Error(FatalConfigError(origin, lineno, trimmed, e));
+    if (opt->name == "save") {
+      if (cfg->save_rules.empty()) {
+        earlier.clear();
+      } else {
+        earlier.insert(earlier.end(), cfg->save_rules.begin(), cfg->save_rules.end());
+      }
+      cfg->save_rules = std::move(earlier);
+      cfg->save_rules_from_file = true;
+    }
   }
   return Status::Ok();
 }

@@ -78,7 +78,9 @@ struct ServerConfig {
   std::string latency_tracking_info_percentiles = "50 99 99.9";
   int metrics_port = 0;  // Prometheus /metrics listener (0: only on the client port)
   // RDB snapshots. Save rules: (seconds, changes) pairs; empty means no automatic snapshots.
-  std::vector<std::pair<int64_t, int64_t>> save_rules;
+  // The built-in rules are Redis's.
+  std::vector<std::pair<int64_t, int64_t>> save_rules = {{3600, 1}, {300, 100}, {60, 10000}};
+  bool save_rules_from_file = false;  // a `save` line was read (later lines add to it)
   std::string dbfilename = "dump.rdb";
   bool rdbcompression = true;
   bool rdbchecksum = true;

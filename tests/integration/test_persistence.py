@@ -173,3 +173,27 @@ def test_failed_bgsave_stops_writes(make_server):
     assert c.config_set("stop-writes-on-bgsave-error", "no")
     assert c.set("b", "2")
     os.makedirs(s.dir)
+
+
+def without_save_override(s):
+    """Drops the `--save ""` the test harness adds, so the server's own defaults apply."""
+    i = s.cmd.index("--save")
+    del s.cmd[i:i + 2]
+    return s
+
+
+def test_default_save_rules_and_save_lines_in_a_config_file():
+    for kind in ("carmine", "redis"):
+        s = without_save_override(ServerProcess(kind)).start()
+        try:
+            assert redis.Redis(port=s.port).config_get("save") == {
+                "save": "3600 1 300 100 60 10000"}, kind
+        finally:
+            s.cleanup()
+        # Lines add up; the first replaces the built-in rules.
+        s = without_save_override(ServerProcess(kind, config_text="save 900 1\nsave 300 10\n"))
+        s.start()
+        try:
+            assert redis.Redis(port=s.port).config_get("save") == {"save": "900 1 300 10"}, kind
+        finally:
+            s.cleanup()

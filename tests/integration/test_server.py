@@ -260,22 +260,24 @@ def test_debug_commands(make_server):
 
 
 def test_persistence_directives(make_server, tmp_path):
-    """save rules are accepted (RDB snapshots); asking for an AOF is still refused."""
-    s = make_server(config_text='save ""\nappendonly no\n')
+    """save rules and the AOF directives are accepted, with Redis's errors for bad values."""
+    s = make_server(config_text='save ""\nappendonly no\nappendfsync always\n')
     c = redis.Redis(port=s.port, decode_responses=True)
     assert c.config_get("save") == {"save": ""}
     assert c.config_get("appendonly") == {"appendonly": "no"}
+    assert c.config_get("appendfsync") == {"appendfsync": "always"}
     assert c.config_set("save", "900 1 300 10")
     assert c.config_get("save") == {"save": "900 1 300 10"}
     with pytest.raises(redis.ResponseError, match="Invalid save parameters"):
         c.config_set("save", "900")
     assert c.config_set("save", "")
-    with pytest.raises(redis.ResponseError, match="argument 'appendonly'"):
-        c.config_set("appendonly", "yes")
+    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
+        c.config_set("appenddirname", "elsewhere")
     conf = tmp_path / "p.conf"
-    conf.write_text("appendonly yes\n")
+    conf.write_text("appendfilename dir/x.aof\n")
     out = subprocess.run([carmine_binary(), str(conf)], capture_output=True, text=True, timeout=10)
     assert out.returncode == 1 and "at line 1" in out.stderr
+    assert "appendfilename can't be a path, just a filename" in out.stderr
 
 
 def test_config_set_port_and_bind_at_runtime(make_server):
