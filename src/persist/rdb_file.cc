@@ -138,7 +138,7 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
 }
 
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
-                LoadStats* stats, bool* found) {
+                LoadStats* stats, bool* found, bool aof_base) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   *found = fd >= 0;
   if (!*found) return Status::Ok();
@@ -243,7 +243,7 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
     if (!ReadValue(op, in, lim, &value)) {
       return bad("unsupported or corrupt value of type " + std::to_string(op) + " for key '" + key + "'");
     }
-    if (expire >= 0 && expire <= now_ms) {
+    if (expire >= 0 && expire <= now_ms && !aof_base) {
       stats->keys_expired++;  // already gone: a master does not load it
     } else {
       Db view(dbs, db, now_ms, false);
@@ -265,6 +265,7 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
     uint64_t got = Crc64(0, data.data(), data.size() - in.remaining() - 8);
     if (want != 0 && want != got) return Status::Error("Wrong RDB checksum " + path + ". Aborting now.");
   }
+  stats->bytes = data.size() - in.remaining();
   return Status::Ok();
 }
 

@@ -35,11 +35,14 @@ struct LoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // past their deadline at load time: skipped
   int version = 0;
+  uint64_t bytes = 0;  // where the RDB data ended (an AOF base may continue with commands)
 };
 
 // Loads `path` into `dbs` (which the caller has emptied and nobody else uses yet). A missing file
-// is not an error (*found = false). Corrupt or truncated files fail with the reason.
+// is not an error (*found = false). Corrupt or truncated files fail with the reason. Keys past
+// their deadline are skipped, except in an AOF's RDB preamble (`aof_base`): commands after it
+// may still act on them, as they did when they were logged.
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
-                LoadStats* stats, bool* found);
+                LoadStats* stats, bool* found, bool aof_base = false);
 
 }  // namespace carmine::rdb

@@ -263,14 +263,14 @@ bool Aof::OpenIncr(const std::string& name) {
 
 // ---- Loading ----------------------------------------------------------------------------------
 
-Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size) {
+Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size_t start) {
   std::string name = path.substr(path.find_last_of('/') + 1);
   MappedFile f;
   if (!f.Open(path)) {
     return Status::Error("Fatal error: can't open the append log file " + name +
                          " for reading: " + strerror(errno));
   }
-  std::string_view data = f.view();
+  std::string_view data = f.view().substr(std::min(start, f.view().size()));
   *size = static_cast<int64_t>(data.size());
   if (data.empty()) return Status::Ok();
   Dispatcher& d = server_.dispatcher();
@@ -328,7 +328,7 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size) {
     LOG_WARNING("Revert incomplete MULTI/EXEC transaction in AOF file %s", name.c_str());
   }
   // The incomplete tail goes, so what is appended next follows a whole command.
-  if (truncate(path.c_str(), static_cast<off_t>(truncate_at)) != 0) {
+  if (truncate(path.c_str(), static_cast<off_t>(start + truncate_at)) != 0) {
     return Status::Error("Error truncating the AOF file " + name + ": " + strerror(errno));
   }
   *size = static_cast<int64_t>(truncate_at);
@@ -360,15 +360,21 @@ Status Aof::LoadFiles(const aof::Manifest& m, int64_t* size) {
         rdb::LoadStats stats;
         bool found = false;
         Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
-                                 &stats, &found);
+                                 &stats, &found, true);
         if (!s.ok()) return Status::Error("Bad file format reading the append only file " + f.name + ": " + s.message());
         LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
                    static_cast<unsigned long long>(stats.keys_loaded),
                    static_cast<unsigned long long>(stats.keys_expired));
-        *size += FileSize(path);
-        loaded_before_ += FileSize(path);
+        loaded_before_ += static_cast<int64_t>(stats.bytes);
         server_.loading_loaded_bytes.store(loaded_before_);
-        return Status::Ok();
+        *size += static_cast<int64_t>(stats.bytes);
+        if (static_cast<int64_t>(stats.bytes) == FileSize(path)) return Status::Ok();
+        // An older single-file AOF: the RDB preamble, then the commands logged after it.
+        LOG_NOTICE("Reading the remaining AOF tail...");
+        s = LoadCommands(path, index == total, &n, stats.bytes);
+        *size += n;
+        loaded_before_ += n;
+        return s;
       }
     }
     Status s = LoadCommands(path, index == total, &n);

@@ -95,7 +95,8 @@ class Aof {
   void FsyncLoop();
   // Loads the files `m` names; *size gets their total size.
   Status LoadFiles(const aof::Manifest& m, int64_t* size);
-  Status LoadCommands(const std::string& path, bool last, int64_t* size);
+  // Replays the commands of `path` from byte `start`; *size gets the bytes that were valid.
+  Status LoadCommands(const std::string& path, bool last, int64_t* size, size_t start = 0);
   Status PersistManifest(const aof::Manifest& m);
   // Opens `name` in the AOF directory for appending; swaps it in as the current file.
   bool OpenIncr(const std::string& name);

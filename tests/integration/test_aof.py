@@ -348,6 +348,35 @@ def test_single_file_aof_of_older_versions_is_upgraded(make_server):
     assert c2.get("old") == b"yes" and c2.get("new") == b"1"
 
 
+def test_single_file_aof_with_rdb_preamble_is_upgraded(make_server):
+    # Redis 6 with aof-use-rdb-preamble wrote one file: an RDB snapshot, then commands.
+    s = make_server(["--threads", "2"])
+    c = redis.Redis(port=s.port)
+    fill_all(c)
+    deadline = time.time() + 0.2
+    c.set("expiring", "v", pxat=int(deadline * 1000))
+    assert c.save()
+    before = dataset(c)
+    s.stop()
+    time.sleep(max(0.0, deadline - time.time()) + 0.05)  # past the key's deadline before loading
+    with open(os.path.join(s.dir, "dump.rdb"), "rb") as f:
+        rdb = f.read()
+    os.remove(os.path.join(s.dir, "dump.rdb"))
+    with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+        f.write(rdb + b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
+                b"*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n1\r\n"
+                b"*3\r\n$6\r\nAPPEND\r\n$8\r\nexpiring\r\n$1\r\nx\r\n")
+    s2 = aof_server(make_server, dir=s.dir)
+    c2 = redis.Redis(port=s2.port)
+    assert c2.get("tail") == b"1"
+    # The expired key was loaded for the commands after it, then expired as it should.
+    wait_until(lambda: c2.get("expiring") is None, what="expired key removed")
+    after = dataset(c2)
+    del after[(0, b"tail")]
+    before.pop((0, b"expiring"), None)
+    assert after == before
+
+
 def test_loading_answers_loading_error(make_server):
     s = aof_server(make_server)
     s.stop()
