@@ -168,7 +168,7 @@ void Aof::WriteOut(bool force_fsync) {
     pending_.clear();
     if (pending_.capacity() > (4 << 20)) pending_.shrink_to_fit();
   }
-  bool skip = no_fsync_on_rewrite_.load() && child_.load() > 0;
+  bool skip = no_fsync_on_rewrite_.load() && server_.ChildRunning();
   if (force_fsync || (fsync_mode_.load(std::memory_order_relaxed) == 0 && !skip)) {
     if (unsynced_.exchange(0) > 0) fdatasync(fd_);
   }
@@ -185,7 +185,7 @@ void Aof::FsyncLoop() {
   while (!fsync_stop_) {
     fsync_cv_.wait_for(l, std::chrono::seconds(1));
     if (fsync_stop_) break;
-    if (fsync_mode_.load() != 1 || (no_fsync_on_rewrite_.load() && child_.load() > 0)) continue;
+    if (fsync_mode_.load() != 1 || (no_fsync_on_rewrite_.load() && server_.ChildRunning())) continue;
     int fd = -1;
     {
       std::lock_guard<std::mutex> w(write_mu_);
@@ -511,18 +511,27 @@ std::string Aof::Enable() {
   return "";
 }
 
+void Aof::KillChild() {
+  pid_t pid = child_.pid();
+  if (pid <= 0) return;
+  child_.Kill();
+  server_.ChildChanged();
+  unlink(child_base_.c_str());
+  LOG_NOTICE("Killing running AOF rewrite child: %d", static_cast<int>(pid));
+}
+
+void Aof::StopFsyncThread() {
+  {
+    std::lock_guard<std::mutex> l(fsync_mu_);
+    fsync_stop_ = true;
+  }
+  fsync_cv_.notify_all();
+  if (fsync_thread_.joinable()) fsync_thread_.join();
+}
+
 void Aof::Disable() {
   if (state_.load() == kOff) return;
-  pid_t pid = child_.load();
-  if (pid > 0) {
-    kill(pid, SIGUSR1);
-    int status;
-    waitpid(pid, &status, 0);
-    child_.store(-1);
-    server_.ChildChanged();
-    unlink(child_base_.c_str());
-    LOG_NOTICE("Killing running AOF rewrite child: %d", static_cast<int>(pid));
-  }
+  KillChild();
   rewrite_scheduled_.store(false);
   if (consumer_id_ != 0) {
     server_.propagation().RemoveConsumer(consumer_id_);
@@ -535,37 +544,19 @@ void Aof::Disable() {
     fd_ = -1;
   }
   state_.store(kOff);
-  {
-    std::lock_guard<std::mutex> l(fsync_mu_);
-    fsync_stop_ = true;
-  }
-  fsync_cv_.notify_all();
-  if (fsync_thread_.joinable()) fsync_thread_.join();
+  StopFsyncThread();
 }
 
 void Aof::Stop() {
-  pid_t pid = child_.load();
-  if (pid > 0) {
-    kill(pid, SIGUSR1);
-    int status;
-    waitpid(pid, &status, 0);
-    child_.store(-1);
-    server_.ChildChanged();
-    unlink(child_base_.c_str());
-  }
+  KillChild();
   FlushAndSync();
-  {
-    std::lock_guard<std::mutex> l(fsync_mu_);
-    fsync_stop_ = true;
-  }
-  fsync_cv_.notify_all();
-  if (fsync_thread_.joinable()) fsync_thread_.join();
+  StopFsyncThread();
 }
 
 // ---- Rewrite ----------------------------------------------------------------------------------
 
 std::string Aof::StartRewriteCommand() {
-  if (child_.load() > 0) return "ERR Background append only file rewriting already in progress";
+  if (child_.running()) return "ERR Background append only file rewriting already in progress";
   if (server_.persistence().bgsave_in_progress()) {
     rewrite_scheduled_.store(true);
     return "Background append only file rewriting scheduled";
@@ -588,7 +579,7 @@ std::string Aof::StartRewriteCommand() {
 }
 
 std::string Aof::StartRewrite(bool enabling) {
-  if (child_.load() > 0) return "Background append only file rewriting already in progress";
+  if (child_.running()) return "Background append only file rewriting already in progress";
   Paths p = MakePaths();
   bool rdb;
   {
@@ -651,13 +642,12 @@ std::string Aof::StartRewrite(bool enabling) {
   if (enabling) StartConsumer();
   std::string base = p.File(aof::BaseFileName(p.prefix, manifest_.base_seq + 1, rdb));
   int64_t start = clock::NowMs();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The child: only this thread exists; it takes no lock and logs nothing.
+  // The child: only the forking thread exists there; it takes no lock and logs nothing.
+  pid_t pid = child_.Start([&] {
     std::string err = rdb ? rdb::SaveFile(dbs, base, opts, lim)
                           : aof::WriteCommandsFile(dbs, base, opts.now_ms);
-    _exit(err.empty() ? 0 : 1);
-  }
+    return err.empty();
+  });
   if (pid < 0) {
     LOG_WARNING("Can't rewrite append only file in background: fork: %s", strerror(errno));
     return std::string("Can't rewrite append only file in background: fork: ") + strerror(errno);
@@ -667,7 +657,6 @@ std::string Aof::StartRewrite(bool enabling) {
   rewrite_start_ms_.store(start);
   last_rewrite_try_ms_.store(start);
   rewrite_scheduled_.store(false);
-  child_.store(pid);
   server_.ChildChanged();
   LOG_NOTICE("Background append only file rewriting started by pid %d", static_cast<int>(pid));
   return "";
@@ -754,23 +743,17 @@ void Aof::RewriteDone(bool ok, int64_t now_ms) {
 }
 
 void Aof::WaitForChild() {
-  pid_t pid = child_.load();
-  if (pid <= 0) return;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  child_.store(-1);
+  bool ok;
+  if (!child_.Collect(true, &ok)) return;
   server_.ChildChanged();
-  RewriteDone(WIFEXITED(status) && WEXITSTATUS(status) == 0, clock::NowMs());
+  RewriteDone(ok, clock::NowMs());
 }
 
 void Aof::Cron(int64_t now_ms) {
-  pid_t pid = child_.load();
-  if (pid > 0) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      child_.store(-1);
+  if (child_.running()) {
+    bool ok;
+    if (child_.Collect(false, &ok)) {
       server_.ChildChanged();
-      bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (ok) LOG_NOTICE("Background AOF rewrite terminated with success");
       RewriteDone(ok, now_ms);
     }
@@ -826,7 +809,8 @@ Status Aof::Reload() {
 Aof::Info Aof::GetInfo(int64_t now_ms) const {
   Info i;
   i.enabled = state_.load() != kOff;
-  i.rewrite_in_progress = child_.load() > 0;
+  i.rewrite_in_progress = child_.running();
+  i.last_cow_bytes = child_.last_cow_bytes();
   i.rewrite_scheduled = rewrite_scheduled_.load();
   i.last_rewrite_sec = last_rewrite_sec_.load();
   i.current_rewrite_sec = i.rewrite_in_progress ? (now_ms - rewrite_start_ms_.load()) / 1000 : -1;

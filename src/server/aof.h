@@ -29,6 +29,7 @@
 #include "base/status.h"
 #include "persist/aof_format.h"
 #include "server/config.h"
+#include "server/fork_child.h"
 
 namespace carmine {
 
@@ -68,9 +69,9 @@ class Aof {
   Status Reload();
 
   bool enabled() const { return state_.load() != kOff; }
-  bool rewrite_in_progress() const { return child_.load() > 0; }
+  bool rewrite_in_progress() const { return child_.running(); }
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
-  bool child_running() const { return child_.load() > 0; }
+  bool child_running() const { return child_.running(); }
   void WaitForChild();
 
   // INFO persistence.
@@ -81,6 +82,7 @@ class Aof {
     int64_t rewrites = 0, consecutive_failures = 0;
     int64_t current_size = 0, base_size = 0, buffer_length = 0;
     int64_t pending_fsync = 0, delayed_fsync = 0;
+    int64_t last_cow_bytes = 0;
   };
   Info GetInfo(int64_t now_ms) const;
 
@@ -105,6 +107,8 @@ class Aof {
   std::string StartRewrite(bool enabling);
   void RewriteDone(bool ok, int64_t now_ms);
   void StartConsumer();
+  void KillChild();
+  void StopFsyncThread();
   void StartFsyncThread();
 
   Server& server_;
@@ -145,7 +149,7 @@ class Aof {
   std::atomic<int64_t> delayed_fsync_{0};
 
   // Rewrite child.
-  std::atomic<pid_t> child_{-1};
+  ForkChild child_;
   std::atomic<bool> rewrite_scheduled_{false};
   std::atomic<int64_t> rewrite_start_ms_{0}, last_rewrite_sec_{-1};
   std::atomic<bool> last_rewrite_ok_{true};

@@ -226,7 +226,7 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds());
   w.Field("rdb_current_bgsave_time_sec", p.current_bgsave_seconds(clock::NowMs()));
   w.Field("rdb_saves", p.saves());
-  w.Field("rdb_last_cow_size", 0);
+  w.Field("rdb_last_cow_size", p.last_cow_bytes());
   // The loader fills these in as it goes; they are read once it is done.
   w.Field("rdb_last_load_keys_expired", loading ? 0 : p.load_stats().keys_expired);
   w.Field("rdb_last_load_keys_loaded", loading ? 0 : p.load_stats().keys_loaded);
@@ -240,7 +240,7 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Field("aof_rewrites", a.rewrites);
   w.Field("aof_rewrites_consecutive_failures", a.consecutive_failures);
   w.Field("aof_last_write_status", std::string(a.last_write_ok ? "ok" : "err"));
-  w.Field("aof_last_cow_size", 0);
+  w.Field("aof_last_cow_size", a.last_cow_bytes);
   w.Field("module_fork_in_progress", 0);
   w.Field("module_fork_last_cow_size", 0);
   if (a.enabled) {

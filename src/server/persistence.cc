@@ -57,7 +57,7 @@ void Persistence::Finished(bool ok, uint64_t dirty_before, int64_t now_ms) {
 
 std::string Persistence::SaveLocked() {
   std::lock_guard<std::mutex> l(mu_);
-  if (child_.load() > 0) return "ERR Background save already in progress";
+  if (child_.running()) return "ERR Background save already in progress";
   uint64_t dirty = server_.dbs().stats().dirty.load();
   std::string err = rdb::SaveFile(server_.dbs(), Path(), Options(), server_.opts().limits());
   Finished(err.empty(), dirty, clock::NowMs());
@@ -71,7 +71,7 @@ std::string Persistence::SaveLocked() {
 
 std::string Persistence::StartBackgroundSave(bool schedule) {
   std::lock_guard<std::mutex> l(mu_);
-  if (child_.load() > 0) return "ERR Background save already in progress";
+  if (child_.running()) return "ERR Background save already in progress";
   if (server_.aof().child_running()) {
     // One child at a time; SCHEDULE runs it once the AOF rewrite is done.
     if (!schedule) {
@@ -93,12 +93,8 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   all.Acquire();
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The child: only this thread exists; it takes no lock and logs nothing.
-    std::string err = rdb::SaveFile(dbs, path, opts, lim);
-    _exit(err.empty() ? 0 : 1);
-  }
+  // The child: only the forking thread exists there; it takes no lock and logs nothing.
+  pid_t pid = child_.Start([&] { return rdb::SaveFile(dbs, path, opts, lim).empty(); });
   all.Release();
   if (pid < 0) {
     last_ok_.store(false);
@@ -107,31 +103,24 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   }
   bgsave_start_ms_.store(start);
   last_try_ms_.store(start);
-  child_.store(pid);
   server_.ChildChanged();
   LOG_NOTICE("Background saving started by pid %d", static_cast<int>(pid));
   return "";
 }
 
 void Persistence::WaitForChild() {
-  pid_t pid = child_.load();
-  if (pid <= 0) return;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  child_.store(-1);
+  bool ok;
+  if (!child_.Collect(true, &ok)) return;
   server_.ChildChanged();
-  Finished(WIFEXITED(status) && WEXITSTATUS(status) == 0, dirty_at_fork_, clock::NowMs());
+  Finished(ok, dirty_at_fork_, clock::NowMs());
 }
 
 void Persistence::Cron(int64_t now_ms) {
-  pid_t pid = child_.load();
-  if (pid > 0) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
+  if (child_.running()) {
+    bool ok;
+    if (child_.Collect(false, &ok)) {
       std::lock_guard<std::mutex> l(mu_);
-      bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       last_bgsave_sec_.store((now_ms - bgsave_start_ms_.load()) / 1000);
-      child_.store(-1);
       server_.ChildChanged();
       Finished(ok, dirty_at_fork_, now_ms);
       if (ok) {

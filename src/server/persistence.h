@@ -13,8 +13,10 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "persist/rdb_file.h"
+#include "server/fork_child.h"
 
 namespace carmine {
 
@@ -22,7 +24,8 @@ class Server;
 
 class Persistence {
  public:
-  explicit Persistence(Server& s) : server_(s) {}
+  // Save rules count time from startup (LASTSAVE is the start time until a save happens).
+  explicit Persistence(Server& s) : server_(s), lastsave_(clock::NowMs() / 1000) {}
 
   // SAVE. The caller holds every shard lock (or the server is not serving). "" or the error.
   std::string SaveLocked();
@@ -36,14 +39,15 @@ class Persistence {
   // Waits for a running child to finish (shutdown).
   void WaitForChild();
 
-  bool bgsave_in_progress() const { return child_.load() > 0; }
+  bool bgsave_in_progress() const { return child_.running(); }
+  int64_t last_cow_bytes() const { return child_.last_cow_bytes(); }
   int64_t lastsave() const { return lastsave_.load(); }
   bool last_bgsave_ok() const { return last_ok_.load(); }
   int64_t saves() const { return saves_.load(); }
   int64_t last_bgsave_seconds() const { return last_bgsave_sec_.load(); }
   int64_t current_bgsave_seconds(int64_t now_ms) const {
     int64_t s = bgsave_start_ms_.load();
-    return child_.load() > 0 ? (now_ms - s) / 1000 : -1;
+    return child_.running() ? (now_ms - s) / 1000 : -1;
   }
   const rdb::LoadStats& load_stats() const { return load_stats_; }
   std::string Path() const;
@@ -56,7 +60,7 @@ class Persistence {
 
   Server& server_;
   std::mutex mu_;  // one save at a time
-  std::atomic<pid_t> child_{-1};
+  ForkChild child_;
   std::atomic<int64_t> lastsave_{0};
   std::atomic<bool> last_ok_{true};
   std::atomic<int64_t> saves_{0};

@@ -173,9 +173,8 @@ class Server : public ServerApi, public KeyspaceObserver {
 
   PropagationLog& propagation() { return propagation_; }
   // A fork child started or ended: tables avoid resizing while one runs (copy-on-write).
-  void ChildChanged() {
-    g_avoid_table_resize.store(persistence_->bgsave_in_progress() || aof_->child_running());
-  }
+  void ChildChanged() { g_avoid_table_resize.store(ChildRunning()); }
+  bool ChildRunning() const { return persistence_->bgsave_in_progress() || aof_->child_running(); }
 
   // KeyspaceObserver: client-side caching invalidation, keyspace events, and propagating
   // expirations as DEL. (WATCH is handled inside db/.)

@@ -57,6 +57,8 @@ def test_layout_and_restart_keep_every_type(make_server):
                                "file appendonly.aof.1.incr.aof seq 1 type i\n")
     c = redis.Redis(port=s.port)
     assert c.info("persistence")["aof_enabled"] == 1
+    # Save rules count from startup, not from the epoch, also when no RDB file was loaded.
+    assert abs(c.lastsave().timestamp() - time.time()) < 60
     fill_all(c)
     before = dataset(c)
     info = c.info("persistence")
@@ -204,6 +206,7 @@ def test_rewrite_replaces_files_and_runs_automatically(make_server):
     assert "Starting automatic rewriting of AOF" in s.log_text()
     info = c.info("persistence")
     assert info["aof_current_size"] < 1024 * 1024
+    assert info["aof_last_cow_size"] > 0  # what the child reported copying
     before = dataset(c)
     kill9(s)
     check_aof(s.dir)

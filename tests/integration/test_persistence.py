@@ -61,6 +61,7 @@ def test_save_bgsave_lastsave_and_reload_on_start(make_server):
     wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, what="bgsave")
     info = c.info("persistence")
     assert info["rdb_last_bgsave_status"] == "ok" and info["rdb_saves"] == 2
+    assert info["rdb_last_cow_size"] > 0
     assert info["rdb_changes_since_last_save"] == 0
     before[(0, b"more")] = (b"1", None)
     s2 = restart(make_server, s)

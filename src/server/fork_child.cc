@@ -1,0 +1,85 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "server/fork_child.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace carmine {
+namespace {
+
+// The child's private dirty memory: the pages it had to copy because the parent wrote to them.
+int64_t PrivateDirtyBytes() {
+  FILE* f = fopen("/proc/self/smaps_rollup", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  int64_t kb = 0;
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    long long v = 0;
+    if (sscanf(line, "Private_Dirty: %lld kB", &v) == 1) kb = v;
+  }
+  fclose(f);
+  return kb * 1024;
+}
+
+}  // namespace
+
+ForkChild::~ForkChild() {
+  if (report_fd_ >= 0) close(report_fd_);
+}
+
+pid_t ForkChild::Start(const std::function<bool()>& work) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    bool ok = work();
+    int64_t cow = PrivateDirtyBytes();
+    ssize_t n = write(fds[1], &cow, sizeof(cow));
+    (void)n;
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    int err = errno;
+    close(fds[0]);
+    errno = err;
+    return -1;
+  }
+  if (report_fd_ >= 0) close(report_fd_);
+  report_fd_ = fds[0];
+  pid_.store(pid);
+  return pid;
+}
+
+bool ForkChild::Collect(bool block, bool* ok) {
+  pid_t pid = pid_.load();
+  if (pid <= 0) return false;
+  int status = 0;
+  if (waitpid(pid, &status, block ? 0 : WNOHANG) != pid) return false;
+  *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  int64_t cow = 0;
+  // The child wrote its report before exiting; a killed child wrote nothing.
+  if (read(report_fd_, &cow, sizeof(cow)) == static_cast<ssize_t>(sizeof(cow))) {
+    last_cow_.store(cow);
+  }
+  close(report_fd_);
+  report_fd_ = -1;
+  pid_.store(-1);
+  return true;
+}
+
+void ForkChild::Kill() {
+  pid_t pid = pid_.load();
+  if (pid <= 0) return;
+  kill(pid, SIGUSR1);
+  bool ok;
+  Collect(true, &ok);
+}
+
+}  // namespace carmine

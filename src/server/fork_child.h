@@ -1,0 +1,43 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// ForkChild: one forked child process (a BGSAVE or an AOF rewrite). The child runs its work with
+// no lock and no log line, then reports how much memory copy-on-write gave it (its private dirty
+// pages, as Redis reports rdb_last_cow_size) through a pipe and exits with 0 on success. The
+// parent collects it without blocking from its cron, or waits for it at shutdown.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace carmine {
+
+class ForkChild {
+ public:
+  ForkChild() = default;
+  ~ForkChild();
+  ForkChild(const ForkChild&) = delete;
+  ForkChild& operator=(const ForkChild&) = delete;
+
+  // Forks; the child runs `work` (true: success) and exits. Returns the child's pid, or -1 with
+  // errno set.
+  pid_t Start(const std::function<bool()>& work);
+  bool running() const { return pid_.load() > 0; }
+  pid_t pid() const { return pid_.load(); }
+  // Collects the child if it has exited (or waits for it with `block`). True once collected;
+  // *ok tells whether it succeeded.
+  bool Collect(bool block, bool* ok);
+  // Ends a running child (SIGUSR1, as Redis signals its children) and collects it.
+  void Kill();
+  // Copy-on-write bytes the last finished child reported.
+  int64_t last_cow_bytes() const { return last_cow_.load(); }
+
+ private:
+  std::atomic<pid_t> pid_{-1};
+  int report_fd_ = -1;  // read end of the child's report pipe
+  std::atomic<int64_t> last_cow_{0};
+};
+
+}  // namespace carmine
