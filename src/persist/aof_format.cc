@@ -12,6 +12,7 @@
 #include "core/list_object.h"
 #include "core/set_object.h"
 #include "core/zset_object.h"
+#include "persist/file_sink.h"
 
 namespace carmine::aof {
 namespace {
@@ -62,28 +63,6 @@ void Line(std::string* out, const ManifestFile& f) {
   out->push_back('\n');
 }
 
-// Buffers the commands of one key and writes them out in large chunks.
-class Writer {
- public:
-  explicit Writer(int fd) : fd_(fd) {}
-  std::string& buf() { return buf_; }
-  bool MaybeFlush() { return buf_.size() < (1 << 20) || Flush(); }
-  bool Flush() {
-    size_t off = 0;
-    while (off < buf_.size()) {
-      ssize_t n = write(fd_, buf_.data() + off, buf_.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    buf_.clear();
-    return true;
-  }
-
- private:
-  int fd_;
-  std::string buf_;
-};
 
 // Emits `cmd key e1 e2 ...` with at most kPerCommand elements per command, so loading never
 // builds one huge argument vector.
@@ -282,7 +261,7 @@ std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_m
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Opening the temp file for AOF rewrite: " + std::string(strerror(errno));
-  Writer w(fd);
+  FileSink w(fd, false);
   bool ok = true;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     if (dbs.KeyCount(db) == 0) continue;

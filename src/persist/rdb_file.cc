@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "db/evict.h"
+#include "persist/file_sink.h"
 #include "persist/rdb_value.h"
 
 namespace carmine::rdb {
@@ -31,31 +32,6 @@ enum Opcode : uint8_t {
   kEof = 0xFF,
 };
 
-// Buffers output and keeps the running CRC; flushes with plain write(2).
-class FileSink {
- public:
-  explicit FileSink(int fd) : fd_(fd) {}
-  std::string& buf() { return buf_; }
-  bool MaybeFlush() { return buf_.size() < (1 << 20) || Flush(); }
-  bool Flush() {
-    crc_ = Crc64(crc_, buf_.data(), buf_.size());
-    size_t off = 0;
-    while (off < buf_.size()) {
-      ssize_t n = write(fd_, buf_.data() + off, buf_.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    buf_.clear();
-    return true;
-  }
-  uint64_t crc() const { return crc_; }
-
- private:
-  int fd_;
-  std::string buf_;
-  uint64_t crc_ = 0;
-};
 
 void Aux(std::string* out, std::string_view key, std::string_view value) {
   out->push_back(static_cast<char>(kAux));
@@ -71,7 +47,7 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
   std::string tmp = dir + "temp-" + std::to_string(getpid()) + ".rdb";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Failed opening the temp RDB file " + tmp + " (in server root dir " + dir + ") for saving: " + strerror(errno);
-  FileSink sink(fd);
+  FileSink sink(fd, true);
   std::string& out = sink.buf();
   char magic[16];
   snprintf(magic, sizeof(magic), "REDIS%04d", kWriteVersion);
