@@ -432,6 +432,11 @@ std::string Server::ConfigSet(
   }
   bool aof_on = next.appendonly && !config_.appendonly;
   bool aof_off = !next.appendonly && config_.appendonly;
+  if ((aof_on || aof_off) && dbs_->loading()) {
+    // The loader owns the dataset (and the AOF it opens when done) until loading ends.
+    return "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn "
+           "the AOF on or off while loading the dataset.";
+  }
   config_ = next;
   ApplyRuntime(config_);
   l.unlock();
