@@ -2,8 +2,8 @@
 # Installs dependencies, builds, and runs the whole test suite:
 #   1. unit tests (GoogleTest, in-process through the real dispatcher)
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. the libFuzzer targets (RESP parser + dispatch, RDB value reader, AOF manifest and commands)
-#      for a bounded number of runs
+#   3. the libFuzzer targets (RESP parser + dispatch, RDB value reader, RDB file loader, AOF
+#      manifest and commands) for a bounded number of runs
 #   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
 #   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
 #   6. integration tests over TCP with redis-py and redis-cli
@@ -41,6 +41,8 @@ if command -v clang++-14 >/dev/null; then
   run_fuzzer resp_parser_fuzzer tests/fuzz/seeds 1000000 4096
   echo "== fuzz: RDB value reader (RESTORE payloads, RDB files) =="
   run_fuzzer rdb_value_fuzzer tests/fuzz/rdb_seeds 300000 8192
+  echo "== fuzz: RDB file loader =="
+  run_fuzzer rdb_file_fuzzer tests/fuzz/rdb_file_seeds 200000 8192
   echo "== fuzz: AOF manifest and command stream =="
   run_fuzzer aof_fuzzer tests/fuzz/aof_seeds 300000 4096
 fi

@@ -131,6 +131,11 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
   }
   close(fd);
   data.resize(got);
+  return LoadData(dbs, data, path, now_ms, lim, stats, aof_base);
+}
+
+Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int64_t now_ms,
+                const EncodingLimits& lim, LoadStats* stats, bool aof_base) {
   auto bad = [&](const std::string& why) {
     return Status::Error("Short read or corrupt RDB file " + path + ": " + why);
   };

@@ -44,5 +44,8 @@ struct LoadStats {
 // may still act on them, as they did when they were logged.
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
                 LoadStats* stats, bool* found, bool aof_base = false);
+// The same from a file's bytes in memory (`path` names it in errors).
+Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int64_t now_ms,
+                const EncodingLimits& lim, LoadStats* stats, bool aof_base = false);
 
 }  // namespace carmine::rdb
