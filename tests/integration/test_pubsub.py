@@ -35,7 +35,9 @@ def test_subscribe_publish_and_patterns(r, server_port):
     ps = client(server_port).pubsub()
     ps.subscribe("news", "sport")
     ps.psubscribe("n*")
-    wait_until(lambda: r.pubsub_numsub("news") == [("news", 1)], what="subscription")
+    # PSUBSCRIBE is a separate command: wait for it too, not only for the channel.
+    wait_until(lambda: r.pubsub_numsub("news") == [("news", 1)] and r.pubsub_numpat() == 1,
+               what="subscriptions")
     assert r.publish("news", "hello") == 2  # the channel and the pattern
     got = [next_message(ps), next_message(ps)]
     kinds = sorted((m["type"], m["channel"], m["data"]) for m in got)
