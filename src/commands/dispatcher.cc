@@ -1,6 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "commands/dispatcher.h"
 
+#include <cstring>
 #include <optional>
 
 #include "base/clock.h"
@@ -225,14 +226,19 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
     return;
   }
-  if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed) &&
+  int aof_errno = opts_.aof_write_errno.load(std::memory_order_relaxed);
+  if ((opts_.refuse_writes_misconf.load(std::memory_order_relaxed) || aof_errno != 0) &&
       ((spec->flags & kWrite) || IsNamed(spec, "ping"))) {
-    Reject(spec, rb,
-           "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
-           "persist to disk. Commands that may modify the data set are disabled, because this "
-           "instance is configured to report errors during writes if RDB snapshotting fails "
-           "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
-           "the RDB error.");
+    if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed)) {
+      Reject(spec, rb,
+             "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+             "persist to disk. Commands that may modify the data set are disabled, because this "
+             "instance is configured to report errors during writes if RDB snapshotting fails "
+             "(stop-writes-on-bgsave-error option). Please check the Redis logs for details "
+             "about the RDB error.");
+    } else {
+      Reject(spec, rb, std::string("MISCONF Errors writing to the AOF file: ") + strerror(aof_errno));
+    }
     if (session.multi) session.multi->aborted = true;
     return;
   }

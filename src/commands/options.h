@@ -59,6 +59,8 @@ struct RuntimeOptions {
   // The last background save failed while save rules and stop-writes-on-bgsave-error are on:
   // writes (and PING) are refused with MISCONF until a save succeeds.
   std::atomic<bool> refuse_writes_misconf{false};
+  // Set (to errno) while the AOF cannot be written: writes get MISCONF until a retry succeeds.
+  std::atomic<int> aof_write_errno{0};
   // Per-command latency histograms for INFO latencystats and LATENCY HISTOGRAM.
   std::atomic<bool> latency_tracking{true};
 

@@ -155,15 +155,24 @@ void Aof::WriteOut(bool force_fsync) {
     current_size_.fetch_add(static_cast<int64_t>(done));
     unsynced_.fetch_add(done);
     if (!ok) {
-      // Kept for the next attempt; the replies wait until the bytes are in the file.
-      if (last_write_ok_.exchange(false)) {
-        LOG_WARNING("Error writing to the AOF file: %s", strerror(errno));
+      int err = errno != 0 ? errno : ENOSPC;  // a zero-byte write: the disk is full
+      if (fsync_mode_.load() == 0) {
+        // Replies to these commands must not go out, and they cannot be logged: stop, as Redis.
+        LOG_WARNING("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                    "Exiting...");
+        _exit(1);
       }
+      // The rest is kept and retried (the cron tries again); writes are refused meanwhile.
+      if (last_write_ok_.exchange(false)) {
+        LOG_WARNING("Error writing to the AOF file: %s", strerror(err));
+      }
+      server_.opts().aof_write_errno.store(err);
       pending_.erase(0, done);
       return;
     }
     if (!last_write_ok_.exchange(true)) {
       LOG_WARNING("AOF write error looks solved, Redis can write again.");
+      server_.opts().aof_write_errno.store(0);
     }
     pending_.clear();
     if (pending_.capacity() > (4 << 20)) pending_.shrink_to_fit();
@@ -750,6 +759,9 @@ void Aof::WaitForChild() {
 }
 
 void Aof::Cron(int64_t now_ms) {
+  // Buffered commands no reply waited for (expirations, evictions) reach the file here, and a
+  // failed write is retried.
+  BeforeReply();
   if (child_.running()) {
     bool ok;
     if (child_.Collect(false, &ok)) {
@@ -781,8 +793,6 @@ void Aof::Cron(int64_t now_ms) {
       StartRewrite(false);
     }
   }
-  // Buffered commands no reply waited for (expirations, evictions) reach the file here too.
-  BeforeReply();
 }
 
 // ---- DEBUG LOADAOF and INFO -------------------------------------------------------------------

@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     if (cfg.pidfile.empty()) cfg.pidfile = "/var/run/carmine_" + std::to_string(cfg.port) + ".pid";
   }
   signal(SIGPIPE, SIG_IGN);
+  // Past a file size limit, write(2) then fails with EFBIG (handled) instead of killing us.
+  signal(SIGXFSZ, SIG_IGN);
   LOG_NOTICE("Carmine is starting");
   LOG_NOTICE("Carmine version=0.1.0, redis_version=7.2.4, bits=64, pid=%d, just started",
              static_cast<int>(getpid()));

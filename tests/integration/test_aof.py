@@ -8,6 +8,7 @@ kill -9 under a write load (appendfsync always keeps every acknowledged write)."
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import threading
@@ -421,6 +422,51 @@ def test_debug_loadaof(make_server):
     kill9(s)
     s2 = aof_server(make_server, dir=s.dir)
     assert dataset(redis.Redis(port=s2.port)) == before
+
+
+def cap_file_size(s, limit):
+    """Limits how large the server may make a file (RLIMIT_FSIZE, the soft limit only, so it can
+    be raised again): writes past it fail."""
+    resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+
+def test_write_error_refuses_writes_until_the_file_can_grow(make_server):
+    s = aof_server(make_server)
+    c = redis.Redis(port=s.port)
+    c.set("before", "1")
+    wait_until(lambda: os.path.getsize(incr_path(s.dir)) > 0, what="first write in the file")
+    # Room for log lines, not for the value.
+    cap_file_size(s, max(os.path.getsize(incr_path(s.dir)), os.path.getsize(s.log)) + 2000)
+    # Acknowledged (everysec), but the file cannot take it yet: the failed write comes before the
+    # reply, so the next write is already refused.
+    c.set("big", "x" * 10000)
+    with pytest.raises(redis.ResponseError, match="^MISCONF Errors writing to the AOF file: File too large"):
+        c.set("next", "1")
+    assert c.get("before") == b"1"  # reads are served
+    assert c.info("persistence")["aof_last_write_status"] == "err"
+    cap_file_size(s, resource.RLIM_INFINITY)
+    # The cron retries the write; then writes are accepted again.
+    wait_until(lambda: c.info("persistence")["aof_last_write_status"] == "ok", what="recovery")
+    assert c.set("after", "1")
+    kill9(s)
+    check_aof(s.dir)
+    s2 = aof_server(make_server, dir=s.dir)
+    c2 = redis.Redis(port=s2.port)
+    assert c2.get("big") == b"x" * 10000 and c2.get("after") == b"1"
+    assert c2.get("next") is None
+
+
+def test_write_error_with_appendfsync_always_stops_the_server(make_server):
+    s = aof_server(make_server, "--appendfsync", "always")
+    c = redis.Redis(port=s.port)
+    c.set("before", "1")
+    # Room for the log line, not for the value.
+    cap_file_size(s, max(os.path.getsize(incr_path(s.dir)), os.path.getsize(s.log)) + 2000)
+    with pytest.raises(redis.ConnectionError):
+        c.set("big", "x" * 10000)  # never acknowledged: the server stops instead
+    assert s.proc.wait(10) == 1
+    assert "Can't recover from AOF write error when the AOF fsync policy is 'always'" in \
+        s.log_text()
 
 
 def write_load(port, stop, acked, key_prefix):
