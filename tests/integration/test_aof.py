@@ -47,6 +47,17 @@ def kill9(s):
     s.proc.wait()
 
 
+def crash_and_compare(make_server, s, c):
+    """kill -9, check the files with redis-check-aof, restart on them: the same dataset."""
+    before = dataset(c)
+    kill9(s)
+    check_aof(s.dir)
+    s2 = aof_server(make_server, dir=s.dir)
+    c2 = redis.Redis(port=s2.port)
+    assert dataset(c2) == before
+    return s2, c2
+
+
 def rewrite_done(c, rewrites):
     info = c.info("persistence")
     return info["aof_rewrite_in_progress"] == 0 and info["aof_rewrites"] >= rewrites
@@ -61,14 +72,10 @@ def test_layout_and_restart_keep_every_type(make_server):
     # Save rules count from startup, not from the epoch, also when no RDB file was loaded.
     assert abs(c.lastsave().timestamp() - time.time()) < 60
     fill_all(c)
-    before = dataset(c)
     info = c.info("persistence")
     assert info["aof_current_size"] > info["aof_base_size"]
     assert info["aof_last_write_status"] == "ok"
-    kill9(s)
-    check_aof(s.dir)
-    s2 = aof_server(make_server, dir=s.dir)
-    assert dataset(redis.Redis(port=s2.port)) == before
+    s2, _ = crash_and_compare(make_server, s, c)
     assert "DB loaded from append only file" in s2.log_text()
 
 
@@ -180,11 +187,7 @@ def test_base_without_rdb_preamble(make_server):
     with open(os.path.join(s.dir, AOF_DIR, "appendonly.aof.2.base.aof"), "rb") as f:
         assert f.read(1) == b"*"
     c.set("more", "x")
-    before = dataset(c)
-    kill9(s)
-    check_aof(s.dir)
-    s2 = aof_server(make_server, dir=s.dir)
-    assert dataset(redis.Redis(port=s2.port)) == before
+    crash_and_compare(make_server, s, c)
 
 
 def test_rewrite_replaces_files_and_runs_automatically(make_server):
@@ -208,11 +211,7 @@ def test_rewrite_replaces_files_and_runs_automatically(make_server):
     info = c.info("persistence")
     assert info["aof_current_size"] < 1024 * 1024
     assert info["aof_last_cow_size"] > 0  # what the child reported copying
-    before = dataset(c)
-    kill9(s)
-    check_aof(s.dir)
-    s2 = aof_server(make_server, dir=s.dir)
-    assert dataset(redis.Redis(port=s2.port)) == before
+    crash_and_compare(make_server, s, c)
 
 
 def raw_client(port):
@@ -259,12 +258,7 @@ def test_config_set_appendonly_at_runtime(make_server):
                                "file appendonly.aof.1.incr.aof seq 1 type i\n")
     c.set("after", "1")
     c.incr("counter")
-    before = dataset(c)
-    kill9(s)
-    check_aof(s.dir)
-    s2 = aof_server(make_server, dir=s.dir)
-    c2 = redis.Redis(port=s2.port)
-    assert dataset(c2) == before
+    s2, c2 = crash_and_compare(make_server, s, c)
     assert c2.config_set("appendonly", "no")
     c2.set("not-logged", "1")
     assert c2.info("persistence")["aof_enabled"] == 0
@@ -418,10 +412,7 @@ def test_debug_loadaof(make_server):
     before = dataset(c)
     assert c.execute_command("DEBUG", "LOADAOF") == b"OK"
     assert dataset(c) == before
-    # Nothing was written twice: a restart sees the same data.
-    kill9(s)
-    s2 = aof_server(make_server, dir=s.dir)
-    assert dataset(redis.Redis(port=s2.port)) == before
+    crash_and_compare(make_server, s, c)  # nothing was written twice
 
 
 def cap_file_size(s, limit):
