@@ -133,6 +133,10 @@ void Aof::Append(int db, const std::vector<std::string>& args) {
 
 void Aof::WriteOut(bool force_fsync) {
   std::lock_guard<std::mutex> w(write_mu_);
+  WriteOutLocked(force_fsync);
+}
+
+bool Aof::WriteOutLocked(bool force_fsync) {
   uint64_t upto;
   {
     std::lock_guard<std::mutex> l(buf_mu_);
@@ -147,7 +151,7 @@ void Aof::WriteOut(bool force_fsync) {
   if (fd_ < 0) {
     pending_.clear();
     written_.store(upto, std::memory_order_release);
-    return;
+    return true;
   }
   if (!pending_.empty()) {
     size_t done = 0;
@@ -168,7 +172,7 @@ void Aof::WriteOut(bool force_fsync) {
       }
       server_.opts().aof_write_errno.store(err);
       pending_.erase(0, done);
-      return;
+      return false;
     }
     if (!last_write_ok_.exchange(true)) {
       LOG_WARNING("AOF write error looks solved, Redis can write again.");
@@ -182,6 +186,7 @@ void Aof::WriteOut(bool force_fsync) {
     if (unsynced_.exchange(0) > 0) fdatasync(fd_);
   }
   written_.store(upto, std::memory_order_release);
+  return true;
 }
 
 void Aof::FlushAndSync() {
@@ -609,20 +614,8 @@ std::string Aof::StartRewrite(bool enabling) {
   all.Acquire();
   std::lock_guard<std::mutex> w(write_mu_);
   bool on = state_.load() == kOn;
-  if (on) {
-    // Everything so far belongs in the old incr file.
-    std::lock_guard<std::mutex> l(buf_mu_);
-    pending_.append(buf_);
-    buf_.clear();
-    size_t done = 0;
-    if (fd_ >= 0 && !pending_.empty()) {
-      bool ok = WriteAll(fd_, pending_.data(), pending_.size(), &done);
-      current_size_.fetch_add(static_cast<int64_t>(done));
-      if (!ok) return "Error writing to the AOF file";
-    }
-    pending_.clear();
-    written_.store(appended_.load());
-  }
+  // Everything so far belongs in the old incr file.
+  if (on && !WriteOutLocked(false)) return "Error writing to the AOF file";
   manifest_at_fork_ = manifest_;
   std::string incr;
   if (enabling) {
@@ -641,10 +634,8 @@ std::string Aof::StartRewrite(bool enabling) {
         manifest_.incr_seq--;
         return "Can't persist the AOF manifest";
       }
-      LOG_NOTICE("Creating AOF incr file %s on background rewrite", incr.c_str());
-    } else {
-      LOG_NOTICE("Creating AOF incr file %s on background rewrite", incr.c_str());
     }
+    LOG_NOTICE("Creating AOF incr file %s on background rewrite", incr.c_str());
     std::lock_guard<std::mutex> l(buf_mu_);
     buf_db_ = -1;  // a new file starts with its own SELECT
   }

@@ -94,6 +94,8 @@ class Aof {
   // Propagation log consumer: encodes the command into the buffer.
   void Append(int db, const std::vector<std::string>& args);
   void WriteOut(bool force_fsync);
+  // The same with write_mu_ held; false when the file could not take everything.
+  bool WriteOutLocked(bool force_fsync);
   void FsyncLoop();
   // Loads the files `m` names; *size gets their total size.
   Status LoadFiles(const aof::Manifest& m, int64_t* size);
