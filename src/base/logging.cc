@@ -11,6 +11,9 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <string>
+
+#include <syslog.h>
 
 namespace carmine::log {
 namespace {
@@ -18,6 +21,7 @@ namespace {
 std::atomic<int> g_level{static_cast<int>(Level::kNotice)};
 std::atomic<int> g_fd{1};
 std::atomic<char> g_role{'M'};
+std::atomic<bool> g_syslog{false};
 
 }  // namespace
 
@@ -70,10 +74,30 @@ void Write(Level level, const char* fmt, ...) {
   va_start(ap, fmt);
   int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
   va_end(ap);
+  int body = n;
   n = (m < 0) ? n : std::min<int>(n + m, sizeof(buf) - 2);
   buf[n++] = '\n';
   ssize_t w = ::write(g_fd.load(), buf, n);
   (void)w;
+  if (g_syslog.load(std::memory_order_relaxed)) {
+    static const int kPriority[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING};
+    syslog(kPriority[static_cast<int>(level)], "%.*s", n - body - 1, buf + body);
+  }
+}
+
+void WriteRaw(Level level, const char* text) {
+  if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
+  ssize_t w = ::write(g_fd.load(), text, strlen(text));
+  (void)w;
+}
+
+int CurrentFd() { return g_fd.load(); }
+
+void EnableSyslog(const std::string& ident, int facility) {
+  static std::string saved;  // openlog keeps the pointer
+  saved = ident;
+  openlog(saved.c_str(), LOG_PID | LOG_NDELAY | LOG_NOWAIT, facility << 3);
+  g_syslog.store(true);
 }
 
 void CheckFailed(const char* cond, const char* file, int line) {

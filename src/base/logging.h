@@ -24,6 +24,12 @@ bool ParseLevel(const std::string& name, Level* out);
 const char* LevelName(Level level);
 
 void Write(Level level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+// Writes `text` as it is, without the line prefix (the startup logo), when `level` passes.
+void WriteRaw(Level level, const char* text);
+// The descriptor log lines go to (for the crash report, written from a signal handler).
+int CurrentFd();
+// syslog-enabled: lines also go to syslog under `ident` with `facility` (LOG_LOCAL0...).
+void EnableSyslog(const std::string& ident, int facility);
 
 }  // namespace carmine::log
 

@@ -105,4 +105,12 @@ size_t UsedMemory() {
 }
 #endif
 
+void SetBackgroundThread(bool on) {
+#if !defined(CARMINE_SANITIZER_ALLOCATOR) && defined(CARMINE_USE_JEMALLOC)
+  mallctl("background_thread", nullptr, nullptr, &on, sizeof(on));
+#else
+  (void)on;
+#endif
+}
+
 }  // namespace carmine::mem

@@ -19,5 +19,8 @@ namespace carmine::mem {
 void RegisterThread();
 void UnregisterThread();
 size_t UsedMemory();
+// jemalloc-bg-thread: lets jemalloc purge unused pages from a thread of its own (no effect with
+// other allocators).
+void SetBackgroundThread(bool on);
 
 }  // namespace carmine::mem

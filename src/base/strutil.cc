@@ -334,4 +334,36 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   return true;
 }
 
+void AppendQuoted(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\a': out->append("\\a"); break;
+      case '\b': out->append("\\b"); break;
+      default:
+        if (isprint(c)) {
+          out->push_back(static_cast<char>(c));
+        } else {
+          char buf[5];
+          snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out->append(buf);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string FormatMemory(int64_t bytes) {
+  constexpr int64_t kGb = 1024LL * 1024 * 1024, kMb = 1024 * 1024, kKb = 1024;
+  if (bytes != 0 && bytes % kGb == 0) return std::to_string(bytes / kGb) + "gb";
+  if (bytes != 0 && bytes % kMb == 0) return std::to_string(bytes / kMb) + "mb";
+  if (bytes != 0 && bytes % kKb == 0) return std::to_string(bytes / kKb) + "kb";
+  return std::to_string(bytes);
+}
+
 }  // namespace carmine

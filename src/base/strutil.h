@@ -44,6 +44,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 
+// Appends `s` double-quoted with Redis's escapes (\n, \r, \t, \a, \b, \", \\, \xHH), as
+// MONITOR lines, config rewrites and the fatal config error block show values.
+void AppendQuoted(std::string* out, std::string_view s);
+// Memory size in the largest unit that divides it exactly ("1gb", "64mb", "3kb", "1000"), as
+// CONFIG REWRITE writes memory values.
+std::string FormatMemory(int64_t bytes);
+
 // Parses memory sizes as redis.conf does: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb (case-insensitive).
 bool ParseMemory(std::string_view s, int64_t* out);
 

@@ -26,7 +26,7 @@ bool ParseBitOffset(CommandContext& ctx, std::string_view s, int bits, uint64_t*
     s.remove_prefix(1);
   }
   int64_t v;
-  int64_t limit = ctx.opts.proto_max_bulk_len.load();
+  int64_t limit = ctx.opts.proto_max_bulk_len.get();
   if (!ParseInt64(s, &v) || v < 0 || (hash && v > INT64_MAX / bits)) {
     ctx.rb.Error(err::kBitOffset);
     return false;

@@ -3,6 +3,7 @@
 // Connection commands that only touch the session: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET.
 // CLIENT lives in server/ because it needs the registry of all connections.
 #include "base/strutil.h"
+#include "base/version.h"
 #include "commands/arg_parser.h"
 #include "commands/client_state.h"
 #include "commands/context.h"
@@ -12,10 +13,6 @@
 
 namespace carmine {
 namespace {
-
-// The version string clients see in HELLO and INFO: the Redis release whose command surface
-// Carmine implements (client libraries gate features on it).
-constexpr std::string_view kRedisVersion = "7.2.4";
 
 // PING [message]
 void CmdPing(ArgList args, CommandContext& ctx) {
@@ -65,13 +62,6 @@ void CmdSelect(ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
-// Checks credentials for the only user this server has, "default". Returns true on success.
-bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  std::string required = ctx.opts.requirepass();
-  if (user != "default") return false;
-  return required.empty() || pass == required;
-}
-
 // AUTH [username] password
 void CmdAuth(ArgList args, CommandContext& ctx) {
   if (args.size() > 3) {
@@ -80,7 +70,7 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
   }
   std::string_view user = "default", pass;
   if (args.size() == 2) {
-    if (ctx.opts.requirepass().empty()) {
+    if (ctx.acl.DefaultUserNoPass()) {
       ctx.rb.Error(err::kAuthNotConfigured);
       return;
     }
@@ -89,7 +79,7 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
     user = args[1];
     pass = args[2];
   }
-  if (!CheckCredentials(ctx, user, pass)) {
+  if (!ctx.acl.Authenticate(user, pass)) {
     ctx.rb.Error(err::kWrongPass);
     return;
   }
@@ -134,7 +124,7 @@ void CmdHello(ArgList args, CommandContext& ctx) {
     }
   }
   if (has_auth) {
-    if (!CheckCredentials(ctx, user, pass)) {
+    if (!ctx.acl.Authenticate(user, pass)) {
       ctx.rb.Error(err::kWrongPass);
       return;
     }
@@ -159,7 +149,7 @@ void CmdHello(ArgList args, CommandContext& ctx) {
   ctx.rb.Bulk("server");
   ctx.rb.Bulk("redis");
   ctx.rb.Bulk("version");
-  ctx.rb.Bulk(kRedisVersion);
+  ctx.rb.Bulk(version::kRedis);
   ctx.rb.Bulk("proto");
   ctx.rb.Int(ctx.session.resp);
   ctx.rb.Bulk("id");
@@ -192,7 +182,7 @@ void CmdReset(ArgList, CommandContext& ctx) {
   s.reply_mode = ReplyMode::kOn;
   s.no_evict = false;
   s.no_touch = false;
-  s.authenticated = ctx.opts.requirepass().empty();
+  s.authenticated = ctx.acl.DefaultUserNoPass();
   ctx.rb.Simple("RESET");
 }
 

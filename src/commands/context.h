@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/acl.h"
 #include "commands/blocking.h"
 #include "commands/options.h"
 #include "commands/propagation.h"
@@ -20,24 +21,17 @@
 
 namespace carmine {
 
-// The server object as seen from commands/. Families that live in server/ know the concrete type;
-// commands/ itself never calls through it.
-class ServerApi {
- public:
-  virtual ~ServerApi() = default;
-};
-
 class CommandContext {
  public:
   CommandContext(ReplyBuilder& rb, Session& session, DbSet& dbs, const CommandRegistry& registry,
-                 const RuntimeOptions& opts, ServerApi* server, const CommandSpec* spec,
+                 const RuntimeOptions& opts, const Acl& acl, const CommandSpec* spec,
                  int64_t now_ms)
       : rb(rb),
         session(session),
         dbs(dbs),
         registry(registry),
         opts(opts),
-        server(server),
+        acl(acl),
         spec(spec),
         now_ms(now_ms) {}
 
@@ -68,7 +62,7 @@ class CommandContext {
   DbSet& dbs;
   const CommandRegistry& registry;
   const RuntimeOptions& opts;
-  ServerApi* server;
+  const Acl& acl;
   const CommandSpec* spec;
   int64_t now_ms;
   PropagationSink* sink = nullptr;

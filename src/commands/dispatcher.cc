@@ -100,7 +100,7 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
     return nullptr;
   }
   if (spec->flags & kProtected) {
-    int mode = opts_.enable_debug_command.load(std::memory_order_relaxed);
+    int mode = opts_.enable_debug_command.get();
     if (mode == 0 || (mode == 2 && !session.is_local)) {
       std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
       Reject(spec, rb,
@@ -242,7 +242,7 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     if (session.multi) session.multi->aborted = true;
     return;
   }
-  if (opts_.maxmemory.load(std::memory_order_relaxed) > 0 &&
+  if (opts_.maxmemory.get() > 0 &&
       !MemoryAllows(spec, session, rb, now_ms)) {
     return;
   }
@@ -263,7 +263,7 @@ void Dispatcher::RememberTrackedKeys(const CommandSpec* spec, ArgList args, Sess
   if (t->target == nullptr || !(spec->flags & kReadOnly) || t->bcast || !spec->HasKeys()) return;
   bool remember = t->optin ? t->caching : t->optout ? !t->caching : true;
   if (!remember) return;
-  int64_t max = opts_.tracking_table_max_keys.load(std::memory_order_relaxed);
+  int64_t max = opts_.tracking_table_max_keys.get();
   for (int pos : spec->KeyPositions(args)) tracking_.Remember(t, args[pos], max);
 }
 
@@ -303,7 +303,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   }
 
   uint64_t errors_before = rb.errors();
-  CommandContext ctx(rb, session, dbs_, registry_, opts_, server_, spec, now_ms);
+  CommandContext ctx(rb, session, dbs_, registry_, opts_, acl_, spec, now_ms);
   PropagationSink* sink = mode.sink != nullptr ? mode.sink : sink_;
   ctx.sink = sink;
   ctx.dispatcher = this;
@@ -327,18 +327,18 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(took));
-  if (opts_.latency_tracking.load(std::memory_order_relaxed)) {
+  if (opts_.latency_tracking.get()) {
     cs.histogram.Record(static_cast<uint64_t>(took) * 1000);
   }
-  if (int64_t thr = opts_.latency_monitor_threshold.load(std::memory_order_relaxed); thr > 0) {
+  if (int64_t thr = opts_.latency_monitor_threshold.get(); thr > 0) {
     latency_.MaybeAdd((spec->flags & kFast) ? "fast-command" : "command", took / 1000, thr,
                       now_ms / 1000);
   }
-  int64_t slower_than = opts_.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  int64_t slower_than = opts_.slowlog_log_slower_than.get();
   if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog) &&
       !mode.serving) {
     slowlog_.Record(args, took, clock::NowMs(), session.addr, ClientName(session),
-                    opts_.slowlog_max_len.load(std::memory_order_relaxed));
+                    opts_.slowlog_max_len.get());
   }
   if (rb.errors() != errors_before) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);

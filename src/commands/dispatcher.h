@@ -37,8 +37,8 @@ struct DispatchStats {
 class Dispatcher {
  public:
   Dispatcher(const CommandRegistry& registry, DbSet& dbs, const RuntimeOptions& opts,
-             ServerApi* server)
-      : registry_(registry), dbs_(dbs), opts_(opts), server_(server), evictor_(dbs, opts) {
+             const Acl& acl)
+      : registry_(registry), dbs_(dbs), opts_(opts), acl_(acl), evictor_(dbs, opts) {
     evictor_.set_latency_monitor(&latency_);
   }
 
@@ -106,7 +106,7 @@ class Dispatcher {
   const CommandRegistry& registry_;
   DbSet& dbs_;
   const RuntimeOptions& opts_;
-  ServerApi* server_;
+  const Acl& acl_;
   PropagationSink* sink_ = nullptr;
   DispatchStats stats_;
   BlockingRegistry blocking_;

@@ -59,7 +59,7 @@ void Evictor::RefreshTargets(EvictPolicy policy) {
 bool Evictor::NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c) {
   const bool random = policy == EvictPolicy::kAllKeysRandom ||
                       policy == EvictPolicy::kVolatileRandom;
-  const int samples = opts_.maxmemory_samples.load(std::memory_order_relaxed);
+  const int samples = opts_.maxmemory_samples.get();
   for (int pass = 0; pass < 2; pass++) {
     if (pass == 1 || targets_.empty() || since_refresh_ >= 4096) RefreshTargets(policy);
     for (size_t tried = 0; tried < targets_.size(); tried++) {
@@ -103,7 +103,7 @@ bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
     Entry* e = dbs_.Data(c.db, c.shard).table.Find(c.key);
     if (e == nullptr || (IsVolatilePolicy(policy) && !e->has_expire())) continue;
     // Each deletion is timed only while the latency monitor is on (a clock read per key costs).
-    bool timed = opts_.latency_monitor_threshold.load(std::memory_order_relaxed) > 0;
+    bool timed = opts_.latency_monitor_threshold.get() > 0;
     int64_t t0 = timed ? clock::MonotonicUs() : 0;
     Db db(dbs_, c.db, now_ms, false);
     if (!db.Evict(c.key, lazy)) continue;  // it had expired: removed as such, try again
@@ -119,13 +119,13 @@ bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
 }
 
 Evictor::Result Evictor::Perform(int64_t now_ms) {
-  int64_t max = opts_.maxmemory.load(std::memory_order_relaxed);
+  int64_t max = opts_.maxmemory.get();
   if (max <= 0) return Result::kOk;
   if (probe_() <= static_cast<size_t>(max)) {
     NoteOver(now_ms, false);
     return Result::kOk;
   }
-  auto policy = static_cast<EvictPolicy>(opts_.maxmemory_policy.load(std::memory_order_relaxed));
+  auto policy = static_cast<EvictPolicy>(opts_.maxmemory_policy.get());
   NoteOver(now_ms, true);
   if (policy == EvictPolicy::kNoEviction) return Result::kFail;
 
@@ -136,9 +136,9 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
     targets_.clear();
     last_policy_ = policy;
   }
-  const bool lazy = opts_.lazyfree_lazy_eviction.load(std::memory_order_relaxed);
+  const bool lazy = opts_.lazyfree_lazy_eviction.get();
   const int64_t budget =
-      TimeBudgetUs(opts_.maxmemory_eviction_tenacity.load(std::memory_order_relaxed));
+      TimeBudgetUs(opts_.maxmemory_eviction_tenacity.get());
   const int64_t start = clock::MonotonicUs();
   last_del_us_ = 0;
   Result result = Result::kOk;
@@ -170,7 +170,7 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
       std::this_thread::yield();
     }
   }
-  if (int64_t thr = opts_.latency_monitor_threshold.load(std::memory_order_relaxed);
+  if (int64_t thr = opts_.latency_monitor_threshold.get();
       latency_ != nullptr && thr > 0) {
     latency_->MaybeAdd("eviction-cycle", (clock::MonotonicUs() - start) / 1000, thr, now_ms / 1000);
     latency_->MaybeAdd("eviction-del", last_del_us_ / 1000, thr, now_ms / 1000);

@@ -39,7 +39,7 @@ bool LoadHll(CommandContext& ctx, const Entry* e, std::string* out) {
 }
 
 size_t SparseMax(CommandContext& ctx) {
-  return static_cast<size_t>(ctx.opts.hll_sparse_max_bytes.load(std::memory_order_relaxed));
+  return static_cast<size_t>(ctx.opts.hll_sparse_max_bytes.get());
 }
 
 // PFADD key [element ...]

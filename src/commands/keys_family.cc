@@ -48,7 +48,7 @@ const char* EncodingName(const Entry* e) { return ValueEncodingName(e); }
 void CmdDel(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   bool lazy = EqualsIgnoreCase(args[0], "unlink") ||
-              ctx.opts.lazyfree_lazy_user_del.load(std::memory_order_relaxed);
+              ctx.opts.lazyfree_lazy_user_del.get();
   int64_t n = 0;
   for (size_t i = 1; i < args.size(); i++) {
     if (db.Delete(args[i], lazy ? Db::Free::kLazy : Db::Free::kSync)) {
@@ -495,7 +495,7 @@ void CmdDbSize(ArgList, CommandContext& ctx) { ctx.rb.Int(static_cast<int64_t>(c
 // Parses the optional ASYNC|SYNC of FLUSHDB/FLUSHALL into *lazy (no argument:
 // lazyfree-lazy-user-flush decides).
 bool ParseFlushMode(ArgList args, CommandContext& ctx, bool* lazy) {
-  *lazy = ctx.opts.lazyfree_lazy_user_flush.load(std::memory_order_relaxed);
+  *lazy = ctx.opts.lazyfree_lazy_user_flush.get();
   if (args.size() == 1) return true;
   if (args.size() == 2 && EqualsIgnoreCase(args[1], "ASYNC")) {
     *lazy = true;

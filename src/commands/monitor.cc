@@ -1,6 +1,8 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "commands/monitor.h"
 
+#include "base/strutil.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -9,30 +11,6 @@
 #include "commands/slowlog.h"
 
 namespace carmine {
-
-void AppendQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\a': out->append("\\a"); break;
-      case '\b': out->append("\\b"); break;
-      default:
-        if (isprint(c)) {
-          out->push_back(static_cast<char>(c));
-        } else {
-          char buf[5];
-          snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out->append(buf);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void MonitorRegistry::Add(const std::shared_ptr<Subscriber>& s) {
   std::lock_guard<std::mutex> l(mu_);

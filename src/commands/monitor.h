@@ -35,7 +35,5 @@ class MonitorRegistry {
   std::atomic<size_t> count_{0};
 };
 
-// Appends `s` double-quoted with Redis's escapes (\n, \r, \t, \a, \b, \", \\, \xHH).
-void AppendQuoted(std::string* out, std::string_view s);
 
 }  // namespace carmine

@@ -106,8 +106,8 @@ void CmdLatencyGraph(ArgList args, CommandContext& ctx) {
 
 void CmdLatencyDoctor(ArgList, CommandContext& ctx) {
   ctx.rb.Verbatim(LatencyDoctor(ctx.dispatcher->latency().All(),
-                                ctx.opts.latency_monitor_threshold.load(std::memory_order_relaxed),
-                                ctx.opts.slowlog_log_slower_than.load(std::memory_order_relaxed)));
+                                ctx.opts.latency_monitor_threshold.get(),
+                                ctx.opts.slowlog_log_slower_than.get()));
 }
 
 // LATENCY HISTOGRAM [command ...]: per command that has run, its call count and the cumulative

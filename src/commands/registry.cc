@@ -45,8 +45,25 @@ CommandSpec& CommandRegistry::Add(CommandSpec spec) {
   spec.full_name = ToLower(spec.name);
   auto p = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec& ref = *p;
-  cmds_[ref.full_name] = std::move(p);
+  auto [it, fresh] = cmds_.try_emplace(ref.full_name, nullptr);
+  if (!fresh) duplicates_.push_back(ref.full_name);
+  it->second = std::move(p);
   return ref;
+}
+
+std::string CommandRegistry::Rename(std::string_view from, std::string_view to) {
+  auto it = cmds_.find(ToLower(from));
+  if (it == cmds_.end()) return "No such command in rename-command";
+  if (to.empty()) {
+    cmds_.erase(it);
+    return "";
+  }
+  std::string target = ToLower(to);
+  if (cmds_.count(target)) return "Target command name already exists";
+  auto spec = std::move(it->second);
+  cmds_.erase(it);
+  cmds_.emplace(std::move(target), std::move(spec));
+  return "";
 }
 
 CommandSpec& CommandRegistry::AddSub(std::string_view parent, CommandSpec spec) {
@@ -56,7 +73,9 @@ CommandSpec& CommandRegistry::AddSub(std::string_view parent, CommandSpec spec) 
   spec.parent = &par;
   auto p = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec& ref = *p;
-  par.subcommands[sub] = std::move(p);
+  auto [it, fresh] = par.subcommands.try_emplace(sub, nullptr);
+  if (!fresh) duplicates_.push_back(ref.full_name);
+  it->second = std::move(p);
   return ref;
 }
 
@@ -81,7 +100,7 @@ const CommandSpec* CommandRegistry::FindByFullName(std::string_view full) const 
 
 std::string CommandRegistry::Validate() const {
   auto check = [](const CommandSpec& c) -> std::string {
-    if (c.handler == nullptr && c.subcommands.empty()) return c.full_name + ": no handler";
+    if (!c.handler && c.subcommands.empty()) return c.full_name + ": no handler";
     if ((c.flags & kWrite) && (c.flags & kReadOnly)) return c.full_name + ": write and readonly";
     if (c.first_key > 0 && c.last_key > 0 && c.last_key < c.first_key)
       return c.full_name + ": last key before first key";
@@ -89,6 +108,7 @@ std::string CommandRegistry::Validate() const {
     if (c.arity == 0) return c.full_name + ": arity 0";
     return "";
   };
+  if (!duplicates_.empty()) return duplicates_.front() + ": added twice";
   for (auto& [name, c] : cmds_) {
     if (auto e = check(*c); !e.empty()) return e;
     for (auto& [sname, s] : c->subcommands) {

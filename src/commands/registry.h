@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -35,7 +36,43 @@ struct StringViewHash {
 };
 using CommandMap =
     std::unordered_map<std::string, std::unique_ptr<CommandSpec>, StringViewHash, std::equal_to<>>;
-using Handler = void (*)(ArgList args, CommandContext& ctx);
+// A command handler: a plain function, or a function bound to the object that owns the family's
+// state (the server for CONFIG and CLIENT, later the replication and cluster modules). Three
+// words, copied freely, called through one indirect call.
+class Handler {
+ public:
+  using Fn = void (*)(ArgList args, CommandContext& ctx);
+  constexpr Handler() = default;
+  constexpr Handler(std::nullptr_t) {}  // NOLINT: containers have no handler of their own
+  constexpr Handler(Fn fn) : call_(&CallPlain), fn_(fn) {}  // NOLINT: implicit by design
+  // Binds `F` to `obj`: F is a member function `void (T::*)(ArgList, CommandContext&)` or a
+  // function `void (*)(T&, ArgList, CommandContext&)`. `obj` must outlive the registry.
+  template <auto F, typename T>
+  static Handler Bind(T* obj) {
+    Handler h;
+    h.obj_ = obj;
+    h.call_ = [](const Handler& self, ArgList args, CommandContext& ctx) {
+      T& o = *static_cast<T*>(self.obj_);
+      if constexpr (std::is_member_function_pointer_v<decltype(F)>) {
+        (o.*F)(args, ctx);
+      } else {
+        F(o, args, ctx);
+      }
+    };
+    return h;
+  }
+  void operator()(ArgList args, CommandContext& ctx) const { call_(*this, args, ctx); }
+  explicit operator bool() const { return call_ != nullptr; }
+  bool operator==(std::nullptr_t) const { return call_ == nullptr; }
+
+ private:
+  static void CallPlain(const Handler& self, ArgList args, CommandContext& ctx) {
+    self.fn_(args, ctx);
+  }
+  void (*call_)(const Handler&, ArgList, CommandContext&) = nullptr;
+  Fn fn_ = nullptr;
+  void* obj_ = nullptr;
+};
 // Returns the argument indexes that are keys (for commands the first/last/step triple can't
 // describe). Must tolerate malformed argument lists (return what it can).
 using KeyExtractor = std::vector<int> (*)(ArgList args);
@@ -115,7 +152,7 @@ struct CommandSpec {
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, step = 0;
   uint64_t acl = 0;  // extra categories; flags add the implied ones
-  Handler handler = nullptr;
+  Handler handler;
   std::string_view group, since, summary, complexity;
 
   // Optional attributes, set with the chaining helpers below.
@@ -176,6 +213,11 @@ class CommandRegistry {
   const CommandSpec* FindByFullName(std::string_view full) const;
   const CommandMap& all() const { return cmds_; }
 
+  // rename-command: the command is found under `to` from now on (its name in replies, COMMAND
+  // INFO and errors stays the original, as in Redis); an empty `to` removes it. Returns "" or
+  // Redis's startup error text.
+  std::string Rename(std::string_view from, std::string_view to);
+
   // Checks the table's invariants (unique names, first <= last, not both write and read-only).
   // Returns an empty string when valid, else the first problem.
   std::string Validate() const;
@@ -183,6 +225,7 @@ class CommandRegistry {
 
  private:
   CommandMap cmds_;
+  std::vector<std::string> duplicates_;  // names added twice (reported by Validate)
 };
 
 }  // namespace carmine

@@ -372,7 +372,7 @@ void CmdIncrByFloat(ArgList args, CommandContext& ctx) {
 }
 
 bool CheckStringLength(CommandContext& ctx, uint64_t len) {
-  if (len > static_cast<uint64_t>(ctx.opts.proto_max_bulk_len.load())) {
+  if (len > static_cast<uint64_t>(ctx.opts.proto_max_bulk_len.get())) {
     ctx.rb.Error(err::kStringTooLong);
     return false;
   }
@@ -520,7 +520,7 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
     return;
   }
   size_t al = sa.size(), bl = sb.size();
-  if ((al + 1) * (bl + 1) * sizeof(uint32_t) > static_cast<uint64_t>(ctx.opts.proto_max_bulk_len)) {
+  if ((al + 1) * (bl + 1) * sizeof(uint32_t) > static_cast<uint64_t>(ctx.opts.proto_max_bulk_len.get())) {
     ctx.rb.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     return;
   }

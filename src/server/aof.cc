@@ -16,6 +16,7 @@
 #include "base/logging.h"
 #include "base/memory_probe.h"
 #include "base/strutil.h"
+#include "base/version.h"
 #include "db/db.h"
 #include "persist/rdb_file.h"
 #include "protocol/reply_builder.h"
@@ -93,30 +94,15 @@ class MappedFile {
 
 }  // namespace
 
-Aof::Aof(Server& s) : server_(s) {}
+Aof::Aof(Server& s, const PersistOptions& opts) : server_(s), opts_(opts) {}
 
 Aof::~Aof() { Stop(); }
-
-void Aof::Configure(const ServerConfig& c) {
-  {
-    std::lock_guard<std::mutex> l(cfg_mu_);
-    dirname_ = c.appenddirname;
-    filename_ = c.appendfilename;
-    preamble_ = c.aof_use_rdb_preamble;
-    load_truncated_ = c.aof_load_truncated;
-    timestamps_ = c.aof_timestamp_enabled;
-  }
-  fsync_mode_.store(c.appendfsync == "always" ? 0 : c.appendfsync == "everysec" ? 1 : 2);
-  no_fsync_on_rewrite_.store(c.no_appendfsync_on_rewrite);
-  auto_pct_.store(c.auto_aof_rewrite_percentage);
-  auto_min_.store(c.auto_aof_rewrite_min_size);
-}
 
 Aof::Paths Aof::MakePaths() const {
   char buf[PATH_MAX];
   std::string cwd = getcwd(buf, sizeof(buf)) ? buf : ".";
-  std::lock_guard<std::mutex> l(cfg_mu_);
-  return Paths{cwd + "/" + dirname_, filename_, cwd + "/" + filename_};
+  std::string filename = opts_.appendfilename.get();
+  return Paths{cwd + "/" + opts_.appenddirname.get(), filename, cwd + "/" + filename};
 }
 
 // ---- Appending --------------------------------------------------------------------------------
@@ -160,7 +146,7 @@ bool Aof::WriteOutLocked(bool force_fsync) {
     unsynced_.fetch_add(done);
     if (!ok) {
       int err = errno != 0 ? errno : ENOSPC;  // a zero-byte write: the disk is full
-      if (fsync_mode_.load() == 0) {
+      if (fsync_mode() == AppendFsync::kAlways) {
         // Replies to these commands must not go out, and they cannot be logged: stop, as Redis.
         LOG_WARNING("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
                     "Exiting...");
@@ -181,8 +167,8 @@ bool Aof::WriteOutLocked(bool force_fsync) {
     pending_.clear();
     if (pending_.capacity() > (4 << 20)) pending_.shrink_to_fit();
   }
-  bool skip = no_fsync_on_rewrite_.load() && server_.ChildRunning();
-  if (force_fsync || (fsync_mode_.load(std::memory_order_relaxed) == 0 && !skip)) {
+  bool skip = opts_.no_appendfsync_on_rewrite.get() && server_.ChildRunning();
+  if (force_fsync || (fsync_mode() == AppendFsync::kAlways && !skip)) {
     if (unsynced_.exchange(0) > 0) fdatasync(fd_);
   }
   written_.store(upto, std::memory_order_release);
@@ -199,7 +185,7 @@ void Aof::FsyncLoop() {
   while (!fsync_stop_) {
     fsync_cv_.wait_for(l, std::chrono::seconds(1));
     if (fsync_stop_) break;
-    if (fsync_mode_.load() != 1 || (no_fsync_on_rewrite_.load() && server_.ChildRunning())) continue;
+    if (fsync_mode() != AppendFsync::kEverySec || (opts_.no_appendfsync_on_rewrite.get() && server_.ChildRunning())) continue;
     int fd = -1;
     {
       std::lock_guard<std::mutex> w(write_mu_);
@@ -327,8 +313,7 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
   if (truncate_at == std::string::npos) return Status::Ok();
   bool allowed;
   {
-    std::lock_guard<std::mutex> l(cfg_mu_);
-    allowed = load_truncated_;
+    allowed = opts_.aof_load_truncated.get();
   }
   if (!last || !allowed) {
     return Status::Error("Unexpected end of file reading the append only file " + name +
@@ -452,14 +437,13 @@ Status Aof::LoadAndOpen() {
   if (!m.base && m.incrs.empty()) {
     bool rdb;
     {
-      std::lock_guard<std::mutex> l(cfg_mu_);
-      rdb = preamble_;
+      rdb = opts_.aof_use_rdb_preamble.get();
     }
     std::string name = aof::BaseFileName(p.prefix, ++m.base_seq, rdb);
     std::string err;
     if (rdb) {
       rdb::SaveOptions o;
-      o.version = "7.2.4";
+      o.version = std::string(version::kRedis);
       o.now_ms = clock::NowMs();
       o.used_memory = mem::UsedMemory();
       o.aof_base = true;
@@ -543,6 +527,16 @@ void Aof::StopFsyncThread() {
   if (fsync_thread_.joinable()) fsync_thread_.join();
 }
 
+std::string Aof::ApplyAppendOnly() {
+  bool want = opts_.appendonly.get();
+  if (want == enabled()) return "";
+  if (!want) {
+    Disable();
+    return "";
+  }
+  return Enable();
+}
+
 void Aof::Disable() {
   if (state_.load() == kOff) return;
   KillChild();
@@ -597,13 +591,12 @@ std::string Aof::StartRewrite(bool enabling) {
   Paths p = MakePaths();
   bool rdb;
   {
-    std::lock_guard<std::mutex> l(cfg_mu_);
-    rdb = preamble_;
+    rdb = opts_.aof_use_rdb_preamble.get();
   }
   DbSet& dbs = server_.dbs();
   EncodingLimits lim = server_.opts().limits();
   rdb::SaveOptions opts;
-  opts.version = "7.2.4";
+  opts.version = std::string(version::kRedis);
   opts.now_ms = clock::NowMs();
   opts.used_memory = mem::UsedMemory();
   opts.aof_base = true;
@@ -774,11 +767,11 @@ void Aof::Cron(int64_t now_ms) {
     }
     return;
   }
-  int64_t pct = auto_pct_.load();
+  int64_t pct = opts_.auto_aof_rewrite_percentage.get();
   if (state_.load() == kOn && pct > 0 && may_retry) {
     int64_t cur = current_size_.load();
     int64_t base = base_size_.load() > 0 ? base_size_.load() : 1;
-    if (cur > auto_min_.load() && (cur * 100 / base) - 100 >= pct) {
+    if (cur > opts_.auto_aof_rewrite_min_size.get() && (cur * 100 / base) - 100 >= pct) {
       LOG_NOTICE("Starting automatic rewriting of AOF on %lld%% growth",
                  static_cast<long long>((cur * 100 / base) - 100));
       StartRewrite(false);

@@ -28,7 +28,7 @@
 
 #include "base/status.h"
 #include "persist/aof_format.h"
-#include "server/config.h"
+#include "persist/options.h"
 #include "server/fork_child.h"
 
 namespace carmine {
@@ -37,11 +37,10 @@ class Server;
 
 class Aof {
  public:
-  explicit Aof(Server& s);
+  // Reads the appendonly/appendfsync/auto-aof-rewrite-*/aof-* directives from `opts` as they
+  // are at each use.
+  Aof(Server& s, const PersistOptions& opts);
   ~Aof();
-
-  // The appendonly/appendfsync/auto-aof-rewrite-*/aof-* directives (from config apply).
-  void Configure(const ServerConfig& c);
 
   // Startup with appendonly yes: loads the files the manifest names (upgrading a single-file
   // appendonly.aof found in `dir`), then opens the AOF for appending, creating a base and an incr
@@ -50,6 +49,8 @@ class Aof {
   // CONFIG SET appendonly yes/no at runtime. Enable returns "" or an error.
   std::string Enable();
   void Disable();
+  // The apply hook of `appendonly`: turns the AOF on or off to match the directive.
+  std::string ApplyAppendOnly();
   // BGREWRITEAOF: the reply (a status line, or an error starting with "ERR").
   std::string StartRewriteCommand();
   // Collects a finished rewrite child, starts a scheduled or automatic rewrite (first worker).
@@ -65,6 +66,8 @@ class Aof {
   void FlushAndSync();
   // Stops the fsync thread and any rewrite child (shutdown).
   void Stop();
+  // Ends a running rewrite child; the current files stay as they are (shutdown).
+  void StopRewrite() { KillChild(); }
   // DEBUG LOADAOF: flushes, empties the dataset and loads it again from the files.
   Status Reload();
 
@@ -117,13 +120,8 @@ class Aof {
   std::atomic<int> state_{kOff};
   int consumer_id_ = 0;
 
-  // Directive values; the strings only change at startup.
-  mutable std::mutex cfg_mu_;
-  std::string dirname_ = "appendonlydir", filename_ = "appendonly.aof";
-  bool preamble_ = true, load_truncated_ = true, timestamps_ = false;
-  std::atomic<int> fsync_mode_{1};  // 0 always, 1 everysec, 2 no
-  std::atomic<bool> no_fsync_on_rewrite_{false};
-  std::atomic<int64_t> auto_pct_{100}, auto_min_{64LL << 20};
+  const PersistOptions& opts_;
+  AppendFsync fsync_mode() const { return static_cast<AppendFsync>(opts_.appendfsync.get()); }
 
   // The buffer of encoded commands not yet written, and the database its last SELECT named.
   mutable std::mutex buf_mu_;

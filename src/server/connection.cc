@@ -27,7 +27,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
   session_.last_interaction_ms = session_.created_ms;
   session_.addr = net::PeerName(fd);
   session_.laddr = net::SockName(fd);
-  session_.authenticated = worker.server().opts().requirepass().empty();
+  session_.authenticated = worker.server().acl().DefaultUserNoPass();
   session_.is_local = is_unix || net::IsLoopbackPeer(fd);
   Worker* w = &worker;
   session_.deliver = [w, id](std::string reply) {
@@ -90,7 +90,7 @@ void Connection::OnReadable() {
   stats.reads_processed.Add();
   session_.total_net_in.Add(static_cast<uint64_t>(n));
   session_.last_interaction_ms.store(worker_.loop().now_ms(), std::memory_order_relaxed);
-  if (static_cast<int64_t>(in_.size()) > worker_.server().query_buffer_limit()) {
+  if (static_cast<int64_t>(in_.size()) > worker_.server().server_opts().client_query_buffer_limit.get()) {
     LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s",
                 static_cast<unsigned long long>(session_.id), session_.addr.c_str());
     worker_.server().stats().query_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
@@ -130,7 +130,7 @@ void Connection::ProcessInput() {
   RespParser::Limits limits;
   while (!closing_ && !close_asap_ && !paused_ && !read_stopped_ && !session_.blocked &&
          in_.size() > 0) {
-    limits.max_bulk_len = server.opts().proto_max_bulk_len.load(std::memory_order_relaxed);
+    limits.max_bulk_len = server.opts().proto_max_bulk_len.get();
     limits.authenticated = session_.authenticated;
     auto st = parser_.Parse(in_.data(), in_.size(), limits);
     if (st == RespParser::State::kIncomplete) break;

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/strutil.h"
+#include "base/version.h"
 #include "db/db.h"
 #include "server/connection.h"
 #include "server/memory.h"
@@ -69,14 +70,14 @@ class Writer {
 };
 
 void ServerSection(Server& s, Writer& w) {
-  ServerConfig cfg = s.ConfigSnapshot();
+  const ServerOptions& cfg = s.server_opts();
   struct utsname un;
   uname(&un);
   int64_t now_us = clock::NowUs();
   int64_t uptime = (clock::NowMs() - s.start_time_ms()) / 1000;
   w.Section("Server");
-  w.Field("redis_version", std::string("7.2.4"));
-  w.Field("carmine_version", std::string("0.1.0"));
+  w.Field("redis_version", std::string(version::kRedis));
+  w.Field("carmine_version", std::string(version::kCarmine));
   w.Field("redis_git_sha1", std::string("00000000"));
   w.Field("redis_git_dirty", 0);
   w.Field("redis_build_id", std::string("carmine"));
@@ -89,19 +90,19 @@ void ServerSection(Server& s, Writer& w) {
   w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));
   w.Field("process_id", static_cast<int64_t>(getpid()));
-  w.Field("process_supervised", std::string("no"));
+  w.Field("process_supervised", cfg.supervised.Get());
   w.Field("run_id", s.run_id());
-  w.Field("tcp_port", cfg.port);
+  w.Field("tcp_port", cfg.port.get());
   w.Field("server_time_usec", now_us);
   w.Field("uptime_in_seconds", uptime);
   w.Field("uptime_in_days", uptime / 86400);
-  w.Field("hz", cfg.hz);
-  w.Field("configured_hz", cfg.hz);
+  w.Field("hz", cfg.hz());
+  w.Field("configured_hz", cfg.hz());
   w.Field("lru_clock", static_cast<int64_t>(Db::LruClock(clock::NowMs())));
   w.Field("executable", s.executable());
-  w.Field("config_file", cfg.config_file);
+  w.Field("config_file", s.config_file());
   w.Field("io_threads_active", 0);
-  w.Field("threads", cfg.threads);
+  w.Field("threads", s.threads());
   w.Field("shards_per_db", s.dbs().num_shards());
 }
 
@@ -116,7 +117,7 @@ void ClientsSection(Server& s, Writer& w) {
   });
   w.Field("connected_clients", s.stats().connected_clients.load());
   w.Field("cluster_connections", 0);
-  w.Field("maxclients", s.maxclients());
+  w.Field("maxclients", s.server_opts().maxclients.get());
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
   BlockingRegistry& blocking = s.dispatcher().blocking();
@@ -129,7 +130,7 @@ void ClientsSection(Server& s, Writer& w) {
 
 void MemorySection(Server& s, Writer& w) {
   MemoryReport m = BuildMemoryReport(s);
-  ServerConfig cfg = s.ConfigSnapshot();
+  const RuntimeOptions& cfg = s.opts();
   size_t total = mem::TotalSystemMemory();
   auto perc = [](double v) {
     char buf[32];
@@ -167,9 +168,9 @@ void MemorySection(Server& s, Writer& w) {
   w.Field("used_memory_functions", 0);
   w.Field("used_memory_scripts", 0);
   w.Field("used_memory_scripts_human", std::string("0B"));
-  w.Field("maxmemory", cfg.maxmemory);
-  w.Field("maxmemory_human", Human(static_cast<double>(cfg.maxmemory)));
-  w.Field("maxmemory_policy", cfg.maxmemory_policy);
+  w.Field("maxmemory", cfg.maxmemory.get());
+  w.Field("maxmemory_human", Human(static_cast<double>(cfg.maxmemory.get())));
+  w.Field("maxmemory_policy", cfg.maxmemory_policy.Get());
   w.Field("allocator_frag_ratio", m.allocator_frag_ratio());
   w.Field("allocator_frag_bytes",
           static_cast<int64_t>(m.allocator_active) - static_cast<int64_t>(m.allocator_allocated));
@@ -389,7 +390,7 @@ void LatencyStatsSection(Server& s, Writer& w) {
   std::vector<double> pct;
   std::vector<std::string> names;
   std::vector<std::string> words;
-  SplitArgs(s.ConfigSnapshot().latency_tracking_info_percentiles, &words);
+  SplitArgs(s.opts().latency_tracking_info_percentiles.Get(), &words);
   for (auto& p : words) {
     pct.push_back(strtod(p.c_str(), nullptr));
     names.push_back("p" + p);

@@ -2,7 +2,10 @@
 //
 // carmine-server entry point: read the configuration (file + command-line overrides), daemonize
 // if asked, write the pidfile, install signal handlers, start the server and wait for SIGTERM,
-// SIGINT or SHUTDOWN. Startup errors print Redis-style messages and exit non-zero.
+// SIGINT or SHUTDOWN. The log tells what happens in redis-server's words and order (starting,
+// configuration loaded, banner, "Server initialized", loading, "Ready to accept connections",
+// the shutdown sequence), because supervisors, harnesses and operators read it. Startup errors
+// exit with status 1.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -16,6 +19,8 @@
 
 #include "base/logging.h"
 #include "base/memory_probe.h"
+#include "base/version.h"
+#include "server/process.h"
 #include "server/server.h"
 
 namespace {
@@ -23,18 +28,19 @@ namespace {
 carmine::Server* g_server = nullptr;
 
 void OnSignal(int sig) {
+  // Only flags and a wake-up here; the shutdown itself runs on the main thread.
   const char* msg = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...";
-  LOG_WARNING("%s", msg);
-  LOG_WARNING("User requested shutdown...");
-  if (g_server != nullptr) g_server->RequestShutdown();
+  carmine::log::Write(carmine::log::Level::kWarning, "%s", msg);
+  if (g_server != nullptr) g_server->RequestShutdownFromSignal(sig);
 }
 
 // Makes room for maxclients connections plus the server's own descriptors, as Redis does at
 // startup; if the hard limit is lower, maxclients shrinks to fit and a warning says so.
-void AdjustOpenFilesLimit(carmine::ServerConfig* cfg) {
-  constexpr int kReserved = 32;
-  rlim_t want = static_cast<rlim_t>(cfg->maxclients) + kReserved;
+void AdjustOpenFilesLimit(carmine::ServerOptions& o) {
+  constexpr int64_t kReserved = 32;
+  int64_t maxclients = o.maxclients.get();
+  rlim_t want = static_cast<rlim_t>(maxclients + kReserved);
   struct rlimit lim;
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
   if (lim.rlim_cur >= want) return;
@@ -43,13 +49,17 @@ void AdjustOpenFilesLimit(carmine::ServerConfig* cfg) {
   struct rlimit next = {target, lim.rlim_max};
   if (setrlimit(RLIMIT_NOFILE, &next) != 0) target = lim.rlim_cur;
   if (target < want) {
-    int old = cfg->maxclients;
-    cfg->maxclients = std::max<int>(1, static_cast<int>(target) - kReserved);
+    int64_t fit = std::max<int64_t>(1, static_cast<int64_t>(target) - kReserved);
+    o.maxclients.Set(std::vector<std::string>{std::to_string(fit)}, carmine::config::Source::kFile);
     LOG_WARNING(
-        "You requested maxclients of %d requiring at least %llu max file descriptors; the limit "
-        "is %llu, so maxclients has been reduced to %d. Raise 'ulimit -n' to serve more clients.",
-        old, static_cast<unsigned long long>(want), static_cast<unsigned long long>(target),
-        cfg->maxclients);
+        "You requested maxclients of %lld requiring at least %llu max file descriptors.",
+        static_cast<long long>(maxclients), static_cast<unsigned long long>(want));
+    LOG_WARNING("Server can't set maximum open files to %llu because of OS error: %s.",
+                static_cast<unsigned long long>(want), strerror(EPERM));
+    LOG_WARNING(
+        "Current maximum open files is %llu. maxclients has been reduced to %lld to compensate "
+        "for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+        static_cast<unsigned long long>(target), static_cast<long long>(fit));
   } else {
     LOG_NOTICE("Increased maximum number of open files to %llu (it was originally set to %llu).",
                static_cast<unsigned long long>(target),
@@ -72,46 +82,58 @@ void Daemonize() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  carmine::mem::RegisterThread();
   using namespace carmine;
-  ServerConfig cfg;
+  mem::RegisterThread();
+  process::SaveArgv(argc, argv);
+  // Until the server itself runs, log lines carry Redis's 'C' role mark.
+  log::SetRole('C');
+  Server server;
   bool exit_now = false;
   int exit_code = 0;
-  Status st = ParseCommandLine(argc, argv, &cfg, &exit_now, &exit_code);
+  Status st = server.Configure(argc, argv, &exit_now, &exit_code);
   if (exit_now) return exit_code;
   if (!st.ok()) {
     fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
-  log::Level level = log::Level::kNotice;
-  log::ParseLevel(cfg.loglevel, &level);
-  if (cfg.daemonize && cfg.logfile.empty()) {
+  ServerOptions& o = server.server_opts();
+  auto level = static_cast<log::Level>(o.loglevel.get());
+  const std::string logfile = o.logfile.get();
+  if (o.daemonize.get() && logfile.empty()) {
     log::SetLevel(level);
-  } else if (!log::Configure(level, cfg.logfile)) {
+  } else if (!log::Configure(level, logfile)) {
     fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
     return 1;
   }
-  if (cfg.daemonize) {
+  if (o.syslog_enabled.get()) log::EnableSyslog(o.syslog_ident.get(), o.syslog_facility.get());
+  // Supervised by upstart or systemd, the process does not detach itself.
+  bool supervised = static_cast<Supervised>(o.supervised.get()) != Supervised::kNo &&
+                    (getenv("NOTIFY_SOCKET") != nullptr || getenv("UPSTART_JOB") != nullptr);
+  std::string pidfile = o.pidfile.get();
+  if (o.daemonize.get() && !supervised) {
     Daemonize();
-    if (cfg.pidfile.empty()) cfg.pidfile = "/var/run/carmine_" + std::to_string(cfg.port) + ".pid";
+    if (pidfile.empty()) pidfile = "/var/run/redis_" + std::to_string(o.port.get()) + ".pid";
   }
   signal(SIGPIPE, SIG_IGN);
   // Past a file size limit, write(2) then fails with EFBIG (handled) instead of killing us.
   signal(SIGXFSZ, SIG_IGN);
-  LOG_NOTICE("Carmine is starting");
-  LOG_NOTICE("Carmine version=0.1.0, redis_version=7.2.4, bits=64, pid=%d, just started",
+  process::InstallCrashHandler(o.crash_log_enabled.get());
+  process::WarnAboutKernel(o.disable_thp.get());
+  LOG_NOTICE("Carmine is starting, compatible with Redis %s",
+             std::string(version::kRedis).c_str());
+  LOG_NOTICE("Carmine version=%s, redis_version=%s, bits=64, pid=%d, just started",
+             std::string(version::kCarmine).c_str(), std::string(version::kRedis).c_str(),
              static_cast<int>(getpid()));
-  if (cfg.config_file.empty()) {
-    LOG_WARNING("Warning: no config file specified, using the default config.");
+  if (server.config_file().empty()) {
+    LOG_WARNING(
+        "Warning: no config file specified, using the default config. In order to specify a "
+        "config file use %s /path/to/redis.conf",
+        argv[0]);
   } else {
     LOG_NOTICE("Configuration loaded");
   }
-
-  AdjustOpenFilesLimit(&cfg);
-  Server server(cfg);
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n > 0) server.set_executable(std::string(exe, n));
+  log::SetRole('M');
+  AdjustOpenFilesLimit(o);
   g_server = &server;
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -121,8 +143,8 @@ int main(int argc, char** argv) {
 
   // The pidfile exists before the first client can connect, so whoever waits for the port can
   // read it.
-  if (!cfg.pidfile.empty()) {
-    FILE* f = fopen(cfg.pidfile.c_str(), "w");
+  if (!pidfile.empty()) {
+    FILE* f = fopen(pidfile.c_str(), "w");
     if (f != nullptr) {
       fprintf(f, "%d\n", static_cast<int>(getpid()));
       fclose(f);
@@ -130,23 +152,24 @@ int main(int argc, char** argv) {
       LOG_WARNING("Failed to write PID file: %s", strerror(errno));
     }
   }
+  if (o.set_proc_title.get()) process::SetTitle(server, o.proc_title_template.get());
   Status started = server.Start();
   if (!started.ok()) {
     LOG_WARNING("%s", started.message().c_str());
-    if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());
+    if (!pidfile.empty()) unlink(pidfile.c_str());
     return 1;
   }
-  LOG_NOTICE("Server initialized, %d worker thread(s)", server.ConfigSnapshot().threads);
-  server.WaitForShutdown();
-  if (!cfg.pidfile.empty()) {
+  process::NotifySupervisor(o, "Ready to accept connections", true);
+  int code = server.WaitForShutdown();
+  if (!pidfile.empty()) {
     LOG_NOTICE("Removing the pid file.");
-    unlink(cfg.pidfile.c_str());
+    unlink(pidfile.c_str());
   }
-  if (!cfg.unixsocket.empty()) {
+  if (!o.unixsocket.empty()) {
     LOG_NOTICE("Removing the unix socket file.");
-    unlink(cfg.unixsocket.c_str());
+    unlink(o.unixsocket.get().c_str());
   }
-  LOG_WARNING("Carmine is now ready to exit, bye bye...");
+  if (code == 0) LOG_WARNING("Carmine is now ready to exit, bye bye...");
   g_server = nullptr;
-  return 0;
+  return code;
 }

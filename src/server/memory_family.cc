@@ -70,8 +70,6 @@ MemoryReport BuildMemoryReport(Server& s) {
 }
 
 namespace {
-Server& Srv(CommandContext& ctx) { return *static_cast<Server*>(ctx.server); }
-
 // MEMORY USAGE key [SAMPLES count]: the entry block, the value's own allocations and the key's
 // bucket slot. Collections are measured in full (SAMPLES is accepted and validated).
 void CmdMemoryUsage(ArgList args, CommandContext& ctx) {
@@ -100,8 +98,8 @@ void CmdMemoryUsage(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(static_cast<int64_t>(EntryAllocSize(e) + e->value.HeapBytes() + sizeof(Entry*)));
 }
 
-void CmdMemoryStats(ArgList, CommandContext& ctx) {
-  MemoryReport m = BuildMemoryReport(Srv(ctx));
+void CmdMemoryStats(Server& s, ArgList, CommandContext& ctx) {
+  MemoryReport m = BuildMemoryReport(s);
   ReplyBuilder& rb = ctx.rb;
   rb.MapLen(static_cast<int64_t>(27 + m.dbs.size()));
   auto num = [&](const char* k, int64_t v) {
@@ -152,8 +150,7 @@ void CmdMemoryStats(ArgList, CommandContext& ctx) {
 }
 
 // MEMORY DOCTOR: a plain-language report on the conditions that usually explain memory trouble.
-void CmdMemoryDoctor(ArgList, CommandContext& ctx) {
-  Server& s = Srv(ctx);
+void CmdMemoryDoctor(Server& s, ArgList, CommandContext& ctx) {
   MemoryReport m = BuildMemoryReport(s);
   std::string out;
   if (m.used < 5 * 1024 * 1024) {
@@ -182,11 +179,11 @@ void CmdMemoryDoctor(ArgList, CommandContext& ctx) {
                      "and large pipelines in CLIENT LIST (qbuf, omem); client-output-buffer-limit "
                      "caps them.");
   }
-  int64_t max = s.opts().maxmemory.load(std::memory_order_relaxed);
+  int64_t max = s.opts().maxmemory.get();
   if (max > 0 && m.used > static_cast<size_t>(max)) {
     issues.push_back("* Over maxmemory: " + std::to_string(m.used) + " bytes used with maxmemory " +
                      std::to_string(max) + "; eviction (maxmemory-policy " +
-                     s.ConfigSnapshot().maxmemory_policy + ") is catching up.");
+                     s.opts().maxmemory_policy.Get() + ") is catching up.");
   }
   if (issues.empty()) {
     out = "Memory report: no problems found. Used memory, fragmentation and client buffers all "
@@ -228,7 +225,7 @@ void CmdMemoryHelp(ArgList, CommandContext& ctx) {
 }
 }  // namespace
 
-void RegisterMemoryFamily(CommandRegistry& r) {
+void RegisterMemoryFamily(CommandRegistry& r, Server& s) {
   r.Add({"MEMORY", -2, 0, 0, 0, 0, 0, nullptr, "server", "4.0.0",
          "A container for memory diagnostics commands.", "Depends on subcommand."});
   r.AddSub("MEMORY", {"USAGE", -3, kReadOnly, 2, 2, 1, 0, &CmdMemoryUsage, "server", "4.0.0",
@@ -236,12 +233,12 @@ void RegisterMemoryFamily(CommandRegistry& r) {
                       "O(N) where N is the number of samples."})
       .KeyFlags("RO")
       .Args("key:key [SAMPLES=count:integer]");
-  r.AddSub("MEMORY", {"STATS", 2, 0, 0, 0, 0, 0, &CmdMemoryStats, "server", "4.0.0",
+  r.AddSub("MEMORY", {"STATS", 2, 0, 0, 0, 0, 0, Handler::Bind<CmdMemoryStats>(&s), "server", "4.0.0",
                       "Returns details about memory usage.", "O(1)"})
       .Lock(LockMode::kSelf)
       .tips = {"nondeterministic_output", "request_policy:all_shards",
                "response_policy:special"};
-  r.AddSub("MEMORY", {"DOCTOR", 2, 0, 0, 0, 0, 0, &CmdMemoryDoctor, "server", "4.0.0",
+  r.AddSub("MEMORY", {"DOCTOR", 2, 0, 0, 0, 0, 0, Handler::Bind<CmdMemoryDoctor>(&s), "server", "4.0.0",
                       "Outputs a memory problems report.", "O(1)"})
       .Lock(LockMode::kSelf)
       .tips = {"nondeterministic_output", "request_policy:all_shards",

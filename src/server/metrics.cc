@@ -283,7 +283,7 @@ std::string Response(int code, std::string_view reason, std::string_view body,
 
 std::string HttpResponse(Server& s, std::string_view head) {
   HttpRequest req = ParseHttpHead(head);
-  std::string pass = s.opts().requirepass();
+  std::string pass = s.acl().DefaultPassword();
   // The same rule as the client port: with requirepass, the password must come along.
   if (!pass.empty() && req.password != pass) {
     return Response(401, "Unauthorized", "authentication required\n",

@@ -9,6 +9,7 @@
 #include "base/logging.h"
 #include "base/memory_probe.h"
 #include "base/strutil.h"
+#include "base/version.h"
 #include "db/evict.h"
 #include "commands/context.h"
 #include "protocol/errors.h"
@@ -17,32 +18,30 @@
 namespace carmine {
 
 std::string Persistence::Path() const {
-  ServerConfig c = server_.ConfigSnapshot();
   char buf[PATH_MAX];
   std::string dir = getcwd(buf, sizeof(buf)) ? buf : ".";
-  return dir + "/" + c.dbfilename;
+  return dir + "/" + server_.persist_opts().dbfilename.get();
 }
 
 rdb::SaveOptions Persistence::Options() const {
-  ServerConfig c = server_.ConfigSnapshot();
+  const PersistOptions& c = server_.persist_opts();
   rdb::SaveOptions o;
-  o.compress = c.rdbcompression;
-  o.checksum = c.rdbchecksum;
-  EvictPolicy p = EvictPolicy::kNoEviction;
-  ParseEvictPolicy(c.maxmemory_policy, &p);
+  o.compress = c.rdbcompression.get();
+  o.checksum = c.rdbchecksum.get();
+  auto p = static_cast<EvictPolicy>(server_.opts().maxmemory_policy.get());
   o.lru_mode = IsLfuPolicy(p) ? 2
                : (p == EvictPolicy::kAllKeysLru || p == EvictPolicy::kVolatileLru) ? 1
                                                                                     : 0;
   o.now_ms = clock::NowMs();
-  o.version = "7.2.4";
+  o.version = std::string(version::kRedis);
   o.used_memory = mem::UsedMemory();
   return o;
 }
 
 void Persistence::UpdateWriteRefusal() {
-  ServerConfig c = server_.ConfigSnapshot();
-  server_.opts().refuse_writes_misconf.store(!last_ok_.load() && c.stop_writes_on_bgsave_error &&
-                                             !c.save_rules.empty());
+  const PersistOptions& c = server_.persist_opts();
+  server_.opts().refuse_writes_misconf.store(!last_ok_.load() && c.stop_writes_on_bgsave_error.get() &&
+                                             !c.save_rules().empty());
 }
 
 void Persistence::Finished(bool ok, uint64_t dirty_before, int64_t now_ms) {
@@ -108,6 +107,16 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   return "";
 }
 
+void Persistence::KillChild() {
+  std::lock_guard<std::mutex> l(mu_);
+  pid_t pid = child_.pid();
+  if (pid <= 0) return;
+  LOG_WARNING("There is a child saving an .rdb. Killing it!");
+  child_.Kill();
+  server_.ChildChanged();
+  scheduled_.store(false);
+}
+
 void Persistence::WaitForChild() {
   bool ok;
   if (!child_.Collect(true, &ok)) return;
@@ -136,9 +145,8 @@ void Persistence::Cron(int64_t now_ms) {
     StartBackgroundSave(true);
     return;
   }
-  ServerConfig c = server_.ConfigSnapshot();
   uint64_t dirty = server_.dbs().stats().dirty.load();
-  for (auto& [seconds, changes] : c.save_rules) {
+  for (auto& [seconds, changes] : server_.persist_opts().save_rules()) {
     // After a failed attempt, wait 5 seconds before trying again (as Redis does).
     bool may_retry = last_ok_.load() || now_ms - last_try_ms_.load() > 5000;
     if (dirty >= static_cast<uint64_t>(changes) && now_ms / 1000 - lastsave_.load() >= seconds &&
@@ -167,50 +175,50 @@ Status Persistence::LoadAtStartup() {
 }
 
 namespace {
-Server& Srv(CommandContext& ctx) { return *static_cast<Server*>(ctx.server); }
-
 // SAVE: runs with every shard lock held (LockMode::kAll), so the file is one consistent moment.
-void CmdSave(ArgList, CommandContext& ctx) {
-  std::string err = Srv(ctx).persistence().SaveLocked();
+void CmdSave(Server& s, ArgList, CommandContext& ctx) {
+  std::string err = s.persistence().SaveLocked();
   if (err.empty()) return ctx.rb.Ok();
   ctx.rb.Error(err);
 }
 
 // BGSAVE [SCHEDULE]
-void CmdBgsave(ArgList args, CommandContext& ctx) {
+void CmdBgsave(Server& s, ArgList args, CommandContext& ctx) {
   if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "schedule"))) {
     return ctx.rb.Error(err::kSyntax);
   }
-  std::string err = Srv(ctx).persistence().StartBackgroundSave(args.size() == 2);
+  std::string err = s.persistence().StartBackgroundSave(args.size() == 2);
   if (err.empty()) return ctx.rb.Simple("Background saving started");
   if (err[0] == '+') return ctx.rb.Simple(std::string_view(err).substr(1));
   ctx.rb.Error(err);
 }
 
-void CmdLastsave(ArgList, CommandContext& ctx) { ctx.rb.Int(Srv(ctx).persistence().lastsave()); }
+void CmdLastsave(Server& s, ArgList, CommandContext& ctx) {
+  ctx.rb.Int(s.persistence().lastsave());
+}
 
-void CmdBgrewriteaof(ArgList, CommandContext& ctx) {
-  std::string reply = Srv(ctx).aof().StartRewriteCommand();
+void CmdBgrewriteaof(Server& s, ArgList, CommandContext& ctx) {
+  std::string reply = s.aof().StartRewriteCommand();
   if (reply.starts_with("ERR")) return ctx.rb.Error(reply);
   ctx.rb.Simple(reply);
 }
 }  // namespace
 
-void RegisterPersistenceFamily(CommandRegistry& r) {
+void RegisterPersistenceFamily(CommandRegistry& r, Server& s) {
   r.Add({"SAVE", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, acl::kDangerous,
-         &CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.",
+         Handler::Bind<CmdSave>(&s), "server", "1.0.0", "Synchronously saves the database(s) to disk.",
          "O(N) where N is the total number of keys in all databases"})
       .Lock(LockMode::kAll);
-  r.Add({"BGSAVE", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous, &CmdBgsave,
+  r.Add({"BGSAVE", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous, Handler::Bind<CmdBgsave>(&s),
          "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"})
       .Args("[!SCHEDULE]")
       .Lock(LockMode::kNone);
   r.Add({"BGREWRITEAOF", 1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous,
-         &CmdBgrewriteaof, "server", "1.0.0",
+         Handler::Bind<CmdBgrewriteaof>(&s), "server", "1.0.0",
          "Asynchronously rewrites the append-only file to disk.", "O(1)"})
       .Lock(LockMode::kNone);
   r.Add({"LASTSAVE", 1, kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
-         &CmdLastsave, "server", "1.0.0",
+         Handler::Bind<CmdLastsave>(&s), "server", "1.0.0",
          "Returns the Unix timestamp of the last successful save to disk.", "O(1)"})
       .Lock(LockMode::kNone)
       .tips = {"nondeterministic_output"};

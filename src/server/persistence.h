@@ -38,6 +38,8 @@ class Persistence {
   Status LoadAtStartup();
   // Waits for a running child to finish (shutdown).
   void WaitForChild();
+  // Ends a running BGSAVE child without using its file (shutdown).
+  void KillChild();
 
   bool bgsave_in_progress() const { return child_.running(); }
   int64_t last_cow_bytes() const { return child_.last_cow_bytes(); }

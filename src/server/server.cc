@@ -5,17 +5,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <cstring>
 #include <random>
+
+#include <signal.h>
 
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/memory_probe.h"
 #include "base/strutil.h"
 #include "commands/families.h"
+#include "db/evict.h"
 #include "net/socket.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
+#include "server/process.h"
 
 namespace carmine {
 
@@ -92,9 +97,9 @@ void Worker::Accept(int lfd, ListenerKind kind) {
     server_.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
     if (!is_unix) {
       net::SetNoDelay(fd);
-      net::SetKeepAlive(fd, server_.ConfigSnapshot().tcp_keepalive);
+      net::SetKeepAlive(fd, server_.server_opts().tcp_keepalive.get());
     }
-    if (server_.stats().connected_clients.load() >= server_.maxclients()) {
+    if (server_.stats().connected_clients.load() >= server_.server_opts().maxclients.get()) {
       std::string msg = "-" + std::string(err::kMaxClients) + "\r\n";
       ssize_t w = send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
       (void)w;
@@ -186,7 +191,7 @@ void Worker::Cron() {
   // Active expiry: Redis spends up to 25% of each cron period; split across workers.
   if (server_.opts().active_expire.load(std::memory_order_relaxed) && !dbs.loading()) {
     int64_t budget_us = 1000000LL * 25 / hz / 100;
-    int effort = server_.opts().active_expire_effort.load(std::memory_order_relaxed);
+    int effort = server_.opts().active_expire_effort.get();
     int owned = 0;
     for (int db = 0; db < dbs.num_dbs(); db++) {
       for (int s = 0; s < dbs.num_shards(); s++) {
@@ -212,10 +217,10 @@ void Worker::Cron() {
     }
     server_.dispatcher().latency().MaybeAdd(
         "expire-cycle", (clock::MonotonicUs() - cycle_start) / 1000,
-        server_.opts().latency_monitor_threshold.load(std::memory_order_relaxed), now / 1000);
+        server_.opts().latency_monitor_threshold.get(), now / 1000);
   }
   // A cycle that ran out of time budget goes on here, without waiting for the next command.
-  if (index_ == 0 && server_.opts().maxmemory.load(std::memory_order_relaxed) > 0 &&
+  if (index_ == 0 && server_.opts().maxmemory.get() > 0 &&
       !dbs.loading()) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
@@ -227,7 +232,7 @@ void Worker::Cron() {
     }
   }
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
-  int timeout = server_.timeout_sec();
+  int timeout = server_.server_opts().timeout.get();
   for (auto& [id, c] : conns_) {
     if (c->blocked()) {
       c->CheckBlockTimeout(now);
@@ -267,28 +272,32 @@ void Worker::Cron() {
 
 // ---- Server ------------------------------------------------------------------------------------
 
-Server::Server(ServerConfig cfg) : config_(std::move(cfg)) {
-  if (config_.threads <= 0) config_.threads = static_cast<int>(std::thread::hardware_concurrency());
-  if (config_.threads <= 0) config_.threads = 1;
-  int shards = 1;
-  if (config_.threads > 1) {
-    while (shards < config_.threads * 8) shards <<= 1;
-  }
-  // Statistics counters skip locked instructions when a single worker writes them.
-  SetCountersMultiWriter(config_.threads > 1);
-  dbs_ = std::make_unique<DbSet>(config_.databases, shards, config_.threads > 1);
-  dbs_->set_observer(this);
-  persistence_ = std::make_unique<Persistence>(*this);
-  aof_ = std::make_unique<Aof>(*this);
-  lazy_freer_ = std::make_unique<LazyFreer>();
-  dbs_->set_lazy_freer(lazy_freer_.get());
+Server::Server() {
   RegisterCoreFamilies(registry_);
-  RegisterServerFamily(registry_);
-  RegisterMemoryFamily(registry_);
-  RegisterPersistenceFamily(registry_);
-  dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, this);
-  dispatcher_->set_sink(&propagation_);
-  ApplyRuntime(config_);
+  RegisterServerFamily(registry_, *this);
+  RegisterConfigFamily(registry_, *this);
+  RegisterClientFamily(registry_, *this);
+  RegisterMemoryFamily(registry_, *this);
+  RegisterPersistenceFamily(registry_, *this);
+  config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
+    if (args.size() != 2) return "Bad directive or wrong number of arguments";
+    return registry_.Rename(args[0], args[1]);
+  });
+  config_.AddDirective("loadmodule", [](config::Words args) -> std::string {
+    if (args.empty()) return "Bad directive or wrong number of arguments";
+    return "Modules are not available in this server: can't load module from " + args[0];
+  });
+  config_.AddDirective("sentinel", [](config::Words) -> std::string {
+    return "sentinel directive while not in sentinel mode";
+  });
+  // The tables are programs' data: a broken one is a bug, found at the first start.
+  std::string bad = registry_.Validate();
+  if (bad.empty()) bad = config_.Validate();
+  if (!bad.empty()) {
+    LOG_WARNING("Invalid built-in table: %s", bad.c_str());
+    abort();
+  }
+  config_.SealDefaults();
   std::mt19937_64 rng(std::random_device{}());
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; i++) run_id_.push_back(kHex[rng() % 16]);
@@ -300,60 +309,71 @@ Server::~Server() {
   if (metrics_fd_ >= 0) close(metrics_fd_);
 }
 
-void Server::ApplyRuntime(const ServerConfig& c) {
-  if (aof_) aof_->Configure(c);
-  opts_.proto_max_bulk_len = c.proto_max_bulk_len;
-  opts_.databases = c.databases;
-  opts_.active_expire_effort = c.active_expire_effort;
-  opts_.hash_max_listpack_entries = c.hash_max_listpack_entries;
-  opts_.hash_max_listpack_value = c.hash_max_listpack_value;
-  opts_.set_max_intset_entries = c.set_max_intset_entries;
-  opts_.set_max_listpack_entries = c.set_max_listpack_entries;
-  opts_.set_max_listpack_value = c.set_max_listpack_value;
-  opts_.zset_max_listpack_entries = c.zset_max_listpack_entries;
-  opts_.zset_max_listpack_value = c.zset_max_listpack_value;
-  opts_.list_max_listpack_size = c.list_max_listpack_size;
-  opts_.list_compress_depth = c.list_compress_depth;
-  opts_.hll_sparse_max_bytes = c.hll_sparse_max_bytes;
-  opts_.tracking_table_max_keys = c.tracking_table_max_keys;
-  opts_.slowlog_log_slower_than = c.slowlog_log_slower_than;
-  opts_.slowlog_max_len = c.slowlog_max_len;
-  EvictPolicy policy = EvictPolicy::kNoEviction;
-  ParseEvictPolicy(c.maxmemory_policy, &policy);
-  opts_.maxmemory = c.maxmemory;
-  opts_.maxmemory_clients = c.maxmemory_clients;
-  opts_.maxmemory_policy = static_cast<int>(policy);
-  opts_.maxmemory_samples = c.maxmemory_samples;
-  opts_.maxmemory_eviction_tenacity = c.maxmemory_eviction_tenacity;
-  opts_.lazyfree_lazy_eviction = c.lazyfree_lazy_eviction;
-  opts_.lazyfree_lazy_user_del = c.lazyfree_lazy_user_del;
-  opts_.lazyfree_lazy_user_flush = c.lazyfree_lazy_user_flush;
-  opts_.lazyfree_lazy_server_del = c.lazyfree_lazy_server_del;
-  opts_.latency_monitor_threshold = c.latency_monitor_threshold;
-  opts_.latency_tracking = c.latency_tracking;
-  opts_.refuse_writes_misconf = persistence_ && !persistence_->last_bgsave_ok() &&
-                                c.stop_writes_on_bgsave_error && !c.save_rules.empty();
-  if (dbs_) {
-    dbs_->set_lfu(IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
-    dbs_->set_lazy_expire(c.lazyfree_lazy_expire);
-    dbs_->set_lazy_server_del(c.lazyfree_lazy_server_del);
+void Server::ApplyLogLevel() { log::SetLevel(static_cast<log::Level>(server_opts_.loglevel.get())); }
+
+void Server::ApplyEvictionSettings() {
+  auto policy = static_cast<EvictPolicy>(opts_.maxmemory_policy.get());
+  dbs_->set_lfu(IsLfuPolicy(policy), opts_.lfu_log_factor.get(), opts_.lfu_decay_time.get());
+  dbs_->set_lazy_expire(opts_.lazyfree_lazy_expire.get());
+  dbs_->set_lazy_server_del(opts_.lazyfree_lazy_server_del.get());
+}
+
+void Server::AttachConfigHooks() {
+  using config::Option;
+  auto rebind = Option::Hook([this] { return workers_.empty() ? std::string() : RebindTcp(); });
+  server_opts_.port.OnApply(rebind);
+  server_opts_.bind.OnApply(rebind);
+  server_opts_.loglevel.OnApply(Option::Hook([this] {
+    ApplyLogLevel();
+    return std::string();
+  }));
+  server_opts_.busy_poll_us.OnApply(Option::Hook([this] {
+    for (auto& w : workers_) w->loop().SetBusyPollUs(server_opts_.busy_poll_us.get());
+    return std::string();
+  }));
+  auto eviction = Option::Hook([this] {
+    ApplyEvictionSettings();
+    return std::string();
+  });
+  for (config::Option* o :
+       std::initializer_list<config::Option*>{&opts_.maxmemory_policy, &opts_.lfu_log_factor,
+                                             &opts_.lfu_decay_time, &opts_.lazyfree_lazy_expire,
+                                             &opts_.lazyfree_lazy_server_del}) {
+    o->OnApply(eviction);
   }
-  if (dispatcher_) dispatcher_->slowlog().Trim(c.slowlog_max_len);
-  for (int i = 0; i < 3; i++) {
-    for (int j = 0; j < 3; j++) opts_.obuf_limits[i][j] = c.obuf_limits[i][j];
-  }
-  if (dbs_) dbs_->set_notify_flags(c.notify_keyspace_events);
-  opts_.enable_debug_command =
-      c.enable_debug_command == "yes" ? 1 : (c.enable_debug_command == "local" ? 2 : 0);
-  opts_.set_requirepass(c.requirepass);
-  hz_ = c.hz;
-  timeout_ = c.timeout;
-  maxclients_ = c.maxclients;
-  qbuf_limit_ = c.client_query_buffer_limit;
-  protected_mode_ = c.protected_mode && !c.bind_explicit;
-  for (auto& w : workers_) w->loop().SetBusyPollUs(c.busy_poll_us);
-  log::Level lvl;
-  if (log::ParseLevel(c.loglevel, &lvl)) log::SetLevel(lvl);
+  opts_.maxmemory.OnApply(Option::Hook([this] {
+    // A lower limit takes effect at once, as in Redis: evict down to it now.
+    if (opts_.maxmemory.get() > 0 && !dbs_->loading()) {
+      dispatcher_->evictor().Perform(clock::NowMs());
+    }
+    return std::string();
+  }));
+  opts_.notify_keyspace_events.OnApply(Option::Hook([this] {
+    dbs_->set_notify_flags(opts_.notify_flags.load());
+    return std::string();
+  }));
+  opts_.slowlog_max_len.OnApply(Option::Hook([this] {
+    dispatcher_->slowlog().Trim(opts_.slowlog_max_len.get());
+    return std::string();
+  }));
+  auto misconf = Option::Hook([this] {
+    persistence_->UpdateWriteRefusal();
+    return std::string();
+  });
+  persist_opts_.save.OnApply(misconf);
+  persist_opts_.stop_writes_on_bgsave_error.OnApply(misconf);
+  persist_opts_.appendonly.OnApply(Option::Hook([this] { return aof_->ApplyAppendOnly(); }));
+  server_opts_.jemalloc_bg_thread.OnApply(Option::Hook([this] {
+    mem::SetBackgroundThread(server_opts_.jemalloc_bg_thread.get());
+    return std::string();
+  }));
+  auto oom = Option::Hook([this] { return process::ApplyOomScoreAdj(server_opts_, false); });
+  server_opts_.oom_score_adj.OnApply(oom);
+  server_opts_.oom_score_adj_values.OnApply(oom);
+  server_opts_.locale_collate.OnApply(Option::Hook([this] {
+    setlocale(LC_COLLATE, server_opts_.locale_collate.get().c_str());
+    return std::string();
+  }));
 }
 
 void Server::OnKeyModified(int, std::string_view key) {
@@ -388,81 +408,20 @@ void Server::OnEvent(int db, uint32_t, std::string_view event, std::string_view 
   }
 }
 
-ServerConfig Server::ConfigSnapshot() const {
-  std::lock_guard<std::mutex> l(config_mu_);
-  return config_;
-}
-
-std::string Server::ConfigSet(
-    const std::vector<std::pair<std::string, std::vector<std::string>>>& pairs) {
-  std::unique_lock<std::mutex> l(config_mu_);
-  ServerConfig next = config_;
-  std::vector<std::string> seen;
-  for (auto& pair : pairs) {
-    const std::string& name = pair.first;
-    const std::vector<std::string>& args = pair.second;
-    const ConfigOption* opt = FindConfigOption(name);
-    auto fail = [&](const std::string& why) {
-      return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
-    };
-    if (opt == nullptr)
-      return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
-    if (std::find(seen.begin(), seen.end(), opt->name) != seen.end())
-      return fail("duplicate parameter");
-    seen.push_back(opt->name);
-    if (opt->protected_config) return fail("can't set protected config");
-    if (!opt->runtime_mutable) return fail("can't set immutable config");
-    std::vector<std::string> values = args;
-    if (opt->multi_arg) {
-      std::vector<std::string> split;
-      SplitArgs(args[0], &split);
-      if (split.empty()) split.emplace_back();  // "" means "no value", e.g. save ""
-      values = split;
-    }
-    std::string e = opt->set(next, values);
-    if (!e.empty()) return fail(e);
-  }
-  bool port_changed = next.port != config_.port;
-  if ((port_changed || next.bind != config_.bind) && !workers_.empty()) {
-    std::string e = RebindTcp(next, port_changed);
-    if (!e.empty()) {
-      return "ERR CONFIG SET failed (possibly related to argument '" +
-             std::string(port_changed ? "port" : "bind") + "') - " + e;
-    }
-  }
-  bool aof_on = next.appendonly && !config_.appendonly;
-  bool aof_off = !next.appendonly && config_.appendonly;
-  if ((aof_on || aof_off) && dbs_->loading()) {
-    // The loader owns the dataset (and the AOF it opens when done) until loading ends.
-    return "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn "
-           "the AOF on or off while loading the dataset.";
-  }
-  config_ = next;
-  ApplyRuntime(config_);
-  l.unlock();
-  // Outside the config lock: turning the AOF on takes every shard lock, and commands holding
-  // shard locks may read the configuration.
-  if (aof_off && !workers_.empty()) aof_->Disable();
-  if (aof_on && !workers_.empty()) {
-    std::string e = aof_->Enable();
-    if (!e.empty()) {
-      std::lock_guard<std::mutex> relock(config_mu_);
-      config_.appendonly = false;
-      return "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + e;
-    }
-  }
-  return "";
-}
-
-std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
+std::string Server::RebindTcp() {
+  std::lock_guard<std::mutex> l(listen_mu_);
+  const int port = server_opts_.port.get();
+  const bool port_changed = port != bound_port_;
+  const std::vector<std::string> bind = server_opts_.bind_addresses();
+  const int backlog = server_opts_.tcp_backlog.get();
   // Addresses that stay bound on the same port keep their socket (re-binding them would fail with
   // EADDRINUSE while the old one is open); the others are opened before anything is closed, so a
   // failure leaves the current listeners untouched.
   std::vector<int> fds, fresh;
   std::vector<std::string> addrs;
   std::vector<int> current(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
-  if (cfg.port != 0) {
-    for (auto& addr : cfg.bind) {
+  if (port != 0) {
+    for (auto& addr : bind) {
       if (!port_changed) {
         auto it = std::find(tcp_addrs_.begin(), tcp_addrs_.end(), addr);
         if (it != tcp_addrs_.end()) {
@@ -471,7 +430,7 @@ std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
           continue;
         }
       }
-      auto r = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+      auto r = net::ListenTcp(addr, port, backlog);
       if (!r.ok()) {
         for (int fd : fresh) close(fd);
         LOG_WARNING("%s", r.status().message().c_str());
@@ -506,11 +465,13 @@ std::string Server::RebindTcp(const ServerConfig& cfg, bool port_changed) {
   listen_fds_.insert(listen_fds_.begin(), fds.begin(), fds.end());
   tcp_listeners_ = fds.size();
   tcp_addrs_ = addrs;
+  bound_port_ = port;
   return "";
 }
 
 bool Server::protected_mode_denies(int fd) const {
-  return protected_mode_.load() && opts_.requirepass().empty() && !net::IsLoopbackPeer(fd);
+  return server_opts_.protected_mode.get() && !server_opts_.bind_explicit() &&
+         acl_.DefaultUserNoPass() && !net::IsLoopbackPeer(fd);
 }
 
 void Server::RegisterClient(Connection* c, Worker* w) {
@@ -554,53 +515,103 @@ bool Server::IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const {
   return pause_all_.load() || (cmd_flags & (kWrite | kMayReplicate));
 }
 
-Status Server::Start() {
-  ServerConfig cfg = ConfigSnapshot();
-  start_ms_ = clock::NowMs();
-  if (cfg.port != 0) {
-    for (auto& addr : cfg.bind) {
-      auto r = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
-      if (!r.ok()) return r.status();
+void Server::InitData() {
+  threads_ = server_opts_.threads.get();
+  // io-threads N (Redis's I/O threads) means N workers when `threads` is not given.
+  if (threads_ <= 0 && server_opts_.io_threads.get() > 1) threads_ = server_opts_.io_threads.get();
+  if (threads_ <= 0) threads_ = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads_ <= 0) threads_ = 1;
+  int shards = 1;
+  if (threads_ > 1) {
+    while (shards < threads_ * 8) shards <<= 1;
+  }
+  // Statistics counters skip locked instructions when a single worker writes them.
+  SetCountersMultiWriter(threads_ > 1);
+  dbs_ = std::make_unique<DbSet>(server_opts_.databases.get(), shards, threads_ > 1);
+  dbs_->set_observer(this);
+  persistence_ = std::make_unique<Persistence>(*this);
+  aof_ = std::make_unique<Aof>(*this, persist_opts_);
+  lazy_freer_ = std::make_unique<LazyFreer>();
+  dbs_->set_lazy_freer(lazy_freer_.get());
+  dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
+  dispatcher_->set_sink(&propagation_);
+  AttachConfigHooks();
+  ApplyEvictionSettings();
+  dbs_->set_notify_flags(opts_.notify_flags.load());
+  persistence_->UpdateWriteRefusal();
+  mem::SetBackgroundThread(server_opts_.jemalloc_bg_thread.get());
+  process::ApplyOomScoreAdj(server_opts_, false);
+  if (!server_opts_.locale_collate.empty()) {
+    setlocale(LC_COLLATE, server_opts_.locale_collate.get().c_str());
+  }
+}
+
+Status Server::Listen() {
+  const int port = server_opts_.port.get();
+  const int backlog = server_opts_.tcp_backlog.get();
+  const std::vector<std::string> bind = server_opts_.bind_addresses();
+  std::lock_guard<std::mutex> l(listen_mu_);
+  auto failed_tcp = [&](const Status& why) {
+    LOG_WARNING("%s", why.message().c_str());
+    return Status::Error("Failed listening on port " + std::to_string(port) + " (tcp), aborting.");
+  };
+  if (port != 0) {
+    for (auto& addr : bind) {
+      auto r = net::ListenTcp(addr, port, backlog);
+      if (!r.ok()) return failed_tcp(r.status());
       if (r.value() >= 0) {
         listen_fds_.push_back(r.value());
         tcp_addrs_.push_back(addr);
       }
     }
-    if (listen_fds_.empty())
-      return Status::Error("Failed listening on port " + std::to_string(cfg.port) +
-                           " (tcp), aborting.");
+    if (listen_fds_.empty()) return failed_tcp(Status::Error("No address to listen on"));
   }
-  size_t tcp_count = listen_fds_.size();
-  tcp_listeners_ = tcp_count;
-  if (!cfg.unixsocket.empty()) {
-    auto r = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
-    if (!r.ok()) return r.status();
+  bound_port_ = port;
+  tcp_listeners_ = listen_fds_.size();
+  const std::string unixsocket = server_opts_.unixsocket.get();
+  if (!unixsocket.empty()) {
+    auto r = net::ListenUnix(unixsocket, server_opts_.unixsocketperm(), backlog);
+    if (!r.ok()) {
+      LOG_WARNING("%s", r.status().message().c_str());
+      return Status::Error("Failed opening Unix socket: " + r.status().message());
+    }
     listen_fds_.push_back(r.value());
   }
-  if (cfg.metrics_port != 0) {
+  if (listen_fds_.empty()) return Status::Error("Configured to not listen anywhere, exiting.");
+  if (int mport = server_opts_.metrics_port.get(); mport != 0) {
     // Prometheus scrapes over TCP on the same addresses as the client port.
-    std::string addr = cfg.bind.empty() ? std::string("*") : cfg.bind.front();
-    auto r = net::ListenTcp(addr, cfg.metrics_port, cfg.tcp_backlog);
+    std::string addr = bind.empty() ? std::string("*") : bind.front();
+    auto r = net::ListenTcp(addr, mport, backlog);
     if (!r.ok()) return r.status();
     metrics_fd_ = r.value();
   }
-  for (int i = 0; i < cfg.threads; i++) {
+  return Status::Ok();
+}
+
+Status Server::Start() {
+  InitData();
+  start_ms_ = clock::NowMs();
+  process::PrintBanner(*this);
+  if (Status s = Listen(); !s.ok()) return s;
+  for (int i = 0; i < threads_; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
-    workers_.back()->loop().SetBusyPollUs(cfg.busy_poll_us);
+    workers_.back()->loop().SetBusyPollUs(server_opts_.busy_poll_us.get());
   }
   for (auto& w : workers_) {
     for (size_t i = 0; i < listen_fds_.size(); i++) {
-      w->AddListener(listen_fds_[i], i >= tcp_count ? ListenerKind::kUnix : ListenerKind::kTcp);
+      w->AddListener(listen_fds_[i], i >= tcp_listeners_ ? ListenerKind::kUnix : ListenerKind::kTcp);
     }
     if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
   }
+  LOG_NOTICE("Server initialized");
   // Clients are served while the dataset loads: commands that need it answer -LOADING, as in
   // Redis, and INFO shows the progress.
   dbs_->set_loading(true);
   loading_start_ms_.store(clock::NowMs());
   for (auto& w : workers_) w->Start();
   // With appendonly yes the AOF is the dataset, even when an RDB file exists (as in Redis).
-  Status st = cfg.appendonly ? aof_->LoadAndOpen() : persistence_->LoadAtStartup();
+  Status st =
+      persist_opts_.appendonly.get() ? aof_->LoadAndOpen() : persistence_->LoadAtStartup();
   dbs_->set_loading(false);
   dbs_->stats().dirty.Sub(dbs_->stats().dirty.load());  // what was loaded is saved already
   if (!st.ok()) {
@@ -608,8 +619,8 @@ Status Server::Start() {
     return st;
   }
   stats_.startup_memory.store(mem::UsedMemory());
-  if (cfg.port != 0) LOG_NOTICE("Ready to accept connections tcp");
-  if (!cfg.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
+  if (tcp_listeners_ > 0) LOG_NOTICE("Ready to accept connections tcp");
+  if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   return Status::Ok();
 }
 
@@ -621,7 +632,7 @@ size_t ClientMemory(const Session& s) {
 
 void Server::EvictClientsIfNeeded() {
   int64_t limit = opts_.maxmemory_clients.load(std::memory_order_relaxed);
-  if (limit < 0) limit = opts_.maxmemory.load(std::memory_order_relaxed) * -limit / 100;
+  if (limit < 0) limit = opts_.maxmemory.get() * -limit / 100;
   if (limit <= 0) return;
   struct Use {
     size_t bytes;
@@ -651,36 +662,73 @@ void Server::EvictClientsIfNeeded() {
   }
 }
 
-void Server::RequestShutdown(int save) {
-  shutdown_save_.store(save);
+std::string Server::PrepareShutdown(int flags) {
+  std::lock_guard<std::mutex> l(prepare_mu_);
+  bool force = flags & kShutdownForce;
+  // A running child would only write a file nobody waits for.
+  persistence_->KillChild();
+  aof_->StopRewrite();
+  if (aof_->enabled()) {
+    LOG_NOTICE("Calling fsync() on the AOF file.");
+    aof_->FlushAndSync();
+  }
+  bool save = (flags & kShutdownSave) ||
+              (!(flags & kShutdownNoSave) && !persist_opts_.save_rules().empty());
+  if (save) {
+    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    ShardLocks all;
+    all.AddAll(*dbs_);
+    all.Acquire();
+    std::string err = persistence_->SaveLocked();
+    if (!err.empty()) {
+      if (!force) {
+        LOG_WARNING("Error trying to save the DB, can't exit.");
+        LOG_WARNING("Errors trying to shut down the server. Check the logs for more information.");
+        return "ERR Errors trying to SHUTDOWN. Check logs.";
+      }
+      LOG_WARNING("Error trying to save the DB. Exit anyway.");
+    }
+  }
+  return "";
+}
+
+void Server::RequestExit() {
   shutdown_.store(true);
   shutdown_cv_.notify_all();
 }
 
-void Server::WaitForShutdown() {
-  {
-    // Polled with a short timeout because signal handlers may only set the flag.
-    std::unique_lock<std::mutex> l(shutdown_mu_);
-    while (!shutdown_.load()) shutdown_cv_.wait_for(l, std::chrono::milliseconds(50));
+int Server::WaitForShutdown() {
+  // Polled with a short timeout because signal handlers may only set a flag.
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(shutdown_mu_);
+      shutdown_cv_.wait_for(l, std::chrono::milliseconds(20));
+    }
+    if (shutdown_.load()) break;
+    int sig = pending_signal_.exchange(0);
+    if (sig == 0) continue;
+    int flags = sig == SIGINT ? server_opts_.sigint_flags() : server_opts_.sigterm_flags();
+    LOG_WARNING("User requested shutdown...");
+    if (PrepareShutdown(flags).empty()) break;
+    LOG_WARNING("%s received but errors trying to shut down the server, check the logs for more "
+                "information",
+                sig == SIGINT ? "SIGINT" : "SIGTERM");
   }
+  shutdown_.store(true);
   // Stop accepting, let each worker close its clients on its own thread, then stop the loops.
   for (auto& w : workers_) {
     Worker* wp = w.get();
     wp->loop().Post([wp] { wp->CloseAll(); });
   }
   for (auto& w : workers_) w->Join();
-  for (int fd : listen_fds_) close(fd);
-  listen_fds_.clear();
-  // Nothing runs commands any more: the final snapshot needs no locks. A rewrite in progress is
-  // abandoned (the current files are complete); what was appended reaches the disk.
+  {
+    std::lock_guard<std::mutex> l(listen_mu_);
+    for (int fd : listen_fds_) close(fd);
+    listen_fds_.clear();
+  }
   aof_->Stop();
   persistence_->WaitForChild();
-  int save = shutdown_save_.load();
-  if (save > 0 || (save == 0 && !ConfigSnapshot().save_rules.empty())) {
-    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
-    std::string err = persistence_->SaveLocked();
-    if (!err.empty()) LOG_WARNING("Error trying to save the DB, can't exit.");
-  }
+  return 0;
 }
 
 }  // namespace carmine

@@ -18,8 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acl/acl.h"
+#include "base/config.h"
 #include "base/counter.h"
 #include "base/status.h"
+#include "cluster/options.h"
 #include "commands/context.h"
 #include "commands/dispatcher.h"
 #include "commands/options.h"
@@ -27,10 +30,14 @@
 #include "db/db_set.h"
 #include "db/lazyfree.h"
 #include "net/event_loop.h"
+#include "net/tls_options.h"
+#include "persist/options.h"
+#include "replication/options.h"
+#include "scripting/options.h"
 #include "server/aof.h"
-#include "server/config.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
+#include "server/server_options.h"
 
 namespace carmine {
 
@@ -108,18 +115,31 @@ class Worker {
   uint64_t cron_runs_ = 0;
 };
 
-class Server : public ServerApi, public KeyspaceObserver {
+class Server : public KeyspaceObserver {
  public:
-  explicit Server(ServerConfig cfg);
+  // Declares every directive and registers every command family; nothing runs yet.
+  Server();
   ~Server() override;
 
-  // Binds listeners and starts the workers. Errors are fatal for startup.
+  // Reads argv as redis-server does: [config-file] [--name value ...] [-] (server/config.cc).
+  // Sets *exit_now (with an exit code) for --version and --help.
+  Status Configure(int argc, char** argv, bool* exit_now, int* exit_code);
+  // Builds the keyspace and the modules from the configuration, binds listeners, starts the
+  // workers and loads the dataset. Errors are fatal for startup.
   Status Start();
-  // Blocks until shutdown is requested, then stops workers and cleans up.
-  void WaitForShutdown();
-  // Thread-safe and signal-safe-ish (only sets flags and wakes a loop). `save`: 1 SHUTDOWN SAVE,
-  // -1 SHUTDOWN NOSAVE, 0 as the save rules say (save when there are any, as Redis does).
-  void RequestShutdown(int save = 0);
+  // Blocks until the server is to exit (SHUTDOWN, or a signal whose shutdown succeeded), then
+  // closes the clients and stops the workers. Returns the process exit code.
+  int WaitForShutdown();
+  // Signal handlers call this: only an atomic store. The main thread then runs the shutdown
+  // sequence with the flags of shutdown-on-sigterm / shutdown-on-sigint.
+  void RequestShutdownFromSignal(int sig) { pending_signal_.store(sig); }
+  // The shutdown sequence before the process may exit (ShutdownFlag bits): stops children,
+  // flushes the AOF, saves the final snapshot when asked (kShutdownSave) or when save rules are
+  // set (unless kShutdownNoSave). Returns "" when the server may exit; with kShutdownForce, errors
+  // are logged and ignored. Takes every shard lock while it saves.
+  std::string PrepareShutdown(int flags);
+  // Lets WaitForShutdown return (after PrepareShutdown succeeded).
+  void RequestExit();
   bool shutting_down() const { return shutdown_.load(); }
 
   // Shared state for workers, connections and server families.
@@ -130,19 +150,21 @@ class Server : public ServerApi, public KeyspaceObserver {
   Persistence& persistence() { return *persistence_; }
   Aof& aof() { return *aof_; }
   RuntimeOptions& opts() { return opts_; }
+  ServerOptions& server_opts() { return server_opts_; }
+  PersistOptions& persist_opts() { return persist_opts_; }
+  ReplicationOptions& repl_opts() { return repl_opts_; }
+  ClusterOptions& cluster_opts() { return cluster_opts_; }
+  Acl& acl() { return acl_; }
+  config::Registry& config() { return config_; }
+  // The configuration file's absolute path ("" when started without one).
+  const std::string& config_file() const { return config_file_; }
+  // Worker threads (known once Start() ran).
+  int threads() const { return threads_; }
   ServerStats& stats() { return stats_; }
   int num_workers() const { return static_cast<int>(workers_.size()); }
   Worker& worker(int i) { return *workers_[i]; }
 
-  // Config access. CONFIG SET validates against a copy and commits all-or-nothing.
-  ServerConfig ConfigSnapshot() const;
-  // Applies "name value" pairs atomically; returns "" or the Redis error reply text.
-  std::string ConfigSet(const std::vector<std::pair<std::string, std::vector<std::string>>>& pairs);
-  // Hot-path copies of config values.
-  int hz() const { return hz_.load(std::memory_order_relaxed); }
-  int timeout_sec() const { return timeout_.load(std::memory_order_relaxed); }
-  int maxclients() const { return maxclients_.load(std::memory_order_relaxed); }
-  int64_t query_buffer_limit() const { return qbuf_limit_.load(std::memory_order_relaxed); }
+  int hz() const { return server_opts_.hz(); }
   bool protected_mode_denies(int fd) const;
 
   // Client registry (CLIENT LIST/KILL/INFO). Visit holds the registry lock.
@@ -188,29 +210,42 @@ class Server : public ServerApi, public KeyspaceObserver {
   void EvictClientsIfNeeded();
 
  private:
-  void ApplyRuntime(const ServerConfig& cfg);
-  // Opens TCP listeners for cfg's bind/port; on success swaps them into every worker and closes
-  // the old ones. Returns "" or the reason. Caller holds config_mu_.
-  std::string RebindTcp(const ServerConfig& cfg, bool port_changed);
+  // Attaches the apply hooks of directives whose change must reach a running module.
+  void AttachConfigHooks();
+  // Opens TCP listeners for the configured bind/port; on success swaps them into every worker
+  // and closes the old ones. Returns "" or the reason.
+  std::string RebindTcp();
+  void ApplyLogLevel();
+  void ApplyEvictionSettings();
+  // Start()'s steps: the keyspace and modules, then the listening sockets.
+  void InitData();
+  Status Listen();
 
-  mutable std::mutex config_mu_;
-  ServerConfig config_;
+  // Declared first: every option below registers itself here.
+  config::Registry config_;
+  ServerOptions server_opts_{config_};
+  RuntimeOptions opts_{config_};
+  PersistOptions persist_opts_{config_};
+  Acl acl_{config_};
+  ReplicationOptions repl_opts_{config_};
+  ClusterOptions cluster_opts_{config_};
+  TlsOptions tls_opts_{config_};
+  ScriptingOptions script_opts_{config_};
+  std::string config_file_;
+  int threads_ = 1;
   CommandRegistry registry_;
   std::unique_ptr<LazyFreer> lazy_freer_;  // outlives dbs_: a flush may still be queued
   std::unique_ptr<DbSet> dbs_;
-  RuntimeOptions opts_;
   std::unique_ptr<Dispatcher> dispatcher_;
   PropagationLog propagation_;
   ServerStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<int> listen_fds_;         // guarded by config_mu_ after Start()
+  std::mutex listen_mu_;
+  std::vector<int> listen_fds_;         // guarded by listen_mu_ after Start()
   size_t tcp_listeners_ = 0;            // the first tcp_listeners_ entries of listen_fds_ are TCP
   std::vector<std::string> tcp_addrs_;  // bind address of each TCP listener, same order
+  int bound_port_ = 0;                  // the port the TCP listeners use
   int metrics_fd_ = -1;                 // metrics-port listener
-
-  std::atomic<int> hz_{10}, timeout_{0}, maxclients_{10000};
-  std::atomic<int64_t> qbuf_limit_{1LL << 30};
-  std::atomic<bool> protected_mode_{true};
 
   std::mutex clients_mu_;
   std::map<uint64_t, std::pair<Connection*, Worker*>> clients_;
@@ -220,7 +255,8 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::atomic<bool> pause_all_{false};
 
   std::atomic<bool> shutdown_{false};
-  std::atomic<int> shutdown_save_{0};
+  std::atomic<int> pending_signal_{0};
+  std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;
@@ -231,12 +267,14 @@ class Server : public ServerApi, public KeyspaceObserver {
   std::string executable_;
 };
 
-// Registers CONFIG, CLIENT, INFO, DEBUG, SHUTDOWN, TIME.
-void RegisterServerFamily(CommandRegistry& r);
-// Registers MEMORY (server/memory_family.cc).
-void RegisterMemoryFamily(CommandRegistry& r);
-// Registers SAVE, BGSAVE, LASTSAVE (server/persistence.cc).
-void RegisterPersistenceFamily(CommandRegistry& r);
+// The families that need the whole process, their handlers bound to the Server:
+// INFO, TIME, DEBUG, SHUTDOWN (server_family.cc), CONFIG (config_family.cc), CLIENT
+// (client_family.cc), MEMORY (memory_family.cc), SAVE, BGSAVE, LASTSAVE (persistence.cc).
+void RegisterServerFamily(CommandRegistry& r, Server& s);
+void RegisterConfigFamily(CommandRegistry& r, Server& s);
+void RegisterClientFamily(CommandRegistry& r, Server& s);
+void RegisterMemoryFamily(CommandRegistry& r, Server& s);
+void RegisterPersistenceFamily(CommandRegistry& r, Server& s);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

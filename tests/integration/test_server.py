@@ -152,7 +152,8 @@ def test_daemonize(tmp_path):
     pidfile = str(tmp_path / "d.pid")
     logfile = str(tmp_path / "d.log")
     subprocess.run([carmine_binary(), "--port", str(port), "--daemonize", "yes", "--pidfile", pidfile,
-                    "--logfile", logfile, "--bind", "127.0.0.1"], check=True, timeout=10)
+                    "--logfile", logfile, "--bind", "127.0.0.1", "--dir", str(tmp_path),
+                    "--save", ""], check=True, timeout=10)
     wait_until(lambda: os.path.exists(pidfile) and redis.Redis(port=port).ping(), 10)
     pid = int(open(pidfile).read())
     os.kill(pid, signal.SIGTERM)
@@ -311,7 +312,8 @@ def test_maxclients_fits_open_files_limit(tmp_path):
         resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
 
     proc = subprocess.Popen([carmine_binary(), "--port", str(port), "--bind", "127.0.0.1",
-                             "--maxclients", "1000", "--logfile", str(log)], preexec_fn=limit)
+                             "--maxclients", "1000", "--logfile", str(log), "--dir", str(tmp_path),
+                             "--save", ""], preexec_fn=limit)
     try:
         wait_until(lambda: redis.Redis(port=port).ping(), 10)
         assert redis.Redis(port=port).config_get("maxclients") == {"maxclients": "68"}

@@ -163,12 +163,12 @@ TestServer::TestServer(int shards, bool locking) {
   clock::SetManualTimeMs(1700000000000);
   RegisterCoreFamilies(registry_);
   dbs_ = std::make_unique<DbSet>(16, shards, locking);
-  dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, nullptr);
+  dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   capture_ = std::make_unique<Capture>();
   dispatcher_->set_sink(capture_.get());
   dbs_->set_observer(capture_.get());
   session_.id = 1;
-  opts_.enable_debug_command = 1;
+  opts_.enable_debug_command.set(static_cast<int>(EnableMode::kYes));
 }
 
 TestServer::~TestServer() { clock::UseRealTime(); }

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "acl/acl.h"
+#include "base/config.h"
 #include "commands/blocking.h"
 #include "commands/dispatcher.h"
 #include "commands/options.h"
@@ -55,6 +57,8 @@ class TestServer {
   Session& session() { return session_; }
   DbSet& dbs() { return *dbs_; }
   RuntimeOptions& opts() { return opts_; }
+  Acl& acl() { return acl_; }
+  config::Registry& config() { return config_; }
   Dispatcher& dispatcher() { return *dispatcher_; }
   static void AdvanceTime(int64_t ms);
   // Commands propagated since the last call (each as "db:ARG ARG ..."), then cleared.
@@ -66,7 +70,9 @@ class TestServer {
  private:
   CommandRegistry registry_;
   std::unique_ptr<DbSet> dbs_;
-  RuntimeOptions opts_;
+  config::Registry config_;  // before the options, which register themselves in it
+  RuntimeOptions opts_{config_};
+  Acl acl_{config_};
   std::unique_ptr<Dispatcher> dispatcher_;
   Session session_;
   std::string raw_;  // last reply of Run() (the default session)

@@ -23,10 +23,10 @@ class EvictionTest : public CommandTest {
   void SetUp() override {
     g_dbs = &server_.dbs();
     server_.dispatcher().evictor().set_probe(&KeysTimes1000);
-    server_.opts().maxmemory = 10 * 1000;  // ten keys
+    server_.opts().maxmemory.set(10 * 1000);  // ten keys
   }
   void Policy(EvictPolicy p) {
-    server_.opts().maxmemory_policy = static_cast<int>(p);
+    server_.opts().maxmemory_policy.set(static_cast<int>(p));
     server_.dbs().set_lfu(IsLfuPolicy(p), 10, 1);
   }
   int64_t Exists(const std::string& k) { return Run({"exists", k}).integer; }
@@ -62,7 +62,7 @@ TEST_F(EvictionTest, TransactionsOverTheLimit) {
 
 TEST_F(EvictionTest, AllKeysLruEvictsTheIdlest) {
   Policy(EvictPolicy::kAllKeysLru);
-  server_.opts().maxmemory_samples = 64;
+  server_.opts().maxmemory_samples.set(64);
   for (int i = 0; i < 10; i++) Run({"set", "old" + std::to_string(i), "v"});
   TestServer::AdvanceTime(5000);
   for (int i = 0; i < 5; i++) Run({"get", "old" + std::to_string(i)});
@@ -75,7 +75,7 @@ TEST_F(EvictionTest, AllKeysLruEvictsTheIdlest) {
 
 TEST_F(EvictionTest, AllKeysLfuEvictsTheLeastUsed) {
   Policy(EvictPolicy::kAllKeysLfu);
-  server_.opts().maxmemory_samples = 64;
+  server_.opts().maxmemory_samples.set(64);
   for (int i = 0; i < 10; i++) Run({"set", "k" + std::to_string(i), "v"});
   for (int n = 0; n < 20; n++) {
     for (int i = 0; i < 5; i++) Run({"get", "k" + std::to_string(i)});
@@ -116,7 +116,7 @@ TEST_F(EvictionTest, VolatilePoliciesOnlyTakeKeysWithTtl) {
 
 TEST_F(EvictionTest, VolatileTtlTakesTheNearestDeadline) {
   Policy(EvictPolicy::kVolatileTtl);
-  server_.opts().maxmemory_samples = 64;
+  server_.opts().maxmemory_samples.set(64);
   for (int i = 0; i < 10; i++) {
     Run({"set", "k" + std::to_string(i), "v", "EX", std::to_string(100 + i * 100)});
   }

@@ -25,7 +25,7 @@ TEST_F(HashFamilyTest, BasicOperations) {
 
 // Past the thresholds the hash becomes a table; every field stays reachable.
 TEST_F(HashFamilyTest, ConvertsToTableAndKeepsEveryField) {
-  server_.opts().hash_max_listpack_entries = 16;
+  server_.opts().hash_max_listpack_entries.set(16);
   std::map<std::string, std::string> model;
   for (int i = 0; i < 2000; i++) {
     std::string f = "f" + std::to_string(i), v = std::to_string(i * 7);
@@ -60,7 +60,7 @@ TEST_F(HashFamilyTest, ConvertsToTableAndKeepsEveryField) {
 }
 
 TEST_F(HashFamilyTest, LongValueConvertsAtOnce) {
-  server_.opts().hash_max_listpack_value = 8;
+  server_.opts().hash_max_listpack_value.set(8);
   Run({"hset", "h", "a", "12345678"});
   EXPECT_EQ(Run({"object", "encoding", "h"}), "listpack");
   Run({"hset", "h", "b", "123456789"});

@@ -11,7 +11,7 @@ namespace {
 class ListFamilyTest : public CommandTest {};
 
 TEST_F(ListFamilyTest, EncodingFollowsNodeLimit) {
-  server_.opts().list_max_listpack_size = 4;
+  server_.opts().list_max_listpack_size.set(4);
   Run({"rpush", "l", "a", "b", "c", "d"});
   EXPECT_EQ(Run({"object", "encoding", "l"}), "listpack");
   Run({"rpush", "l", "e"});

@@ -18,10 +18,10 @@ TEST_F(SetFamilyTest, EncodingsFollowRedis72) {
   Run({"sadd", "s", "a", "b"});
   EXPECT_EQ(Run({"object", "encoding", "s"}), "listpack");
   EXPECT_ARRAY(Run({"smembers", "s"}), {"a", "b"});  // insertion order
-  server_.opts().set_max_listpack_entries = 4;
+  server_.opts().set_max_listpack_entries.set(4);
   Run({"sadd", "s", "c", "d", "e"});
   EXPECT_EQ(Run({"object", "encoding", "s"}), "hashtable");
-  server_.opts().set_max_intset_entries = 4;
+  server_.opts().set_max_intset_entries.set(4);
   Run({"sadd", "j", "1", "2", "3", "4"});
   EXPECT_EQ(Run({"object", "encoding", "j"}), "intset");
   Run({"sadd", "j", "5"});

@@ -11,7 +11,7 @@ namespace {
 
 class SlowlogTest : public CommandTest {
  protected:
-  void SetUp() override { server_.opts().slowlog_log_slower_than = 0; }
+  void SetUp() override { server_.opts().slowlog_log_slower_than.set(0); }
 };
 
 TEST_F(SlowlogTest, LogsNewestFirstAndTrims) {
@@ -24,7 +24,7 @@ TEST_F(SlowlogTest, LogsNewestFirstAndTrims) {
   EXPECT_ARRAY(r.elems[1].elems[3], {"set", "a", "1"});
   EXPECT_GT(r.elems[0].elems[0].integer, r.elems[1].elems[0].integer);
   EXPECT_INT(Run({"slowlog", "len"}), 4);  // reset, set, get, and the GET above
-  server_.opts().slowlog_max_len = 2;
+  server_.opts().slowlog_max_len.set(2);
   Run({"ping"});
   EXPECT_INT(Run({"slowlog", "len"}), 2);
   EXPECT_ERR(Run({"slowlog", "get", "-2"}), "ERR count should be greater than or equal to -1");
@@ -52,11 +52,11 @@ TEST_F(SlowlogTest, ShortensAndRedacts) {
 }
 
 TEST_F(SlowlogTest, ThresholdAndSkippedCommands) {
-  server_.opts().slowlog_log_slower_than = -1;
+  server_.opts().slowlog_log_slower_than.set(-1);
   Run({"slowlog", "reset"});
   Run({"set", "a", "1"});
   EXPECT_INT(Run({"slowlog", "len"}), 0);
-  server_.opts().slowlog_log_slower_than = 0;
+  server_.opts().slowlog_log_slower_than.set(0);
   Run({"slowlog", "reset"});
   Run({"multi"});
   Run({"incr", "n"});

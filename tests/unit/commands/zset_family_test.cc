@@ -70,7 +70,7 @@ TEST_F(ZSetFamilyTest, BigSetMatchesModel) {
 }
 
 TEST_F(ZSetFamilyTest, EncodingThresholds) {
-  server_.opts().zset_max_listpack_entries = 3;
+  server_.opts().zset_max_listpack_entries.set(3);
   Run({"zadd", "z", "1", "a", "2", "b", "3", "c"});
   EXPECT_EQ(Run({"object", "encoding", "z"}), "listpack");
   Run({"zadd", "z", "4", "d"});

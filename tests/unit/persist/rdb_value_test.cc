@@ -102,7 +102,7 @@ TEST_F(DumpTest, RestoreOptionsAndErrors) {
 }
 
 TEST_F(DumpTest, RoundTripsEveryEncoding) {
-  server_.opts().list_max_listpack_size = 4;  // several quicklist nodes
+  server_.opts().list_max_listpack_size.set(4);  // several quicklist nodes
   Run({"rpush", "list", "1", "two", "-3", "4000", "70000", "5000000000", std::string(300, 'x')});
   std::vector<std::string> members = {"sadd", "bigset"};
   for (int i = 0; i < 200; i++) members.push_back("m" + std::to_string(i));
