@@ -1,5 +1,9 @@
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""Start and stop carmine-server and Debian's redis-server on free loopback ports for tests.
+"""Start and stop carmine-server and the oracle redis-server on free loopback ports for tests.
+
+The oracle is Redis 7.2.4 from ../shared/redis-7.2.4 when that folder exists next to the checkout
+(the release Carmine reports), else Debian's redis-server (7.0), so a fresh machine still runs
+everything. REDIS_SERVER_BIN overrides both.
 
 Shared by the integration tests and the differential harness. Servers are polled for readiness
 with a deadline; nothing sleeps a fixed time.
@@ -19,6 +23,23 @@ def carmine_binary():
     if not os.path.exists(path):
         raise RuntimeError(f"carmine-server not found at {path}; build first")
     return path
+
+
+def redis_binary():
+    env = os.environ.get("REDIS_SERVER_BIN")
+    if env:
+        return env
+    shared = os.path.join(os.path.dirname(ROOT), "shared", "redis-7.2.4", "bin", "redis-server")
+    if os.path.exists(shared):
+        return shared
+    return shutil.which("redis-server")
+
+
+def redis_version():
+    """The oracle's version as a tuple, e.g. (7, 2, 4)."""
+    out = subprocess.run([redis_binary(), "--version"], capture_output=True, text=True).stdout
+    v = out.split("v=")[1].split()[0]
+    return tuple(int(x) for x in v.split("."))
 
 
 def free_port():
@@ -55,7 +76,7 @@ class ServerProcess:
         self.dir = tempfile.mkdtemp(prefix=f"{kind}-test-")
         self.log = os.path.join(self.dir, "server.log")
         self.config_path = None
-        cmd = [carmine_binary() if kind == "carmine" else shutil.which("redis-server")]
+        cmd = [carmine_binary() if kind == "carmine" else redis_binary()]
         if config_text is not None:
             self.config_path = os.path.join(self.dir, "server.conf")
             with open(self.config_path, "w") as f:

@@ -9,7 +9,9 @@
 // check sits in processCommand; with only the default user every command is allowed.
 #pragma once
 
+#include <atomic>
 #include <climits>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,7 +24,9 @@ class Acl {
   explicit Acl(config::Registry& r);
 
   // AUTH [user] password / HELLO AUTH: true when the pair is valid. Only `default` exists.
+  // Failures count in INFO acl_access_denied_auth.
   bool Authenticate(std::string_view user, std::string_view password) const;
+  uint64_t denied_auth() const { return denied_auth_.load(std::memory_order_relaxed); }
   // New connections start authenticated when the default user needs no password.
   bool DefaultUserNoPass() const { return requirepass.empty(); }
   std::string DefaultPassword() const { return requirepass.get(); }
@@ -33,6 +37,9 @@ class Acl {
   config::Int<int64_t> acllog_max_len{registry, "acllog-max-len", 128, 0, LLONG_MAX};
   config::Enum acl_pubsub_default{registry, "acl-pubsub-default", 0,
                                   {{"allchannels", 1}, {"resetchannels", 0}}};
+
+ private:
+  mutable std::atomic<uint64_t> denied_auth_{0};
 };
 
 }  // namespace carmine

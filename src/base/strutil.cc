@@ -103,22 +103,6 @@ std::string LongDoubleToHuman(long double v) {
   return std::string(buf, n);
 }
 
-std::string DoubleToString(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, r.ptr - buf);
-}
-
-std::string ScoreToString(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  char buf[64];
-  int n = snprintf(buf, sizeof(buf), "%.17g", v);
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 namespace {
 inline char Fold(char c, bool nocase) {
   return nocase ? static_cast<char>(tolower(static_cast<unsigned char>(c))) : c;

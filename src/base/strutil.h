@@ -26,11 +26,6 @@ void AppendInt64(std::string* out, int64_t v);
 std::string Int64ToString(int64_t v);
 // Human form used by INCRBYFLOAT: fixed notation, 17 digits, trailing zeros trimmed.
 std::string LongDoubleToHuman(long double v);
-// Shortest form that round-trips, as Redis prints doubles ("inf", "-inf", "nan", "1.5").
-std::string DoubleToString(double v);
-// How sorted-set scores (and RESP3 doubles) are rendered: 17 significant digits ("%.17g"), with
-// inf/-inf, as Redis 7.0 does (0.1 -> 0.10000000000000001).
-std::string ScoreToString(double v);
 
 // Glob-style match with '*', '?', '[a-z]', '[^x]' and '\' escapes; nocase folds ASCII case.
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);

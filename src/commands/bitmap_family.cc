@@ -177,6 +177,12 @@ void CmdBitCount(ArgList args, CommandContext& ctx) {
     start = 0;
     end = -1;
   }
+  // Both ends counted from the end with start past end: an empty range, before any clamping
+  // (otherwise both clamp to 0 and the first byte would count).
+  if (start < 0 && end < 0 && start > end) {
+    ctx.rb.Int(0);
+    return;
+  }
   if (r.bit_mode) {
     if (!Normalize(len * 8, &start, &end)) {
       ctx.rb.Int(0);
@@ -534,7 +540,7 @@ void RegisterBitmapFamily(CommandRegistry& r) {
       .KeyFlags("RO access");
   r.Add({"BITOP", -4, kWrite | kDenyOom, 2, -1, 1, B, &CmdBitOp, "bitmap", "2.6.0",
          "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"})
-      .Args("operation:string destkey:key key:key...")
+      .Args("operation(!AND|!OR|!XOR|!NOT) destkey:key key:key...")
       .KeyFlags("OW update");
   r.Add({"BITFIELD", -2, kWrite | kDenyOom, 1, 1, 1, B, &CmdBitfield, "bitmap", "3.2.0",
          "Performs arbitrary bitfield integer operations on strings.",

@@ -40,6 +40,7 @@ struct BlockedClient {
   int resp = 2;
   std::vector<std::string> args;  // the command to run again when a key gets data
   std::vector<std::string> keys;  // the keys it waits on
+  std::string addr, name;         // the client's, for the slow log entry made when it is served
   int64_t deadline_ms = 0;        // 0: no timeout
   // Hands reply bytes to the client's owner thread (thread-safe; set by the connection layer).
   std::function<void(std::string)> deliver;

@@ -2,6 +2,7 @@
 #include "commands/collection_util.h"
 
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -25,16 +26,25 @@ void StoreObject(Db& db, std::string_view key, std::unique_ptr<DataObject> obj) 
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
   long double secs;
   if (!ParseLongDouble(arg, &secs)) {
-    ctx.rb.Error("ERR timeout is not a float or out of range");
+    ctx.rb.Error(err::kTimeoutNotFloat);
     return false;
   }
-  long double ms = secs * 1000.0L;
-  // Values beyond int64 (inf included) wrap negative in Redis 7.0's conversion.
-  if (!(ms < 9223372036854775807.0L) || ms <= -1.0L) {
+  // Rounded up to whole milliseconds, so any positive timeout expires (0.0001 waits 1 ms); a
+  // deadline past what the clock can represent is out of range.
+  long double ms = ceill(secs * 1000.0L);
+  if (ms > static_cast<long double>(INT64_MAX)) {
+    ctx.rb.Error(err::kTimeoutOutOfRange);
+    return false;
+  }
+  if (ms < 0) {
     ctx.rb.Error(err::kTimeoutNegative);
     return false;
   }
-  int64_t t = static_cast<int64_t>(ms);  // truncated, as Redis does
+  int64_t t = static_cast<int64_t>(ms);
+  if (t > INT64_MAX - ctx.now_ms) {
+    ctx.rb.Error(err::kTimeoutOutOfRange);
+    return false;
+  }
   *deadline_ms = t == 0 ? 0 : ctx.now_ms + t;
   return true;
 }

@@ -348,9 +348,9 @@ void RegisterCommandFamily(CommandRegistry& r) {
       .Args(
           "[FILTERBY=filterby(MODULE=module-name:string|ACLCAT=category:string"
           "|PATTERN=pattern:pattern)]");
-  sub("GETKEYS", -4, &CmdCommandGetKeys, "2.8.13",
+  sub("GETKEYS", -3, &CmdCommandGetKeys, "2.8.13",
       "Extracts the key names from an arbitrary command.");
-  sub("GETKEYSANDFLAGS", -4, &CmdCommandGetKeysAndFlags, "7.0.0",
+  sub("GETKEYSANDFLAGS", -3, &CmdCommandGetKeysAndFlags, "7.0.0",
       "Extracts the key names and access flags for an arbitrary command.");
   sub("HELP", 2, &CmdCommandHelp, "5.0.0", "Returns helpful text about the different subcommands.");
 }

@@ -179,7 +179,7 @@ void CmdReset(ArgList, CommandContext& ctx) {
   s.db.store(0);
   s.resp = 2;
   ctx.rb.SetProtocol(2);
-  s.reply_mode = ReplyMode::kOn;
+  s.reply_off = s.skip_next = s.skip_this = false;
   s.no_evict = false;
   s.no_touch = false;
   s.authenticated = ctx.acl.DefaultUserNoPass();

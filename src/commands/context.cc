@@ -16,6 +16,11 @@ bool CommandContext::Block(ArgList args, const std::vector<std::string_view>& ke
   c->resp = session.resp.load(std::memory_order_relaxed);
   c->args.assign(args.begin(), args.end());
   c->keys.assign(keys.begin(), keys.end());
+  c->addr = session.addr;
+  {
+    std::lock_guard<std::mutex> l(session.info_mu);
+    c->name = session.name;
+  }
   c->deadline_ms = deadline_ms;
   c->deliver = session.deliver;
   blocking->Add(c);

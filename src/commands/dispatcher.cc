@@ -255,6 +255,7 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
   if (session.tracking) ResetCachingFlag(session);
   SetCurrentClientId(0);
+  if (tracking_.broadcast_pending()) tracking_.FlushBroadcast();
   if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
 }
 
@@ -335,8 +336,9 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
                       now_ms / 1000);
   }
   int64_t slower_than = opts_.slowlog_log_slower_than.get();
-  if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog) &&
-      !mode.serving) {
+  // A blocking command is logged once, when it is served (with its original arguments), as in
+  // Redis; the attempt that made it wait is not.
+  if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog)) {
     slowlog_.Record(args, took, clock::NowMs(), session.addr, ClientName(session),
                     opts_.slowlog_max_len.get());
   }
@@ -470,6 +472,8 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       s.id = w->client_id;
       s.db.store(w->db, std::memory_order_relaxed);
       s.resp.store(w->resp, std::memory_order_relaxed);
+      s.addr = w->addr;
+      s.name = w->name;
       std::string out;
       ReplyBuilder rb(&out);
       rb.SetProtocol(w->resp);

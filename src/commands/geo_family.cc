@@ -434,7 +434,7 @@ void RegisterGeoFamily(CommandRegistry& r) {
   r.Add({"GEOPOS", -2, kReadOnly, 1, 1, 1, G, &CmdGeoPos, "geo", "3.2.0",
          "Returns the longitude and latitude of members from a geospatial index.",
          "O(N) where N is the number of members requested."})
-      .Args("key:key member:string...")
+      .Args("key:key [member:string...]")
       .KeyFlags("RO access");
   r.Add({"GEODIST", -4, kReadOnly, 1, 1, 1, G, &CmdGeoDist, "geo", "3.2.0",
          "Returns the distance between two members of a geospatial index.", "O(1)"})
@@ -443,7 +443,7 @@ void RegisterGeoFamily(CommandRegistry& r) {
   r.Add({"GEOHASH", -2, kReadOnly, 1, 1, 1, G, &CmdGeoHash, "geo", "3.2.0",
          "Returns members from a geospatial index as geohash strings.",
          "O(1) for each member requested."})
-      .Args("key:key member:string...")
+      .Args("key:key [member:string...]")
       .KeyFlags("RO access");
   constexpr std::string_view kRadiusCost =
       "O(N+log(M)) where N is the number of elements inside the bounding box of the circular "
@@ -455,7 +455,7 @@ void RegisterGeoFamily(CommandRegistry& r) {
       .Args(
           "key:key longitude:double latitude:double radius:double unit(!M|!KM|!FT|!MI)"
           " [!WITHCOORD] [!WITHDIST] [!WITHHASH] [count-block{COUNT=count:integer [!ANY]}]"
-          " [order(!ASC|!DESC)] [STORE=key:key] [STOREDIST=key:key]")
+          " [order(!ASC|!DESC)] [store(STORE=key:key|STOREDIST=key:key)]")
       .Keys(&RadiusKeys<6>)
       .KeyFlags("RO access|OW update");
   r.Add({"GEORADIUSBYMEMBER", -5, kWrite | kDenyOom, 1, 1, 1, G, &CmdGeoRadiusByMember, "geo",
@@ -467,7 +467,7 @@ void RegisterGeoFamily(CommandRegistry& r) {
       .Args(
           "key:key member:string radius:double unit(!M|!KM|!FT|!MI) [!WITHCOORD] [!WITHDIST]"
           " [!WITHHASH] [count-block{COUNT=count:integer [!ANY]}] [order(!ASC|!DESC)]"
-          " [STORE=key:key] [STOREDIST=key:key]")
+          " [store(STORE=key:key|STOREDIST=key:key)]")
       .Keys(&RadiusKeys<5>)
       .KeyFlags("RO access|OW update");
   r.Add({"GEORADIUS_RO", -6, kReadOnly, 1, 1, 1, G, &CmdGeoRadiusRo, "geo", "3.2.10",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strutil.h"
 #include "commands/context.h"
 #include "commands/families.h"
 #include "commands/string_value.h"
@@ -153,6 +154,55 @@ void CmdPfMerge(ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
+// PFDEBUG GETREG|DECODE|ENCODING|TODENSE key: the internals, for tests. GETREG and TODENSE
+// leave the value dense.
+void CmdPfDebug(ArgList args, CommandContext& ctx) {
+  std::string_view sub = args[1];
+  Db db = ctx.db();
+  Entry* e = db.Find(args[2]);
+  if (e == nullptr) {
+    ctx.rb.Error("ERR The specified key does not exist");
+    return;
+  }
+  std::string h;
+  if (!LoadHll(ctx, e, &h)) return;
+  auto make_dense = [&](bool* converted) {
+    *converted = !hll::IsDense(h);
+    if (!*converted) return true;
+    if (!hll::ToDense(&h)) return false;
+    StoreString(e, h, StrEnc::kRaw);
+    db.Modified(args[2]);
+    return true;
+  };
+  bool converted;
+  if (EqualsIgnoreCase(sub, "getreg")) {
+    if (!make_dense(&converted)) return ctx.rb.Error(kCorrupt);
+    std::vector<uint8_t> regs(hll::kRegisters, 0);
+    hll::MergeInto(h, regs.data());
+    ctx.rb.ArrayLen(hll::kRegisters);
+    for (uint8_t r : regs) ctx.rb.Int(r);
+  } else if (EqualsIgnoreCase(sub, "decode")) {
+    if (hll::IsDense(h)) return ctx.rb.Error("ERR HLL encoding is not sparse");
+    std::string text;
+    if (!hll::DecodeSparse(h, &text)) return ctx.rb.Error(kCorrupt);
+    ctx.rb.Bulk(text);
+  } else if (EqualsIgnoreCase(sub, "encoding")) {
+    ctx.rb.Simple(hll::IsDense(h) ? "dense" : "sparse");
+  } else if (EqualsIgnoreCase(sub, "todense")) {
+    if (!make_dense(&converted)) return ctx.rb.Error(kCorrupt);
+    ctx.rb.Int(converted ? 1 : 0);
+  } else {
+    ctx.rb.Error("ERR Unknown PFDEBUG subcommand '" + std::string(sub) + "'");
+  }
+}
+
+// PFSELFTEST
+void CmdPfSelfTest(ArgList, CommandContext& ctx) {
+  std::string failure = hll::SelfTest();
+  if (failure.empty()) return ctx.rb.Ok();
+  ctx.rb.Error(failure);
+}
+
 }  // namespace
 
 void RegisterHllFamily(CommandRegistry& r) {
@@ -173,8 +223,15 @@ void RegisterHllFamily(CommandRegistry& r) {
   r.Add({"PFMERGE", -2, kWrite | kDenyOom, 1, -1, 1, H, &CmdPfMerge, "hyperloglog", "2.8.9",
          "Merges one or more HyperLogLog values into a single key.",
          "O(N) to merge N HyperLogLogs, but with high constant times."})
-      .Args("destkey:key sourcekey:key...")
+      .Args("destkey:key [sourcekey:key...]")
       .KeyFlags("RW access insert|RO access");
+  r.Add({"PFDEBUG", 3, kWrite | kDenyOom | kAdmin, 2, 2, 1, H, &CmdPfDebug, "hyperloglog",
+         "2.8.9", "Internal commands for debugging HyperLogLog values.", "N/A"})
+      .Args("subcommand:string key:key")
+      .KeyFlags("RW access");
+  r.Add({"PFSELFTEST", 1, kAdmin, 0, 0, 0, H, &CmdPfSelfTest, "hyperloglog", "2.8.9",
+         "An internal command for testing HyperLogLog values.", "N/A"})
+      .Lock(LockMode::kNone);
 }
 
 }  // namespace carmine

@@ -244,6 +244,13 @@ void CmdLPos(ArgList args, CommandContext& ctx) {
         ctx.rb.Error(err::kNotInt);
         return;
       }
+      if (rank == INT64_MIN) {
+        // RANK is read as a long in [-LONG_MAX, LONG_MAX], so its negation always exists.
+        ctx.rb.Error(
+            "ERR value is out of range, value must between -9223372036854775807 and "
+            "9223372036854775807");
+        return;
+      }
       if (rank == 0) {
         ctx.rb.Error(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
@@ -279,11 +286,7 @@ void CmdLPos(ArgList args, CommandContext& ctx) {
   std::vector<int64_t> found;
   if (l != nullptr && l->size() > 0) {
     bool reverse = rank < 0;
-    // RANK -9223372036854775808 cannot be negated: Redis then takes the first match from the
-    // tail, as for -1.
-    uint64_t skip = rank == INT64_MIN ? 0
-                    : rank < 0        ? static_cast<uint64_t>(-(rank + 1))
-                                      : static_cast<uint64_t>(rank - 1);
+    uint64_t skip = rank < 0 ? static_cast<uint64_t>(-(rank + 1)) : static_cast<uint64_t>(rank - 1);
     size_t wanted = count < 0 ? 1 : (count == 0 ? SIZE_MAX : static_cast<size_t>(count));
     int64_t n = static_cast<int64_t>(l->size());
     int64_t idx = reverse ? n - 1 : 0;
@@ -619,19 +622,19 @@ void RegisterListFamily(CommandRegistry& r) {
       .Args("numkeys:integer key:key... where(!LEFT|!RIGHT) [COUNT=count:integer]")
       .Keys(&NumKeysAt<1>)
       .KeyFlags("RW access delete");
-  r.Add({"BLPOP", -3, kWrite | kBlocking | kNoScript, 1, -2, 1, L, &CmdBLPop, "list", "2.0.0",
+  r.Add({"BLPOP", -3, kWrite | kBlocking, 1, -2, 1, L, &CmdBLPop, "list", "2.0.0",
          "Removes and returns the first element in a list. Blocks until an element is available "
          "otherwise. Deletes the list if the last element was popped.",
          "O(N) where N is the number of provided keys."})
       .Args("key:key... timeout:double")
       .KeyFlags("RW access delete");
-  r.Add({"BRPOP", -3, kWrite | kBlocking | kNoScript, 1, -2, 1, L, &CmdBRPop, "list", "2.0.0",
+  r.Add({"BRPOP", -3, kWrite | kBlocking, 1, -2, 1, L, &CmdBRPop, "list", "2.0.0",
          "Removes and returns the last element in a list. Blocks until an element is available "
          "otherwise. Deletes the list if the last element was popped.",
          "O(N) where N is the number of provided keys."})
       .Args("key:key... timeout:double")
       .KeyFlags("RW access delete");
-  r.Add({"BLMOVE", 6, kWrite | kDenyOom | kBlocking | kNoScript, 1, 2, 1, L, &CmdBLMove, "list", "6.2.0",
+  r.Add({"BLMOVE", 6, kWrite | kDenyOom | kBlocking, 1, 2, 1, L, &CmdBLMove, "list", "6.2.0",
          "Pops an element from a list, pushes it to another list and returns it. Blocks until an "
          "element is available otherwise. Deletes the list if the last element was moved.",
          "O(1)"})
@@ -639,7 +642,7 @@ void RegisterListFamily(CommandRegistry& r) {
           "source:key destination:key wherefrom(!LEFT|!RIGHT) whereto(!LEFT|!RIGHT)"
           " timeout:double")
       .KeyFlags("RW access delete|RW insert");
-  r.Add({"BRPOPLPUSH", 4, kWrite | kDenyOom | kBlocking | kNoScript, 1, 2, 1, L, &CmdBRPopLPush, "list",
+  r.Add({"BRPOPLPUSH", 4, kWrite | kDenyOom | kBlocking, 1, 2, 1, L, &CmdBRPopLPush, "list",
          "2.2.0",
          "Pops an element from a list, pushes it to another list and returns it. Block until an "
          "element is available otherwise. Deletes the list if the last element was popped.",

@@ -60,7 +60,7 @@ void CmdSlowlogHelp(ArgList, CommandContext& ctx) {
       "RESET",
       "    Reset the slowlog.",
       "HELP",
-      "    Prints this help."});
+      "    Print this help."});
 }
 
 // LATENCY LATEST: [event, last sample time, last latency, all-time max] per event.
@@ -127,7 +127,7 @@ void CmdLatencyHistogram(ArgList args, CommandContext& ctx) {
     for (auto& [n, c] : ctx.registry.all()) add(c.get());
   } else {
     for (size_t i = 2; i < args.size(); i++) {
-      if (const CommandSpec* c = ctx.registry.Find(args[i])) add(c);
+      if (const CommandSpec* c = ctx.registry.FindByFullName(args[i])) add(c);
     }
   }
   ctx.rb.MapLen(static_cast<int64_t>(specs.size()));
@@ -166,7 +166,7 @@ void CmdLatencyHelp(ArgList, CommandContext& ctx) {
       "specified command names.",
       "    If no commands are specified then all histograms are replied.",
       "HELP",
-      "    Prints this help."});
+      "    Print this help."});
 }
 
 // MONITOR: from now on the client receives a line for every command run by anyone.

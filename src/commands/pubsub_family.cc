@@ -46,6 +46,7 @@ void Confirm(ReplyBuilder& rb, std::string_view what, const std::string_view* na
 
 void Subscribe(ArgList args, CommandContext& ctx, SubKind kind, std::string_view what) {
   Session& s = ctx.session;
+  s.reply_is_push = true;  // confirmations reach the client even under CLIENT REPLY OFF
   PubSubRegistry& reg = ctx.dispatcher->pubsub();
   auto& mine = SetFor(s, kind);
   for (size_t i = 1; i < args.size(); i++) {
@@ -57,6 +58,7 @@ void Subscribe(ArgList args, CommandContext& ctx, SubKind kind, std::string_view
 
 void Unsubscribe(ArgList args, CommandContext& ctx, SubKind kind, std::string_view what) {
   Session& s = ctx.session;
+  s.reply_is_push = true;
   PubSubRegistry& reg = ctx.dispatcher->pubsub();
   if (args.size() == 1) {
     UnsubscribeAll(reg, s, kind, &ctx.rb);
@@ -152,7 +154,7 @@ void CmdPubsubHelp(ArgList, CommandContext& ctx) {
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
-      "    Prints this help."});
+      "    Print this help."});
 }
 
 }  // namespace
@@ -201,7 +203,7 @@ void RegisterPubSubFamily(CommandRegistry& r) {
   r.Add({"PSUBSCRIBE", -2, F, 0, 0, 0, 0, &CmdPSubscribe, "pubsub", "2.0.0",
          "Listens for messages published to channels that match one or more patterns.",
          "O(N) where N is the number of patterns to subscribe to."})
-      .Args("pattern{pattern:pattern}...")
+      .Args("pattern:pattern...")
       .Lock(LockMode::kNone);
   r.Add({"PUNSUBSCRIBE", -1, F, 0, 0, 0, 0, &CmdPUnsubscribe, "pubsub", "2.0.0",
          "Stops listening to messages published to channels that match one or more patterns.",

@@ -44,7 +44,6 @@ inline bool IsValidClientName(std::string_view name) {
   return true;
 }
 
-enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
 
 struct Session {
   uint64_t id = 0;
@@ -52,7 +51,12 @@ struct Session {
   // Written only by the owner thread; atomics because CLIENT LIST on other threads reads them.
   std::atomic<int> resp{2};
   bool authenticated = true;
-  std::atomic<ReplyMode> reply_mode{ReplyMode::kOn};
+  // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next command's reply (skip_next
+  // becomes skip_this when that command starts). Pushes (pub/sub messages and subscription
+  // confirmations, invalidations) are always delivered. Owner thread only.
+  bool reply_off = false, skip_next = false, skip_this = false;
+  // The running command's reply is pushes only ((P|S)(UN)SUBSCRIBE): CLIENT REPLY does not drop it.
+  bool reply_is_push = false;
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};
   // Set by QUIT / protocol errors: flush pending replies, then close.

@@ -259,9 +259,11 @@ void CmdSort(ArgList args, CommandContext& ctx) { SortGeneric(args, ctx, false);
 void CmdSortRo(ArgList args, CommandContext& ctx) { SortGeneric(args, ctx, true); }
 
 // The sorted key and the STORE destination.
+// Only the last STORE counts (SORT itself uses the last one), as Redis's key extraction does.
 std::vector<int> SortKeys(ArgList args) {
   std::vector<int> out;
   if (args.size() > 1) out.push_back(1);
+  int store = 0;
   for (size_t i = 2; i < args.size(); i++) {
     size_t left = args.size() - i - 1;
     if (EqualsIgnoreCase(args[i], "LIMIT") && left >= 2) {
@@ -270,9 +272,10 @@ std::vector<int> SortKeys(ArgList args) {
                left >= 1) {
       i++;
     } else if (EqualsIgnoreCase(args[i], "STORE") && left >= 1) {
-      out.push_back(static_cast<int>(++i));
+      store = static_cast<int>(++i);
     }
   }
+  if (store > 0) out.push_back(store);
   return out;
 }
 

@@ -93,16 +93,10 @@ void TrackingRegistry::Remember(const std::shared_ptr<ClientTracking>& t, std::s
 void TrackingRegistry::Invalidate(std::string_view key, uint64_t writer) {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string_view> one{key};
-  if (!prefixes_.empty()) {
-    for (auto& [prefix, ids] : prefixes_) {
-      if (key.substr(0, prefix.size()) != prefix) continue;
-      for (uint64_t id : ids) {
-        auto cit = by_id_.find(id);
-        if (cit == by_id_.end()) continue;
-        if (cit->second->noloop && id == writer) continue;
-        SendLocked(*cit->second, &one);
-      }
-    }
+  for (auto& [prefix, ids] : prefixes_) {
+    if (key.substr(0, prefix.size()) != prefix) continue;
+    pending_[prefix].emplace_back(std::string(key), writer);
+    bcast_pending_.store(true, std::memory_order_relaxed);
   }
   auto it = keys_.find(key);
   if (it == keys_.end()) return;
@@ -113,6 +107,26 @@ void TrackingRegistry::Invalidate(std::string_view key, uint64_t writer) {
     SendLocked(*cit->second, &one);
   }
   keys_.erase(it);
+}
+
+void TrackingRegistry::FlushBroadcast() {
+  std::lock_guard<std::mutex> l(mu_);
+  bcast_pending_.store(false, std::memory_order_relaxed);
+  for (auto& [prefix, changes] : pending_) {
+    auto pit = prefixes_.find(prefix);
+    if (pit == prefixes_.end()) continue;
+    for (uint64_t id : pit->second) {
+      auto cit = by_id_.find(id);
+      if (cit == by_id_.end()) continue;
+      std::vector<std::string_view> keys;
+      for (auto& [key, writer] : changes) {
+        if (cit->second->noloop && writer == id) continue;
+        keys.push_back(key);
+      }
+      if (!keys.empty()) SendLocked(*cit->second, &keys);
+    }
+  }
+  pending_.clear();
 }
 
 void TrackingRegistry::InvalidateAll() {

@@ -46,8 +46,15 @@ class TrackingRegistry {
   // Remembers that a default-mode client read `key`; over `max_keys` (0: unlimited) other
   // remembered keys are invalidated to make room.
   void Remember(const std::shared_ptr<ClientTracking>& t, std::string_view key, int64_t max_keys);
-  // `key` changed, by the client `writer` (0: the server itself, e.g. expiry).
+  // `key` changed, by the client `writer` (0: the server itself, e.g. expiry). Default-mode
+  // clients get one message per key at once; BCAST clients get the keys gathered under each of
+  // their prefixes as one message at the next FlushBroadcast().
   void Invalidate(std::string_view key, uint64_t writer);
+  // Sends the gathered BCAST invalidations: one message per client and prefix listing every key
+  // changed since the last flush (after a command, and before a worker sleeps, as Redis sends
+  // them once per event-loop iteration).
+  void FlushBroadcast();
+  bool broadcast_pending() const { return bcast_pending_.load(std::memory_order_relaxed); }
   // FLUSHDB/FLUSHALL: every tracking client gets a null invalidation.
   void InvalidateAll();
   bool active() const { return clients_.load(std::memory_order_relaxed) > 0; }
@@ -65,6 +72,9 @@ class TrackingRegistry {
                                     std::equal_to<>>;
   KeyMap keys_;
   std::unordered_map<std::string, std::unordered_set<uint64_t>> prefixes_;
+  // BCAST keys changed since the last flush, per prefix, with the client that changed each.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, uint64_t>>> pending_;
+  std::atomic<bool> bcast_pending_{false};
   std::atomic<size_t> clients_{0};
 };
 

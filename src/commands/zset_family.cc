@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/double_format.h"
 #include "base/strutil.h"
 #include "commands/arg_parser.h"
 #include "commands/collection_util.h"
@@ -106,6 +107,16 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
       return;
     }
     WriteObject(ctx, db, args[1], kZSet, true, &z);
+    // A new sorted set takes the big encoding from the start when the pairs given would not
+    // fit the small one (as Redis sizes it), so nothing passes through the listpack (where -0
+    // becomes 0).
+    EncodingLimits lim = ctx.opts.limits();
+    size_t longest = 0;
+    for (size_t j = i + 1; j < args.size(); j += 2) longest = std::max(longest, args[j].size());
+    if (static_cast<int64_t>(scores.size()) > lim.zset_max_listpack_entries ||
+        static_cast<int64_t>(longest) > lim.zset_max_listpack_value) {
+      z->ConvertToTableEncoding();
+    }
   }
   EncodingLimits lim = ctx.opts.limits();
   int64_t added = 0, updated = 0, processed = 0;
@@ -679,7 +690,7 @@ void CmdZScan(ArgList args, CommandContext& ctx) {
   }
   ReplyCollectionScan(ctx, sa, true, [&](uint64_t cursor, auto&& emit) {
     return z->Scan(cursor,
-                   [&](std::string_view m, double s) { emit(m, ScoreToString(s)); });
+                   [&](std::string_view m, double s) { emit(m, FormatDouble(s)); });
   });
 }
 
@@ -839,7 +850,7 @@ void RegisterZSetFamily(CommandRegistry& r) {
       .Args("numkeys:integer key:key... where(!MIN|!MAX) [COUNT=count:integer]")
       .Keys(&ZMPopKeys)
       .KeyFlags("RW access delete");
-  r.Add({"BZPOPMIN", -3, kWrite | kFast | kBlocking | kNoScript, 1, -2, 1, Z, &CmdBZPopMin, "sorted_set",
+  r.Add({"BZPOPMIN", -3, kWrite | kFast | kBlocking, 1, -2, 1, Z, &CmdBZPopMin, "sorted_set",
          "5.0.0",
          "Removes and returns the member with the lowest score from one or more sorted sets. "
          "Blocks until a member is available otherwise. Deletes the sorted set if the last "
@@ -847,7 +858,7 @@ void RegisterZSetFamily(CommandRegistry& r) {
          "O(log(N)) with N being the number of elements in the sorted set."})
       .Args("key:key... timeout:double")
       .KeyFlags("RW access delete");
-  r.Add({"BZPOPMAX", -3, kWrite | kFast | kBlocking | kNoScript, 1, -2, 1, Z, &CmdBZPopMax, "sorted_set",
+  r.Add({"BZPOPMAX", -3, kWrite | kFast | kBlocking, 1, -2, 1, Z, &CmdBZPopMax, "sorted_set",
          "5.0.0",
          "Removes and returns the member with the highest score from one or more sorted sets. "
          "Blocks until a member available otherwise.  Deletes the sorted set if the last element "

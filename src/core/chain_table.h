@@ -192,10 +192,14 @@ class ChainTable {
     return cursor;
   }
 
-  // A random node: a uniformly chosen non-empty bucket, then a uniform pick in its chain (the
-  // approximation Redis makes too). nullptr if empty.
+  // A uniformly random node, or nullptr if empty. Rejection sampling: a uniform bucket and a
+  // uniform slot among `depth` slots, kept only if the chain reaches that slot, so every node
+  // has the same chance whatever the length of its chain (picking a bucket and then a member of
+  // its chain would favour nodes in short chains). `depth` starts above the chain lengths a
+  // table at load factor <= 1 has, and grows (restarting the draw) when a longer chain shows up.
   Node* Random(std::mt19937_64& rng) {
     if (count_ == 0) return nullptr;
+    size_t depth = 8;
     for (int attempt = 0; attempt < 1000000; attempt++) {
       Node* head;
       if (rehashing()) {
@@ -209,7 +213,12 @@ class ChainTable {
       if (head == nullptr) continue;
       size_t len = 0;
       for (Node* e = head; e != nullptr; e = e->next) len++;
-      size_t pick = rng() % len;
+      if (len > depth) {
+        depth = len;
+        continue;
+      }
+      size_t pick = rng() % depth;
+      if (pick >= len) continue;
       Node* e = head;
       while (pick-- > 0) e = e->next;
       return e;

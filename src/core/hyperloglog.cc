@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace carmine::hll {
 namespace {
@@ -401,6 +402,80 @@ uint64_t CountRegisters(const uint8_t* regs) {
   int histo[64] = {0};
   for (int i = 0; i < kRegisters; i++) histo[regs[i]]++;
   return CountHisto(histo);
+}
+
+bool DecodeSparse(std::string_view s, std::string* out) {
+  const uint8_t* p = Regs(s);
+  const uint8_t* end = reinterpret_cast<const uint8_t*>(s.data()) + s.size();
+  int covered = 0;
+  out->clear();
+  while (p < end) {
+    if (!out->empty()) out->push_back(' ');
+    int len;
+    if (IsZero(p)) {
+      len = ZeroLen(p);
+      out->append("z:").append(std::to_string(len));
+      p++;
+    } else if (IsXZero(p)) {
+      if (p + 1 >= end) return false;
+      len = XZeroLen(p);
+      out->append("Z:").append(std::to_string(len));
+      p += 2;
+    } else {
+      len = ValLen(p);
+      out->append("v:").append(std::to_string(ValValue(p))).append(",").append(std::to_string(len));
+      p++;
+    }
+    covered += len;
+    if (covered > kRegisters) return false;
+  }
+  return covered == kRegisters;
+}
+
+std::string SelfTest() {
+  // Register packing: write random values into a dense array and a plain one, compare all.
+  std::vector<uint8_t> dense(kRegisters * 6 / 8 + 1, 0);
+  std::vector<uint8_t> plain(kRegisters, 0);
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int round = 0; round < 100; round++) {
+    for (int i = 0; i < kRegisters; i++) {
+      int v = static_cast<int>(next() & 63);
+      DenseSetRaw(dense.data(), i, v);
+      plain[i] = static_cast<uint8_t>(v);
+    }
+    for (int i = 0; i < kRegisters; i++) {
+      if (DenseGet(dense.data(), i) != plain[i]) return "TESTFAILED Register error at " + std::to_string(i);
+    }
+  }
+  // Estimates: sparse and dense must agree and stay within 5 standard errors (1.04/sqrt(m)).
+  std::string sparse = Create(), full = Create();
+  ToDense(&full);
+  const double rel = 5 * 1.04 / std::sqrt(static_cast<double>(kRegisters));
+  for (uint64_t n = 1; n <= 100000; n++) {
+    std::string ele = std::to_string(next());
+    Add(&sparse, ele, 3000);
+    Add(&full, ele, 3000);
+    if (n % 1000 != 0 && n > 100) continue;
+    uint64_t a, b;
+    bool u;
+    if (!Count(&sparse, &a, &u) || !Count(&full, &b, &u)) return "TESTFAILED corrupt HLL";
+    if (a != b) {
+      return "TESTFAILED Sparse and dense estimates differ at " + std::to_string(n) + ": " +
+             std::to_string(a) + " vs " + std::to_string(b);
+    }
+    double err = std::fabs(static_cast<double>(b) - static_cast<double>(n)) / static_cast<double>(n);
+    double allowed = n < 100 ? 0.1 : rel;
+    if (err > allowed) {
+      return "TESTFAILED Too big error. card:" + std::to_string(n) + " error:" + std::to_string(err);
+    }
+  }
+  return "";
 }
 
 }  // namespace carmine::hll

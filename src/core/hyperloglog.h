@@ -48,4 +48,11 @@ void InvalidateCache(std::string* s);
 
 uint64_t MurmurHash64A(const void* key, size_t len, uint64_t seed);
 
+// PFDEBUG DECODE: the sparse opcodes as text, "Z:<n>" for XZERO, "z:<n>" for ZERO and
+// "v:<value>,<run>" for VAL, separated by spaces. False if the data is corrupt.
+bool DecodeSparse(std::string_view s, std::string* out);
+// PFSELFTEST: checks the dense register packing against a plain array, and that the estimate
+// stays within the expected error from 1 to 100k elements in both encodings. "" or the failure.
+std::string SelfTest();
+
 }  // namespace carmine::hll

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "base/double_format.h"
 #include "base/logging.h"
 #include "base/strutil.h"
 
@@ -128,7 +129,7 @@ std::string_view PackedValue::View(std::string* scratch) const {
       AppendInt64(scratch, i);
       return *scratch;
     case Kind::kDouble:
-      *scratch = ScoreToString(d);
+      *scratch = FormatDouble(d);
       return *scratch;
   }
   return str;

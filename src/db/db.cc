@@ -9,6 +9,7 @@ namespace carmine {
 
 bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   if (!IsExpired(e)) return false;
+  if (set_->expire_paused(now_ms_)) return true;  // gone for readers, deleted after the pause
   std::string key(e->key());
   RemoveFromVolatile(d, e);
   Dispose(d.table.Remove(key), set_->lazy_expire());

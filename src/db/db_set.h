@@ -110,6 +110,12 @@ class DbSet {
   // Set while a dataset is loaded from disk (keys do not expire then).
   bool loading() const { return loading_.load(std::memory_order_relaxed); }
   void set_loading(bool v) { loading_.store(v); }
+  // CLIENT PAUSE (WRITE or ALL) until this time: keys past their TTL read as missing but are
+  // not deleted, actively or lazily, until the pause ends (a deletion is a write).
+  void set_expire_paused_until(int64_t ms) { expire_paused_until_.store(ms); }
+  bool expire_paused(int64_t now_ms) const {
+    return now_ms < expire_paused_until_.load(std::memory_order_relaxed);
+  }
   void set_observer(KeyspaceObserver* o) { observer_ = o; }
   KeyspaceObserver* observer() const { return observer_; }
   // notify-keyspace-events classes (db/notify.h); 0 keeps every Notify call a single load.
@@ -155,6 +161,7 @@ class DbSet {
   std::atomic<bool> lazy_expire_{false};
   std::atomic<bool> lazy_server_del_{false};
   std::atomic<bool> loading_{false};
+  std::atomic<int64_t> expire_paused_until_{0};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
   std::vector<WatchMap> watches_;

@@ -125,6 +125,7 @@ void EventLoop::Run() {
     if (n == 0) n = epoll_wait(epfd_, events, kMaxEvents, timeout);
     busy_ = n > 0;
     if (n < 0 && errno != EINTR) break;
+    int64_t work_start = clock::MonotonicUs();
     UpdateTime();
     for (int i = 0; i < n; i++) {
       auto* h = static_cast<IoHandler*>(events[i].data.ptr);
@@ -142,6 +143,9 @@ void EventLoop::Run() {
       next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
     }
     if (before_sleep_) before_sleep_();
+    cycles_.store(cycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    busy_us_.store(busy_us_.load(std::memory_order_relaxed) + (clock::MonotonicUs() - work_start),
+                   std::memory_order_relaxed);
   }
   RunTasks();
 }

@@ -53,6 +53,9 @@ class EventLoop {
   void Stop();  // thread-safe
   int64_t now_ms() const { return now_ms_; }
   void UpdateTime();
+  // INFO eventloop_*: iterations so far, and the microseconds they spent working (not waiting).
+  uint64_t cycles() const { return cycles_.load(std::memory_order_relaxed); }
+  uint64_t busy_us() const { return busy_us_.load(std::memory_order_relaxed); }
 
  private:
   void RunTasks();
@@ -72,6 +75,7 @@ class EventLoop {
   int spin_credit_ = 8;  // recent spins' success; spinning pauses when it runs out
   int spin_pause_ = 0;   // loop iterations left without spinning
   int64_t now_ms_ = 0;
+  std::atomic<uint64_t> cycles_{0}, busy_us_{0};  // written by the loop thread only
 };
 
 }  // namespace carmine

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/double_format.h"
 #include "base/strutil.h"
 #include "core/hash_object.h"
 #include "core/list_object.h"
@@ -128,7 +129,7 @@ void WriteKey(std::string* out, std::string_view key, const CompactValue& v) {
       Batcher b(out, "ZADD", key);
       if (z.size() > 0) {
         z.ForRanks(0, z.size() - 1, false, [&](std::string_view m, double score) {
-          b.Add(ScoreToString(score));
+          b.Add(FormatDouble(score));
           b.Add(m);
           b.EndElement();
         });

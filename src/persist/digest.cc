@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 
+#include "base/double_format.h"
 #include "core/hash_object.h"
 #include "core/list_object.h"
 #include "core/set_object.h"
@@ -77,9 +78,9 @@ void ValueInto(const Entry& e, Digest& d) {
         z.ForRanks(0, z.size() - 1, false, [&](std::string_view m, double score) {
           Digest el{};
           Mix(el, m);
-          char buf[64];
-          int n = snprintf(buf, sizeof(buf), "%.17g", score);
-          Mix(el, buf, static_cast<size_t>(n));
+          char buf[32];
+          size_t n = FormatDoubleDigits(score, buf);
+          Mix(el, buf, n);
           Xor(d, el.data(), el.size());
         });
       }

@@ -13,8 +13,10 @@
 
 namespace carmine::rdb {
 
-// RDB version written (loadable by Redis 7.0 and later) and the newest version read (7.4).
+// RDB version written to files (loadable by Redis 7.0 and later), the version DUMP payloads carry
+// (Redis 7.2's, which adds listpack sets), and the newest version read (7.4).
 inline constexpr uint16_t kWriteVersion = 10;
+inline constexpr uint16_t kDumpVersion = 11;
 inline constexpr uint16_t kMaxReadVersion = 12;
 
 enum Type : uint8_t {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/double_format.h"
 #include "base/strutil.h"
 #include "core/hash_object.h"
 #include "core/list_object.h"
@@ -39,7 +40,7 @@ void WriteList(const ListObject& l, bool compress, std::string* out) {
   }
 }
 
-void WriteSet(const SetObject& s, bool compress, std::string* out) {
+void WriteSet(const SetObject& s, bool compress, uint16_t version, std::string* out) {
   if (s.encoding() == SetObject::Enc::kIntSet) {
     std::vector<int64_t> ints;
     s.ForEach([&](std::string_view m) {
@@ -49,6 +50,13 @@ void WriteSet(const SetObject& s, bool compress, std::string* out) {
     });
     out->push_back(static_cast<char>(kSetIntset));
     WriteString(out, WriteIntset(std::move(ints)), compress);
+    return;
+  }
+  if (s.encoding() == SetObject::Enc::kPacked && version >= 11) {
+    ListpackWriter lp;
+    s.ForEach([&](std::string_view m) { lp.Add(m); });
+    out->push_back(static_cast<char>(kSetListpack));
+    WriteString(out, lp.Finish(), compress);
     return;
   }
   // Version 10 has no listpack set (Redis 7.2 added it as type 20): the plain form.
@@ -63,7 +71,7 @@ void WriteZSet(const ZSetObject& z, bool compress, std::string* out) {
     if (z.size() > 0) {
       z.ForRanks(0, z.size() - 1, false, [&](std::string_view m, double score) {
         lp.Add(m);
-        lp.Add(ScoreToString(score));
+        lp.Add(FormatDouble(score));
       });
     }
     out->push_back(static_cast<char>(kZSetListpack));
@@ -159,8 +167,8 @@ bool BuildZSet(const std::vector<std::string>& members, const std::vector<double
 
 }  // namespace
 
-void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress,
-                std::string* out) {
+void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress, std::string* out,
+                uint16_t version) {
   switch (v.type()) {
     case ObjType::kString: {
       std::string scratch;
@@ -172,7 +180,7 @@ void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress,
       WriteList(*static_cast<const ListObject*>(v.object()), compress, out);
       return;
     case ObjType::kSet:
-      WriteSet(*static_cast<const SetObject*>(v.object()), compress, out);
+      WriteSet(*static_cast<const SetObject*>(v.object()), compress, version, out);
       return;
     case ObjType::kZSet:
       WriteZSet(*static_cast<const ZSetObject*>(v.object()), compress, out);
@@ -282,9 +290,9 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
 
 std::string DumpPayload(const CompactValue& v, const EncodingLimits& lim) {
   std::string out;
-  WriteValue(v, lim, true, &out);
-  out.push_back(static_cast<char>(kWriteVersion & 0xFF));
-  out.push_back(static_cast<char>(kWriteVersion >> 8));
+  WriteValue(v, lim, true, &out, kDumpVersion);
+  out.push_back(static_cast<char>(kDumpVersion & 0xFF));
+  out.push_back(static_cast<char>(kDumpVersion >> 8));
   uint64_t crc = Crc64(0, out.data(), out.size());
   for (int i = 0; i < 8; i++) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
   return out;

@@ -17,8 +17,10 @@
 
 namespace carmine::rdb {
 
-// Appends the value's type byte and payload.
-void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress, std::string* out);
+// Appends the value's type byte and payload in the encodings of RDB `version` (10: files;
+// 11: DUMP payloads, where small sets of strings are listpacks as Redis 7.2 writes them).
+void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress, std::string* out,
+                uint16_t version = kWriteVersion);
 // Reads one value of `type` into *out. False on malformed input, unknown types, empty
 // collections and duplicate members (Redis refuses those too).
 bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactValue* out);

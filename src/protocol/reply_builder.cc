@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "base/double_format.h"
 #include "base/strutil.h"
 
 namespace carmine {
@@ -50,7 +51,7 @@ void ReplyBuilder::MapLen(int64_t n) { resp3() ? Header('%', n) : Header('*', n 
 void ReplyBuilder::SetLen(int64_t n) { Header(resp3() ? '~' : '*', n); }
 void ReplyBuilder::PushLen(int64_t n) { Header(resp3() ? '>' : '*', n); }
 
-void ReplyBuilder::Double(double v) { DoubleText(ScoreToString(v)); }
+void ReplyBuilder::Double(double v) { DoubleText(FormatDouble(v)); }
 
 void ReplyBuilder::DoubleText(std::string_view s) {
   if (resp3()) {

@@ -392,13 +392,15 @@ void CmdClientSetInfo(Server& srv, ArgList args, CommandContext& ctx) {
 
 // CLIENT REPLY ON|OFF|SKIP
 void CmdClientReply(Server& srv, ArgList args, CommandContext& ctx) {
+  Session& s = ctx.session;
   if (EqualsIgnoreCase(args[2], "on")) {
-    ctx.session.reply_mode = ReplyMode::kOn;
+    // ON answers even when this very command was to be skipped.
+    s.reply_off = s.skip_this = s.skip_next = false;
     ctx.rb.Ok();
   } else if (EqualsIgnoreCase(args[2], "off")) {
-    ctx.session.reply_mode = ReplyMode::kOff;
+    s.reply_off = true;
   } else if (EqualsIgnoreCase(args[2], "skip")) {
-    if (ctx.session.reply_mode == ReplyMode::kOn) ctx.session.reply_mode = ReplyMode::kSkip;
+    if (!s.reply_off) s.skip_next = true;
   } else {
     ctx.rb.Error(err::kSyntax);
   }
@@ -617,13 +619,13 @@ void RegisterClientFamily(CommandRegistry& r, Server& s) {
   cl("ID", 2, 0, Handler::Bind<CmdClientId>(&s), "5.0.0", "Returns the unique client ID of the connection.");
   cl("INFO", 2, 0, Handler::Bind<CmdClientInfo>(&s), "6.2.0", "Returns information about the connection.");
   cl("LIST", -2, kAdmin, Handler::Bind<CmdClientList>(&s), "2.4.0", "Lists open connections.")
-      .Args("[TYPE=client-type(!NORMAL|!MASTER|!REPLICA|!PUBSUB)] [ID=id{client-id:integer...}]");
+      .Args("[TYPE=client-type(!NORMAL|!MASTER|!REPLICA|!PUBSUB)] [ID=client-id:integer...]");
   cl("KILL", -3, kAdmin, Handler::Bind<CmdClientKill>(&s), "2.4.0", "Terminates open connections.")
       .Args(
           "filter(old-format:string|new-format([ID=client-id:integer]"
           "|[TYPE=client-type(!NORMAL|!MASTER|!SLAVE|!REPLICA|!PUBSUB)]"
           "|[USER=username:string]|[ADDR=ip-port:string]|[LADDR=ip-port:string]"
-          "|[SKIPME=skipme:string])...)");
+          "|[SKIPME=skipme(!YES|!NO)])...)");
   cl("UNBLOCK", -3, kAdmin, Handler::Bind<CmdClientUnblock>(&s), "5.0.0",
      "Unblocks a client blocked by a blocking command from a different connection.")
       .Args("client-id:integer [unblock-type(!TIMEOUT|!ERROR)]");

@@ -98,7 +98,7 @@ void RegisterConfigFamily(CommandRegistry& r, Server& s) {
   };
   cfg("GET", -3, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigGet>(&s), "2.0.0",
       "Returns the effective values of configuration parameters.")
-      .Args("parameter{parameter:string}...");
+      .Args("parameter:string...");
   cfg("SET", -4, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigSet>(&s), "2.0.0",
       "Sets configuration parameters in-flight.")
       .Args("data{parameter:string value:string}...");

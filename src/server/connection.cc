@@ -50,6 +50,7 @@ Connection::~Connection() {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  if (paused_) worker_.server().stats().paused_clients.fetch_sub(1, std::memory_order_relaxed);
   worker_.server().dispatcher().ClientClosed(session_);
   worker_.ScheduleClose(this);
 }
@@ -154,6 +155,7 @@ void Connection::ProcessInput() {
       const CommandSpec* spec = server.registry().Find(args[0]);
       if (spec != nullptr && server.IsPausedFor(spec->flags, worker_.loop().now_ms())) {
         paused_ = true;
+        server.stats().paused_clients.fetch_add(1, std::memory_order_relaxed);
         worker_.ParkPaused(this);
         break;  // the request stays in the buffer and is parsed again on resume
       }
@@ -172,7 +174,11 @@ void Connection::ProcessInput() {
 
 void Connection::ExecuteOne(ArgList args) {
   size_t mark = out_.size();
-  ReplyMode before = session_.reply_mode;
+  if (session_.skip_next) {
+    session_.skip_next = false;
+    session_.skip_this = true;
+  }
+  session_.reply_is_push = false;
   rb_.SetProtocol(session_.resp);
   executing_ = true;
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
@@ -180,17 +186,9 @@ void Connection::ExecuteOne(ArgList args) {
   session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
                                   std::memory_order_relaxed);
   session_.commands_processed.Add();
-  // CLIENT REPLY OFF|SKIP: drop what this command produced. SKIP silences the next command only.
-  bool discard = false;
-  if (session_.reply_mode == ReplyMode::kOff) {
-    discard = true;
-  } else if (session_.reply_mode == ReplyMode::kSkip) {
-    discard = true;
-    session_.reply_mode = ReplyMode::kSkipNext;
-  } else if (before == ReplyMode::kSkipNext) {
-    discard = true;
-    session_.reply_mode = ReplyMode::kOn;
-  }
+  // CLIENT REPLY OFF|SKIP: drop what this command produced, unless it was pushes.
+  bool discard = (session_.reply_off || session_.skip_this) && !session_.reply_is_push;
+  session_.skip_this = false;
   if (discard) out_.resize(mark);
   if (!pending_push_.empty()) {
     out_.append(pending_push_);
@@ -315,6 +313,7 @@ void Connection::CheckBlockTimeout(int64_t now_ms) {
 void Connection::Resume() {
   if (!paused_ || closing_) return;
   paused_ = false;
+  worker_.server().stats().paused_clients.fetch_sub(1, std::memory_order_relaxed);
   ProcessInput();
   if (!closing_) Flush();
 }

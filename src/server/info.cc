@@ -102,6 +102,10 @@ void ServerSection(Server& s, Writer& w) {
   w.Field("executable", s.executable());
   w.Field("config_file", s.config_file());
   w.Field("io_threads_active", 0);
+  std::vector<std::string> listeners = s.ListenerLines();
+  for (size_t i = 0; i < listeners.size(); i++) {
+    w.Field(("listener" + std::to_string(i)).c_str(), listeners[i]);
+  }
   w.Field("threads", s.threads());
   w.Field("shards_per_db", s.dbs().num_shards());
 }
@@ -121,7 +125,8 @@ void ClientsSection(Server& s, Writer& w) {
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
   BlockingRegistry& blocking = s.dispatcher().blocking();
-  w.Field("blocked_clients", blocking.size());
+  w.Field("blocked_clients",
+          static_cast<int64_t>(blocking.size()) + s.stats().paused_clients.load());
   w.Field("tracking_clients", s.dispatcher().tracking().num_clients());
   w.Field("clients_in_timeout_table", blocking.TimeoutCount());
   w.Field("total_blocking_keys", blocking.KeyCount());
@@ -254,6 +259,17 @@ void PersistenceSection(Server& s, Writer& w) {
   }
 }
 
+// Every command and subcommand, by full name ("config|get").
+std::vector<const CommandSpec*> CommandsByName(Server& s) {
+  std::vector<const CommandSpec*> all;
+  for (auto& [n, c] : s.registry().all()) {
+    all.push_back(c.get());
+    for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
+  }
+  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
+  return all;
+}
+
 void StatsSection(Server& s, Writer& w) {
   auto& st = s.stats();
   auto& ds = s.dbs().stats();
@@ -316,6 +332,20 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("reply_buffer_expands", 0);
   w.Field("client_query_buffer_limit_disconnections", st.query_limit_disconnections.load());
   w.Field("client_output_buffer_limit_disconnections", st.output_limit_disconnections.load());
+  uint64_t cmd_us = 0;
+  for (auto* c : CommandsByName(s)) cmd_us += c->stats->usec.load();
+  w.Field("eventloop_cycles", s.EventLoopCycles());
+  w.Field("eventloop_duration_sum", s.EventLoopBusyUs());
+  w.Field("eventloop_duration_cmd_sum", cmd_us);
+  w.Field("instantaneous_eventloop_cycles_per_sec",
+          static_cast<int64_t>(st.eventloop_cycles_per_sec.load()));
+  w.Field("instantaneous_eventloop_duration_usec",
+          static_cast<int64_t>(st.eventloop_duration_usec.load()));
+  const Acl& acl = s.acl();
+  w.Field("acl_access_denied_auth", acl.denied_auth());
+  w.Field("acl_access_denied_cmd", 0);
+  w.Field("acl_access_denied_key", 0);
+  w.Field("acl_access_denied_channel", 0);
 }
 
 void ReplicationSection(Server& s, Writer& w) {
@@ -355,16 +385,6 @@ void CpuSection(Server&, Writer& w) {
   f("used_cpu_user_main_thread", secs(thread.ru_utime));
 }
 
-// Every command and subcommand, by full name ("config|get").
-std::vector<const CommandSpec*> CommandsByName(Server& s) {
-  std::vector<const CommandSpec*> all;
-  for (auto& [n, c] : s.registry().all()) {
-    all.push_back(c.get());
-    for (auto& [sn, sub] : c->subcommands) all.push_back(sub.get());
-  }
-  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->full_name < b->full_name; });
-  return all;
-}
 
 void CommandStatsSection(Server& s, Writer& w) {
   w.Section("Commandstats");

@@ -220,7 +220,7 @@ void CmdMemoryHelp(ArgList, CommandContext& ctx) {
       "    Return memory in bytes used by <key> and its value. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
       "HELP",
-      "    Prints this help.",
+      "    Print this help.",
   });
 }
 }  // namespace

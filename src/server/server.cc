@@ -133,6 +133,9 @@ void Worker::Accept(int lfd, ListenerKind kind) {
 void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
 
 void Worker::BeforeSleep() {
+  // Keys that expired or were evicted since the last command reach BCAST trackers now.
+  TrackingRegistry& tracking = server_.dispatcher().tracking();
+  if (tracking.broadcast_pending()) tracking.FlushBroadcast();
   // Replies go out only after the commands they acknowledge are in the AOF.
   server_.aof().BeforeReply();
   if (!pending_flush_.empty()) {
@@ -189,7 +192,8 @@ void Worker::Cron() {
   int nworkers = server_.num_workers();
   int hz = server_.hz();
   // Active expiry: Redis spends up to 25% of each cron period; split across workers.
-  if (server_.opts().active_expire.load(std::memory_order_relaxed) && !dbs.loading()) {
+  if (server_.opts().active_expire.load(std::memory_order_relaxed) && !dbs.loading() &&
+      !dbs.expire_paused(now)) {
     int64_t budget_us = 1000000LL * 25 / hz / 100;
     int effort = server_.opts().active_expire_effort.get();
     int owned = 0;
@@ -250,21 +254,29 @@ void Worker::Cron() {
   if (index_ == 0) {
     // Instantaneous metrics over roughly the last second of samples.
     static thread_local uint64_t last_cmds = 0, last_in = 0, last_out = 0;
+    static thread_local uint64_t last_cycles = 0, last_busy = 0;
     static thread_local int64_t last_us = 0;
     int64_t us = clock::MonotonicUs();
     if (us - last_us >= 1000000) {
       auto& st = server_.stats();
       uint64_t cmds = server_.dispatcher().stats().commands.load();
       uint64_t in = st.net_input_bytes.load(), out = st.net_output_bytes.load();
+      uint64_t cycles = server_.EventLoopCycles(), busy = server_.EventLoopBusyUs();
       double secs = last_us == 0 ? 1.0 : (us - last_us) / 1e6;
       if (last_us != 0) {
         st.ops_per_sec = (cmds - last_cmds) / secs;
         st.input_kbps = (in - last_in) / secs / 1024;
         st.output_kbps = (out - last_out) / secs / 1024;
+        st.eventloop_cycles_per_sec = (cycles - last_cycles) / secs;
+        st.eventloop_duration_usec =
+            cycles > last_cycles ? static_cast<double>(busy - last_busy) / (cycles - last_cycles)
+                                 : 0.0;
       }
       last_cmds = cmds;
       last_in = in;
       last_out = out;
+      last_cycles = cycles;
+      last_busy = busy;
       last_us = us;
     }
   }
@@ -307,6 +319,31 @@ Server::~Server() {
   for (auto& w : workers_) w->Join();
   for (int fd : listen_fds_) close(fd);
   if (metrics_fd_ >= 0) close(metrics_fd_);
+}
+
+uint64_t Server::EventLoopCycles() {
+  uint64_t n = 0;
+  for (auto& w : workers_) n += w->loop().cycles();
+  return n;
+}
+
+uint64_t Server::EventLoopBusyUs() {
+  uint64_t n = 0;
+  for (auto& w : workers_) n += w->loop().busy_us();
+  return n;
+}
+
+std::vector<std::string> Server::ListenerLines() {
+  std::vector<std::string> out;
+  std::lock_guard<std::mutex> l(listen_mu_);
+  if (tcp_listeners_ > 0) {
+    std::string line = "name=tcp";
+    for (auto& a : tcp_addrs_) line += ",bind=" + a;
+    out.push_back(line + ",port=" + std::to_string(bound_port_));
+  }
+  std::string unixsocket = server_opts_.unixsocket.get();
+  if (!unixsocket.empty()) out.push_back("name=unix,bind=" + unixsocket);
+  return out;
 }
 
 void Server::ApplyLogLevel() { log::SetLevel(static_cast<log::Level>(server_opts_.loglevel.get())); }
@@ -490,15 +527,17 @@ void Server::Pause(int64_t until_ms, bool all) {
   if (!IsPauseActive(clock::NowMs())) {
     pause_all_ = all;
     pause_until_ms_ = until_ms;
-    return;
+  } else {
+    if (until_ms > pause_until_ms_.load()) pause_until_ms_ = until_ms;
+    if (all) pause_all_ = true;
   }
-  if (until_ms > pause_until_ms_.load()) pause_until_ms_ = until_ms;
-  if (all) pause_all_ = true;
+  dbs_->set_expire_paused_until(pause_until_ms_.load());
 }
 
 void Server::Unpause() {
   pause_until_ms_ = 0;
   pause_all_ = false;
+  dbs_->set_expire_paused_until(0);
   for (auto& w : workers_) {
     Worker* wp = w.get();
     wp->loop().Post([wp] { wp->ResumePaused(); });

@@ -59,11 +59,13 @@ struct ServerStats {
   std::atomic<uint64_t> rejected_connections{0};
   Counter net_input_bytes, net_output_bytes, reads_processed, writes_processed;
   std::atomic<int64_t> connected_clients{0};
+  std::atomic<int64_t> paused_clients{0};  // held by CLIENT PAUSE (INFO counts them as blocked)
   std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> query_limit_disconnections{0};
   std::atomic<uint64_t> evicted_clients{0};
   // Instantaneous metrics, sampled by worker 0's cron.
   std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
+  std::atomic<double> eventloop_cycles_per_sec{0}, eventloop_duration_usec{0};
   std::atomic<size_t> peak_memory{0};
   std::atomic<size_t> startup_memory{0};  // used memory once the server is ready to serve
 };
@@ -165,6 +167,11 @@ class Server : public KeyspaceObserver {
   Worker& worker(int i) { return *workers_[i]; }
 
   int hz() const { return server_opts_.hz(); }
+  // INFO: event-loop iterations and their working time, summed over the workers; the
+  // listener<N> lines ("name=tcp,bind=*,port=6379").
+  uint64_t EventLoopCycles();
+  uint64_t EventLoopBusyUs();
+  std::vector<std::string> ListenerLines();
   bool protected_mode_denies(int fd) const;
 
   // Client registry (CLIENT LIST/KILL/INFO). Visit holds the registry lock.

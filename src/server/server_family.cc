@@ -68,7 +68,7 @@ void CmdDebug(Server& s, ArgList args, CommandContext& ctx) {
     const char* enc = ValueEncodingName(e);
     // serializedlength: the value's RDB payload, without its type byte, as Redis measures it.
     std::string rdb_value;
-    rdb::WriteValue(e->value, ctx.opts.limits(), true, &rdb_value);
+    rdb::WriteValue(e->value, ctx.opts.limits(), true, &rdb_value, rdb::kDumpVersion);
     char buf[256];
     snprintf(buf, sizeof(buf),
              "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu",

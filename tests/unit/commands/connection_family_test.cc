@@ -70,8 +70,15 @@ TEST_F(ConnectionFamilyTest, CommandIntrospection) {
   EXPECT_ERR(Run({"command", "getkeys", "nosuch", "x"}), "ERR Invalid command specified");
   EXPECT_ERR(Run({"command", "getkeys", "get", "a", "b"}),
              "ERR Invalid number of arguments specified for command");
+  // Redis 7.2: GETKEYS takes the command alone (arity -3), then checks its arity.
   EXPECT_ERR(Run({"command", "getkeys", "get"}),
+             "ERR Invalid number of arguments specified for command");
+  EXPECT_ERR(Run({"command", "getkeys", "ping"}), "ERR The command has no key arguments");
+  EXPECT_ERR(Run({"command", "getkeys"}),
              "ERR wrong number of arguments for 'command|getkeys' command");
+  // Only the last STORE of SORT is a key.
+  EXPECT_ARRAY(Run({"command", "getkeys", "sort", "abc", "store", "x", "store", "y", "store", "z"}),
+               {"abc", "z"});
   Reply docs = Run({"command", "docs", "set"});
   EXPECT_EQ(docs.elems[0], "set");
   Reply list = Run({"command", "list", "filterby", "pattern", "object*"});

@@ -12,7 +12,7 @@ class ZSetFamilyTest : public CommandTest {};
 
 TEST_F(ZSetFamilyTest, ScoresFormattedAsRedis) {
   Run({"zadd", "z", "0.1", "a", "1e20", "b", "3", "c", "inf", "d"});
-  EXPECT_EQ(Run({"zscore", "z", "a"}), "0.10000000000000001");
+  EXPECT_EQ(Run({"zscore", "z", "a"}), "0.1");
   EXPECT_EQ(Run({"zscore", "z", "b"}), "1e+20");
   EXPECT_EQ(Run({"zscore", "z", "c"}), "3");
   EXPECT_EQ(Run({"zscore", "z", "d"}), "inf");
