@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -45,13 +46,53 @@ std::string Bool::Set(Words words, Source) {
   return "";
 }
 
+bool ParseMemoryValue(std::string_view s, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') digits++;
+  std::string_view unit = s.substr(digits);
+  uint64_t mul;
+  if (unit.empty() || EqualsIgnoreCase(unit, "b")) {
+    mul = 1;
+  } else if (EqualsIgnoreCase(unit, "k")) {
+    mul = 1000;
+  } else if (EqualsIgnoreCase(unit, "kb")) {
+    mul = 1024;
+  } else if (EqualsIgnoreCase(unit, "m")) {
+    mul = 1000 * 1000;
+  } else if (EqualsIgnoreCase(unit, "mb")) {
+    mul = 1024 * 1024;
+  } else if (EqualsIgnoreCase(unit, "g")) {
+    mul = 1000ULL * 1000 * 1000;
+  } else if (EqualsIgnoreCase(unit, "gb")) {
+    mul = 1024ULL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < digits; i++) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      v = UINT64_MAX;
+      break;
+    }
+    v = v * 10 + d;
+  }
+  *out = v > UINT64_MAX / mul ? UINT64_MAX : v * mul;
+  return true;
+}
+
 template <typename T>
 std::string Int<T>::Set(Words words, Source) {
   const std::string& s = words[0];
   int64_t v;
   if (has(kMemory)) {
-    // Memory values carry no sign in Redis: "-1" is not a memory value at all.
-    if (s.empty() || s[0] == '-' || !ParseMemory(s, &v)) return "argument must be a memory value";
+    uint64_t m;
+    if (!ParseMemoryValue(s, &m)) return "argument must be a memory value";
+    v = m > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(m);
+    if (m > static_cast<uint64_t>(max_)) {
+      return "argument must be between " + std::to_string(min_) + " and " + std::to_string(max_) +
+             " inclusive";
+    }
   } else if (!ParseInt64(s, &v)) {
     return "argument couldn't be parsed into an integer";
   }
@@ -229,15 +270,13 @@ Status Registry::LoadLines(std::string_view text, const std::string& origin, int
     }
     Option* o = Find(name);
     if (o == nullptr) return fail("Bad directive or wrong number of arguments");
-    if (args.empty() || (!o->has(kMultiArg) && args.size() != 1)) {
-      return fail("wrong number of arguments");
-    }
+    if (!o->has(kMultiArg) && args.size() != 1) return fail("wrong number of arguments");
     std::string why;
     if (o->has(kMultiArg) && args.size() == 1) {
-      // One quoted value ("3600 1") holds the words, as CONFIG SET passes them.
+      // One quoted value ("3600 1") holds the words, as CONFIG SET passes them; an empty one
+      // (or none at all) is an empty list.
       std::vector<std::string> words;
       if (!SplitArgs(args[0], &words)) return fail("Unbalanced quotes in configuration line");
-      if (words.empty()) words.emplace_back();
       why = o->Set(words, Source::kFile);
     } else {
       why = o->Set(args, Source::kFile);
@@ -276,7 +315,6 @@ std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, st
       std::vector<std::string> words;
       if (it->opt->has(kMultiArg)) {
         SplitArgs(it->old_value, &words);
-        if (words.empty()) words.emplace_back();
       } else {
         words.push_back(it->old_value);
       }
@@ -291,7 +329,6 @@ std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, st
         restore();
         return failed(pairs[i].first, "Invalid argument");
       }
-      if (words.empty()) words.emplace_back();  // "" means "no value" (save "", bind "")
     } else {
       words.push_back(pairs[i].second);
     }

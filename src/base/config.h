@@ -265,4 +265,8 @@ class Registry {
 // The fatal error block redis-server prints for a bad config line (without the trailing newline).
 std::string FatalConfigError(int line, std::string_view text, std::string_view reason);
 
+// A memory value as Redis reads one in a config: decimal digits (none means 0) and an optional
+// unit (b, k, kb, m, mb, g, gb; any case); no sign. Too many digits saturate at UINT64_MAX.
+bool ParseMemoryValue(std::string_view s, uint64_t* out);
+
 }  // namespace carmine::config

@@ -481,7 +481,7 @@ void BitfieldGeneric(ArgList args, CommandContext& ctx, bool readonly) {
   }
   std::string scratch;
   ctx.rb.ArrayLen(static_cast<int64_t>(cmds.size()));
-  bool changed = false;
+  uint64_t changes = 0;
   for (auto& c : cmds) {
     std::string_view s = e == nullptr ? std::string_view() : StrOf(e, &scratch);
     uint64_t raw = ReadBits(s, c.offset, c.bits);
@@ -504,11 +504,13 @@ void BitfieldGeneric(ArgList args, CommandContext& ctx, bool readonly) {
     char* p = e->value.MutableString(e->value.StringLength());
     uint64_t bits = static_cast<uint64_t>(*fitted) & mask;
     WriteBits(p, c.offset, c.bits, bits);
-    // Only a write that changes something counts (for events and propagation), as in Redis.
-    if (grown || bits != raw) changed = true;
+    // Only a write that changes something counts (for events, propagation and the dirty
+    // counter), as in Redis; growing the string counts once.
+    if (grown || bits != raw) changes++;
+    grown = false;
     ctx.rb.Int(c.op == FieldOp::kSet ? cur : *fitted);
   }
-  if (changed) db.Changed(args[1], kNotifyString, "setbit");
+  if (changes > 0) db.Changed(args[1], kNotifyString, "setbit", changes);
 }
 
 void CmdBitfield(ArgList args, CommandContext& ctx) { BitfieldGeneric(args, ctx, false); }

@@ -95,21 +95,17 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
     Reject(spec, rb, err::WrongArgs(spec->full_name));
     return nullptr;
   }
+  if (spec->flags & kProtected) {
+    auto mode = static_cast<EnableMode>(opts_.enable_debug_command.get());
+    if (mode == EnableMode::kNo || (mode == EnableMode::kLocal && !session.is_local)) {
+      std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
+      Reject(spec, rb, err::ProtectedCommand(name, "enable-" + ToLower(name) + "-command"));
+      return nullptr;
+    }
+  }
   if (!session.authenticated && !(spec->flags & kNoAuth)) {
     Reject(spec, rb, err::kNoAuth);
     return nullptr;
-  }
-  if (spec->flags & kProtected) {
-    int mode = opts_.enable_debug_command.get();
-    if (mode == 0 || (mode == 2 && !session.is_local)) {
-      std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
-      Reject(spec, rb,
-             "ERR " + name +
-                 " command not allowed. If the enable-debug-command option is set to \"local\", "
-                 "you can run it from a local connection, otherwise you need to set this option "
-                 "in the configuration file, and then restart the server.");
-      return nullptr;
-    }
   }
   return spec;
 }
@@ -142,27 +138,93 @@ class CollectingSink : public PropagationSink {
 };
 }  // namespace
 
-bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session& session,
-                                  ReplyBuilder& rb) {
+std::string Dispatcher::Refusal(const CommandSpec* spec, ArgList args, Session& session,
+                                int64_t now_ms) {
+  // For EXEC, the queued commands decide what kind of command it is (a transaction with a write
+  // is a write), so a state change after queueing is caught, as Redis does.
+  bool exec = session.multi != nullptr && IsNamed(spec, "exec");
+  uint32_t flags = spec->flags;
+  bool deny_stale = !(flags & kStale), deny_loading = !(flags & kLoading);
+  if (exec) {
+    for (auto& q : session.multi->queue) {
+      flags |= q.spec->flags & (kWrite | kDenyOom | kMayReplicate | kReadOnly);
+      deny_stale |= !(q.spec->flags & kStale);
+      deny_loading |= !(q.spec->flags & kLoading);
+    }
+  }
+  bool write = flags & kWrite;
+  CommandCheck check{spec, args, session, flags, deny_stale, deny_loading};
+  if (session.multi != nullptr && (spec->flags & kNoMulti)) return std::string(err::kNotInMulti);
+  if (hooks_.acl) {
+    if (std::string e = hooks_.acl(check); !e.empty()) return e;
+  }
+  if (hooks_.cluster) {
+    if (std::string e = hooks_.cluster(check); !e.empty()) return e;
+  }
+  if (opts_.maxmemory.get() > 0 && !dbs_.loading() &&
+      evictor_.Perform(now_ms) == Evictor::Result::kFail) {
+    // Queueing costs memory too: nothing but EXEC, DISCARD, QUIT and RESET goes on in MULTI.
+    bool refuse = flags & kDenyOom;
+    if (session.multi != nullptr && !exec && !IsNamed(spec, "discard") &&
+        !IsNamed(spec, "quit") && !IsNamed(spec, "reset")) {
+      refuse = true;
+    }
+    if (refuse) return std::string(err::kOom);
+  }
+  if (write || IsNamed(spec, "ping")) {
+    if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed)) {
+      return std::string(err::kMisconfRdb);
+    }
+    if (int e = opts_.aof_write_errno.load(std::memory_order_relaxed); e != 0) {
+      return std::string(err::kMisconfAof) + strerror(e);
+    }
+  }
+  if (write && min_replicas_to_write_ != nullptr) {
+    int need = min_replicas_to_write_->get();
+    if (need > 0 && (!hooks_.good_replicas || hooks_.good_replicas() < need)) {
+      return std::string(err::kNoReplicas);
+    }
+  }
+  if (write && hooks_.read_only_replica && hooks_.read_only_replica()) {
+    return std::string(err::kReadOnlyReplica);
+  }
   if (session.resp.load(std::memory_order_relaxed) == 2 && session.pubsub_count() > 0 &&
       !AllowedWhileSubscribed(spec)) {
-    Reject(spec, rb,
-           "ERR Can't execute '" + std::string(spec->full_name) +
-               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
-               "this context");
-    if (session.multi) session.multi->aborted = true;
-    return true;
+    return err::SubscribedContext(spec->full_name);
   }
-  if (session.monitor && (spec->flags & (kWrite | kReadOnly | kMayReplicate))) {
-    Reject(spec, rb, "ERR Replica can't interact with the keyspace");
-    return true;
+  if (deny_stale && hooks_.master_down && hooks_.master_down()) {
+    return std::string(err::kMasterDown);
   }
-  if (session.multi == nullptr || RunsInsideMulti(spec)) return false;
-  if (spec->flags & kNoMulti) {
-    Reject(spec, rb, "ERR Command not allowed inside a transaction");
-    session.multi->aborted = true;
-    return true;
+  // DEBUG is held back too while loading: its subcommands read and reload the dataset.
+  if (dbs_.loading() && !session.loader && (deny_loading || IsNamed(spec, "debug"))) {
+    return std::string(err::kLoading);
   }
+  if (!(spec->flags & kAllowBusy) && hooks_.busy) {
+    if (std::string e = hooks_.busy(check); !e.empty()) return e;
+  }
+  if (session.monitor && (flags & (kWrite | kReadOnly | kMayReplicate))) {
+    return std::string(err::kReplicaKeyspace);
+  }
+  return "";
+}
+
+void Dispatcher::Refuse(const CommandSpec* spec, Session& session, ReplyBuilder& rb,
+                        std::string_view error) {
+  if (session.multi != nullptr && IsNamed(spec, "exec")) {
+    // The whole transaction goes, with the reason.
+    session.multi.reset();
+    session.in_multi.store(false, std::memory_order_relaxed);
+    session.multi_queued.store(-1, std::memory_order_relaxed);
+    session.multi_mem.store(0, std::memory_order_relaxed);
+    UnwatchAll(dbs_, session);
+    Reject(spec, rb, std::string(err::kExecAbortPrefix) + std::string(error));
+    return;
+  }
+  Reject(spec, rb, error);
+  if (session.multi != nullptr) session.multi->aborted = true;  // EXEC answers EXECABORT
+}
+
+void Dispatcher::Queue(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb) {
   session.multi->queue.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
   size_t bytes = 0;
   for (auto a : args) bytes += a.size() + sizeof(std::string);
@@ -170,38 +232,6 @@ bool Dispatcher::HandledBeforeRun(const CommandSpec* spec, ArgList args, Session
   session.multi_queued.store(static_cast<int>(session.multi->queue.size()),
                              std::memory_order_relaxed);
   rb.Simple("QUEUED");
-  return true;
-}
-
-bool Dispatcher::MemoryAllows(const CommandSpec* spec, Session& session, ReplyBuilder& rb,
-                              int64_t now_ms) {
-  // A dataset being loaded is never cut down to the limit, as in Redis.
-  if (dbs_.loading() || evictor_.Perform(now_ms) != Evictor::Result::kFail) return true;
-  bool exec = IsNamed(spec, "exec");
-  bool refuse = spec->flags & kDenyOom;
-  if (session.multi != nullptr) {
-    if (exec) {
-      for (auto& q : session.multi->queue) refuse = refuse || (q.spec->flags & kDenyOom);
-    } else if (!IsNamed(spec, "discard") && !IsNamed(spec, "quit") && !IsNamed(spec, "reset")) {
-      // Queueing costs memory too: nothing more is queued while over the limit.
-      refuse = true;
-    }
-  }
-  if (!refuse) return true;
-  static constexpr std::string_view kOom =
-      "OOM command not allowed when used memory > 'maxmemory'.";
-  if (exec && session.multi != nullptr) {
-    session.multi.reset();
-    session.in_multi.store(false, std::memory_order_relaxed);
-    session.multi_queued.store(-1, std::memory_order_relaxed);
-    session.multi_mem.store(0, std::memory_order_relaxed);
-    UnwatchAll(dbs_, session);
-    Reject(spec, rb, "EXECABORT Transaction discarded because of: " + std::string(kOom));
-    return false;
-  }
-  Reject(spec, rb, kOom);
-  if (session.multi != nullptr) session.multi->aborted = true;
-  return false;
 }
 
 void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
@@ -212,44 +242,18 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
-  if (dbs_.loading() && !session.loader &&
-      (!(spec->flags & kLoading) || EqualsIgnoreCase(spec->full_name, "debug"))) {
-    // DEBUG is held back too: its subcommands read and reload the dataset being built.
-    Reject(spec, rb, "LOADING Redis is loading the dataset in memory");
-    if (session.multi) session.multi->aborted = true;
-    return;
-  }
   if (session.loader) {
-    // No memory limit, MISCONF or monitor feed for what a file replays.
-    if (session.multi != nullptr && HandledBeforeRun(spec, args, session, rb)) return;
+    // What a file replays: no memory limit, MISCONF or monitor feed; transactions queue.
+    if (session.multi != nullptr && !RunsInsideMulti(spec)) return Queue(spec, args, session, rb);
     ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
     if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
     return;
   }
-  int aof_errno = opts_.aof_write_errno.load(std::memory_order_relaxed);
-  if ((opts_.refuse_writes_misconf.load(std::memory_order_relaxed) || aof_errno != 0) &&
-      ((spec->flags & kWrite) || IsNamed(spec, "ping"))) {
-    if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed)) {
-      Reject(spec, rb,
-             "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
-             "persist to disk. Commands that may modify the data set are disabled, because this "
-             "instance is configured to report errors during writes if RDB snapshotting fails "
-             "(stop-writes-on-bgsave-error option). Please check the Redis logs for details "
-             "about the RDB error.");
-    } else {
-      Reject(spec, rb, std::string("MISCONF Errors writing to the AOF file: ") + strerror(aof_errno));
-    }
-    if (session.multi) session.multi->aborted = true;
+  if (std::string e = Refusal(spec, args, session, now_ms); !e.empty()) {
+    Refuse(spec, session, rb, e);
     return;
   }
-  if (opts_.maxmemory.get() > 0 &&
-      !MemoryAllows(spec, session, rb, now_ms)) {
-    return;
-  }
-  if ((session.multi != nullptr || session.pubsub_count() > 0 || session.monitor) &&
-      HandledBeforeRun(spec, args, session, rb)) {
-    return;
-  }
+  if (session.multi != nullptr && !RunsInsideMulti(spec)) return Queue(spec, args, session, rb);
   SetCurrentClientId(session.id);
   ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
   if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
@@ -312,19 +316,31 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   ctx.ready.set_registry(&blocking_);
   ctx.serving_blocked = mode.serving;
   ctx.no_block = mode.in_exec;
+  bool was_blocked = session.blocked != nullptr;
   int64_t start = clock::MonotonicUs();
   spec->handler(args, ctx);
   int64_t took = clock::MonotonicUs() - start;
   ExecResult r;
   r.would_block = ctx.would_block;
   if (ctx.would_block) return r;  // nothing happened: the client keeps waiting
+  // A command that just started to wait is counted (calls, slow log) once, when it is served or
+  // its wait ends, as in Redis.
+  bool parked = !was_blocked && session.blocked != nullptr;
   if (ctx.propagating()) Propagate(args, session, ctx, sink);
   // Read keys are remembered for client-side caching before the locks go: a write that follows
   // on another thread then always finds them and sends its invalidation.
   if (session.tracking) RememberTrackedKeys(spec, args, session);
   locks.Release();
   if (!ctx.ready.keys.empty()) r.ready = std::move(ctx.ready.keys);
+  if (parked) return r;
+  RecordCall(spec, args, session.addr, ClientName(session), took, now_ms,
+             rb.errors() != errors_before ? rb.last_error_code() : std::string_view());
+  return r;
+}
 
+void Dispatcher::RecordCall(const CommandSpec* spec, ArgList args, const std::string& addr,
+                            const std::string& name, int64_t took, int64_t now_ms,
+                            std::string_view error_code) {
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(took));
@@ -339,21 +355,27 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   // A blocking command is logged once, when it is served (with its original arguments), as in
   // Redis; the attempt that made it wait is not.
   if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog)) {
-    slowlog_.Record(args, took, clock::NowMs(), session.addr, ClientName(session),
-                    opts_.slowlog_max_len.get());
+    slowlog_.Record(args, took, clock::NowMs(), addr, name, opts_.slowlog_max_len.get());
   }
-  if (rb.errors() != errors_before) {
+  if (!error_code.empty()) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);
-    stats_.CountError(rb.last_error_code());
+    stats_.CountError(error_code);
   }
-  return r;
+}
+
+void Dispatcher::WaitEnded(const BlockedClient& b, bool error) {
+  const CommandSpec* spec = registry_.Find(b.args[0]);
+  if (spec == nullptr) return;
+  std::vector<std::string_view> args(b.args.begin(), b.args.end());
+  RecordCall(spec, ArgList(args.data(), args.size()), b.addr, b.name, 0, clock::NowMs(),
+             error ? std::string_view("UNBLOCKED") : std::string_view());
 }
 
 void Dispatcher::RunTransaction(CommandContext& ctx) {
   Session& s = ctx.session;
   ReplyBuilder& rb = ctx.rb;
   if (s.multi == nullptr) {
-    rb.Error("ERR EXEC without MULTI");
+    rb.Error(err::kExecWithoutMulti);
     return;
   }
   std::unique_ptr<MultiState> multi = std::move(s.multi);
@@ -361,7 +383,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   s.multi_queued.store(-1, std::memory_order_relaxed);
   s.multi_mem.store(0, std::memory_order_relaxed);
   if (multi->aborted) {
-    rb.Error("EXECABORT Transaction discarded because of previous errors.");
+    rb.Error(err::kExecAbortErrors);
     UnwatchAll(dbs_, s);
     return;
   }
@@ -408,7 +430,10 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
     // A watched key that reached its TTL counts as changed even if nobody touched it yet.
     for (auto& [wdb, key] : s.watch->keys) {
       Entry* e = dbs_.Data(wdb, dbs_.ShardOf(key)).table.Find(key);
-      if (e != nullptr && e->has_expire() && e->expire_at() <= ctx.now_ms) dirty = true;
+      if (e != nullptr && e->has_expire() && e->expire_at() <= ctx.now_ms &&
+          !dbs_.WatchedExpired(wdb, key, s.watch.get())) {
+        dirty = true;
+      }
     }
     if (s.watch->dirty.load()) dirty = true;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/counter.h"
+#include "commands/command_hooks.h"
 #include "commands/context.h"
 #include "commands/eviction.h"
 #include "commands/latency_monitor.h"
@@ -57,6 +58,10 @@ class Dispatcher {
   // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
   // client that disconnects.
   void ClientClosed(Session& session);
+  // A blocked client's wait ended without being served (timeout, CLIENT UNBLOCK): its command is
+  // counted now (INFO commandstats, the slow log), once, as Redis counts it. `error`: it ended
+  // with an error reply (CLIENT UNBLOCK ... ERROR).
+  void WaitEnded(const BlockedClient& b, bool error);
 
   DispatchStats& stats() { return stats_; }
   BlockingRegistry& blocking() { return blocking_; }
@@ -71,12 +76,24 @@ class Dispatcher {
     evictor_.set_sink(sink);
   }
   Evictor& evictor() { return evictor_; }
+  // Checks of other subsystems (command_hooks.h); set before serving.
+  CommandHooks& hooks() { return hooks_; }
+  // min-replicas-to-write (owned by replication's options); null: no such limit.
+  void set_min_replicas_to_write(const config::Int<int>* v) { min_replicas_to_write_ = v; }
   const CommandRegistry& registry() const { return registry_; }
 
  private:
   void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
-  // maxmemory: evicts as needed before a command; false when the command was refused with OOM.
-  bool MemoryAllows(const CommandSpec* spec, Session& session, ReplyBuilder& rb, int64_t now_ms);
+  // The checks a resolved command passes before it runs or is queued, in the order of Redis's
+  // processCommand: not-in-MULTI, ACL, cluster routing, maxmemory (evicting first), disk errors
+  // (MISCONF), min-replicas-to-write, read-only replica, RESP2 subscribed context, stale
+  // replica, loading, busy script, monitors. "" or the error reply.
+  std::string Refusal(const CommandSpec* spec, ArgList args, Session& session, int64_t now_ms);
+  // Replies with the refusal; for EXEC it discards the transaction (EXECABORT with the reason),
+  // inside MULTI it marks the transaction aborted.
+  void Refuse(const CommandSpec* spec, Session& session, ReplyBuilder& rb, std::string_view error);
+  // MULTI: queues the command and replies QUEUED.
+  void Queue(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb);
   struct ExecResult {
     std::vector<std::pair<int, std::string>> ready;  // keys that got data for blocked clients
     bool would_block = false;
@@ -90,10 +107,6 @@ class Dispatcher {
   // Locks, runs the handler, propagates and counts.
   ExecResult Execute(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb,
                      int64_t now_ms, const ExecMode& mode);
-  // The subscribed-mode and MULTI rules that apply before a command runs. Returns true when the
-  // command was answered here (rejected or queued).
-  bool HandledBeforeRun(const CommandSpec* spec, ArgList args, Session& session,
-                        ReplyBuilder& rb);
   // CLIENT TRACKING: remembers the keys a read-only command read (its locks still held), and
   // expires CLIENT CACHING's one-command scope.
   void RememberTrackedKeys(const CommandSpec* spec, ArgList args, Session& session);
@@ -102,6 +115,11 @@ class Dispatcher {
   // make ready in turn (BLMOVE into a key another client waits on).
   void ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms);
   void Propagate(ArgList args, Session& session, CommandContext& ctx, PropagationSink* sink);
+  // Statistics of one finished call: commandstats, latency histogram and monitor, slow log,
+  // error counts (`error_code` empty when it succeeded).
+  void RecordCall(const CommandSpec* spec, ArgList args, const std::string& addr,
+                  const std::string& name, int64_t took, int64_t now_ms,
+                  std::string_view error_code);
 
   const CommandRegistry& registry_;
   DbSet& dbs_;
@@ -116,6 +134,8 @@ class Dispatcher {
   MonitorRegistry monitors_;
   Evictor evictor_;
   LatencyMonitor latency_;
+  CommandHooks hooks_;
+  const config::Int<int>* min_replicas_to_write_ = nullptr;
 };
 
 }  // namespace carmine

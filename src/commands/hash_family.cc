@@ -64,7 +64,8 @@ void HSetGeneric(ArgList args, CommandContext& ctx, bool reply_count) {
   EncodingLimits lim = ctx.opts.limits();
   int64_t created = 0;
   for (size_t i = 2; i < args.size(); i += 2) created += h->Set(args[i], args[i + 1], lim);
-  db.Changed(args[1], kNotifyHash, "hset");
+  // One change per field given, new or updated, as Redis counts them.
+  db.Changed(args[1], kNotifyHash, "hset", (args.size() - 2) / 2);
   reply_count ? ctx.rb.Int(created) : ctx.rb.Ok();
 }
 
@@ -122,7 +123,7 @@ void CmdHDel(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (h.has_value()) {
     for (size_t i = 2; i < args.size() && h->size() > 0; i++) n += h->Delete(args[i]);
-    if (n > 0) FinishWrite(db, args[1], &*h, kNotifyHash, "hdel");
+    if (n > 0) FinishWrite(db, args[1], &*h, kNotifyHash, "hdel", static_cast<uint64_t>(n));
   }
   ctx.rb.Int(n);
 }

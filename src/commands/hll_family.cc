@@ -48,10 +48,11 @@ void CmdPfAdd(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   Entry* e = db.Find(args[1]);
   std::string h;
-  bool updated = false;
+  // Changes as Redis counts them: the key's creation, and each element that raised a register.
+  uint64_t changes = 0;
   if (e == nullptr) {
     h = hll::Create();
-    updated = true;
+    changes = 1;
   } else if (!LoadHll(ctx, e, &h)) {
     return;
   }
@@ -62,15 +63,15 @@ void CmdPfAdd(ArgList args, CommandContext& ctx) {
       ctx.rb.Error(kCorrupt);
       return;
     }
-    updated |= r == 1;
+    changes += r == 1;
   }
-  if (updated) {
+  if (changes > 0) {
     hll::InvalidateCache(&h);
     if (e == nullptr) e = db.Add(args[1]);
     StoreString(e, h, StrEnc::kRaw);
-    db.Changed(args[1], kNotifyString, "pfadd");
+    db.Changed(args[1], kNotifyString, "pfadd", changes);
   }
-  ctx.rb.Int(updated ? 1 : 0);
+  ctx.rb.Int(changes > 0 ? 1 : 0);
 }
 
 // PFCOUNT key [key ...]

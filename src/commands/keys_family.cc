@@ -119,7 +119,7 @@ void RenameGeneric(ArgList args, CommandContext& ctx, bool nx) {
     db.Delete(dst);
   }
   Rekey(db, db, src, dst);
-  db.Changed(src, kNotifyGeneric, "rename_from");
+  db.Changed(src, kNotifyGeneric, "rename_from", 0);  // one change in all, as Redis counts it
   db.Changed(dst, kNotifyGeneric, "rename_to");
   nx ? ctx.rb.Int(1) : ctx.rb.Ok();
 }
@@ -161,7 +161,7 @@ void CmdMove(ArgList args, CommandContext& ctx) {
     return;
   }
   Rekey(src, dst, args[1], args[1]);
-  src.Changed(args[1], kNotifyGeneric, "move_from");
+  src.Changed(args[1], kNotifyGeneric, "move_from", 0);  // one change in all
   dst.Changed(args[1], kNotifyGeneric, "move_to");
   ctx.rb.Int(1);
 }
@@ -220,7 +220,7 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
   if (!ParseDbIndex(ctx, args[1], "ERR invalid first DB index", &a)) return;
   if (!ParseDbIndex(ctx, args[2], "ERR invalid second DB index", &b)) return;
   if (a != b) {
-    ctx.dbs.SwapDbs(a, b);
+    ctx.dbs.SwapDbs(a, b, ctx.now_ms);
     ctx.dbs.stats().dirty.Add();
     ctx.changes++;
     // One notice for both (client-side caches are dropped once, not twice).
@@ -515,7 +515,7 @@ void CmdFlushDb(ArgList args, CommandContext& ctx) {
   if (!ParseFlushMode(args, ctx, &lazy)) return;
   Db db = ctx.db();
   size_t n = db.Flush(lazy);
-  ctx.dbs.stats().dirty.Add(n + 1);
+  ctx.dbs.stats().dirty.Add(n);
   ctx.changes++;  // propagated even when the db was empty, as Redis
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(db.index());
   ctx.rb.Ok();
@@ -527,7 +527,7 @@ void CmdFlushAll(ArgList args, CommandContext& ctx) {
   if (!ParseFlushMode(args, ctx, &lazy)) return;
   size_t n = 0;
   for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush(lazy);
-  ctx.dbs.stats().dirty.Add(n + 1);
+  ctx.dbs.stats().dirty.Add(n);
   ctx.changes++;
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
   ctx.rb.Ok();

@@ -34,7 +34,8 @@ void PushGeneric(ArgList args, CommandContext& ctx, bool left, bool only_existin
     left ? l->PushFront(args[i], lim) : l->PushBack(args[i], lim);
   }
   db.SignalReady(args[1]);
-  db.Changed(args[1], kNotifyList, left ? "lpush" : "rpush");
+  // The dirty counter grows per element pushed (and popped, and removed), as in Redis.
+  db.Changed(args[1], kNotifyList, left ? "lpush" : "rpush", args.size() - 2);
   ctx.rb.Int(static_cast<int64_t>(l->size()));
 }
 
@@ -50,7 +51,7 @@ std::vector<std::string> PopN(Db& db, std::string_view key, ListObject* l, size_
   while (out.size() < count && l->size() > 0) {
     out.push_back(left ? l->PopFront(lim) : l->PopBack(lim));
   }
-  FinishWrite(db, key, l, kNotifyList, left ? "lpop" : "rpop");
+  FinishWrite(db, key, l, kNotifyList, left ? "lpop" : "rpop", out.size());
   return out;
 }
 
@@ -180,7 +181,7 @@ void CmdLRem(ArgList args, CommandContext& ctx) {
   ListObject* l;
   if (!WriteObject(ctx, db, args[1], kList, false, &l)) return;
   size_t n = l == nullptr ? 0 : l->Remove(args[3], count, ctx.opts.limits());
-  if (n > 0) FinishWrite(db, args[1], l, kNotifyList, "lrem");
+  if (n > 0) FinishWrite(db, args[1], l, kNotifyList, "lrem", n);
   ctx.rb.Int(static_cast<int64_t>(n));
 }
 
@@ -360,7 +361,7 @@ bool MoveOne(CommandContext& ctx, Db& db, std::string_view src, std::string_view
   if (d == nullptr) WriteObject(ctx, db, dst, kList, true, &d);
   to_left ? d->PushFront(*moved, lim) : d->PushBack(*moved, lim);
   db.SignalReady(dst);
-  db.Changed(dst, kNotifyList, push_event);
+  db.Changed(dst, kNotifyList, push_event, 0);  // a move is one change (counted on the source)
   FinishWrite(db, src, s, kNotifyList, pop_event);
   return true;
 }

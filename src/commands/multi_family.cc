@@ -53,9 +53,10 @@ void CmdWatch(ArgList args, CommandContext& ctx) {
       if (wdb == db.index() && key == args[i]) known = true;
     }
     if (known) continue;
-    // A key already past its TTL is removed now, so that its later removal is not a change.
-    db.Find(args[i]);
-    ctx.dbs.Watch(db.index(), args[i], s.watch);
+    // A key already past its TTL stays (WATCH is no write); the watcher remembers it saw the key
+    // expired, so that the key's removal later is no change for it.
+    Entry* e = db.Peek(args[i]);
+    ctx.dbs.Watch(db.index(), args[i], s.watch, e != nullptr && db.IsExpired(e));
     s.watch->keys.emplace_back(db.index(), std::string(args[i]));
   }
   ctx.rb.Ok();

@@ -33,7 +33,6 @@ RuntimeOptions::RuntimeOptions(config::Registry& r)
           [this](config::Words w, config::Source) -> std::string {
             std::vector<double> out;
             for (auto& p : w) {
-              if (p.empty() && w.size() == 1) break;  // "" means no percentiles
               double d;
               if (!ParseDouble(p, &d)) return "Invalid latency-tracking-info-percentiles parameters";
               if (d < 0 || d > 100) {
@@ -66,8 +65,8 @@ RuntimeOptions::RuntimeOptions(config::Registry& r)
       client_output_buffer_limit(
           r, "client-output-buffer-limit", config::kMultiArg,
           [this](config::Words w, config::Source) -> std::string {
-            // Groups of "class hard soft seconds".
-            if (w.empty() || w.size() % 4 != 0) {
+            // Groups of "class hard soft seconds"; none at all changes nothing.
+            if (w.size() % 4 != 0) {
               return "Wrong number of arguments in buffer limit configuration.";
             }
             int64_t next[3][3];
@@ -134,11 +133,11 @@ RuntimeOptions::RuntimeOptions(config::Registry& r)
               maxmemory_clients.store(-pct);
               return "";
             }
-            int64_t bytes;
-            if (v.empty() || v[0] == '-' || !ParseMemory(v, &bytes)) {
+            uint64_t bytes;
+            if (!config::ParseMemoryValue(v, &bytes)) {
               return "argument must be a memory or percent value";
             }
-            maxmemory_clients.store(bytes);
+            maxmemory_clients.store(bytes > INT64_MAX ? INT64_MAX : static_cast<int64_t>(bytes));
             return "";
           },
           [this] {

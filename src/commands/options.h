@@ -128,11 +128,13 @@ struct RuntimeOptions {
     l.zset_max_listpack_value = zset_max_listpack_value.get();
     l.list_max_listpack_size = list_max_listpack_size.get();
     l.list_compress_depth = list_compress_depth.get();
+    l.list_packed_threshold = list_packed_threshold.load(std::memory_order_relaxed);
     return l;
   }
 
   // State commands read (not configuration).
   std::atomic<bool> active_expire{true};  // DEBUG SET-ACTIVE-EXPIRE
+  std::atomic<int64_t> list_packed_threshold{1LL << 30};  // DEBUG QUICKLIST-PACKED-THRESHOLD
   std::atomic<bool> cluster_enabled{false};
   // The last background save failed while save rules and stop-writes-on-bgsave-error are on:
   // writes (and PING) are refused with MISCONF until a save succeeds.

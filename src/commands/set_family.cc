@@ -29,7 +29,9 @@ void CmdSAdd(ArgList args, CommandContext& ctx) {
   EncodingLimits lim = ctx.opts.limits();
   int64_t added = 0;
   for (size_t i = 2; i < args.size(); i++) added += s->Add(args[i], lim, args.size() - 2);
-  if (added > 0) db.Changed(args[1], kNotifySet, "sadd");
+  // The dirty counter grows by the members added (and by the members removed in SREM/SPOP), as
+  // in Redis, so save rules count elements, not commands.
+  if (added > 0) db.Changed(args[1], kNotifySet, "sadd", static_cast<uint64_t>(added));
   ctx.rb.Int(added);
 }
 
@@ -41,7 +43,7 @@ void CmdSRem(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (s != nullptr) {
     for (size_t i = 2; i < args.size() && s->size() > 0; i++) n += s->Remove(args[i]);
-    if (n > 0) FinishWrite(db, args[1], s, kNotifySet, "srem");
+    if (n > 0) FinishWrite(db, args[1], s, kNotifySet, "srem", static_cast<uint64_t>(n));
   }
   ctx.rb.Int(n);
 }
@@ -222,15 +224,16 @@ void CmdSPop(ArgList args, CommandContext& ctx) {
   if (count >= static_cast<int64_t>(s->size())) {
     // The whole set: reply with it and delete the key (propagated as DEL).
     ReplyMembers(ctx, s);
+    uint64_t popped = s->size();
     db.Notify(kNotifySet, "spop", key);
     db.Delete(key);
-    db.Changed(key, kNotifyGeneric, "del");
+    db.Changed(key, kNotifyGeneric, "del", popped);
     if (ctx.propagating()) ctx.Propagate({"DEL", key});
     return;
   }
   std::vector<std::string> picked = SampleDistinct(*s, count);
   for (auto& m : picked) s->Remove(m);
-  FinishWrite(db, key, s, kNotifySet, "spop");
+  FinishWrite(db, key, s, kNotifySet, "spop", picked.size());
   if (ctx.propagating()) {
     std::vector<std::string> srem = {"SREM", key};
     srem.insert(srem.end(), picked.begin(), picked.end());

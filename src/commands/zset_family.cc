@@ -134,7 +134,9 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
   }
   if (added + updated > 0) {
     db.SignalReady(args[1]);
-    db.Changed(args[1], kNotifyZset, (flags & kIncr) ? "zincr" : "zadd");
+    // Every member added or updated counts as a change, as in Redis.
+    db.Changed(args[1], kNotifyZset, (flags & kIncr) ? "zincr" : "zadd",
+               static_cast<uint64_t>(added + updated));
   }
   if (flags & kIncr) {
     processed ? ctx.rb.Double(last) : ctx.rb.Null();
@@ -175,7 +177,7 @@ void CmdZRem(ArgList args, CommandContext& ctx) {
   int64_t n = 0;
   if (z != nullptr) {
     for (size_t i = 2; i < args.size() && z->size() > 0; i++) n += z->Remove(args[i]);
-    if (n > 0) FinishWrite(db, args[1], z, kNotifyZset, "zrem");
+    if (n > 0) FinishWrite(db, args[1], z, kNotifyZset, "zrem", static_cast<uint64_t>(n));
   }
   ctx.rb.Int(n);
 }
@@ -466,7 +468,8 @@ void RangeCountGeneric(ArgList args, CommandContext& ctx, RangeBy by, bool remov
     FinishWrite(db, args[1], z, kNotifyZset,
                 by == RangeBy::kRank    ? "zremrangebyrank"
                 : by == RangeBy::kScore ? "zremrangebyscore"
-                                        : "zremrangebylex");
+                                        : "zremrangebylex",
+                n);
   }
   ctx.rb.Int(static_cast<int64_t>(n));
 }
@@ -514,7 +517,7 @@ void PopGeneric(ArgList args, CommandContext& ctx, bool max) {
     return;
   }
   auto items = PopN(z, static_cast<size_t>(count), max);
-  FinishWrite(db, args[1], z, kNotifyZset, max ? "zpopmax" : "zpopmin");
+  FinishWrite(db, args[1], z, kNotifyZset, max ? "zpopmax" : "zpopmin", items.size());
   if (args.size() == 2) {  // a single pair, flat even in RESP3
     ctx.rb.ArrayLen(2);
     ctx.rb.Bulk(items[0].first);
@@ -548,7 +551,7 @@ bool ZMPopFirst(CommandContext& ctx, Db& db, const MPopArgs& m, bool* done) {
     std::string key(k);
     bool max = m.second_end;
     auto items = PopN(z, static_cast<size_t>(m.count), max);
-    FinishWrite(db, key, z, kNotifyZset, max ? "zpopmax" : "zpopmin");
+    FinishWrite(db, key, z, kNotifyZset, max ? "zpopmax" : "zpopmin", items.size());
     if (ctx.propagating()) {
       ctx.Propagate({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(items.size())});
     }

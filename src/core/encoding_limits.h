@@ -19,6 +19,9 @@ struct EncodingLimits {
   // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32 or 64 KB.
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  // An element at least this big gets a list node of its own (Redis's "plain" quicklist node),
+  // and a list holding one is a quicklist. DEBUG QUICKLIST-PACKED-THRESHOLD changes it.
+  int64_t list_packed_threshold = 1LL << 30;
 };
 
 }  // namespace carmine

@@ -153,6 +153,9 @@ void ListObject::CompressInterior(const EncodingLimits& lim) {
 
 bool ListObject::NodeHasRoom(const PackedList& n, size_t add, const EncodingLimits& lim) const {
   if (n.empty()) return true;
+  // A big element never shares a node, on either side.
+  int64_t plain = lim.list_packed_threshold;
+  if (static_cast<int64_t>(add) >= plain || static_cast<int64_t>(n.bytes()) >= plain) return false;
   int64_t fill = lim.list_max_listpack_size;
   size_t bytes = n.bytes() + add;
   if (fill >= 0) {
@@ -166,7 +169,20 @@ void ListObject::UpdateEncoding(const EncodingLimits& lim) {
     quick_ = true;
     return;
   }
-  if (!quick_ || nodes_.empty()) return;
+  if (nodes_.empty()) return;
+  {
+    // One node over the limits (one big element) is a quicklist too, as in Redis.
+    const PackedList& only = Open(0);
+    int64_t fill = lim.list_max_listpack_size;
+    bool over = fill >= 0 ? static_cast<int64_t>(only.size()) > std::max<int64_t>(fill, 1) ||
+                                only.bytes() > kSafetyBytes
+                          : only.bytes() > ByteLimit(fill);
+    if (over || static_cast<int64_t>(only.bytes()) >= lim.list_packed_threshold) {
+      quick_ = true;
+      return;
+    }
+  }
+  if (!quick_) return;
   // Back to a single listpack once it is at most half the limit.
   int64_t fill = lim.list_max_listpack_size;
   const PackedList& n = Open(0);
@@ -250,6 +266,17 @@ bool ListObject::Set(int64_t index, std::string_view v, const EncodingLimits& li
   size_t node, pos;
   Locate(static_cast<size_t>(index), &node, &pos);
   PackedList& p = Open(node);
+  if (!quick_) {
+    // Redis sizes an LSET as if the new element were added to the listpack: one over the limits
+    // makes the list a quicklist.
+    int64_t fill = lim.list_max_listpack_size;
+    size_t bytes = p.bytes() + v.size();
+    if (fill >= 0 ? static_cast<int64_t>(p.size()) + 1 > std::max<int64_t>(fill, 1) ||
+                        bytes > kSafetyBytes
+                  : bytes > ByteLimit(fill)) {
+      quick_ = true;
+    }
+  }
   p.Replace(p.Seek(static_cast<int64_t>(pos)), v);
   Compact(lim);
   return true;

@@ -182,7 +182,7 @@ void Db::Modified(std::string_view key, uint64_t changes) {
 }
 
 size_t Db::Flush(bool lazy) {
-  set_->TouchWatchedDb(index_, -1);
+  set_->TouchWatchedDb(index_, -1, now_ms_);
   size_t n = 0;
   for (int s = 0; s < set_->num_shards(); s++) {
     ShardData& d = set_->Data(index_, s);

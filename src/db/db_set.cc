@@ -30,19 +30,30 @@ uint32_t DbSet::ShardOf(std::string_view key) const {
   return KeySlot(key) % static_cast<uint32_t>(shards_);
 }
 
-void DbSet::SwapDbs(int a, int b) {
-  TouchWatchedDb(a, b);
-  TouchWatchedDb(b, a);
+void DbSet::SwapDbs(int a, int b, int64_t now_ms) {
+  TouchWatchedDb(a, b, now_ms);
+  TouchWatchedDb(b, a, now_ms);
   for (int s = 0; s < shards_; s++) std::swap(data_[Index(a, s)], data_[Index(b, s)]);
 }
 
-void DbSet::Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w) {
+void DbSet::Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w,
+                  bool expired) {
   auto& list = watches_[Index(db, ShardOf(key))][std::string(key)];
   for (auto& x : list) {
-    if (x == w) return;
+    if (x.state == w) return;
   }
-  list.push_back(w);
+  list.push_back({w, expired});
   watched_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool DbSet::WatchedExpired(int db, std::string_view key, const WatchState* w) {
+  WatchMap& m = watches_[Index(db, ShardOf(key))];
+  auto it = m.find(std::string(key));
+  if (it == m.end()) return false;
+  for (auto& x : it->second) {
+    if (x.state.get() == w) return x.expired;
+  }
+  return false;
 }
 
 void DbSet::Unwatch(int db, std::string_view key, const WatchState* w) {
@@ -51,7 +62,7 @@ void DbSet::Unwatch(int db, std::string_view key, const WatchState* w) {
   if (it == m.end()) return;
   auto& list = it->second;
   for (size_t i = 0; i < list.size(); i++) {
-    if (list[i].get() == w) {
+    if (list[i].state.get() == w) {
       list.erase(list.begin() + static_cast<long>(i));
       watched_.fetch_sub(1, std::memory_order_relaxed);
       break;
@@ -65,17 +76,41 @@ void DbSet::TouchWatched(int db, std::string_view key) {
   if (m.empty()) return;
   auto it = m.find(std::string(key));
   if (it == m.end()) return;
-  for (auto& w : it->second) w->dirty.store(true, std::memory_order_relaxed);
+  bool gone = data_[Index(db, ShardOf(key))]->table.Find(key) == nullptr;
+  for (auto& w : it->second) {
+    if (w.expired && gone) {
+      w.expired = false;  // the stale key is deleted: logically no change
+      continue;
+    }
+    w.expired = false;
+    w.state->dirty.store(true, std::memory_order_relaxed);
+  }
 }
 
-void DbSet::TouchWatchedDb(int db, int other) {
+void DbSet::TouchWatchedDb(int db, int other, int64_t now_ms) {
   if (!any_watched()) return;
+  auto stale = [now_ms](const Entry* e) {
+    return e != nullptr && e->has_expire() && e->expire_at() <= now_ms;
+  };
   for (int s = 0; s < shards_; s++) {
     for (auto& [key, list] : watches_[Index(db, s)]) {
-      bool exists = data_[Index(db, s)]->table.Find(key) != nullptr ||
-                    (other >= 0 && data_[Index(other, s)]->table.Find(key) != nullptr);
-      if (!exists) continue;
-      for (auto& w : list) w->dirty.store(true, std::memory_order_relaxed);
+      const Entry* here = data_[Index(db, s)]->table.Find(key);
+      const Entry* incoming = other >= 0 ? data_[Index(other, s)]->table.Find(key) : nullptr;
+      if (here == nullptr && incoming == nullptr) continue;
+      for (auto& w : list) {
+        if (w.expired) {
+          // Seen expired: replaced by nothing, or by another expired key, is no change.
+          if (incoming == nullptr) {
+            w.expired = false;
+            continue;
+          }
+          if (stale(incoming)) continue;
+        } else if (here == nullptr && stale(incoming)) {
+          w.expired = true;  // a missing key replaced with an expired one: still missing
+          continue;
+        }
+        w.state->dirty.store(true, std::memory_order_relaxed);
+      }
     }
   }
 }

@@ -90,21 +90,27 @@ class DbSet {
   }
 
   // Swaps all data of two databases. Caller holds every lock of both.
-  void SwapDbs(int a, int b);
+  void SwapDbs(int a, int b, int64_t now_ms);
   // Number of keys / volatile keys in a db. Caller holds the db's locks (or accepts a racy count).
   size_t KeyCount(int db) const;
   size_t VolatileCount(int db) const;
 
   // WATCH bookkeeping. The caller holds the shard lock of `key` in `db` (for the Db variants, the
   // locks of every shard of the databases named).
-  void Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w);
+  // `expired`: the key exists but is past its TTL as WATCH sees it. Such a key going away (by
+  // expiry, or replaced by nothing in SWAPDB) is no change for this watcher, as in Redis.
+  void Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w, bool expired);
+  // Whether `w` watched `key` while it was already expired (and it has not changed since).
+  bool WatchedExpired(int db, std::string_view key, const WatchState* w);
   void Unwatch(int db, std::string_view key, const WatchState* w);
   bool any_watched() const { return watched_.load(std::memory_order_relaxed) > 0; }
-  // Marks the watchers of `key` dirty (any modification, expiry included).
+  // Marks the watchers of `key` dirty (any modification, expiry included), except watchers that
+  // saw the key already expired when it is now gone.
   void TouchWatched(int db, std::string_view key);
   // FLUSHDB / SWAPDB: watchers of `db` whose key exists in `db`, or in `other` (>= 0) that is
-  // about to replace it, are marked dirty, as Redis does.
-  void TouchWatchedDb(int db, int other);
+  // about to replace it, are marked dirty, as Redis does; keys past their TTL at `now_ms` count
+  // as absent on both sides.
+  void TouchWatchedDb(int db, int other, int64_t now_ms);
 
   DbStats& stats() { return stats_; }
   // Set while a dataset is loaded from disk (keys do not expire then).
@@ -163,7 +169,11 @@ class DbSet {
   std::atomic<bool> loading_{false};
   std::atomic<int64_t> expire_paused_until_{0};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
-  using WatchMap = std::unordered_map<std::string, std::vector<std::shared_ptr<WatchState>>>;
+  struct Watcher {
+    std::shared_ptr<WatchState> state;
+    bool expired;  // the key was past its TTL when watched (guarded by the shard lock)
+  };
+  using WatchMap = std::unordered_map<std::string, std::vector<Watcher>>;
   std::vector<WatchMap> watches_;
   std::atomic<int64_t> watched_{0};
 };

@@ -43,8 +43,15 @@ struct TlsOptions {
   config::Bool tls_session_caching{registry, "tls-session-caching", true};
   config::Int<int> tls_session_cache_size{registry, "tls-session-cache-size", 20480, 0, kIMax};
   config::Int<int> tls_session_cache_timeout{registry, "tls-session-cache-timeout", 300, 0, kIMax};
-  config::Bool tls_replication{registry, "tls-replication", false};
-  config::Bool tls_cluster{registry, "tls-cluster", false};
+  // Turning these on needs a TLS context, which this server cannot create yet: refused as Redis
+  // refuses them when TLS is not configured.
+  config::Bool tls_replication{registry, "tls-replication", false, 0, {}, NeedsTls};
+  config::Bool tls_cluster{registry, "tls-cluster", false, 0, {}, NeedsTls};
+
+ private:
+  static std::string NeedsTls(const bool& on) {
+    return on ? "Unable to update TLS configuration. Check server logs." : "";
+  }
 };
 
 }  // namespace carmine

@@ -16,9 +16,7 @@ PersistOptions::PersistOptions(config::Registry& r)
       save(
           r, "save", config::kMultiArg,
           [this](config::Words w, config::Source src) -> std::string {
-            if (w.size() % 2 != 0 && !(w.size() == 1 && w[0].empty())) {
-              return "Invalid save parameters";
-            }
+            if (w.size() % 2 != 0) return "Invalid save parameters";
             SaveRules rules;
             for (size_t i = 0; i + 1 < w.size(); i += 2) {
               int64_t secs, changes;

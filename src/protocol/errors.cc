@@ -51,4 +51,16 @@ std::string Format(std::string_view tmpl, std::string_view arg) {
   return r;
 }
 
+std::string SubscribedContext(std::string_view full_name) {
+  return "ERR Can't execute '" + std::string(full_name) +
+         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+         "context";
+}
+
+std::string ProtectedCommand(std::string_view name, std::string_view option) {
+  return "ERR " + std::string(name) + " command not allowed. If the " + std::string(option) +
+         " option is set to \"local\", you can run it from a local connection, otherwise you "
+         "need to set this option in the configuration file, and then restart the server.";
+}
+
 }  // namespace carmine::err

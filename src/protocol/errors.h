@@ -83,6 +83,36 @@ inline constexpr std::string_view kProtoUnauthMultibulk =
 inline constexpr std::string_view kProtoUnauthBulk =
     "ERR Protocol error: unauthenticated bulk length";
 
+// Refusals before a command runs (the dispatcher's checks, in Redis's order).
+inline constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kMisconfRdb =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
+inline constexpr std::string_view kMisconfAof = "MISCONF Errors writing to the AOF file: ";
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+inline constexpr std::string_view kReadOnlyReplica =
+    "READONLY You can't write against a read only replica.";
+inline constexpr std::string_view kMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+inline constexpr std::string_view kBusyScript =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kReplicaKeyspace = "ERR Replica can't interact with the keyspace";
+inline constexpr std::string_view kExecAbortPrefix = "EXECABORT Transaction discarded because of: ";
+inline constexpr std::string_view kExecAbortErrors =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+// "ERR Can't execute 'get': only (P|S)SUBSCRIBE / ... are allowed in this context"
+std::string SubscribedContext(std::string_view full_name);
+// "ERR DEBUG command not allowed. If the enable-debug-command option is set to ..."
+std::string ProtectedCommand(std::string_view name, std::string_view option);
+
 // "ERR wrong number of arguments for 'get' command"; name is the lowercase full name
 // ("config|set").
 std::string WrongArgs(std::string_view name);

@@ -477,6 +477,7 @@ void CmdClientUnblock(Server& srv, ArgList args, CommandContext& ctx) {
     return;
   }
   ctx.blocking->Remove(c.get());
+  ctx.dispatcher->WaitEnded(*c, as_error);
   c->deliver(as_error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : c->TimeoutReply());
   ctx.rb.Int(1);
 }

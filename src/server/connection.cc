@@ -307,6 +307,7 @@ void Connection::CheckBlockTimeout(int64_t now_ms) {
   auto& b = session_.blocked;
   if (b == nullptr || b->deadline_ms == 0 || now_ms < b->deadline_ms || !b->TryFinish()) return;
   worker_.server().dispatcher().blocking().Remove(b.get());
+  worker_.server().dispatcher().WaitEnded(*b, false);
   Unblocked(b->TimeoutReply());
 }
 

@@ -574,6 +574,8 @@ void Server::InitData() {
   dbs_->set_lazy_freer(lazy_freer_.get());
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   dispatcher_->set_sink(&propagation_);
+  // No replica ever connects yet: with min-replicas-to-write set, writes get -NOREPLICAS.
+  dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
   AttachConfigHooks();
   ApplyEvictionSettings();
   dbs_->set_notify_flags(opts_.notify_flags.load());

@@ -52,6 +52,15 @@ void CmdDebug(Server& s, ArgList args, CommandContext& ctx) {
     // Blocks this worker's loop on purpose: tests use it to simulate a busy server.
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
     ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(sub, "quicklist-packed-threshold") && args.size() == 3) {
+    // Elements at least this big get list nodes of their own; 0 restores the default (1gb).
+    int64_t v;
+    if (!ParseMemory(args[2], &v) || v < 0 || v > (1LL << 32) - (1LL << 20)) {
+      ctx.rb.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+      return;
+    }
+    s.opts().list_packed_threshold.store(v == 0 ? (1LL << 30) : v);
+    ctx.rb.Ok();
   } else if (EqualsIgnoreCase(sub, "set-active-expire") && args.size() == 3) {
     s.opts().active_expire = args[2] != "0";
     ctx.rb.Ok();

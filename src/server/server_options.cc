@@ -55,6 +55,9 @@ config::Custom ShutdownOption(config::Registry& r, std::string_view name, std::a
   return config::Custom(
       r, name, config::kMultiArg,
       [v](config::Words w, config::Source) -> std::string {
+        if (w.empty()) {
+          return "argument(s) must be one of the following: default, save, nosave, now, force";
+        }
         int flags = 0;
         for (auto& word : w) {
           if (EqualsIgnoreCase(word, "default")) continue;

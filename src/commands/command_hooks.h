@@ -1,0 +1,47 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// CommandHooks: the checks other subsystems make before a command runs, at the places Redis's
+// processCommand makes them. The dispatcher owns the order (see Dispatcher::Refusal); modules
+// that sit above commands/ fill the hooks at startup: ACL (NOPERM), Cluster (MOVED, ASK,
+// CROSSSLOT, TRYAGAIN, CLUSTERDOWN), replication (READONLY, MASTERDOWN, and the count of good
+// replicas behind NOREPLICAS) and scripting (BUSY). A hook left empty lets every command through.
+// Hooks are set before serving and never change afterwards, so reading them needs no lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "commands/registry.h"
+
+namespace carmine {
+
+struct Session;
+
+// What a check may look at: the command, its arguments, the client, and the flags that decide
+// the outcome (for EXEC, the union of the queued commands' flags).
+struct CommandCheck {
+  const CommandSpec* spec;
+  ArgList args;
+  const Session& session;
+  uint32_t flags;          // write/denyoom/may-replicate/... of the command (or of EXEC's queue)
+  bool deny_stale;         // refused on a stale replica (no `stale` flag, here or in the queue)
+  bool deny_loading;       // refused while loading (no `loading` flag, here or in the queue)
+};
+
+struct CommandHooks {
+  // Each returns "" to let the command run, or the full error reply text.
+  using Check = std::function<std::string(const CommandCheck&)>;
+  Check acl;      // user permissions: -NOPERM ...
+  Check cluster;  // slot ownership: -MOVED / -ASK / -CROSSSLOT / -TRYAGAIN / -CLUSTERDOWN
+  Check busy;     // a script or function running past busy-reply-threshold: -BUSY ...
+  // Replication: true when this server is a replica that refuses writes (replica-read-only).
+  std::function<bool()> read_only_replica;
+  // Replication: true when this server is a replica whose link is down and stale reads are off.
+  std::function<bool()> master_down;
+  // Replication: replicas that acknowledged within min-replicas-max-lag (0 when none exist).
+  std::function<int()> good_replicas;
+};
+
+}  // namespace carmine

@@ -1,0 +1,434 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Carmine as a drop-in for redis-server: stock config files start it, every directive of the
+oracle's config table is known with the same default and the same errors, the startup log reads
+as Redis's, and behaviours found to differ from Redis are compared with the oracle (Redis 7.2.4
+when ../shared/redis-7.2.4 exists, else Debian's 7.0) conversation by conversation.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import conversation  # noqa: E402
+from servers import ROOT, ServerProcess, carmine_binary, free_port, redis_version, wait_until  # noqa: E402
+
+pytestmark = pytest.mark.needs_process
+
+STOCK_CONFIGS = [
+    "/etc/redis/redis.conf",  # Debian's, installed with redis-server
+    os.path.join(os.path.dirname(ROOT), "shared", "redis-7.2.4", "redis.conf"),
+]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """A Carmine and an oracle server started alike."""
+    args = ["--enable-debug-command", "yes", "--enable-protected-configs", "yes"]
+    c = ServerProcess("carmine", args=args + ["--threads", "2"]).start()
+    o = ServerProcess("redis", args=args).start()
+    yield c, o
+    c.cleanup()
+    o.cleanup()
+
+
+def both(pair, script):
+    c, o = pair
+    for p in (c, o):
+        redis.Redis(port=p.port).flushall()
+    return conversation.run(c.port, script), conversation.run(o.port, script)
+
+
+# Client ids differ between the two servers (HELLO and CLIENT ID show them).
+IDS = re.compile(rb"(\$2\r\nid\r\n:)\d+")
+
+
+def stepwise(steps):
+    """Reads each client's reply right after its command, so clients act in script order."""
+    out = []
+    for s in steps:
+        out.append(s)
+        if s[0] not in ("read", "sleep"):
+            out.append(("read", s[0]))
+    return out
+
+
+def assert_same(pair, script):
+    ours, theirs = both(pair, script)
+    ours = [(n, IDS.sub(rb"\1ID", b)) for n, b in ours]
+    theirs = [(n, IDS.sub(rb"\1ID", b)) for n, b in theirs]
+    for (name, got), (_, want) in zip(ours, theirs):
+        assert got == want, f"client {name}: carmine {got!r} vs oracle {want!r}"
+    assert len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("path", STOCK_CONFIGS)
+def test_stock_config_file_starts_unchanged(tmp_path, path):
+    if not os.path.exists(path):
+        pytest.skip(f"{path} not on this machine")
+    port = free_port()
+    # The file itself stays as shipped; only port, dir, daemonize and the log/pid destinations
+    # (which point at system paths) are given on the command line.
+    proc = subprocess.Popen([carmine_binary(), path, "--port", str(port), "--dir", str(tmp_path),
+                             "--daemonize", "no", "--logfile", "", "--pidfile",
+                             str(tmp_path / "p.pid")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        r = redis.Redis(port=port)
+        wait_until(lambda: r.ping(), 10, what="carmine started from " + path)
+        assert r.config_get("port") == {"port": str(port)}
+        assert r.set("k", "v") and r.get("k") == b"v"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=20)[0].decode(errors="replace")
+    assert "Ready to accept connections tcp" in out
+    assert proc.returncode == 0, out
+
+
+def test_every_oracle_directive_known_with_its_default(pair):
+    c, o = pair
+    theirs = redis.Redis(port=o.port, decode_responses=True).config_get("*")
+    ours = redis.Redis(port=c.port, decode_responses=True).config_get("*")
+    missing = sorted(set(theirs) - set(ours))
+    assert missing == []
+    # Values that differ by construction: the server's own port, dir, pidfile and the test's
+    # overrides; Carmine's extra directives are allowed.
+    skip = {"port", "dir", "pidfile", "enable-debug-command", "enable-protected-configs",
+            "bind", "save", "appendonly", "logfile", "daemonize", "unixsocket"}
+    differing = {k: (ours[k], theirs[k]) for k in theirs if k not in skip and ours[k] != theirs[k]}
+    assert differing == {}
+
+
+def test_hidden_directives_answer_by_exact_name(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port, decode_responses=True)
+    assert "key-load-delay" not in r.config_get("*")
+    assert r.config_get("key-load-delay") == {"key-load-delay": "0"}
+
+
+BAD_VALUES = ["abc", "-1", "99999999999999999999", "", "1gb", "yes", "0"]
+
+
+def test_config_set_errors_match_oracle(pair):
+    """CONFIG SET of every oracle directive with bad and odd values: same reply, same value."""
+    c, o = pair
+    names = sorted(redis.Redis(port=o.port, decode_responses=True).config_get("*"))
+    skip = {"port", "bind", "dir", "dbfilename", "unixsocket", "logfile", "pidfile", "daemonize",
+            "appendonly", "save", "requirepass", "masterauth", "masteruser", "maxclients",
+            "replicaof", "slaveof", "io-threads", "tls-port", "locale-collate",
+            "client-query-buffer-limit", "proto-max-bulk-len", "maxmemory", "cluster-enabled",
+            "oom-score-adj", "enable-debug-command", "enable-protected-configs",
+            # an unsigned 64-bit limit in Redis; Carmine caps it at 2^63-1
+            "cluster-link-sendbuf-limit"}
+    rc = redis.Redis(port=c.port, decode_responses=True)
+    ro = redis.Redis(port=o.port, decode_responses=True)
+    mismatches = []
+    for name in names:
+        if name in skip:
+            continue
+        before_c, before_o = rc.config_get(name), ro.config_get(name)
+        if not before_o:
+            continue
+        for v in BAD_VALUES:
+            got = []
+            for cli in (rc, ro):
+                try:
+                    got.append(cli.config_set(name, v))
+                except redis.ResponseError as e:
+                    got.append(str(e))
+            if got[0] != got[1]:
+                mismatches.append((name, v, got))
+        for cli, before in ((rc, before_c), (ro, before_o)):
+            try:
+                cli.config_set(name, before[name])
+            except redis.ResponseError:
+                pass  # immutable
+    assert mismatches == []
+
+
+def test_startup_log_and_banner(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([carmine_binary(), "--port", str(port), "--dir", str(tmp_path),
+                             "--save", "", "--always-show-logo", "yes"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_until(lambda: redis.Redis(port=port).ping(), 10)
+    proc.send_signal(signal.SIGTERM)
+    out = proc.communicate(timeout=20)[0].decode()
+    assert f" PID: {proc.pid}" in out
+    assert f"Port: {port}" in out
+    # Redis's order: starting, configuration, banner, initialized, ready, shutdown.
+    marks = ["Warning: no config file specified", f"PID: {proc.pid}", "Server initialized",
+             "Ready to accept connections tcp", "Received SIGTERM scheduling shutdown...",
+             "User requested shutdown...", "ready to exit, bye bye..."]
+    positions = [out.index(m) for m in marks]
+    assert positions == sorted(positions), out
+    line = re.compile(r"^\d+:[CMSX] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.\-*#] ")
+    assert line.match(out.splitlines()[0]), out.splitlines()[0]
+
+
+def test_busy_port_reports_failed_listening(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        out = subprocess.run([carmine_binary(), "--port", str(port), "--bind", "127.0.0.1",
+                              "--dir", str(tmp_path)], capture_output=True, text=True, timeout=20)
+    assert out.returncode == 1
+    assert f"Failed listening on port {port} (tcp), aborting." in out.stdout
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("replicaof 10.0.0.1 6379", "replication is not available in this server yet"),
+    ("cluster-enabled yes", "cluster mode is not available in this server yet"),
+    ("tls-port 6380", "TLS is not available in this server yet"),
+    ("user alice on >pw ~* +@all", "ACL users are not available in this server yet"),
+    ("loadmodule /usr/lib/redis/modules/x.so", "Modules are not available"),
+    ("nosuchdirective 1", "Bad directive or wrong number of arguments"),
+    ("maxmemory -5", "argument must be a memory value"),
+])
+def test_config_file_errors_name_the_line_and_reason(tmp_path, line, reason):
+    conf = tmp_path / "c.conf"
+    conf.write_text("port 0\n# comment\n" + line + "\n")
+    out = subprocess.run([carmine_binary(), str(conf)], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 1
+    assert "*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***" in out.stderr
+    assert "at line 3" in out.stderr
+    assert f">>> '{line}'" in out.stderr
+    assert reason in out.stderr
+
+
+def test_features_left_off_are_accepted(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text("replicaof no one\ncluster-enabled no\ntls-port 0\nio-threads 4\n"
+                    "masterauth secret\nuser default on nopass ~* &* +@all\n"
+                    "rename-command FLUSHDB \"\"\nrename-command KEYS MYKEYS\n"
+                    "jemalloc-bg-thread yes\nactivedefrag no\nsupervised no\n"
+                    "oom-score-adj no\nset-proc-title yes\n")
+    port = free_port()
+    proc = subprocess.Popen([carmine_binary(), str(conf), "--port", str(port), "--dir",
+                             str(tmp_path), "--threads", "0"], stdout=subprocess.DEVNULL)
+    try:
+        r = redis.Redis(port=port, decode_responses=True)
+        wait_until(lambda: r.ping(), 10)
+        # io-threads 4 without `threads` runs four workers.
+        assert r.info("server")["threads"] == 4
+        with pytest.raises(redis.ResponseError, match="unknown command 'FLUSHDB'"):
+            r.execute_command("FLUSHDB")
+        r.set("a", "1")
+        assert r.execute_command("MYKEYS", "*") == ["a"]
+        assert r.config_get("masterauth") == {"masterauth": "secret"}
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+# ---- behaviours compared with the oracle ----------------------------------------------------
+
+def test_blocking_pop_sub_millisecond_timeout_expires(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port)
+    for cmd in (["BLPOP", "nokey", "0.001"], ["BRPOP", "nokey", "0.0001"],
+                ["BLMPOP", "0.001", "1", "nokey", "LEFT"], ["BZPOPMIN", "nokey", "0.001"],
+                ["BLMOVE", "nokey", "dst", "LEFT", "LEFT", "0.001"]):
+        assert r.execute_command(*cmd) is None
+
+
+def test_timeout_errors_match(pair):
+    assert_same(pair, [("a", ["BLPOP", "k", "-1"]), ("a", ["BLPOP", "k", "inf"]),
+                       ("a", ["BLPOP", "k", "abc"]), ("a", ["BLPOP", "k", "9223372036854775"])])
+
+
+def test_bcast_tracking_sends_one_message_per_command(pair):
+    assert_same(pair, [
+        ("t", ["HELLO", "3"]), ("t", ["CLIENT", "TRACKING", "on", "BCAST"]), ("read", "t"),
+        ("w", ["MSET", "a", "1", "b", "2", "c", "3"]), ("read", "w"), ("read", "t"),
+        ("w", ["MULTI"]), ("w", ["SET", "a", "x"]), ("w", ["DEL", "b"]), ("w", ["EXEC"]),
+        ("read", "w"), ("read", "t")])
+
+
+def test_default_tracking_sends_one_message_per_key(pair):
+    assert_same(pair, [
+        ("t", ["HELLO", "3"]), ("t", ["CLIENT", "TRACKING", "on"]),
+        ("t", ["MGET", "a", "b", "c"]), ("read", "t"),
+        ("w", ["MSET", "a", "1", "b", "2", "c", "3"]), ("read", "w"), ("read", "t")])
+
+
+def test_client_reply_modes_and_pushes(pair):
+    assert_same(pair, [
+        ("a", ["CLIENT", "REPLY", "OFF"]), ("a", ["SUBSCRIBE", "ch"]), ("read", "a"),
+        ("p", ["PUBLISH", "ch", "hello"]), ("read", "p"), ("read", "a"),
+        ("b", ["CLIENT", "REPLY", "SKIP"]), ("b", ["CLIENT", "REPLY", "ON"]), ("b", ["PING"]),
+        ("read", "b"),
+        ("c", ["CLIENT", "REPLY", "SKIP"]), ("c", ["CLIENT", "REPLY", "SKIP"]),
+        ("c", ["PING", "x"]), ("c", ["PING", "y"]), ("read", "c"),
+        ("d", ["HELLO", "3"]), ("read", "d"), ("d", ["CLIENT", "REPLY", "OFF"]),
+        ("d", ["SUBSCRIBE", "ch2"]), ("read", "d"), ("p", ["PUBLISH", "ch2", "hi"]),
+        ("read", "p"), ("read", "d"),
+        ("d", ["CLIENT", "REPLY", "ON"]), ("d", ["PING"]), ("read", "d")])
+
+
+def test_pause_counts_blocked_and_suspends_expiry(pair):
+    def script():
+        return [
+            ("a", ["MULTI"]), ("a", ["SET", "foo", "bar", "PX", "10"]),
+            ("a", ["CLIENT", "PAUSE", "50000", "WRITE"]), ("a", ["EXEC"]), ("read", "a"),
+            ("sleep", 0.1), ("a", ["GET", "foo"]), ("read", "a"),
+            ("w", ["SET", "x", "1"]), ("sleep", 0.1),
+        ]
+    c, o = pair
+    for p in (c, o):
+        r = redis.Redis(port=p.port, decode_responses=True)
+        r.flushall()
+        r.config_resetstat()
+        conversation.run(p.port, script())
+        assert r.info("stats")["expired_keys"] == 0
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert r.get("foo") is None
+        assert r.info("stats")["expired_keys"] == 1
+
+
+def test_paused_client_counts_as_blocked(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port, decode_responses=True)
+    r.execute_command("CLIENT", "PAUSE", "20000", "WRITE")
+    with socket.create_connection(("127.0.0.1", c.port)) as s:
+        s.sendall(conversation.encode(["SET", "k", "v"]))
+        wait_until(lambda: r.info("clients")["blocked_clients"] == 1, 10)
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert s.recv(100) == b"+OK\r\n"
+    wait_until(lambda: r.info("clients")["blocked_clients"] == 0, 10)
+
+
+def chi_square(counts, expected):
+    return sum((n - expected) ** 2 / expected for n in counts)
+
+
+@pytest.mark.parametrize("setup,draw", [
+    (["HSET", "h"] + [x for i in range(300) for x in (f"f{i}", "v")], ["HRANDFIELD", "h", "-1000"]),
+    (["SADD", "s"] + [f"m{i}" for i in range(300)], ["SRANDMEMBER", "s", "-1000"]),
+    (["ZADD", "z"] + [x for i in range(300) for x in (str(i), f"m{i}")], ["ZRANDMEMBER", "z", "-1000"]),
+    (["HSET", "h"] + [x for i in range(300) for x in (f"f{i}", "v")], ["HRANDFIELD", "h", "30"]),
+])
+def test_random_members_of_big_collections_are_uniform(pair, setup, draw):
+    c, _ = pair
+    r = redis.Redis(port=c.port, decode_responses=True)
+    r.flushall()
+    r.execute_command(*setup)
+    counts = {}
+    rounds = 60
+    for _ in range(rounds):
+        for m in r.execute_command(*draw):
+            counts[m] = counts.get(m, 0) + 1
+    total = sum(counts.values())
+    expected = total / 300
+    values = [counts.get(k, 0) for k in counts] + [0] * (300 - len(counts))
+    # 299 degrees of freedom: 400 is far in the tail for a uniform draw.
+    assert chi_square(values, expected) < 400
+
+
+def test_command_corner_cases_match(pair):
+    assert_same(pair, [
+        ("a", ["SET", "s", "foobar"]), ("a", ["BITCOUNT", "s", "-6", "-7"]),
+        ("a", ["BITCOUNT", "s", "-49", "-48", "BIT"]), ("a", ["BITCOUNT", "s", "-100", "-50"]),
+        ("a", ["COMMAND", "GETKEYS", "SORT", "abc", "STORE", "x", "STORE", "y", "STORE", "z"]),
+        ("a", ["COMMAND", "GETKEYS", "PING"]), ("a", ["COMMAND", "GETKEYS", "GET"]),
+        ("a", ["CONFIG", "GET", "maxmemory"]), ("a", ["PFADD", "h", "a", "b", "c"]),
+        ("a", ["PFDEBUG", "ENCODING", "h"]), ("a", ["PFDEBUG", "DECODE", "h"]),
+        ("a", ["PFDEBUG", "TODENSE", "h"]), ("a", ["PFDEBUG", "TODENSE", "h"]),
+        ("a", ["PFDEBUG", "GETREG", "nokey"]), ("a", ["PFDEBUG", "NOSUCH", "h"]),
+        ("a", ["LPOS", "l", "a", "RANK", "-9223372036854775808"]),
+        ("a", ["ZADD", "z", "0.1", "a", "1e20", "b", "-0", "c", "1.2345678901234567e10", "d"]),
+        ("a", ["ZRANGE", "z", "0", "-1", "WITHSCORES"]), ("a", ["DUMP", "z"]),
+        ("a", ["SADD", "ss", "a", "b"]), ("a", ["DUMP", "ss"])])
+
+
+def test_pfselftest(pair):
+    c, _ = pair
+    assert redis.Redis(port=c.port).execute_command("PFSELFTEST") in (b"OK", "OK", True)
+
+
+def test_latency_histogram_by_subcommand(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port, decode_responses=True)
+    r.config_get("maxmemory")
+    hist = r.execute_command("LATENCY", "HISTOGRAM", "config|get")
+    assert hist[0] == "config|get" and hist[1][1] >= 1
+
+
+def test_blocking_command_logged_in_slowlog_when_served(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port, decode_responses=True)
+    r.config_set("slowlog-log-slower-than", 0)
+    r.slowlog_reset()
+    with socket.create_connection(("127.0.0.1", c.port)) as s:
+        s.sendall(conversation.encode(["BLPOP", "bl", "0"]))
+        wait_until(lambda: r.info("clients")["blocked_clients"] == 1, 10)
+        assert not [e for e in r.slowlog_get(128) if e["command"].startswith(b"BLPOP")]
+        r.lpush("bl", "x")
+        s.recv(100)
+    wait_until(lambda: [e for e in r.slowlog_get(128) if e["command"] == b"BLPOP bl 0"], 10)
+    r.config_set("slowlog-log-slower-than", 10000)
+
+
+DIRTY_CASES = [
+    [["LPUSH", "l", "a", "b", "c"]],
+    [["RPUSH", "l", "a", "b", "c"], ["LPOP", "l", "2"], ["LMOVE", "l", "l2", "LEFT", "LEFT"]],
+    [["SADD", "s", "a", "b", "c"], ["SREM", "s", "a", "z"], ["SPOP", "s", "2"]],
+    [["ZADD", "z", "1", "a", "2", "b"], ["ZADD", "z", "3", "a", "4", "c"], ["ZPOPMIN", "z", "2"]],
+    [["HSET", "h", "a", "1", "b", "2"], ["HDEL", "h", "a", "b", "c"]],
+    [["PFADD", "p", "a", "b"], ["PFCOUNT", "p"]],
+    [["SET", "a", "1"], ["RENAME", "a", "b"], ["MOVE", "b", "1"]],
+    [["SET", "a", "1"], ["SET", "b", "1"], ["FLUSHDB"], ["FLUSHALL"]],
+    [["BITFIELD", "bf", "SET", "u8", "0", "1", "SET", "u8", "8", "2"]],
+]
+
+
+@pytest.mark.parametrize("case", DIRTY_CASES)
+def test_dirty_counter_grows_as_redis(pair, case):
+    deltas = []
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        before = r.info("persistence")["rdb_changes_since_last_save"]
+        for cmd in case:
+            r.execute_command(*cmd)
+        deltas.append(r.info("persistence")["rdb_changes_since_last_save"] - before)
+    assert deltas[0] == deltas[1]
+
+
+def test_swapdb_watch_and_stale_keys(pair):
+    assert_same(pair, [
+        ("a", ["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), ("a", ["SET", "x", "foo", "PX", "1"]),
+        ("sleep", 0.01), ("a", ["SELECT", "1"]), ("a", ["WATCH", "x"]),
+        ("a", ["SWAPDB", "0", "1"]), ("a", ["MULTI"]), ("a", ["PING"]), ("a", ["EXEC"]),
+        ("a", ["DEBUG", "SET-ACTIVE-EXPIRE", "1"])])
+
+
+def test_exec_refused_when_state_changes_after_queueing(pair):
+    assert_same(pair, stepwise([
+        ("a", ["SET", "xx", "1"]), ("a", ["MULTI"]), ("a", ["INCR", "xx"]),
+        ("b", ["CONFIG", "SET", "min-replicas-to-write", "2"]), ("a", ["EXEC"]),
+        ("a", ["GET", "xx"]), ("a", ["SET", "y", "1"]),
+        ("b", ["CONFIG", "SET", "min-replicas-to-write", "0"])]))
+
+
+def test_rename_command_in_config(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text("rename-command get set\n")
+    out = subprocess.run([carmine_binary(), str(conf), "--port", "0"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 1 and "Target command name already exists" in out.stderr
+    conf.write_text("rename-command nosuch x\n")
+    out = subprocess.run([carmine_binary(), str(conf), "--port", "0"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 1 and "No such command in rename-command" in out.stderr
+
+
+def test_oracle_version_is_reported():
+    # The harness picks 7.2.4 when the shared build is there.
+    assert redis_version() >= (7, 0, 0)
