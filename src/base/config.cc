@@ -381,7 +381,7 @@ std::vector<std::pair<std::string, std::string>> Registry::Match(
   return out;
 }
 
-Status Registry::Rewrite(const std::string& path) const {
+Status Registry::Rewrite(const std::string& path, bool force_all) const {
   std::ifstream in(path);
   std::vector<std::string> lines;
   std::string line;
@@ -410,7 +410,8 @@ Status Registry::Rewrite(const std::string& path) const {
   }
   bool header = false;
   for (const Option* o : options_) {
-    if (written.count(o) || o->has(kImmutable | kHidden) || o->Get() == o->DefaultText()) continue;
+    if (written.count(o)) continue;
+    if (force_all ? o->has(kHidden) : o->Get() == o->DefaultText()) continue;
     if (!header) {
       out.emplace_back(kMarker);
       header = true;

@@ -248,9 +248,10 @@ class Registry {
 
   // CONFIG REWRITE: rewrites `path` keeping comments, unknown lines and the order of lines;
   // known directives get their current value (a repeated directive collapses to one line), and
-  // options that differ from their default and were not in the file are appended. Written to a
-  // temporary file, fsynced and renamed over the original.
-  Status Rewrite(const std::string& path) const;
+  // options that differ from their default and were not in the file are appended (all of them,
+  // defaults included, with `force_all`: DEBUG CONFIG-REWRITE-FORCE-ALL). Written to a temporary
+  // file, fsynced and renamed over the original.
+  Status Rewrite(const std::string& path, bool force_all = false) const;
 
   // Serializes CONFIG SET and REWRITE against each other.
   std::mutex& mu() const { return mu_; }

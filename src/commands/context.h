@@ -68,6 +68,8 @@ class CommandContext {
   PropagationSink* sink = nullptr;
   class Dispatcher* dispatcher = nullptr;  // EXEC and the pub/sub commands reach registries here
   uint64_t changes = 0;  // keyspace changes made by this command (Db::Modified)
+  // Error replies written by the commands an EXEC ran: theirs, not EXEC's, in the statistics.
+  uint64_t nested_errors = 0;
   bool custom_propagation = false;
   BlockingRegistry* blocking = nullptr;
   ReadyCollector ready{nullptr};

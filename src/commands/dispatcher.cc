@@ -333,8 +333,9 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   locks.Release();
   if (!ctx.ready.keys.empty()) r.ready = std::move(ctx.ready.keys);
   if (parked) return r;
+  bool failed = rb.errors() - errors_before > ctx.nested_errors;
   RecordCall(spec, args, session.addr, ClientName(session), took, now_ms,
-             rb.errors() != errors_before ? rb.last_error_code() : std::string_view());
+             failed ? rb.last_error_code() : std::string_view());
   return r;
 }
 
@@ -450,6 +451,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   mode.in_exec = true;
   mode.sink = (sink_ != nullptr && sink_->active()) ? &collect : nullptr;
   rb.ArrayLen(static_cast<int64_t>(multi->queue.size()));
+  uint64_t errors_before = rb.errors();
   for (auto& q : multi->queue) {
     std::vector<std::string_view> args(q.args.begin(), q.args.end());
     ArgList al(args.data(), args.size());
@@ -457,6 +459,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
     if (monitors_.active()) monitors_.Feed(q.spec, al, s, clock::NowUs());
     for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
   }
+  ctx.nested_errors = rb.errors() - errors_before;
   if (mode.sink != nullptr && !collect.entries.empty()) {
     // More than one effect travels as MULTI ... EXEC, so replicas and the AOF apply it at once.
     if (collect.entries.size() > 1) {

@@ -16,13 +16,17 @@
 // twice).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace carmine {
 
@@ -261,6 +265,51 @@ class ChainTable {
       if (++idx == span) idx = 0;
     }
     return seen;
+  }
+
+  // DEBUG HTSTATS text for this table, in Redis's layout: per bucket array (the main one, and
+  // the rehashing target while rehashing) its size and elements; with `full` also the used
+  // buckets, the longest chain and the distribution of chain lengths.
+  void AppendStats(std::string* out, bool full) const {
+    if (count_ == 0) {
+      out->append("No stats available for empty dictionaries\n");
+      return;
+    }
+    for (int t = 0; t < (rehashing() ? 2 : 1); t++) {
+      size_t n = t == 0 ? size0_ : size1_;
+      Node** tab = t == 0 ? t0_.get() : t1_.get();
+      size_t elements = 0, used = 0, longest = 0;
+      std::vector<size_t> lengths(50, 0);
+      for (size_t b = 0; b < n; b++) {
+        size_t len = 0;
+        for (Node* e = tab[b]; e != nullptr; e = e->next) len++;
+        elements += len;
+        used += len > 0;
+        longest = std::max(longest, len);
+        lengths[std::min<size_t>(len, lengths.size() - 1)]++;
+      }
+      out->append(t == 0 ? "Hash table 0 stats (main hash table):\n"
+                         : "Hash table 1 stats (rehashing target):\n");
+      out->append(" table size: " + std::to_string(n) + "\n");
+      out->append(" number of elements: " + std::to_string(elements) + "\n");
+      if (!full) continue;
+      char buf[96];
+      out->append(" different slots: " + std::to_string(used) + "\n");
+      out->append(" max chain length: " + std::to_string(longest) + "\n");
+      snprintf(buf, sizeof(buf), " avg chain length (counted): %.02f\n",
+               used ? static_cast<double>(elements) / used : 0.0);
+      out->append(buf);
+      snprintf(buf, sizeof(buf), " avg chain length (computed): %.02f\n",
+               used ? static_cast<double>(elements) / used : 0.0);
+      out->append(buf);
+      out->append(" Chain length distribution:\n");
+      for (size_t len = 0; len < lengths.size(); len++) {
+        if (lengths[len] == 0) continue;
+        snprintf(buf, sizeof(buf), "   %zu: %zu (%.02f%%)\n", len, lengths[len],
+                 100.0 * static_cast<double>(lengths[len]) / static_cast<double>(n));
+        out->append(buf);
+      }
+    }
   }
 
   // Visits every node; fn must not modify the table.

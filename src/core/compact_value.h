@@ -39,6 +39,8 @@ class DataObject {
   virtual size_t MemoryUsage() const = 0;
   // About how many allocations destroying it takes (decides whether freeing it is worth a thread).
   virtual size_t FreeEffort() const = 0;
+  // DEBUG HTSTATS-KEY: appends the hash table's statistics; false if the value has no table.
+  virtual bool AppendTableStats(std::string* out, bool full) const { return false; }
 };
 
 class CompactValue {

@@ -29,6 +29,10 @@ class HashTableObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return table.size(); }
+  bool AppendTableStats(std::string* out, bool full) const override {
+    table.AppendStats(out, full);
+    return true;
+  }
 
   MapTable table;
 };

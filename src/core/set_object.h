@@ -66,6 +66,11 @@ class IntSet {
 
 class SetObject : public DataObject {
  public:
+  bool AppendTableStats(std::string* out, bool full) const override {
+    if (table_ == nullptr) return false;
+    table_->AppendStats(out, full);
+    return true;
+  }
   enum class Enc : uint8_t { kIntSet, kPacked, kTable };
 
   ObjType type() const override { return ObjType::kSet; }

@@ -30,6 +30,11 @@ class ZSetObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return table_ ? size() : 1; }
+  bool AppendTableStats(std::string* out, bool full) const override {
+    if (table_ == nullptr) return false;
+    table_->AppendStats(out, full);
+    return true;
+  }
 
   size_t size() const { return table_ ? table_->size() : packed_.size() / 2; }
   bool is_packed() const { return table_ == nullptr; }

@@ -143,9 +143,12 @@ void EventLoop::Run() {
       next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
     }
     if (before_sleep_) before_sleep_();
+    uint64_t took = static_cast<uint64_t>(clock::MonotonicUs() - work_start);
     cycles_.store(cycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    busy_us_.store(busy_us_.load(std::memory_order_relaxed) + (clock::MonotonicUs() - work_start),
-                   std::memory_order_relaxed);
+    busy_us_.store(busy_us_.load(std::memory_order_relaxed) + took, std::memory_order_relaxed);
+    if (took > max_busy_us_.load(std::memory_order_relaxed)) {
+      max_busy_us_.store(took, std::memory_order_relaxed);
+    }
   }
   RunTasks();
 }

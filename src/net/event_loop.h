@@ -56,6 +56,7 @@ class EventLoop {
   // INFO eventloop_*: iterations so far, and the microseconds they spent working (not waiting).
   uint64_t cycles() const { return cycles_.load(std::memory_order_relaxed); }
   uint64_t busy_us() const { return busy_us_.load(std::memory_order_relaxed); }
+  uint64_t max_busy_us() const { return max_busy_us_.load(std::memory_order_relaxed); }
 
  private:
   void RunTasks();
@@ -75,7 +76,7 @@ class EventLoop {
   int spin_credit_ = 8;  // recent spins' success; spinning pauses when it runs out
   int spin_pause_ = 0;   // loop iterations left without spinning
   int64_t now_ms_ = 0;
-  std::atomic<uint64_t> cycles_{0}, busy_us_{0};  // written by the loop thread only
+  std::atomic<uint64_t> cycles_{0}, busy_us_{0}, max_busy_us_{0};  // written by the loop only
 };
 
 }  // namespace carmine

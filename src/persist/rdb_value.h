@@ -32,4 +32,9 @@ std::string DumpPayload(const CompactValue& v, const EncodingLimits& lim);
 // the value bytes in *body.
 bool CheckDumpPayload(std::string_view payload, std::string_view* body);
 
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE payloads and RDB files are then taken without
+// comparing their CRC-64 (tests feed them corrupt data on purpose).
+void SetSkipChecksum(bool skip);
+bool SkipChecksum();
+
 }  // namespace carmine::rdb

@@ -110,4 +110,11 @@ void ReplyBuilder::SetDeferredMap(size_t token, int64_t n) {
   }
 }
 
+void ReplyBuilder::BigNumber(std::string_view digits) {
+  if (resp_ != 3) return Bulk(digits);
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n");
+}
+
 }  // namespace carmine

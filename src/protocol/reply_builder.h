@@ -38,6 +38,9 @@ class ReplyBuilder {
   void DoubleText(std::string_view text);  // an already rendered double (GEOPOS digits)
   void Bool(bool v);                                                // RESP2: integer 0/1
   void Verbatim(std::string_view s, std::string_view fmt = "txt");  // RESP2: bulk string
+  void BigNumber(std::string_view digits);                          // RESP2: bulk string
+  // RESP3 attribute map header; RESP2 has no attributes, so callers write none there.
+  void AttributeLen(int64_t n) { Header('|', n); }
   void EmptyArray() { ArrayLen(0); }
   void BulkArray(const std::string_view* items, size_t n);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 #include <climits>
 #include <cstring>
 
@@ -118,8 +119,13 @@ void Aof::Append(int db, const std::vector<std::string>& args) {
 }
 
 void Aof::WriteOut(bool force_fsync) {
+  int64_t start = clock::MonotonicUs();
+  if (int64_t us = flush_sleep_us_.load(std::memory_order_relaxed); us > 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(us));
+  }
   std::lock_guard<std::mutex> w(write_mu_);
   WriteOutLocked(force_fsync);
+  flush_us_.fetch_add(static_cast<uint64_t>(clock::MonotonicUs() - start), std::memory_order_relaxed);
 }
 
 bool Aof::WriteOutLocked(bool force_fsync) {

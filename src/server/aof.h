@@ -72,6 +72,10 @@ class Aof {
   Status Reload();
 
   bool enabled() const { return state_.load() != kOff; }
+  // Microseconds spent writing and fsyncing before replies (INFO DEBUG).
+  uint64_t flush_us() const { return flush_us_.load(std::memory_order_relaxed); }
+  // DEBUG AOF-FLUSH-SLEEP: every write-out sleeps this long first (tests widen race windows).
+  void set_flush_sleep_us(int64_t us) { flush_sleep_us_.store(us); }
   bool rewrite_in_progress() const { return child_.running(); }
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
   bool child_running() const { return child_.running(); }
@@ -139,6 +143,8 @@ class Aof {
   std::atomic<int64_t> current_size_{0}, base_size_{0};
   std::atomic<bool> last_write_ok_{true};
   std::atomic<uint64_t> unsynced_{0};  // bytes written since the last fsync
+  std::atomic<uint64_t> flush_us_{0};
+  std::atomic<int64_t> flush_sleep_us_{0};
 
   // everysec fsync thread.
   std::thread fsync_thread_;

@@ -53,6 +53,10 @@ void CmdConfigResetStat(Server& s, ArgList, CommandContext& ctx) {
   st.net_output_bytes.Reset();
   st.reads_processed.Reset();
   st.writes_processed.Reset();
+  for (RateSampler* r : {&st.ops, &st.input_bytes, &st.output_bytes, &st.loop_cycles,
+                         &st.loop_busy_us}) {
+    r->Reset();
+  }
   ctx.rb.Ok();
 }
 

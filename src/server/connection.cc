@@ -186,6 +186,7 @@ void Connection::ExecuteOne(ArgList args) {
   session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
                                   std::memory_order_relaxed);
   session_.commands_processed.Add();
+  worker_.CountCommand();
   // CLIENT REPLY OFF|SKIP: drop what this command produced, unless it was pushes.
   bool discard = (session_.reply_off || session_.skip_this) && !session_.reply_is_push;
   session_.skip_this = false;

@@ -278,13 +278,13 @@ void StatsSection(Server& s, Writer& w) {
   w.Section("Stats");
   w.Field("total_connections_received", st.connections_received.load());
   w.Field("total_commands_processed", dp.commands.load());
-  w.Field("instantaneous_ops_per_sec", static_cast<int64_t>(st.ops_per_sec.load()));
+  w.Field("instantaneous_ops_per_sec", static_cast<int64_t>(st.ops.rate()));
   w.Field("total_net_input_bytes", st.net_input_bytes.load());
   w.Field("total_net_output_bytes", st.net_output_bytes.load());
   w.Field("total_net_repl_input_bytes", 0);
   w.Field("total_net_repl_output_bytes", 0);
-  w.Field("instantaneous_input_kbps", st.input_kbps.load());
-  w.Field("instantaneous_output_kbps", st.output_kbps.load());
+  w.Field("instantaneous_input_kbps", st.input_bytes.rate() / 1024);
+  w.Field("instantaneous_output_kbps", st.output_bytes.rate() / 1024);
   w.Field("instantaneous_input_repl_kbps", 0.0);
   w.Field("instantaneous_output_repl_kbps", 0.0);
   w.Field("rejected_connections", st.rejected_connections.load());
@@ -337,10 +337,12 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("eventloop_cycles", s.EventLoopCycles());
   w.Field("eventloop_duration_sum", s.EventLoopBusyUs());
   w.Field("eventloop_duration_cmd_sum", cmd_us);
+  // Per worker, so an idle server shows about `hz` cycles a second whatever its thread count.
+  double cycles = st.loop_cycles.rate();
   w.Field("instantaneous_eventloop_cycles_per_sec",
-          static_cast<int64_t>(st.eventloop_cycles_per_sec.load()));
+          static_cast<int64_t>(cycles / std::max(1, s.num_workers())));
   w.Field("instantaneous_eventloop_duration_usec",
-          static_cast<int64_t>(st.eventloop_duration_usec.load()));
+          static_cast<int64_t>(cycles > 0 ? st.loop_busy_us.rate() / cycles : 0));
   const Acl& acl = s.acl();
   w.Field("acl_access_denied_auth", acl.denied_auth());
   w.Field("acl_access_denied_cmd", 0);
@@ -505,6 +507,14 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
     w.Field("cluster_enabled", 0);
   }
   if (want.count("keyspace")) KeyspaceSection(s, w);
+  if (want.count("debug")) {
+    // Only when asked for by name, as in Redis.
+    w.Section("Debug");
+    w.Field("eventloop_duration_aof_sum", s.aof().flush_us());
+    w.Field("eventloop_duration_cron_sum", s.CronUs());
+    w.Field("eventloop_duration_max", s.EventLoopMaxUs());
+    w.Field("eventloop_cmd_per_cycle_max", s.MaxCommandsPerCycle());
+  }
   return w.str();
 }
 

@@ -133,6 +133,10 @@ void Worker::Accept(int lfd, ListenerKind kind) {
 void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
 
 void Worker::BeforeSleep() {
+  if (cycle_commands_ > cmd_per_cycle_max_.load(std::memory_order_relaxed)) {
+    cmd_per_cycle_max_.store(cycle_commands_, std::memory_order_relaxed);
+  }
+  cycle_commands_ = 0;
   // Keys that expired or were evicted since the last command reach BCAST trackers now.
   TrackingRegistry& tracking = server_.dispatcher().tracking();
   if (tracking.broadcast_pending()) tracking.FlushBroadcast();
@@ -186,6 +190,9 @@ void Worker::CloseAll() {
 }
 
 void Worker::Cron() {
+  // DEBUG PAUSE-CRON: tests freeze the periodic work (expiry, timeouts, persistence checks).
+  if (server_.cron_paused()) return;
+  int64_t cron_start = clock::MonotonicUs();
   cron_runs_++;
   int64_t now = loop_.now_ms();
   DbSet& dbs = server_.dbs();
@@ -252,34 +259,17 @@ void Worker::Cron() {
   }
   if (!paused_.empty() && !server_.IsPauseActive(now)) ResumePaused();
   if (index_ == 0) {
-    // Instantaneous metrics over roughly the last second of samples.
-    static thread_local uint64_t last_cmds = 0, last_in = 0, last_out = 0;
-    static thread_local uint64_t last_cycles = 0, last_busy = 0;
-    static thread_local int64_t last_us = 0;
+    // Instantaneous metrics: one sample per 100 ms, averaged over the last 16.
+    auto& st = server_.stats();
     int64_t us = clock::MonotonicUs();
-    if (us - last_us >= 1000000) {
-      auto& st = server_.stats();
-      uint64_t cmds = server_.dispatcher().stats().commands.load();
-      uint64_t in = st.net_input_bytes.load(), out = st.net_output_bytes.load();
-      uint64_t cycles = server_.EventLoopCycles(), busy = server_.EventLoopBusyUs();
-      double secs = last_us == 0 ? 1.0 : (us - last_us) / 1e6;
-      if (last_us != 0) {
-        st.ops_per_sec = (cmds - last_cmds) / secs;
-        st.input_kbps = (in - last_in) / secs / 1024;
-        st.output_kbps = (out - last_out) / secs / 1024;
-        st.eventloop_cycles_per_sec = (cycles - last_cycles) / secs;
-        st.eventloop_duration_usec =
-            cycles > last_cycles ? static_cast<double>(busy - last_busy) / (cycles - last_cycles)
-                                 : 0.0;
-      }
-      last_cmds = cmds;
-      last_in = in;
-      last_out = out;
-      last_cycles = cycles;
-      last_busy = busy;
-      last_us = us;
-    }
+    st.ops.Sample(server_.dispatcher().stats().commands.load(), us);
+    st.input_bytes.Sample(st.net_input_bytes.load(), us);
+    st.output_bytes.Sample(st.net_output_bytes.load(), us);
+    st.loop_cycles.Sample(server_.EventLoopCycles(), us);
+    st.loop_busy_us.Sample(server_.EventLoopBusyUs(), us);
   }
+  cron_us_.fetch_add(static_cast<uint64_t>(clock::MonotonicUs() - cron_start),
+                     std::memory_order_relaxed);
 }
 
 // ---- Server ------------------------------------------------------------------------------------
@@ -291,6 +281,7 @@ Server::Server() {
   RegisterClientFamily(registry_, *this);
   RegisterMemoryFamily(registry_, *this);
   RegisterPersistenceFamily(registry_, *this);
+  RegisterDebugFamily(registry_, *this);
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
     return registry_.Rename(args[0], args[1]);
@@ -331,6 +322,51 @@ uint64_t Server::EventLoopBusyUs() {
   uint64_t n = 0;
   for (auto& w : workers_) n += w->loop().busy_us();
   return n;
+}
+
+uint64_t Server::CronUs() {
+  uint64_t n = 0;
+  for (auto& w : workers_) n += w->cron_us();
+  return n;
+}
+
+uint64_t Server::EventLoopMaxUs() {
+  uint64_t n = 0;
+  for (auto& w : workers_) n = std::max(n, w->loop().max_busy_us());
+  return n;
+}
+
+uint64_t Server::MaxCommandsPerCycle() {
+  uint64_t n = 0;
+  for (auto& w : workers_) n = std::max(n, w->max_commands_per_cycle());
+  return n;
+}
+
+void RateSampler::Sample(uint64_t value, int64_t now_us) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (last_us_ != 0 && now_us - last_us_ < 100000) return;
+  if (last_us_ != 0) {
+    double secs = static_cast<double>(now_us - last_us_) / 1e6;
+    samples_[next_] = value >= last_value_ ? static_cast<double>(value - last_value_) / secs : 0;
+    next_ = (next_ + 1) % 16;
+    count_ = std::min(count_ + 1, 16);
+  }
+  last_value_ = value;
+  last_us_ = now_us;
+}
+
+double RateSampler::rate() const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (count_ == 0) return 0;
+  double sum = 0;
+  for (int i = 0; i < count_; i++) sum += samples_[i];
+  return sum / count_;
+}
+
+void RateSampler::Reset() {
+  std::lock_guard<std::mutex> l(mu_);
+  last_us_ = 0;
+  next_ = count_ = 0;
 }
 
 std::vector<std::string> Server::ListenerLines() {

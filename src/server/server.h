@@ -53,6 +53,23 @@ size_t ClientMemory(const Session& s);
 // metrics-port.
 enum class ListenerKind : uint8_t { kTcp, kUnix, kMetrics };
 
+// An "instantaneous" INFO figure: the rate of a growing counter over the last 16 samples taken
+// every 100 ms, as Redis computes instantaneous_ops_per_sec.
+class RateSampler {
+ public:
+  // Records the counter's value at `now_us` (at most one sample per 100 ms).
+  void Sample(uint64_t value, int64_t now_us);
+  double rate() const;  // per second
+  void Reset();
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t last_value_ = 0;
+  int64_t last_us_ = 0;
+  double samples_[16] = {};
+  int next_ = 0, count_ = 0;
+};
+
 // Server-wide counters for INFO stats.
 struct ServerStats {
   std::atomic<uint64_t> connections_received{0};
@@ -63,9 +80,8 @@ struct ServerStats {
   std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> query_limit_disconnections{0};
   std::atomic<uint64_t> evicted_clients{0};
-  // Instantaneous metrics, sampled by worker 0's cron.
-  std::atomic<double> ops_per_sec{0}, input_kbps{0}, output_kbps{0};
-  std::atomic<double> eventloop_cycles_per_sec{0}, eventloop_duration_usec{0};
+  // Instantaneous metrics, sampled by worker 0's cron. Event-loop figures are per worker.
+  RateSampler ops, input_bytes, output_bytes, loop_cycles, loop_busy_us;
   std::atomic<size_t> peak_memory{0};
   std::atomic<size_t> startup_memory{0};  // used memory once the server is ready to serve
 };
@@ -88,6 +104,10 @@ class Worker {
   void ScheduleClose(Connection* c);
   void ParkPaused(Connection* c) { paused_.push_back(c); }
   void AddPendingFlush(Connection* c) { pending_flush_.push_back(c); }
+  // A command ran on this worker (INFO DEBUG eventloop_cmd_per_cycle_max).
+  void CountCommand() { cycle_commands_++; }
+  uint64_t cron_us() const { return cron_us_.load(std::memory_order_relaxed); }
+  uint64_t max_commands_per_cycle() const { return cmd_per_cycle_max_.load(); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
   // Hands a blocked client its reply (runs on this worker's thread).
@@ -115,6 +135,8 @@ class Worker {
   std::vector<Connection*> paused_;
   std::vector<Connection*> pending_flush_;
   uint64_t cron_runs_ = 0;
+  uint64_t cycle_commands_ = 0;
+  std::atomic<uint64_t> cron_us_{0}, cmd_per_cycle_max_{0};
 };
 
 class Server : public KeyspaceObserver {
@@ -151,6 +173,8 @@ class Server : public KeyspaceObserver {
   LazyFreer& lazy_freer() { return *lazy_freer_; }
   Persistence& persistence() { return *persistence_; }
   Aof& aof() { return *aof_; }
+  bool cron_paused() const { return cron_paused_.load(std::memory_order_relaxed); }
+  void set_cron_paused(bool v) { cron_paused_.store(v); }
   RuntimeOptions& opts() { return opts_; }
   ServerOptions& server_opts() { return server_opts_; }
   PersistOptions& persist_opts() { return persist_opts_; }
@@ -171,6 +195,10 @@ class Server : public KeyspaceObserver {
   // listener<N> lines ("name=tcp,bind=*,port=6379").
   uint64_t EventLoopCycles();
   uint64_t EventLoopBusyUs();
+  // INFO DEBUG: time in the crons, the longest iteration, most commands in one iteration.
+  uint64_t CronUs();
+  uint64_t EventLoopMaxUs();
+  uint64_t MaxCommandsPerCycle();
   std::vector<std::string> ListenerLines();
   bool protected_mode_denies(int fd) const;
 
@@ -260,6 +288,7 @@ class Server : public KeyspaceObserver {
 
   std::atomic<int64_t> pause_until_ms_{0};
   std::atomic<bool> pause_all_{false};
+  std::atomic<bool> cron_paused_{false};
 
   std::atomic<bool> shutdown_{false};
   std::atomic<int> pending_signal_{0};
@@ -282,6 +311,7 @@ void RegisterConfigFamily(CommandRegistry& r, Server& s);
 void RegisterClientFamily(CommandRegistry& r, Server& s);
 void RegisterMemoryFamily(CommandRegistry& r, Server& s);
 void RegisterPersistenceFamily(CommandRegistry& r, Server& s);
+void RegisterDebugFamily(CommandRegistry& r, Server& s);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

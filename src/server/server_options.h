@@ -60,8 +60,9 @@ struct ServerOptions {
   config::Custom unixsocketperm_option;
   Int tcp_backlog{registry, "tcp-backlog", 511, 0, kIMax, config::kImmutable};
   I64 socket_mark_id{registry, "socket-mark-id", 0, 0, 4294967295LL, config::kImmutable};
-  // Carmine: also serve Prometheus /metrics on this port (HTTP only).
-  Int metrics_port{registry, "metrics-port", 0, 0, 65535, config::kImmutable};
+  // Carmine: also serve Prometheus /metrics on this port (HTTP only). Carmine's own immutable
+  // directives answer CONFIG GET by name only, so `CONFIG GET *` lists what Redis lists.
+  Int metrics_port{registry, "metrics-port", 0, 0, 65535, config::kImmutable | config::kHidden};
 
   // Clients.
   Int timeout{registry, "timeout", 0, 0, kIMax};
@@ -81,7 +82,7 @@ struct ServerOptions {
   config::Custom hz_option;
   config::Bool dynamic_hz{registry, "dynamic-hz", true};
   // Carmine: event-loop worker threads (0: one per CPU).
-  Int threads{registry, "threads", 0, 0, 256, config::kImmutable};
+  Int threads{registry, "threads", 0, 0, 256, config::kImmutable | config::kHidden};
   // Redis's I/O threads. Carmine's workers each read, parse, run and write for their own
   // connections, so `io-threads N` (when `threads` is not given) runs N workers.
   Int io_threads{registry, "io-threads", 1, 1, 128, config::kImmutable};
