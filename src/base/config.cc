@@ -287,7 +287,7 @@ Status Registry::LoadLines(std::string_view text, const std::string& origin, int
 }
 
 std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
-                                     bool allow_protected, bool loading) {
+                                     bool allow_protected, std::string_view loading_reply) {
   std::lock_guard<std::mutex> l(mu_);
   struct Change {
     Option* opt;
@@ -307,7 +307,7 @@ std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, st
     if (std::find(opts.begin(), opts.end(), o) != opts.end()) return failed(name, "duplicate parameter");
     if (o->has(kImmutable)) return failed(name, "can't set immutable config");
     if (o->has(kProtected) && !allow_protected) return failed(name, "can't set protected config");
-    if (o->has(kDenyLoading) && loading) return failed(name, "loading");
+    if (o->has(kDenyLoading) && !loading_reply.empty()) return std::string(loading_reply);
     opts.push_back(o);
   }
   auto restore = [&] {

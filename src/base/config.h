@@ -238,8 +238,10 @@ class Registry {
   // first failure the earlier ones are restored. Then each distinct apply hook runs once; if one
   // fails, every value is restored and the hooks run again. Returns "" or Redis's error reply.
   // `allow_protected`: the caller may set kProtected options (enable-protected-configs).
+  // `loading_reply`: while the dataset loads, the reply for touching a kDenyLoading option
+  // (empty when not loading).
   std::string SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
-                             bool allow_protected, bool loading);
+                             bool allow_protected, std::string_view loading_reply);
 
   // CONFIG GET: name/value pairs matching the glob patterns (hidden options only by exact name),
   // aliases answering under their own name, each at most once.

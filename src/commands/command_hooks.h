@@ -4,7 +4,8 @@
 // processCommand makes them. The dispatcher owns the order (see Dispatcher::Refusal); modules
 // that sit above commands/ fill the hooks at startup: ACL (NOPERM), Cluster (MOVED, ASK,
 // CROSSSLOT, TRYAGAIN, CLUSTERDOWN), replication (READONLY, MASTERDOWN, and the count of good
-// replicas behind NOREPLICAS) and scripting (BUSY). A hook left empty lets every command through.
+// replicas behind NOREPLICAS) and scripting (BUSY), and persistence hears of FLUSHALL. A check
+// left empty lets every command through.
 // Hooks are set before serving and never change afterwards, so reading them needs no lock.
 #pragma once
 
@@ -42,6 +43,10 @@ struct CommandHooks {
   std::function<bool()> master_down;
   // Replication: replicas that acknowledged within min-replicas-max-lag (0 when none exist).
   std::function<int()> good_replicas;
+  // Persistence, after FLUSHALL emptied every database (all shard locks held): a running RDB
+  // child is stopped and, when save points exist, the empty dataset is saved at once, so a
+  // restart cannot bring the flushed keys back (the dirty counter starts over).
+  std::function<void()> flushed_all;
 };
 
 }  // namespace carmine

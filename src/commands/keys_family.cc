@@ -16,6 +16,7 @@
 #include "commands/arg_parser.h"
 #include "commands/collection_util.h"
 #include "commands/context.h"
+#include "commands/dispatcher.h"
 #include "commands/families.h"
 #include "commands/string_value.h"
 #include "db/evict.h"
@@ -528,6 +529,9 @@ void CmdFlushAll(ArgList args, CommandContext& ctx) {
   size_t n = 0;
   for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush(lazy);
   ctx.dbs.stats().dirty.Add(n);
+  if (ctx.dispatcher != nullptr && ctx.dispatcher->hooks().flushed_all) {
+    ctx.dispatcher->hooks().flushed_all();
+  }
   ctx.changes++;
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
   ctx.rb.Ok();

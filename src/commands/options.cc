@@ -146,7 +146,7 @@ RuntimeOptions::RuntimeOptions(config::Registry& r)
           }) {}
 
 std::string RuntimeOptions::SetForTest(std::string_view name, const std::string& value) {
-  return registry.SetFromCommand({{std::string(name), value}}, true, false);
+  return registry.SetFromCommand({{std::string(name), value}}, true, "");
 }
 
 }  // namespace carmine

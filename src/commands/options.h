@@ -43,7 +43,7 @@ struct RuntimeOptions {
   static constexpr int64_t kMb = 1024 * 1024;
 
   I64 proto_max_bulk_len{registry, "proto-max-bulk-len", 512 * kMb, kMb, kLLMax,
-                         config::kMemory | config::kDenyLoading};
+                         config::kMemory};
   Int active_expire_effort{registry, "active-expire-effort", 1, 1, 10};
   config::Bool activerehashing{registry, "activerehashing", true};
   // Who may run commands flagged `protected` (DEBUG, MODULE) and CONFIG SET protected configs.

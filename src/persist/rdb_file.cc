@@ -41,6 +41,11 @@ void Aux(std::string* out, std::string_view key, std::string_view value) {
 
 }  // namespace
 
+void KeyDelay(int n) {
+  if (n < 0) n = (random() % -static_cast<int64_t>(n)) == 0 ? 1 : 0;
+  if (n > 0) usleep(static_cast<useconds_t>(n));
+}
+
 std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opts,
                      const EncodingLimits& lim) {
   std::string dir = path.substr(0, path.find_last_of('/') + 1);
@@ -89,6 +94,7 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
         WriteString(&out, e->key(), opts.compress);
         out.append(value, 1, std::string::npos);
         ok = sink.MaybeFlush();
+        if (opts.key_delay != 0) KeyDelay(opts.key_delay);
       });
     }
   }
@@ -114,7 +120,7 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
 }
 
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
-                LoadStats* stats, bool* found, bool aof_base) {
+                LoadStats* stats, bool* found, bool aof_base, const LoadControl& ctl) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   *found = fd >= 0;
   if (!*found) return Status::Ok();
@@ -131,11 +137,12 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
   }
   close(fd);
   data.resize(got);
-  return LoadData(dbs, data, path, now_ms, lim, stats, aof_base);
+  return LoadData(dbs, data, path, now_ms, lim, stats, aof_base, ctl);
 }
 
 Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int64_t now_ms,
-                const EncodingLimits& lim, LoadStats* stats, bool aof_base) {
+                const EncodingLimits& lim, LoadStats* stats, bool aof_base,
+                const LoadControl& ctl) {
   auto bad = [&](const std::string& why) {
     return Status::Error("Short read or corrupt RDB file " + path + ": " + why);
   };
@@ -237,6 +244,11 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
       stats->keys_loaded++;
     }
     expire = idle = freq = -1;
+    if (ctl.loaded_bytes != nullptr) {
+      ctl.loaded_bytes->store(static_cast<int64_t>(data.size() - in.remaining()),
+                              std::memory_order_relaxed);
+    }
+    if (ctl.key_delay != 0) KeyDelay(ctl.key_delay);
   }
   if (version >= 5) {
     std::string_view raw;

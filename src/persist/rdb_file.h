@@ -7,6 +7,7 @@
 // and logs nothing, so it is safe in a child forked from a multi-threaded process.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -24,7 +25,19 @@ struct SaveOptions {
   std::string version;    // aux "redis-ver"
   uint64_t used_memory = 0;
   bool aof_base = false;  // aux "aof-base": the file is a multi-part AOF's RDB preamble
+  int key_delay = 0;      // rdb-key-save-delay: a pause per key (see KeyDelay)
 };
+
+// How a load paces itself and reports how far it got (INFO's loading_* fields).
+struct LoadControl {
+  int key_delay = 0;                             // key-load-delay: a pause per key (see KeyDelay)
+  std::atomic<int64_t>* loaded_bytes = nullptr;  // bytes parsed so far, updated as keys load
+};
+
+// The test knobs rdb-key-save-delay and key-load-delay: n > 0 sleeps n microseconds; n < 0
+// sleeps one microsecond once every -n keys on average (a sleep costs a context switch, so
+// shorter pauses are had by sleeping less often).
+void KeyDelay(int n);
 
 // Writes the dataset to `path` through a temporary file in the same directory: write, fsync,
 // rename, so a crash leaves either the old file or the new one. Returns "" or the error.
@@ -43,9 +56,10 @@ struct LoadStats {
 // their deadline are skipped, except in an AOF's RDB preamble (`aof_base`): commands after it
 // may still act on them, as they did when they were logged.
 Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const EncodingLimits& lim,
-                LoadStats* stats, bool* found, bool aof_base = false);
+                LoadStats* stats, bool* found, bool aof_base = false, const LoadControl& ctl = {});
 // The same from a file's bytes in memory (`path` names it in errors).
 Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int64_t now_ms,
-                const EncodingLimits& lim, LoadStats* stats, bool aof_base = false);
+                const EncodingLimits& lim, LoadStats* stats, bool aof_base = false,
+                const LoadControl& ctl = {});
 
 }  // namespace carmine::rdb

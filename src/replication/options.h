@@ -48,7 +48,8 @@ struct ReplicationOptions {
   config::Int<int> repl_diskless_sync_max_replicas{registry, "repl-diskless-sync-max-replicas", 0,
                                                    0, kIMax};
   config::Enum repl_diskless_load{registry, "repl-diskless-load", 0,
-                                  {{"disabled", 0}, {"on-empty-db", 1}, {"swapdb", 2}}};
+                                  {{"disabled", 0}, {"on-empty-db", 1}, {"swapdb", 2}},
+                                  config::kDenyLoading};
   config::Int<int> repl_ping_replica_period{registry, "repl-ping-replica-period", 10, 1, kIMax, 0,
                                             {"repl-ping-slave-period"}};
   config::Int<int> repl_timeout{registry, "repl-timeout", 60, 1, kIMax};

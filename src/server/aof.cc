@@ -364,8 +364,10 @@ Status Aof::LoadFiles(const aof::Manifest& m, int64_t* size) {
         LOG_NOTICE("Reading RDB base file on AOF loading...");
         rdb::LoadStats stats;
         bool found = false;
+        rdb::LoadControl ctl;
+        ctl.key_delay = server_.persist_opts().key_load_delay.get();
         Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
-                                 &stats, &found, true);
+                                 &stats, &found, true, ctl);
         if (!s.ok()) return Status::Error("Bad file format reading the append only file " + f.name + ": " + s.message());
         LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
                    static_cast<unsigned long long>(stats.keys_loaded),

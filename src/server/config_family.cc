@@ -33,7 +33,8 @@ void CmdConfigSet(Server& s, ArgList args, CommandContext& ctx) {
   auto mode = static_cast<EnableMode>(s.opts().enable_protected_configs.get());
   bool allow_protected =
       mode == EnableMode::kYes || (mode == EnableMode::kLocal && ctx.session.is_local);
-  std::string e = s.config().SetFromCommand(pairs, allow_protected, s.dbs().loading());
+  std::string e = s.config().SetFromCommand(pairs, allow_protected,
+                                            s.dbs().loading() ? err::kLoading : "");
   if (e.empty()) {
     ctx.rb.Ok();
   } else {

@@ -160,6 +160,8 @@ void Connection::ProcessInput() {
         break;  // the request stays in the buffer and is parsed again on resume
       }
     }
+    // While it runs, the command is still in the query buffer (CLIENT LIST qbuf= counts it).
+    session_.qbuf.store(in_.size(), std::memory_order_relaxed);
     ExecuteOne(ArgList(args.data(), args.size()));
     in_.Consume(parser_.consumed());
     if (session_.close_after_reply) {

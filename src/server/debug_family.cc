@@ -102,8 +102,10 @@ void DebugReload(Server& s, ArgList, CommandContext& ctx) {
   if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
   rdb::LoadStats stats;
   bool found = false;
+  rdb::LoadControl ctl = s.persistence().LoadControl();
+  ctl.loaded_bytes = nullptr;  // not a startup load: INFO shows no loading progress
   Status st = rdb::LoadFile(s.dbs(), s.persistence().Path(), ctx.now_ms, ctx.opts.limits(),
-                            &stats, &found);
+                            &stats, &found, false, ctl);
   if (!st.ok()) return ctx.rb.Error("ERR Error trying to load the RDB dump: " + st.message());
   LOG_NOTICE("DB reloaded by DEBUG RELOAD");
   ctx.rb.Ok();

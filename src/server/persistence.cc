@@ -35,6 +35,7 @@ rdb::SaveOptions Persistence::Options() const {
   o.now_ms = clock::NowMs();
   o.version = std::string(version::kRedis);
   o.used_memory = mem::UsedMemory();
+  o.key_delay = c.rdb_key_save_delay.get();
   return o;
 }
 
@@ -117,6 +118,12 @@ void Persistence::KillChild() {
   scheduled_.store(false);
 }
 
+void Persistence::FlushedAll() {
+  KillChild();
+  if (server_.persist_opts().save_rules().empty()) return;
+  SaveLocked();  // a failure is logged and shows in rdb_last_bgsave_status, as for SAVE
+}
+
 void Persistence::WaitForChild() {
   bool ok;
   if (!child_.Collect(true, &ok)) return;
@@ -159,14 +166,22 @@ void Persistence::Cron(int64_t now_ms) {
   }
 }
 
+rdb::LoadControl Persistence::LoadControl() const {
+  rdb::LoadControl c;
+  c.key_delay = server_.persist_opts().key_load_delay.get();
+  c.loaded_bytes = &server_.loading_loaded_bytes;
+  return c;
+}
+
 Status Persistence::LoadAtStartup() {
   std::string path = Path();
   bool found = false;
   int64_t start = clock::MonotonicUs();
   struct stat st;
   if (stat(path.c_str(), &st) == 0) server_.loading_total_bytes.store(st.st_size);
+  server_.loading_loaded_bytes.store(0);
   Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
-                           &load_stats_, &found);
+                           &load_stats_, &found, false, LoadControl());
   lastsave_.store(clock::NowMs() / 1000);
   if (!s.ok() || !found) return s;
   LOG_NOTICE("DB loaded from disk: %.3f seconds",

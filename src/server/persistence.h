@@ -40,6 +40,9 @@ class Persistence {
   void WaitForChild();
   // Ends a running BGSAVE child without using its file (shutdown).
   void KillChild();
+  // FLUSHALL emptied the dataset (every shard lock held): a running child's snapshot is stale,
+  // so it is stopped, and with save points configured the empty dataset is saved right away.
+  void FlushedAll();
 
   bool bgsave_in_progress() const { return child_.running(); }
   int64_t last_cow_bytes() const { return child_.last_cow_bytes(); }
@@ -53,6 +56,8 @@ class Persistence {
   }
   const rdb::LoadStats& load_stats() const { return load_stats_; }
   std::string Path() const;
+  // Pacing and progress reporting for loads of the dataset (startup, DEBUG RELOAD).
+  rdb::LoadControl LoadControl() const;
   // Re-evaluates whether writes are refused with MISCONF (after a save, or a config change).
   void UpdateWriteRefusal();
 

@@ -393,7 +393,21 @@ void Server::ApplyEvictionSettings() {
 
 void Server::AttachConfigHooks() {
   using config::Option;
-  auto rebind = Option::Hook([this] { return workers_.empty() ? std::string() : RebindTcp(); });
+  auto rebind = Option::Hook([this] {
+    if (workers_.empty()) return std::string();
+    std::string e = RebindTcp();
+    // The title names the listening address, so it follows the listeners.
+    if (e.empty() && server_opts_.set_proc_title.get()) {
+      process::SetTitle(*this, server_opts_.proc_title_template.get());
+    }
+    return e;
+  });
+  server_opts_.proc_title_template.OnApply(Option::Hook([this] {
+    if (!server_opts_.set_proc_title.get()) return std::string();
+    return process::SetTitle(*this, server_opts_.proc_title_template.get())
+               ? std::string()
+               : std::string("failed to set process title");
+  }));
   server_opts_.port.OnApply(rebind);
   server_opts_.bind.OnApply(rebind);
   server_opts_.loglevel.OnApply(Option::Hook([this] {
@@ -610,6 +624,7 @@ void Server::InitData() {
   dbs_->set_lazy_freer(lazy_freer_.get());
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   dispatcher_->set_sink(&propagation_);
+  dispatcher_->hooks().flushed_all = [this] { persistence_->FlushedAll(); };
   // No replica ever connects yet: with min-replicas-to-write set, writes get -NOREPLICAS.
   dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
   AttachConfigHooks();

@@ -126,7 +126,7 @@ ServerOptions::ServerOptions(config::Registry& r)
             return std::string(buf);
           }),
       dir(
-          r, "dir", config::kProtected,
+          r, "dir", config::kProtected | config::kDenyLoading,
           [](config::Words w, config::Source) -> std::string {
             if (chdir(w[0].c_str()) != 0) return strerror(errno);
             return "";

@@ -432,3 +432,86 @@ def test_rename_command_in_config(tmp_path):
 def test_oracle_version_is_reported():
     # The harness picks 7.2.4 when the shared build is there.
     assert redis_version() >= (7, 0, 0)
+
+
+def test_flushall_with_save_points_saves_and_resets_dirty(pair):
+    results = []
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.config_set("save", "3600 1")
+        try:
+            r.set("k", "v")
+            before = r.lastsave()
+            r.flushall()
+            results.append((r.info("persistence")["rdb_changes_since_last_save"],
+                            os.path.exists(os.path.join(p.dir, "dump.rdb")), r.lastsave() >= before))
+        finally:
+            r.config_set("save", "")
+    assert results[0] == results[1] == (0, True, True)
+
+
+def test_current_query_counts_in_qbuf(pair):
+    lines = [redis.Redis(port=p.port).execute_command("CLIENT", "INFO").decode() for p in pair]
+    assert [re.search(r"qbuf=(\d+)", line).group(1) for line in lines] == ["26", "26"]
+
+
+def test_proc_title_follows_config_set(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port)
+    old = r.config_get("proc-title-template")["proc-title-template"]
+    try:
+        r.config_set("proc-title-template", "TEST {title} {port}")
+        with open(f"/proc/{c.proc.pid}/cmdline", "rb") as f:
+            words = f.read().split(b"\0")[0].split()
+        assert words[0] == b"TEST" and words[2] == str(c.port).encode()
+        with pytest.raises(redis.ResponseError, match="template format is invalid"):
+            r.config_set("proc-title-template", "{nosuch}")
+    finally:
+        r.config_set("proc-title-template", old)
+
+
+def test_deny_loading_configs_refused_while_loading(tmp_path):
+    """`dir`, `appendonly` and `repl-diskless-load` cannot change while the dataset loads."""
+    s = ServerProcess("carmine", args=["--enable-debug-command", "yes", "--enable-protected-configs",
+                                       "yes", "--save", ""]).start()
+    try:
+        r = redis.Redis(port=s.port)
+        r.execute_command("DEBUG", "POPULATE", "20000", "key", "10")
+        r.save()
+        s.stop()
+        s.cmd += ["--key-load-delay", "200"]
+        s.start(wait=False)
+        wait_until(lambda: _loading(s.port), 10)
+        r = redis.Redis(port=s.port)
+        r.config_set("loglevel", "debug")
+        for name, value in (("dir", "/tmp"), ("appendonly", "yes"), ("repl-diskless-load", "swapdb")):
+            with pytest.raises(redis.exceptions.BusyLoadingError):
+                r.config_set(name, value)
+        assert _loading(s.port)
+    finally:
+        s.cleanup()
+
+
+def _loading(port):
+    try:
+        return redis.Redis(port=port).info("persistence")["loading"] == 1
+    except (redis.ConnectionError, redis.exceptions.BusyLoadingError):
+        return False
+
+
+def test_rdb_key_save_delay_keeps_bgsave_child_running(pair):
+    c, _ = pair
+    r = redis.Redis(port=c.port)
+    r.flushall()
+    r.execute_command("DEBUG", "POPULATE", "200")
+    r.config_set("rdb-key-save-delay", "100000")
+    try:
+        r.bgsave()
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 1, 5)
+        out = subprocess.run(["pgrep", "-P", str(c.proc.pid)], capture_output=True, text=True)
+        assert out.stdout.strip(), "the BGSAVE child is a child of the server process"
+        # FLUSHALL stops the child: its snapshot is of a dataset that no longer exists.
+        r.flushall()
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, 5)
+    finally:
+        r.config_set("rdb-key-save-delay", "0")

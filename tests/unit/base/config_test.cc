@@ -27,6 +27,7 @@ struct TestOptions {
                       return v.find('/') != std::string::npos ? "can't be a path" : "";
                     }};
   Bool daemonize{reg, "daemonize", false, kImmutable};
+  Bool appendonly{reg, "appendonly", false, kDenyLoading};
   Int<int> hidden{reg, "key-load-delay", 0, INT_MIN, INT_MAX, kHidden};
   std::vector<std::string> words;
   Custom list{reg, "bind", kMultiArg,
@@ -79,27 +80,42 @@ TEST(Config, MultiArgTakesWordsOrOneQuotedValue) {
   EXPECT_EQ(o.list.Get(), "127.0.0.1 -::1");
   ASSERT_TRUE(o.reg.Load("bind \"10.0.0.1 10.0.0.2\"", "").ok());
   EXPECT_EQ(o.words.size(), 2u);
-  EXPECT_EQ(o.reg.SetFromCommand({{"bind", "a b c"}}, false, false), "");
+  EXPECT_EQ(o.reg.SetFromCommand({{"bind", "a b c"}}, false, ""), "");
   EXPECT_EQ(o.words.size(), 3u);
 }
 
 TEST(Config, SetIsAllOrNothing) {
   TestOptions o;
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}, {"maxmemory", "bad"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}, {"maxmemory", "bad"}}, false, ""),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be "
             "a memory value");
   EXPECT_EQ(o.port.get(), 6379);  // restored
-  EXPECT_EQ(o.reg.SetFromCommand({{"daemonize", "yes"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"daemonize", "yes"}}, false, ""),
             "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set "
             "immutable config");
-  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, false, ""),
             "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
             "protected config");
-  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, true, false), "");
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "1"}, {"port", "2"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, true, ""), "");
+  EXPECT_EQ(o.reg.SetFromCommand({{"port", "1"}, {"port", "2"}}, false, ""),
             "ERR CONFIG SET failed (possibly related to argument 'port') - duplicate parameter");
-  EXPECT_EQ(o.reg.SetFromCommand({{"nosuch", "1"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"nosuch", "1"}}, false, ""),
             "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+}
+
+TEST(Config, DenyLoadingRefusesTheWholeSetWhileLoading) {
+  TestOptions o;
+  const char* loading = "LOADING Redis is loading the dataset in memory";
+  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}, {"appendonly", "yes"}}, false, loading),
+            loading);
+  EXPECT_EQ(o.port.get(), 6379);
+  EXPECT_FALSE(o.appendonly.get());
+  // Options without the flag may change while loading; checks before it still come first.
+  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}}, false, loading), "");
+  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}, {"appendonly", "yes"}}, false, loading),
+            "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
+            "protected config");
+  EXPECT_EQ(o.reg.SetFromCommand({{"appendonly", "yes"}}, false, ""), "");
 }
 
 TEST(Config, FailingHookRestoresEveryValue) {
@@ -111,7 +127,7 @@ TEST(Config, FailingHookRestoresEveryValue) {
   });
   o.port.OnApply(shared);
   o.maxmemory.OnApply(shared);
-  EXPECT_EQ(o.reg.SetFromCommand({{"maxmemory", "100"}, {"port", "9999"}}, false, false),
+  EXPECT_EQ(o.reg.SetFromCommand({{"maxmemory", "100"}, {"port", "9999"}}, false, ""),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - Unable to listen "
             "on this port");
   EXPECT_EQ(o.port.get(), 6379);
