@@ -45,6 +45,8 @@ if command -v clang++-14 >/dev/null; then
   run_fuzzer rdb_file_fuzzer tests/fuzz/rdb_file_seeds 200000 8192
   echo "== fuzz: AOF manifest and command stream =="
   run_fuzzer aof_fuzzer tests/fuzz/aof_seeds 300000 4096
+  echo "== fuzz: reply reader (answers from other servers) =="
+  run_fuzzer reply_reader_fuzzer tests/fuzz/reply_seeds 500000 4096
 fi
 
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="

@@ -11,6 +11,7 @@ namespace {
 
 struct ArgDoc {
   std::string name, type, token;
+  bool has_token = false;  // a token may be empty (MIGRATE's "" key)
   bool optional = false, multiple = false;
   std::vector<ArgDoc> children;
 };
@@ -66,12 +67,15 @@ class Parser {
       a.optional = true;
     } else if (Eat('!')) {
       a.token = Word();
+      a.has_token = true;
       a.name = ToLower(a.token);
       a.type = "pure-token";
+      if (Eat('=')) a.name = Word();  // the empty token: !=empty-string
     } else {
       std::string w = Word();
       if (Eat('=')) {
         a.token = w;
+        a.has_token = true;
         w = Word();
       }
       a.name = w;
@@ -115,7 +119,7 @@ void Reply(ReplyBuilder& rb, const ArgDoc& a) {
   int fields = 2;  // name, type
   bool is_key = a.type == "key";
   if (is_key) fields++;
-  if (!a.token.empty()) fields++;
+  if (a.has_token) fields++;
   std::vector<std::string_view> flags;
   if (a.optional) flags.push_back("optional");
   if (a.multiple) flags.push_back("multiple");
@@ -130,7 +134,7 @@ void Reply(ReplyBuilder& rb, const ArgDoc& a) {
     rb.Bulk("key_spec_index");
     rb.Int(0);  // every command here has a single key spec
   }
-  if (!a.token.empty()) {
+  if (a.has_token) {
     rb.Bulk("token");
     rb.Bulk(a.token);
   }

@@ -88,6 +88,21 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
+// AUTH [username] password: every argument is a secret.
+void RedactAuth(ArgList args, std::vector<bool>* redacted) {
+  for (size_t i = 1; i < args.size(); i++) (*redacted)[i] = true;
+}
+
+// HELLO ... AUTH username password: the credentials are secrets.
+void RedactHello(ArgList args, std::vector<bool>* redacted) {
+  for (size_t i = 2; i + 2 < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "auth")) {
+      (*redacted)[i + 1] = (*redacted)[i + 2] = true;
+      i += 2;
+    }
+  }
+}
+
 void CmdHello(ArgList args, CommandContext& ctx) {
   int64_t ver = 0;
   size_t i = 1;
@@ -209,12 +224,14 @@ void RegisterConnectionFamily(CommandRegistry& r) {
          0, C, &CmdAuth, "connection", "1.0.0", "Authenticates the connection.",
          "O(N) where N is the number of passwords defined for the user"})
       .Args("[username:string] password:string")
+      .Redact(&RedactAuth)
       .Lock(LockMode::kNone);
   r.Add({"HELLO", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kSentinel | kAllowBusy, 0,
          0, 0, C, &CmdHello, "connection", "6.0.0", "Handshakes with the Redis server.", "O(1)"})
       .Args(
           "[arguments{protover:integer [AUTH=auth{username:string password:string}]"
           " [SETNAME=clientname:string]}]")
+      .Redact(&RedactHello)
       .Lock(LockMode::kNone);
   r.Add({"RESET", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, C,
          &CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"})

@@ -356,7 +356,7 @@ void Dispatcher::RecordCall(const CommandSpec* spec, ArgList args, const std::st
   // A blocking command is logged once, when it is served (with its original arguments), as in
   // Redis; the attempt that made it wait is not.
   if (slower_than >= 0 && took >= slower_than && !(spec->flags & kSkipSlowlog)) {
-    slowlog_.Record(args, took, clock::NowMs(), addr, name, opts_.slowlog_max_len.get());
+    slowlog_.Record(spec, args, took, clock::NowMs(), addr, name, opts_.slowlog_max_len.get());
   }
   if (!error_code.empty()) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);

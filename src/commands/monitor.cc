@@ -43,7 +43,7 @@ void MonitorRegistry::Feed(const CommandSpec* spec, ArgList args, const Session&
     line.append(session.addr);
   }
   line.push_back(']');
-  std::vector<bool> redacted = RedactedArgs(args);
+  std::vector<bool> redacted = RedactedArgs(spec, args);
   for (size_t i = 0; i < args.size(); i++) {
     line.push_back(' ');
     AppendQuoted(&line, redacted[i] ? std::string_view("(redacted)") : args[i]);

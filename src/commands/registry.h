@@ -76,6 +76,9 @@ class Handler {
 // Returns the argument indexes that are keys (for commands the first/last/step triple can't
 // describe). Must tolerate malformed argument lists (return what it can).
 using KeyExtractor = std::vector<int> (*)(ArgList args);
+// Marks the arguments that carry secrets (passwords): the slow log and MONITOR show them as
+// "(redacted)". `redacted` comes sized to args, all false.
+using Redactor = void (*)(ArgList args, std::vector<bool>* redacted);
 
 // Command flags, named as COMMAND INFO shows them.
 enum CommandFlag : uint32_t {
@@ -164,6 +167,7 @@ struct CommandSpec {
   // of this particular call, for COMMAND GETKEYSANDFLAGS. Null: key_flags.
   std::string_view (*call_key_flags)(ArgList args) = nullptr;
   std::vector<std::string_view> tips;
+  Redactor redactor = nullptr;
 
   // Filled by the registry.
   std::string full_name;  // lowercase, "config|get" for subcommands
@@ -186,6 +190,10 @@ struct CommandSpec {
   }
   CommandSpec& CallKeyFlags(std::string_view (*fn)(ArgList)) {
     call_key_flags = fn;
+    return *this;
+  }
+  CommandSpec& Redact(Redactor r) {
+    redactor = r;
     return *this;
   }
   CommandSpec& Args(std::string_view notation) {

@@ -10,23 +10,13 @@ constexpr size_t kMaxArgs = 32;
 constexpr size_t kMaxArgBytes = 128;
 }  // namespace
 
-std::vector<bool> RedactedArgs(ArgList args) {
+std::vector<bool> RedactedArgs(const CommandSpec* spec, ArgList args) {
   std::vector<bool> out(args.size(), false);
-  if (EqualsIgnoreCase(args[0], "auth")) {
-    for (size_t i = 1; i < args.size(); i++) out[i] = true;
-  } else if (EqualsIgnoreCase(args[0], "hello")) {
-    for (size_t i = 2; i < args.size(); i++) {
-      if (EqualsIgnoreCase(args[i], "auth") && i + 2 < args.size()) {
-        out[i + 1] = out[i + 2] = true;
-        i += 2;
-      }
-    }
-  }
+  if (spec != nullptr && spec->redactor != nullptr) spec->redactor(args, &out);
   return out;
 }
 
-
-void SlowLog::Record(ArgList args, int64_t duration_us, int64_t now_ms, const std::string& addr,
+void SlowLog::Record(const CommandSpec* spec, ArgList args, int64_t duration_us, int64_t now_ms, const std::string& addr,
                      const std::string& name, int64_t max_len) {
   if (max_len <= 0) return;
   SlowLogEntry e;
@@ -34,7 +24,7 @@ void SlowLog::Record(ArgList args, int64_t duration_us, int64_t now_ms, const st
   e.duration_us = duration_us;
   e.addr = addr;
   e.name = name;
-  std::vector<bool> redact = RedactedArgs(args);
+  std::vector<bool> redact = RedactedArgs(spec, args);
   size_t kept = std::min(args.size(), kMaxArgs);
   for (size_t i = 0; i < kept; i++) {
     if (kept < args.size() && i == kept - 1) {

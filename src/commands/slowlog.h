@@ -24,14 +24,14 @@ struct SlowLogEntry {
   std::string addr, name;
 };
 
-// Which arguments of a command carry secrets (everything after AUTH, the user and password after
-// HELLO's AUTH): the slow log and MONITOR show them as "(redacted)", as Redis does.
-std::vector<bool> RedactedArgs(ArgList args);
+// Which arguments of a call carry secrets, as the command's Redactor says (AUTH's password,
+// HELLO's and MIGRATE's credentials): the slow log and MONITOR show them as "(redacted)".
+std::vector<bool> RedactedArgs(const CommandSpec* spec, ArgList args);
 
 class SlowLog {
  public:
   // Records a command (args[0] is its name) if the log keeps anything (max_len > 0).
-  void Record(ArgList args, int64_t duration_us, int64_t now_ms, const std::string& addr,
+  void Record(const CommandSpec* spec, ArgList args, int64_t duration_us, int64_t now_ms, const std::string& addr,
               const std::string& name, int64_t max_len);
   // The newest `count` entries (all for count < 0), newest first.
   std::vector<SlowLogEntry> Get(int64_t count);

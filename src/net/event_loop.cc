@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "base/background_work.h"
 #include "base/clock.h"
@@ -68,6 +69,42 @@ void EventLoop::SetPeriodic(std::function<int()> interval_ms, std::function<void
   next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
 }
 
+EventLoop::TimerId EventLoop::AddTimer(int64_t delay_ms, std::function<void()> fn) {
+  TimerId id = next_timer_id_++;
+  int64_t due = clock::MonotonicUs() + std::max<int64_t>(0, delay_ms) * 1000;
+  timers_.emplace(std::make_pair(due, id), std::move(fn));
+  timer_due_.emplace(id, due);
+  return id;
+}
+
+void EventLoop::CancelTimer(TimerId id) {
+  auto it = timer_due_.find(id);
+  if (it == timer_due_.end()) return;
+  timers_.erase({it->second, id});
+  timer_due_.erase(it);
+}
+
+void EventLoop::RunTimers() {
+  int64_t now = clock::MonotonicUs();
+  // Only timers due now run: one that adds a timer with no delay runs it next iteration, so a
+  // retry loop cannot starve the sockets.
+  while (!timers_.empty() && timers_.begin()->first.first <= now) {
+    auto node = timers_.extract(timers_.begin());
+    timer_due_.erase(node.key().second);
+    node.mapped()();
+  }
+}
+
+int EventLoop::WaitTimeoutMs() const {
+  int64_t due = INT64_MAX;
+  if (periodic_) due = next_periodic_us_;
+  if (!timers_.empty()) due = std::min(due, timers_.begin()->first.first);
+  if (due == INT64_MAX) return -1;
+  int64_t wait_us = due - clock::MonotonicUs();
+  if (wait_us <= 0) return 0;
+  return static_cast<int>(std::min<int64_t>((wait_us + 999) / 1000, INT32_MAX));
+}
+
 void EventLoop::Stop() {
   stop_.store(true);
   uint64_t one = 1;
@@ -92,11 +129,7 @@ void EventLoop::Run() {
   constexpr int kMaxEvents = 256;
   struct epoll_event events[kMaxEvents];
   while (!stop_.load(std::memory_order_relaxed)) {
-    int timeout = -1;
-    if (periodic_) {
-      int64_t wait_us = next_periodic_us_ - clock::MonotonicUs();
-      timeout = wait_us <= 0 ? 0 : static_cast<int>((wait_us + 999) / 1000);
-    }
+    int timeout = WaitTimeoutMs();
     if (has_tasks_.load(std::memory_order_relaxed)) timeout = 0;
     int n = 0;
     int64_t spin_us = busy_poll_us_.load(std::memory_order_relaxed);
@@ -138,6 +171,7 @@ void EventLoop::Run() {
       h->OnEvent(events[i].events);
     }
     RunTasks();
+    if (!timers_.empty()) RunTimers();
     if (periodic_ && clock::MonotonicUs() >= next_periodic_us_) {
       periodic_();
       next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
@@ -151,6 +185,7 @@ void EventLoop::Run() {
     }
   }
   RunTasks();
+  stop_.store(false);  // a stopped loop may be run again
 }
 
 }  // namespace carmine

@@ -14,7 +14,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace carmine {
@@ -42,6 +44,15 @@ class EventLoop {
   void Post(std::function<void()> task);
   // Runs `fn` roughly every `interval_ms` (re-read each time, so hz changes apply).
   void SetPeriodic(std::function<int()> interval_ms, std::function<void()> fn);
+  // One-shot timers, loop thread only: `fn` runs on the loop about `delay_ms` from now unless
+  // cancelled first. Links to other servers use them for connect and read deadlines, retries
+  // and pings.
+  using TimerId = uint64_t;
+  TimerId AddTimer(int64_t delay_ms, std::function<void()> fn);
+  // Cancelling a timer that already ran (or id 0) does nothing.
+  void CancelTimer(TimerId id);
+  size_t pending_timers() const { return timers_.size(); }
+
   // Runs after each batch of events, before waiting again (flush pending writes, ...).
   void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
 
@@ -60,6 +71,9 @@ class EventLoop {
 
  private:
   void RunTasks();
+  void RunTimers();
+  // epoll_wait's timeout: until the next periodic run or timer, -1 when neither is due.
+  int WaitTimeoutMs() const;
 
   int epfd_ = -1;
   int wakefd_ = -1;
@@ -71,6 +85,10 @@ class EventLoop {
   std::function<void()> periodic_;
   std::function<void()> before_sleep_;
   int64_t next_periodic_us_ = 0;
+  // Timers by (due time in monotonic microseconds, id); ids grow, so equal times run in order.
+  std::map<std::pair<int64_t, TimerId>, std::function<void()>> timers_;
+  std::unordered_map<TimerId, int64_t> timer_due_;
+  TimerId next_timer_id_ = 1;
   bool busy_ = false;  // the last wait returned events
   std::atomic<int> busy_poll_us_{0};
   int spin_credit_ = 8;  // recent spins' success; spinning pauses when it runs out

@@ -14,23 +14,10 @@
 #include "core/set_object.h"
 #include "core/zset_object.h"
 #include "persist/file_sink.h"
+#include "protocol/request.h"
 
 namespace carmine::aof {
 namespace {
-
-template <typename Args>
-void Encode(std::string* out, const Args& args) {
-  out->push_back('*');
-  out->append(std::to_string(args.size()));
-  out->append("\r\n");
-  for (const auto& a : args) {
-    out->push_back('$');
-    out->append(std::to_string(a.size()));
-    out->append("\r\n");
-    out->append(a.data(), a.size());
-    out->append("\r\n");
-  }
-}
 
 // A manifest value that needs quoting (space, quote, control bytes) is written the way SplitArgs
 // reads it back.
@@ -86,7 +73,7 @@ class Batcher {
     args.push_back(cmd_);
     args.push_back(key_);
     for (auto& i : items_) args.push_back(i);
-    Encode(out_, args);
+    protocol::AppendRequest(out_, args);
     items_.clear();
     elements_ = 0;
   }
@@ -101,7 +88,7 @@ void WriteKey(std::string* out, std::string_view key, const CompactValue& v) {
     case ObjType::kString: {
       std::string scratch;
       std::vector<std::string_view> args = {"SET", key, v.GetString(&scratch)};
-      Encode(out, args);
+      protocol::AppendRequest(out, args);
       return;
     }
     case ObjType::kList: {
@@ -153,9 +140,11 @@ void WriteKey(std::string* out, std::string_view key, const CompactValue& v) {
 
 }  // namespace
 
-void AppendCommand(std::string* out, const std::vector<std::string>& args) { Encode(out, args); }
+void AppendCommand(std::string* out, const std::vector<std::string>& args) {
+  protocol::AppendRequest(out, args);
+}
 void AppendCommand(std::string* out, const std::vector<std::string_view>& args) {
-  Encode(out, args);
+  protocol::AppendRequest(out, args);
 }
 
 std::string BaseFileName(const std::string& prefix, int64_t seq, bool rdb) {
@@ -266,7 +255,7 @@ std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_m
   bool ok = true;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     if (dbs.KeyCount(db) == 0) continue;
-    Encode(&w.buf(), std::vector<std::string>{"SELECT", std::to_string(db)});
+    protocol::AppendRequest(&w.buf(), {"SELECT", std::to_string(db)});
     for (int sh = 0; sh < dbs.num_shards() && ok; sh++) {
       dbs.Data(db, static_cast<uint32_t>(sh)).table.ForEach([&](Entry* e) {
         if (!ok) return;
@@ -274,8 +263,8 @@ std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_m
         if (e->has_expire() && e->expire_at() <= now_ms) return;
         WriteKey(&w.buf(), e->key(), e->value);
         if (e->has_expire()) {
-          Encode(&w.buf(), std::vector<std::string>{"PEXPIREAT", std::string(e->key()),
-                                                    std::to_string(e->expire_at())});
+          protocol::AppendRequest(&w.buf(),
+                                  {"PEXPIREAT", e->key(), std::to_string(e->expire_at())});
         }
         ok = w.MaybeFlush();
       });

@@ -18,8 +18,10 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxReadChunk = 64 * 1024 * 1024;
 }  // namespace
 
-Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
-    : worker_(worker), fd_(fd) {
+Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport, uint64_t id,
+                       bool is_unix)
+    : worker_(worker), transport_(std::move(transport)) {
+  int fd = transport_->fd();
   session_.id = id;
   session_.fd = fd;
   session_.is_unix = is_unix;
@@ -43,9 +45,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, bool is_unix)
   session_.subscriber = std::move(sub);
 }
 
-Connection::~Connection() {
-  if (fd_ >= 0) close(fd_);
-}
+Connection::~Connection() = default;
 
 void Connection::Close() {
   if (closing_) return;
@@ -76,7 +76,7 @@ void Connection::OnReadable() {
   if (read_stopped_) return;
   size_t want = std::max(kReadChunk, std::min(parser_.bytes_needed_hint(), kMaxReadChunk));
   in_.Reserve(want);
-  ssize_t n = read(fd_, in_.write_ptr(), in_.writable());
+  ssize_t n = transport_->Read(in_.write_ptr(), in_.writable());
   if (n == 0) {
     Close();
     return;
@@ -204,12 +204,9 @@ void Connection::Flush() {
   if (close_asap_) return;
   worker_.server().aof().BeforeReply();
   while (out_pos_ < out_.size()) {
-    // write(2) rather than send(): SIGPIPE is ignored process-wide, and write takes the shorter
-    // path through the socket layer.
-    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    ssize_t n = transport_->Write(out_.data() + out_pos_, out_.size() - out_pos_);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
       Close();
       return;
     }
@@ -294,7 +291,7 @@ void Connection::UpdateInterest() {
   bool want = out_pos_ < out_.size();
   if (want == writing_) return;
   writing_ = want;
-  worker_.loop().Modify(fd_, EPOLLIN | (want ? EPOLLOUT : 0), this);
+  worker_.loop().Modify(transport_->fd(), EPOLLIN | (want ? EPOLLOUT : 0), this);
 }
 
 void Connection::Unblocked(std::string reply) {

@@ -7,12 +7,14 @@
 // Redis.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "commands/registry.h"
 #include "commands/session.h"
 #include "net/event_loop.h"
 #include "net/io_buffer.h"
+#include "net/transport.h"
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 
@@ -22,14 +24,14 @@ class Worker;
 
 class Connection : public IoHandler {
  public:
-  Connection(Worker& worker, int fd, uint64_t id, bool is_unix);
+  Connection(Worker& worker, std::unique_ptr<net::Transport> transport, uint64_t id, bool is_unix);
   ~Connection() override;
 
   void OnEvent(uint32_t events) override;
   // Queues the connection for closing at the end of the loop iteration.
   void Close();
   bool closing() const { return closing_; }
-  int fd() const { return fd_; }
+  int fd() const { return transport_->fd(); }
   Session& session() { return session_; }
   // Continues processing buffered input after a CLIENT PAUSE ended.
   void Resume();
@@ -79,7 +81,7 @@ class Connection : public IoHandler {
   void ScheduleFlush();
 
   Worker& worker_;
-  int fd_;
+  std::unique_ptr<net::Transport> transport_;
   Session session_;
   IoBuffer in_;
   std::string out_;

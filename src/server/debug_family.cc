@@ -30,11 +30,15 @@ namespace {
 
 using DebugFn = void (*)(Server& s, ArgList args, CommandContext& ctx);
 
-// DEBUG SLEEP seconds: blocks this worker's loop on purpose (tests simulate a busy server).
-void DebugSleep(Server&, ArgList args, CommandContext& ctx) {
+// DEBUG SLEEP seconds: the whole server stops answering for that long (every worker waits), as
+// a single-threaded Redis does; tests use it to simulate a stalled server.
+void DebugSleep(Server& s, ArgList args, CommandContext& ctx) {
   double secs;
   if (!ParseDouble(args[2], &secs)) return ctx.rb.Error(err::kNotFloat);
-  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+  int self = ctx.session.subscriber != nullptr ? ctx.session.subscriber->owner : -1;
+  s.HoldOtherWorkers(self, [secs] {
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+  });
   ctx.rb.Ok();
 }
 

@@ -309,7 +309,7 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("pubsubshard_channels", ps.NumChannels(SubKind::kShard));
   w.Field("latest_fork_usec", 0);
   w.Field("total_forks", 0);
-  w.Field("migrate_cached_sockets", 0);
+  w.Field("migrate_cached_sockets", static_cast<int64_t>(s.migrate().cached()));
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);
   w.Field("active_defrag_misses", 0);

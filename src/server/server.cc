@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <clocale>
 #include <cstring>
 #include <random>
@@ -120,7 +121,7 @@ void Worker::Accept(int lfd, ListenerKind kind) {
       continue;
     }
     uint64_t id = server_.NextClientId();
-    auto conn = std::make_unique<Connection>(*this, fd, id, is_unix);
+    auto conn = std::make_unique<Connection>(*this, net::MakePlainTransport(fd), id, is_unix);
     Connection* c = conn.get();
     if (kind == ListenerKind::kMetrics) c->set_metrics_only();
     conns_[id] = std::move(conn);
@@ -237,6 +238,7 @@ void Worker::Cron() {
   }
   if (index_ == 0) {
     server_.EvictClientsIfNeeded();
+    server_.migrate().Cron(clock::NowMs());
     if (!dbs.loading()) {
       server_.persistence().Cron(clock::NowMs());
       server_.aof().Cron(clock::NowMs());
@@ -274,6 +276,38 @@ void Worker::Cron() {
 
 // ---- Server ------------------------------------------------------------------------------------
 
+void Server::HoldOtherWorkers(int self, const std::function<void()>& fn) {
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    int arrived = 0;
+    bool open = false;
+  };
+  auto gate = std::make_shared<Gate>();
+  int others = 0;
+  for (int i = 0; i < num_workers(); i++) {
+    if (i == self) continue;
+    others++;
+    workers_[i]->loop().Post([gate] {
+      std::unique_lock<std::mutex> l(gate->mu);
+      gate->arrived++;
+      gate->cv.notify_all();
+      gate->cv.wait(l, [&] { return gate->open; });
+    });
+  }
+  {
+    // Wait (briefly) until the others are parked, so nothing is served once fn starts. A worker
+    // that is itself holding the others (two DEBUG SLEEPs at once) never arrives: go on without
+    // it rather than wait for each other.
+    std::unique_lock<std::mutex> l(gate->mu);
+    gate->cv.wait_for(l, std::chrono::milliseconds(200), [&] { return gate->arrived == others; });
+  }
+  fn();
+  std::lock_guard<std::mutex> l(gate->mu);
+  gate->open = true;
+  gate->cv.notify_all();
+}
+
 Server::Server() {
   RegisterCoreFamilies(registry_);
   RegisterServerFamily(registry_, *this);
@@ -282,6 +316,7 @@ Server::Server() {
   RegisterMemoryFamily(registry_, *this);
   RegisterPersistenceFamily(registry_, *this);
   RegisterDebugFamily(registry_, *this);
+  migrate_.Register(registry_);
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
     return registry_.Rename(args[0], args[1]);

@@ -24,6 +24,7 @@
 #include "base/status.h"
 #include "cluster/options.h"
 #include "commands/context.h"
+#include "cluster/migrate.h"
 #include "commands/dispatcher.h"
 #include "commands/options.h"
 #include "commands/registry.h"
@@ -172,6 +173,7 @@ class Server : public KeyspaceObserver {
   DbSet& dbs() { return *dbs_; }
   LazyFreer& lazy_freer() { return *lazy_freer_; }
   Persistence& persistence() { return *persistence_; }
+  MigrateClient& migrate() { return migrate_; }
   Aof& aof() { return *aof_; }
   bool cron_paused() const { return cron_paused_.load(std::memory_order_relaxed); }
   void set_cron_paused(bool v) { cron_paused_.store(v); }
@@ -213,6 +215,9 @@ class Server : public KeyspaceObserver {
   }
 
   // CLIENT PAUSE state.
+  // Runs `fn` on worker `self` while every other worker waits, so the whole server stops as
+  // Redis's single thread does (DEBUG SLEEP simulates a server that does not answer).
+  void HoldOtherWorkers(int self, const std::function<void()>& fn);
   void Pause(int64_t until_ms, bool all);
   void Unpause();
   // True if a CLIENT PAUSE is in force at now_ms.
@@ -294,6 +299,7 @@ class Server : public KeyspaceObserver {
   std::atomic<int> pending_signal_{0};
   std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;
+  MigrateClient migrate_{[this] { return server_opts_.bind_source_addr.get(); }};
   std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;

@@ -15,7 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/acl.h"
+#include "base/config.h"
 #include "commands/dispatcher.h"
+#include "commands/options.h"
 #include "commands/families.h"
 #include "db/evict.h"
 #include "protocol/http.h"
@@ -47,14 +50,16 @@ size_t CountKeys() { return (g_dbs->KeyCount(0) + g_dbs->KeyCount(1)) * 1000; }
 struct World {
   World() : dbs(2, 2, false) {
     carmine::RegisterCoreFamilies(registry);
-    opts.proto_max_bulk_len = 1 << 20;
-    dispatcher = std::make_unique<carmine::Dispatcher>(registry, dbs, opts, nullptr);
+    opts.proto_max_bulk_len.set(1 << 20);
+    dispatcher = std::make_unique<carmine::Dispatcher>(registry, dbs, opts, acl);
     g_dbs = &dbs;
     dispatcher->evictor().set_probe(&CountKeys);
   }
   carmine::CommandRegistry registry;
   carmine::DbSet dbs;
-  carmine::RuntimeOptions opts;
+  carmine::config::Registry config;  // before the options, which register themselves in it
+  carmine::RuntimeOptions opts{config};
+  carmine::Acl acl{config};
   std::unique_ptr<carmine::Dispatcher> dispatcher;
 };
 
@@ -68,8 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     carmine::ParseHttpHead(text.substr(0, head_len));
   }
   bool limited = size > 0 && (data[0] & 0x80);
-  world->opts.maxmemory = limited ? 5000 : 0;
-  world->opts.maxmemory_policy = limited ? data[0] % 8 : 7;
+  world->opts.maxmemory.set(limited ? 5000 : 0);
+  world->opts.maxmemory_policy.set(limited ? data[0] % 8 : 7);
   world->dbs.set_lfu(limited && carmine::IsLfuPolicy(static_cast<carmine::EvictPolicy>(data[0] % 8)),
                      10, 1);
   carmine::RespParser parser;
