@@ -286,8 +286,8 @@ Status Registry::LoadLines(std::string_view text, const std::string& origin, int
   return Status::Ok();
 }
 
-std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
-                                     bool allow_protected, std::string_view loading_reply) {
+SetError Registry::SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                     bool allow_protected, bool loading) {
   std::lock_guard<std::mutex> l(mu_);
   struct Change {
     Option* opt;
@@ -295,19 +295,18 @@ std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, st
   };
   std::vector<Change> changes;
   auto failed = [](std::string_view name, std::string_view why) {
-    return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
-           std::string(why);
+    return SetError{SetError::Kind::kFailed, std::string(name), std::string(why)};
   };
   // Every parameter is checked before anything changes: unknown names, duplicates, immutable
   // and protected ones fail the whole command up front, as in Redis.
   std::vector<Option*> opts;
   for (auto& [name, value] : pairs) {
     Option* o = Find(name);
-    if (o == nullptr) return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
+    if (o == nullptr) return SetError{SetError::Kind::kUnknownOption, name, ""};
     if (std::find(opts.begin(), opts.end(), o) != opts.end()) return failed(name, "duplicate parameter");
     if (o->has(kImmutable)) return failed(name, "can't set immutable config");
     if (o->has(kProtected) && !allow_protected) return failed(name, "can't set protected config");
-    if (o->has(kDenyLoading) && !loading_reply.empty()) return std::string(loading_reply);
+    if (o->has(kDenyLoading) && loading) return SetError{SetError::Kind::kLoading, name, ""};
     opts.push_back(o);
   }
   auto restore = [&] {
@@ -358,7 +357,7 @@ std::string Registry::SetFromCommand(const std::vector<std::pair<std::string, st
     run_hooks();
     return failed(pairs[at].first, why);
   }
-  return "";
+  return {};
 }
 
 std::vector<std::pair<std::string, std::string>> Registry::Match(

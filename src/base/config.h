@@ -40,6 +40,15 @@ enum Flag : uint32_t {
   kDenyLoading = 1u << 6,  // CONFIG SET refused while the dataset loads
 };
 
+// Why CONFIG SET refused; the server turns it into Redis's reply (err::ConfigSetReply).
+struct SetError {
+  enum class Kind : uint8_t { kNone, kUnknownOption, kFailed, kLoading };
+  Kind kind = Kind::kNone;
+  std::string option;  // the parameter concerned
+  std::string reason;  // kFailed: why ("can't set immutable config", a parse error, ...)
+  bool ok() const { return kind == Kind::kNone; }
+};
+
 // Where a value comes from. A config file line may mean something else than a CONFIG SET of the
 // same words (several `save` lines in a file add up; CONFIG SET replaces the list).
 enum class Source : uint8_t { kFile, kConfigSet };
@@ -238,10 +247,9 @@ class Registry {
   // first failure the earlier ones are restored. Then each distinct apply hook runs once; if one
   // fails, every value is restored and the hooks run again. Returns "" or Redis's error reply.
   // `allow_protected`: the caller may set kProtected options (enable-protected-configs).
-  // `loading_reply`: while the dataset loads, the reply for touching a kDenyLoading option
-  // (empty when not loading).
-  std::string SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
-                             bool allow_protected, std::string_view loading_reply);
+  // `loading`: the dataset is loading (kDenyLoading options are refused).
+  SetError SetFromCommand(const std::vector<std::pair<std::string, std::string>>& pairs,
+                          bool allow_protected, bool loading);
 
   // CONFIG GET: name/value pairs matching the glob patterns (hidden options only by exact name),
   // aliases answering under their own name, each at most once.

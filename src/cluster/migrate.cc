@@ -24,8 +24,6 @@ constexpr int64_t kIdleCloseMs = 10000;
 // how long the target may stall, not how long a large transfer may take.
 constexpr size_t kWriteChunk = 64 * 1024;
 
-constexpr std::string_view kConnectError = "IOERR error or timeout connecting to the client";
-
 struct Options {
   bool copy = false, replace = false;
   std::string_view user, password;
@@ -53,8 +51,7 @@ std::string_view ParseOptions(ArgList args, Options* o) {
       o->password = args[++i];
     } else if (EqualsIgnoreCase(args[i], "keys")) {
       if (!args[3].empty()) {
-        return "ERR When using MIGRATE KEYS option, the key argument must be set to the empty "
-               "string";
+        return err::kMigrateKeysNeedEmptyKey;
       }
       o->first_key = i + 1;
       o->num_keys = args.size() - i - 1;
@@ -195,7 +192,7 @@ void MigrateClient::Migrate(ArgList args, CommandContext& ctx) {
   for (bool may_retry = true;; may_retry = false) {
     std::string failed_op;
     std::unique_ptr<Target> t = Take(host, port, timeout, &failed_op);
-    if (t == nullptr && failed_op == "connect") return ctx.rb.Error(kConnectError);
+    if (t == nullptr && failed_op == "connect") return ctx.rb.Error(err::kMigrateConnect);
 
     std::string req;
     bool select = t != nullptr && t->selected_db != dbid;
@@ -285,11 +282,10 @@ void MigrateClient::Migrate(ArgList args, CommandContext& ctx) {
       ctx.Propagate(std::move(del));
     }
     if (!target_error.empty()) {
-      return ctx.rb.Error("ERR Target instance replied with error: " + target_error);
+      return ctx.rb.Error(err::Format(err::kMigrateTargetError, target_error));
     }
     if (!failed_op.empty()) {
-      return ctx.rb.Error(std::string("IOERR error or timeout ") +
-                          (failed_op == "write" ? "writing" : "reading") + " to target instance");
+      return ctx.rb.Error(failed_op == "write" ? err::kMigrateWrite : err::kMigrateRead);
     }
     return ctx.rb.Ok();
   }

@@ -9,6 +9,7 @@
 
 #include "base/strutil.h"
 #include "commands/arg_parser.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 
@@ -53,7 +54,7 @@ bool ParseMPopArgs(CommandContext& ctx, ArgList args, size_t at, std::string_vie
                    std::string_view second_word, MPopArgs* out) {
   int64_t numkeys;
   if (!ParseInt64(args[at], &numkeys) || numkeys <= 0) {
-    ctx.rb.Error("ERR numkeys should be greater than 0");
+    ctx.rb.Error(err::kNumkeysNotPositive);
     return false;
   }
   if (numkeys > static_cast<int64_t>(args.size() - at) - 2) {
@@ -74,7 +75,7 @@ bool ParseMPopArgs(CommandContext& ctx, ArgList args, size_t at, std::string_vie
   for (size_t i = where + 1; i < args.size(); i++) {
     if (!has_count && i + 1 < args.size() && EqualsIgnoreCase(args[i], "COUNT")) {
       if (!ParseInt64(args[i + 1], &out->count) || out->count <= 0) {
-        ctx.rb.Error("ERR count should be greater than 0");
+        ctx.rb.Error(err::kCountNotPositive);
         return false;
       }
       has_count = true;
@@ -96,9 +97,7 @@ bool ParseRandomCount(CommandContext& ctx, ArgList args, std::string_view with_w
     return false;
   }
   if (out->count == INT64_MIN) {
-    ctx.rb.Error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
+    ctx.rb.Error(err::kOutOfRangeLong);
     return false;
   }
   if (args.size() == 4 && EqualsIgnoreCase(args[3], with_word)) {
@@ -109,7 +108,7 @@ bool ParseRandomCount(CommandContext& ctx, ArgList args, std::string_view with_w
   }
   // Pairs are twice the elements: Redis refuses counts whose reply length would overflow.
   if (out->with_values && out->count < -INT64_MAX / 2) {
-    ctx.rb.Error("ERR value is out of range");
+    ctx.rb.Error(err::kOutOfRange);
     return false;
   }
   return true;

@@ -265,17 +265,17 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
     c = it == c->subcommands.end() ? nullptr : it->second.get();
   }
   if (c == nullptr) {
-    ctx.rb.Error("ERR Invalid command specified");
+    ctx.rb.Error(err::kInvalidCommand);
     return;
   }
   int argc = static_cast<int>(sub.size());
   if ((c->arity > 0 && c->arity != argc) || argc < -c->arity) {
-    ctx.rb.Error("ERR Invalid number of arguments specified for command");
+    ctx.rb.Error(err::kGetkeysArity);
     return;
   }
   auto pos = c->KeyPositions(sub);
   if (pos.empty()) {
-    ctx.rb.Error("ERR The command has no key arguments");
+    ctx.rb.Error(err::kNoKeyArguments);
     return;
   }
   ctx.rb.ArrayLen(static_cast<int64_t>(pos.size()));

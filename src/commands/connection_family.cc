@@ -134,7 +134,7 @@ void CmdHello(ArgList args, CommandContext& ctx) {
         return;
       }
     } else {
-      ctx.rb.Error("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
+      ctx.rb.Error(err::Format(err::kHelloOption, args[i]));
       return;
     }
   }
@@ -146,10 +146,7 @@ void CmdHello(ArgList args, CommandContext& ctx) {
     ctx.session.authenticated = true;
   }
   if (!ctx.session.authenticated) {
-    ctx.rb.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
-        "RESP protocol version at the same time");
+    ctx.rb.Error(err::kHelloNoAuth);
     return;
   }
   if (has_name) {

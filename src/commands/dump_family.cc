@@ -34,10 +34,10 @@ void CmdRestore(ArgList args, CommandContext& ctx) {
       absttl = true;
     } else if (EqualsIgnoreCase(args[i], "idletime") && more && freq == -1) {
       if (!ParseInt64(args[++i], &idle)) return ctx.rb.Error(err::kNotInt);
-      if (idle < 0) return ctx.rb.Error("ERR Invalid IDLETIME value, must be >= 0");
+      if (idle < 0) return ctx.rb.Error(err::kRestoreIdle);
     } else if (EqualsIgnoreCase(args[i], "freq") && more && idle == -1) {
       if (!ParseInt64(args[++i], &freq)) return ctx.rb.Error(err::kNotInt);
-      if (freq < 0 || freq > 255) return ctx.rb.Error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+      if (freq < 0 || freq > 255) return ctx.rb.Error(err::kRestoreFreq);
     } else {
       return ctx.rb.Error(err::kSyntax);
     }
@@ -45,20 +45,20 @@ void CmdRestore(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   std::string_view key = args[1];
   if (!replace && db.Find(key) != nullptr) {
-    return ctx.rb.Error("BUSYKEY Target key name already exists.");
+    return ctx.rb.Error(err::kBusyKey);
   }
   int64_t ttl;
   if (!ParseInt64(args[2], &ttl)) return ctx.rb.Error(err::kNotInt);
-  if (ttl < 0) return ctx.rb.Error("ERR Invalid TTL value, must be >= 0");
+  if (ttl < 0) return ctx.rb.Error(err::kRestoreTtl);
   std::string_view body;
   if (!rdb::CheckDumpPayload(args[3], &body)) {
-    return ctx.rb.Error("ERR DUMP payload version or checksum are wrong");
+    return ctx.rb.Error(err::kBadDumpPayload);
   }
   rdb::RdbReader in(body);
   uint8_t type;
   CompactValue value;
   if (!in.ReadByte(&type) || !rdb::ReadValue(type, in, ctx.opts.limits(), &value)) {
-    return ctx.rb.Error("ERR Bad data format");
+    return ctx.rb.Error(err::kBadDataFormat);
   }
   bool deleted = replace && db.Delete(key);
   if (ttl > 0 && !absttl) ttl += ctx.now_ms;

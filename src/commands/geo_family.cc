@@ -14,6 +14,7 @@
 #include "commands/families.h"
 #include "commands/zset_util.h"
 #include "core/geohash.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -34,9 +35,9 @@ bool ParseLonLat(CommandContext& ctx, std::string_view lon_s, std::string_view l
     return false;
   }
   if (*lon < geo::kLonMin || *lon > geo::kLonMax || *lat < geo::kLatMin || *lat > geo::kLatMax) {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "ERR invalid longitude,latitude pair %f,%f", *lon, *lat);
-    ctx.rb.Error(buf);
+    char pair[128];
+    snprintf(pair, sizeof(pair), "%f,%f", *lon, *lat);
+    ctx.rb.Error(err::Format(err::kInvalidLonLat, pair));
     return false;
   }
   return true;
@@ -48,7 +49,7 @@ double ParseUnit(CommandContext& ctx, std::string_view u) {
   if (EqualsIgnoreCase(u, "km")) return 1000;
   if (EqualsIgnoreCase(u, "ft")) return 0.3048;
   if (EqualsIgnoreCase(u, "mi")) return 1609.34;
-  ctx.rb.Error("ERR unsupported unit provided. please use M, KM, FT, MI");
+  ctx.rb.Error(err::kGeoUnit);
   return -1;
 }
 
@@ -182,11 +183,11 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
   auto parse_radius = [&](std::string_view r, std::string_view unit) {
     double radius;
     if (!ParseDouble(r, &radius)) {
-      ctx.rb.Error("ERR need numeric radius");
+      ctx.rb.Error(err::kGeoRadiusNotNumber);
       return false;
     }
     if (radius < 0) {
-      ctx.rb.Error("ERR radius cannot be negative");
+      ctx.rb.Error(err::kGeoRadiusNegative);
       return false;
     }
     conversion = ParseUnit(ctx, unit);
@@ -203,7 +204,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
     base = 5;
     if (z != nullptr) {
       if (!MemberPoint(z, args[2], &shape.lon, &shape.lat)) {
-        ctx.rb.Error("ERR could not decode requested zset member");
+        ctx.rb.Error(err::kGeoMemberUndecodable);
         return;
       }
       if (!parse_radius(args[3], args[4])) return;
@@ -239,7 +240,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
         return;
       }
       if (count <= 0) {
-        ctx.rb.Error("ERR COUNT must be > 0");
+        ctx.rb.Error(err::kGeoCountNotPositive);
         return;
       }
       i++;
@@ -255,7 +256,7 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
       storedist = true;
     } else if ((flags & kSearch) && EqualsIgnoreCase(a, "FROMMEMBER") && more(1) && !fromloc) {
       if (z != nullptr && !MemberPoint(z, args[base + i + 1], &shape.lon, &shape.lat)) {
-        ctx.rb.Error("ERR could not decode requested zset member");
+        ctx.rb.Error(err::kGeoMemberUndecodable);
         return;
       }
       frommember = true;
@@ -274,15 +275,15 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
     } else if ((flags & kSearch) && EqualsIgnoreCase(a, "BYBOX") && more(3) && !byradius) {
       double w, h;
       if (!ParseDouble(args[base + i + 1], &w)) {
-        ctx.rb.Error("ERR need numeric width");
+        ctx.rb.Error(err::kGeoWidthNotNumber);
         return;
       }
       if (!ParseDouble(args[base + i + 2], &h)) {
-        ctx.rb.Error("ERR need numeric height");
+        ctx.rb.Error(err::kGeoHeightNotNumber);
         return;
       }
       if (w < 0 || h < 0) {
-        ctx.rb.Error("ERR height or width cannot be negative");
+        ctx.rb.Error(err::kGeoBoxNegative);
         return;
       }
       conversion = ParseUnit(ctx, args[base + i + 3]);
@@ -298,24 +299,22 @@ void SearchGeneric(ArgList args, CommandContext& ctx, int flags) {
     }
   }
   if (!storekey.empty() && (withdist || withhash || withcoord)) {
-    ctx.rb.Error(std::string("ERR ") +
-                 ((flags & kSearchStore) ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS") +
-                 " is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
+    ctx.rb.Error(err::Format(err::kGeoStoreWithOptions, (flags & kSearchStore)
+                                                           ? "GEOSEARCHSTORE"
+                                                           : "STORE option in GEORADIUS"));
     return;
   }
   std::string name = ToLower(args[0]);
   if ((flags & kSearch) && !(frommember || fromloc)) {
-    ctx.rb.Error("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " +
-                 std::string(args[0]));
+    ctx.rb.Error(err::Format(err::kGeoFromOne, args[0]));
     return;
   }
   if ((flags & kSearch) && !(byradius || bybox)) {
-    ctx.rb.Error("ERR exactly one of BYRADIUS and BYBOX can be specified for " +
-                 std::string(args[0]));
+    ctx.rb.Error(err::Format(err::kGeoByOne, args[0]));
     return;
   }
   if (any && count == 0) {
-    ctx.rb.Error("ERR the ANY argument requires COUNT argument");
+    ctx.rb.Error(err::kGeoAnyNeedsCount);
     return;
   }
   std::string store(storekey);

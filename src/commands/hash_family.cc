@@ -13,6 +13,7 @@
 #include "commands/collection_util.h"
 #include "commands/families.h"
 #include "core/hash_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -185,7 +186,7 @@ void CmdHIncrBy(ArgList args, CommandContext& ctx) {
   std::string cur;
   int64_t v = 0;
   if (h->Get(args[2], &cur) && !ParseInt64(cur, &v)) {
-    ctx.rb.Error("ERR hash value is not an integer");
+    ctx.rb.Error(err::kHashNotInt);
     return;
   }
   if ((incr < 0 && v < 0 && incr < INT64_MIN - v) || (incr > 0 && v > 0 && incr > INT64_MAX - v)) {
@@ -206,7 +207,7 @@ void CmdHIncrByFloat(ArgList args, CommandContext& ctx) {
     return;
   }
   if (std::isnan(incr) || std::isinf(incr)) {
-    ctx.rb.Error("ERR value is NaN or Infinity");
+    ctx.rb.Error(err::kNanOrInfValue);
     return;
   }
   Db db = ctx.db();
@@ -215,7 +216,7 @@ void CmdHIncrByFloat(ArgList args, CommandContext& ctx) {
   std::string cur;
   long double v = 0;
   if (h->Get(args[2], &cur) && !ParseLongDouble(cur, &v)) {
-    ctx.rb.Error("ERR hash value is not a float");
+    ctx.rb.Error(err::kHashNotFloat);
     return;
   }
   v += incr;

@@ -16,9 +16,6 @@
 namespace carmine {
 namespace {
 
-constexpr std::string_view kNotHll = "WRONGTYPE Key is not a valid HyperLogLog string value.";
-constexpr std::string_view kCorrupt = "INVALIDOBJ Corrupted HLL object detected";
-
 // Reads the HLL bytes of an existing key. Replies and returns false if it is not an HLL.
 bool LoadHll(CommandContext& ctx, const Entry* e, std::string* out) {
   if (e->value.type() != ObjType::kString) {
@@ -26,13 +23,13 @@ bool LoadHll(CommandContext& ctx, const Entry* e, std::string* out) {
     return false;
   }
   if (e->value.is_int()) {
-    ctx.rb.Error(kNotHll);
+    ctx.rb.Error(err::kNotHll);
     return false;
   }
   std::string scratch;
   std::string_view v = StrOf(e, &scratch);
   if (!hll::IsValid(v)) {
-    ctx.rb.Error(kNotHll);
+    ctx.rb.Error(err::kNotHll);
     return false;
   }
   out->assign(v);
@@ -60,7 +57,7 @@ void CmdPfAdd(ArgList args, CommandContext& ctx) {
   for (size_t i = 2; i < args.size(); i++) {
     int r = hll::Add(&h, args[i], max_bytes);
     if (r < 0) {
-      ctx.rb.Error(kCorrupt);
+      ctx.rb.Error(err::kHllCorrupt);
       return;
     }
     changes += r == 1;
@@ -85,7 +82,7 @@ void CmdPfCount(ArgList args, CommandContext& ctx) {
       std::string h;
       if (!LoadHll(ctx, e, &h)) return;
       if (!hll::MergeInto(h, max.data())) {
-        ctx.rb.Error(kCorrupt);
+        ctx.rb.Error(err::kHllCorrupt);
         return;
       }
     }
@@ -102,7 +99,7 @@ void CmdPfCount(ArgList args, CommandContext& ctx) {
   uint64_t card;
   bool cache_updated;
   if (!hll::Count(&h, &card, &cache_updated)) {
-    ctx.rb.Error(kCorrupt);
+    ctx.rb.Error(err::kHllCorrupt);
     return;
   }
   if (cache_updated) {
@@ -125,7 +122,7 @@ void CmdPfMerge(ArgList args, CommandContext& ctx) {
     if (!LoadHll(ctx, e, &h)) return;
     use_dense |= hll::IsDense(h);
     if (!hll::MergeInto(h, max.data())) {
-      ctx.rb.Error(kCorrupt);
+      ctx.rb.Error(err::kHllCorrupt);
       return;
     }
   }
@@ -138,13 +135,13 @@ void CmdPfMerge(ArgList args, CommandContext& ctx) {
     h.assign(StrOf(dst, &scratch));
   }
   if (use_dense && !hll::ToDense(&h)) {
-    ctx.rb.Error(kCorrupt);
+    ctx.rb.Error(err::kHllCorrupt);
     return;
   }
   size_t max_bytes = SparseMax(ctx);
   for (int j = 0; j < hll::kRegisters; j++) {
     if (max[j] != 0 && hll::SetRegister(&h, j, max[j], max_bytes) < 0) {
-      ctx.rb.Error(kCorrupt);
+      ctx.rb.Error(err::kHllCorrupt);
       return;
     }
   }
@@ -162,7 +159,7 @@ void CmdPfDebug(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   Entry* e = db.Find(args[2]);
   if (e == nullptr) {
-    ctx.rb.Error("ERR The specified key does not exist");
+    ctx.rb.Error(err::kPfdebugNoKey);
     return;
   }
   std::string h;
@@ -177,23 +174,23 @@ void CmdPfDebug(ArgList args, CommandContext& ctx) {
   };
   bool converted;
   if (EqualsIgnoreCase(sub, "getreg")) {
-    if (!make_dense(&converted)) return ctx.rb.Error(kCorrupt);
+    if (!make_dense(&converted)) return ctx.rb.Error(err::kHllCorrupt);
     std::vector<uint8_t> regs(hll::kRegisters, 0);
     hll::MergeInto(h, regs.data());
     ctx.rb.ArrayLen(hll::kRegisters);
     for (uint8_t r : regs) ctx.rb.Int(r);
   } else if (EqualsIgnoreCase(sub, "decode")) {
-    if (hll::IsDense(h)) return ctx.rb.Error("ERR HLL encoding is not sparse");
+    if (hll::IsDense(h)) return ctx.rb.Error(err::kHllNotSparse);
     std::string text;
-    if (!hll::DecodeSparse(h, &text)) return ctx.rb.Error(kCorrupt);
+    if (!hll::DecodeSparse(h, &text)) return ctx.rb.Error(err::kHllCorrupt);
     ctx.rb.Bulk(text);
   } else if (EqualsIgnoreCase(sub, "encoding")) {
     ctx.rb.Simple(hll::IsDense(h) ? "dense" : "sparse");
   } else if (EqualsIgnoreCase(sub, "todense")) {
-    if (!make_dense(&converted)) return ctx.rb.Error(kCorrupt);
+    if (!make_dense(&converted)) return ctx.rb.Error(err::kHllCorrupt);
     ctx.rb.Int(converted ? 1 : 0);
   } else {
-    ctx.rb.Error("ERR Unknown PFDEBUG subcommand '" + std::string(sub) + "'");
+    ctx.rb.Error(err::Format(err::kPfdebugSubcommand, sub));
   }
 }
 

@@ -146,7 +146,7 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view s, std::string_view not_
 // MOVE key db
 void CmdMove(ArgList args, CommandContext& ctx) {
   if (ctx.opts.cluster_enabled) {
-    ctx.rb.Error("ERR MOVE is not allowed in cluster mode");
+    ctx.rb.Error(err::kMoveInCluster);
     return;
   }
   int dst_db;
@@ -183,7 +183,7 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
     }
   }
   if (ctx.opts.cluster_enabled && dst_db != 0) {
-    ctx.rb.Error("ERR Copying to another database is not allowed in cluster mode");
+    ctx.rb.Error(err::kCopyDbInCluster);
     return;
   }
   if (args[1] == args[2] && dst_db == src.index()) {
@@ -214,12 +214,12 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
 // SWAPDB index1 index2
 void CmdSwapDb(ArgList args, CommandContext& ctx) {
   if (ctx.opts.cluster_enabled) {
-    ctx.rb.Error("ERR SWAPDB is not allowed in cluster mode");
+    ctx.rb.Error(err::kSwapdbInCluster);
     return;
   }
   int a, b;
-  if (!ParseDbIndex(ctx, args[1], "ERR invalid first DB index", &a)) return;
-  if (!ParseDbIndex(ctx, args[2], "ERR invalid second DB index", &b)) return;
+  if (!ParseDbIndex(ctx, args[1], err::kSwapdbFirstIndex, &a)) return;
+  if (!ParseDbIndex(ctx, args[2], err::kSwapdbSecondIndex, &b)) return;
   if (a != b) {
     ctx.dbs.SwapDbs(a, b, ctx.now_ms);
     ctx.dbs.stats().dirty.Add();
@@ -252,7 +252,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
     } else if (p.Check("LT")) {
       lt = true;
     } else {
-      ctx.rb.Error("ERR Unsupported option " + std::string(p.Peek()));
+      ctx.rb.Error(err::Format(err::kUnsupportedOption, p.Peek()));
       return;
     }
   }
@@ -261,7 +261,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
     return;
   }
   if (gt && lt) {
-    ctx.rb.Error("ERR GT and LT options at the same time are not compatible");
+    ctx.rb.Error(err::kGtAndLt);
     return;
   }
   int64_t when;
@@ -455,19 +455,14 @@ void CmdObject(ArgList args, CommandContext& ctx) {
     ctx.rb.Int(shared ? 2147483647 : 1);
   } else if (EqualsIgnoreCase(sub, "idletime")) {
     if (ctx.dbs.lfu()) {
-      ctx.rb.Error(
-          "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
-          "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+      ctx.rb.Error(err::kObjectLfuNoIdle);
       return;
     }
     ctx.rb.Int(static_cast<int64_t>(db.IdleSeconds(e)));
   } else if (ctx.dbs.lfu()) {
     ctx.rb.Int(lfu::Decayed(e->lru, ctx.now_ms, ctx.dbs.lfu_decay_time()));
   } else {
-    ctx.rb.Error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-        "that when switching between policies at runtime LRU and LFU data will take some time to "
-        "adjust.");
+    ctx.rb.Error(err::kObjectNoLfu);
   }
 }
 

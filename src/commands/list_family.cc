@@ -14,6 +14,7 @@
 #include "commands/collection_util.h"
 #include "commands/families.h"
 #include "core/list_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -200,7 +201,7 @@ void CmdLSet(ArgList args, CommandContext& ctx) {
     return;
   }
   if (!l->Set(index, args[3], ctx.opts.limits())) {
-    ctx.rb.Error("ERR index out of range");
+    ctx.rb.Error(err::kIndexOutOfRange);
     return;
   }
   db.Changed(args[1], kNotifyList, "lset");
@@ -247,15 +248,11 @@ void CmdLPos(ArgList args, CommandContext& ctx) {
       }
       if (rank == INT64_MIN) {
         // RANK is read as a long in [-LONG_MAX, LONG_MAX], so its negation always exists.
-        ctx.rb.Error(
-            "ERR value is out of range, value must between -9223372036854775807 and "
-            "9223372036854775807");
+        ctx.rb.Error(err::kOutOfRangeLong);
         return;
       }
       if (rank == 0) {
-        ctx.rb.Error(
-            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
-            "or use negative to start from the end of the list");
+        ctx.rb.Error(err::kLposRankZero);
         return;
       }
     } else if (has_value && EqualsIgnoreCase(opt, "COUNT")) {
@@ -264,7 +261,7 @@ void CmdLPos(ArgList args, CommandContext& ctx) {
         return;
       }
       if (count < 0) {
-        ctx.rb.Error("ERR COUNT can't be negative");
+        ctx.rb.Error(err::kCountNegative);
         return;
       }
     } else if (has_value && EqualsIgnoreCase(opt, "MAXLEN")) {
@@ -273,7 +270,7 @@ void CmdLPos(ArgList args, CommandContext& ctx) {
         return;
       }
       if (maxlen < 0) {
-        ctx.rb.Error("ERR MAXLEN can't be negative");
+        ctx.rb.Error(err::kMaxlenNegative);
         return;
       }
     } else {

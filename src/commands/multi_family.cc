@@ -8,13 +8,14 @@
 #include "commands/context.h"
 #include "commands/dispatcher.h"
 #include "commands/families.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
 
 void CmdMulti(ArgList, CommandContext& ctx) {
   if (ctx.session.multi != nullptr) {
-    ctx.rb.Error("ERR MULTI calls can not be nested");
+    ctx.rb.Error(err::kNestedMulti);
     return;
   }
   ctx.session.multi = std::make_unique<MultiState>();
@@ -27,7 +28,7 @@ void CmdExec(ArgList, CommandContext& ctx) { ctx.dispatcher->RunTransaction(ctx)
 
 void CmdDiscard(ArgList, CommandContext& ctx) {
   if (ctx.session.multi == nullptr) {
-    ctx.rb.Error("ERR DISCARD without MULTI");
+    ctx.rb.Error(err::kDiscardWithoutMulti);
     return;
   }
   ctx.session.multi.reset();
@@ -42,7 +43,7 @@ void CmdDiscard(ArgList, CommandContext& ctx) {
 void CmdWatch(ArgList args, CommandContext& ctx) {
   Session& s = ctx.session;
   if (s.multi != nullptr) {
-    ctx.rb.Error("ERR WATCH inside MULTI is not allowed");
+    ctx.rb.Error(err::kWatchInMulti);
     return;
   }
   if (s.watch == nullptr) s.watch = std::make_shared<WatchState>();

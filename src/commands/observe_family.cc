@@ -21,7 +21,7 @@ void CmdSlowlogGet(ArgList args, CommandContext& ctx) {
     return;
   }
   if (args.size() == 3 && (!ParseInt64(args[2], &count) || count < -1)) {
-    ctx.rb.Error("ERR count should be greater than or equal to -1");
+    ctx.rb.Error(err::kCountBelowMinusOne);
     return;
   }
   auto entries = ctx.dispatcher->slowlog().Get(count);
@@ -98,7 +98,7 @@ void CmdLatencyReset(ArgList args, CommandContext& ctx) {
 void CmdLatencyGraph(ArgList args, CommandContext& ctx) {
   LatencySeries s;
   if (!ctx.dispatcher->latency().Get(args[2], &s)) {
-    ctx.rb.Error("ERR No samples available for event '" + std::string(args[2]) + "'");
+    ctx.rb.Error(err::Format(err::kNoLatencySamples, args[2]));
     return;
   }
   ctx.rb.Verbatim(LatencyGraph(s, ctx.now_ms / 1000));
@@ -173,7 +173,7 @@ void CmdLatencyHelp(ArgList, CommandContext& ctx) {
 void CmdMonitor(ArgList, CommandContext& ctx) {
   Session& s = ctx.session;
   if (ctx.no_block) {  // inside EXEC
-    ctx.rb.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    ctx.rb.Error(err::kMonitorDenyBlocking);
     return;
   }
   if (s.monitor || s.subscriber == nullptr) {

@@ -7,6 +7,7 @@
 #include "base/strutil.h"
 #include "db/evict.h"
 #include "db/notify.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -146,7 +147,7 @@ RuntimeOptions::RuntimeOptions(config::Registry& r)
           }) {}
 
 std::string RuntimeOptions::SetForTest(std::string_view name, const std::string& value) {
-  return registry.SetFromCommand({{std::string(name), value}}, true, "");
+  return err::ConfigSetReply(registry.SetFromCommand({{std::string(name), value}}, true, false));
 }
 
 }  // namespace carmine

@@ -13,13 +13,14 @@
 #include "commands/collection_util.h"
 #include "commands/families.h"
 #include "core/set_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
 
 constexpr ObjType kSet = ObjType::kSet;
 constexpr std::string_view kLongRange =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    err::kOutOfRangeLong;
 
 // SADD key member [member ...]
 void CmdSAdd(ArgList args, CommandContext& ctx) {
@@ -358,18 +359,18 @@ std::vector<int> NumKeysAt1(ArgList args) {
 void CmdSInterCard(ArgList args, CommandContext& ctx) {
   int64_t numkeys;
   if (!ParseInt64(args[1], &numkeys) || numkeys <= 0) {
-    ctx.rb.Error("ERR numkeys should be greater than 0");
+    ctx.rb.Error(err::kNumkeysNotPositive);
     return;
   }
   if (numkeys > static_cast<int64_t>(args.size()) - 2) {
-    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
+    ctx.rb.Error(err::kNumkeysOverArgs);
     return;
   }
   int64_t limit = 0;
   for (ArgParser p(args, static_cast<size_t>(2 + numkeys)); p.HasNext();) {
     if (p.remaining() >= 2 && p.Check("LIMIT")) {
       if (!ParseInt64(p.Next(), &limit) || limit < 0) {
-        ctx.rb.Error("ERR LIMIT can't be negative");
+        ctx.rb.Error(err::kLimitNegative);
         return;
       }
     } else {

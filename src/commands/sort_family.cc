@@ -22,6 +22,7 @@
 #include "core/list_object.h"
 #include "core/set_object.h"
 #include "core/zset_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -96,12 +97,12 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
       has_by = true;
       dontsort = sortby.find('*') == std::string_view::npos;
       if (!dontsort && ctx.opts.cluster_enabled.load(std::memory_order_relaxed)) {
-        ctx.rb.Error("ERR BY option of SORT denied in Cluster mode.");
+        ctx.rb.Error(err::kSortByInCluster);
         return;
       }
     } else if (EqualsIgnoreCase(a, "GET") && left >= 1) {
       if (ctx.opts.cluster_enabled.load(std::memory_order_relaxed)) {
-        ctx.rb.Error("ERR GET option of SORT denied in Cluster mode.");
+        ctx.rb.Error(err::kSortGetInCluster);
         return;
       }
       gets.push_back(args[++j]);
@@ -222,7 +223,7 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
   if (n < 0) n = 0;
   int64_t outputlen = gets.empty() ? n : static_cast<int64_t>(gets.size()) * n;
   if (conversion_error) {
-    ctx.rb.Error("ERR One or more scores can't be converted into double");
+    ctx.rb.Error(err::kSortNotDouble);
     return;
   }
   if (!has_store) {

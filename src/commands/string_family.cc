@@ -328,7 +328,7 @@ void CmdIncrBy(ArgList args, CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(args[0], "decrby")) {
     if (v == INT64_MIN) {
-      ctx.rb.Error("ERR decrement would overflow");
+      ctx.rb.Error(err::kDecrOverflow);
       return;
     }
     v = -v;
@@ -509,7 +509,7 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
   for (int k = 0; k < 2; k++) {
     Entry* e = found[k];
     if (e != nullptr && e->value.type() != ObjType::kString) {
-      ctx.rb.Error("ERR The specified keys must contain string values");
+      ctx.rb.Error(err::kLcsNotStrings);
       return;
     }
     std::string scratch;
@@ -521,7 +521,7 @@ void CmdLcs(ArgList args, CommandContext& ctx) {
   }
   size_t al = sa.size(), bl = sb.size();
   if ((al + 1) * (bl + 1) * sizeof(uint32_t) > static_cast<uint64_t>(ctx.opts.proto_max_bulk_len.get())) {
-    ctx.rb.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    ctx.rb.Error(err::kLcsTooBig);
     return;
   }
   // dp[i][j] = LCS length of the first i bytes of a and first j bytes of b.

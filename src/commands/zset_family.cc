@@ -15,6 +15,7 @@
 #include "commands/collection_util.h"
 #include "commands/families.h"
 #include "commands/zset_util.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -77,16 +78,16 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
     return;
   }
   if ((flags & kIncr) && elements > 2) {
-    ctx.rb.Error("ERR INCR option supports a single increment-element pair");
+    ctx.rb.Error(err::kZaddIncrPair);
     return;
   }
   if ((flags & kNx) && (flags & kXx)) {
-    ctx.rb.Error("ERR XX and NX options at the same time are not compatible");
+    ctx.rb.Error(err::kXxAndNx);
     return;
   }
   if (((flags & kGt) && (flags & kNx)) || ((flags & kLt) && (flags & kNx)) ||
       ((flags & kGt) && (flags & kLt))) {
-    ctx.rb.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    ctx.rb.Error(err::kGtLtNx);
     return;
   }
   std::vector<double> scores;
@@ -125,7 +126,7 @@ void CmdZAdd(ArgList args, CommandContext& ctx) {
     ZAddResult r = ZAddOne(z, args[i + 2 * j + 1], scores[j], flags, lim, &last);
     if (r == ZAddResult::kNan) {
       if (z->size() == 0) db.Delete(args[1]);
-      ctx.rb.Error(kErrNanScore);
+      ctx.rb.Error(err::kScoreNan);
       return;
     }
     added += r == ZAddResult::kAdded;
@@ -159,7 +160,7 @@ void CmdZIncrBy(ArgList args, CommandContext& ctx) {
   ZAddResult r = ZAddOne(z, args[3], incr, kIncr, ctx.opts.limits(), &out);
   if (r == ZAddResult::kNan) {
     if (z->size() == 0) db.Delete(args[1]);
-    ctx.rb.Error(kErrNanScore);
+    ctx.rb.Error(err::kScoreNan);
     return;
   }
   if (r == ZAddResult::kAdded || r == ZAddResult::kUpdated) {
@@ -291,14 +292,14 @@ bool SelectRange(CommandContext& ctx, const ZSetObject* z, const RangeSpec& spec
   if (spec.by == RangeBy::kScore) {
     ScoreBound min, max;
     if (!ParseScoreBound(spec.min, &min) || !ParseScoreBound(spec.max, &max)) {
-      ctx.rb.Error(kErrMinMaxFloat);
+      ctx.rb.Error(err::kMinMaxNotFloat);
       return false;
     }
     if (z != nullptr) ranks = ScoreRanks(*z, min, max);
   } else {
     LexBound min, max;
     if (!ParseLexBound(spec.min, &min) || !ParseLexBound(spec.max, &max)) {
-      ctx.rb.Error(kErrLexRange);
+      ctx.rb.Error(err::kMinMaxNotLex);
       return false;
     }
     if (z != nullptr) ranks = LexRanks(*z, min, max);
@@ -346,11 +347,11 @@ bool ParseRangeOptions(CommandContext& ctx, ArgList args, size_t from, bool stor
     }
   }
   if (spec->has_limit && spec->by == RangeBy::kRank) {
-    ctx.rb.Error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    ctx.rb.Error(err::kLimitNeedsByscoreBylex);
     return false;
   }
   if (spec->with_scores && spec->by == RangeBy::kLex) {
-    ctx.rb.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    ctx.rb.Error(err::kWithscoresWithBylex);
     return false;
   }
   return true;
@@ -437,11 +438,11 @@ void RangeCountGeneric(ArgList args, CommandContext& ctx, RangeBy by, bool remov
     }
   } else if (by == RangeBy::kScore) {
     if (!ParseScoreBound(args[2], &smin) || !ParseScoreBound(args[3], &smax)) {
-      ctx.rb.Error(kErrMinMaxFloat);
+      ctx.rb.Error(err::kMinMaxNotFloat);
       return;
     }
   } else if (!ParseLexBound(args[2], &lmin) || !ParseLexBound(args[3], &lmax)) {
-    ctx.rb.Error(kErrLexRange);
+    ctx.rb.Error(err::kMinMaxNotLex);
     return;
   }
   Db db = ctx.db();

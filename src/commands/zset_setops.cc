@@ -12,6 +12,7 @@
 #include "commands/collection_util.h"
 #include "commands/zset_util.h"
 #include "core/set_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 namespace {
@@ -138,8 +139,7 @@ bool ParseNumKeys(ArgList args, CommandContext& ctx, size_t at, int64_t* numkeys
     return false;
   }
   if (*numkeys < 1) {
-    ctx.rb.Error("ERR at least 1 input key is needed for '" + ctx.spec->full_name +
-                 "' command");
+    ctx.rb.Error(err::Format(err::kNeedInputKey, ctx.spec->full_name));
     return false;
   }
   if (*numkeys > static_cast<int64_t>(args.size() - at - 1)) {
@@ -163,7 +163,7 @@ void ZSetOpGeneric(ArgList args, CommandContext& ctx, ZOp op, size_t numkeys_at,
     if (op != ZOp::kDiff && remaining >= n && EqualsIgnoreCase(args[i], "WEIGHTS")) {
       for (size_t w = 0; w < n; w++) {
         if (!ParseDouble(args[i + 1 + w], &weights[w])) {
-          ctx.rb.Error("ERR weight value is not a float");
+          ctx.rb.Error(err::kWeightNotFloat);
           return;
         }
       }
@@ -226,7 +226,7 @@ void CmdZInterCard(ArgList args, CommandContext& ctx) {
   for (size_t i = 2 + static_cast<size_t>(numkeys); i < args.size(); i++) {
     if (i + 1 < args.size() && EqualsIgnoreCase(args[i], "LIMIT")) {
       if (!ParseInt64(args[++i], &limit) || limit < 0) {
-        ctx.rb.Error("ERR LIMIT can't be negative");
+        ctx.rb.Error(err::kLimitNegative);
         return;
       }
     } else {

@@ -13,12 +13,10 @@
 
 #include "commands/context.h"
 #include "core/zset_object.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 
-inline constexpr std::string_view kErrMinMaxFloat = "ERR min or max is not a float";
-inline constexpr std::string_view kErrLexRange = "ERR min or max not valid string range item";
-inline constexpr std::string_view kErrNanScore = "ERR resulting score is not a number (NaN)";
 
 struct ScoreBound {
   double value = 0;

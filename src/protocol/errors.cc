@@ -44,11 +44,29 @@ std::string SubcommandSyntax(std::string_view sub, std::string_view cmd) {
          "'. Try " + ToUpper(cmd) + " HELP.";
 }
 
-std::string Format(std::string_view tmpl, std::string_view arg) {
+std::string Format(std::string_view tmpl, std::string_view arg, std::string_view arg2) {
   std::string r(tmpl);
   size_t p = r.find("%s");
-  if (p != std::string::npos) r.replace(p, 2, arg);
+  if (p == std::string::npos) return r;
+  r.replace(p, 2, arg);
+  p = r.find("%s", p + arg.size());
+  if (p != std::string::npos) r.replace(p, 2, arg2);
   return r;
+}
+
+std::string ConfigSetReply(const config::SetError& e) {
+  using K = config::SetError::Kind;
+  switch (e.kind) {
+    case K::kNone:
+      return "";
+    case K::kUnknownOption:
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" + e.option + "'";
+    case K::kLoading:
+      return std::string(kLoading);
+    case K::kFailed:
+      break;
+  }
+  return "ERR CONFIG SET failed (possibly related to argument '" + e.option + "') - " + e.reason;
 }
 
 std::string SubscribedContext(std::string_view full_name) {

@@ -80,7 +80,7 @@ RespParser::State RespParser::Parse(const char* buf, size_t len, const Limits& l
       if (cr + 1 >= len) return State::kIncomplete;
       if (buf[pos_] != '$') {
         static thread_local std::string msg;
-        msg = "ERR Protocol error: expected '$', got '";
+        msg = err::kProtoExpectedDollar;
         msg.push_back(buf[pos_]);
         msg += "'";
         return Fail(msg);

@@ -22,6 +22,7 @@
 #include "persist/rdb_file.h"
 #include "protocol/reply_builder.h"
 #include "server/server.h"
+#include "protocol/errors.h"
 
 namespace carmine {
 
@@ -572,7 +573,7 @@ void Aof::Stop() {
 // ---- Rewrite ----------------------------------------------------------------------------------
 
 std::string Aof::StartRewriteCommand() {
-  if (child_.running()) return "ERR Background append only file rewriting already in progress";
+  if (child_.running()) return std::string(err::kAofRewriteInProgress);
   if (server_.persistence().bgsave_in_progress()) {
     rewrite_scheduled_.store(true);
     return "Background append only file rewriting scheduled";
@@ -582,14 +583,12 @@ std::string Aof::StartRewriteCommand() {
     Paths p = MakePaths();
     if (mkdir(p.dir.c_str(), 0755) != 0 && errno != EEXIST) {
       LOG_WARNING("Can't create AOF directory %s: %s", p.dir.c_str(), strerror(errno));
-      return "ERR Can't execute an AOF background rewriting. Please check the server logs for "
-             "more information.";
+      return std::string(err::kAofRewriteFailed);
     }
   }
   std::string err = StartRewrite(state_.load() == kWaitRewrite);
   if (!err.empty()) {
-    return "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
-           "information.";
+    return std::string(err::kAofRewriteFailed);
   }
   return "Background append only file rewriting started";
 }

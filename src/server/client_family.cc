@@ -115,7 +115,7 @@ void CmdClientTracking(Server& srv, ArgList args, CommandContext& ctx) {
       noloop = true;
     } else if (more && EqualsIgnoreCase(args[i], "redirect")) {
       if (redirect != 0) {
-        ctx.rb.Error("ERR A client can only redirect to a single other client");
+        ctx.rb.Error(err::kRedirectSingle);
         return;
       }
       if (!ParseInt64(args[++i], &redirect)) {
@@ -137,27 +137,23 @@ void CmdClientTracking(Server& srv, ArgList args, CommandContext& ctx) {
   }
   std::shared_ptr<ClientTracking> old = s.tracking;
   if (!prefixes.empty() && !bcast) {
-    ctx.rb.Error("ERR PREFIX option requires BCAST mode to be enabled");
+    ctx.rb.Error(err::kPrefixNeedsBcast);
     return;
   }
   if (old != nullptr && old->bcast != bcast) {
-    ctx.rb.Error(
-        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
-        "then re-enabling it with a different mode.");
+    ctx.rb.Error(err::kTrackingBcastSwitch);
     return;
   }
   if (optin && optout) {
-    ctx.rb.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    ctx.rb.Error(err::kOptinAndOptout);
     return;
   }
   if (old != nullptr && ((optin && old->optout) || (optout && old->optin))) {
-    ctx.rb.Error(
-        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
-        "then re-enabling it with a different mode.");
+    ctx.rb.Error(err::kTrackingOptSwitch);
     return;
   }
   if (bcast && (optin || optout)) {
-    ctx.rb.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    ctx.rb.Error(err::kOptinOptoutWithBcast);
     return;
   }
   // Prefixes of one client must not overlap, among themselves or with those it has already.
@@ -169,16 +165,14 @@ void CmdClientTracking(Server& srv, ArgList args, CommandContext& ctx) {
     if (old != nullptr) {
       for (auto& p : old->prefixes) {
         if (p != prefixes[i] && overlaps(p, prefixes[i])) {
-          ctx.rb.Error("ERR Prefix '" + prefixes[i] + "' overlaps with an existing prefix '" + p +
-                       "'. Prefixes for a single client must not overlap.");
+          ctx.rb.Error(err::Format(err::kTrackingPrefixOverlap, prefixes[i], p));
           return;
         }
       }
     }
     for (size_t j = i + 1; j < prefixes.size(); j++) {
       if (prefixes[i] != prefixes[j] && overlaps(prefixes[i], prefixes[j])) {
-        ctx.rb.Error("ERR Prefix '" + prefixes[i] + "' overlaps with another provided prefix '" +
-                     prefixes[j] + "'. Prefixes for a single client must not overlap.");
+        ctx.rb.Error(err::Format(err::kTrackingPrefixesOverlap, prefixes[i], prefixes[j]));
         return;
       }
     }
@@ -187,7 +181,7 @@ void CmdClientTracking(Server& srv, ArgList args, CommandContext& ctx) {
   if (redirect != 0) {
     target = redirect > 0 ? FindSubscriber(srv, static_cast<uint64_t>(redirect)) : nullptr;
     if (target == nullptr) {
-      ctx.rb.Error("ERR The client ID you want redirect to does not exist");
+      ctx.rb.Error(err::kRedirectClientMissing);
       return;
     }
   }
@@ -218,19 +212,17 @@ void CmdClientTracking(Server& srv, ArgList args, CommandContext& ctx) {
 void CmdClientCaching(Server& srv, ArgList args, CommandContext& ctx) {
   auto& t = ctx.session.tracking;
   if (t == nullptr || !(t->optin || t->optout)) {
-    ctx.rb.Error(
-        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
-        "OPTOUT mode enabled");
+    ctx.rb.Error(err::kCachingNeedsOptMode);
     return;
   }
   if (EqualsIgnoreCase(args[2], "yes")) {
     if (!t->optin) {
-      ctx.rb.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      ctx.rb.Error(err::kCachingYesNeedsOptin);
       return;
     }
   } else if (EqualsIgnoreCase(args[2], "no")) {
     if (!t->optout) {
-      ctx.rb.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      ctx.rb.Error(err::kCachingNoNeedsOptout);
       return;
     }
   } else {
@@ -314,14 +306,14 @@ void CmdClientList(Server& srv, ArgList args, CommandContext& ctx) {
       std::string_view t = args[++i];
       type = ParseClientType(t);
       if (type == ClientType::kInvalid) {
-        ctx.rb.Error("ERR Unknown client type '" + std::string(t) + "'");
+        ctx.rb.Error(err::Format(err::kUnknownClientType, t));
         return;
       }
     } else if (EqualsIgnoreCase(args[i], "ID") && i + 1 < args.size()) {
       for (i++; i < args.size(); i++) {
         int64_t id;
         if (!ParseInt64(args[i], &id) || id <= 0) {
-          ctx.rb.Error("ERR Invalid client ID");
+          ctx.rb.Error(err::kInvalidClientId);
           return;
         }
         ids.push_back(static_cast<uint64_t>(id));
@@ -378,7 +370,7 @@ void CmdClientGetName(Server& srv, ArgList, CommandContext& ctx) {
 void CmdClientSetInfo(Server& srv, ArgList args, CommandContext& ctx) {
   bool is_name = EqualsIgnoreCase(args[2], "lib-name");
   if (!is_name && !EqualsIgnoreCase(args[2], "lib-ver")) {
-    ctx.rb.Error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+    ctx.rb.Error(err::Format(err::kUnrecognizedOption, args[2]));
     return;
   }
   if (!IsValidClientName(args[3])) {
@@ -437,7 +429,7 @@ void CmdClientPause(Server& srv, ArgList args, CommandContext& ctx) {
     if (EqualsIgnoreCase(args[3], "write")) {
       all = false;
     } else if (!EqualsIgnoreCase(args[3], "all")) {
-      ctx.rb.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      ctx.rb.Error(err::kPauseMode);
       return;
     }
   } else if (args.size() > 4) {
@@ -467,7 +459,7 @@ void CmdClientUnblock(Server& srv, ArgList args, CommandContext& ctx) {
     if (EqualsIgnoreCase(args[3], "ERROR")) {
       as_error = true;
     } else if (!EqualsIgnoreCase(args[3], "TIMEOUT")) {
-      ctx.rb.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      ctx.rb.Error(err::kUnblockReason);
       return;
     }
   }
@@ -503,18 +495,18 @@ void CmdClientKill(Server& srv, ArgList args, CommandContext& ctx) {
       std::string_view k = args[i], v = args[i + 1];
       if (EqualsIgnoreCase(k, "ID")) {
         if (!ParseInt64(v, &f.id) || f.id <= 0) {
-          ctx.rb.Error("ERR client-id should be greater than 0");
+          ctx.rb.Error(err::kClientIdNotPositive);
           return;
         }
       } else if (EqualsIgnoreCase(k, "TYPE")) {
         f.type = ParseClientType(v);
         if (f.type == ClientType::kInvalid) {
-          ctx.rb.Error("ERR Unknown client type '" + std::string(v) + "'");
+          ctx.rb.Error(err::Format(err::kUnknownClientType, v));
           return;
         }
       } else if (EqualsIgnoreCase(k, "USER")) {
         if (v != "default") {
-          ctx.rb.Error("ERR No such user '" + std::string(v) + "'");
+          ctx.rb.Error(err::Format(err::kNoSuchUser, v));
           return;
         }
       } else if (EqualsIgnoreCase(k, "ADDR")) {

@@ -33,8 +33,8 @@ void CmdConfigSet(Server& s, ArgList args, CommandContext& ctx) {
   auto mode = static_cast<EnableMode>(s.opts().enable_protected_configs.get());
   bool allow_protected =
       mode == EnableMode::kYes || (mode == EnableMode::kLocal && ctx.session.is_local);
-  std::string e = s.config().SetFromCommand(pairs, allow_protected,
-                                            s.dbs().loading() ? err::kLoading : "");
+  std::string e =
+      err::ConfigSetReply(s.config().SetFromCommand(pairs, allow_protected, s.dbs().loading()));
   if (e.empty()) {
     ctx.rb.Ok();
   } else {
@@ -64,7 +64,7 @@ void CmdConfigResetStat(Server& s, ArgList, CommandContext& ctx) {
 // CONFIG REWRITE
 void CmdConfigRewrite(Server& s, ArgList, CommandContext& ctx) {
   if (s.config_file().empty()) {
-    ctx.rb.Error("ERR The server is running without a config file");
+    ctx.rb.Error(err::kNoConfigFile);
     return;
   }
   Status st;
@@ -74,7 +74,7 @@ void CmdConfigRewrite(Server& s, ArgList, CommandContext& ctx) {
   }
   if (!st.ok()) {
     LOG_WARNING("CONFIG REWRITE failed: %s", st.message().c_str());
-    ctx.rb.Error("ERR Rewriting config file: " + st.message());
+    ctx.rb.Error(err::Format(err::kConfigRewrite, st.message()));
     return;
   }
   LOG_NOTICE("CONFIG REWRITE executed with success.");

@@ -47,7 +47,7 @@ void DebugSleep(Server& s, ArgList args, CommandContext& ctx) {
 void DebugPackedThreshold(Server& s, ArgList args, CommandContext& ctx) {
   uint64_t v;
   if (!config::ParseMemoryValue(args[2], &v) || v > (1ULL << 32) - (1ULL << 20)) {
-    return ctx.rb.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    return ctx.rb.Error(err::kPackedThresholdRange);
   }
   s.opts().list_packed_threshold.store(v == 0 ? (1LL << 30) : static_cast<int64_t>(v));
   ctx.rb.Ok();
@@ -101,7 +101,7 @@ void DebugReload(Server& s, ArgList, CommandContext& ctx) {
   all.AddAll(s.dbs());
   all.Acquire();
   std::string err = s.persistence().SaveLocked();
-  if (!err.empty()) return ctx.rb.Error("ERR Error trying to save the DB");
+  if (!err.empty()) return ctx.rb.Error(err::kReloadSaveFailed);
   for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
   if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
   rdb::LoadStats stats;
@@ -110,7 +110,7 @@ void DebugReload(Server& s, ArgList, CommandContext& ctx) {
   ctl.loaded_bytes = nullptr;  // not a startup load: INFO shows no loading progress
   Status st = rdb::LoadFile(s.dbs(), s.persistence().Path(), ctx.now_ms, ctx.opts.limits(),
                             &stats, &found, false, ctl);
-  if (!st.ok()) return ctx.rb.Error("ERR Error trying to load the RDB dump: " + st.message());
+  if (!st.ok()) return ctx.rb.Error(err::Format(err::kReloadLoadFailed, st.message()));
   LOG_NOTICE("DB reloaded by DEBUG RELOAD");
   ctx.rb.Ok();
 }
@@ -220,7 +220,7 @@ void DebugProtocol(Server&, ArgList args, CommandContext& ctx) {
     }
     rb.Bulk("Some real reply following the attribute");
   } else if (EqualsIgnoreCase(t, "push")) {
-    if (!rb.resp3()) return rb.Error("ERR RESP2 is not supported by this command");
+    if (!rb.resp3()) return rb.Error(err::kNoResp2);
     rb.Bulk("Some real reply following the push reply");
     // The push follows the reply, as pushes caused by a client's own command do.
     std::string push;
@@ -235,9 +235,7 @@ void DebugProtocol(Server&, ArgList args, CommandContext& ctx) {
   } else if (EqualsIgnoreCase(t, "true") || EqualsIgnoreCase(t, "false")) {
     rb.Bool(EqualsIgnoreCase(t, "true"));
   } else {
-    rb.Error(
-        "ERR Wrong protocol type name. Please use one of the following: "
-        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    rb.Error(err::kDebugProtocolType);
   }
 }
 
@@ -256,7 +254,7 @@ void DebugLog(Server&, ArgList args, CommandContext& ctx) {
 void DebugHtStats(Server& s, ArgList args, CommandContext& ctx) {
   int64_t dbid;
   if (!ParseInt64(args[2], &dbid) || dbid < 0 || dbid >= s.dbs().num_dbs()) {
-    return ctx.rb.Error("ERR Out of range database");
+    return ctx.rb.Error(err::kDebugDbOutOfRange);
   }
   bool full = args.size() > 3 && EqualsIgnoreCase(args[3], "full");
   std::string out = "[Dictionary HT]\n";
@@ -301,7 +299,7 @@ void DebugHtStatsKey(Server&, ArgList args, CommandContext& ctx) {
   bool full = args.size() > 3 && EqualsIgnoreCase(args[3], "full");
   if (e->value.kind() != CompactValue::Kind::kObject || !e->value.object()->AppendTableStats(&out, full)) {
     return ctx.rb.Error(
-        "ERR The value stored at the specified key is not represented using an hash table");
+        err::kNotHashTable);
   }
   ctx.rb.Verbatim(out);
 }
@@ -314,28 +312,28 @@ void DebugMallctl(Server&, ArgList args, CommandContext& ctx) {
   if (str) {
     const char* old = nullptr;
     size_t sz = sizeof(old);
-    if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error("ERR " + key);
+    if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
     if (args.size() > 3) {
       std::string v(args[3]);
       const char* nv = v.c_str();
       if (mallctl(key.c_str(), nullptr, nullptr, &nv, sizeof(nv)) != 0) {
-        return ctx.rb.Error("ERR " + key);
+        return ctx.rb.Error(err::Format(err::kMallctl, key));
       }
     }
     return ctx.rb.Bulk(old != nullptr ? old : "");
   }
   uint64_t old = 0;
   size_t sz = sizeof(old);
-  if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error("ERR " + key);
+  if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
   if (sz == sizeof(uint32_t)) old &= 0xffffffffULL;
   if (args.size() > 3) {
     int64_t v;
     if (!ParseInt64(args[3], &v)) return ctx.rb.Error(err::kNotInt);
-    if (mallctl(key.c_str(), nullptr, nullptr, &v, sz) != 0) return ctx.rb.Error("ERR " + key);
+    if (mallctl(key.c_str(), nullptr, nullptr, &v, sz) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
   }
   ctx.rb.Int(static_cast<int64_t>(old));
 #else
-  ctx.rb.Error("ERR jemalloc is not in use");
+  ctx.rb.Error(err::kNoJemalloc);
 #endif
 }
 
@@ -344,13 +342,13 @@ void DebugMallctl(Server&, ArgList args, CommandContext& ctx) {
 void DebugAccepted(Server&, ArgList, CommandContext& ctx) { ctx.rb.Ok(); }
 
 void DebugConfigRewriteForceAll(Server& s, ArgList, CommandContext& ctx) {
-  if (s.config_file().empty()) return ctx.rb.Error("ERR The server is running without a config file");
+  if (s.config_file().empty()) return ctx.rb.Error(err::kNoConfigFile);
   Status st;
   {
     std::lock_guard<std::mutex> l(s.config().mu());
     st = s.config().Rewrite(s.config_file(), true);
   }
-  if (!st.ok()) return ctx.rb.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + st.message());
+  if (!st.ok()) return ctx.rb.Error(err::Format(err::kRewriteForceAll, st.message()));
   ctx.rb.Ok();
 }
 

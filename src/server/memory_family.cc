@@ -199,7 +199,7 @@ void CmdMemoryPurge(ArgList, CommandContext& ctx) {
   if (mem::Purge()) {
     ctx.rb.Ok();
   } else {
-    ctx.rb.Error("ERR Error purging dirty pages");
+    ctx.rb.Error(err::kPurgeFailed);
   }
 }
 

@@ -57,13 +57,13 @@ void Persistence::Finished(bool ok, uint64_t dirty_before, int64_t now_ms) {
 
 std::string Persistence::SaveLocked() {
   std::lock_guard<std::mutex> l(mu_);
-  if (child_.running()) return "ERR Background save already in progress";
+  if (child_.running()) return std::string(err::kBgsaveInProgress);
   uint64_t dirty = server_.dbs().stats().dirty.load();
   std::string err = rdb::SaveFile(server_.dbs(), Path(), Options(), server_.opts().limits());
   Finished(err.empty(), dirty, clock::NowMs());
   if (!err.empty()) {
     LOG_WARNING("%s", err.c_str());
-    return "ERR " + err;
+    return err::Format(err::kSaveFailed, err);
   }
   LOG_NOTICE("DB saved on disk");
   return "";
@@ -71,12 +71,11 @@ std::string Persistence::SaveLocked() {
 
 std::string Persistence::StartBackgroundSave(bool schedule) {
   std::lock_guard<std::mutex> l(mu_);
-  if (child_.running()) return "ERR Background save already in progress";
+  if (child_.running()) return std::string(err::kBgsaveInProgress);
   if (server_.aof().child_running()) {
     // One child at a time; SCHEDULE runs it once the AOF rewrite is done.
     if (!schedule) {
-      return "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
-             "SCHEDULE in order to schedule a BGSAVE whenever possible.";
+      return std::string(err::kBgsaveWhileAof);
     }
     scheduled_.store(true);
     return "+Background saving scheduled";
@@ -99,7 +98,7 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   if (pid < 0) {
     last_ok_.store(false);
     LOG_WARNING("Can't save in background: fork: %s", strerror(errno));
-    return std::string("ERR Can't save in background: fork: ") + strerror(errno);
+    return std::string(err::kBgsaveForkFailed) + strerror(errno);
   }
   bgsave_start_ms_.store(start);
   last_try_ms_.store(start);

@@ -811,7 +811,7 @@ std::string Server::PrepareShutdown(int flags) {
       if (!force) {
         LOG_WARNING("Error trying to save the DB, can't exit.");
         LOG_WARNING("Errors trying to shut down the server. Check the logs for more information.");
-        return "ERR Errors trying to SHUTDOWN. Check logs.";
+        return std::string(err::kShutdownErrors);
       }
       LOG_WARNING("Error trying to save the DB. Exit anyway.");
     }

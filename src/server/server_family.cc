@@ -54,7 +54,7 @@ void CmdShutdown(Server& s, ArgList args, CommandContext& ctx) {
     return;
   }
   if (abort) {
-    ctx.rb.Error("ERR No shutdown in progress.");
+    ctx.rb.Error(err::kNoShutdownInProgress);
     return;
   }
   LOG_WARNING("User requested shutdown...");

@@ -12,8 +12,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "protocol/errors.h"
+
 namespace carmine::config {
 namespace {
+
+// CONFIG SET's reply text, as a client sees it.
+std::string SetReply(Registry& reg, const std::vector<std::pair<std::string, std::string>>& pairs,
+                     bool allow_protected, bool loading) {
+  return err::ConfigSetReply(reg.SetFromCommand(pairs, allow_protected, loading));
+}
 
 struct TestOptions {
   Registry reg;
@@ -80,42 +88,42 @@ TEST(Config, MultiArgTakesWordsOrOneQuotedValue) {
   EXPECT_EQ(o.list.Get(), "127.0.0.1 -::1");
   ASSERT_TRUE(o.reg.Load("bind \"10.0.0.1 10.0.0.2\"", "").ok());
   EXPECT_EQ(o.words.size(), 2u);
-  EXPECT_EQ(o.reg.SetFromCommand({{"bind", "a b c"}}, false, ""), "");
+  EXPECT_EQ(SetReply(o.reg, {{"bind", "a b c"}}, false, false), "");
   EXPECT_EQ(o.words.size(), 3u);
 }
 
 TEST(Config, SetIsAllOrNothing) {
   TestOptions o;
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}, {"maxmemory", "bad"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"port", "7000"}, {"maxmemory", "bad"}}, false, false),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be "
             "a memory value");
   EXPECT_EQ(o.port.get(), 6379);  // restored
-  EXPECT_EQ(o.reg.SetFromCommand({{"daemonize", "yes"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"daemonize", "yes"}}, false, false),
             "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set "
             "immutable config");
-  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"dbfilename", "x"}}, false, false),
             "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
             "protected config");
-  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}}, true, ""), "");
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "1"}, {"port", "2"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"dbfilename", "x"}}, true, false), "");
+  EXPECT_EQ(SetReply(o.reg, {{"port", "1"}, {"port", "2"}}, false, false),
             "ERR CONFIG SET failed (possibly related to argument 'port') - duplicate parameter");
-  EXPECT_EQ(o.reg.SetFromCommand({{"nosuch", "1"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"nosuch", "1"}}, false, false),
             "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
 }
 
 TEST(Config, DenyLoadingRefusesTheWholeSetWhileLoading) {
   TestOptions o;
-  const char* loading = "LOADING Redis is loading the dataset in memory";
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}, {"appendonly", "yes"}}, false, loading),
-            loading);
+  const bool loading = true;
+  EXPECT_EQ(SetReply(o.reg, {{"port", "7000"}, {"appendonly", "yes"}}, false, loading),
+            "LOADING Redis is loading the dataset in memory");
   EXPECT_EQ(o.port.get(), 6379);
   EXPECT_FALSE(o.appendonly.get());
   // Options without the flag may change while loading; checks before it still come first.
-  EXPECT_EQ(o.reg.SetFromCommand({{"port", "7000"}}, false, loading), "");
-  EXPECT_EQ(o.reg.SetFromCommand({{"dbfilename", "x"}, {"appendonly", "yes"}}, false, loading),
+  EXPECT_EQ(SetReply(o.reg, {{"port", "7000"}}, false, loading), "");
+  EXPECT_EQ(SetReply(o.reg, {{"dbfilename", "x"}, {"appendonly", "yes"}}, false, loading),
             "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set "
             "protected config");
-  EXPECT_EQ(o.reg.SetFromCommand({{"appendonly", "yes"}}, false, ""), "");
+  EXPECT_EQ(SetReply(o.reg, {{"appendonly", "yes"}}, false, false), "");
 }
 
 TEST(Config, FailingHookRestoresEveryValue) {
@@ -127,7 +135,7 @@ TEST(Config, FailingHookRestoresEveryValue) {
   });
   o.port.OnApply(shared);
   o.maxmemory.OnApply(shared);
-  EXPECT_EQ(o.reg.SetFromCommand({{"maxmemory", "100"}, {"port", "9999"}}, false, ""),
+  EXPECT_EQ(SetReply(o.reg, {{"maxmemory", "100"}, {"port", "9999"}}, false, false),
             "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - Unable to listen "
             "on this port");
   EXPECT_EQ(o.port.get(), 6379);

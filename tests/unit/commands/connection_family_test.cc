@@ -25,7 +25,7 @@ TEST_F(ConnectionFamilyTest, UnknownCommand) {
 TEST_F(ConnectionFamilyTest, AuthWithRequirepass) {
   EXPECT_ERR(Run({"auth", "x"}), "ERR AUTH <password> called without any password configured");
   EXPECT_EQ(Run({"auth", "default", "anything"}), "OK");
-  ASSERT_EQ(server_.opts().registry.SetFromCommand({{"requirepass", "secret"}}, false, ""), "");
+  ASSERT_TRUE(server_.opts().registry.SetFromCommand({{"requirepass", "secret"}}, false, false).ok());
   server_.session().authenticated = false;
   EXPECT_EQ(Run({"get", "k"}), "NOAUTH Authentication required.");
   EXPECT_EQ(Run({"unknowncmd"}), "ERR unknown command 'unknowncmd', with args beginning with: ");
