@@ -14,43 +14,33 @@
 #include "core/set_object.h"
 #include "core/zset_object.h"
 #include "persist/file_sink.h"
+#include "persist/rdb_file.h"
 #include "protocol/request.h"
 
 namespace carmine::aof {
 namespace {
 
-// A manifest value that needs quoting (space, quote, control bytes) is written the way SplitArgs
-// reads it back.
-std::string QuoteIfNeeded(const std::string& s) {
-  bool plain = !s.empty();
+// A name that would not read back as one word (spaces, quotes, backslashes, control or
+// non-ASCII bytes) is written quoted with escapes, as Redis writes it. (Redis leaves a single
+// quote bare, which its own reader then takes for an opening quote; it is quoted here.)
+bool NeedsQuoting(std::string_view s) {
   for (unsigned char c : s) {
-    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c >= 0x7F) plain = false;
+    if (c == '\\' || c == '"' || c == '\'' || c <= ' ' || c >= 0x7F) return true;
   }
-  if (plain) return s;
-  std::string q = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      q.push_back('\\');
-      q.push_back(static_cast<char>(c));
-    } else if (c < ' ' || c >= 0x7F) {
-      char buf[8];
-      snprintf(buf, sizeof(buf), "\\x%02x", c);
-      q.append(buf);
-    } else {
-      q.push_back(static_cast<char>(c));
-    }
-  }
-  q.push_back('"');
-  return q;
+  return false;
 }
 
 void Line(std::string* out, const ManifestFile& f) {
-  out->append("file ").append(QuoteIfNeeded(f.name));
+  out->append("file ");
+  if (NeedsQuoting(f.name)) {
+    AppendQuoted(out, f.name);
+  } else {
+    out->append(f.name);
+  }
   out->append(" seq ").append(std::to_string(f.seq));
   out->append(" type ").push_back(f.type);
   out->push_back('\n');
 }
-
 
 // Emits `cmd key e1 e2 ...` with at most kPerCommand elements per command, so loading never
 // builds one huge argument vector.
@@ -163,51 +153,91 @@ std::string Manifest::Serialize() const {
   return out;
 }
 
-Status ParseManifest(std::string_view text, Manifest* out) {
+void Manifest::MarkHistory(bool all_incrs) {
+  // Each file goes to the front of the history: the newest replaced file is listed first.
+  auto to_history = [this](ManifestFile f) {
+    f.type = 'h';
+    history.insert(history.begin(), std::move(f));
+  };
+  if (base) to_history(*base);
+  base.reset();
+  size_t keep = all_incrs || incrs.empty() ? 0 : 1;
+  for (size_t i = 0; i + keep < incrs.size(); i++) to_history(incrs[i]);
+  incrs.erase(incrs.begin(), incrs.end() - static_cast<std::ptrdiff_t>(keep));
+}
+
+ManifestError ParseManifest(std::string_view text, Manifest* out) {
+  constexpr size_t kMaxLine = 1024;
   *out = Manifest();
+  ManifestError err;
+  auto bad = [&](int n, std::string_view line, std::string reason) {
+    err.kind = ManifestError::Kind::kLine;
+    err.line_no = n;
+    err.line.assign(line);
+    err.reason = std::move(reason);
+    return err;
+  };
   size_t pos = 0;
+  int line_no = 0;
+  bool any = false;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+    // A line must end with a newline within the limit (a last line without one counts as
+    // too long, as Redis reads it).
+    if (nl == std::string_view::npos || nl - pos >= kMaxLine) {
+      err.kind = ManifestError::Kind::kTooLongLine;
+      err.reason = "The AOF manifest file contains too long line";
+      return err;
+    }
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    line_no++;
+    if (!line.empty() && line[0] == '#') continue;
+    while (!line.empty() && strchr(" \t\r", line.front()) != nullptr) line.remove_prefix(1);
+    while (!line.empty() && strchr(" \t\r", line.back()) != nullptr) line.remove_suffix(1);
     std::vector<std::string> words;
-    if (!SplitArgs(line, &words) || words.size() % 2 != 0) {
-      return Status::Error("Invalid AOF manifest file format");
+    if (line.empty() || !SplitArgs(line, &words) || words.size() < 6 || words.size() % 2 != 0) {
+      return bad(line_no, line, "Invalid AOF manifest file format");
     }
     ManifestFile f;
-    bool has_name = false, has_seq = false, has_type = false;
+    f.type = 0;
     for (size_t i = 0; i < words.size(); i += 2) {
-      // Unknown keys are skipped, so a newer writer can add fields.
+      // Keys this version does not know are skipped, so a newer writer can add fields.
       if (words[i] == "file") {
+        if (words[i + 1].find('/') != std::string::npos) {
+          return bad(line_no, line, "File can't be a path, just a filename");
+        }
         f.name = words[i + 1];
-        has_name = !f.name.empty() && f.name.find('/') == std::string::npos;
       } else if (words[i] == "seq") {
-        has_seq = ParseInt64(words[i + 1], &f.seq) && f.seq > 0;
+        // Read as atoll reads: a leading number, 0 when there is none.
+        f.seq = strtoll(words[i + 1].c_str(), nullptr, 10);
       } else if (words[i] == "type") {
-        f.type = words[i + 1].size() == 1 ? words[i + 1][0] : '?';
-        has_type = f.type == 'b' || f.type == 'i' || f.type == 'h';
+        f.type = words[i + 1].empty() ? 0 : words[i + 1][0];
       }
     }
-    if (!has_name || !has_seq || !has_type) {
-      return Status::Error("Invalid AOF manifest file format");
+    if (f.name.empty() || f.seq == 0 || f.type == 0) {
+      return bad(line_no, line, "Invalid AOF manifest file format");
     }
+    any = true;
     if (f.type == 'b') {
-      if (out->base) return Status::Error("Found duplicate base file information");
+      if (out->base) return bad(line_no, line, "Found duplicate base file information");
       out->base_seq = f.seq;
       out->base = std::move(f);
+    } else if (f.type == 'h') {
+      out->history.push_back(std::move(f));
     } else if (f.type == 'i') {
-      if (f.seq <= out->incr_seq) {
-        return Status::Error("Found a non-monotonic sequence number");
-      }
+      if (f.seq <= out->incr_seq) return bad(line_no, line, "Found a non-monotonic sequence number");
       out->incr_seq = f.seq;
       out->incrs.push_back(std::move(f));
     } else {
-      out->history.push_back(std::move(f));
+      return bad(line_no, line, "Unknown AOF file type");
     }
   }
-  return Status::Ok();
+  if (!any) {
+    err.kind = ManifestError::Kind::kEmpty;
+    err.reason = "Found an empty AOF manifest";
+  }
+  return err;
 }
 
 bool CommandReader::ReadLine(std::string_view* line) {
@@ -247,7 +277,8 @@ CommandReader::Result CommandReader::Next(std::vector<std::string_view>* args) {
   return Result::kCommand;
 }
 
-std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms) {
+std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms,
+                              int key_delay) {
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Opening the temp file for AOF rewrite: " + std::string(strerror(errno));
@@ -267,6 +298,7 @@ std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_m
                                   {"PEXPIREAT", e->key(), std::to_string(e->expire_at())});
         }
         ok = w.MaybeFlush();
+        if (key_delay != 0) rdb::KeyDelay(key_delay);
       });
     }
   }

@@ -22,7 +22,7 @@ void AppendCommand(std::string* out, const std::vector<std::string>& args);
 void AppendCommand(std::string* out, const std::vector<std::string_view>& args);
 
 // One line of a manifest: a file, its sequence number and its type: 'b' base, 'i' incr,
-// 'h' history (left from a rewrite, to be deleted).
+// 'h' history (replaced by a rewrite, deleted unless aof-disable-auto-gc is on).
 struct ManifestFile {
   std::string name;
   int64_t seq = 0;
@@ -31,17 +31,34 @@ struct ManifestFile {
 
 struct Manifest {
   std::optional<ManifestFile> base;
+  std::vector<ManifestFile> history;  // most recently replaced first, as written
   std::vector<ManifestFile> incrs;    // in load order
-  std::vector<ManifestFile> history;  // not loaded; deleted when seen
-  int64_t base_seq = 0;               // highest sequence used so far, per kind
+  int64_t base_seq = 0;               // sequence numbers of the current base and last incr
   int64_t incr_seq = 0;
 
+  // Lines in Redis's order: the base, the history, the incr files. Names with spaces, quotes
+  // or control bytes are written quoted with escapes.
   std::string Serialize() const;
   bool empty() const { return !base && incrs.empty(); }
+  // The base, then every incr file but the newest (all of them when `all`), become history:
+  // what a finished rewrite replaced.
+  void MarkHistory(bool all_incrs);
 };
 
-// Parses a manifest's text; the error names what is wrong (as the server logs it).
-Status ParseManifest(std::string_view text, Manifest* out);
+// Why a manifest could not be read, with what the server logs about it.
+struct ManifestError {
+  enum class Kind { kNone, kTooLongLine, kEmpty, kLine };
+  Kind kind = Kind::kNone;
+  int line_no = 0;     // kLine: 1-based, comment lines included
+  std::string line;    // kLine: the offending line, trimmed
+  std::string reason;  // "Invalid AOF manifest file format", "Unknown AOF file type", ...
+  bool ok() const { return kind == Kind::kNone; }
+};
+
+// Parses a manifest as Redis reads one: every line ends with a newline and is shorter than
+// 1024 bytes, '#' starts a comment, a line holds `key value` pairs (file, seq, type; others
+// are ignored) with a non-zero seq, one base at most, incr sequence numbers increasing.
+ManifestError ParseManifest(std::string_view text, Manifest* out);
 
 // File names: "<prefix>.<seq>.base.rdb|aof", "<prefix>.<seq>.incr.aof", "<prefix>.manifest".
 std::string BaseFileName(const std::string& prefix, int64_t seq, bool rdb);
@@ -68,7 +85,9 @@ class CommandReader {
 
 // Writes every key of `dbs` as the commands that rebuild it (SET, RPUSH, SADD, ZADD, HSET, at
 // most 64 elements per command, then PEXPIREAT for a TTL) to `path`: temporary file, fsync,
-// rename. For a forked child: takes no lock, logs nothing. "" or the error.
-std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms);
+// rename. For a forked child: takes no lock, logs nothing. "" or the error. `key_delay` is
+// rdb-key-save-delay (see rdb::KeyDelay).
+std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms,
+                              int key_delay = 0);
 
 }  // namespace carmine::aof

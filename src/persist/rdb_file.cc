@@ -189,6 +189,7 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
       case kAux: {
         std::string k, v;
         if (!in.ReadString(&k) || !in.ReadString(&v)) return bad("bad AUX field");
+        stats->aux.emplace_back(std::move(k), std::move(v));
         continue;
       }
       case kExpireMs:

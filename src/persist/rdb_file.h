@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "core/encoding_limits.h"
@@ -49,6 +51,8 @@ struct LoadStats {
   uint64_t keys_expired = 0;  // past their deadline at load time: skipped
   int version = 0;
   uint64_t bytes = 0;  // where the RDB data ended (an AOF base may continue with commands)
+  // The file's aux fields in file order (redis-ver, ctime, used-mem, ...), for the load log.
+  std::vector<std::pair<std::string, std::string>> aux;
 };
 
 // Loads `path` into `dbs` (which the caller has emptied and nobody else uses yet). A missing file

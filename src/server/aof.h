@@ -51,6 +51,8 @@ class Aof {
   void Disable();
   // The apply hook of `appendonly`: turns the AOF on or off to match the directive.
   std::string ApplyAppendOnly();
+  // The apply hook of `aof-disable-auto-gc`: turning it off deletes the history files now.
+  void ApplyAutoGc();
   // BGREWRITEAOF: the reply (a status line, or an error starting with "ERR").
   std::string StartRewriteCommand();
   // Collects a finished rewrite child, starts a scheduled or automatic rewrite (first worker).
@@ -95,7 +97,13 @@ class Aof {
 
  private:
   enum State { kOff, kOn, kWaitRewrite };
-  struct Paths;
+  struct Paths {
+    std::string dir;     // the AOF directory, absolute
+    std::string prefix;  // appendfilename
+    std::string legacy;  // `dir`/appendfilename: a single-file AOF from before Redis 7
+    std::string File(const std::string& name) const { return dir + "/" + name; }
+    std::string Manifest() const { return File(aof::ManifestFileName(prefix)); }
+  };
   Paths MakePaths() const;
 
   // Propagation log consumer: encodes the command into the buffer.
@@ -104,16 +112,33 @@ class Aof {
   // The same with write_mu_ held; false when the file could not take everything.
   bool WriteOutLocked(bool force_fsync);
   void FsyncLoop();
+  // Loading (aof_load.cc). Errors are logged there as Redis logs them; a returned Status with
+  // an empty message means "logged already, stop".
+  //
+  // Moves a single-file AOF from `dir` into the AOF directory as the base of a new manifest, or
+  // finishes such a move that was interrupted.
+  Status UpgradeLegacy(const Paths& p);
+  // Reads the manifest on disk into *m (an absent file is an empty manifest).
+  Status ReadManifest(const Paths& p, aof::Manifest* m);
   // Loads the files `m` names; *size gets their total size.
   Status LoadFiles(const aof::Manifest& m, int64_t* size);
-  // Replays the commands of `path` from byte `start`; *size gets the bytes that were valid.
-  Status LoadCommands(const std::string& path, bool last, int64_t* size, size_t start = 0);
+  enum class FileLoad { kOk, kTruncated };
+  // Replays one file (an RDB preamble first, if it has one); *size gets the bytes that were
+  // valid. A cut-off end is kTruncated (the file is trimmed only when `last` allows it).
+  Status LoadOne(const aof::ManifestFile& f, bool last, int64_t* size);
+  Status LoadCommands(const std::string& path, bool last, int64_t* size, size_t start,
+                      bool* truncated);
+  // Deletes the history files (unless aof-disable-auto-gc) and drops them from the manifest.
+  // write_mu_ held.
+  void DeleteHistoryLocked();
   Status PersistManifest(const aof::Manifest& m);
   // Opens `name` in the AOF directory for appending; swaps it in as the current file.
   bool OpenIncr(const std::string& name);
   // Starts a rewrite child. `enabling`: the AOF is being turned on at runtime, so the new incr
   // file stays out of the manifest until the new base exists. "" or the error.
   std::string StartRewrite(bool enabling);
+  // After three failed rewrites in a row, automatic ones are held back (BGREWRITEAOF is not).
+  bool RewriteLimited(int64_t now_ms);
   void RewriteDone(bool ok, int64_t now_ms);
   void StartConsumer();
   void KillChild();
@@ -160,10 +185,12 @@ class Aof {
   std::atomic<int64_t> rewrite_start_ms_{0}, last_rewrite_sec_{-1};
   std::atomic<bool> last_rewrite_ok_{true};
   std::atomic<int64_t> rewrites_{0}, consecutive_failures_{0};
-  std::atomic<int64_t> last_rewrite_try_ms_{0};
+  // Automatic and scheduled rewrites after repeated failures wait 1, 2, 4 ... 60 minutes.
+  int limit_delay_min_ = 0;
+  int64_t limit_until_ms_ = 0;
   bool child_enabling_ = false;
-  std::string child_base_;      // the base file the child writes
-  aof::Manifest manifest_at_fork_;
+  std::string child_base_;      // the file the child writes (renamed into the AOF dir)
+  bool child_rdb_ = true;       // the child writes an RDB preamble base
   int64_t loaded_before_ = 0;  // bytes of the files already loaded (progress for INFO)
 };
 

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/clock.h"
+
 namespace carmine {
 namespace {
 
@@ -35,6 +37,7 @@ ForkChild::~ForkChild() {
 pid_t ForkChild::Start(const std::function<bool()>& work) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  int64_t start = clock::MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
@@ -51,6 +54,8 @@ pid_t ForkChild::Start(const std::function<bool()>& work) {
     errno = err;
     return -1;
   }
+  latest_fork_us_.store(clock::MonotonicUs() - start, std::memory_order_relaxed);
+  total_forks_.fetch_add(1, std::memory_order_relaxed);
   if (report_fd_ >= 0) close(report_fd_);
   report_fd_ = fds[0];
   pid_.store(pid);

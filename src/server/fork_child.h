@@ -34,10 +34,17 @@ class ForkChild {
   // Copy-on-write bytes the last finished child reported.
   int64_t last_cow_bytes() const { return last_cow_.load(); }
 
+  // Every fork of the process (INFO total_forks) and how long the latest one took in the parent
+  // (latest_fork_usec): forking copies the page tables, which stalls the server.
+  static uint64_t total_forks() { return total_forks_.load(std::memory_order_relaxed); }
+  static int64_t latest_fork_us() { return latest_fork_us_.load(std::memory_order_relaxed); }
+
  private:
   std::atomic<pid_t> pid_{-1};
   int report_fd_ = -1;  // read end of the child's report pipe
   std::atomic<int64_t> last_cow_{0};
+  static inline std::atomic<uint64_t> total_forks_{0};
+  static inline std::atomic<int64_t> latest_fork_us_{0};
 };
 
 }  // namespace carmine

@@ -15,6 +15,7 @@
 #include "base/strutil.h"
 #include "base/version.h"
 #include "db/db.h"
+#include "server/fork_child.h"
 #include "server/connection.h"
 #include "server/memory.h"
 #include "server/memory_report.h"
@@ -307,8 +308,8 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("pubsub_channels", ps.NumChannels(SubKind::kChannel));
   w.Field("pubsub_patterns", ps.NumPatterns());
   w.Field("pubsubshard_channels", ps.NumChannels(SubKind::kShard));
-  w.Field("latest_fork_usec", 0);
-  w.Field("total_forks", 0);
+  w.Field("latest_fork_usec", ForkChild::latest_fork_us());
+  w.Field("total_forks", ForkChild::total_forks());
   w.Field("migrate_cached_sockets", static_cast<int64_t>(s.migrate().cached()));
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);

@@ -155,7 +155,8 @@ int main(int argc, char** argv) {
   if (o.set_proc_title.get()) process::SetTitle(server, o.proc_title_template.get());
   Status started = server.Start();
   if (!started.ok()) {
-    LOG_WARNING("%s", started.message().c_str());
+    // An empty message: the reason is logged already (in the form Redis logs it).
+    if (!started.message().empty()) LOG_WARNING("%s", started.message().c_str());
     if (!pidfile.empty()) unlink(pidfile.c_str());
     return 1;
   }

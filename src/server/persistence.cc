@@ -165,6 +165,25 @@ void Persistence::Cron(int64_t now_ms) {
   }
 }
 
+void LogRdbAux(const rdb::LoadStats& stats, int64_t now_ms) {
+  for (const auto& [key, value] : stats.aux) {
+    if (key == "redis-ver") {
+      LOG_NOTICE("Loading RDB produced by version %s", value.c_str());
+    } else if (key == "ctime") {
+      LOG_NOTICE("RDB age %lld seconds", static_cast<long long>(now_ms / 1000 - atoll(value.c_str())));
+    } else if (key == "used-mem") {
+      LOG_NOTICE("RDB memory usage when created %.2f Mb",
+                 static_cast<double>(atoll(value.c_str())) / (1024 * 1024));
+    }
+  }
+}
+
+void LogRdbLoaded(const rdb::LoadStats& stats) {
+  LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
+             static_cast<unsigned long long>(stats.keys_loaded),
+             static_cast<unsigned long long>(stats.keys_expired));
+}
+
 rdb::LoadControl Persistence::LoadControl() const {
   rdb::LoadControl c;
   c.key_delay = server_.persist_opts().key_load_delay.get();
@@ -183,6 +202,8 @@ Status Persistence::LoadAtStartup() {
                            &load_stats_, &found, false, LoadControl());
   lastsave_.store(clock::NowMs() / 1000);
   if (!s.ok() || !found) return s;
+  LogRdbAux(load_stats_, clock::NowMs());
+  LogRdbLoaded(load_stats_);
   LOG_NOTICE("DB loaded from disk: %.3f seconds",
              static_cast<double>(clock::MonotonicUs() - start) / 1e6);
   return s;

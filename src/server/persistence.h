@@ -22,6 +22,11 @@ namespace carmine {
 
 class Server;
 
+// The lines Redis logs about a loaded RDB file (the version that wrote it, its age and memory,
+// then the key counts), for the startup load, an AOF's RDB base and DEBUG RELOAD alike.
+void LogRdbAux(const rdb::LoadStats& stats, int64_t now_ms);
+void LogRdbLoaded(const rdb::LoadStats& stats);
+
 class Persistence {
  public:
   // Save rules count time from startup (LASTSAVE is the start time until a save happens).

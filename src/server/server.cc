@@ -485,6 +485,10 @@ void Server::AttachConfigHooks() {
   persist_opts_.save.OnApply(misconf);
   persist_opts_.stop_writes_on_bgsave_error.OnApply(misconf);
   persist_opts_.appendonly.OnApply(Option::Hook([this] { return aof_->ApplyAppendOnly(); }));
+  persist_opts_.aof_disable_auto_gc.OnApply(Option::Hook([this] {
+    aof_->ApplyAutoGc();
+    return std::string();
+  }));
   server_opts_.jemalloc_bg_thread.OnApply(Option::Hook([this] {
     mem::SetBackgroundThread(server_opts_.jemalloc_bg_thread.get());
     return std::string();
@@ -835,7 +839,7 @@ int Server::WaitForShutdown() {
     int sig = pending_signal_.exchange(0);
     if (sig == 0) continue;
     int flags = sig == SIGINT ? server_opts_.sigint_flags() : server_opts_.sigterm_flags();
-    LOG_WARNING("User requested shutdown...");
+    LOG_NOTICE("User requested shutdown...");
     if (PrepareShutdown(flags).empty()) break;
     LOG_WARNING("%s received but errors trying to shut down the server, check the logs for more "
                 "information",

@@ -57,7 +57,7 @@ void CmdShutdown(Server& s, ArgList args, CommandContext& ctx) {
     ctx.rb.Error(err::kNoShutdownInProgress);
     return;
   }
-  LOG_WARNING("User requested shutdown...");
+  LOG_NOTICE("User requested shutdown...");
   std::string e = s.PrepareShutdown(flags);
   if (!e.empty()) {
     ctx.rb.Error(e);

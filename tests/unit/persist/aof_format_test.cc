@@ -47,17 +47,65 @@ TEST(AofManifest, ParsesAndWritesRedisLines) {
   EXPECT_EQ(back.base->name, m.base->name);
 }
 
-TEST(AofManifest, RefusesMalformedManifests) {
+TEST(AofManifest, RefusesMalformedManifestsWithRedisReasons) {
+  using K = aof::ManifestError::Kind;
+  auto reason = [](std::string_view text) {
+    aof::Manifest m;
+    return aof::ParseManifest(text, &m).reason;
+  };
+  EXPECT_EQ(reason("file a seq 1\n"), "Invalid AOF manifest file format");
+  EXPECT_EQ(reason("file a seq x type i\n"), "Invalid AOF manifest file format");
+  EXPECT_EQ(reason("file a seq 0 type h\n"), "Invalid AOF manifest file format");
+  EXPECT_EQ(reason("file a seq 1 type i odd\n"), "Invalid AOF manifest file format");
+  EXPECT_EQ(reason("file a seq 1 type z\n"), "Unknown AOF file type");
+  EXPECT_EQ(reason("file dir/a seq 1 type i\n"), "File can't be a path, just a filename");
+  EXPECT_EQ(reason("file \"unbalanced seq 1 type i\n"), "Invalid AOF manifest file format");
+  EXPECT_EQ(reason("file a seq 1 type b\nfile b seq 2 type b\n"),
+            "Found duplicate base file information");
+  EXPECT_EQ(reason("file a seq 2 type i\nfile b seq 1 type i\n"),
+            "Found a non-monotonic sequence number");
+  EXPECT_EQ(reason(""), "Found an empty AOF manifest");
+  EXPECT_EQ(reason("# only a comment\n"), "Found an empty AOF manifest");
+  // Every line needs its newline, within 1024 bytes.
+  EXPECT_EQ(reason("file a seq 1 type b"), "The AOF manifest file contains too long line");
+  EXPECT_EQ(reason("file a seq 1 type b" + std::string(1010, ' ') + "\n"),
+            "The AOF manifest file contains too long line");
+  EXPECT_EQ(reason("file a seq 1 type b" + std::string(1000, ' ') + "\n"), "");
+  // The failing line is reported by number (comments count) and trimmed.
   aof::Manifest m;
-  EXPECT_FALSE(aof::ParseManifest("file a seq 1\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file a seq x type i\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file a seq 1 type z\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file dir/a seq 1 type i\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file \"unbalanced seq 1 type i\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file a seq 1 type b\nfile b seq 2 type b\n", &m).ok());
-  EXPECT_FALSE(aof::ParseManifest("file a seq 2 type i\nfile b seq 1 type i\n", &m).ok());
-  EXPECT_TRUE(aof::ParseManifest("", &m).ok());
-  EXPECT_TRUE(m.empty());
+  aof::ManifestError e = aof::ParseManifest("# c\nfile a seq 1 type i\n  \n", &m);
+  EXPECT_EQ(e.kind, K::kLine);
+  EXPECT_EQ(e.line_no, 3);
+  EXPECT_EQ(e.line, "");
+  // What Redis accepts: a negative seq, a longer type word, unknown keys, keys in any order.
+  EXPECT_TRUE(aof::ParseManifest("seq -1 type bb file a extra 3\n", &m).ok());
+  EXPECT_EQ(m.base->seq, -1);
+}
+
+TEST(AofManifest, HistoryKeepsTheNewestFirst) {
+  aof::Manifest m;
+  ASSERT_TRUE(aof::ParseManifest("file b5 seq 5 type b\nfile i1 seq 1 type i\n"
+                                 "file i2 seq 2 type i\n", &m).ok());
+  m.MarkHistory(false);  // a rewrite done while the AOF is on keeps the newest incr
+  m.base = aof::ManifestFile{"b6", 6, 'b'};
+  m.MarkHistory(false);
+  m.base = aof::ManifestFile{"b7", 7, 'b'};
+  EXPECT_EQ(m.Serialize(),
+            "file b7 seq 7 type b\n"
+            "file b6 seq 6 type h\n"
+            "file i1 seq 1 type h\n"
+            "file b5 seq 5 type h\n"
+            "file i2 seq 2 type i\n");
+  m.MarkHistory(true);  // with the AOF off every incr file goes
+  EXPECT_TRUE(m.incrs.empty());
+  EXPECT_EQ(m.history.front().name, "i2");
+  // Names that would not read back as one word are quoted with Redis's escapes.
+  aof::Manifest q;
+  q.base = aof::ManifestFile{" file seq \n\n.aof .2.base.rdb", 2, 'b'};
+  EXPECT_EQ(q.Serialize(), "file \" file seq \\n\\n.aof .2.base.rdb\" seq 2 type b\n");
+  aof::Manifest back;
+  ASSERT_TRUE(aof::ParseManifest(q.Serialize(), &back).ok());
+  EXPECT_EQ(back.base->name, q.base->name);
 }
 
 std::string Commands() {
