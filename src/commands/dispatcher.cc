@@ -462,11 +462,11 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   ctx.nested_errors = rb.errors() - errors_before;
   if (mode.sink != nullptr && !collect.entries.empty()) {
     // More than one effect travels as MULTI ... EXEC, so replicas and the AOF apply it at once.
+    // MULTI and EXEC belong to no database: the SELECT (if one is needed) follows MULTI, as in
+    // Redis's AOF and replication stream.
     if (collect.entries.size() > 1) {
-      int first_db = collect.entries.front().first;
-      collect.entries.insert(collect.entries.begin(), {first_db, {"MULTI"}});
-      collect.entries.emplace_back(collect.entries.back().first,
-                                   std::vector<std::string>{"EXEC"});
+      collect.entries.insert(collect.entries.begin(), {-1, {"MULTI"}});
+      collect.entries.emplace_back(-1, std::vector<std::string>{"EXEC"});
     }
     sink_->AppendBatch(std::move(collect.entries));
   }

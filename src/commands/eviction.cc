@@ -88,7 +88,7 @@ bool Evictor::NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c) {
   return pool_.size() > 0;
 }
 
-bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
+bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy, size_t* freed) {
   const bool random = policy == EvictPolicy::kAllKeysRandom ||
                       policy == EvictPolicy::kVolatileRandom;
   // Stale candidates (deleted, or their TTL removed, since sampled) are skipped; each retry
@@ -106,7 +106,20 @@ bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy) {
     bool timed = opts_.latency_monitor_threshold.get() > 0;
     int64_t t0 = timed ? clock::MonotonicUs() : 0;
     Db db(dbs_, c.db, now_ms, false);
-    if (!db.Evict(c.key, lazy)) continue;  // it had expired: removed as such, try again
+    // Freed is measured around the removal only (see Db::Evict), as Redis measures it; what was
+    // handed to the lazy-free thread counts as freed.
+    LazyFreer* freer = dbs_.lazy_freer();
+    auto level = [&]() -> int64_t {
+      return static_cast<int64_t>(probe_()) -
+             static_cast<int64_t>(freer != nullptr ? freer->pending_bytes() : 0);
+    };
+    int64_t before = level();
+    if (!db.Evict(c.key, lazy, [&] {
+          int64_t after = level();
+          *freed = before > after ? static_cast<size_t>(before - after) : 0;
+        })) {
+      continue;  // it had expired: removed as such, try again
+    }
     if (sink_ != nullptr && sink_->active()) {
       sink_->Append(c.db, {lazy ? "UNLINK" : "DEL", c.key});
     }
@@ -143,19 +156,31 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
   last_del_us_ = 0;
   Result result = Result::kOk;
   LazyFreer* freer = dbs_.lazy_freer();
-  for (uint64_t n = 0;; n++) {
-    // Values already handed to the lazy-free thread count as freed.
+  // Values already handed to the lazy-free thread count as freed.
+  auto over = [&]() -> size_t {
     size_t used = probe_();
     size_t pending = freer != nullptr ? freer->pending_bytes() : 0;
     used = used > pending ? used - pending : 0;
-    if (used <= static_cast<size_t>(max)) break;
-    if (!EvictOne(policy, now_ms, lazy)) {
+    return used > static_cast<size_t>(max) ? used - static_cast<size_t>(max) : 0;
+  };
+  // As in Redis, the goal is what was over the limit when eviction started, counted in the
+  // evicted keys' own bytes: memory that grows meanwhile (invalidation messages to clients that
+  // track the evicted keys) waits for the next round instead of feeding this one.
+  size_t to_free = over(), freed = 0;
+  for (uint64_t n = 0; freed < to_free; n++) {
+    size_t bytes = 0;
+    if (!EvictOne(policy, now_ms, lazy, &bytes)) {
       result = Result::kFail;
       break;
     }
-    if ((n & 15) == 15 && clock::MonotonicUs() - start > budget) {
-      result = Result::kRunning;
-      break;
+    freed += bytes;
+    if ((n & 15) == 15) {
+      // Other threads free memory too (and the lazy-free thread): stop once under the limit.
+      if (over() == 0) break;
+      if (clock::MonotonicUs() - start > budget) {
+        result = Result::kRunning;
+        break;
+      }
     }
   }
   if (result == Result::kFail) {

@@ -49,8 +49,8 @@ class Evictor {
   }
 
  private:
-  // Finds and removes one victim; false if no key qualifies.
-  bool EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy);
+  // Finds and removes one victim (*freed gets its bytes); false if no key qualifies.
+  bool EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy, size_t* freed);
   // Samples the next shard that had keys into the pool (or, for the random policies, picks a
   // victim from it into *c). Returns false after a whole tour found nothing.
   bool NextShard(EvictPolicy policy, int64_t now_ms, EvictCandidate* c);

@@ -210,7 +210,7 @@ void RegisterHllFamily(CommandRegistry& r) {
          "O(1) to add every element."})
       .Args("key:key [element:string...]")
       .KeyFlags("RW insert");
-  r.Add({"PFCOUNT", -2, kReadOnly, 1, -1, 1, H, &CmdPfCount, "hyperloglog",
+  r.Add({"PFCOUNT", -2, kReadOnly | kMayReplicate, 1, -1, 1, H, &CmdPfCount, "hyperloglog",
          "2.8.9",
          "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).",
          "O(1) with a very small average constant time when called with a single key. O(N) with "

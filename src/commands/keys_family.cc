@@ -450,8 +450,11 @@ void CmdObject(ArgList args, CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "encoding")) {
     ctx.rb.Bulk(EncodingName(e));
   } else if (EqualsIgnoreCase(sub, "refcount")) {
-    // Redis shares the objects for small integers (0..9999) and reports them as immortal.
-    bool shared = e->value.is_int() && e->value.int_value() >= 0 && e->value.int_value() < 10000;
+    // Redis shares the objects for small integers (0..9999) and reports them as immortal, except
+    // under a maxmemory with an LRU or LFU policy.
+    auto policy = static_cast<EvictPolicy>(ctx.opts.maxmemory_policy.get());
+    bool shared = e->value.is_int() && e->value.int_value() >= 0 && e->value.int_value() < 10000 &&
+                  (ctx.opts.maxmemory.get() == 0 || !TracksAccessPolicy(policy));
     ctx.rb.Int(shared ? 2147483647 : 1);
   } else if (EqualsIgnoreCase(sub, "idletime")) {
     if (ctx.dbs.lfu()) {

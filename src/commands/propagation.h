@@ -22,8 +22,9 @@ class PropagationSink {
   // Whether anything consumes the log now. When false the dispatcher and handlers skip building
   // the propagated commands altogether, so an instance without AOF or replicas pays nothing.
   virtual bool active() const = 0;
-  // Appends one command executed against database `db`. Called with shard locks held; must not
-  // block on I/O.
+  // Appends one command executed against database `db`; db -1 marks a command of no database
+  // (the MULTI and EXEC around a transaction), which needs no SELECT before it. Called with shard
+  // locks held; must not block on I/O.
   virtual void Append(int db, std::vector<std::string> args) = 0;
   // Appends several commands with nothing from other threads in between (a transaction).
   virtual void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) {

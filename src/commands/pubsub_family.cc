@@ -222,13 +222,13 @@ void RegisterPubSubFamily(CommandRegistry& r) {
       .Args("[shardchannel:string...]")
       .KeyFlags("not_key")
       .Lock(LockMode::kNone);
-  r.Add({"PUBLISH", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, 0, &CmdPublish, "pubsub",
+  r.Add({"PUBLISH", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate, 0, 0, 0, 0, &CmdPublish, "pubsub",
          "2.0.0", "Posts a message to a channel.",
          "O(N+M) where N is the number of clients subscribed to the receiving channel and M is "
          "the total number of subscribed patterns (by any client)."})
       .Args("channel:string message:string")
       .Lock(LockMode::kNone);
-  r.Add({"SPUBLISH", 3, kPubSub | kLoading | kStale | kFast, 1, 1, 1, 0, &CmdSPublish, "pubsub",
+  r.Add({"SPUBLISH", 3, kPubSub | kLoading | kStale | kFast | kMayReplicate, 1, 1, 1, 0, &CmdSPublish, "pubsub",
          "7.0.0", "Post a message to a shard channel",
          "O(N) where N is the number of clients subscribed to the receiving shard channel."})
       .Args("shardchannel:string message:string")

@@ -95,7 +95,7 @@ enum CommandFlag : uint32_t {
   kSkipSlowlog = 1u << 10,
   kFast = 1u << 11,
   kNoAuth = 1u << 12,
-  kMayReplicate = 1u << 13,
+  kMayReplicate = 1u << 13,  // may write to the replication stream; not shown by COMMAND INFO (7.2)
   kNoMandatoryKeys = 1u << 14,
   kNoAsyncLoading = 1u << 15,
   kNoMulti = 1u << 16,

@@ -101,6 +101,9 @@ struct Session {
   std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<size_t> multi_mem{0};   // CLIENT LIST multi-mem=: bytes of the queued commands
   std::atomic<size_t> argv_mem{0};    // CLIENT LIST argv-mem=: bytes of the command being run
+  // What the client's subscriptions, watched keys and tracking prefixes cost (an estimate, as
+  // Redis makes it), kept by the owner thread for CLIENT LIST tot-mem and maxmemory-clients.
+  std::atomic<size_t> state_mem{0};
   // Client-side caching (CLIENT TRACKING); null while tracking is off. tracking_redir mirrors it
   // for CLIENT LIST: -1 off, 0 on without redirection, else the redirect client's id.
   std::shared_ptr<ClientTracking> tracking;

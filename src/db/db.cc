@@ -100,7 +100,7 @@ void Db::ReleaseValue(Entry* e) {
   set_->lazy_freer()->Free(std::move(holder));
 }
 
-bool Db::Evict(std::string_view key, bool lazy) {
+bool Db::Evict(std::string_view key, bool lazy, const std::function<void()>& freed) {
   ShardData& d = DataFor(key);
   Entry* e = d.table.Find(key);
   if (e == nullptr || ExpireIfNeeded(d, e)) return false;
@@ -112,6 +112,8 @@ bool Db::Evict(std::string_view key, bool lazy) {
     size_t bytes = EntryAllocSize(p.get()) + p->value.HeapBytes();
     set_->lazy_freer()->Free(std::move(p), bytes);
   }
+  p.reset();
+  if (freed) freed();
   if (set_->any_watched()) set_->TouchWatched(index_, key);
   if (auto* o = set_->observer()) o->OnKeyModified(index_, key);
   Notify(kNotifyEvicted, "evicted", key);
@@ -238,7 +240,8 @@ size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int
   }
   if (sampled_all > 0) {
     double cur = static_cast<double>(expired_all) / sampled_all;
-    d.stale_perc = cur * 0.05 + d.stale_perc * 0.95;
+    auto& avg = set.stats().expired_stale;
+    avg.store(cur * 0.05 + avg.load(std::memory_order_relaxed) * 0.95, std::memory_order_relaxed);
   }
   set.stats().expire_cycle_cpu_us.fetch_add(clock::MonotonicUs() - start,
                                             std::memory_order_relaxed);

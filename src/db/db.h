@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "db/db_set.h"
@@ -71,7 +72,10 @@ class Db {
   void ReleaseValue(Entry* e);
   // Removes a key chosen by maxmemory eviction: watchers and tracking clients hear of it as a
   // modification, and the "evicted" event fires. Returns false if the key is gone or expired.
-  bool Evict(std::string_view key, bool lazy);
+  // `freed` runs once the key's memory is released and before anyone is told: the messages
+  // telling them (tracking invalidations) must not count against what eviction measures as
+  // freed, or clients that track many keys would make eviction chase its own notifications.
+  bool Evict(std::string_view key, bool lazy, const std::function<void()>& freed = {});
   // Detaches a key's entry (for RENAME/MOVE), keeping its value and expiry fields.
   EntryPtr Take(std::string_view key);
   // Inserts a detached entry under its own key, which must not exist; restores its TTL index and

@@ -32,8 +32,6 @@ struct ShardData {
   // active expiry cycle finds candidates, as Redis samples its expires dict.
   std::vector<Entry*> volatile_keys;
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
-  // Active-expire bookkeeping: fraction of sampled keys found stale in the last cycle (percent).
-  double stale_perc = 0;
 };
 
 // Counters readable from any thread (INFO). Relaxed atomics: they are statistics.
@@ -43,7 +41,11 @@ struct DbStats {
   Counter keyspace_hits, keyspace_misses;
   Counter dirty;  // changes since the last save
   std::atomic<uint64_t> expire_cycle_cpu_us{0};
+  // Running average of the fraction of sampled volatile keys the active cycle found expired
+  // (INFO expired_stale_perc). Shards update it without ordering; it is an estimate.
+  std::atomic<double> expired_stale{0};
   void Reset() {
+    expired_stale = 0;
     expired_keys.Reset();
     expired_time_cap_reached = 0;
     keyspace_hits.Reset();

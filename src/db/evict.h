@@ -37,6 +37,11 @@ bool ParseEvictPolicy(std::string_view name, EvictPolicy* out);
 inline bool IsLfuPolicy(EvictPolicy p) {
   return p == EvictPolicy::kAllKeysLfu || p == EvictPolicy::kVolatileLfu;
 }
+// Policies that need each key's own access time, which a shared object cannot carry: under them
+// (with a maxmemory set) Redis stops sharing small integers.
+inline bool TracksAccessPolicy(EvictPolicy p) {
+  return IsLfuPolicy(p) || p == EvictPolicy::kAllKeysLru || p == EvictPolicy::kVolatileLru;
+}
 inline bool IsVolatilePolicy(EvictPolicy p) {
   return p == EvictPolicy::kVolatileLru || p == EvictPolicy::kVolatileLfu ||
          p == EvictPolicy::kVolatileRandom || p == EvictPolicy::kVolatileTtl;

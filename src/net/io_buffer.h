@@ -43,6 +43,9 @@ class IoBuffer {
     size_t need = (end_ - start_) + n;
     size_t ncap = cap_ == 0 ? 16384 : cap_;
     while (ncap < need) ncap *= 2;
+    // A large block asked for at once (the rest of a big argument) is allocated to size, as
+    // Redis sizes its query buffer for a big bulk: doubling would hold up to twice the argument.
+    if (n >= kExactGrowth) ncap = need;
     char* nd = static_cast<char*>(malloc(ncap));
     if (nd == nullptr) log::OutOfMemory(ncap);
     if (end_ > start_) memcpy(nd, data_ + start_, end_ - start_);
@@ -52,13 +55,24 @@ class IoBuffer {
     start_ = 0;
     cap_ = ncap;
   }
+  static constexpr size_t kExactGrowth = 32 * 1024;
+
   // Releases memory held by an idle, large buffer.
-  void ShrinkIfIdle(size_t keep) {
-    if (size() == 0 && cap_ > keep) {
-      free(data_);
-      data_ = nullptr;
-      cap_ = start_ = end_ = 0;
+  // Reallocates to `ncap` bytes (at least size(); 0 frees an empty buffer), keeping the data.
+  void Resize(size_t ncap) {
+    if (ncap < size()) ncap = size();
+    if (ncap == cap_ && start_ == 0) return;
+    char* nd = nullptr;
+    if (ncap > 0) {
+      nd = static_cast<char*>(malloc(ncap));
+      if (nd == nullptr) log::OutOfMemory(ncap);
+      if (end_ > start_) memcpy(nd, data_ + start_, end_ - start_);
     }
+    free(data_);
+    data_ = nd;
+    end_ -= start_;
+    start_ = 0;
+    cap_ = ncap;
   }
 
  private:

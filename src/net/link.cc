@@ -155,7 +155,7 @@ void Link::UpdateInterest() {
   bool want = pending_output() > 0;
   if (want == want_write_) return;
   want_write_ = want;
-  loop_.Modify(transport_->fd(), EPOLLIN | (want ? EPOLLOUT : 0), this);
+  loop_.Modify(transport_->fd(), EPOLLIN | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u), this);
 }
 
 }  // namespace carmine::net

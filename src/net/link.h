@@ -7,7 +7,8 @@
 // RESP replies from input()).
 //
 // Handlers run on the loop thread. A handler may Close() the link or destroy it outright: the
-// link notices and touches nothing afterwards.
+// link notices and touches nothing afterwards. Destroying the link destroys the running handler's
+// closure with it, so that must be the handler's last act (no captures used after it).
 #pragma once
 
 #include <cstdint>

@@ -36,6 +36,19 @@ class RespParser {
   // Bytes the parser knows it still needs before it can make progress (0 if unknown). Lets the
   // reader size a large read for a big bulk argument.
   size_t bytes_needed_hint() const { return need_hint_; }
+  // While a big argument (32 KB or more) is arriving: where its bytes start in the buffer, and
+  // the bytes of the command's arguments before it. Redis keeps only such an argument in its
+  // query buffer (the earlier ones are already argument objects), so CLIENT LIST shows qbuf and
+  // argv-mem that way. 0 and 0 otherwise.
+  size_t big_bulk_start() const {
+    return mb_remaining_ > 0 && bulk_len_ >= kBigArg ? pos_ : 0;
+  }
+  size_t parsed_args_bytes() const {
+    size_t n = 0;
+    for (const ArgRef& r : refs_) n += r.len;
+    return n;
+  }
+  static constexpr int64_t kBigArg = 32 * 1024;
   // Call after the caller dropped `n` consumed bytes from the front of its buffer.
   void Reset();
   bool in_progress() const { return mb_remaining_ >= 0 || pos_ > 0; }

@@ -42,7 +42,7 @@ Aof::Paths Aof::MakePaths() const {
 
 void Aof::Append(int db, const std::vector<std::string>& args) {
   std::lock_guard<std::mutex> l(buf_mu_);
-  if (db != buf_db_) {
+  if (db >= 0 && db != buf_db_) {
     aof::AppendCommand(&buf_, std::vector<std::string>{"SELECT", std::to_string(db)});
     buf_db_ = db;
   }

@@ -94,6 +94,12 @@ class Aof {
     int64_t last_cow_bytes = 0;
   };
   Info GetInfo(int64_t now_ms) const;
+  // CONFIG RESETSTAT: rewrite and fsync counters.
+  void ResetStats() {
+    rewrites_ = 0;
+    consecutive_failures_ = 0;
+    delayed_fsync_ = 0;
+  }
 
  private:
   enum State { kOff, kOn, kWaitRewrite };

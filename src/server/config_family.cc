@@ -5,6 +5,9 @@
 #include "base/logging.h"
 #include "base/strutil.h"
 #include "protocol/errors.h"
+#include "server/aof.h"
+#include "server/fork_child.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -47,9 +50,17 @@ void CmdConfigResetStat(Server& s, ArgList, CommandContext& ctx) {
   s.dbs().stats().Reset();
   s.dispatcher().stats().Reset();
   s.registry().ResetStats();
+  s.dispatcher().evictor().ResetStats();
+  s.persistence().ResetStats();
+  s.aof().ResetStats();
+  s.lazy_freer().ResetStats();
+  ForkChild::ResetStats();
   auto& st = s.stats();
   st.connections_received = 0;
   st.rejected_connections = 0;
+  st.evicted_clients = 0;
+  st.query_limit_disconnections = 0;
+  st.output_limit_disconnections = 0;
   st.net_input_bytes.Reset();
   st.net_output_bytes.Reset();
   st.reads_processed.Reset();

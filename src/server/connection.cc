@@ -45,7 +45,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.subscriber = std::move(sub);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() { worker_.AddClientMem(-reported_mem_.load()); }
 
 void Connection::Close() {
   if (closing_) return;
@@ -70,11 +70,37 @@ void Connection::OnEvent(uint32_t events) {
   }
   if (events & EPOLLIN) OnReadable();
   if (!closing_ && (events & EPOLLOUT)) Flush();
+  if (!closing_) UpdateMemUsage();
+}
+
+void Connection::UpdateMemUsage(bool may_evict) {
+  // Subscriptions, watched keys and tracking prefixes at Redis's per-entry estimates.
+  size_t state = static_cast<size_t>(session_.pubsub_count()) * 64;
+  if (session_.watch != nullptr) state += session_.watch->keys.size() * 64;
+  if (session_.tracking != nullptr) {
+    for (const std::string& p : session_.tracking->prefixes) state += 32 + p.size();
+  }
+  session_.state_mem.store(state, std::memory_order_relaxed);
+  int64_t now = static_cast<int64_t>(ClientMemory(session_));
+  int64_t delta = now - reported_mem_.load(std::memory_order_relaxed);
+  if (delta == 0) return;
+  reported_mem_.store(now, std::memory_order_relaxed);
+  worker_.AddClientMem(delta);
+  if (delta < 0 || !may_evict) return;
+  // maxmemory-clients is enforced as memory grows (as Redis checks after each read and
+  // command), not only from the cron: a client filling its buffers is closed before it gets far.
+  Server& s = worker_.server();
+  int64_t limit = s.ClientMemoryLimit();
+  if (limit > 0 && s.ClientMemoryTotal() >= limit) s.EvictClientsIfNeeded(&worker_);
 }
 
 void Connection::OnReadable() {
   if (read_stopped_) return;
-  size_t want = std::max(kReadChunk, std::min(parser_.bytes_needed_hint(), kMaxReadChunk));
+  // The rest of a partly read argument is made room for exactly (as Redis sizes its query buffer
+  // for a big bulk); otherwise a chunk. Asking for a full chunk near the end of a big argument
+  // would double a buffer that is about to hold exactly what it needs.
+  size_t hint = parser_.bytes_needed_hint();
+  size_t want = hint > 0 ? std::min(hint, kMaxReadChunk) : kReadChunk;
   in_.Reserve(want);
   ssize_t n = transport_->Read(in_.write_ptr(), in_.writable());
   if (n == 0) {
@@ -86,6 +112,7 @@ void Connection::OnReadable() {
     return;
   }
   in_.Commit(static_cast<size_t>(n));
+  qb_peak_ = std::max(qb_peak_, in_.size());
   auto& stats = worker_.server().stats();
   stats.net_input_bytes.Add(static_cast<uint64_t>(n));
   stats.reads_processed.Add();
@@ -169,9 +196,37 @@ void Connection::ProcessInput() {
       break;
     }
   }
-  session_.qbuf.store(in_.size(), std::memory_order_relaxed);
+  size_t big = parser_.big_bulk_start();
+  // A big argument's room is made as soon as its length is known, as Redis sizes its query
+  // buffer then: the client is charged for it at once (maxmemory-clients, tot-mem).
+  if (big > 0) {
+    in_.Reserve(std::min(parser_.bytes_needed_hint(), kMaxReadChunk));
+    big = parser_.big_bulk_start();
+  }
+  session_.qbuf.store(in_.size() - big, std::memory_order_relaxed);
+  session_.argv_mem.store(big > 0 ? parser_.parsed_args_bytes() : 0, std::memory_order_relaxed);
   session_.qbuf_free.store(in_.writable(), std::memory_order_relaxed);
-  if (in_.size() == 0) in_.ShrinkIfIdle(64 * 1024);
+  qb_peak_ = std::max(qb_peak_, in_.size() + (big > 0 ? parser_.bytes_needed_hint() : 0));
+}
+
+void Connection::ResizeBuffers(int64_t idle_ms) {
+  size_t pending = parser_.big_bulk_start() > 0 ? parser_.bytes_needed_hint() : 0;
+  if (in_.capacity() - in_.size() > 4096) {
+    if (idle_ms > 2000) {
+      in_.Resize(in_.size());
+    } else if (in_.capacity() > 32 * 1024 && in_.capacity() / 2 > qb_peak_) {
+      in_.Resize(std::max(in_.size() + pending, qb_peak_));
+    }
+    session_.qbuf_free.store(in_.writable(), std::memory_order_relaxed);
+  }
+  qb_peak_ = in_.size() + pending;
+  if (idle_ms > 2000 && out_pos_ == out_.size()) {
+    out_.clear();
+    out_.shrink_to_fit();
+    out_pos_ = 0;
+  }
+  // No eviction from here: the worker is iterating its connections.
+  UpdateMemUsage(false);
 }
 
 void Connection::ExecuteOne(ArgList args) {
@@ -219,7 +274,10 @@ void Connection::Flush() {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
-    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    // A drained buffer keeps at most 64 KB: what a burst of output (a big reply, a flood of
+    // invalidation messages) needed goes back at once, as Redis frees its reply blocks once
+    // written. Memory that lingers counts toward maxmemory and would make eviction chase it.
+    if (out_.capacity() > 64 * 1024) std::string().swap(out_);
     if (session_.close_after_reply) {
       Close();
       return;
@@ -227,6 +285,7 @@ void Connection::Flush() {
   }
   session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
   UpdateInterest();
+  UpdateMemUsage();
 }
 
 void Connection::ScheduleFlush() {
@@ -242,7 +301,9 @@ void Connection::PushMessage(std::string_view msg) {
     return;
   }
   out_.append(msg);
+  session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
   if (!OverOutputLimit()) ScheduleFlush();
+  if (!closing_) UpdateMemUsage();
 }
 
 bool Connection::OverOutputLimit() {
@@ -291,7 +352,7 @@ void Connection::UpdateInterest() {
   bool want = out_pos_ < out_.size();
   if (want == writing_) return;
   writing_ = want;
-  worker_.loop().Modify(transport_->fd(), EPOLLIN | (want ? EPOLLOUT : 0), this);
+  worker_.loop().Modify(transport_->fd(), EPOLLIN | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u), this);
 }
 
 void Connection::Unblocked(std::string reply) {

@@ -47,19 +47,16 @@ class Connection : public IoHandler {
   void PushMessage(std::string_view msg);
   // Writes raw bytes (used for errors sent before any command, e.g. maxclients).
   void SendRaw(std::string_view s);
+  int64_t settled_memory() const { return reported_mem_.load(std::memory_order_relaxed); }
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
   // Accepted on metrics-port: speaks only HTTP.
   void set_metrics_only() { metrics_only_ = true; }
-  // Frees the input and output buffers of a connection with nothing pending (idle clients then
-  // cost a few hundred bytes instead of a 16 KB read buffer each, as Redis's client cron does).
-  void ReleaseIdleBuffers() {
-    if (!parser_.in_progress() && in_.size() == 0) in_.ShrinkIfIdle(0);
-    if (out_pos_ == out_.size()) {
-      out_.clear();
-      out_.shrink_to_fit();
-      out_pos_ = 0;
-    }
-  }
+  // Called by the worker's cron: sizes the query buffer as Redis's client cron does. After two
+  // idle seconds the buffer keeps only what it holds (idle clients cost a few hundred bytes, not a
+  // 16 KB read buffer each) and a drained reply buffer is freed; a busy client's buffer bigger
+  // than 32 KB and twice its recent peak is cut to that peak. Keeping the buffer between commands
+  // otherwise spares a reallocation per big request.
+  void ResizeBuffers(int64_t idle_ms);
   // Writes replies produced during this loop iteration (called by the worker before it sleeps).
   void FlushPending() {
     pending_flush_ = false;
@@ -75,6 +72,9 @@ class Connection : public IoHandler {
   void ExecuteOne(ArgList args);
   void Flush();
   void UpdateInterest();
+  // Refreshes what this client holds (CLIENT LIST tot-mem) into its worker's total, and applies
+  // maxmemory-clients when it grew.
+  void UpdateMemUsage(bool may_evict = true);
   // Applies client-output-buffer-limit to the unsent output; closes the client (and returns
   // true) when it is over the hard limit or has been over the soft limit for too long.
   bool OverOutputLimit();
@@ -82,6 +82,9 @@ class Connection : public IoHandler {
 
   Worker& worker_;
   std::unique_ptr<net::Transport> transport_;
+  // This client's share of the worker's client memory, as of its last settled state (after its
+  // input was processed: no command in flight). Read by other threads for eviction.
+  std::atomic<int64_t> reported_mem_{0};
   Session session_;
   IoBuffer in_;
   std::string out_;
@@ -90,6 +93,7 @@ class Connection : public IoHandler {
   ReplyBuilder rb_{&out_};
   bool closing_ = false;
   bool writing_ = false;  // EPOLLOUT registered
+  size_t qb_peak_ = 0;    // most query-buffer bytes needed since the last ResizeBuffers
   bool paused_ = false;
   bool read_stopped_ = false;
   bool http_checked_ = false;  // the first bytes were looked at for an HTTP request

@@ -38,6 +38,10 @@ class ForkChild {
   // (latest_fork_usec): forking copies the page tables, which stalls the server.
   static uint64_t total_forks() { return total_forks_.load(std::memory_order_relaxed); }
   static int64_t latest_fork_us() { return latest_fork_us_.load(std::memory_order_relaxed); }
+  static void ResetStats() {
+    total_forks_.store(0, std::memory_order_relaxed);
+    latest_fork_us_.store(0, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<pid_t> pid_{-1};

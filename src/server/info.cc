@@ -275,7 +275,6 @@ void StatsSection(Server& s, Writer& w) {
   auto& st = s.stats();
   auto& ds = s.dbs().stats();
   auto& dp = s.dispatcher().stats();
-  double stale = 0;
   w.Section("Stats");
   w.Field("total_connections_received", st.connections_received.load());
   w.Field("total_commands_processed", dp.commands.load());
@@ -293,7 +292,7 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("sync_partial_ok", 0);
   w.Field("sync_partial_err", 0);
   w.Field("expired_keys", ds.expired_keys.load());
-  w.Field("expired_stale_perc", stale);
+  w.Field("expired_stale_perc", ds.expired_stale.load() * 100);
   w.Field("expired_time_cap_reached_count", ds.expired_time_cap_reached.load());
   w.Field("expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_us.load() / 1000);
   Evictor& ev = s.dispatcher().evictor();

@@ -54,6 +54,7 @@ class Persistence {
   int64_t lastsave() const { return lastsave_.load(); }
   bool last_bgsave_ok() const { return last_ok_.load(); }
   int64_t saves() const { return saves_.load(); }
+  void ResetStats() { saves_ = 0; }
   int64_t last_bgsave_seconds() const { return last_bgsave_sec_.load(); }
   int64_t current_bgsave_seconds(int64_t now_ms) const {
     int64_t s = bgsave_start_ms_.load();

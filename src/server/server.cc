@@ -237,7 +237,7 @@ void Worker::Cron() {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
   if (index_ == 0) {
-    server_.EvictClientsIfNeeded();
+    server_.EvictClientsIfNeeded(this);
     server_.migrate().Cron(clock::NowMs());
     if (!dbs.loading()) {
       server_.persistence().Cron(clock::NowMs());
@@ -255,8 +255,8 @@ void Worker::Cron() {
     if (timeout > 0 && idle_ms > static_cast<int64_t>(timeout) * 1000) {
       LOG_VERBOSE("Closing idle client");
       c->Close();
-    } else if (idle_ms > 2000 && !c->paused()) {
-      c->ReleaseIdleBuffers();
+    } else if (!c->paused()) {
+      c->ResizeBuffers(idle_ms);
     }
   }
   if (!paused_.empty() && !server_.IsPauseActive(now)) ResumePaused();
@@ -464,10 +464,16 @@ void Server::AttachConfigHooks() {
     o->OnApply(eviction);
   }
   opts_.maxmemory.OnApply(Option::Hook([this] {
-    // A lower limit takes effect at once, as in Redis: evict down to it now.
+    // A lower limit takes effect at once, as in Redis: evict down to it now (keys, and clients
+    // when maxmemory-clients is a share of it).
     if (opts_.maxmemory.get() > 0 && !dbs_->loading()) {
       dispatcher_->evictor().Perform(clock::NowMs());
     }
+    if (!workers_.empty()) EvictClientsIfNeeded();
+    return std::string();
+  }));
+  opts_.maxmemory_clients_option.OnApply(Option::Hook([this] {
+    if (!workers_.empty()) EvictClientsIfNeeded();
     return std::string();
   }));
   opts_.notify_keyspace_events.OnApply(Option::Hook([this] {
@@ -758,12 +764,24 @@ Status Server::Start() {
 size_t ClientMemory(const Session& s) {
   return s.qbuf.load(std::memory_order_relaxed) + s.qbuf_free.load(std::memory_order_relaxed) +
          s.obuf.load(std::memory_order_relaxed) + s.argv_mem.load(std::memory_order_relaxed) +
-         s.multi_mem.load(std::memory_order_relaxed) + 1024;
+         s.multi_mem.load(std::memory_order_relaxed) + s.state_mem.load(std::memory_order_relaxed) +
+         1024;
 }
 
-void Server::EvictClientsIfNeeded() {
+int64_t Server::ClientMemoryLimit() const {
   int64_t limit = opts_.maxmemory_clients.load(std::memory_order_relaxed);
   if (limit < 0) limit = opts_.maxmemory.get() * -limit / 100;
+  return limit;
+}
+
+int64_t Server::ClientMemoryTotal() const {
+  int64_t total = 0;
+  for (const auto& w : workers_) total += w->client_mem();
+  return total;
+}
+
+void Server::EvictClientsIfNeeded(Worker* caller) {
+  int64_t limit = ClientMemoryLimit();
   if (limit <= 0) return;
   struct Use {
     size_t bytes;
@@ -772,23 +790,35 @@ void Server::EvictClientsIfNeeded() {
   };
   std::vector<Use> uses;
   size_t total = 0;
+  // Each client counts as of its last settled state (no command in flight), as Redis counts
+  // them from its memory buckets.
   ForEachClient([&](Connection* c, Worker* w) {
     const Session& s = c->session();
-    size_t b = ClientMemory(s);
+    size_t b = static_cast<size_t>(std::max<int64_t>(0, c->settled_memory()));
     total += b;
     if (!s.no_evict.load(std::memory_order_relaxed)) uses.push_back({b, s.id, w});
   });
-  if (total <= static_cast<size_t>(limit)) return;
-  // The biggest clients go first, until the rest fits (Redis evicts from its largest buckets).
+  if (total < static_cast<size_t>(limit)) return;
+  // The biggest clients go first, until the rest is under the limit (Redis evicts from its
+  // largest buckets).
   std::sort(uses.begin(), uses.end(), [](const Use& a, const Use& b) { return a.bytes > b.bytes; });
   for (const Use& u : uses) {
-    if (total <= static_cast<size_t>(limit)) break;
+    if (total < static_cast<size_t>(limit)) break;
     total -= u.bytes;
     stats_.evicted_clients.fetch_add(1, std::memory_order_relaxed);
     LOG_VERBOSE("Evicting client: id=%llu (%zu bytes)", static_cast<unsigned long long>(u.id),
                 u.bytes);
     Worker* w = u.w;
     uint64_t id = u.id;
+    if (w == caller) {
+      w->KillClient(id);
+      continue;
+    }
+    // Gone from CLIENT LIST at once; its own thread closes the connection next.
+    {
+      std::lock_guard<std::mutex> l(clients_mu_);
+      if (clients_.erase(id) > 0) stats_.connected_clients.fetch_sub(1);
+    }
     w->loop().Post([w, id] { w->KillClient(id); });
   }
 }

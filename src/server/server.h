@@ -108,6 +108,12 @@ class Worker {
   // A command ran on this worker (INFO DEBUG eventloop_cmd_per_cycle_max).
   void CountCommand() { cycle_commands_++; }
   uint64_t cron_us() const { return cron_us_.load(std::memory_order_relaxed); }
+  // Memory held by this worker's clients (ClientMemory summed), kept up to date by them.
+  int64_t client_mem() const { return client_mem_.load(std::memory_order_relaxed); }
+  void AddClientMem(int64_t delta) {
+    client_mem_.store(client_mem_.load(std::memory_order_relaxed) + delta,
+                      std::memory_order_relaxed);  // written by this worker's thread only
+  }
   uint64_t max_commands_per_cycle() const { return cmd_per_cycle_max_.load(); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
@@ -138,6 +144,7 @@ class Worker {
   uint64_t cron_runs_ = 0;
   uint64_t cycle_commands_ = 0;
   std::atomic<uint64_t> cron_us_{0}, cmd_per_cycle_max_{0};
+  std::atomic<int64_t> client_mem_{0};
 };
 
 class Server : public KeyspaceObserver {
@@ -247,7 +254,13 @@ class Server : public KeyspaceObserver {
 
   // maxmemory-clients: closes the biggest clients (not CLIENT NO-EVICT ones) while all client
   // buffers together are over the limit (run by the first worker's cron).
-  void EvictClientsIfNeeded();
+  // maxmemory-clients: when the clients together hold more, the biggest ones are closed until the
+  // rest fits. `caller` closes its own victims at once; other workers' are closed by them next
+  // (and leave CLIENT LIST at once).
+  void EvictClientsIfNeeded(Worker* caller = nullptr);
+  // The limit in bytes (0: none), and what all clients hold now.
+  int64_t ClientMemoryLimit() const;
+  int64_t ClientMemoryTotal() const;
 
  private:
   // Attaches the apply hooks of directives whose change must reach a running module.

@@ -126,6 +126,13 @@ def run_sequence(c):
     p.set("t3", 1)
     p.get("t1")
     p.execute()
+    # A transaction in another db: MULTI is written before the SELECT, as Redis writes it.
+    c.execute_command("SELECT", "3")
+    p = c.pipeline(transaction=True)
+    p.set("t4", 1)
+    p.incr("t5")
+    p.execute()
+    c.execute_command("SELECT", "0")
 
 
 def test_incr_file_is_what_redis_writes(make_server):

@@ -515,3 +515,78 @@ def test_rdb_key_save_delay_keeps_bgsave_child_running(pair):
         wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, 5)
     finally:
         r.config_set("rdb-key-save-delay", "0")
+
+
+@pytest.mark.parametrize("cmd", [["PUBLISH", "ch", "m"], ["SPUBLISH", "ch", "m"],
+                                 ["PFCOUNT", "hll"]])
+def test_write_pause_holds_commands_that_may_replicate(pair, cmd):
+    """PUBLISH reaches replicas and PFCOUNT may rewrite its sketch: a write pause holds both."""
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.execute_command("CLIENT", "PAUSE", "20000", "WRITE")
+        try:
+            with socket.create_connection(("127.0.0.1", p.port)) as s:
+                s.sendall(conversation.encode(cmd))
+                wait_until(lambda: r.info("clients")["blocked_clients"] == 1, 10)
+                r.execute_command("CLIENT", "UNPAUSE")
+                assert s.recv(100) == b":0\r\n"
+        finally:
+            r.execute_command("CLIENT", "UNPAUSE")
+
+
+def test_shared_integers_not_shared_under_lru_or_lfu(pair):
+    """Small integers are shared objects unless eviction needs a per-key access time."""
+    got = []
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        seen = []
+        try:
+            for maxmemory, policy in (("0", "noeviction"), ("1gb", "allkeys-lru"),
+                                      ("1gb", "allkeys-lfu"), ("1gb", "volatile-ttl"),
+                                      ("0", "allkeys-lru")):
+                r.config_set("maxmemory", maxmemory)
+                r.config_set("maxmemory-policy", policy)
+                r.set("n", 5)
+                seen.append(r.object("refcount", "n"))
+        finally:
+            r.config_set("maxmemory", "0")
+            r.config_set("maxmemory-policy", "noeviction")
+        got.append(seen)
+    assert got[0] == got[1]
+    assert got[0][1] == 1 and got[0][0] == 2147483647
+
+
+def test_config_resetstat_resets_what_redis_resets(pair):
+    """Every INFO counter Redis zeroes on CONFIG RESETSTAT is zeroed, and only those."""
+    results = []
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        r.config_set("maxmemory-policy", "allkeys-lru")
+        try:
+            for j in range(40):
+                r.setrange(f"big{j}", 100000, "x")
+            r.config_set("maxmemory", r.info("memory")["used_memory"] - 1_000_000)
+            r.set("after", "v")  # evicts
+        finally:
+            r.config_set("maxmemory", "0")
+            r.config_set("maxmemory-policy", "noeviction")
+        r.get("nokey")
+        r.get("after")
+        with pytest.raises(redis.ResponseError):
+            r.execute_command("NOSUCHCOMMAND")
+        r.bgsave()
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, 10)
+        r.set("e", "v", px=1)
+        wait_until(lambda: r.get("e") is None, 5)
+        before = r.info("all")
+        r.config_resetstat()
+        after = r.info("all")
+        names = ("evicted_keys", "expired_keys", "keyspace_hits", "keyspace_misses", "rdb_saves",
+                 "total_forks", "latest_fork_usec", "total_error_replies",
+                 "total_connections_received")
+        assert all(before[n] != 0 for n in names), {n: before[n] for n in names}
+        results.append({n: after[n] for n in names})
+        assert "errorstat_ERR" not in after and "cmdstat_get" not in after
+    # This connection was made before the reset: nothing counts it afterwards.
+    assert results[0] == results[1] == dict.fromkeys(results[0], 0)

@@ -127,7 +127,7 @@ TEST_F(MultiTest, PropagatedAsOneBlock) {
   Run({"incr", "a"});
   Run({"exec"});
   EXPECT_EQ(server_.TakePropagated(),
-            (std::vector<std::string>{"0:MULTI", "0:set a 1", "0:incr a", "0:EXEC"}));
+            (std::vector<std::string>{"-1:MULTI", "0:set a 1", "0:incr a", "-1:EXEC"}));
   // A single write travels alone.
   Run({"multi"});
   Run({"set", "b", "1"});

@@ -146,8 +146,10 @@ TEST(Link, HandlerMayDestroyTheLink) {
                                },
                            .readable =
                                [&] {
-                                 link.reset();  // gone inside its own handler
+                                 // Gone inside its own handler: destroying the link destroys
+                                 // this closure too, so it is the handler's last act.
                                  loop.Stop();
+                                 link.reset();
                                },
                            .closed = [&](const Status&) { ADD_FAILURE() << "closed after reset"; }});
   link->Connect("127.0.0.1", l.port, "", 1000);

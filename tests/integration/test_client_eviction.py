@@ -1,0 +1,261 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""maxmemory-clients (client eviction) and the memory a connection is charged for, checked on
+Carmine and the oracle alike: a client whose query buffer, arguments, subscriptions or watched keys
+push the clients' total past the limit is disconnected, the biggest first; `CLIENT NO-EVICT on`
+exempts one; lowering the limit evicts at once. Also: client-side caching invalidations must not
+feed key eviction back into itself (each invalidation message is output-buffer memory).
+"""
+import re
+import socket
+
+import pytest
+import redis
+
+from servers import ServerProcess, wait_until
+
+pytestmark = pytest.mark.needs_process
+
+
+@pytest.fixture(params=["carmine", "redis"])
+def server(request):
+    args = ["--save", "", "--enable-debug-command", "yes"] + \
+        (["--threads", "2"] if request.param == "carmine" else [])
+    s = ServerProcess(request.param, args=args).start()
+    yield s
+    s.cleanup()
+
+
+def client_mem(r, name):
+    for c in r.client_list():
+        if c["name"] == name:
+            return int(c["tot-mem"])
+    return None
+
+
+def named_socket(port, name):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${len(name)}\r\n{name}\r\n".encode())
+    assert s.recv(10) == b"+OK\r\n"
+    return s
+
+
+def is_closed(s):
+    """True once the server closed the connection (replies already sent are read past)."""
+    s.settimeout(5)
+    try:
+        while s.recv(65536):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def start_big_bulk(s, size, sent):
+    """Sends a SET whose value is announced as `size` bytes but only `sent` of them arrive."""
+    s.sendall(f"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${size}\r\n".encode() + b"x" * sent)
+
+
+def test_large_query_buffer_gets_the_client_evicted(server):
+    """A big argument's buffer is sized for the announced length as soon as it is announced."""
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.config_set("maxmemory-clients", "3mb")
+    try:
+        fits = named_socket(server.port, "fits")
+        start_big_bulk(fits, 1_000_000, 100)
+        wait_until(lambda: (client_mem(r, "fits") or 0) >= 1_000_000, 10, what="qbuf to grow")
+        assert r.info("stats")["evicted_clients"] == 0
+        big = named_socket(server.port, "big")
+        start_big_bulk(big, 5_000_000, 100)
+        assert is_closed(big)
+        wait_until(lambda: r.info("stats")["evicted_clients"] == 1, 10)
+        assert client_mem(r, "fits") >= 1_000_000  # the smaller client stays
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def test_in_progress_big_argument_counts_in_qbuf(server):
+    r = redis.Redis(port=server.port, decode_responses=True)
+    s = named_socket(server.port, "partial")
+    start_big_bulk(s, 1_000_000, 200_000)
+    wait_until(lambda: any(c["name"] == "partial" and int(c["qbuf"]) >= 200_000
+                           for c in r.client_list()), 10, what="qbuf to show the partial bulk")
+    s.close()
+
+
+@pytest.mark.parametrize("kind", ["subscribe", "psubscribe", "watch"])
+def test_client_state_counts_toward_the_limit(server, kind):
+    """Subscriptions and watched keys are charged to their client (Redis charges their
+    bookkeeping, a few dozen bytes each), so enough of them get a client evicted."""
+    r = redis.Redis(port=server.port, decode_responses=True)
+    s = named_socket(server.port, "stateful")
+    # (WATCH checks each key against those already watched, in Redis too: fewer keys.)
+    n = 25_000 if kind == "watch" else 100_000
+    words = [kind.upper()] + [f"ch{i}" for i in range(n)]
+    s.sendall(("*%d\r\n" % len(words) + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)).encode())
+    s.setblocking(False)
+
+    def charged():
+        try:  # the confirmations are read so that only the state itself is left to count
+            while s.recv(1 << 20):
+                pass
+        except BlockingIOError:
+            pass
+        return (client_mem(r, "stateful") or 0) > 1_500_000 and \
+            all(int(c["omem"]) == 0 for c in r.client_list() if c["name"] == "stateful")
+    wait_until(charged, 10, what="the subscriptions or watched keys to be charged to the client")
+    s.setblocking(True)
+    r.config_set("maxmemory-clients", "1mb")
+    try:
+        assert is_closed(s)
+        assert r.info("stats")["evicted_clients"] == 1
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def control_client(port):
+    """A connection exempt from client eviction (its memory still counts in the total)."""
+    r = redis.Redis(port=port, decode_responses=True, single_connection_client=True)
+    r.client_setname("control")
+    r.execute_command("CLIENT", "NO-EVICT", "on")
+    return r
+
+
+def test_biggest_client_goes_first(server):
+    r = control_client(server.port)
+    small = named_socket(server.port, "small")
+    big = named_socket(server.port, "big")
+    start_big_bulk(small, 400_000, 100)
+    start_big_bulk(big, 800_000, 100)
+    wait_until(lambda: (client_mem(r, "big") or 0) >= 800_000
+               and (client_mem(r, "small") or 0) >= 400_000, 10)
+    total = sum(int(c["tot-mem"]) for c in r.client_list())
+    # Evicting the big one is enough; evicting the small one is not.
+    r.config_set("maxmemory-clients", str(total - 500_000))
+    try:
+        assert is_closed(big)
+        names = {c["name"] for c in r.client_list()}
+        assert names == {"small", "control"}
+        assert r.info("stats")["evicted_clients"] == 1
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+@pytest.mark.parametrize("no_evict", ["on", "off"])
+def test_no_evict_exempts_a_client(server, no_evict):
+    r = control_client(server.port)
+    r.config_set("maxmemory-clients", "1mb")
+    try:
+        s = named_socket(server.port, "big")
+        s.sendall(f"*3\r\n$6\r\nCLIENT\r\n$8\r\nNO-EVICT\r\n${len(no_evict)}\r\n{no_evict}\r\n"
+                  .encode())
+        assert s.recv(10) == b"+OK\r\n"
+        start_big_bulk(s, 2_000_000, 100)
+        if no_evict == "on":
+            wait_until(lambda: (client_mem(r, "big") or 0) > 2_000_000, 10)
+            assert r.info("stats")["evicted_clients"] == 0
+        else:
+            assert is_closed(s)
+            assert r.info("stats")["evicted_clients"] == 1
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def test_client_eviction_limit_as_percentage_of_maxmemory(server):
+    r = control_client(server.port)
+    r.config_set("maxmemory-clients", "10%")
+    assert r.config_get("maxmemory-clients")["maxmemory-clients"] == "10%"
+    # Without maxmemory a percentage means no limit.
+    s = named_socket(server.port, "big")
+    start_big_bulk(s, 2_000_000, 100)
+    wait_until(lambda: (client_mem(r, "big") or 0) >= 2_000_000, 10)
+    r.config_set("maxmemory", "10mb")  # now 10% is 1 MB: over it
+    try:
+        assert is_closed(s)
+    finally:
+        r.config_set("maxmemory", "0")
+        r.config_set("maxmemory-clients", "0")
+
+
+def test_tracking_invalidations_do_not_feed_eviction(server):
+    """Evicting a key sends an invalidation to each client caching it; that output must not count
+    as lasting memory, or each round of invalidations evicts more keys until none are left."""
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    r.config_set("maxmemory-eviction-tenacity", "100")
+    trackers, listeners = [], []
+    for _ in range(10):
+        sub = redis.Redis(port=server.port).pubsub()
+        sub.subscribe("__redis__:invalidate")
+        sub.get_message(timeout=5)  # the subscribe confirmation; the connection now exists
+        t = redis.Redis(port=server.port, single_connection_client=True)
+        t.execute_command("CLIENT", "TRACKING", "on", "REDIRECT", sub.connection.client_id
+                          if hasattr(sub.connection, "client_id") else _client_id(r, sub))
+        trackers.append(t)
+        listeners.append(sub)
+    keys = [f"{j}" + "x" * 1000 for j in range(300)]
+    for k in keys:
+        r.set(k, "x")
+        for t in trackers:
+            t.get(k)
+    me = r.client_id()
+    wait_until(lambda: all(int(c["qbuf"]) == 0 for c in r.client_list() if int(c["id"]) != me), 10)
+    used = r.info("memory")["used_memory"]
+    r.config_set("maxmemory", str(used - 40_000))
+    try:
+        wait_until(lambda: r.info("stats")["evicted_keys"] > 0, 10)
+        for sub in listeners:  # the invalidations are read: their memory is released
+            while sub.get_message(timeout=0.01):
+                pass
+        r.set("one-more", "x")
+        assert r.dbsize() > 200, r.info("stats")["evicted_keys"]
+    finally:
+        r.config_set("maxmemory", "0")
+        for c in trackers + listeners:
+            c.close()
+
+
+def _client_id(r, sub):
+    """The id of a pub/sub connection: the newest client subscribed to one channel."""
+    ids = [int(c["id"]) for c in r.client_list() if c["sub"] == "1"]
+    return max(ids)
+
+
+def test_tot_mem_reported_per_client(server):
+    r = redis.Redis(port=server.port, decode_responses=True)
+    line = r.execute_command("CLIENT", "INFO")
+    for field in ("qbuf", "qbuf-free", "argv-mem", "multi-mem", "obl", "oll", "omem", "tot-mem"):
+        assert re.search(rf" {field}=\d+", line), field
+
+
+def query_buffer(r, name):
+    for c in r.client_list():
+        if c["name"] == name:
+            return int(c["qbuf"]) + int(c["qbuf-free"])
+    return None
+
+
+def test_query_buffer_sized_by_recent_peak_and_freed_when_idle(server):
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.config_set("hz", "100")
+    c = redis.Redis(port=server.port, single_connection_client=True)
+    try:
+        c.client_setname("qb")
+        assert 16384 <= query_buffer(r, "qb") < 32768
+        # Idle for two seconds: the buffer is released.
+        wait_until(lambda: query_buffer(r, "qb") == 0, 10, what="the idle buffer to be freed")
+        r.execute_command("DEBUG", "PAUSE-CRON", "1")
+        c.set("x", "A" * 400_000)
+        big = query_buffer(r, "qb")
+        assert big > 32768  # kept between commands while the cron does not run
+        r.execute_command("DEBUG", "PAUSE-CRON", "0")
+
+        def shrunk():
+            c.set("x", "A" * 100)  # busy with small commands: cut to the recent peak
+            return 0 < query_buffer(r, "qb") < big
+        wait_until(shrunk, 5, what="the buffer to shrink to the recent peak")
+    finally:
+        r.execute_command("DEBUG", "PAUSE-CRON", "0")
+        r.config_set("hz", "10")
+        c.close()
