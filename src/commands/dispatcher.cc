@@ -255,7 +255,9 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   }
   if (session.multi != nullptr && !RunsInsideMulti(spec)) return Queue(spec, args, session, rb);
   SetCurrentClientId(session.id);
+  session.running = true;
   ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
+  session.running = false;
   if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
   if (session.tracking) ResetCachingFlag(session);
   SetCurrentClientId(0);
@@ -508,7 +510,15 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       std::vector<std::string_view> args(w->args.begin(), w->args.end());
       ExecMode mode;
       mode.serving = true;
+      // The served client is the one running (NOLOOP, and its own pushes follow its reply).
+      std::string pushes;
+      const uint64_t caller = CurrentClientId();
+      SetCurrentClientId(w->client_id);
+      t_held_pushes = HeldPushes{w->client_id, &pushes};
       ExecResult r = Execute(spec, ArgList(args.data(), args.size()), s, rb, now_ms, mode);
+      t_held_pushes = HeldPushes{};
+      SetCurrentClientId(caller);
+      out += pushes;
       if (r.would_block) {
         // Someone else took the data first: keep the place in line. If a push on another of
         // its keys saw it busy meanwhile, look at all its keys again.

@@ -201,6 +201,7 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
     latency_->MaybeAdd("eviction-del", last_del_us_ / 1000, thr, now_ms / 1000);
   }
   if (result == Result::kOk) NoteOver(now_ms, false);
+  unfinished_.store(result == Result::kRunning, std::memory_order_relaxed);
   return result;
 }
 

@@ -43,6 +43,9 @@ class Evictor {
   // Milliseconds spent over maxmemory (INFO total/current_eviction_exceeded_time).
   uint64_t exceeded_time_ms(int64_t now_ms) const;
   uint64_t current_exceeded_time_ms(int64_t now_ms) const;
+  // The last pass ran out of its time budget with memory still over the limit: the cron goes on
+  // with it (as Redis's eviction time proc does) instead of waiting for the next command.
+  bool unfinished() const { return unfinished_.load(std::memory_order_relaxed); }
   void ResetStats() {
     evicted_.store(0, std::memory_order_relaxed);
     exceeded_total_ms_.store(0, std::memory_order_relaxed);
@@ -73,6 +76,7 @@ class Evictor {
   size_t sampled_ = 0;  // shards sampled so far for the next eviction
   EvictPolicy last_policy_ = EvictPolicy::kNoEviction;
   std::atomic<uint64_t> evicted_{0};
+  std::atomic<bool> unfinished_{false};
   std::atomic<int64_t> over_since_ms_{0};  // 0 when under the limit
   std::atomic<uint64_t> exceeded_total_ms_{0};
   int64_t last_del_us_ = 0;  // slowest deletion of the current cycle; guarded by mu_

@@ -29,6 +29,14 @@ namespace carmine {
 int CurrentWorker();
 void SetCurrentWorker(int index);
 
+// While a blocked client's command is served on this thread, the pushes it causes to that same
+// client (an invalidation of the key it just wrote) are held here and follow its reply.
+struct HeldPushes {
+  uint64_t client_id = 0;
+  std::string* out = nullptr;
+};
+inline thread_local HeldPushes t_held_pushes;
+
 // One client as the registry sees it.
 struct Subscriber {
   uint64_t client_id = 0;
@@ -43,7 +51,9 @@ struct Subscriber {
   std::atomic<bool> closed{false};  // the client went away (tracking redirection checks it)
 
   void Deliver(std::string_view msg) {
-    if (owner == CurrentWorker()) {
+    if (client_id == t_held_pushes.client_id && t_held_pushes.out != nullptr) {
+      t_held_pushes.out->append(msg);
+    } else if (owner == CurrentWorker()) {
       push_local(msg);
     } else {
       post(std::string(msg));

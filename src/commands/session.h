@@ -57,6 +57,9 @@ struct Session {
   bool reply_off = false, skip_next = false, skip_this = false;
   // The running command's reply is pushes only ((P|S)(UN)SUBSCRIBE): CLIENT REPLY does not drop it.
   bool reply_is_push = false;
+  // The command passed its checks and runs: pushes it causes wait for its reply. Pushes caused by
+  // the checks (keys evicted to make room for it) go out before the reply, as in Redis.
+  bool running = false;
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};
   // Set by QUIT / protocol errors: flush pending replies, then close.

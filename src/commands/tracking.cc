@@ -41,8 +41,9 @@ void TrackingRegistry::SendLocked(ClientTracking& t, const std::vector<std::stri
       std::string msg;
       ReplyBuilder rb(&msg);
       rb.SetProtocol(3);
-      rb.PushLen(1);
+      rb.PushLen(2);
       rb.Bulk("tracking-redir-broken");
+      rb.Int(static_cast<int64_t>(t.redirect));
       t.self->Deliver(msg);
     }
     return;
@@ -77,6 +78,15 @@ void TrackingRegistry::Remember(const std::shared_ptr<ClientTracking>& t, std::s
                                 int64_t max_keys) {
   std::lock_guard<std::mutex> l(mu_);
   keys_[std::string(key)].insert(t->client_id);
+  TrimLocked(max_keys);
+}
+
+void TrackingRegistry::Trim(int64_t max_keys) {
+  std::lock_guard<std::mutex> l(mu_);
+  TrimLocked(max_keys);
+}
+
+void TrackingRegistry::TrimLocked(int64_t max_keys) {
   // Over the limit: invalidate keys until it fits. Any victim is valid, since an invalidation only
   // makes clients drop a cached copy (Redis picks random ones).
   while (max_keys > 0 && keys_.size() > static_cast<size_t>(max_keys)) {

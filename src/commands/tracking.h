@@ -46,6 +46,8 @@ class TrackingRegistry {
   // Remembers that a default-mode client read `key`; over `max_keys` (0: unlimited) other
   // remembered keys are invalidated to make room.
   void Remember(const std::shared_ptr<ClientTracking>& t, std::string_view key, int64_t max_keys);
+  // A lowered tracking-table-max-keys: invalidates remembered keys until the table fits.
+  void Trim(int64_t max_keys);
   // `key` changed, by the client `writer` (0: the server itself, e.g. expiry). Default-mode
   // clients get one message per key at once; BCAST clients get the keys gathered under each of
   // their prefixes as one message at the next FlushBroadcast().
@@ -64,6 +66,7 @@ class TrackingRegistry {
   size_t num_clients() const { return clients_.load(std::memory_order_relaxed); }
 
  private:
+  void TrimLocked(int64_t max_keys);  // mu_ held
   void SendLocked(ClientTracking& t, const std::vector<std::string_view>* keys);
 
   std::mutex mu_;

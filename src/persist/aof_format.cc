@@ -167,7 +167,7 @@ void Manifest::MarkHistory(bool all_incrs) {
 }
 
 ManifestError ParseManifest(std::string_view text, Manifest* out) {
-  constexpr size_t kMaxLine = 1024;
+  constexpr size_t kMaxLine = kManifestMaxLine;
   *out = Manifest();
   ManifestError err;
   auto bad = [&](int n, std::string_view line, std::string reason) {

@@ -55,8 +55,10 @@ struct ManifestError {
   bool ok() const { return kind == Kind::kNone; }
 };
 
+inline constexpr size_t kManifestMaxLine = 1024;
+
 // Parses a manifest as Redis reads one: every line ends with a newline and is shorter than
-// 1024 bytes, '#' starts a comment, a line holds `key value` pairs (file, seq, type; others
+// kManifestMaxLine bytes, '#' starts a comment, a line holds `key value` pairs (file, seq, type; others
 // are ignored) with a non-zero seq, one base at most, incr sequence numbers increasing.
 ManifestError ParseManifest(std::string_view text, Manifest* out);
 

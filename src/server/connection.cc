@@ -192,6 +192,9 @@ void Connection::ProcessInput() {
     ExecuteOne(ArgList(args.data(), args.size()));
     in_.Consume(parser_.consumed());
     if (session_.close_after_reply) {
+      // Gone as far as others can tell (a tracking client redirecting here hears that its
+      // target broke), though its last reply is still being written.
+      if (session_.subscriber) session_.subscriber->closed.store(true);
       read_stopped_ = true;
       break;
     }
@@ -230,7 +233,7 @@ void Connection::ResizeBuffers(int64_t idle_ms) {
 }
 
 void Connection::ExecuteOne(ArgList args) {
-  size_t mark = out_.size();
+  exec_mark_ = out_.size();
   if (session_.skip_next) {
     session_.skip_next = false;
     session_.skip_this = true;
@@ -247,7 +250,7 @@ void Connection::ExecuteOne(ArgList args) {
   // CLIENT REPLY OFF|SKIP: drop what this command produced, unless it was pushes.
   bool discard = (session_.reply_off || session_.skip_this) && !session_.reply_is_push;
   session_.skip_this = false;
-  if (discard) out_.resize(mark);
+  if (discard) out_.resize(exec_mark_);
   if (!pending_push_.empty()) {
     out_.append(pending_push_);
     pending_push_.clear();
@@ -296,11 +299,15 @@ void Connection::ScheduleFlush() {
 
 void Connection::PushMessage(std::string_view msg) {
   if (closing_ || close_asap_) return;
-  if (executing_) {
+  if (executing_ && session_.running) {
     pending_push_.append(msg);
     return;
   }
   out_.append(msg);
+  if (executing_) {
+    exec_mark_ = out_.size();  // ahead of the reply, which CLIENT REPLY may drop
+    return;                    // written with the reply
+  }
   session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
   if (!OverOutputLimit()) ScheduleFlush();
   if (!closing_) UpdateMemUsage();

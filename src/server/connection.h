@@ -93,6 +93,7 @@ class Connection : public IoHandler {
   ReplyBuilder rb_{&out_};
   bool closing_ = false;
   bool writing_ = false;  // EPOLLOUT registered
+  size_t exec_mark_ = 0;  // where the running command's reply starts in out_
   size_t qb_peak_ = 0;    // most query-buffer bytes needed since the last ResizeBuffers
   bool paused_ = false;
   bool read_stopped_ = false;

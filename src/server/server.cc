@@ -232,8 +232,8 @@ void Worker::Cron() {
         server_.opts().latency_monitor_threshold.get(), now / 1000);
   }
   // A cycle that ran out of time budget goes on here, without waiting for the next command.
-  if (index_ == 0 && server_.opts().maxmemory.get() > 0 &&
-      !dbs.loading()) {
+  if (index_ == 0 && server_.opts().maxmemory.get() > 0 && !dbs.loading() &&
+      server_.dispatcher().evictor().unfinished()) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
   if (index_ == 0) {
@@ -463,6 +463,10 @@ void Server::AttachConfigHooks() {
                                              &opts_.lazyfree_lazy_server_del}) {
     o->OnApply(eviction);
   }
+  opts_.tracking_table_max_keys.OnApply(Option::Hook([this] {
+    dispatcher_->tracking().Trim(opts_.tracking_table_max_keys.get());
+    return std::string();
+  }));
   opts_.maxmemory.OnApply(Option::Hook([this] {
     // A lower limit takes effect at once, as in Redis: evict down to it now (keys, and clients
     // when maxmemory-clients is a share of it).

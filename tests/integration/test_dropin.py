@@ -590,3 +590,88 @@ def test_config_resetstat_resets_what_redis_resets(pair):
         assert "errorstat_ERR" not in after and "cmdstat_get" not in after
     # This connection was made before the reset: nothing counts it afterwards.
     assert results[0] == results[1] == dict.fromkeys(results[0], 0)
+
+
+def test_tracking_redirect_broken_push_names_the_target(pair):
+    """A RESP3 tracking client whose redirect target quit hears `tracking-redir-broken <id>`
+    when one of its keys changes, right after the target's QUIT was answered."""
+    for p in pair:
+        redis.Redis(port=p.port).flushall()
+        with socket.create_connection(("127.0.0.1", p.port)) as d, \
+                socket.create_connection(("127.0.0.1", p.port)) as t:
+            d.sendall(conversation.encode(["CLIENT", "ID"]))
+            target = int(d.recv(100)[1:].split(b"\r\n")[0])
+            t.sendall(conversation.encode(["HELLO", "3"]))
+            t.recv(1000)
+            t.sendall(conversation.encode(["CLIENT", "TRACKING", "on", "REDIRECT", str(target)]))
+            assert t.recv(100) == b"+OK\r\n"
+            t.sendall(conversation.encode(["GET", "key1"]))
+            assert t.recv(100) == b"_\r\n"
+            d.sendall(conversation.encode(["QUIT"]))
+            assert d.recv(100) == b"+OK\r\n"
+            redis.Redis(port=p.port).set("key1", "2")
+            t.sendall(conversation.encode(["PING"]))
+            want = b">2\r\n$21\r\ntracking-redir-broken\r\n:%d\r\n+PONG\r\n" % target
+            got = b""
+            t.settimeout(5)
+            while len(got) < len(want):
+                got += t.recv(1000)
+            assert got == want, p.kind
+
+
+def test_served_blocked_command_gets_its_invalidation_after_the_reply(pair):
+    assert_same(pair, stepwise([
+        ("p", ["RPUSH", "list2{t}", "a"]),
+        ("b", ["HELLO", "3"]), ("b", ["CLIENT", "TRACKING", "on"]),
+        ("b", ["LRANGE", "list2{t}", "0", "-1"]),
+    ]) + [("b", ["BLMOVE", "list1{t}", "list2{t}", "LEFT", "LEFT", "0"]), ("sleep", 0.1),
+          ("p", ["RPUSH", "list1{t}", "foo"]), ("read", "p"), ("read", "b")])
+
+
+def test_lowering_tracking_table_max_keys_invalidates_at_once(pair):
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        try:
+            assert_same_keys = conversation.run(p.port, stepwise([
+                ("t", ["HELLO", "3"]), ("t", ["CLIENT", "TRACKING", "on"]),
+                ("t", ["MGET", "k1", "k2", "k3"]),
+                ("c", ["CONFIG", "SET", "tracking-table-max-keys", "1"]),
+                ("t", ["PING"]),
+            ]))
+            last = [b for n, b in assert_same_keys if n == "t"][-2]
+            assert last.count(b"invalidate") == 2 and last.endswith(b"+PONG\r\n"), (p.kind, last)
+            assert r.info("stats")["tracking_total_keys"] == 1
+        finally:
+            r.config_set("tracking-table-max-keys", "1000000")
+
+
+def test_keys_evicted_for_a_command_are_invalidated_before_its_reply(pair):
+    got = []
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        with socket.create_connection(("127.0.0.1", p.port)) as s:
+            def cmd(*words):
+                s.sendall(conversation.encode([str(w) for w in words]))
+                want = {"GETBIT": b":0\r\n"}.get(words[0])
+                data, s_deadline = b"", 50
+                while not data.endswith(want or b"\r\n") and s_deadline:
+                    data += s.recv(65536)
+                    s_deadline -= 1
+                return data
+            cmd("HELLO", "3")
+            cmd("CLIENT", "TRACKING", "on")
+            m = r.info("memory")
+            limit = m["used_memory"] - m["mem_not_counted_for_evict"] + 100 * 1024
+            try:
+                r.config_set("maxmemory-policy", "volatile-random")
+                r.config_set("maxmemory", limit)
+                cmd("SETEX", "volatile-key", "10000", "x")
+                cmd("GET", "volatile-key")
+                cmd("SETBIT", "big-key", "1600000", "0")  # now over the limit
+                got.append(cmd("GETBIT", "big-key", "0"))
+            finally:
+                r.config_set("maxmemory", "0")
+                r.config_set("maxmemory-policy", "noeviction")
+    assert got[0] == got[1] == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n:0\r\n"
