@@ -136,7 +136,8 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
     if (type == ObjType::kZSet) size = static_cast<int64_t>(ObjectOf<ZSetObject>(e)->size());
   }
   int64_t start = limit_start < 0 ? 0 : limit_start;
-  int64_t end = limit_count < 0 ? size - 1 : start + limit_count - 1;
+  // A count past the end (up to INT64_MAX) means "to the end"; start + count must not overflow.
+  int64_t end = limit_count < 0 || limit_count > size ? size - 1 : start + limit_count - 1;
   if (start >= size) {
     start = size - 1;
     end = size - 2;

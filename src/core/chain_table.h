@@ -203,6 +203,9 @@ class ChainTable {
   // table at load factor <= 1 has, and grows (restarting the draw) when a longer chain shows up.
   Node* Random(std::mt19937_64& rng) {
     if (count_ == 0) return nullptr;
+    // Random reads move the rehash on as lookups do (a set only read with SRANDMEMBER must not
+    // stay half-rehashed, holding both arrays, forever).
+    if (rehashing()) RehashStep(1);
     size_t depth = 8;
     for (int attempt = 0; attempt < 1000000; attempt++) {
       Node* head;
@@ -241,6 +244,7 @@ class ChainTable {
   template <typename Fn>
   size_t SampleRun(std::mt19937_64& rng, size_t n, Fn&& fn) {
     if (count_ == 0 || n == 0) return 0;
+    if (rehashing()) RehashStep(1);
     Node** tab = t0_.get();
     size_t size = size0_, first = 0;
     if (rehashing()) {
