@@ -376,7 +376,7 @@ void CmdScan(ArgList args, CommandContext& ctx) {
   uint64_t inner = cursor / shards;
   int db_index = ctx.session.db.load();
   Db db = ctx.db();
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, expired;
   int64_t budget = count * 10;  // bucket visits, as Redis bounds one SCAN call
   uint64_t next = 0;
   while (true) {
@@ -386,12 +386,19 @@ void CmdScan(ArgList args, CommandContext& ctx) {
     ShardData& d = ctx.dbs.Data(db_index, static_cast<uint32_t>(shard));
     do {
       inner = d.table.Scan(inner, [&](Entry* e) {
-        if (db.IsExpired(e)) return;
         if (!match_all && !GlobMatch(pattern, e->key())) return;
+        if (db.IsExpired(e)) {
+          expired.emplace_back(e->key());
+          return;
+        }
         if (has_type && !EqualsIgnoreCase(type, TypeName(e))) return;
         keys.emplace_back(e->key());
       });
     } while (inner != 0 && --budget > 0 && static_cast<int64_t>(keys.size()) < count);
+    // Expired keys the scan passed over that MATCH selects are deleted (and propagated), as a
+    // lookup would, whatever their type; Redis's order of filters.
+    for (const std::string& k : expired) db.Find(k);
+    expired.clear();
     lock.Release();
     if (inner != 0) {
       next = inner * shards + shard;

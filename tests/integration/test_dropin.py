@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import redis
@@ -675,3 +676,36 @@ def test_keys_evicted_for_a_command_are_invalidated_before_its_reply(pair):
                 r.config_set("maxmemory", "0")
                 r.config_set("maxmemory-policy", "noeviction")
     assert got[0] == got[1] == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n:0\r\n"
+
+
+@pytest.mark.parametrize("filters", [[], ["TYPE", "string"], ["MATCH", "nomatch*"]])
+def test_scan_deletes_the_expired_keys_it_passes(pair, filters):
+    got = []
+    for p in pair:
+        r = redis.Redis(port=p.port, decode_responses=True)
+        r.flushall()
+        r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        try:
+            r.execute_command("DEBUG", "POPULATE", "100")
+            r.hset("hash", "f", "v")
+            r.pexpire("hash", 1)
+            time.sleep(0.01)  # the key's TTL passing is what is tested (no lookup may touch it)
+            r.config_resetstat()
+            cur, keys = 0, []
+            while True:
+                cur, k = r.scan(cur, **_scan_kwargs(filters))
+                keys += k
+                if cur == 0:
+                    break
+            got.append((r.info("keyspace")["db0"]["keys"], r.info("stats")["expired_keys"],
+                        "hash" in keys))
+        finally:
+            r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    assert got[0] == got[1]
+    assert got[0] == ((101, 0, False) if filters[:1] == ["MATCH"] else (100, 1, False))
+
+
+def _scan_kwargs(filters):
+    if not filters:
+        return {}
+    return {"_type": filters[1]} if filters[0] == "TYPE" else {"match": filters[1]}
