@@ -64,6 +64,11 @@ RespParser::State RespParser::Parse(const char* buf, size_t len, const Limits& l
       return State::kOk;  // empty command: the caller skips it
     }
     mb_remaining_ = count;
+    // The argument tables of a huge command (SADD with 100k members) are not kept for the small
+    // ones that follow: their memory counts as the server's.
+    if (refs_.capacity() > kKeepArgs && count <= static_cast<int64_t>(kKeepArgs)) {
+      std::vector<ArgRef>().swap(refs_);
+    }
     refs_.clear();
     refs_.reserve(static_cast<size_t>(std::min<int64_t>(count, 1024)));
   }
@@ -103,6 +108,9 @@ RespParser::State RespParser::Parse(const char* buf, size_t len, const Limits& l
     pos_ += need;
     bulk_len_ = -1;
     mb_remaining_--;
+  }
+  if (args_.capacity() > kKeepArgs && refs_.size() <= kKeepArgs) {
+    std::vector<std::string_view>().swap(args_);
   }
   args_.clear();
   args_.reserve(refs_.size());

@@ -63,6 +63,7 @@ class RespParser {
   struct ArgRef {
     size_t off, len;
   };
+  static constexpr size_t kKeepArgs = 1024;  // argument slots kept between commands
   // Progress of a multibulk command, relative to the start of the buffer.
   int64_t mb_remaining_ = -1;  // -1: no multibulk header parsed yet
   int64_t bulk_len_ = -1;      // -1: expecting a "$<len>" line next

@@ -709,3 +709,19 @@ def _scan_kwargs(filters):
     if not filters:
         return {}
     return {"_type": filters[1]} if filters[0] == "TYPE" else {"match": filters[1]}
+
+
+def test_memory_of_a_huge_command_is_returned(pair):
+    """After a 100k-argument SADD and an UNLINK, used_memory comes back near where it was: the
+    server keeps no per-connection argument tables sized for the big command."""
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        wait_until(lambda: r.info("memory")["lazyfree_pending_objects"] == 0, 10)
+        orig = r.info("memory")["used_memory"]
+        r.sadd("myset", *range(100000))
+        peak = r.info("memory")["used_memory"]
+        assert peak > orig + 1_000_000
+        assert r.unlink("myset") == 1
+        wait_until(lambda: r.info("memory")["used_memory"] < min(peak, orig * 2), 10,
+                   what=f"{p.kind} to reclaim the set and the command's memory")
