@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "server/process.h"
 
 namespace carmine {
 namespace {
@@ -41,6 +42,7 @@ pid_t ForkChild::Start(const std::function<bool()>& work) {
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
+    process::ApplyChildOomScore();
     bool ok = work();
     int64_t cow = PrivateDirtyBytes();
     ssize_t n = write(fds[1], &cow, sizeof(cow));

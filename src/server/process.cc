@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -187,19 +188,45 @@ void NotifySupervisor(const ServerOptions& o, const std::string& status, bool re
   }
 }
 
+void ApplyChildOomScore() {
+  int v = g_child_oom_score.load(std::memory_order_relaxed);
+  if (v == kOomUntouched) return;
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[16];
+  int n = snprintf(buf, sizeof(buf), "%d", v);
+  ssize_t w = write(fd, buf, static_cast<size_t>(n));
+  (void)w;
+  close(fd);
+}
+
 std::string ApplyOomScoreAdj(const ServerOptions& o, bool is_replica) {
-  static int base = [] {
-    std::string v = ReadSmallFile("/proc/self/oom_score_adj");
-    return v.empty() ? 0 : atoi(v.c_str());
-  }();
+  // As Redis: the score found when Carmine first takes control is the base (relative values add
+  // to it) and is put back when control is given up; while off, the file is left alone (someone
+  // else may be managing it).
+  static std::mutex mu;
+  static bool adjusted = false;
+  static int base = 0;
+  std::lock_guard<std::mutex> l(mu);
   auto mode = static_cast<OomScoreAdj>(o.oom_score_adj.get());
   int value;
-  if (mode == OomScoreAdj::kNo) {
+  if (mode != OomScoreAdj::kNo) {
+    if (!adjusted) {
+      std::string v = ReadSmallFile("/proc/self/oom_score_adj");
+      base = v.empty() ? 0 : atoi(v.c_str());
+      adjusted = true;
+    }
+    auto score = [&](int v) {
+      return std::max(-1000, std::min(1000, mode == OomScoreAdj::kAbsolute ? v : base + v));
+    };
+    value = score(o.oom_values()[is_replica ? 1 : 0]);
+    g_child_oom_score.store(score(o.oom_values()[2]), std::memory_order_relaxed);
+  } else if (adjusted) {
+    adjusted = false;
     value = base;
+    g_child_oom_score.store(kOomUntouched, std::memory_order_relaxed);
   } else {
-    int v = o.oom_values()[is_replica ? 1 : 0];
-    value = mode == OomScoreAdj::kAbsolute ? v : base + v;
-    value = std::max(-1000, std::min(1000, value));
+    return "";
   }
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -7,6 +7,8 @@
 // the process dies of a fatal signal.
 #pragma once
 
+#include <atomic>
+#include <climits>
 #include <string>
 
 namespace carmine {
@@ -31,6 +33,12 @@ void WarnAboutKernel(bool disable_thp);
 void NotifySupervisor(const ServerOptions& o, const std::string& status, bool ready);
 // Writes oom-score-adj to /proc/self/oom_score_adj. "" or the reason.
 std::string ApplyOomScoreAdj(const ServerOptions& o, bool is_replica);
+// The score a forked child (BGSAVE, AOF rewrite) takes, as Redis's background-child class;
+// kOomUntouched while oom-score-adj is off. Written by ApplyOomScoreAdj, read after fork.
+inline constexpr int kOomUntouched = INT_MIN;
+inline std::atomic<int> g_child_oom_score{kOomUntouched};
+// In a forked child: applies g_child_oom_score (async-signal-safe: open/write/close only).
+void ApplyChildOomScore();
 // crash-log-enabled: a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) logs a crash
 // report with a backtrace before the process dies.
 void InstallCrashHandler(bool enabled);

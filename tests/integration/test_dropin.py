@@ -725,3 +725,35 @@ def test_memory_of_a_huge_command_is_returned(pair):
         assert r.unlink("myset") == 1
         wait_until(lambda: r.info("memory")["used_memory"] < min(peak, orig * 2), 10,
                    what=f"{p.kind} to reclaim the set and the command's memory")
+
+
+def test_oom_score_adj_base_restore_and_child_class(pair):
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        path = f"/proc/{p.proc.pid}/oom_score_adj"
+
+        def score(path=path):
+            with open(path) as f:
+                return int(f.read())
+        r.config_set("oom-score-adj", "no")
+        with open(path, "w") as f:
+            f.write("22")
+        r.config_set("oom-score-adj-values", "9 20 30")
+        assert score() == 22  # untouched while off
+        r.config_set("oom-score-adj", "yes")
+        assert score() == 31  # relative to what it was when control was taken
+        r.set("k", "v")
+        r.config_set("rdb-key-save-delay", "1000000")
+        try:
+            r.bgsave()
+            child = subprocess.run(["pgrep", "-P", str(p.proc.pid)], capture_output=True,
+                                   text=True).stdout.split()[0]
+            wait_until(lambda: score(f"/proc/{child}/oom_score_adj") == 52, 5, what=p.kind)
+            os.kill(int(child), signal.SIGKILL)
+            wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, 10)
+        finally:
+            r.config_set("rdb-key-save-delay", "0")
+        r.config_set("oom-score-adj", "absolute")
+        assert score() == 9
+        r.config_set("oom-score-adj", "no")
+        assert score() == 22  # given back
