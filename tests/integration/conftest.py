@@ -12,7 +12,7 @@ import pytest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from servers import ServerProcess  # noqa: E402
+from servers import ServerProcess, redis_version  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -23,9 +23,16 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "needs_process: starts its own carmine-server process")
+    config.addinivalue_line("markers", "oracle72: compares with behaviour Redis 7.2 changed (skipped "
+                            "when the oracle is Debian's 7.0 fallback)")
 
 
 def pytest_collection_modifyitems(config, items):
+    if any("oracle72" in item.keywords for item in items) and redis_version() < (7, 2):
+        skip72 = pytest.mark.skip(reason="the oracle is older than Redis 7.2, which Carmine follows")
+        for item in items:
+            if "oracle72" in item.keywords:
+                item.add_marker(skip72)
     if config.getoption("--existing-port"):
         skip = pytest.mark.skip(reason="starts its own carmine-server")
         for item in items:

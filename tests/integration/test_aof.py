@@ -135,6 +135,7 @@ def run_sequence(c):
     c.execute_command("SELECT", "0")
 
 
+@pytest.mark.oracle72
 def test_incr_file_is_what_redis_writes(make_server):
     s = aof_server(make_server, "--appendfsync", "always")
     oracle = ServerProcess("redis", args=["--appendonly", "yes", "--appendfsync", "always"])

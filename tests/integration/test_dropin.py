@@ -91,6 +91,7 @@ def test_stock_config_file_starts_unchanged(tmp_path, path):
     assert proc.returncode == 0, out
 
 
+@pytest.mark.oracle72
 def test_every_oracle_directive_known_with_its_default(pair):
     c, o = pair
     theirs = redis.Redis(port=o.port, decode_responses=True).config_get("*")
@@ -115,6 +116,7 @@ def test_hidden_directives_answer_by_exact_name(pair):
 BAD_VALUES = ["abc", "-1", "99999999999999999999", "", "1gb", "yes", "0"]
 
 
+@pytest.mark.oracle72
 def test_config_set_errors_match_oracle(pair):
     """CONFIG SET of every oracle directive with bad and odd values: same reply, same value."""
     c, o = pair
@@ -239,11 +241,13 @@ def test_blocking_pop_sub_millisecond_timeout_expires(pair):
         assert r.execute_command(*cmd) is None
 
 
+@pytest.mark.oracle72
 def test_timeout_errors_match(pair):
     assert_same(pair, [("a", ["BLPOP", "k", "-1"]), ("a", ["BLPOP", "k", "inf"]),
                        ("a", ["BLPOP", "k", "abc"]), ("a", ["BLPOP", "k", "9223372036854775"])])
 
 
+@pytest.mark.oracle72
 def test_bcast_tracking_sends_one_message_per_command(pair):
     assert_same(pair, [
         ("t", ["HELLO", "3"]), ("t", ["CLIENT", "TRACKING", "on", "BCAST"]), ("read", "t"),
@@ -252,6 +256,7 @@ def test_bcast_tracking_sends_one_message_per_command(pair):
         ("read", "w"), ("read", "t")])
 
 
+@pytest.mark.oracle72
 def test_default_tracking_sends_one_message_per_key(pair):
     assert_same(pair, [
         ("t", ["HELLO", "3"]), ("t", ["CLIENT", "TRACKING", "on"]),
@@ -259,6 +264,7 @@ def test_default_tracking_sends_one_message_per_key(pair):
         ("w", ["MSET", "a", "1", "b", "2", "c", "3"]), ("read", "w"), ("read", "t")])
 
 
+@pytest.mark.oracle72
 def test_client_reply_modes_and_pushes(pair):
     assert_same(pair, [
         ("a", ["CLIENT", "REPLY", "OFF"]), ("a", ["SUBSCRIBE", "ch"]), ("read", "a"),
@@ -332,6 +338,7 @@ def test_random_members_of_big_collections_are_uniform(pair, setup, draw):
     assert chi_square(values, expected) < 400
 
 
+@pytest.mark.oracle72
 def test_command_corner_cases_match(pair):
     assert_same(pair, [
         ("a", ["SET", "s", "foobar"]), ("a", ["BITCOUNT", "s", "-6", "-7"]),
@@ -620,6 +627,7 @@ def test_tracking_redirect_broken_push_names_the_target(pair):
             assert got == want, p.kind
 
 
+@pytest.mark.oracle72
 def test_served_blocked_command_gets_its_invalidation_after_the_reply(pair):
     assert_same(pair, stepwise([
         ("p", ["RPUSH", "list2{t}", "a"]),

@@ -43,6 +43,7 @@ KEYS = ["s", "n", "i64", "lzf", "bin", "l", "biglist", "ints", "strs", "bigset",
         "z", "bigz"]
 
 
+@pytest.mark.oracle72
 def test_dump_restore_both_ways(make_server):
     c = redis.Redis(port=make_server(["--threads", "2"]).port)
     oracle = ServerProcess("redis", args=["--save", ""])

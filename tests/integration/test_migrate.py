@@ -54,6 +54,7 @@ def snapshot(r, keys):
             for k in keys}
 
 
+@pytest.mark.oracle72
 @pytest.mark.parametrize("direction", ["carmine->oracle", "oracle->carmine", "carmine->carmine"])
 def test_every_type_moves_with_its_ttl(servers, direction):
     c, c2, o = servers
@@ -71,6 +72,7 @@ def test_every_type_moves_with_its_ttl(servers, direction):
     assert rd.ttl("str") == -1
 
 
+@pytest.mark.oracle72
 def test_copy_replace_and_busykey(servers):
     c, _, o = servers
     rc, ro = client(c), client(o)
@@ -121,6 +123,7 @@ def test_replies_and_errors_match_the_oracle(servers):
     assert results[0] == results[1]
 
 
+@pytest.mark.oracle72
 def test_auth_and_auth2(servers):
     c, _, o = servers
     ro, rc = client(o), client(c)
@@ -198,6 +201,7 @@ def test_stalled_target_times_out_and_keeps_the_key():
         dst.cleanup()
 
 
+@pytest.mark.oracle72
 def test_only_acknowledged_keys_are_deleted_and_propagated(tmp_path):
     src = ServerProcess("carmine", args=CARMINE_ARGS + ["--appendonly", "yes",
                                                         "--appendfsync", "always"]).start()
