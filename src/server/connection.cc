@@ -326,7 +326,11 @@ bool Connection::OverOutputLimit() {
   const ClientClass cls =
       session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   const OutputLimit lim = worker_.server().opts().output_limit(cls);
-  size_t pending = unsent - kFreeBytes;
+  // Redis counts the reply blocks holding the rest, whole: each is a 16 KB request that its
+  // allocator rounds to 20 KB, of which 20464 bytes hold data. Counting the same way makes a
+  // client cross a limit at the same reply size as with Redis.
+  constexpr size_t kBlockData = 20464, kBlockAlloc = 20480;
+  size_t pending = (unsent - kFreeBytes + kBlockData - 1) / kBlockData * kBlockAlloc;
   bool hard = lim.hard > 0 && pending >= static_cast<size_t>(lim.hard);
   bool soft = false;
   if (lim.soft > 0 && pending >= static_cast<size_t>(lim.soft)) {

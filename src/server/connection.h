@@ -57,6 +57,11 @@ class Connection : public IoHandler {
   // than 32 KB and twice its recent peak is cut to that peak. Keeping the buffer between commands
   // otherwise spares a reallocation per big request.
   void ResizeBuffers(int64_t idle_ms);
+  // Cron: a client that stays over its soft output limit is closed when the limit's seconds pass
+  // even if nothing more is written to it (the kill is posted, not done here).
+  void CheckOutputLimit() {
+    if (!closing_ && out_.size() > out_pos_) OverOutputLimit();
+  }
   // Writes replies produced during this loop iteration (called by the worker before it sleeps).
   void FlushPending() {
     pending_flush_ = false;

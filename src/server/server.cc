@@ -257,6 +257,7 @@ void Worker::Cron() {
       c->Close();
     } else if (!c->paused()) {
       c->ResizeBuffers(idle_ms);
+      c->CheckOutputLimit();
     }
   }
   if (!paused_.empty() && !server_.IsPauseActive(now)) ResumePaused();

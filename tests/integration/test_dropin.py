@@ -765,3 +765,41 @@ def test_oom_score_adj_base_restore_and_child_class(pair):
         assert score() == 9
         r.config_set("oom-score-adj", "no")
         assert score() == 22  # given back
+
+
+def test_reply_over_the_hard_limit_is_never_sent(pair):
+    """Output limits count whole reply blocks as Redis does: a 111 KB KEYS reply is over a
+    100000-byte hard limit, and the client is closed without any of it."""
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        r.execute_command("DEBUG", "POPULATE", "1000", "long-key-name-prefix-of-100-chars" + "-" * 67)
+        r.config_set("client-output-buffer-limit", "normal 100000 0 0")
+        try:
+            with socket.create_connection(("127.0.0.1", p.port)) as s:
+                s.sendall(conversation.encode(["KEYS", "*"]))
+                s.settimeout(5)
+                got = b""
+                while chunk := s.recv(65536):
+                    got += chunk
+                assert got == b"", p.kind
+        finally:
+            r.config_set("client-output-buffer-limit", "normal 0 0 0")
+
+
+def test_soft_output_limit_enforced_without_more_traffic(pair):
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.config_set("client-output-buffer-limit", "pubsub 0 100000 1")
+        try:
+            with socket.create_connection(("127.0.0.1", p.port)) as s:
+                s.sendall(conversation.encode(["SUBSCRIBE", "foo"]))
+                s.recv(100)
+                # Fill past the soft limit (the kernel's buffers take the first megabytes).
+                wait_until(lambda: r.publish("foo", "x" * 100_000) == 0 or any(
+                    int(c["omem"]) > 100000 for c in r.client_list() if c["sub"] == "1"), 20)
+                # Then nothing more is published: the client must still go after a second.
+                wait_until(lambda: all(c["sub"] != "1" for c in r.client_list()), 5,
+                           what=f"{p.kind} to close the subscriber")
+        finally:
+            r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
