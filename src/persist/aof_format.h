@@ -85,11 +85,17 @@ class CommandReader {
   size_t valid_ = 0;
 };
 
+// A timestamp annotation (`#TS:<unix seconds>`), which Redis writes before the commands of a new
+// second when aof-timestamp-enabled is on; loaders skip it.
+inline void AppendTimestamp(std::string* out, int64_t unix_seconds) {
+  out->append("#TS:").append(std::to_string(unix_seconds)).append("\r\n");
+}
+
 // Writes every key of `dbs` as the commands that rebuild it (SET, RPUSH, SADD, ZADD, HSET, at
 // most 64 elements per command, then PEXPIREAT for a TTL) to `path`: temporary file, fsync,
 // rename. For a forked child: takes no lock, logs nothing. "" or the error. `key_delay` is
-// rdb-key-save-delay (see rdb::KeyDelay).
+// rdb-key-save-delay (see rdb::KeyDelay); `timestamp` starts the file with a #TS annotation.
 std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms,
-                              int key_delay = 0);
+                              int key_delay = 0, bool timestamp = false);
 
 }  // namespace carmine::aof

@@ -42,6 +42,14 @@ Aof::Paths Aof::MakePaths() const {
 
 void Aof::Append(int db, const std::vector<std::string>& args) {
   std::lock_guard<std::mutex> l(buf_mu_);
+  if (opts_.aof_timestamp_enabled.get()) {
+    // One annotation per second that has writes, before the first of them.
+    int64_t now = clock::NowMs() / 1000;
+    if (now > buf_ts_) {
+      aof::AppendTimestamp(&buf_, now);
+      buf_ts_ = now;
+    }
+  }
   if (db >= 0 && db != buf_db_) {
     aof::AppendCommand(&buf_, std::vector<std::string>{"SELECT", std::to_string(db)});
     buf_db_ = db;
@@ -315,6 +323,7 @@ std::string Aof::StartRewrite(bool enabling) {
   if (child_.running()) return "Background append only file rewriting already in progress";
   Paths p = MakePaths();
   bool rdb = opts_.aof_use_rdb_preamble.get();
+  bool timestamp = opts_.aof_timestamp_enabled.get();
   DbSet& dbs = server_.dbs();
   EncodingLimits lim = server_.opts().limits();
   rdb::SaveOptions opts;
@@ -363,7 +372,8 @@ std::string Aof::StartRewrite(bool enabling) {
   pid_t pid = child_.Start([&] {
     std::string tmp = "temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
     std::string err = rdb ? rdb::SaveFile(dbs, tmp, opts, lim)
-                          : aof::WriteCommandsFile(dbs, tmp, opts.now_ms, opts.key_delay);
+                          : aof::WriteCommandsFile(dbs, tmp, opts.now_ms, opts.key_delay,
+                                                   timestamp);
     return err.empty();
   });
   if (pid < 0) {

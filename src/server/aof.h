@@ -156,6 +156,7 @@ class Aof {
   int consumer_id_ = 0;
 
   const PersistOptions& opts_;
+  int64_t buf_ts_ = 0;  // second of the last #TS annotation (buf_mu_)
   AppendFsync fsync_mode() const { return static_cast<AppendFsync>(opts_.appendfsync.get()); }
 
   // The buffer of encoded commands not yet written, and the database its last SELECT named.

@@ -535,3 +535,31 @@ def test_kill9_appendfsync_everysec_loses_at_most_a_second(make_server):
     # crash could lose the last second, which the bound allows.
     assert missing <= total / 1.5
     assert missing == 0
+
+
+def test_timestamp_annotations(make_server):
+    """aof-timestamp-enabled: a #TS:<seconds> line before the first write of each second, and at
+    the start of a command-form base; both servers load such files."""
+    for s in (aof_server(make_server, "--aof-use-rdb-preamble", "no"),
+              ServerProcess("redis", args=["--appendonly", "yes", "--aof-use-rdb-preamble",
+                                           "no", "--enable-debug-command", "yes"]).start()):
+        try:
+            r = redis.Redis(port=s.port)
+            r.config_set("aof-timestamp-enabled", "yes")
+            r.set("foo", "bar")
+            m = manifest(s.dir)
+            incr = [l.split()[1] for l in m.splitlines() if "type i" in l][-1]
+            with open(os.path.join(s.dir, AOF_DIR, incr), "rb") as f:
+                assert re.match(rb"#TS:\d+\r\n\*2\r\n\$6\r\nSELECT", f.read()), s.kind
+            r.bgrewriteaof()
+            wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0 and
+                       "type b" in manifest(s.dir) and
+                       r.info("persistence")["aof_rewrite_scheduled"] == 0, 10)
+            base = [l.split()[1] for l in manifest(s.dir).splitlines() if "type b" in l][0]
+            with open(os.path.join(s.dir, AOF_DIR, base), "rb") as f:
+                assert f.read(4) == b"#TS:", s.kind
+            r.execute_command("DEBUG", "LOADAOF")
+            assert r.get("foo") == b"bar"
+        finally:
+            if s.kind == "redis":
+                s.cleanup()
