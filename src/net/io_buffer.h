@@ -46,18 +46,10 @@ class IoBuffer {
     // A large block asked for at once (the rest of a big argument) is allocated to size, as
     // Redis sizes its query buffer for a big bulk: doubling would hold up to twice the argument.
     if (n >= kExactGrowth) ncap = need;
-    char* nd = static_cast<char*>(malloc(ncap));
-    if (nd == nullptr) log::OutOfMemory(ncap);
-    if (end_ > start_) memcpy(nd, data_ + start_, end_ - start_);
-    free(data_);
-    data_ = nd;
-    end_ -= start_;
-    start_ = 0;
-    cap_ = ncap;
+    Resize(ncap);
   }
   static constexpr size_t kExactGrowth = 32 * 1024;
 
-  // Releases memory held by an idle, large buffer.
   // Reallocates to `ncap` bytes (at least size(); 0 frees an empty buffer), keeping the data.
   void Resize(size_t ncap) {
     if (ncap < size()) ncap = size();
