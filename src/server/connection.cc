@@ -256,6 +256,12 @@ void Connection::ExecuteOne(ArgList args) {
     pending_push_.clear();
   }
   if (session_.kill_requested.load(std::memory_order_relaxed)) session_.close_after_reply = true;
+  // With maxmemory-clients, what the reply added is charged before the next command runs (as
+  // Redis does after each command), so clients are evicted before keys are.
+  if (worker_.server().ClientMemoryLimit() > 0) {
+    session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+    UpdateMemUsage();
+  }
 }
 
 void Connection::Flush() {
