@@ -316,7 +316,9 @@ void Connection::PushMessage(std::string_view msg) {
   }
   session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
   if (!OverOutputLimit()) ScheduleFlush();
-  if (!closing_) UpdateMemUsage();
+  // Charged now, evicted by the next command or the cron: a publisher may hold the pub/sub
+  // registry while delivering this.
+  if (!closing_) UpdateMemUsage(false);
 }
 
 bool Connection::OverOutputLimit() {

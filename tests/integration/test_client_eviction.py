@@ -261,3 +261,23 @@ def test_query_buffer_sized_by_recent_peak_and_freed_when_idle(server):
         r.execute_command("DEBUG", "PAUSE-CRON", "0")
         r.config_set("hz", "10")
         c.close()
+
+
+def test_subscribers_evicted_while_publishing_on_one_thread(make_server):
+    """Subscribers that do not read are evicted by maxmemory-clients while a publisher on the same
+    thread keeps publishing; the server stays responsive (eviction never runs inside delivery)."""
+    s = make_server(["--threads", "1", "--save", ""])
+    r = control_client(s.port)
+    r.config_set("maxmemory-clients", "3mb")
+    subs = []
+    for _ in range(20):
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$3\r\nbla\r\n")
+        sock.recv(100)
+        subs.append(sock)
+    big = "x" * 100_000
+    wait_until(lambda: r.publish("bla", big) >= 0 and r.info("stats")["evicted_clients"] > 0, 20,
+               what="a subscriber to be evicted")
+    assert r.ping()
+    for sock in subs:
+        sock.close()
