@@ -116,7 +116,8 @@ class DbSet {
 
   DbStats& stats() { return stats_; }
   // Set while a dataset is loaded from disk (keys do not expire then).
-  bool loading() const { return loading_.load(std::memory_order_relaxed); }
+  // Acquire: what the loader wrote before clearing the flag is visible to whoever sees it clear.
+  bool loading() const { return loading_.load(std::memory_order_acquire); }
   void set_loading(bool v) { loading_.store(v); }
   // CLIENT PAUSE (WRITE or ALL) until this time: keys past their TTL read as missing but are
   // not deleted, actively or lazily, until the pause ends (a deletion is a write).

@@ -296,6 +296,11 @@ Status Aof::LoadAndOpen() {
     bool rdb = opts_.aof_use_rdb_preamble.get();
     std::string name = aof::BaseFileName(p.prefix, ++m.base_seq, rdb);
     std::string err;
+    // Workers already serve (answering -LOADING to most commands): the base is written with every
+    // shard held so nothing changes under it.
+    ShardLocks all;
+    all.AddAll(server_.dbs());
+    all.Acquire();
     if (rdb) {
       rdb::SaveOptions o;
       o.version = std::string(version::kRedis);

@@ -750,6 +750,8 @@ Status Server::Start() {
   // Redis, and INFO shows the progress.
   dbs_->set_loading(true);
   loading_start_ms_.store(clock::NowMs());
+  // Read before the workers run: from then on CONFIG SET port may rebind the listeners.
+  const bool listening_tcp = tcp_listeners_ > 0;
   for (auto& w : workers_) w->Start();
   // With appendonly yes the AOF is the dataset, even when an RDB file exists (as in Redis).
   Status st =
@@ -761,7 +763,7 @@ Status Server::Start() {
     return st;
   }
   stats_.startup_memory.store(mem::UsedMemory());
-  if (tcp_listeners_ > 0) LOG_NOTICE("Ready to accept connections tcp");
+  if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   return Status::Ok();
 }
