@@ -201,7 +201,8 @@ class ChainTable {
   // has the same chance whatever the length of its chain (picking a bucket and then a member of
   // its chain would favour nodes in short chains). `depth` starts above the chain lengths a
   // table at load factor <= 1 has, and grows (restarting the draw) when a longer chain shows up.
-  Node* Random(std::mt19937_64& rng) {
+  template <typename Rng>
+  Node* Random(Rng& rng) {
     if (count_ == 0) return nullptr;
     // Random reads move the rehash on as lookups do (a set only read with SRANDMEMBER must not
     // stay half-rehashed, holding both arrays, forever).
@@ -241,8 +242,8 @@ class ChainTable {
   // one random position, then sequential reads of the bucket array, so sampling many keys costs
   // few cache misses. The keys are still a fair sample because their hashes place them. Returns
   // how many nodes were visited. fn must not modify the table.
-  template <typename Fn>
-  size_t SampleRun(std::mt19937_64& rng, size_t n, Fn&& fn) {
+  template <typename Rng, typename Fn>
+  size_t SampleRun(Rng& rng, size_t n, Fn&& fn) {
     if (count_ == 0 || n == 0) return 0;
     if (rehashing()) RehashStep(1);
     Node** tab = t0_.get();
@@ -314,6 +315,22 @@ class ChainTable {
         out->append(buf);
       }
     }
+  }
+
+  // Visits nodes until fn(Node*) returns false; returns false if it stopped early. fn must not
+  // modify the table.
+  template <typename Fn>
+  bool ForEachWhile(Fn&& fn) const {
+    for (int t = 0; t < 2; t++) {
+      size_t n = t == 0 ? size0_ : size1_;
+      Node** tab = t == 0 ? t0_.get() : t1_.get();
+      for (size_t i = 0; i < n; i++) {
+        for (Node* e = tab[i]; e != nullptr; e = e->next) {
+          if (!fn(e)) return false;
+        }
+      }
+    }
+    return true;
   }
 
   // Visits every node; fn must not modify the table.

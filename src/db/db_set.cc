@@ -30,6 +30,16 @@ uint32_t DbSet::ShardOf(std::string_view key) const {
   return KeySlot(key) % static_cast<uint32_t>(shards_);
 }
 
+size_t DbSet::SlotKeyCount(int db, uint32_t slot) {
+  if (slot_sharded()) return Data(db, slot).table.size();
+  size_t n = 0;
+  ForEachKeyInSlot(db, slot, [&](Entry*) {
+    n++;
+    return true;
+  });
+  return n;
+}
+
 void DbSet::SwapDbs(int a, int b, int64_t now_ms) {
   TouchWatchedDb(a, b, now_ms);
   TouchWatchedDb(b, a, now_ms);

@@ -15,13 +15,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "base/counter.h"
+#include "base/crc16.h"
+#include "base/rng.h"
 #include "core/key_table.h"
 
 namespace carmine {
@@ -31,7 +32,7 @@ struct ShardData {
   // Keys with an expiry; Entry::vol_pos is each key's index here. Sampling it uniformly is how the
   // active expiry cycle finds candidates, as Redis samples its expires dict.
   std::vector<Entry*> volatile_keys;
-  std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
+  SmallRng rng;
 };
 
 // Counters readable from any thread (INFO). Relaxed atomics: they are statistics.
@@ -90,6 +91,22 @@ class DbSet {
   uint32_t Index(int db, uint32_t shard) const {
     return static_cast<uint32_t>(db) * shards_ + shard;
   }
+
+  // Hash slots, as Redis Cluster numbers them. With one shard per slot (num_shards() == kSlots,
+  // the layout Cluster mode asks for) a slot's keys are exactly one shard's table: counting them
+  // is O(1) and visiting them touches no other key, which is what CLUSTER COUNTKEYSINSLOT,
+  // GETKEYSINSLOT and slot migration need. With fewer shards a slot's keys are the subset of
+  // shard ShardOfSlot(slot) whose key hashes to it, found by filtering that shard.
+  static constexpr uint32_t kSlots = 16384;
+  bool slot_sharded() const { return static_cast<uint32_t>(shards_) == kSlots; }
+  uint32_t ShardOfSlot(uint32_t slot) const { return slot % static_cast<uint32_t>(shards_); }
+  // Number of keys (expired ones included, as Redis counts them) of `slot` in `db`. The caller
+  // holds the lock of ShardOfSlot(slot).
+  size_t SlotKeyCount(int db, uint32_t slot);
+  // Calls fn(Entry*) for the keys of `slot` in `db` until it returns false; fn must not modify
+  // the table. The caller holds the lock of ShardOfSlot(slot).
+  template <typename Fn>
+  void ForEachKeyInSlot(int db, uint32_t slot, Fn&& fn);
 
   // Swaps all data of two databases. Caller holds every lock of both.
   void SwapDbs(int a, int b, int64_t now_ms);
@@ -193,6 +210,16 @@ class AllShardsHeld {
 
 // Calls fn(shard index, ShardData&) for each shard of `db`, holding that shard's lock (and only
 // it) during the call: for statistics that need no snapshot of the whole database.
+template <typename Fn>
+void DbSet::ForEachKeyInSlot(int db, uint32_t slot, Fn&& fn) {
+  KeyTable& t = Data(db, ShardOfSlot(slot)).table;
+  if (slot_sharded()) {
+    t.ForEachWhile(fn);
+    return;
+  }
+  t.ForEachWhile([&](Entry* e) { return KeySlot(e->key()) != slot || fn(e); });
+}
+
 template <typename Fn>
 void VisitShardsLocked(DbSet& set, int db, Fn&& fn);
 

@@ -38,7 +38,7 @@ uint32_t Decayed(uint32_t field, int64_t now_ms, int64_t decay_minutes) {
 }
 
 uint32_t Touched(uint32_t field, int64_t now_ms, int64_t log_factor, int64_t decay_minutes,
-                 std::mt19937_64& rng) {
+                 SmallRng& rng) {
   uint32_t counter = Decayed(field, now_ms, decay_minutes);
   if (counter < 255) {
     double base = counter > kInitCounter ? counter - kInitCounter : 0;

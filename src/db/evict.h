@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +55,7 @@ inline uint32_t Initial(int64_t now_ms) { return (Minutes(now_ms) << 8) | kInitC
 uint32_t Decayed(uint32_t field, int64_t now_ms, int64_t decay_minutes);
 // The field after one access: decay, then a logarithmic increment (more likely when low).
 uint32_t Touched(uint32_t field, int64_t now_ms, int64_t log_factor, int64_t decay_minutes,
-                 std::mt19937_64& rng);
+                 SmallRng& rng);
 }  // namespace lfu
 
 struct EvictCandidate {

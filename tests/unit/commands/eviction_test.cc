@@ -147,7 +147,7 @@ TEST_F(EvictionTest, EvictionIsPropagatedAndNotified) {
 }
 
 TEST(LfuCounter, LogarithmicGrowthAndDecay) {
-  std::mt19937_64 rng(1);
+  SmallRng rng(1);
   int64_t now = 1000LL * 60 * 60 * 24;
   uint32_t f = lfu::Initial(now);
   EXPECT_EQ(f & 0xFF, lfu::kInitCounter);
