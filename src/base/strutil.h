@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,5 +49,11 @@ std::string FormatMemory(int64_t bytes);
 
 // Parses memory sizes as redis.conf does: 1k=1000, 1kb=1024, 1m, 1mb, 1g, 1gb (case-insensitive).
 bool ParseMemory(std::string_view s, int64_t* out);
+
+// Hash for string-keyed maps that can be searched with a string_view without allocating.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 }  // namespace carmine

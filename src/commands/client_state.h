@@ -4,9 +4,9 @@
 // DISCARD, UNSUBSCRIBE, CLIENT TRACKING OFF), RESET, and disconnection.
 #pragma once
 
-#include "commands/pubsub.h"
+#include "pubsub/pubsub.h"
 #include "commands/session.h"
-#include "commands/tracking.h"
+#include "pubsub/tracking.h"
 #include "db/db_set.h"
 #include "protocol/reply_builder.h"
 

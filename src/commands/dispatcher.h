@@ -18,9 +18,9 @@
 #include "commands/eviction.h"
 #include "commands/latency_monitor.h"
 #include "commands/monitor.h"
-#include "commands/pubsub.h"
+#include "pubsub/pubsub.h"
 #include "commands/slowlog.h"
-#include "commands/tracking.h"
+#include "pubsub/tracking.h"
 
 namespace carmine {
 

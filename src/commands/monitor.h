@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/pubsub.h"
+#include "pubsub/pubsub.h"
 #include "commands/registry.h"
 
 namespace carmine {

@@ -177,6 +177,14 @@ void UnsubscribeAll(PubSubRegistry& reg, Session& s, SubKind kind, ReplyBuilder*
   SyncCounts(s);
 }
 
+void DisableTracking(TrackingRegistry& reg, Session& s) {
+  if (s.tracking == nullptr) return;
+  reg.Disable(s.id);
+  s.tracking.reset();
+  s.tracking_redir.store(-1, std::memory_order_relaxed);
+  s.tracking_bcast.store(false, std::memory_order_relaxed);
+}
+
 bool AllowedWhileSubscribed(const CommandSpec* spec) {
   if (spec->parent != nullptr) return false;
   static constexpr std::string_view kAllowed[] = {"ping",         "subscribe",   "psubscribe",

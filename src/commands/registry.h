@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/strutil.h"
 #include "base/counter.h"
 #include "base/latency_histogram.h"
 
@@ -29,11 +30,6 @@ using ArgList = std::span<const std::string_view>;
 class CommandContext;
 struct CommandSpec;
 
-// Hash for string-keyed maps that can be searched with a string_view without allocating.
-struct StringViewHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 using CommandMap =
     std::unordered_map<std::string, std::unique_ptr<CommandSpec>, StringViewHash, std::equal_to<>>;
 // A command handler: a plain function, or a function bound to the object that owns the family's

@@ -1,5 +1,5 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-#include "commands/pubsub.h"
+#include "pubsub/pubsub.h"
 
 #include <algorithm>
 #include <mutex>

@@ -21,7 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "commands/registry.h"
+#include "base/strutil.h"
 
 namespace carmine {
 

@@ -1,7 +1,6 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-#include "commands/tracking.h"
+#include "pubsub/tracking.h"
 
-#include "commands/client_state.h"
 #include "protocol/reply_builder.h"
 
 namespace carmine {
@@ -143,14 +142,6 @@ void TrackingRegistry::InvalidateAll() {
   std::lock_guard<std::mutex> l(mu_);
   for (auto& [id, t] : by_id_) SendLocked(*t, nullptr);
   keys_.clear();
-}
-
-void DisableTracking(TrackingRegistry& reg, Session& s) {
-  if (s.tracking == nullptr) return;
-  reg.Disable(s.id);
-  s.tracking.reset();
-  s.tracking_redir.store(-1, std::memory_order_relaxed);
-  s.tracking_bcast.store(false, std::memory_order_relaxed);
 }
 
 size_t TrackingRegistry::tracked_keys() {

@@ -21,7 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "commands/pubsub.h"
+#include "pubsub/pubsub.h"
 
 namespace carmine {
 

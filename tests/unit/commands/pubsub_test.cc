@@ -4,8 +4,8 @@
 // what would be written to their connection: subscription replies, message encoding in RESP2 and
 // RESP3, pattern matching, subscribed-mode rules, notify-keyspace-events flag parsing and the
 // events commands report, and tracking invalidations.
-#include "commands/pubsub.h"
-#include "commands/tracking.h"
+#include "pubsub/pubsub.h"
+#include "pubsub/tracking.h"
 #include "db/notify.h"
 #include "test_server.h"
 
