@@ -7,6 +7,7 @@
 #   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
 #   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
 #   6. integration tests over TCP with redis-py and redis-cli
+#   7. Redis 7.2.4's own test suite (external mode) when ../shared/redis-7.2.4 is present
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -78,3 +79,6 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration
+
+echo "== Redis 7.2.4's own test suite, external mode (when ../shared/redis-7.2.4 exists) =="
+scripts/suite.sh
