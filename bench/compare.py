@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""Side-by-side benchmark: carmine-server vs Debian's redis-server in the same run.
+"""Side-by-side benchmark: carmine-server vs redis-server (the 7.2.4 oracle when present, else Debian's) in the same run.
 
   * throughput: redis-benchmark SET/GET, 50 clients, without pipelining and with -P 16, in
     interleaved rounds (A B A B ...) so drift on a shared machine hits both; median per server and
@@ -19,7 +19,6 @@ import io
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from servers import ServerProcess, free_port, wait_until, ping  # noqa: E402
+from servers import ServerProcess, free_port, wait_until, ping, redis_binary  # noqa: E402
 
 
 def write_report(name, lines):
@@ -100,7 +99,7 @@ def callgrind_ir(kind, args, n, workload=None, setup=None):
     port = free_port()
     out_file = f"/tmp/callgrind.{kind}.{port}.out"
     binary = os.environ.get("CARMINE_BIN", os.path.join(ROOT, "build", "carmine-server")) \
-        if kind == "carmine" else shutil.which("redis-server")
+        if kind == "carmine" else redis_binary()
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", binary,
            "--port", str(port), "--bind", "127.0.0.1"] + args
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -146,7 +145,7 @@ def main():
     lines = []
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    redis_ver = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip()
+    redis_ver = subprocess.run([redis_binary(), "--version"], capture_output=True, text=True).stdout.strip()
     lines.append(f"- commit `{commit}`, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
                  f"{os.cpu_count()} CPUs, carmine `--threads {args.threads}`")
     lines.append(f"- {redis_ver}")

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""Side-by-side benchmark of the collection types: carmine-server vs Debian's redis-server.
+"""Side-by-side benchmark of the collection types: carmine-server vs redis-server (the 7.2.4 oracle when present, else Debian's).
 
   * memory: RSS and used_memory growth for a 1M-field hash, a 1M-member set, a 1M-member sorted
     set, a 1M-element list, and 100k small hashes, lists and sorted sets (each server started
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, HERE)
-from servers import ServerProcess  # noqa: E402
+from servers import ServerProcess, redis_binary  # noqa: E402
 from compare import rss_bytes, info_field  # noqa: E402
 
 
@@ -160,7 +160,7 @@ def main():
                             capture_output=True, text=True).stdout.strip()
     lines = [f"- commit `{commit}`, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
              f"carmine `--threads {args.threads}`, "
-             + subprocess.run(["redis-server", "--version"], capture_output=True,
+             + subprocess.run([redis_binary(), "--version"], capture_output=True,
                               text=True).stdout.strip(), ""]
     if not args.skip_memory:
         lines.append("| dataset | carmine RSS B/elem | redis RSS B/elem | ratio | carmine used B/elem "

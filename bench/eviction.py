@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""Eviction and lazy freeing: carmine-server vs Debian's redis-server in the same run.
+"""Eviction and lazy freeing: carmine-server vs redis-server (the 7.2.4 oracle when present, else Debian's) in the same run.
 
   * throughput under eviction: both servers run with maxmemory 64mb and allkeys-lru, pre-filled
     past the limit, then redis-benchmark SET/GET with 512-byte values over a 10M-key space
@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from compare import write_report  # noqa: E402
-from servers import ServerProcess, wait_until  # noqa: E402
+from servers import ServerProcess, wait_until, redis_binary  # noqa: E402
 
 LIMIT = "64mb"
 
@@ -163,7 +163,7 @@ def main():
     args = ap.parse_args()
 
     rows, mem, evicted = under_eviction(args)
-    version = subprocess.run(["redis-server", "--version"], capture_output=True,
+    version = subprocess.run([redis_binary(), "--version"], capture_output=True,
                              text=True).stdout.split()[2]
     lines = ["# Eviction and lazy freeing: carmine vs redis-server", "",
              f"- {os.cpu_count()} CPUs, carmine `--threads {args.threads}`, redis-server {version}",

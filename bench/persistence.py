@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""RDB snapshots and the AOF: carmine-server vs Debian's redis-server on the same data.
+"""RDB snapshots and the AOF: carmine-server vs redis-server (the 7.2.4 oracle when present, else Debian's) on the same data.
 
 Loads the same mixed dataset into both (by default 1M keys: 70% short strings, 10% small hashes,
 10% small lists, 5% small sets of integers, 5% small sorted sets), then measures:
@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from compare import bench, write_report  # noqa: E402
-from servers import ServerProcess, ping  # noqa: E402
+from servers import ServerProcess, ping, redis_binary  # noqa: E402
 
 
 def dataset_commands(n):
@@ -191,7 +191,7 @@ def main():
         print(kind, results[kind], flush=True)
     tput = aof_throughput(extra, args.rounds)
     c, r = results["carmine"], results["redis"]
-    version = subprocess.run(["redis-server", "--version"], capture_output=True,
+    version = subprocess.run([redis_binary(), "--version"], capture_output=True,
                              text=True).stdout.split()[2]
     lines = ["# Persistence (RDB and AOF): carmine vs redis-server", "",
              f"- {os.cpu_count()} CPUs, redis-server {version}, {args.keys:,} keys (70% strings, "

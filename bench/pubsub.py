@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
-"""PUBLISH throughput with 1, 10 and 100 subscribers: carmine-server vs Debian's redis-server.
+"""PUBLISH throughput with 1, 10 and 100 subscribers: carmine-server vs redis-server (the 7.2.4 oracle when present, else Debian's).
 
 For each subscriber count, both servers run side by side (fresh processes). Subscribers are raw
 sockets in one helper thread that drains them without parsing; redis-benchmark publishes a 32-byte
