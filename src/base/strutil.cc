@@ -18,6 +18,15 @@ bool ParseUint64(std::string_view s, uint64_t* out) {
   }
   if (s[0] < '1' || s[0] > '9') return false;
   uint64_t v = 0;
+  if (s.size() <= 19) {
+    // Up to 19 digits cannot overflow 64 bits: no per-digit check.
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    *out = v;
+    return true;
+  }
   for (char c : s) {
     if (c < '0' || c > '9') return false;
     uint64_t d = static_cast<uint64_t>(c - '0');

@@ -87,8 +87,9 @@ class Dispatcher {
   // The checks a resolved command passes before it runs or is queued, in the order of Redis's
   // processCommand: not-in-MULTI, ACL, cluster routing, maxmemory (evicting first), disk errors
   // (MISCONF), min-replicas-to-write, read-only replica, RESP2 subscribed context, stale
-  // replica, loading, busy script, monitors. "" or the error reply.
-  std::string Refusal(const CommandSpec* spec, ArgList args, Session& session, int64_t now_ms);
+  // replica, loading, busy script, monitors. True (with the error reply in *why) to refuse.
+  bool Refusal(const CommandSpec* spec, ArgList args, Session& session, int64_t now_ms,
+               std::string* why);
   // Replies with the refusal; for EXEC it discards the transaction (EXECABORT with the reason),
   // inside MULTI it marks the transaction aborted.
   void Refuse(const CommandSpec* spec, Session& session, ReplyBuilder& rb, std::string_view error);
@@ -116,9 +117,10 @@ class Dispatcher {
   void ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms);
   void Propagate(ArgList args, Session& session, CommandContext& ctx, PropagationSink* sink);
   // Statistics of one finished call: commandstats, latency histogram and monitor, slow log,
-  // error counts (`error_code` empty when it succeeded).
+  // error counts (`error_code` empty when it succeeded). The client's name is read (under its
+  // lock) only for a slow log entry: from `session` when given, else `name`.
   void RecordCall(const CommandSpec* spec, ArgList args, const std::string& addr,
-                  const std::string& name, int64_t took, int64_t now_ms,
+                  const Session* session, const std::string* name, int64_t took, int64_t now_ms,
                   std::string_view error_code);
 
   const CommandRegistry& registry_;

@@ -95,12 +95,12 @@ void EventLoop::RunTimers() {
   }
 }
 
-int EventLoop::WaitTimeoutMs() const {
+int EventLoop::WaitTimeoutMs(int64_t now_us) const {
   int64_t due = INT64_MAX;
   if (periodic_) due = next_periodic_us_;
   if (!timers_.empty()) due = std::min(due, timers_.begin()->first.first);
   if (due == INT64_MAX) return -1;
-  int64_t wait_us = due - clock::MonotonicUs();
+  int64_t wait_us = due - now_us;
   if (wait_us <= 0) return 0;
   return static_cast<int>(std::min<int64_t>((wait_us + 999) / 1000, INT32_MAX));
 }
@@ -128,8 +128,20 @@ void EventLoop::RunTasks() {
 void EventLoop::Run() {
   constexpr int kMaxEvents = 256;
   struct epoll_event events[kMaxEvents];
+  // Two clock reads per iteration: one when work starts, one before waiting (which also ends the
+  // previous iteration's busy time, its before-sleep work included).
+  int64_t work_start = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
-    int timeout = WaitTimeoutMs();
+    int64_t now = clock::MonotonicUs();
+    if (work_start != 0) {
+      uint64_t took = static_cast<uint64_t>(now - work_start);
+      cycles_.store(cycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      busy_us_.store(busy_us_.load(std::memory_order_relaxed) + took, std::memory_order_relaxed);
+      if (took > max_busy_us_.load(std::memory_order_relaxed)) {
+        max_busy_us_.store(took, std::memory_order_relaxed);
+      }
+    }
+    int timeout = WaitTimeoutMs(now);
     if (has_tasks_.load(std::memory_order_relaxed)) timeout = 0;
     int n = 0;
     int64_t spin_us = busy_poll_us_.load(std::memory_order_relaxed);
@@ -158,7 +170,7 @@ void EventLoop::Run() {
     if (n == 0) n = epoll_wait(epfd_, events, kMaxEvents, timeout);
     busy_ = n > 0;
     if (n < 0 && errno != EINTR) break;
-    int64_t work_start = clock::MonotonicUs();
+    work_start = clock::MonotonicUs();
     UpdateTime();
     for (int i = 0; i < n; i++) {
       auto* h = static_cast<IoHandler*>(events[i].data.ptr);
@@ -172,17 +184,13 @@ void EventLoop::Run() {
     }
     RunTasks();
     if (!timers_.empty()) RunTimers();
-    if (periodic_ && clock::MonotonicUs() >= next_periodic_us_) {
+    // Judged by when this iteration woke: a due call runs at most one iteration late, and the
+    // wait above ends when it is due.
+    if (periodic_ && work_start >= next_periodic_us_) {
       periodic_();
       next_periodic_us_ = clock::MonotonicUs() + interval_() * 1000;
     }
     if (before_sleep_) before_sleep_();
-    uint64_t took = static_cast<uint64_t>(clock::MonotonicUs() - work_start);
-    cycles_.store(cycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    busy_us_.store(busy_us_.load(std::memory_order_relaxed) + took, std::memory_order_relaxed);
-    if (took > max_busy_us_.load(std::memory_order_relaxed)) {
-      max_busy_us_.store(took, std::memory_order_relaxed);
-    }
   }
   RunTasks();
   stop_.store(false);  // a stopped loop may be run again

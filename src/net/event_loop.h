@@ -73,7 +73,8 @@ class EventLoop {
   void RunTasks();
   void RunTimers();
   // epoll_wait's timeout: until the next periodic run or timer, -1 when neither is due.
-  int WaitTimeoutMs() const;
+  // Milliseconds epoll may sleep from `now_us` until the next timer or periodic call (-1: none).
+  int WaitTimeoutMs(int64_t now_us) const;
 
   int epfd_ = -1;
   int wakefd_ = -1;

@@ -70,7 +70,9 @@ void Connection::OnEvent(uint32_t events) {
   }
   if (events & EPOLLIN) OnReadable();
   if (!closing_ && (events & EPOLLOUT)) Flush();
-  if (!closing_) UpdateMemUsage();
+  // A pending flush settles the client's memory once its replies are written, in this same
+  // loop iteration; settling it here too would count every request twice.
+  if (!closing_ && !pending_flush_) UpdateMemUsage();
 }
 
 void Connection::UpdateMemUsage(bool may_evict) {

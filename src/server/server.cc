@@ -768,13 +768,6 @@ Status Server::Start() {
   return Status::Ok();
 }
 
-size_t ClientMemory(const Session& s) {
-  return s.qbuf.load(std::memory_order_relaxed) + s.qbuf_free.load(std::memory_order_relaxed) +
-         s.obuf.load(std::memory_order_relaxed) + s.argv_mem.load(std::memory_order_relaxed) +
-         s.multi_mem.load(std::memory_order_relaxed) + s.state_mem.load(std::memory_order_relaxed) +
-         1024;
-}
-
 int64_t Server::ClientMemoryLimit() const {
   int64_t limit = opts_.maxmemory_clients.load(std::memory_order_relaxed);
   if (limit < 0) limit = opts_.maxmemory.get() * -limit / 100;

@@ -48,7 +48,12 @@ struct Session;
 
 // Memory one client holds in buffers (query, output, the running command, a MULTI queue) plus a
 // fixed share for the connection itself: CLIENT LIST tot-mem and maxmemory-clients.
-size_t ClientMemory(const Session& s);
+inline size_t ClientMemory(const Session& s) {
+  return s.qbuf.load(std::memory_order_relaxed) + s.qbuf_free.load(std::memory_order_relaxed) +
+         s.obuf.load(std::memory_order_relaxed) + s.argv_mem.load(std::memory_order_relaxed) +
+         s.multi_mem.load(std::memory_order_relaxed) + s.state_mem.load(std::memory_order_relaxed) +
+         1024;
+}
 
 // What a listening socket accepts: clients over TCP or a unix socket, or Prometheus scrapes on
 // metrics-port.
