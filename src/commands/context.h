@@ -37,7 +37,11 @@ class CommandContext {
 
   // The selected database with this command's time and touch policy.
   Db db() { return db(session.db.load(std::memory_order_relaxed)); }
-  Db db(int index) { return Db(dbs, index, now_ms, !session.no_touch, &changes, &ready); }
+  Db db(int index) {
+    Db d(dbs, index, now_ms, !session.no_touch, &changes, &ready);
+    if (serving_blocked) d.KeepExpired();
+    return d;
+  }
 
   // Blocking commands call this when none of their keys has data. It registers the client as
   // waiting on `keys` (the caller still holds their locks) and returns true: the handler then

@@ -255,7 +255,7 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     // What a file replays: no memory limit, MISCONF or monitor feed; transactions queue.
     if (session.multi != nullptr && !RunsInsideMulti(spec)) return Queue(spec, args, session, rb);
     ExecResult r = Execute(spec, args, session, rb, now_ms, ExecMode{});
-    if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
+    if (!r.ready.empty()) ServeReady(std::move(r.ready), clock::NowMs());
     return;
   }
   if (std::string why; Refusal(spec, args, session, now_ms, &why)) {
@@ -271,7 +271,9 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
   if (session.tracking) ResetCachingFlag(session);
   SetCurrentClientId(0);
   if (tracking_.broadcast_pending()) tracking_.FlushBroadcast();
-  if (!r.ready.empty()) ServeReady(std::move(r.ready), now_ms);
+  // Served at the time they are served (a slow command may have outlived a key's TTL), as
+  // Redis refreshes its cached time before serving blocked clients.
+  if (!r.ready.empty()) ServeReady(std::move(r.ready), clock::NowMs());
 }
 
 void Dispatcher::RememberTrackedKeys(const CommandSpec* spec, ArgList args, Session& session) {

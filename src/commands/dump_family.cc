@@ -66,7 +66,10 @@ void CmdRestore(ArgList args, CommandContext& ctx) {
     // Already expired on arrival: nothing is created; a replaced key is simply gone.
     if (deleted) {
       db.Changed(key, kNotifyGeneric, "del");
-      if (ctx.propagating()) ctx.Propagate({"DEL", std::string(key)});
+      // Propagated as the deletion was done: UNLINK under lazyfree-lazy-server-del, as Redis.
+      if (ctx.propagating()) {
+        ctx.Propagate({ctx.dbs.lazy_server_del() ? "UNLINK" : "DEL", std::string(key)});
+      }
     } else {
       ctx.PropagateNothing();
     }

@@ -1,6 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "commands/eviction.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "base/memory_probe.h"
 #include "db/db.h"
 #include "db/lazyfree.h"
+#include "pubsub/pubsub.h"
 
 namespace carmine {
 namespace {
@@ -156,10 +158,12 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
   last_del_us_ = 0;
   Result result = Result::kOk;
   LazyFreer* freer = dbs_.lazy_freer();
-  // Values already handed to the lazy-free thread count as freed.
+  // Values already handed to the lazy-free thread count as freed, and messages on their way to a
+  // subscriber's thread are not counted (see g_pushes_in_flight).
   auto over = [&]() -> size_t {
     size_t used = probe_();
     size_t pending = freer != nullptr ? freer->pending_bytes() : 0;
+    pending += static_cast<size_t>(std::max<int64_t>(0, g_pushes_in_flight.load()));
     used = used > pending ? used - pending : 0;
     return used > static_cast<size_t>(max) ? used - static_cast<size_t>(max) : 0;
   };

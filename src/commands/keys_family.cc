@@ -297,7 +297,7 @@ void ExpireGeneric(ArgList args, CommandContext& ctx, bool millis, bool absolute
   if (when <= ctx.now_ms && !ctx.dbs.loading()) {
     db.Delete(key);
     db.Changed(key, kNotifyGeneric, "del");
-    if (ctx.propagating()) ctx.Propagate({"DEL", key});
+    if (ctx.propagating()) ctx.Propagate({ctx.dbs.lazy_expire() ? "UNLINK" : "DEL", key});
   } else {
     e = db.SetExpire(e, when);
     db.Changed(key, kNotifyGeneric, "expire");

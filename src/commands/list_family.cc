@@ -365,14 +365,16 @@ bool MoveOne(CommandContext& ctx, Db& db, std::string_view src, std::string_view
 
 // A blocking move that found an element propagates as its non-blocking form (BRPOPLPUSH as
 // RPOPLPUSH, BLMOVE as LMOVE), as Redis does.
-void PropagateMove(CommandContext& ctx, ArgList args, bool from_left, bool to_left) {
+void PropagateMove(CommandContext& ctx, ArgList args) {
   if (!ctx.propagating()) return;
   if (args.size() == 4) {
     ctx.Propagate({"RPOPLPUSH", std::string(args[1]), std::string(args[2])});
     return;
   }
-  ctx.Propagate({"LMOVE", std::string(args[1]), std::string(args[2]), from_left ? "LEFT" : "RIGHT",
-                 to_left ? "LEFT" : "RIGHT"});
+  // The directions as the client wrote them: Redis renames BLMOVE to LMOVE and drops the
+  // timeout, keeping the other arguments.
+  ctx.Propagate({"LMOVE", std::string(args[1]), std::string(args[2]), std::string(args[3]),
+                 std::string(args[4])});
 }
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT / RPOPLPUSH source destination
@@ -480,7 +482,7 @@ void BlockingMoveGeneric(ArgList args, CommandContext& ctx, bool from_left, bool
   bool found;
   if (!MoveOne(ctx, db, args[1], args[2], from_left, to_left, &v, &found)) return;
   if (found) {
-    PropagateMove(ctx, args, from_left, to_left);
+    PropagateMove(ctx, args);
     ctx.rb.Bulk(v);
     return;
   }

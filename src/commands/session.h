@@ -101,6 +101,7 @@ struct Session {
   std::atomic<bool> in_multi{false};  // mirrors `multi` for CLIENT LIST
   std::shared_ptr<WatchState> watch;
   std::atomic<bool> monitor{false};  // MONITOR mode (CLIENT LIST flag O)
+  std::atomic<bool> is_replica{false};  // a replica after SYNC/PSYNC (CLIENT LIST flag S)
   std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<size_t> multi_mem{0};   // CLIENT LIST multi-mem=: bytes of the queued commands
   std::atomic<size_t> argv_mem{0};    // CLIENT LIST argv-mem=: bytes of the command being run

@@ -229,7 +229,7 @@ void CmdSPop(ArgList args, CommandContext& ctx) {
     db.Notify(kNotifySet, "spop", key);
     db.Delete(key);
     db.Changed(key, kNotifyGeneric, "del", popped);
-    if (ctx.propagating()) ctx.Propagate({"DEL", key});
+    if (ctx.propagating()) ctx.Propagate({ctx.dbs.lazy_server_del() ? "UNLINK" : "DEL", key});
     return;
   }
   std::vector<std::string> picked = SampleDistinct(*s, count);

@@ -132,8 +132,10 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
   }
   SetValue(db, key, value, o.keepttl, o.has_expire, expire_at);
   // A relative or second-based expiry is replicated as an absolute millisecond deadline, so the
-  // copy expires at the same instant however late it applies the command.
-  if (o.has_expire && ctx.propagating()) {
+  // copy expires at the same instant however late it applies the command. A PXAT deadline is
+  // already that: the command goes as received, as Redis leaves it.
+  bool pxat = o.expire_absolute && o.unit == ExpireUnit::kMillis;
+  if (o.has_expire && !pxat && ctx.propagating()) {
     ctx.Propagate({"SET", std::string(key), std::string(value), "PXAT", Int64ToString(expire_at)});
   }
   if (!o.get) ctx.rb.Ok();
@@ -230,7 +232,7 @@ void CmdGetEx(ArgList args, CommandContext& ctx) {
     if (expire_at <= ctx.now_ms && !ctx.dbs.loading()) {
       db.Delete(key);
       db.Changed(key, kNotifyGeneric, "del");
-      if (ctx.propagating()) ctx.Propagate({"DEL", key});
+      if (ctx.propagating()) ctx.Propagate({ctx.dbs.lazy_expire() ? "UNLINK" : "DEL", key});
     } else {
       e = db.SetExpire(e, expire_at);
       db.Changed(key, kNotifyGeneric, "expire");

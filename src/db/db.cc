@@ -9,7 +9,8 @@ namespace carmine {
 
 bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   if (!IsExpired(e)) return false;
-  if (set_->expire_paused(now_ms_)) return true;  // gone for readers, deleted after the pause
+  // Gone for readers, deleted after the pause (or by the next lookup that may delete).
+  if (keep_expired_ || set_->expire_paused(now_ms_)) return true;
   std::string key(e->key());
   RemoveFromVolatile(d, e);
   Dispose(d.table.Remove(key), set_->lazy_expire());

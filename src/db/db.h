@@ -41,7 +41,18 @@ class Db {
   int index() const { return index_; }
   int64_t now_ms() const { return now_ms_; }
   DbSet& set() { return *set_; }
-  Db WithIndex(int index) const { return Db(*set_, index, now_ms_, touch_, changes_, ready_); }
+  Db WithIndex(int index) const {
+    Db d(*set_, index, now_ms_, touch_, changes_, ready_);
+    d.keep_expired_ = keep_expired_;
+    return d;
+  }
+  // Lookups treat keys past their TTL as missing without deleting them (Redis's
+  // LOOKUP_NOEXPIRE): a blocked client being served looks at its key without side effects, so
+  // the key's expiry is propagated by whoever touches it next, as in Redis.
+  Db& KeepExpired() {
+    keep_expired_ = true;
+    return *this;
+  }
 
   // Lookup for a read command: expired keys are deleted; counts keyspace hits/misses, reports a
   // miss as a "keymiss" event, and refreshes the LRU clock unless the client said NO-TOUCH or
@@ -143,6 +154,7 @@ class Db {
   bool touch_;
   uint64_t* changes_;  // the running command's own change count (for propagation), may be null
   ReadyListener* ready_;
+  bool keep_expired_ = false;
 };
 
 // Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive

@@ -37,6 +37,12 @@ struct HeldPushes {
 };
 inline thread_local HeldPushes t_held_pushes;
 
+// Bytes of messages posted to a subscriber's thread and not yet handed to its connection. Redis
+// writes a message to the subscriber's socket in the same loop iteration; here it crosses
+// threads first, and eviction must not take that short wait for memory that lasts (evicting a
+// key sends invalidations, which would evict more keys while they wait to be delivered).
+inline std::atomic<int64_t> g_pushes_in_flight{0};
+
 // One client as the registry sees it.
 struct Subscriber {
   uint64_t client_id = 0;

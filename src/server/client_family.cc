@@ -45,6 +45,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   int psub = s.psub_count.load(std::memory_order_relaxed);
   int ssub = s.ssub_count.load(std::memory_order_relaxed);
   int64_t redir = s.tracking_redir.load(std::memory_order_relaxed);
+  if (s.is_replica.load(std::memory_order_relaxed)) flags += "S";
   if (s.monitor.load(std::memory_order_relaxed)) flags += "O";
   if (sub + psub + ssub > 0) flags += "P";
   if (s.in_multi.load(std::memory_order_relaxed)) flags += "x";
@@ -267,20 +268,19 @@ void CmdClientTrackingInfo(Server& srv, ArgList, CommandContext& ctx) {
   for (auto& p : t->prefixes) ctx.rb.Bulk(p);
 }
 
-// CLIENT LIST/KILL TYPE filters. Replicas and masters do not exist yet, so those match nobody.
-enum class ClientType { kAny, kNormal, kPubSub, kNobody, kInvalid };
+// CLIENT LIST/KILL TYPE filters. This server has no master link yet, so "master" matches nobody.
+enum class ClientType { kAny, kNormal, kPubSub, kReplica, kNobody, kInvalid };
 
 ClientType ParseClientType(std::string_view t) {
   if (EqualsIgnoreCase(t, "normal")) return ClientType::kNormal;
   if (EqualsIgnoreCase(t, "pubsub")) return ClientType::kPubSub;
-  if (EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
-      EqualsIgnoreCase(t, "slave")) {
-    return ClientType::kNobody;
-  }
+  if (EqualsIgnoreCase(t, "replica") || EqualsIgnoreCase(t, "slave")) return ClientType::kReplica;
+  if (EqualsIgnoreCase(t, "master")) return ClientType::kNobody;
   return ClientType::kInvalid;
 }
 
 bool MatchesType(const Session& s, ClientType t) {
+  bool replica = s.is_replica.load(std::memory_order_relaxed);
   bool pubsub = s.sub_count.load(std::memory_order_relaxed) +
                     s.psub_count.load(std::memory_order_relaxed) +
                     s.ssub_count.load(std::memory_order_relaxed) >
@@ -289,9 +289,11 @@ bool MatchesType(const Session& s, ClientType t) {
     case ClientType::kAny:
       return true;
     case ClientType::kNormal:
-      return !pubsub;
+      return !pubsub && !replica;
     case ClientType::kPubSub:
-      return pubsub;
+      return pubsub && !replica;
+    case ClientType::kReplica:
+      return replica;
     default:
       return false;
   }

@@ -1,11 +1,15 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "server/connection.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "net/socket.h"
 #include "server/metrics.h"
@@ -40,12 +44,21 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   sub->owner = worker.index();
   sub->push_local = [this](std::string_view msg) { PushMessage(msg); };
   sub->post = [w, id](std::string msg) {
-    w->loop().Post([w, id, m = std::move(msg)] { w->DeliverPush(id, m); });
+    int64_t bytes = static_cast<int64_t>(msg.capacity()) + 64;  // the message and its task
+    g_pushes_in_flight.fetch_add(bytes, std::memory_order_relaxed);
+    w->loop().Post([w, id, bytes, m = std::move(msg)] {
+      g_pushes_in_flight.fetch_sub(bytes, std::memory_order_relaxed);
+      w->DeliverPush(id, m);
+    });
   };
   session_.subscriber = std::move(sub);
 }
 
-Connection::~Connection() { worker_.AddClientMem(-reported_mem_.load()); }
+Connection::~Connection() {
+  worker_.AddClientMem(-reported_mem_.load());
+  if (snapshot_fd_ >= 0) close(snapshot_fd_);
+  if (replica_ != nullptr) worker_.server().ReplicaGone(*replica_);
+}
 
 void Connection::Close() {
   if (closing_) return;
@@ -285,12 +298,17 @@ void Connection::Flush() {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
-    // A drained buffer keeps at most 64 KB: what a burst of output (a big reply, a flood of
-    // invalidation messages) needed goes back at once, as Redis frees its reply blocks once
-    // written. Memory that lingers counts toward maxmemory and would make eviction chase it.
-    if (out_.capacity() > 64 * 1024) std::string().swap(out_);
+    // A drained buffer keeps at most 16 KB (Redis's fixed per-client reply buffer): what a
+    // burst of output (a big reply, a flood of invalidation messages) needed goes back at once,
+    // as Redis frees its reply blocks once written. Memory that lingers counts toward maxmemory
+    // and would make eviction chase it.
+    if (out_.capacity() > 16 * 1024 && replica_ == nullptr) std::string().swap(out_);
     if (session_.close_after_reply) {
       Close();
+      return;
+    }
+    if (replica_ != nullptr && !feeding_) {
+      FeedReplica();
       return;
     }
   }
@@ -399,6 +417,103 @@ void Connection::Resume() {
   worker_.server().stats().paused_clients.fetch_sub(1, std::memory_order_relaxed);
   ProcessInput();
   if (!closing_) Flush();
+}
+
+}  // namespace carmine
+
+namespace carmine {
+
+void Connection::SendSnapshot(const std::string& path) {
+  if (closing_ || replica_ == nullptr) return;
+  snapshot_fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (snapshot_fd_ < 0 || fstat(snapshot_fd_, &st) != 0) {
+    LOG_WARNING("SYNC failed. Can't open/stat DB after BGSAVE: %s", strerror(errno));
+    Close();
+    return;
+  }
+  snapshot_left_ = static_cast<uint64_t>(st.st_size);
+  replica_->state.store(ReplicaLink::State::kSendBulk);
+  out_.append("$");
+  out_.append(std::to_string(snapshot_left_));
+  out_.append("\r\n");
+  FeedReplica();
+}
+
+void Connection::SnapshotKeepalive() {
+  if (closing_ || replica_ == nullptr || snapshot_fd_ >= 0 || stream_next_ != 0) return;
+  if (replica_->state.load() != ReplicaLink::State::kWaitBgsave) return;
+  SendRaw("\n");
+}
+
+void Connection::StartStreaming(uint64_t offset) {
+  if (closing_ || replica_ == nullptr) return;
+  stream_next_ = offset;
+  replica_->ack_ms.store(clock::NowMs());
+  worker_.server().repl_master().backlog().Retain(session_.id, offset);
+  replica_->state.store(ReplicaLink::State::kOnline);
+  FeedReplica();
+}
+
+void Connection::FeedReplica() {
+  if (closing_ || replica_ == nullptr || feeding_) return;
+  if (snapshot_fd_ < 0 && stream_next_ == 0) return;  // nothing to send yet
+  feeding_ = true;
+  replica_->wake_pending.store(false);
+  ReplBacklog& backlog = worker_.server().repl_master().backlog();
+  constexpr size_t kStep = 256 * 1024;
+  while (!closing_) {
+    if (out_.size() - out_pos_ >= kStep) break;  // the socket is behind: EPOLLOUT resumes
+    size_t before = out_.size();
+    if (snapshot_fd_ >= 0) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(snapshot_left_, kStep));
+      out_.resize(before + want);
+      ssize_t n = want == 0 ? 0 : read(snapshot_fd_, out_.data() + before, want);
+      if (n < 0 || (n == 0 && want > 0)) {
+        LOG_WARNING("Read error sending DB to replica: %s", n < 0 ? strerror(errno) : "EOF");
+        out_.resize(before);
+        feeding_ = false;
+        Close();
+        return;
+      }
+      out_.resize(before + static_cast<size_t>(n));
+      snapshot_left_ -= static_cast<uint64_t>(n);
+      if (snapshot_left_ == 0) {
+        close(snapshot_fd_);
+        snapshot_fd_ = -1;
+        uint64_t from = replica_->snapshot_offset.load() + 1;
+        stream_next_ = from;
+        replica_->sent_offset.store(from - 1, std::memory_order_relaxed);
+        // Acknowledgements are due from now on; repl-timeout counts from here.
+        replica_->ack_ms.store(clock::NowMs());
+        replica_->state.store(ReplicaLink::State::kOnline);
+        int port = replica_->listening_port.load();
+        LOG_NOTICE("Synchronization with replica %s:%s succeeded", replica_->ip.c_str(),
+                   port != 0 ? std::to_string(port).c_str() : "<unknown-replica-port>");
+      }
+    } else if (stream_next_ != 0) {
+      int64_t n = backlog.Read(stream_next_, kStep, &out_);
+      if (n < 0) {
+        // The backlog no longer holds what this replica needs (it fell further behind than its
+        // output limit allowed): it reconnects and resyncs.
+        LOG_WARNING("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    session_.addr.c_str());
+        feeding_ = false;
+        Close();
+        return;
+      }
+      stream_next_ += static_cast<uint64_t>(n);
+      replica_->sent_offset.store(stream_next_ - 1, std::memory_order_relaxed);
+      backlog.Retain(session_.id, stream_next_);
+    }
+    if (out_.size() == before) {
+      if (out_pos_ < out_.size()) Flush();
+      break;  // nothing more to send now
+    }
+    Flush();
+    if (out_pos_ < out_.size()) break;  // the socket is full: EPOLLOUT resumes
+  }
+  feeding_ = false;
 }
 
 }  // namespace carmine

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "replication/master.h"
 #include "commands/registry.h"
 #include "commands/session.h"
 #include "net/event_loop.h"
@@ -62,6 +63,21 @@ class Connection : public IoHandler {
   void CheckOutputLimit() {
     if (!closing_ && out_.size() > out_pos_) OverOutputLimit();
   }
+  // Replication: this client is a replica (after SYNC/PSYNC). Its output from then on is the
+  // snapshot (once the RDB child wrote it) and the stream, pulled from the backlog as fast as
+  // the socket takes it; nothing is copied per replica ahead of time.
+  void BecomeReplica(std::shared_ptr<ReplicaLink> link) { replica_ = std::move(link); }
+  const std::shared_ptr<ReplicaLink>& replica() const { return replica_; }
+  // Sends the RDB file at `path` ("$<size>\r\n" and its bytes), then the stream from the
+  // offset the snapshot was taken at. Closes the replica if the file cannot be read.
+  void SendSnapshot(const std::string& path);
+  // A newline while the replica waits for its snapshot (it skips them; once the snapshot is on
+  // its way a newline would be a stream byte, so then nothing is sent).
+  void SnapshotKeepalive();
+  // Streams from `offset` (the next byte the replica needs) at once (partial resync).
+  void StartStreaming(uint64_t offset);
+  // Moves more snapshot or stream bytes into the output and writes them (owner thread).
+  void FeedReplica();
   // Writes replies produced during this loop iteration (called by the worker before it sleeps).
   void FlushPending() {
     pending_flush_ = false;
@@ -109,6 +125,11 @@ class Connection : public IoHandler {
   std::string pending_push_;  // pushes produced while executing_
   int64_t soft_limit_since_ms_ = 0;
   bool close_asap_ = false;  // over an output limit: closing at the next loop iteration
+  std::shared_ptr<ReplicaLink> replica_;
+  int snapshot_fd_ = -1;        // the RDB file being sent to this replica
+  uint64_t snapshot_left_ = 0;  // its bytes not yet sent
+  uint64_t stream_next_ = 0;    // next stream offset to send (0: not streaming)
+  bool feeding_ = false;        // inside FeedReplica (its Flush must not start another)
 };
 
 }  // namespace carmine

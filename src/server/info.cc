@@ -288,9 +288,9 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("instantaneous_input_repl_kbps", 0.0);
   w.Field("instantaneous_output_repl_kbps", 0.0);
   w.Field("rejected_connections", st.rejected_connections.load());
-  w.Field("sync_full", 0);
-  w.Field("sync_partial_ok", 0);
-  w.Field("sync_partial_err", 0);
+  w.Field("sync_full", s.stats().sync_full.load());
+  w.Field("sync_partial_ok", s.stats().sync_partial_ok.load());
+  w.Field("sync_partial_err", s.stats().sync_partial_err.load());
   w.Field("expired_keys", ds.expired_keys.load());
   w.Field("expired_stale_perc", ds.expired_stale.load() * 100);
   w.Field("expired_time_cap_reached_count", ds.expired_time_cap_reached.load());
@@ -351,18 +351,32 @@ void StatsSection(Server& s, Writer& w) {
 }
 
 void ReplicationSection(Server& s, Writer& w) {
+  ReplicationMaster& m = s.repl_master();
+  auto replicas = m.Replicas();
   w.Section("Replication");
   w.Field("role", std::string("master"));
-  w.Field("connected_slaves", 0);
+  w.Field("connected_slaves", static_cast<int64_t>(replicas.size()));
+  int64_t now = clock::NowMs();
+  int i = 0;
+  for (const auto& r : replicas) {
+    ReplicaLink::State st = r->state.load();
+    int64_t lag = st == ReplicaLink::State::kOnline ? (now - r->ack_ms.load()) / 1000 : 0;
+    w.Line("slave" + std::to_string(i++) + ":" +
+            "ip=" + r->ip + ",port=" + std::to_string(r->listening_port.load()) +
+                ",state=" + ReplicaLink::StateName(st) +
+                ",offset=" + std::to_string(r->ack_offset.load()) + ",lag=" + std::to_string(lag));
+  }
   w.Field("master_failover_state", std::string("no-failover"));
-  w.Field("master_replid", s.run_id());
-  w.Field("master_replid2", std::string(40, '0'));
-  w.Field("master_repl_offset", 0);
-  w.Field("second_repl_offset", -1);
-  w.Field("repl_backlog_active", 0);
-  w.Field("repl_backlog_size", 1048576);
-  w.Field("repl_backlog_first_byte_offset", 0);
-  w.Field("repl_backlog_histlen", 0);
+  w.Field("master_replid", m.replid());
+  w.Field("master_replid2", m.replid2());
+  w.Field("master_repl_offset", static_cast<int64_t>(m.offset()));
+  w.Field("second_repl_offset", m.second_offset());
+  bool active = m.backlog_active();
+  w.Field("repl_backlog_active", active ? 1 : 0);
+  w.Field("repl_backlog_size", static_cast<int64_t>(s.repl_opts().repl_backlog_size.get()));
+  w.Field("repl_backlog_first_byte_offset",
+          active ? static_cast<int64_t>(m.backlog().first_offset()) : 0);
+  w.Field("repl_backlog_histlen", active ? static_cast<int64_t>(m.backlog().histlen()) : 0);
 }
 
 void CpuSection(Server&, Writer& w) {

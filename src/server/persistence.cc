@@ -69,18 +69,7 @@ std::string Persistence::SaveLocked() {
   return "";
 }
 
-std::string Persistence::StartBackgroundSave(bool schedule) {
-  std::lock_guard<std::mutex> l(mu_);
-  if (child_.running()) return std::string(err::kBgsaveInProgress);
-  if (server_.aof().child_running()) {
-    // One child at a time; SCHEDULE runs it once the AOF rewrite is done.
-    if (!schedule) {
-      return std::string(err::kBgsaveWhileAof);
-    }
-    scheduled_.store(true);
-    return "+Background saving scheduled";
-  }
-  scheduled_.store(false);
+std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
   rdb::SaveOptions opts = Options();
   std::string path = Path();
   EncodingLimits lim = server_.opts().limits();
@@ -90,6 +79,7 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   ShardLocks all;
   all.AddAll(dbs);
   all.Acquire();
+  if (at_fork) at_fork();
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
   // The child: only the forking thread exists there; it takes no lock and logs nothing.
@@ -107,6 +97,38 @@ std::string Persistence::StartBackgroundSave(bool schedule) {
   return "";
 }
 
+std::string Persistence::StartReplicationSave(std::function<void()> at_fork,
+                                              std::function<void(bool ok)> done) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (child_.running() || server_.aof().child_running()) {
+    return std::string(err::kBgsaveInProgress);
+  }
+  std::string err = ForkSaveLocked(at_fork);
+  if (err.empty()) repl_done_ = std::move(done);
+  return err;
+}
+
+void Persistence::TellReplicas(bool ok) {
+  std::function<void(bool)> done;
+  done.swap(repl_done_);
+  if (done) done(ok);
+}
+
+std::string Persistence::StartBackgroundSave(bool schedule) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (child_.running()) return std::string(err::kBgsaveInProgress);
+  if (server_.aof().child_running()) {
+    // One child at a time; SCHEDULE runs it once the AOF rewrite is done.
+    if (!schedule) {
+      return std::string(err::kBgsaveWhileAof);
+    }
+    scheduled_.store(true);
+    return "+Background saving scheduled";
+  }
+  scheduled_.store(false);
+  return ForkSaveLocked(nullptr);
+}
+
 void Persistence::KillChild() {
   std::lock_guard<std::mutex> l(mu_);
   pid_t pid = child_.pid();
@@ -115,6 +137,7 @@ void Persistence::KillChild() {
   child_.Kill();
   server_.ChildChanged();
   scheduled_.store(false);
+  TellReplicas(false);
 }
 
 void Persistence::FlushedAll() {
@@ -128,6 +151,7 @@ void Persistence::WaitForChild() {
   if (!child_.Collect(true, &ok)) return;
   server_.ChildChanged();
   Finished(ok, dirty_at_fork_, clock::NowMs());
+  TellReplicas(ok);
 }
 
 void Persistence::Cron(int64_t now_ms) {
@@ -143,6 +167,7 @@ void Persistence::Cron(int64_t now_ms) {
       } else {
         LOG_WARNING("Background saving error");
       }
+      TellReplicas(ok);
     }
     return;
   }

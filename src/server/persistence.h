@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -37,6 +38,11 @@ class Persistence {
   // BGSAVE [SCHEDULE]: "" when a child was started, "+..." when scheduled for after the running
   // AOF rewrite, else the error reply.
   std::string StartBackgroundSave(bool schedule = false);
+  // A BGSAVE for replicas (to the same file, as Redis's disk-backed sync). `at_fork` runs with
+  // every shard lock held right before fork(): the snapshot point. `done(ok)` runs when the
+  // child has ended (first worker's cron), or failed or was killed. "" or the error.
+  std::string StartReplicationSave(std::function<void()> at_fork,
+                                   std::function<void(bool ok)> done);
   // Collects a finished child and applies the save rules (first worker's cron).
   void Cron(int64_t now_ms);
   // Loads `dir`/`dbfilename` before serving. Missing file: an empty dataset.
@@ -82,6 +88,12 @@ class Persistence {
   std::atomic<int64_t> last_try_ms_{0};
   std::atomic<bool> scheduled_{false};
   uint64_t dirty_at_fork_ = 0;
+  std::function<void(bool)> repl_done_;  // the running child's replicas, told when it ends
+  // Hands the replicas waiting for the child its outcome (once).
+  void TellReplicas(bool ok);
+  // Forks the child that writes the RDB file (mu_ held, no child running); `at_fork` runs with
+  // every shard lock held right before fork(). "" or the error reply.
+  std::string ForkSaveLocked(const std::function<void()>& at_fork);
   rdb::LoadStats load_stats_;
 };
 

@@ -242,11 +242,16 @@ void Worker::Cron() {
     if (!dbs.loading()) {
       server_.persistence().Cron(clock::NowMs());
       server_.aof().Cron(clock::NowMs());
+      server_.ReplicationCron(clock::NowMs());
     }
   }
   // Idle clients: close them after `timeout`, and free their buffers after two seconds.
   int timeout = server_.server_opts().timeout.get();
   for (auto& [id, c] : conns_) {
+    if (c->replica() != nullptr &&
+        c->replica()->state.load() != ReplicaLink::State::kHandshake) {
+      continue;  // replicas are judged by their acknowledgements (ReplicationCron)
+    }
     if (c->blocked()) {
       c->CheckBlockTimeout(now);
       continue;  // a blocked client is not idle
@@ -317,6 +322,7 @@ Server::Server() {
   RegisterMemoryFamily(registry_, *this);
   RegisterPersistenceFamily(registry_, *this);
   RegisterDebugFamily(registry_, *this);
+  RegisterReplicationFamily(registry_, *this);
   migrate_.Register(registry_);
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
@@ -521,7 +527,9 @@ void Server::OnKeyModified(int, std::string_view key) {
 void Server::OnKeyExpired(int db, std::string_view key) {
   TrackingRegistry& t = dispatcher_->tracking();
   if (t.active()) t.Invalidate(key, 0);
-  if (propagation_.active()) propagation_.Append(db, {"DEL", std::string(key)});
+  if (propagation_.active()) {
+    propagation_.Append(db, {dbs_->lazy_expire() ? "UNLINK" : "DEL", std::string(key)});
+  }
 }
 
 void Server::OnDbChanged(int) {

@@ -33,6 +33,7 @@
 #include "net/event_loop.h"
 #include "net/tls_options.h"
 #include "persist/options.h"
+#include "replication/master.h"
 #include "replication/options.h"
 #include "scripting/options.h"
 #include "server/aof.h"
@@ -90,6 +91,7 @@ struct ServerStats {
   RateSampler ops, input_bytes, output_bytes, loop_cycles, loop_busy_us;
   std::atomic<size_t> peak_memory{0};
   std::atomic<size_t> startup_memory{0};  // used memory once the server is ready to serve
+  std::atomic<uint64_t> sync_full{0}, sync_partial_ok{0}, sync_partial_err{0};
 };
 
 class Worker {
@@ -122,6 +124,13 @@ class Worker {
   uint64_t max_commands_per_cycle() const { return cmd_per_cycle_max_.load(); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
+  // The connection with this id if this worker owns it (this worker's thread only).
+  Connection* Find(uint64_t id) {
+    auto it = conns_.find(id);
+    return it == conns_.end() ? nullptr : it->second.get();
+  }
+  // Runs fn on this worker's thread with the connection `id`, if it still exists then.
+  void PostToClient(uint64_t id, std::function<void(Connection&)> fn);
   // Hands a blocked client its reply (runs on this worker's thread).
   void DeliverUnblocked(uint64_t id, std::string reply);
   // Hands a client a pub/sub message or invalidation (runs on this worker's thread).
@@ -246,6 +255,18 @@ class Server : public KeyspaceObserver {
   void set_executable(std::string e) { executable_ = std::move(e); }
 
   PropagationLog& propagation() { return propagation_; }
+
+  // Replication, master side (server/replication_family.cc).
+  ReplicationMaster& repl_master() { return repl_master_; }
+  // SYNC/PSYNC from the client `c` (on its own thread): a partial resync from the backlog, or a
+  // full one from the next snapshot. `psync` false for SYNC.
+  void StartReplicaSync(Connection& c, CommandContext& ctx, bool psync, std::string_view replid,
+                        int64_t offset);
+  // A replica's connection went away.
+  void ReplicaGone(const ReplicaLink& r);
+  // The first worker's cron: starts the snapshot replicas wait for, pings replicas, drops the
+  // ones that stopped acknowledging or fell further behind than their output limit.
+  void ReplicationCron(int64_t now_ms);
   // A fork child started or ended: tables avoid resizing while one runs (copy-on-write).
   void ChildChanged() { g_avoid_table_resize.store(ChildRunning()); }
   bool ChildRunning() const { return persistence_->bgsave_in_progress() || aof_->child_running(); }
@@ -296,6 +317,12 @@ class Server : public KeyspaceObserver {
   std::unique_ptr<DbSet> dbs_;
   std::unique_ptr<Dispatcher> dispatcher_;
   PropagationLog propagation_;
+  ReplicationMaster repl_master_{1024 * 1024};
+  int64_t last_replica_ping_ms_ = 0, last_replica_newline_ms_ = 0;
+  // Makes the backlog keep the stream (the first replica): appended from then on.
+  void ActivateReplicationBacklog();
+  // Starts the snapshot for replicas waiting for one, if no child runs.
+  void TryStartReplicationSnapshot();
   ServerStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::mutex listen_mu_;
@@ -336,6 +363,7 @@ void RegisterClientFamily(CommandRegistry& r, Server& s);
 void RegisterMemoryFamily(CommandRegistry& r, Server& s);
 void RegisterPersistenceFamily(CommandRegistry& r, Server& s);
 void RegisterDebugFamily(CommandRegistry& r, Server& s);
+void RegisterReplicationFamily(CommandRegistry& r, Server& s);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

@@ -65,9 +65,10 @@ TEST_F(PropagationTest, CommandsRedisRewritesAsOthers) {
   Run({"lmove", "l", "l2", "left", "right"});
   Run({"brpoplpush", "l", "l2", "0"});
   Run({"blmove", "l2", "l3", "LEFT", "RIGHT", "0"});
+  Run({"blmove", "l3", "l4", "right", "left", "0"});  // directions kept as written
   EXPECT_EQ(Take(), (V{"0:SET k v", "0:zadd g 3479099956230698 Palermo", "0:rpush l a b c",
                        "0:rpoplpush l l2", "0:lmove l l2 left right", "0:RPOPLPUSH l l2",
-                       "0:LMOVE l2 l3 LEFT RIGHT"}));
+                       "0:LMOVE l2 l3 LEFT RIGHT", "0:LMOVE l3 l4 right left"}));
 }
 
 TEST_F(PropagationTest, ExpirationsBecomeDelInTheSelectedDb) {

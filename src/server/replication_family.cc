@@ -1,0 +1,348 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// The master side of replication as the server runs it: SYNC, PSYNC and REPLCONF from replicas,
+// ROLE, the snapshot a full resync sends (a BGSAVE to the RDB file, as Redis's disk-backed
+// sync), and the replication duties of the cron. The stream itself, the backlog and the
+// partial-resync decision are replication/master.h; the per-connection feeding is in
+// Connection (connection.cc).
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/strutil.h"
+#include "protocol/errors.h"
+#include "pubsub/pubsub.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace carmine {
+namespace {
+
+// "ip:port" as Redis names a replica in its log: the address it connected from and the port it
+// said it listens on.
+std::string ReplicaName(const ReplicaLink& r) {
+  int port = r.listening_port.load();
+  return r.ip + ":" + (port != 0 ? std::to_string(port) : std::string("<unknown-replica-port>"));
+}
+
+std::string HostOf(const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  return colon == std::string::npos ? addr : addr.substr(0, colon);
+}
+
+Connection* CurrentConnection(Server& s, const Session& session) {
+  int w = CurrentWorker();
+  if (w < 0 || w >= s.num_workers()) return nullptr;
+  return s.worker(w).Find(session.id);
+}
+
+std::shared_ptr<ReplicaLink> LinkOf(Server& s, Connection& c, const Session& session) {
+  if (c.replica() == nullptr) {
+    auto link = std::make_shared<ReplicaLink>();
+    link->client_id = session.id;
+    link->worker = CurrentWorker();
+    link->ip = HostOf(session.addr);
+    c.BecomeReplica(link);
+  }
+  (void)s;
+  return c.replica();
+}
+
+// SYNC: the old protocol (no offsets): a full resync, the snapshot without a +FULLRESYNC line.
+void CmdSync(Server& s, ArgList, CommandContext& ctx) {
+  Connection* c = CurrentConnection(s, ctx.session);
+  if (c == nullptr) return ctx.rb.Error("ERR SYNC is not available here");
+  s.StartReplicaSync(*c, ctx, false, "", -1);
+}
+
+// PSYNC <replid> <offset>
+void CmdPsync(Server& s, ArgList args, CommandContext& ctx) {
+  Connection* c = CurrentConnection(s, ctx.session);
+  if (c == nullptr) return ctx.rb.Error("ERR PSYNC is not available here");
+  int64_t offset;
+  if (!ParseInt64(args[2], &offset)) offset = -1;
+  s.StartReplicaSync(*c, ctx, true, args[1], offset);
+}
+
+// REPLCONF <option> <value> [<option> <value> ...]
+void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
+  if (args.size() % 2 == 0) return ctx.rb.Error(err::kSyntax);
+  Connection* c = CurrentConnection(s, ctx.session);
+  for (size_t i = 1; i < args.size(); i += 2) {
+    std::string_view opt = args[i], val = args[i + 1];
+    if (EqualsIgnoreCase(opt, "listening-port")) {
+      int64_t port;
+      if (!ParseInt64(val, &port)) return ctx.rb.Error(err::kNotInt);
+      if (c != nullptr) LinkOf(s, *c, ctx.session)->listening_port.store(static_cast<int>(port));
+    } else if (EqualsIgnoreCase(opt, "ip-address")) {
+      if (c != nullptr) {
+        auto link = LinkOf(s, *c, ctx.session);
+        if (link->state.load() == ReplicaLink::State::kHandshake) link->ip = std::string(val);
+      }
+    } else if (EqualsIgnoreCase(opt, "capa")) {
+      if (c != nullptr) {
+        auto link = LinkOf(s, *c, ctx.session);
+        if (EqualsIgnoreCase(val, "eof")) link->capa_eof = true;
+        if (EqualsIgnoreCase(val, "psync2")) link->capa_psync2 = true;
+      }
+    } else if (EqualsIgnoreCase(opt, "ack")) {
+      // A replica's acknowledgement: never answered.
+      std::shared_ptr<ReplicaLink> link = c != nullptr ? c->replica() : nullptr;
+      if (link == nullptr || link->state.load() == ReplicaLink::State::kHandshake) return;
+      int64_t off;
+      if (!ParseInt64(val, &off) || off < 0) return;
+      if (static_cast<uint64_t>(off) > link->ack_offset.load()) {
+        link->ack_offset.store(static_cast<uint64_t>(off));
+      }
+      link->ack_ms.store(clock::NowMs());
+      return;
+    } else if (EqualsIgnoreCase(opt, "getack")) {
+      return;  // only a master asks this; a master receiving it has nothing to answer
+    } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
+      // Tools that want the snapshot alone (redis-cli --rdb): accepted, the stream follows as
+      // for any replica and the tool closes the connection when it has the file.
+    } else {
+      return ctx.rb.Error("ERR Unrecognized REPLCONF option: " + std::string(opt));
+    }
+  }
+  ctx.rb.Simple("OK");
+}
+
+// ROLE
+void CmdRole(Server& s, ArgList, CommandContext& ctx) {
+  ReplicationMaster& m = s.repl_master();
+  auto replicas = m.Replicas();
+  ctx.rb.ArrayLen(3);
+  ctx.rb.Bulk("master");
+  ctx.rb.Int(static_cast<int64_t>(m.offset()));
+  size_t online = 0;
+  for (const auto& r : replicas) online += r->state.load() == ReplicaLink::State::kOnline;
+  ctx.rb.ArrayLen(static_cast<int64_t>(online));
+  for (const auto& r : replicas) {
+    if (r->state.load() != ReplicaLink::State::kOnline) continue;
+    ctx.rb.ArrayLen(3);
+    ctx.rb.Bulk(r->ip);
+    ctx.rb.Bulk(std::to_string(r->listening_port.load()));
+    ctx.rb.Bulk(std::to_string(r->ack_offset.load()));
+  }
+}
+
+}  // namespace
+
+void Worker::PostToClient(uint64_t id, std::function<void(Connection&)> fn) {
+  loop().Post([this, id, f = std::move(fn)] {
+    if (Connection* c = Find(id)) f(*c);
+  });
+}
+
+void Server::ActivateReplicationBacklog() {
+  if (repl_master_.backlog_active()) return;
+  repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
+  repl_master_.set_waker([this](int worker, uint64_t id) {
+    if (worker < 0 || worker >= num_workers()) return;
+    workers_[worker]->PostToClient(id, [](Connection& c) { c.FeedReplica(); });
+  });
+  repl_master_.ActivateBacklog();
+  last_replica_ping_ms_ = clock::NowMs();  // the first PING one period from now
+  propagation_.AddConsumer(
+      [this](int db, const std::vector<std::string>& args) { repl_master_.Feed(db, args); });
+  LOG_NOTICE("Replication backlog created, my new replication IDs are '%s' and '%s'",
+             repl_master_.replid().c_str(), repl_master_.replid2().c_str());
+}
+
+void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
+                              std::string_view replid, int64_t offset) {
+  std::shared_ptr<ReplicaLink> link = LinkOf(*this, c, ctx.session);
+  if (link->state.load() != ReplicaLink::State::kHandshake) return;  // already a replica
+  std::string name = ReplicaName(*link);
+  LOG_NOTICE("Replica %s asks for synchronization", name.c_str());
+  link->old_sync = !psync;
+  ctx.session.is_replica.store(true);
+  ActivateReplicationBacklog();
+  if (psync && offset >= 0 && repl_master_.CanContinue(replid, static_cast<uint64_t>(offset))) {
+    uint64_t from = static_cast<uint64_t>(offset);
+    repl_master_.backlog().Retain(ctx.session.id, from);
+    link->ack_ms.store(clock::NowMs());
+    link->sent_offset.store(from - 1);
+    link->state.store(ReplicaLink::State::kOnline);
+    repl_master_.Adopt(link);
+    std::string reply = link->capa_psync2 ? "+CONTINUE " + repl_master_.replid() + "\r\n"
+                                          : std::string("+CONTINUE\r\n");
+    ctx.rb.Raw(reply);
+    stats_.sync_partial_ok.fetch_add(1);
+    uint64_t end = repl_master_.offset();
+    LOG_NOTICE("Partial resynchronization request from %s accepted. Sending %llu bytes of "
+               "backlog starting from offset %llu.",
+               name.c_str(), static_cast<unsigned long long>(end + 1 - from),
+               static_cast<unsigned long long>(from));
+    workers_[link->worker]->PostToClient(ctx.session.id,
+                                         [from](Connection& conn) { conn.StartStreaming(from); });
+    return;
+  }
+  if (psync) {
+    if (replid != "?") {
+      stats_.sync_partial_err.fetch_add(1);
+      std::string ours = repl_master_.replid(), prev = repl_master_.replid2();
+      if (replid != ours && replid != prev) {
+        LOG_NOTICE("Partial resynchronization not accepted: Replication ID mismatch (Replica "
+                   "asked for '%.*s', my replication IDs are '%s' and '%s')",
+                   static_cast<int>(replid.size()), replid.data(), ours.c_str(), prev.c_str());
+      } else {
+        LOG_NOTICE("Unable to partial resync with replica %s for lack of backlog (Replica "
+                   "request was: %lld).",
+                   name.c_str(), static_cast<long long>(offset));
+      }
+    } else {
+      LOG_NOTICE("Full resync requested by replica %s", name.c_str());
+    }
+  }
+  stats_.sync_full.fetch_add(1);
+  link->state.store(ReplicaLink::State::kWaitBgsave);
+  repl_master_.Adopt(link);
+  // The reply (+FULLRESYNC) goes out when the snapshot starts; nothing is answered now.
+  TryStartReplicationSnapshot();
+}
+
+void Server::TryStartReplicationSnapshot() {
+  std::vector<std::shared_ptr<ReplicaLink>> waiting;
+  for (auto& r : repl_master_.Replicas()) {
+    if (r->state.load() == ReplicaLink::State::kWaitBgsave && !r->snapshot_started.load()) {
+      waiting.push_back(r);
+    }
+  }
+  if (waiting.empty() || ChildRunning()) return;
+  LOG_NOTICE("Starting BGSAVE for SYNC with target: disk");
+  uint64_t at = 0;
+  std::string err = persistence_->StartReplicationSave(
+      [&] {
+        at = repl_master_.SnapshotPoint();
+        for (auto& r : waiting) {
+          r->snapshot_offset.store(at);
+          r->snapshot_started.store(true);
+          repl_master_.backlog().Retain(r->client_id, at + 1);
+        }
+      },
+      [this](bool ok) {
+        for (auto& r : repl_master_.Replicas()) {
+          if (r->state.load() != ReplicaLink::State::kWaitBgsave || !r->snapshot_started.load()) {
+            continue;
+          }
+          if (r->worker < 0 || r->worker >= num_workers()) continue;
+          if (ok) {
+            std::string path = persistence_->Path();
+            workers_[r->worker]->PostToClient(
+                r->client_id, [path](Connection& c) { c.SendSnapshot(path); });
+          } else {
+            LOG_WARNING("SYNC failed. BGSAVE child returned an error");
+            uint64_t id = r->client_id;
+            Worker* w = workers_[r->worker].get();
+            w->loop().Post([w, id] { w->KillClient(id); });
+          }
+        }
+      });
+  if (!err.empty()) {
+    LOG_WARNING("BGSAVE for replication failed");
+    for (auto& r : waiting) {
+      Worker* w = workers_[r->worker].get();
+      uint64_t id = r->client_id;
+      w->loop().Post([w, id] { w->KillClient(id); });
+    }
+    return;
+  }
+  std::string line = "+FULLRESYNC " + repl_master_.replid() + " " + std::to_string(at) + "\r\n";
+  for (auto& r : waiting) {
+    if (r->old_sync) continue;
+    workers_[r->worker]->PostToClient(r->client_id, [line](Connection& c) { c.SendRaw(line); });
+  }
+}
+
+void Server::ReplicaGone(const ReplicaLink& r) {
+  if (r.state.load() == ReplicaLink::State::kHandshake) return;
+  repl_master_.Detach(r.client_id);
+  LOG_NOTICE("Connection with replica %s lost.", ReplicaName(r).c_str());
+}
+
+void Server::ReplicationCron(int64_t now_ms) {
+  if (!repl_master_.backlog_active()) return;
+  repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
+  auto replicas = repl_master_.Replicas();
+  if (replicas.empty()) return;
+  TryStartReplicationSnapshot();
+  // Replicas waiting for a snapshot get a newline each second, so that their read timeout does
+  // not fire while the child writes (Redis does the same; replicas skip it).
+  if (now_ms - last_replica_newline_ms_ >= 1000) {
+    last_replica_newline_ms_ = now_ms;
+    for (auto& r : replicas) {
+      if (r->state.load() == ReplicaLink::State::kWaitBgsave && r->snapshot_started.load() &&
+          r->worker >= 0 && r->worker < num_workers()) {
+        workers_[r->worker]->PostToClient(r->client_id,
+                                          [](Connection& c) { c.SnapshotKeepalive(); });
+      }
+    }
+  }
+  int64_t period = static_cast<int64_t>(repl_opts_.repl_ping_replica_period.get()) * 1000;
+  if (now_ms - last_replica_ping_ms_ >= period) {
+    last_replica_ping_ms_ = now_ms;
+    repl_master_.Feed(-1, {"PING"});
+  }
+  int64_t timeout_ms = static_cast<int64_t>(repl_opts_.repl_timeout.get()) * 1000;
+  OutputLimit lim = opts_.output_limit(ClientClass::kReplica);
+  uint64_t end = repl_master_.offset();
+  for (auto& r : replicas) {
+    if (r->worker < 0 || r->worker >= num_workers()) continue;
+    Worker* w = workers_[r->worker].get();
+    uint64_t id = r->client_id;
+    bool drop = false;
+    if (r->state.load() == ReplicaLink::State::kOnline && !r->old_sync &&
+        now_ms - r->ack_ms.load() > timeout_ms) {
+      LOG_WARNING("Disconnecting timedout replica (streaming sync): %s", ReplicaName(*r).c_str());
+      drop = true;
+    }
+    // What the replica still needs from the backlog counts as its output buffer.
+    uint64_t sent = r->state.load() == ReplicaLink::State::kOnline ? r->sent_offset.load()
+                                                                   : r->snapshot_offset.load();
+    if (!drop && (r->snapshot_started.load() || r->state.load() == ReplicaLink::State::kOnline)) {
+      uint64_t behind = end > sent ? end - sent : 0;
+      bool hard = lim.hard > 0 && behind >= static_cast<uint64_t>(lim.hard);
+      bool soft = false;
+      if (lim.soft > 0 && behind >= static_cast<uint64_t>(lim.soft)) {
+        if (r->soft_limit_since_ms == 0) r->soft_limit_since_ms = now_ms;
+        soft = now_ms - r->soft_limit_since_ms >= lim.soft_seconds * 1000;
+      } else {
+        r->soft_limit_since_ms = 0;
+      }
+      if (hard || soft) {
+        LOG_WARNING("Client %s scheduled to be closed ASAP for overcoming of output buffer "
+                    "limits.",
+                    ReplicaName(*r).c_str());
+        stats_.output_limit_disconnections.fetch_add(1);
+        drop = true;
+      }
+    }
+    if (drop) {
+      repl_master_.Detach(id);
+      w->loop().Post([w, id] { w->KillClient(id); });
+    }
+  }
+}
+
+void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
+  r.Add({"SYNC", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, acl::kDangerous,
+         Handler::Bind<CmdSync>(&s), "server", "1.0.0", "An internal command used in replication.",
+         ""})
+      .Lock(LockMode::kNone);
+  r.Add({"PSYNC", -3, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, acl::kDangerous,
+         Handler::Bind<CmdPsync>(&s), "server", "2.8.0", "An internal command used in replication.",
+         ""})
+      .Args("replicationid:string offset:integer")
+      .Lock(LockMode::kNone);
+  r.Add({"REPLCONF", -1, kAdmin | kNoScript | kLoading | kStale | kAllowBusy, 0, 0, 0,
+         acl::kDangerous, Handler::Bind<CmdReplconf>(&s), "server", "3.0.0",
+         "An internal command for configuring the replication stream.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"ROLE", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
+         Handler::Bind<CmdRole>(&s), "server", "2.8.12", "Returns the replication role.", "O(1)"})
+      .Lock(LockMode::kNone);
+}
+
+}  // namespace carmine
