@@ -36,7 +36,7 @@ Connection* CurrentConnection(Server& s, const Session& session) {
   return s.worker(w).Find(session.id);
 }
 
-std::shared_ptr<ReplicaLink> LinkOf(Server& s, Connection& c, const Session& session) {
+std::shared_ptr<ReplicaLink> LinkOf(Connection& c, const Session& session) {
   if (c.replica() == nullptr) {
     auto link = std::make_shared<ReplicaLink>();
     link->client_id = session.id;
@@ -44,7 +44,6 @@ std::shared_ptr<ReplicaLink> LinkOf(Server& s, Connection& c, const Session& ses
     link->ip = HostOf(session.addr);
     c.BecomeReplica(link);
   }
-  (void)s;
   return c.replica();
 }
 
@@ -73,15 +72,15 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
     if (EqualsIgnoreCase(opt, "listening-port")) {
       int64_t port;
       if (!ParseInt64(val, &port)) return ctx.rb.Error(err::kNotInt);
-      if (c != nullptr) LinkOf(s, *c, ctx.session)->listening_port.store(static_cast<int>(port));
+      if (c != nullptr) LinkOf(*c, ctx.session)->listening_port.store(static_cast<int>(port));
     } else if (EqualsIgnoreCase(opt, "ip-address")) {
       if (c != nullptr) {
-        auto link = LinkOf(s, *c, ctx.session);
+        auto link = LinkOf(*c, ctx.session);
         if (link->state.load() == ReplicaLink::State::kHandshake) link->ip = std::string(val);
       }
     } else if (EqualsIgnoreCase(opt, "capa")) {
       if (c != nullptr) {
-        auto link = LinkOf(s, *c, ctx.session);
+        auto link = LinkOf(*c, ctx.session);
         if (EqualsIgnoreCase(val, "eof")) link->capa_eof = true;
         if (EqualsIgnoreCase(val, "psync2")) link->capa_psync2 = true;
       }
@@ -136,6 +135,7 @@ void Worker::PostToClient(uint64_t id, std::function<void(Connection&)> fn) {
 }
 
 void Server::ActivateReplicationBacklog() {
+  std::lock_guard<std::mutex> l(repl_mu_);
   if (repl_master_.backlog_active()) return;
   repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
   repl_master_.set_waker([this](int worker, uint64_t id) {
@@ -152,7 +152,7 @@ void Server::ActivateReplicationBacklog() {
 
 void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
                               std::string_view replid, int64_t offset) {
-  std::shared_ptr<ReplicaLink> link = LinkOf(*this, c, ctx.session);
+  std::shared_ptr<ReplicaLink> link = LinkOf(c, ctx.session);
   if (link->state.load() != ReplicaLink::State::kHandshake) return;  // already a replica
   std::string name = ReplicaName(*link);
   LOG_NOTICE("Replica %s asks for synchronization", name.c_str());
@@ -204,6 +204,7 @@ void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
 }
 
 void Server::TryStartReplicationSnapshot() {
+  std::lock_guard<std::mutex> l(repl_mu_);
   std::vector<std::shared_ptr<ReplicaLink>> waiting;
   for (auto& r : repl_master_.Replicas()) {
     if (r->state.load() == ReplicaLink::State::kWaitBgsave && !r->snapshot_started.load()) {
@@ -240,6 +241,7 @@ void Server::TryStartReplicationSnapshot() {
           }
         }
       });
+  if (err == err::kBgsaveInProgress) return;  // another child started meanwhile: the cron retries
   if (!err.empty()) {
     LOG_WARNING("BGSAVE for replication failed");
     for (auto& r : waiting) {

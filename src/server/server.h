@@ -318,7 +318,11 @@ class Server : public KeyspaceObserver {
   std::unique_ptr<Dispatcher> dispatcher_;
   PropagationLog propagation_;
   ReplicationMaster repl_master_{1024 * 1024};
-  int64_t last_replica_ping_ms_ = 0, last_replica_newline_ms_ = 0;
+  std::atomic<int64_t> last_replica_ping_ms_{0};
+  int64_t last_replica_newline_ms_ = 0;  // cron only
+  // One replication snapshot decision at a time (PSYNC handlers on any thread, and the cron),
+  // and the backlog activated once.
+  std::mutex repl_mu_;
   // Makes the backlog keep the stream (the first replica): appended from then on.
   void ActivateReplicationBacklog();
   // Starts the snapshot for replicas waiting for one, if no child runs.
