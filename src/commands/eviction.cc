@@ -136,7 +136,8 @@ bool Evictor::EvictOne(EvictPolicy policy, int64_t now_ms, bool lazy, size_t* fr
 Evictor::Result Evictor::Perform(int64_t now_ms) {
   int64_t max = opts_.maxmemory.get();
   if (max <= 0) return Result::kOk;
-  if (probe_() <= static_cast<size_t>(max)) {
+  size_t used_now = probe_(), excluded = NotCounted();
+  if ((used_now > excluded ? used_now - excluded : 0) <= static_cast<size_t>(max)) {
     NoteOver(now_ms, false);
     return Result::kOk;
   }
@@ -164,6 +165,7 @@ Evictor::Result Evictor::Perform(int64_t now_ms) {
     size_t used = probe_();
     size_t pending = freer != nullptr ? freer->pending_bytes() : 0;
     pending += static_cast<size_t>(std::max<int64_t>(0, g_pushes_in_flight.load()));
+    pending += NotCounted();
     used = used > pending ? used - pending : 0;
     return used > static_cast<size_t>(max) ? used - static_cast<size_t>(max) : 0;
   };

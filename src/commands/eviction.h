@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -37,6 +38,10 @@ class Evictor {
   void set_sink(PropagationSink* sink) { sink_ = sink; }
   void set_latency_monitor(LatencyMonitor* m) { latency_ = m; }
   void set_probe(Probe p) { probe_ = p; }
+  // Memory maxmemory does not count (Redis's mem_not_counted_for_evict): the replication stream
+  // held for replicas beyond the backlog. Set once at startup.
+  void set_not_counted(std::function<size_t()> f) { not_counted_ = std::move(f); }
+  size_t NotCounted() const { return not_counted_ ? not_counted_() : 0; }
   size_t UsedMemory() const { return probe_(); }
 
   uint64_t evicted_keys() const { return evicted_.load(std::memory_order_relaxed); }
@@ -66,6 +71,7 @@ class Evictor {
   PropagationSink* sink_ = nullptr;
   LatencyMonitor* latency_ = nullptr;
   Probe probe_;
+  std::function<size_t()> not_counted_;
   std::mutex mu_;
   EvictionPool pool_;  // guarded by mu_
   // Shards that held candidates when last listed, so sampling never spends its visits on the

@@ -188,9 +188,13 @@ void MemorySection(Server& s, Writer& w) {
           static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.allocator_resident));
   w.Field("mem_fragmentation_ratio", m.frag_ratio());
   w.Field("mem_fragmentation_bytes", m.frag_bytes());
-  w.Field("mem_not_counted_for_evict", 0);
-  w.Field("mem_replication_backlog", 0);
-  w.Field("mem_total_replication_buffers", 0);
+  const ReplBacklog& backlog = s.repl_master().backlog();
+  bool repl = s.repl_master().backlog_active();
+  int64_t held = repl ? static_cast<int64_t>(backlog.held_bytes()) : 0;
+  int64_t window = repl ? static_cast<int64_t>(std::min(backlog.held_bytes(), backlog.size())) : 0;
+  w.Field("mem_not_counted_for_evict", held - window);
+  w.Field("mem_replication_backlog", window);
+  w.Field("mem_total_replication_buffers", held);
   w.Field("mem_clients_slaves", m.clients_replicas);
   w.Field("mem_clients_normal", m.clients_normal);
   w.Field("mem_cluster_links", 0);

@@ -683,6 +683,13 @@ void Server::InitData() {
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   dispatcher_->set_sink(&propagation_);
   dispatcher_->hooks().flushed_all = [this] { persistence_->FlushedAll(); };
+  // The stream kept only for replicas (beyond the backlog) is not evicted for, as in Redis.
+  dispatcher_->evictor().set_not_counted([this]() -> size_t {
+    if (!repl_master_.backlog_active()) return 0;
+    const ReplBacklog& b = repl_master_.backlog();
+    uint64_t held = b.held_bytes(), size = b.size();
+    return held > size ? held - size : 0;
+  });
   // No replica ever connects yet: with min-replicas-to-write set, writes get -NOREPLICAS.
   dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
   AttachConfigHooks();

@@ -217,3 +217,90 @@ def test_replconf_and_psync_errors(make_server):
     assert raw.recv(100) == b"+PONG\r\n"
     raw.close()
     assert c.execute_command("ROLE") == ["master", 0, []]
+
+
+def test_two_replicas_attach_at_once(make_server):
+    """The most common deployment: a master and two replicas, both starting together while
+    clients write. Each converges to the master's dataset."""
+    m = make_server(["--threads", "4", "--enable-debug-command", "yes"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 5000)
+    stop = threading.Event()
+    counts = []
+    t = threading.Thread(target=writer, args=(m.port, stop, "two", counts))
+    t.start()
+    reps = []
+    try:
+        for _ in range(2):
+            reps.append(ServerProcess("redis", args=["--enable-debug-command", "yes"]).start())
+        clients = [redis.Redis(port=r.port, decode_responses=True) for r in reps]
+        for c in clients:  # back to back: the second asks while the first's snapshot is written
+            c.replicaof("127.0.0.1", m.port)
+        wait_until(lambda: all(info(c).get("master_link_status") == "up" for c in clients), 60,
+                   what="both links up")
+        stop.set()
+        t.join()
+        for c in clients:
+            wait_in_sync(mc, c)
+            assert digest(c) == digest(mc)
+        mi = info(mc)
+        assert mi["connected_slaves"] == 2
+        assert {mi["slave0"]["port"], mi["slave1"]["port"]} == {r.port for r in reps}
+        assert len(mc.execute_command("ROLE")[2]) == 2
+    finally:
+        stop.set()
+        for r in reps:
+            r.cleanup()
+
+
+def test_replica_that_stops_reading_is_dropped_then_resyncs(make_server):
+    """A frozen replica falls behind: past client-output-buffer-limit replica the master drops
+    it rather than holding the stream for it, and once it runs again it resyncs."""
+    m = make_server(["--client-output-buffer-limit", "replica 256kb 128kb 1",
+                     "--repl-backlog-size", "64kb", "--enable-debug-command", "yes"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    rep, rc = start_replica(m.port)
+    try:
+        wait_in_sync(mc, rc)
+        rep.proc.send_signal(signal.SIGSTOP)
+        try:
+            # Far more than the kernel's socket buffers between the two absorb.
+            value = "y" * 1000
+            for batch in range(30):
+                p = mc.pipeline(transaction=False)
+                for i in range(1000):
+                    p.set(f"flood:{batch}:{i}", value)
+                p.execute()
+            wait_until(lambda: info(mc)["connected_slaves"] == 0, 30, what="replica dropped")
+            assert info(mc, "stats")["client_output_buffer_limit_disconnections"] >= 1
+            # Memory for the stream is not held for it any more.
+            assert info(mc, "memory")["mem_total_replication_buffers"] < 1_000_000
+        finally:
+            rep.proc.send_signal(signal.SIGCONT)
+        wait_in_sync(mc, rc)
+        assert digest(rc) == digest(mc)
+        assert "overcoming of output buffer limits" in m.log_text()
+    finally:
+        rep.proc.send_signal(signal.SIGCONT)
+        rep.cleanup()
+
+
+def test_replica_killed_and_replaced(make_server):
+    m = make_server(["--enable-debug-command", "yes"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 2000)
+    rep, rc = start_replica(m.port)
+    wait_in_sync(mc, rc)
+    rep.proc.kill()  # kill -9: no goodbye on the link
+    rep.proc.wait()
+    rep.cleanup()
+    mc.set("after-kill", "1")
+    wait_until(lambda: info(mc)["connected_slaves"] == 0 or
+               info(mc)["slave0"]["state"] == "online", 10)
+    rep2, rc2 = start_replica(m.port)
+    try:
+        wait_in_sync(mc, rc2)
+        assert digest(rc2) == digest(mc)
+        wait_until(lambda: info(mc)["connected_slaves"] == 1, 10, what="the dead link reaped")
+    finally:
+        rep2.cleanup()
