@@ -62,9 +62,10 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   -k "not 512mb and not big_values and not diff and not fits and not idle_clients and not feed_eviction and not huge_command"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
-# Includes the blocking, pub/sub, transaction, tracking, eviction, observability and persistence
-# tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes, the AOF's
-# group commit and fsync thread, loading while clients are served).
+# Includes the blocking, pub/sub, transaction, tracking, eviction, observability, persistence and
+# replication tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes,
+# the AOF's group commit and fsync thread, loading while clients are served, replicas fed from
+# the backlog on their own threads while others write).
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
 BUILD_DIR=build-tsan scripts/build.sh -DCARMINE_TESTS=OFF -DCARMINE_ALLOCATOR=libc \
   -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
