@@ -793,13 +793,17 @@ def test_soft_output_limit_enforced_without_more_traffic(pair):
         r.config_set("client-output-buffer-limit", "pubsub 0 100000 1")
         try:
             with socket.create_connection(("127.0.0.1", p.port)) as s:
+                s.sendall(conversation.encode(["CLIENT", "ID"]))
+                me = s.recv(100).decode()[1:].strip()  # ":<id>\r\n"
                 s.sendall(conversation.encode(["SUBSCRIBE", "foo"]))
                 s.recv(100)
+
+                def mine():  # this subscriber's CLIENT LIST entry (other tests' may linger)
+                    return [c for c in r.client_list() if str(c["id"]) == me]
                 # Fill past the soft limit (the kernel's buffers take the first megabytes).
                 wait_until(lambda: r.publish("foo", "x" * 100_000) == 0 or any(
-                    int(c["omem"]) > 100000 for c in r.client_list() if c["sub"] == "1"), 20)
+                    int(c["omem"]) > 100000 for c in mine()), 20)
                 # Then nothing more is published: the client must still go after a second.
-                wait_until(lambda: all(c["sub"] != "1" for c in r.client_list()), 5,
-                           what=f"{p.kind} to close the subscriber")
+                wait_until(lambda: not mine(), 5, what=f"{p.kind} to close the subscriber")
         finally:
             r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
