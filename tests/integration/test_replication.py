@@ -3,6 +3,7 @@
 resync from a snapshot while clients keep writing, partial resync after the link drops, a full
 resync when the backlog no longer holds what the replica missed, the old SYNC protocol, and the
 master's INFO / ROLE / CLIENT views. Every wait polls with a deadline."""
+import contextlib
 import signal
 import socket
 import threading
@@ -30,6 +31,16 @@ def start_replica(master_port, extra=None):
     c = redis.Redis(port=rep.port, decode_responses=True)
     c.replicaof("127.0.0.1", master_port)
     return rep, c
+
+
+@contextlib.contextmanager
+def frozen(server):
+    """The server's process stopped (SIGSTOP) for the block: it neither reads nor answers."""
+    server.proc.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
 
 
 def wait_in_sync(m, rc, timeout=60):
@@ -152,30 +163,20 @@ def test_full_resync_when_backlog_lost_the_gap(make_server):
         wait_in_sync(mc, rc)
         # The replica is frozen while its link drops and the master writes far more than the
         # backlog holds: when it runs again it asks for bytes the backlog no longer has.
-        rep.proc.send_signal(signal.SIGSTOP)
-        try:
+        with frozen(rep):
             assert mc.execute_command("CLIENT", "KILL", "TYPE", "replica") == 1
             wait_until(lambda: info(mc)["connected_slaves"] == 0, 10, what="link dropped")
             p = mc.pipeline(transaction=False)
             for i in range(3000):
                 p.set(f"gap:{i}", "x" * 50)
             p.execute()
-        finally:
-            rep.proc.send_signal(signal.SIGCONT)
         wait_until(lambda: info(mc, "stats")["sync_full"] == 2, 30, what="a second full sync")
         assert info(mc, "stats")["sync_partial_err"] >= 1
         wait_in_sync(mc, rc)
         assert digest(rc) == digest(mc)
         assert "for lack of backlog" in m.log_text()
     finally:
-        rep.proc.send_signal(signal.SIGCONT)
         rep.cleanup()
-
-
-def read_line(sock_file):
-    line = sock_file.readline()
-    assert line.endswith(b"\r\n") or line == b"\n", line
-    return line
 
 
 def test_sync_streams_snapshot_then_commands(make_server):
@@ -268,8 +269,7 @@ def test_replica_that_stops_reading_is_dropped_then_resyncs(make_server):
     rep, rc = start_replica(m.port)
     try:
         wait_in_sync(mc, rc)
-        rep.proc.send_signal(signal.SIGSTOP)
-        try:
+        with frozen(rep):
             # Far more than the kernel's socket buffers between the two absorb.
             value = "y" * 1000
             for batch in range(30):
@@ -281,13 +281,10 @@ def test_replica_that_stops_reading_is_dropped_then_resyncs(make_server):
             assert info(mc, "stats")["client_output_buffer_limit_disconnections"] >= 1
             # Memory for the stream is not held for it any more.
             assert info(mc, "memory")["mem_total_replication_buffers"] < 1_000_000
-        finally:
-            rep.proc.send_signal(signal.SIGCONT)
         wait_in_sync(mc, rc)
         assert digest(rc) == digest(mc)
         assert "overcoming of output buffer limits" in m.log_text()
     finally:
-        rep.proc.send_signal(signal.SIGCONT)
         rep.cleanup()
 
 
