@@ -246,24 +246,17 @@ class ChainTable {
   size_t SampleRun(Rng& rng, size_t n, Fn&& fn) {
     if (count_ == 0 || n == 0) return 0;
     if (rehashing()) RehashStep(1);
-    Node** tab = t0_.get();
-    size_t size = size0_, first = 0;
-    if (rehashing()) {
-      // t0's buckets below rehash_idx_ are empty: draw from the rest of t0 or from t1, by size.
-      size_t left = size0_ - static_cast<size_t>(rehash_idx_);
-      if (rng() % (left + size1_) >= left) {
-        tab = t1_.get();
-        size = size1_;
-      } else {
-        first = static_cast<size_t>(rehash_idx_);
-      }
-    }
-    size_t span = size - first;
+    // While rehashing, t0's buckets below rehash_idx_ are empty: the walk reads t0's remaining
+    // buckets and then t1's as one ring, so a run is never cut short by the table it started in.
+    const size_t first = rehashing() ? static_cast<size_t>(rehash_idx_) : 0;
+    const size_t left = size0_ - first;
+    const size_t span = left + (rehashing() ? size1_ : 0);
     size_t idx = rng() % span;
     size_t seen = 0;
     // A bounded walk: a sparse table (many empty buckets) must not turn sampling into a scan.
     for (size_t steps = 0; steps < span && steps < n * 16 && seen < n; steps++) {
-      for (Node* e = tab[first + idx]; e != nullptr && seen < n; e = e->next) {
+      Node* head = idx < left ? t0_[first + idx] : t1_[idx - left];
+      for (Node* e = head; e != nullptr && seen < n; e = e->next) {
         fn(e);
         seen++;
       }
