@@ -40,6 +40,7 @@ class CommandContext {
   Db db(int index) {
     Db d(dbs, index, now_ms, !session.no_touch, &changes, &ready);
     if (serving_blocked) d.KeepExpired();
+    if (session.is_master) d.IgnoreTtl();
     return d;
   }
 

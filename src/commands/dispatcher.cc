@@ -163,13 +163,15 @@ class CollectingSink : public PropagationSink {
   };
   CommandCheck check{spec, args, session, flags, deny_stale, deny_loading};
   if (in_multi && (spec->flags & kNoMulti)) return refuse(err::kNotInMulti);
+  // The master's stream is obeyed: what it sends already happened there.
+  if (session.is_master) return false;
   if (hooks_.acl) {
     if (std::string e = hooks_.acl(check); !e.empty()) return refuse(e);
   }
   if (hooks_.cluster) {
     if (std::string e = hooks_.cluster(check); !e.empty()) return refuse(e);
   }
-  if (opts_.maxmemory.get() > 0 && !dbs_.loading() &&
+  if (opts_.maxmemory.get() > 0 && !dbs_.loading() && !dbs_.ignore_maxmemory() &&
       evictor_.Perform(now_ms) == Evictor::Result::kFail) {
     // Queueing costs memory too: nothing but EXEC, DISCARD, QUIT and RESET goes on in MULTI.
     bool oom = flags & kDenyOom;

@@ -102,6 +102,12 @@ struct Session {
   std::shared_ptr<WatchState> watch;
   std::atomic<bool> monitor{false};  // MONITOR mode (CLIENT LIST flag O)
   std::atomic<bool> is_replica{false};  // a replica after SYNC/PSYNC (CLIENT LIST flag S)
+  // This server's master, its stream applied as commands (CLIENT LIST flag M). Obeyed without
+  // checks (no ACL, READONLY, OOM, MISCONF, ...), its replies dropped, keys seen as the master
+  // sees them (no TTL passes here).
+  bool is_master = false;
+  // The reply of the running command goes to the master anyway (REPLCONF GETACK's ACK).
+  bool reply_to_master = false;
   std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<size_t> multi_mem{0};   // CLIENT LIST multi-mem=: bytes of the queued commands
   std::atomic<size_t> argv_mem{0};    // CLIENT LIST argv-mem=: bytes of the command being run

@@ -10,7 +10,7 @@ namespace carmine {
 bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
   if (!IsExpired(e)) return false;
   // Gone for readers, deleted after the pause (or by the next lookup that may delete).
-  if (keep_expired_ || set_->expire_paused(now_ms_)) return true;
+  if (keep_expired_ || set_->expire_paused(now_ms_) || set_->replica()) return true;
   std::string key(e->key());
   RemoveFromVolatile(d, e);
   Dispose(d.table.Remove(key), set_->lazy_expire());
@@ -211,7 +211,8 @@ uint64_t Db::IdleSeconds(const Entry* e) const {
 size_t ActiveExpireShard(DbSet& set, int db, uint32_t shard, int64_t now_ms, int64_t budget_us,
                          int effort) {
   ShardData& d = set.Data(db, shard);
-  if (d.volatile_keys.empty()) return 0;
+  // A replica deletes nothing by itself: its master's DELs end the keys.
+  if (d.volatile_keys.empty() || set.replica()) return 0;
   // Effort 1..10 scales the sample size and lowers the tolerated stale ratio, as Redis's
   // active-expire-effort does (20 keys / 10% at effort 1).
   const size_t per_loop = 20 + 20 / 4 * (effort - 1);

@@ -44,6 +44,7 @@ class Db {
   Db WithIndex(int index) const {
     Db d(*set_, index, now_ms_, touch_, changes_, ready_);
     d.keep_expired_ = keep_expired_;
+    d.ignore_ttl_ = ignore_ttl_;
     return d;
   }
   // Lookups treat keys past their TTL as missing without deleting them (Redis's
@@ -51,6 +52,12 @@ class Db {
   // the key's expiry is propagated by whoever touches it next, as in Redis.
   Db& KeepExpired() {
     keep_expired_ = true;
+    return *this;
+  }
+  // No key is past its TTL: a replica applies its master's stream to the keys as the master saw
+  // them (the master's DEL ends a key, not the replica's clock).
+  Db& IgnoreTtl() {
+    ignore_ttl_ = true;
     return *this;
   }
 
@@ -99,7 +106,7 @@ class Db {
   // Nothing expires while a dataset is being loaded: the file's later commands may still refer
   // to the key, as they did when they were written.
   bool IsExpired(const Entry* e) const {
-    return e->has_expire() && e->expire_at() <= now_ms_ && !set_->loading();
+    return e->has_expire() && e->expire_at() <= now_ms_ && !set_->loading() && !ignore_ttl_;
   }
 
   // A list or sorted set gained elements: clients blocked on the key may now be served. (Key
@@ -155,6 +162,7 @@ class Db {
   uint64_t* changes_;  // the running command's own change count (for propagation), may be null
   ReadyListener* ready_;
   bool keep_expired_ = false;
+  bool ignore_ttl_ = false;
 };
 
 // Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive

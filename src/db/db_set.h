@@ -142,6 +142,13 @@ class DbSet {
   bool expire_paused(int64_t now_ms) const {
     return now_ms < expire_paused_until_.load(std::memory_order_relaxed);
   }
+  // A replica: its master deletes expired keys (the DELs come in the stream), so here keys past
+  // their TTL read as missing but are never deleted, actively or lazily.
+  void set_replica(bool v) { replica_.store(v, std::memory_order_relaxed); }
+  bool replica() const { return replica_.load(std::memory_order_relaxed); }
+  // maxmemory is not enforced (a replica with replica-ignore-maxmemory: its master evicts).
+  void set_ignore_maxmemory(bool v) { ignore_maxmemory_.store(v, std::memory_order_relaxed); }
+  bool ignore_maxmemory() const { return ignore_maxmemory_.load(std::memory_order_relaxed); }
   void set_observer(KeyspaceObserver* o) { observer_ = o; }
   KeyspaceObserver* observer() const { return observer_; }
   // notify-keyspace-events classes (db/notify.h); 0 keeps every Notify call a single load.
@@ -188,6 +195,8 @@ class DbSet {
   std::atomic<bool> lazy_server_del_{false};
   std::atomic<bool> loading_{false};
   std::atomic<int64_t> expire_paused_until_{0};
+  std::atomic<bool> replica_{false};
+  std::atomic<bool> ignore_maxmemory_{false};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   struct Watcher {
     std::shared_ptr<WatchState> state;

@@ -61,6 +61,11 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
   Aux(&out, "redis-bits", "64");
   Aux(&out, "ctime", std::to_string(opts.now_ms / 1000));
   Aux(&out, "used-mem", std::to_string(opts.used_memory));
+  if (!opts.repl_id.empty()) {
+    Aux(&out, "repl-stream-db", std::to_string(opts.repl_stream_db));
+    Aux(&out, "repl-id", opts.repl_id);
+    Aux(&out, "repl-offset", std::to_string(opts.repl_offset));
+  }
   Aux(&out, "aof-base", opts.aof_base ? "1" : "0");
   bool ok = true;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {

@@ -27,6 +27,12 @@ struct SaveOptions {
   std::string version;    // aux "redis-ver"
   uint64_t used_memory = 0;
   bool aof_base = false;  // aux "aof-base": the file is a multi-part AOF's RDB preamble
+  // Replication's place in its stream (aux "repl-stream-db", "repl-id", "repl-offset"): a
+  // replica that loads the file, or a server restarted from it, continues the stream from there.
+  // Written when repl_id is set.
+  std::string repl_id;
+  int64_t repl_offset = 0;
+  int repl_stream_db = 0;
   int key_delay = 0;      // rdb-key-save-delay: a pause per key (see KeyDelay)
 };
 

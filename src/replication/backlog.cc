@@ -30,6 +30,14 @@ void ReplBacklog::Append(std::string_view bytes) {
   TrimLocked();
 }
 
+void ReplBacklog::Reset(uint64_t end_offset) {
+  std::lock_guard<std::mutex> l(mu_);
+  chunks_.clear();
+  held_ = 0;
+  end_ = end_offset;
+  readers_.clear();
+}
+
 void ReplBacklog::TrimLocked() {
   // The oldest offset anyone may still ask for: the configured history, or a reader's position.
   uint64_t keep_from = end_ + 1 > size_ ? end_ + 1 - size_ : 1;

@@ -24,6 +24,9 @@ class ReplBacklog {
 
   // Appends stream bytes.
   void Append(std::string_view bytes);
+  // Drops everything held and every reader: the stream continues after `end_offset` (a replica
+  // that loaded its master's snapshot takes over the master's offset).
+  void Reset(uint64_t end_offset);
   // master_repl_offset: offset of the last byte appended (the start offset when none).
   uint64_t end_offset() const;
   // repl_backlog_first_byte_offset: the oldest byte still held (end + 1 when nothing is).

@@ -44,6 +44,33 @@ void ReplicationMaster::ShiftReplid() {
   replid_ = NewReplid();
 }
 
+void ReplicationMaster::AdoptHistory(const std::string& replid, uint64_t offset) {
+  std::lock_guard<std::mutex> l(mu_);
+  replid_ = replid;
+  replid2_.assign(40, '0');
+  second_offset_ = -1;
+  sel_db_ = -1;
+  backlog_.Reset(offset);
+}
+
+void ReplicationMaster::ContinueAs(const std::string& replid) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (replid == replid_) return;
+  replid2_ = replid_;
+  second_offset_ = static_cast<int64_t>(backlog_.end_offset()) + 1;
+  replid_ = replid;
+}
+
+void ReplicationMaster::ForgetSelectedDb() {
+  std::lock_guard<std::mutex> l(mu_);
+  sel_db_ = -1;
+}
+
+int ReplicationMaster::selected_db() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return sel_db_;
+}
+
 uint64_t ReplicationMaster::offset() const { return backlog_.end_offset(); }
 
 void ReplicationMaster::ActivateBacklog() { backlog_active_.store(true, std::memory_order_release); }
@@ -51,7 +78,7 @@ void ReplicationMaster::ActivateBacklog() { backlog_active_.store(true, std::mem
 void ReplicationMaster::AppendLocked(std::string_view bytes) { backlog_.Append(bytes); }
 
 void ReplicationMaster::Feed(int db, const std::vector<std::string>& args) {
-  if (!backlog_active()) return;
+  if (!backlog_active() || proxying()) return;
   {
     std::lock_guard<std::mutex> l(mu_);
     scratch_.clear();
@@ -66,6 +93,7 @@ void ReplicationMaster::Feed(int db, const std::vector<std::string>& args) {
 }
 
 void ReplicationMaster::FeedRaw(std::string_view bytes) {
+  if (!backlog_active()) return;
   {
     std::lock_guard<std::mutex> l(mu_);
     AppendLocked(bytes);

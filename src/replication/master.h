@@ -78,6 +78,25 @@ class ReplicationMaster {
   // new id (what a promoted replica does, so its replicas continue with a partial resync).
   void ShiftReplid();
 
+  // A replica took over its master's history (after loading the master's snapshot): the id is
+  // the master's, there is no previous one, and the stream continues after `offset`.
+  void AdoptHistory(const std::string& replid, uint64_t offset);
+  // A partial resync was accepted by a master whose id differs from the one asked for (it was
+  // promoted meanwhile): the history so far stays valid under the old id, the stream continues
+  // under `replid`.
+  void ContinueAs(const std::string& replid);
+
+  // While this server is a replica, its stream is its master's, byte for byte (FeedRaw): the
+  // commands it executes are not encoded again (Feed does nothing), so offsets match the
+  // master's along a chain of replicas.
+  void set_proxying(bool v) { proxying_.store(v, std::memory_order_release); }
+  bool proxying() const { return proxying_.load(std::memory_order_acquire); }
+  // The next command fed carries a SELECT (a promoted replica starts its own stream).
+  void ForgetSelectedDb();
+  // The database the stream's next command applies to without a SELECT (-1: unknown), as the
+  // RDB aux field repl-stream-db records it.
+  int selected_db() const;
+
   // master_repl_offset.
   uint64_t offset() const;
   bool backlog_active() const { return backlog_active_.load(std::memory_order_acquire); }
@@ -127,6 +146,7 @@ class ReplicationMaster {
   int sel_db_ = -1;
   std::string scratch_;
   std::atomic<bool> backlog_active_{false};
+  std::atomic<bool> proxying_{false};
   ReplBacklog backlog_;
   std::vector<std::shared_ptr<ReplicaLink>> replicas_;
   Waker waker_;

@@ -19,7 +19,10 @@ ReplicationOptions::ReplicationOptions(config::Registry& r)
             }
             int64_t port;
             if (!ParseInt64(w[1], &port) || port < 0 || port > 65535) return "Invalid master port";
-            return "replication is not available in this server yet: 'replicaof' needs it";
+            std::lock_guard<std::mutex> l(mu_);
+            master_host_ = std::string(w[0]);
+            master_port_ = static_cast<int>(port);
+            return "";
           },
           [this] {
             std::lock_guard<std::mutex> l(mu_);

@@ -1,10 +1,6 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
-// ReplicationOptions: every replication directive of Redis 7.2, declared once here. Until
-// replication is built, values that leave it off are accepted (so stock configs start and
-// CONFIG GET/SET answer as Redis does), and `replicaof <host> <port>`, which would turn it on, is
-// refused at startup with a message that names the missing capability. min-replicas-to-write
-// already has its effect: with no replica connected, writes get -NOREPLICAS.
+// ReplicationOptions: every replication directive of Redis 7.2, declared once here.
 #pragma once
 
 #include <climits>
@@ -65,10 +61,20 @@ struct ReplicationOptions {
       registry, "propagation-error-behavior", 0,
       {{"ignore", 0}, {"panic", 1}, {"panic-on-replicas", 2}}};
 
-  // The master this server replicates from ("" when it is a master).
+  // The master this server replicates from ("" when it is a master): set by the config file
+  // and kept current by REPLICAOF (CONFIG GET and CONFIG REWRITE show it).
   std::string master_host() const {
     std::lock_guard<std::mutex> l(mu_);
     return master_host_;
+  }
+  int master_port() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return master_port_;
+  }
+  void set_master(const std::string& host, int port) {
+    std::lock_guard<std::mutex> l(mu_);
+    master_host_ = host;
+    master_port_ = port;
   }
 
  private:

@@ -31,6 +31,8 @@ class ArgvMemScope {
   Session& s_;
 };
 
+}  // namespace
+
 std::string ClientLine(const Session& s, int64_t now_ms) {
   std::string name, lib_name, lib_ver;
   {
@@ -46,6 +48,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   int ssub = s.ssub_count.load(std::memory_order_relaxed);
   int64_t redir = s.tracking_redir.load(std::memory_order_relaxed);
   if (s.is_replica.load(std::memory_order_relaxed)) flags += "S";
+  if (s.is_master) flags += "M";
   if (s.monitor.load(std::memory_order_relaxed)) flags += "O";
   if (sub + psub + ssub > 0) flags += "P";
   if (s.in_multi.load(std::memory_order_relaxed)) flags += "x";
@@ -76,6 +79,8 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            lib_name.c_str(), lib_ver.c_str());
   return buf;
 }
+
+namespace {
 
 // ---- CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO ---------------------------------------
 
@@ -269,13 +274,13 @@ void CmdClientTrackingInfo(Server& srv, ArgList, CommandContext& ctx) {
 }
 
 // CLIENT LIST/KILL TYPE filters. This server has no master link yet, so "master" matches nobody.
-enum class ClientType { kAny, kNormal, kPubSub, kReplica, kNobody, kInvalid };
+enum class ClientType { kAny, kNormal, kPubSub, kReplica, kMaster, kInvalid };
 
 ClientType ParseClientType(std::string_view t) {
   if (EqualsIgnoreCase(t, "normal")) return ClientType::kNormal;
   if (EqualsIgnoreCase(t, "pubsub")) return ClientType::kPubSub;
   if (EqualsIgnoreCase(t, "replica") || EqualsIgnoreCase(t, "slave")) return ClientType::kReplica;
-  if (EqualsIgnoreCase(t, "master")) return ClientType::kNobody;
+  if (EqualsIgnoreCase(t, "master")) return ClientType::kMaster;
   return ClientType::kInvalid;
 }
 
@@ -289,7 +294,9 @@ bool MatchesType(const Session& s, ClientType t) {
     case ClientType::kAny:
       return true;
     case ClientType::kNormal:
-      return !pubsub && !replica;
+      return !pubsub && !replica && !s.is_master;
+    case ClientType::kMaster:
+      return s.is_master;
     case ClientType::kPubSub:
       return pubsub && !replica;
     case ClientType::kReplica:

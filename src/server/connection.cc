@@ -58,6 +58,23 @@ Connection::~Connection() {
   worker_.AddClientMem(-reported_mem_.load());
   if (snapshot_fd_ >= 0) close(snapshot_fd_);
   if (replica_ != nullptr) worker_.server().ReplicaGone(*replica_);
+  if (session_.is_master) {
+    worker_.server().replica().MasterClosed(session_.id, session_.db.load());
+  }
+}
+
+void Connection::BecomeMaster(std::string_view leftover, int db) {
+  session_.is_master = true;
+  session_.authenticated = true;
+  session_.no_evict.store(true);
+  session_.db.store(db);
+  http_checked_ = true;
+  if (leftover.empty()) return;
+  in_.Reserve(leftover.size());
+  memcpy(in_.write_ptr(), leftover.data(), leftover.size());
+  in_.Commit(leftover.size());
+  ProcessInput();
+  if (!closing_ && out_.size() > out_pos_) Flush();
 }
 
 void Connection::Close() {
@@ -133,7 +150,8 @@ void Connection::OnReadable() {
   stats.reads_processed.Add();
   session_.total_net_in.Add(static_cast<uint64_t>(n));
   session_.last_interaction_ms.store(worker_.loop().now_ms(), std::memory_order_relaxed);
-  if (static_cast<int64_t>(in_.size()) > worker_.server().server_opts().client_query_buffer_limit.get()) {
+  if (static_cast<int64_t>(in_.size()) > worker_.server().server_opts().client_query_buffer_limit.get() &&
+      !session_.is_master) {
     LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s",
                 static_cast<unsigned long long>(session_.id), session_.addr.c_str());
     worker_.server().stats().query_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
@@ -205,6 +223,11 @@ void Connection::ProcessInput() {
     // While it runs, the command is still in the query buffer (CLIENT LIST qbuf= counts it).
     session_.qbuf.store(in_.size(), std::memory_order_relaxed);
     ExecuteOne(ArgList(args.data(), args.size()));
+    if (session_.is_master) {
+      // Applied: the command's bytes go on, unchanged, to this server's own replicas.
+      server.replica().Applied(std::string_view(in_.data(), parser_.consumed()),
+                               session_.db.load(std::memory_order_relaxed));
+    }
     in_.Consume(parser_.consumed());
     if (session_.close_after_reply) {
       // Gone as far as others can tell (a tracking client redirecting here hears that its
@@ -264,6 +287,9 @@ void Connection::ExecuteOne(ArgList args) {
   worker_.CountCommand();
   // CLIENT REPLY OFF|SKIP: drop what this command produced, unless it was pushes.
   bool discard = (session_.reply_off || session_.skip_this) && !session_.reply_is_push;
+  // The master hears nothing back, except what a command addresses to it (GETACK's ACK).
+  if (session_.is_master) discard = !session_.reply_to_master;
+  session_.reply_to_master = false;
   session_.skip_this = false;
   if (discard) out_.resize(exec_mark_);
   if (!pending_push_.empty()) {

@@ -78,6 +78,9 @@ class Connection : public IoHandler {
   void StartStreaming(uint64_t offset);
   // Moves more snapshot or stream bytes into the output and writes them (owner thread).
   void FeedReplica();
+  // This connection is the link to this server's master (after the handshake and the
+  // snapshot): `leftover` is stream already read, `db` the database the stream continues in.
+  void BecomeMaster(std::string_view leftover, int db);
   // Writes replies produced during this loop iteration (called by the worker before it sleeps).
   void FlushPending() {
     pending_flush_ = false;

@@ -358,9 +358,50 @@ void ReplicationSection(Server& s, Writer& w) {
   ReplicationMaster& m = s.repl_master();
   auto replicas = m.Replicas();
   w.Section("Replication");
-  w.Field("role", std::string("master"));
-  w.Field("connected_slaves", static_cast<int64_t>(replicas.size()));
   int64_t now = clock::NowMs();
+  ReplicaClient& rc = s.replica();
+  if (rc.active()) {
+    ReplicaClient::Report st = rc.report();
+    w.Field("role", std::string("slave"));
+    w.Field("master_host", st.host);
+    w.Field("master_port", static_cast<int64_t>(st.port));
+    bool up = st.state == ReplicaClient::State::kConnected;
+    w.Field("master_link_status", std::string(up ? "up" : "down"));
+    w.Field("master_last_io_seconds_ago",
+            up && st.last_io_ms > 0 ? (now - st.last_io_ms) / 1000 : static_cast<int64_t>(-1));
+    bool syncing = st.state == ReplicaClient::State::kTransfer;
+    w.Field("master_sync_in_progress", syncing ? 1 : 0);
+    int64_t off = st.has_history ? static_cast<int64_t>(m.offset()) : 1;
+    w.Field("slave_read_repl_offset", off);
+    w.Field("slave_repl_offset", off);
+    if (syncing) {
+      char perc[32];
+      double p = st.transfer_size > 0
+                     ? static_cast<double>(st.transfer_read) / st.transfer_size * 100
+                     : 0.0;
+      snprintf(perc, sizeof(perc), "%.2f", p);
+      w.Field("master_sync_total_bytes", st.transfer_size);
+      w.Field("master_sync_read_bytes", st.transfer_read);
+      w.Field("master_sync_left_bytes", st.transfer_size - st.transfer_read);
+      w.Field("master_sync_perc", std::string(perc));
+      w.Field("master_sync_last_io_seconds_ago", (now - st.transfer_last_io_ms) / 1000);
+    }
+    if (!up) {
+      w.Field("master_link_down_since_seconds",
+              st.down_since_ms > 0 ? (now - st.down_since_ms) / 1000 : static_cast<int64_t>(-1));
+    }
+    w.Field("slave_priority", static_cast<int64_t>(s.repl_opts().replica_priority.get()));
+    w.Field("slave_read_only", s.repl_opts().replica_read_only.get() ? 1 : 0);
+    w.Field("replica_announced", s.repl_opts().replica_announced.get() ? 1 : 0);
+  } else {
+    w.Field("role", std::string("master"));
+  }
+  w.Field("connected_slaves", static_cast<int64_t>(replicas.size()));
+  if (int min = s.repl_opts().min_replicas_to_write.get();
+      min > 0 && s.repl_opts().min_replicas_max_lag.get() > 0) {
+    w.Field("min_slaves_good_slaves",
+            static_cast<int64_t>(m.GoodReplicas(now, s.repl_opts().min_replicas_max_lag.get())));
+  }
   int i = 0;
   for (const auto& r : replicas) {
     ReplicaLink::State st = r->state.load();

@@ -36,6 +36,7 @@ rdb::SaveOptions Persistence::Options() const {
   o.version = std::string(version::kRedis);
   o.used_memory = mem::UsedMemory();
   o.key_delay = c.rdb_key_save_delay.get();
+  server_.FillReplicationSaveInfo(&o);
   return o;
 }
 
@@ -70,7 +71,6 @@ std::string Persistence::SaveLocked() {
 }
 
 std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
-  rdb::SaveOptions opts = Options();
   std::string path = Path();
   EncodingLimits lim = server_.opts().limits();
   DbSet& dbs = server_.dbs();
@@ -80,6 +80,8 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
   all.AddAll(dbs);
   all.Acquire();
   if (at_fork) at_fork();
+  // Read under the locks: the replication offset recorded is the one this snapshot is at.
+  rdb::SaveOptions opts = Options();
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
   // The child: only the forking thread exists there; it takes no lock and logs nothing.

@@ -96,7 +96,12 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
       link->ack_ms.store(clock::NowMs());
       return;
     } else if (EqualsIgnoreCase(opt, "getack")) {
-      return;  // only a master asks this; a master receiving it has nothing to answer
+      // From this server's master: the acknowledgement goes back at once (the offset before
+      // this request, which the master does not count on). Anyone else gets no answer.
+      if (!ctx.session.is_master) return;
+      ctx.session.reply_to_master = true;
+      ctx.rb.Raw(s.replica().AckCommand());
+      return;
     } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
       // Tools that want the snapshot alone (redis-cli --rdb): accepted, the stream follows as
       // for any replica and the tool closes the connection when it has the file.
@@ -110,6 +115,16 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
 // ROLE
 void CmdRole(Server& s, ArgList, CommandContext& ctx) {
   ReplicationMaster& m = s.repl_master();
+  if (s.replica().active()) {
+    ReplicaClient::Report st = s.replica().report();
+    ctx.rb.ArrayLen(5);
+    ctx.rb.Bulk("slave");
+    ctx.rb.Bulk(st.host);
+    ctx.rb.Int(st.port);
+    ctx.rb.Bulk(ReplicaClient::StateName(st.state));
+    ctx.rb.Int(st.has_history ? static_cast<int64_t>(m.offset()) : -1);
+    return;
+  }
   auto replicas = m.Replicas();
   ctx.rb.ArrayLen(3);
   ctx.rb.Bulk("master");
@@ -126,6 +141,29 @@ void CmdRole(Server& s, ArgList, CommandContext& ctx) {
   }
 }
 
+// REPLICAOF <host> <port> | NO ONE (and SLAVEOF, its old name)
+void CmdReplicaof(Server& s, ArgList args, CommandContext& ctx) {
+  if (s.cluster_opts().cluster_enabled.get()) {
+    return ctx.rb.Error("ERR REPLICAOF not allowed in cluster mode.");
+  }
+  if (EqualsIgnoreCase(args[1], "no") && EqualsIgnoreCase(args[2], "one")) {
+    if (s.replica().active()) s.replica().Unset(ClientLine(ctx.session, ctx.now_ms));
+    return ctx.rb.Ok();
+  }
+  if (ctx.session.is_replica.load()) {
+    return ctx.rb.Error("ERR Command is not valid when client is a replica.");
+  }
+  int64_t port;
+  if (!ParseInt64(args[2], &port) || port < 0 || port > 65535) {
+    return ctx.rb.Error("ERR Invalid master port");
+  }
+  if (!s.replica().SetMaster(std::string(args[1]), static_cast<int>(port),
+                             ClientLine(ctx.session, ctx.now_ms))) {
+    return ctx.rb.Simple("OK Already connected to specified master");
+  }
+  ctx.rb.Ok();
+}
+
 }  // namespace
 
 void Worker::PostToClient(uint64_t id, std::function<void(Connection&)> fn) {
@@ -134,7 +172,7 @@ void Worker::PostToClient(uint64_t id, std::function<void(Connection&)> fn) {
   });
 }
 
-void Server::ActivateReplicationBacklog() {
+void Server::ActivateReplicationBacklog(bool quiet) {
   std::lock_guard<std::mutex> l(repl_mu_);
   if (repl_master_.backlog_active()) return;
   repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
@@ -146,6 +184,7 @@ void Server::ActivateReplicationBacklog() {
   last_replica_ping_ms_ = clock::NowMs();  // the first PING one period from now
   propagation_.AddConsumer(
       [this](int db, const std::vector<std::string>& args) { repl_master_.Feed(db, args); });
+  if (quiet) return;
   LOG_NOTICE("Replication backlog created, my new replication IDs are '%s' and '%s'",
              repl_master_.replid().c_str(), repl_master_.replid2().c_str());
 }
@@ -258,6 +297,49 @@ void Server::TryStartReplicationSnapshot() {
   }
 }
 
+void Server::DisconnectReplicas() {
+  for (auto& r : repl_master_.Replicas()) {
+    if (r->worker < 0 || r->worker >= num_workers()) continue;
+    repl_master_.Detach(r->client_id);
+    Worker* w = workers_[r->worker].get();
+    uint64_t id = r->client_id;
+    w->loop().Post([w, id] { w->KillClient(id); });
+  }
+}
+
+void Server::FillReplicationSaveInfo(rdb::SaveOptions* o) {
+  if (replica_ != nullptr && replica_->active()) {
+    o->repl_stream_db = replica_->stream_db();
+  } else if (repl_master_.backlog_active()) {
+    o->repl_stream_db = std::max(0, repl_master_.selected_db());
+  } else {
+    return;
+  }
+  o->repl_id = repl_master_.replid();
+  o->repl_offset = static_cast<int64_t>(repl_master_.offset());
+}
+
+void Server::RestoreReplicationState() {
+  std::string id;
+  int64_t offset = -1, stream_db = 0;
+  for (const auto& [k, v] : persistence_->load_stats().aux) {
+    if (k == "repl-id") id = v;
+    if (k == "repl-offset" && !ParseInt64(v, &offset)) offset = -1;
+    if (k == "repl-stream-db" && (!ParseInt64(v, &stream_db) || stream_db < 0 ||
+                                  stream_db >= dbs_->num_dbs())) {
+      stream_db = 0;
+    }
+  }
+  if (id.size() == 40 && offset >= 0) {
+    ActivateReplicationBacklog(true);
+    repl_master_.AdoptHistory(id, static_cast<uint64_t>(offset));
+  }
+  std::string host = repl_opts_.master_host();
+  if (host.empty()) return;
+  replica_->SetMaster(host, repl_opts_.master_port(), "");
+  if (id.size() == 40 && offset >= 0) replica_->RestoreHistory(static_cast<int>(stream_db));
+}
+
 void Server::ReplicaGone(const ReplicaLink& r) {
   if (r.state.load() == ReplicaLink::State::kHandshake) return;
   repl_master_.Detach(r.client_id);
@@ -341,6 +423,16 @@ void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
   r.Add({"REPLCONF", -1, kAdmin | kNoScript | kLoading | kStale | kAllowBusy, 0, 0, 0,
          acl::kDangerous, Handler::Bind<CmdReplconf>(&s), "server", "3.0.0",
          "An internal command for configuring the replication stream.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.Add({"REPLICAOF", 3, kAdmin | kNoScript | kStale | kNoAsyncLoading, 0, 0, 0, acl::kDangerous,
+         Handler::Bind<CmdReplicaof>(&s), "server", "5.0.0",
+         "Configures a server as replica of another, or promotes it to a master.", "O(1)"})
+      .Args("args(host-port{host:string port:integer}|no-one{!NO !ONE})")
+      .Lock(LockMode::kNone);
+  r.Add({"SLAVEOF", 3, kAdmin | kNoScript | kStale | kNoAsyncLoading, 0, 0, 0, acl::kDangerous,
+         Handler::Bind<CmdReplicaof>(&s), "server", "1.0.0",
+         "Sets a Redis server as a replica of another, or promotes it to being a master.", "O(1)"})
+      .Args("args(host-port{host:string port:integer}|no-one{!NO !ONE})")
       .Lock(LockMode::kNone);
   r.Add({"ROLE", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
          Handler::Bind<CmdRole>(&s), "server", "2.8.12", "Returns the replication role.", "O(1)"})

@@ -131,6 +131,20 @@ void Worker::Accept(int lfd, ListenerKind kind) {
   }
 }
 
+Connection* Worker::AdoptMaster(std::unique_ptr<net::Transport> t, uint64_t id,
+                                std::string_view leftover, int db) {
+  int fd = t->fd();
+  net::SetKeepAlive(fd, server_.server_opts().tcp_keepalive.get());
+  if (!server_.repl_opts().repl_disable_tcp_nodelay.get()) net::SetNoDelay(fd);
+  auto conn = std::make_unique<Connection>(*this, std::move(t), id, false);
+  Connection* c = conn.get();
+  conns_[id] = std::move(conn);
+  server_.RegisterClient(c, this);
+  loop_.Add(fd, EPOLLIN, c);
+  c->BecomeMaster(leftover, db);
+  return c;
+}
+
 void Worker::ScheduleClose(Connection* c) { to_close_.push_back(c); }
 
 void Worker::BeforeSleep() {
@@ -233,13 +247,14 @@ void Worker::Cron() {
   }
   // A cycle that ran out of time budget goes on here, without waiting for the next command.
   if (index_ == 0 && server_.opts().maxmemory.get() > 0 && !dbs.loading() &&
-      server_.dispatcher().evictor().unfinished()) {
+      !dbs.ignore_maxmemory() && server_.dispatcher().evictor().unfinished()) {
     server_.dispatcher().evictor().Perform(clock::NowMs());
   }
   if (index_ == 0) {
     server_.EvictClientsIfNeeded(this);
     server_.migrate().Cron(clock::NowMs());
     if (!dbs.loading()) {
+      server_.replica().Cron(clock::NowMs());
       server_.persistence().Cron(clock::NowMs());
       server_.aof().Cron(clock::NowMs());
       server_.ReplicationCron(clock::NowMs());
@@ -252,6 +267,7 @@ void Worker::Cron() {
         c->replica()->state.load() != ReplicaLink::State::kHandshake) {
       continue;  // replicas are judged by their acknowledgements (ReplicationCron)
     }
+    if (c->session().is_master) continue;  // judged by repl-timeout (ReplicaClient::Cron)
     if (c->blocked()) {
       c->CheckBlockTimeout(now);
       continue;  // a blocked client is not idle
@@ -690,8 +706,17 @@ void Server::InitData() {
     uint64_t held = b.held_bytes(), size = b.size();
     return held > size ? held - size : 0;
   });
-  // No replica ever connects yet: with min-replicas-to-write set, writes get -NOREPLICAS.
   dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
+  replica_ = std::make_unique<ReplicaClient>(*this);
+  dispatcher_->hooks().good_replicas = [this] {
+    return repl_master_.GoodReplicas(clock::NowMs(), repl_opts_.min_replicas_max_lag.get());
+  };
+  dispatcher_->hooks().read_only_replica = [this] {
+    return replica_->active() && repl_opts_.replica_read_only.get();
+  };
+  dispatcher_->hooks().master_down = [this] {
+    return replica_->active() && !replica_->link_up() && !repl_opts_.replica_serve_stale_data.get();
+  };
   AttachConfigHooks();
   ApplyEvictionSettings();
   dbs_->set_notify_flags(opts_.notify_flags.load());
@@ -778,6 +803,7 @@ Status Server::Start() {
     return st;
   }
   stats_.startup_memory.store(mem::UsedMemory());
+  RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   return Status::Ok();

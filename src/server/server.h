@@ -39,6 +39,7 @@
 #include "server/aof.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
+#include "server/replica.h"
 #include "server/server_options.h"
 
 namespace carmine {
@@ -129,6 +130,10 @@ class Worker {
     auto it = conns_.find(id);
     return it == conns_.end() ? nullptr : it->second.get();
   }
+  // Makes the connected socket to this server's master a client of this worker: the master
+  // client (server/replica.h), `leftover` its first input, `db` its selected database.
+  Connection* AdoptMaster(std::unique_ptr<net::Transport> t, uint64_t id, std::string_view leftover,
+                          int db);
   // Runs fn on this worker's thread with the connection `id`, if it still exists then.
   void PostToClient(uint64_t id, std::function<void(Connection&)> fn);
   // Hands a blocked client its reply (runs on this worker's thread).
@@ -264,6 +269,16 @@ class Server : public KeyspaceObserver {
                         int64_t offset);
   // A replica's connection went away.
   void ReplicaGone(const ReplicaLink& r);
+  // Closes every replica's connection (this server's history changed: they must ask again).
+  void DisconnectReplicas();
+  // Makes the backlog keep the stream (the first replica, or a replica's first sync, which
+  // logs nothing: its ids are its master's).
+  void ActivateReplicationBacklog(bool quiet = false);
+  // The replica side: this server's own master (server/replica.h).
+  ReplicaClient& replica() { return *replica_; }
+  // The replication fields a snapshot records (RDB aux repl-stream-db, repl-id, repl-offset):
+  // set for a master that has a backlog and for a replica, as Redis records them.
+  void FillReplicationSaveInfo(rdb::SaveOptions* o);
   // The first worker's cron: starts the snapshot replicas wait for, pings replicas, drops the
   // ones that stopped acknowledging or fell further behind than their output limit.
   void ReplicationCron(int64_t now_ms);
@@ -318,13 +333,16 @@ class Server : public KeyspaceObserver {
   std::unique_ptr<Dispatcher> dispatcher_;
   PropagationLog propagation_;
   ReplicationMaster repl_master_{1024 * 1024};
+  std::unique_ptr<ReplicaClient> replica_;
   std::atomic<int64_t> last_replica_ping_ms_{0};
   int64_t last_replica_newline_ms_ = 0;  // cron only
   // One replication snapshot decision at a time (PSYNC handlers on any thread, and the cron),
   // and the backlog activated once.
   std::mutex repl_mu_;
-  // Makes the backlog keep the stream (the first replica): appended from then on.
-  void ActivateReplicationBacklog();
+  // After the startup load: a snapshot that recorded its place in a replication stream gives
+  // back the replication id and offset (replicas, and this server as a replica, may continue
+  // with a partial resync); `replicaof` from the config starts the replica side.
+  void RestoreReplicationState();
   // Starts the snapshot for replicas waiting for one, if no child runs.
   void TryStartReplicationSnapshot();
   ServerStats stats_;
@@ -368,6 +386,8 @@ void RegisterMemoryFamily(CommandRegistry& r, Server& s);
 void RegisterPersistenceFamily(CommandRegistry& r, Server& s);
 void RegisterDebugFamily(CommandRegistry& r, Server& s);
 void RegisterReplicationFamily(CommandRegistry& r, Server& s);
+// One CLIENT LIST line (client_family.cc); logs name clients with it too.
+std::string ClientLine(const Session& s, int64_t now_ms);
 // Builds the INFO text for the requested sections (see server_family.cc).
 std::string BuildInfo(Server& server, const std::vector<std::string>& sections);
 

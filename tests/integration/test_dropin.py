@@ -186,7 +186,7 @@ def test_busy_port_reports_failed_listening(tmp_path):
 
 
 @pytest.mark.parametrize("line,reason", [
-    ("replicaof 10.0.0.1 6379", "replication is not available in this server yet"),
+    ("replicaof 10.0.0.1 notaport", "Invalid master port"),
     ("cluster-enabled yes", "cluster mode is not available in this server yet"),
     ("tls-port 6380", "TLS is not available in this server yet"),
     ("user alice on >pw ~* +@all", "ACL users are not available in this server yet"),

@@ -1,0 +1,297 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Replication with Carmine as the replica: of the oracle's redis-server and of Carmine, full and
+partial resyncs, chains, promotion with PSYNC2 (the other nodes continue with a partial resync,
+Carmine and redis-server mixed), restarts from the RDB file, a master killed, frozen or sending
+garbage, and what a replica refuses or hides (READONLY, MASTERDOWN, keys past their TTL).
+Every wait polls with a deadline."""
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import redis
+
+from servers import ServerProcess, wait_until
+from test_replication import digest, fill_types, frozen, info, wait_in_sync, writer
+
+pytestmark = pytest.mark.needs_process
+
+
+def replica_of(make_server, master_port, extra=None):
+    r = make_server(["--threads", "2", "--replicaof", f"127.0.0.1 {master_port}"] +
+                    list(extra or []))
+    return r, redis.Redis(port=r.port, decode_responses=True)
+
+
+def redis_node(extra=None):
+    s = ServerProcess("redis", args=["--enable-debug-command", "yes", "--repl-diskless-sync-delay",
+                                     "0"] + list(extra or []))
+    s.start()
+    return s, redis.Redis(port=s.port, decode_responses=True)
+
+
+def test_carmine_replica_of_redis_master_while_writing(make_server):
+    m, mc = redis_node()
+    try:
+        fill_types(mc, 5000)
+        stop = threading.Event()
+        counts = []
+        threads = [threading.Thread(target=writer, args=(m.port, stop, n, counts))
+                   for n in range(2)]
+        for t in threads:
+            t.start()
+        r, rc = replica_of(make_server, m.port)
+        wait_until(lambda: info(rc).get("master_link_status") == "up", 60, what="link up")
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join()
+        wait_in_sync(mc, rc)
+        assert digest(rc) == digest(mc)
+        ri = info(rc)
+        assert ri["role"] == "slave"
+        assert ri["master_host"] == "127.0.0.1" and ri["master_port"] == m.port
+        assert ri["master_sync_in_progress"] == 0
+        assert ri["master_replid"] == info(mc)["master_replid"]
+        assert ri["slave_read_only"] == 1 and ri["slave_priority"] == 100
+        assert rc.execute_command("ROLE") == ["slave", "127.0.0.1", m.port, "connected",
+                                              ri["slave_repl_offset"]]
+        with pytest.raises(redis.ResponseError, match="You can't write against a read only "
+                                                      "replica."):
+            rc.set("x", 1)
+        masters = rc.client_list(_type="master")
+        assert len(masters) == 1 and "M" in masters[0]["flags"]
+        log = r.log_text()
+        for line in ["Connecting to MASTER 127.0.0.1:%d" % m.port,
+                     "Master replied to PING, replication can continue...",
+                     "Partial resynchronization not possible (no cached master)",
+                     "MASTER <-> REPLICA sync: Flushing old data",
+                     "MASTER <-> REPLICA sync: Finished with success"]:
+            assert line in log
+        # The master sees an online replica that acknowledges.
+        wait_until(lambda: info(mc)["slave0"]["offset"] == info(mc)["master_repl_offset"], 10,
+                   what="replica acknowledged")
+    finally:
+        m.cleanup()
+
+
+@pytest.mark.parametrize("load", ["disabled", "on-empty-db", "swapdb"])
+def test_carmine_replica_of_carmine_master(make_server, load):
+    m = make_server(["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 3000)
+    redis.Redis(port=m.port, db=7).set("in-7", "yes")
+    r, rc = replica_of(make_server, m.port, ["--repl-diskless-load", load])
+    wait_in_sync(mc, rc)
+    mc.execute_command("SELECT", 7)
+    redis.Redis(port=m.port, db=7).incr("n7")
+    mc.execute_command("MULTI")
+    mc.execute_command("INCR", "tx")
+    mc.execute_command("EXEC")
+    mc.publish("ch", "hello")
+    wait_in_sync(mc, rc)
+    assert digest(rc) == digest(mc)
+    assert redis.Redis(port=r.port, db=7).get("n7") == b"1"
+    to = "to parser" if load != "disabled" else "to disk"
+    assert "receiving" in r.log_text() and to in r.log_text()
+
+
+def test_promotion_keeps_every_node_on_a_partial_resync(make_server):
+    """m -> r1 (Carmine), r2 (redis-server), r3 (Carmine, a replica of r1). r1 is promoted; m
+    and r2 follow it and continue with partial resyncs, r3 keeps its chain."""
+    m = make_server(["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 2000)
+    r1, c1 = replica_of(make_server, m.port)
+    r2, c2 = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+    try:
+        wait_in_sync(mc, c1)
+        r3, c3 = replica_of(make_server, r1.port)
+        wait_in_sync(mc, c2)
+        wait_in_sync(c1, c3)
+        mc.set("before", 1)
+        for c in (c1, c2):
+            wait_in_sync(mc, c)
+        wait_in_sync(c1, c3)
+        old_id = info(mc)["master_replid"]
+        full_before = info(c1, "stats")["sync_full"]
+        assert c1.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+        i1 = info(c1)
+        assert i1["role"] == "master" and i1["master_replid2"] == old_id
+        assert i1["second_repl_offset"] == info(mc)["master_repl_offset"] + 1
+        assert "MASTER MODE enabled (user request from 'id=" in r1.log_text()
+        c1.set("after", 2)
+        mc.replicaof("127.0.0.1", r1.port)
+        c2.replicaof("127.0.0.1", r1.port)
+        for c in (mc, c2):
+            wait_in_sync(c1, c)
+        wait_in_sync(c1, c3)
+        for c in (mc, c2, c3):
+            assert c.get("after") == "2"
+            assert digest(c) == digest(c1)
+        st = info(c1, "stats")
+        assert st["sync_full"] == full_before  # nobody needed a full resync
+        assert st["sync_partial_ok"] >= 2
+        assert "Master replication ID changed to" in m.log_text()
+        assert "Trying a partial resynchronization (request %s:" % old_id in m.log_text()
+    finally:
+        r2.cleanup()
+
+
+def test_master_restarted_from_its_rdb_continues_partially(make_server):
+    m = make_server(["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 1000)
+    r, rc = replica_of(make_server, m.port, ["--repl-timeout", "60"])
+    wait_in_sync(mc, rc)
+    mc.set("k", "v")
+    wait_in_sync(mc, rc)
+    assert mc.execute_command("SAVE")
+    m.stop(signal.SIGKILL)
+    wait_until(lambda: info(rc)["master_link_status"] == "down", 10, what="link down")
+    assert info(rc)["master_link_down_since_seconds"] >= 0
+    m.start()
+    wait_in_sync(mc, rc)
+    assert "Partial resynchronization request from" in m.log_text()
+    assert info(mc, "stats")["sync_full"] == 0
+    mc.set("k2", "v2")
+    wait_in_sync(mc, rc)
+    assert digest(rc) == digest(mc)
+
+
+def test_replica_restarted_from_its_rdb_continues_partially(make_server):
+    m = make_server(["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 1000)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    rc.shutdown(save=True)
+    wait_until(lambda: r.proc.poll() is not None, 10, what="replica exited")
+    for i in range(100):
+        mc.set(f"while-down:{i}", i)
+    r.start()
+    wait_in_sync(mc, rc)
+    assert "Trying a partial resynchronization" in r.log_text()
+    assert info(mc, "stats")["sync_full"] == 1
+    assert info(mc, "stats")["sync_partial_ok"] == 1
+    assert digest(rc) == digest(mc)
+
+
+def test_link_down_stale_data_and_timeouts(make_server):
+    m = make_server()
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    mc.set("k", "v")
+    r, rc = replica_of(make_server, m.port, ["--repl-timeout", "2",
+                                             "--replica-serve-stale-data", "no"])
+    wait_in_sync(mc, rc)
+    assert rc.get("k") == "v"
+    with frozen(m):
+        wait_until(lambda: info(rc)["master_link_status"] == "down", 15, what="master timed out")
+        with pytest.raises(redis.ResponseError, match="Link with MASTER is down and "
+                                                      "replica-serve-stale-data is set to 'no'."):
+            rc.get("k")
+        assert rc.info("server")["tcp_port"] == r.port  # stale-allowed commands still answer
+        assert rc.execute_command("ROLE")[3] in ("connect", "connecting", "handshake")
+    wait_in_sync(mc, rc)
+    assert rc.get("k") == "v"
+    assert "MASTER timeout: no data nor PING received..." in r.log_text() or \
+        "Timeout" in r.log_text()
+
+
+def test_keys_past_their_ttl_read_as_missing_until_the_master_deletes_them(make_server):
+    m = make_server()
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    mc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    mc.set("t", "v", px=100)
+    wait_in_sync(mc, rc)
+    wait_until(lambda: rc.get("t") is None, 5, what="key expired on the replica")
+    assert rc.dbsize() == 1  # still there: only the master's DEL removes it
+    assert mc.get("t") is None  # the master expires it and sends DEL
+    wait_in_sync(mc, rc)
+    assert rc.dbsize() == 0
+
+
+class FakeMaster:
+    """A listener that answers a replica's handshake and then sends `payload` after PSYNC."""
+
+    def __init__(self, payload):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.payload = payload
+        self.connections = 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            buf = b""
+            try:
+                conn.settimeout(5)
+                while b"PSYNC" not in buf:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    if data.startswith(b"*1\r\n$4\r\nPING"):
+                        conn.sendall(b"+PONG\r\n")
+                    buf += data
+                    # AUTH/REPLCONF replies, one per command.
+                    for _ in range(data.count(b"REPLCONF")):
+                        conn.sendall(b"+OK\r\n")
+                conn.sendall(self.payload)
+                time.sleep(0.2)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.parametrize("payload", [
+    b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n$12\r\nnot an rdb!!",
+    b"+FULLRESYNC " + b"b" * 40 + b" 0\r\n#garbage\r\n",
+    b"+FULLRESYNC short 0\r\n",
+    b"-ERR no such thing\r\n",
+    b"\x00\xff" * 100,
+])
+def test_garbage_from_the_master_is_survived(make_server, payload):
+    fake = FakeMaster(payload)
+    try:
+        r, rc = replica_of(make_server, fake.port)
+        wait_until(lambda: fake.connections >= 2, 20, what="the replica retried")
+        assert rc.ping()
+        assert rc.dbsize() == 0
+        assert info(rc)["master_link_status"] == "down"
+        assert r.proc.poll() is None
+    finally:
+        fake.close()
+
+
+def test_replicaof_command_errors_and_repeats(make_server):
+    m = make_server()
+    r = make_server()
+    rc = redis.Redis(port=r.port, decode_responses=True)
+    with pytest.raises(redis.ResponseError, match="Invalid master port"):
+        rc.execute_command("REPLICAOF", "127.0.0.1", "notaport")
+    with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+        rc.execute_command("REPLICAOF", "127.0.0.1")
+    assert rc.execute_command("REPLICAOF", "NO", "ONE") == "OK"  # already a master
+    assert rc.execute_command("SLAVEOF", "127.0.0.1", str(m.port))  # redis-py: True for +OK
+    assert rc.execute_command("REPLICAOF", "127.0.0.1", str(m.port)) == \
+        "OK Already connected to specified master"
+    assert rc.config_get("replicaof") == {"replicaof": f"127.0.0.1 {m.port}"}
+    wait_until(lambda: info(rc).get("master_link_status") == "up", 20, what="link up")
+    assert rc.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+    assert info(rc)["role"] == "master"
+    assert rc.config_get("replicaof") == {"replicaof": ""}
+    rc.set("writable", 1)
