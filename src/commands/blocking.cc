@@ -6,6 +6,7 @@
 namespace carmine {
 
 std::string BlockedClient::TimeoutReply() const {
+  if (timeout_reply) return timeout_reply();
   return resp == 3 ? "_\r\n" : "*-1\r\n";
 }
 

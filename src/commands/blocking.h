@@ -44,6 +44,9 @@ struct BlockedClient {
   int64_t deadline_ms = 0;        // 0: no timeout
   // Hands reply bytes to the client's owner thread (thread-safe; set by the connection layer).
   std::function<void(std::string)> deliver;
+  // A wait on something other than keys (WAIT for replica acknowledgements): the reply when
+  // the timeout passes. Empty for key waits.
+  std::function<std::string()> timeout_reply;
 
   bool TryFinish() {
     int expected = kWaiting;

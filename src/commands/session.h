@@ -108,6 +108,9 @@ struct Session {
   bool is_master = false;
   // The reply of the running command goes to the master anyway (REPLCONF GETACK's ACK).
   bool reply_to_master = false;
+  // The replication offset just after this client's last write that reached the stream: what
+  // WAIT waits for replicas to acknowledge.
+  uint64_t woff = 0;
   std::atomic<int> multi_queued{-1};  // CLIENT LIST multi=: queued commands, -1 outside MULTI
   std::atomic<size_t> multi_mem{0};   // CLIENT LIST multi-mem=: bytes of the queued commands
   std::atomic<size_t> argv_mem{0};    // CLIENT LIST argv-mem=: bytes of the command being run

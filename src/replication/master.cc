@@ -8,6 +8,16 @@
 
 namespace carmine {
 
+namespace {
+thread_local uint64_t tl_fed_offset = 0;
+}  // namespace
+
+uint64_t ReplicationMaster::TakeThreadFedOffset() {
+  uint64_t v = tl_fed_offset;
+  tl_fed_offset = 0;
+  return v;
+}
+
 std::string NewReplid() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::random_device rd;
@@ -88,6 +98,7 @@ void ReplicationMaster::Feed(int db, const std::vector<std::string>& args) {
     }
     protocol::AppendRequest(&scratch_, args);
     AppendLocked(scratch_);
+    tl_fed_offset = backlog_.end_offset();
   }
   WakeAll();
 }

@@ -109,8 +109,11 @@ class ReplicationMaster {
   // e.g. MULTI/EXEC or PING). Appends SELECT first when the stream's database changes, then
   // wakes the replicas being streamed to.
   void Feed(int db, const std::vector<std::string>& args);
-  // Raw bytes into the stream (the periodic PING is a command; this is for tests and tools).
+  // Raw bytes into the stream (a replica passing its master's stream on).
   void FeedRaw(std::string_view bytes);
+  // The stream offset after the last Feed made on the calling thread since the previous call,
+  // 0 when none: the connection layer records it as its client's write offset (WAIT).
+  static uint64_t TakeThreadFedOffset();
 
   // The point a snapshot is taken at (called with every shard lock held, right before fork):
   // the stream's next command carries a SELECT, since the replica starts with no database

@@ -281,6 +281,7 @@ void Connection::ExecuteOne(ArgList args) {
   executing_ = true;
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
   executing_ = false;
+  if (uint64_t off = ReplicationMaster::TakeThreadFedOffset()) session_.woff = off;
   session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
                                   std::memory_order_relaxed);
   session_.commands_processed.Add();

@@ -127,7 +127,8 @@ void ClientsSection(Server& s, Writer& w) {
   w.Field("client_recent_max_output_buffer", max_out);
   BlockingRegistry& blocking = s.dispatcher().blocking();
   w.Field("blocked_clients",
-          static_cast<int64_t>(blocking.size()) + s.stats().paused_clients.load());
+          static_cast<int64_t>(blocking.size() + s.num_waiters()) +
+              s.stats().paused_clients.load());
   w.Field("tracking_clients", s.dispatcher().tracking().num_clients());
   w.Field("clients_in_timeout_table", blocking.TimeoutCount());
   w.Field("total_blocking_keys", blocking.KeyCount());

@@ -94,6 +94,7 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
         link->ack_offset.store(static_cast<uint64_t>(off));
       }
       link->ack_ms.store(clock::NowMs());
+      s.WakeWaiters();
       return;
     } else if (EqualsIgnoreCase(opt, "getack")) {
       // From this server's master: the acknowledgement goes back at once (the offset before
@@ -164,7 +165,71 @@ void CmdReplicaof(Server& s, ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
+// WAIT numreplicas timeout
+void CmdWait(Server& s, ArgList args, CommandContext& ctx) {
+  if (s.replica().active()) {
+    return ctx.rb.Error("ERR WAIT cannot be used with replica instances. Please also note that "
+                        "since Redis 4.0 if a replica is configured to be writable (which is not "
+                        "the default) writes to replicas are just local and are not propagated.");
+  }
+  int64_t num, timeout;
+  if (!ParseInt64(args[1], &num)) return ctx.rb.Error(err::kNotInt);
+  if (!ParseInt64(args[2], &timeout)) {
+    return ctx.rb.Error("ERR timeout is not an integer or out of range");
+  }
+  if (timeout < 0) return ctx.rb.Error("ERR timeout is negative");
+  uint64_t offset = ctx.session.woff;
+  int acked = s.repl_master().AckedAtLeast(offset);
+  if (acked >= num || ctx.no_block || !ctx.session.deliver) return ctx.rb.Int(acked);
+  auto b = std::make_shared<BlockedClient>();
+  b->client_id = ctx.session.id;
+  b->resp = ctx.session.resp.load(std::memory_order_relaxed);
+  b->args.assign(args.begin(), args.end());
+  b->addr = ctx.session.addr;
+  {
+    std::lock_guard<std::mutex> l(ctx.session.info_mu);
+    b->name = ctx.session.name;
+  }
+  b->deadline_ms = timeout > 0 ? ctx.now_ms + timeout : 0;
+  b->deliver = ctx.session.deliver;
+  ReplicationMaster* m = &s.repl_master();
+  b->timeout_reply = [m, offset] { return ":" + std::to_string(m->AckedAtLeast(offset)) + "\r\n"; };
+  ctx.session.blocked = b;
+  ctx.session.is_blocked.store(true, std::memory_order_relaxed);
+  s.AddWaiter(std::move(b), offset, static_cast<int>(num));
+  // Replicas acknowledge once a second by themselves; this asks them now.
+  m->Feed(-1, {"REPLCONF", "GETACK", "*"});
+  ReplicationMaster::TakeThreadFedOffset();  // the request is not this client's write
+}
+
 }  // namespace
+
+void Server::AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num) {
+  std::lock_guard<std::mutex> l(waiters_mu_);
+  waiters_.push_back({std::move(b), offset, num});
+  num_waiters_.store(waiters_.size(), std::memory_order_relaxed);
+}
+
+size_t Server::num_waiters() {
+  if (num_waiters_.load(std::memory_order_relaxed) == 0) return 0;
+  std::lock_guard<std::mutex> l(waiters_mu_);
+  size_t n = 0;
+  for (const Waiter& w : waiters_) n += w.b->state.load() == BlockedClient::kWaiting;
+  return n;
+}
+
+void Server::WakeWaiters() {
+  if (num_waiters_.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard<std::mutex> l(waiters_mu_);
+  std::erase_if(waiters_, [&](const Waiter& w) {
+    if (w.b->state.load() != BlockedClient::kWaiting) return true;  // timed out or gone
+    int acked = repl_master_.AckedAtLeast(w.offset);
+    if (acked < w.num || !w.b->TryFinish()) return false;
+    w.b->deliver(":" + std::to_string(acked) + "\r\n");
+    return true;
+  });
+  num_waiters_.store(waiters_.size(), std::memory_order_relaxed);
+}
 
 void Worker::PostToClient(uint64_t id, std::function<void(Connection&)> fn) {
   loop().Post([this, id, f = std::move(fn)] {
@@ -434,6 +499,13 @@ void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
          "Sets a Redis server as a replica of another, or promotes it to being a master.", "O(1)"})
       .Args("args(host-port{host:string port:integer}|no-one{!NO !ONE})")
       .Lock(LockMode::kNone);
+  r.Add({"WAIT", 3, 0, 0, 0, 0, acl::kConnection, Handler::Bind<CmdWait>(&s), "generic", "3.0.0",
+         "Blocks until the asynchronous replication of all preceding write commands sent by the "
+         "connection is completed.",
+         "O(1)"})
+      .Args("numreplicas:integer timeout:integer")
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_shards", "response_policy:agg_min"};
   r.Add({"ROLE", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
          Handler::Bind<CmdRole>(&s), "server", "2.8.12", "Returns the replication role.", "O(1)"})
       .Lock(LockMode::kNone);

@@ -269,6 +269,12 @@ class Server : public KeyspaceObserver {
                         int64_t offset);
   // A replica's connection went away.
   void ReplicaGone(const ReplicaLink& r);
+  // WAIT: `b` waits until `num` replicas acknowledged `offset` (or its deadline passes; the
+  // worker's cron times it out). WakeWaiters runs after each acknowledgement.
+  void AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num);
+  void WakeWaiters();
+  // Clients in WAIT now (INFO blocked_clients).
+  size_t num_waiters();
   // Closes every replica's connection (this server's history changed: they must ask again).
   void DisconnectReplicas();
   // Makes the backlog keep the stream (the first replica, or a replica's first sync, which
@@ -334,6 +340,14 @@ class Server : public KeyspaceObserver {
   PropagationLog propagation_;
   ReplicationMaster repl_master_{1024 * 1024};
   std::unique_ptr<ReplicaClient> replica_;
+  struct Waiter {
+    std::shared_ptr<BlockedClient> b;
+    uint64_t offset;
+    int num;
+  };
+  std::mutex waiters_mu_;
+  std::vector<Waiter> waiters_;
+  std::atomic<size_t> num_waiters_{0};
   std::atomic<int64_t> last_replica_ping_ms_{0};
   int64_t last_replica_newline_ms_ = 0;  // cron only
   // One replication snapshot decision at a time (PSYNC handlers on any thread, and the cron),

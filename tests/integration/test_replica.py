@@ -295,3 +295,33 @@ def test_replicaof_command_errors_and_repeats(make_server):
     assert info(rc)["role"] == "master"
     assert rc.config_get("replicaof") == {"replicaof": ""}
     rc.set("writable", 1)
+
+
+def test_wait_counts_acknowledging_replicas(make_server):
+    m = make_server(["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r1, c1 = replica_of(make_server, m.port)
+    r2, c2 = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+    try:
+        wait_in_sync(mc, c1)
+        wait_in_sync(mc, c2)
+        assert mc.wait(0, 0) == 2  # nothing written yet by this client
+        mc.set("k", "v")
+        assert mc.wait(2, 5000) == 2
+        with frozen(r1):
+            mc.set("k", "v2")
+            start = time.monotonic()
+            assert mc.wait(2, 300) == 1  # one replica cannot acknowledge
+            assert time.monotonic() - start >= 0.25
+            p = mc.pipeline(transaction=True)
+            p.set("in-tx", 1)
+            p.wait(2, 0)  # inside MULTI WAIT does not block
+            assert p.execute()[1] == 1
+            assert info(mc, "clients")["blocked_clients"] == 0
+        assert mc.wait(2, 5000) == 2
+        with pytest.raises(redis.ResponseError, match="timeout is negative"):
+            mc.wait(1, -1)
+        with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
+            c1.wait(1, 0)
+    finally:
+        r2.cleanup()
