@@ -7,10 +7,12 @@
 
 namespace carmine {
 
-bool Db::ExpireIfNeeded(ShardData& d, Entry* e) {
+bool Db::ExpireIfNeeded(ShardData& d, Entry* e, bool write) {
   if (!IsExpired(e)) return false;
-  // Gone for readers, deleted after the pause (or by the next lookup that may delete).
-  if (keep_expired_ || set_->expire_paused(now_ms_) || set_->replica()) return true;
+  // Gone for readers, deleted after the pause (or by the next lookup that may delete). A
+  // replica leaves deleting to its master, except for a write of its own when it is writable.
+  if (keep_expired_ || set_->expire_paused(now_ms_)) return true;
+  if (set_->replica() && !force_expire_ && !(write && set_->replica_writable())) return true;
   std::string key(e->key());
   RemoveFromVolatile(d, e);
   Dispose(d.table.Remove(key), set_->lazy_expire());
@@ -29,10 +31,23 @@ Entry* Db::Find(std::string_view key) {
   return e;
 }
 
+bool Db::ExpireReplicaLocalKey(std::string_view key) {
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e == nullptr || !e->has_expire()) return false;
+  if (!IsExpired(e)) return true;
+  force_expire_ = true;
+  ExpireIfNeeded(d, e);
+  force_expire_ = false;
+  return false;
+}
+
 Entry* Db::Peek(std::string_view key) { return DataFor(key).table.Find(key); }
 
 Entry* Db::FindRead(std::string_view key, bool touch) {
-  Entry* e = Find(key);
+  ShardData& d = DataFor(key);
+  Entry* e = d.table.Find(key);
+  if (e != nullptr && ExpireIfNeeded(d, e, false)) e = nullptr;
   if (e == nullptr) {
     set_->stats().keyspace_misses.Add();
     Notify(kNotifyKeyMiss, "keymiss", key);
@@ -169,6 +184,9 @@ Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
     e->flags |= kEntryHasExpire;
   }
   e->set_expire_at(when_ms);
+  if (set_->replica() && !ignore_ttl_ && !set_->loading()) {
+    set_->NoteReplicaLocalExpire(index_, e->key());
+  }
   return e;
 }
 

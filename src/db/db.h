@@ -140,6 +140,9 @@ class Db {
   }
   // Seconds since the entry was last touched, handling the 24-bit clock wrap.
   uint64_t IdleSeconds(const Entry* e) const;
+  // A writable replica's own volatile key: deleted when past its TTL (its master knows nothing
+  // of it). Returns true while the key still waits for its deadline.
+  bool ExpireReplicaLocalKey(std::string_view key);
   // Records an access in the entry's lru field (LRU clock or LFU counter, per the policy).
   void Touch(Entry* e);
   // A write's lookup counts as an access too, as in Redis (unless the client said NO-TOUCH).
@@ -151,7 +154,8 @@ class Db {
   ShardData& DataFor(std::string_view key) { return set_->Data(index_, set_->ShardOf(key)); }
   void RemoveFromVolatile(ShardData& d, Entry* e);
   // Deletes `e` if its TTL passed; returns true if it did.
-  bool ExpireIfNeeded(ShardData& d, Entry* e);
+  // `write`: the lookup of a write, which on a writable replica deletes the key as well.
+  bool ExpireIfNeeded(ShardData& d, Entry* e, bool write = true);
   // Frees a removed entry, on the lazy-free thread when `lazy` and it is big.
   void Dispose(EntryPtr e, bool lazy);
 
@@ -163,6 +167,7 @@ class Db {
   ReadyListener* ready_;
   bool keep_expired_ = false;
   bool ignore_ttl_ = false;
+  bool force_expire_ = false;
 };
 
 // Removes expired keys from one shard, sampling the volatile-key vector with Redis's adaptive

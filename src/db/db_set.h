@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -144,8 +145,24 @@ class DbSet {
   }
   // A replica: its master deletes expired keys (the DELs come in the stream), so here keys past
   // their TTL read as missing but are never deleted, actively or lazily.
-  void set_replica(bool v) { replica_.store(v, std::memory_order_relaxed); }
+  // A writable replica (replica-read-only no) still deletes a key past its TTL that a local
+  // write looks up (the write re-creates it), and expires the keys its own clients gave a TTL
+  // (TakeReplicaLocalExpires), as Redis does.
+  void set_replica(bool v, bool writable) {
+    replica_writable_.store(writable, std::memory_order_relaxed);
+    replica_.store(v, std::memory_order_relaxed);
+  }
   bool replica() const { return replica_.load(std::memory_order_relaxed); }
+  bool replica_writable() const { return replica_writable_.load(std::memory_order_relaxed); }
+  // Keys a client of a writable replica set a TTL on (database, key).
+  void NoteReplicaLocalExpire(int db, std::string_view key) {
+    std::lock_guard<std::mutex> l(replica_local_mu_);
+    replica_local_expires_.emplace(db, std::string(key));
+  }
+  std::set<std::pair<int, std::string>> TakeReplicaLocalExpires() {
+    std::lock_guard<std::mutex> l(replica_local_mu_);
+    return std::move(replica_local_expires_);
+  }
   // maxmemory is not enforced (a replica with replica-ignore-maxmemory: its master evicts).
   void set_ignore_maxmemory(bool v) { ignore_maxmemory_.store(v, std::memory_order_relaxed); }
   bool ignore_maxmemory() const { return ignore_maxmemory_.load(std::memory_order_relaxed); }
@@ -196,6 +213,9 @@ class DbSet {
   std::atomic<bool> loading_{false};
   std::atomic<int64_t> expire_paused_until_{0};
   std::atomic<bool> replica_{false};
+  std::atomic<bool> replica_writable_{false};
+  std::mutex replica_local_mu_;
+  std::set<std::pair<int, std::string>> replica_local_expires_;
   std::atomic<bool> ignore_maxmemory_{false};
   // Indexed like data_, but never swapped: a WATCH names a database number, not its contents.
   struct Watcher {

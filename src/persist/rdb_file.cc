@@ -46,12 +46,7 @@ void KeyDelay(int n) {
   if (n > 0) usleep(static_cast<useconds_t>(n));
 }
 
-std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opts,
-                     const EncodingLimits& lim) {
-  std::string dir = path.substr(0, path.find_last_of('/') + 1);
-  std::string tmp = dir + "temp-" + std::to_string(getpid()) + ".rdb";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "Failed opening the temp RDB file " + tmp + " (in server root dir " + dir + ") for saving: " + strerror(errno);
+bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& lim) {
   FileSink sink(fd, true);
   std::string& out = sink.buf();
   char magic[16];
@@ -109,6 +104,16 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
   for (int i = 0; i < 8; i++) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
   // The CRC itself is not part of what it covers: write it without updating the running sum.
   ok = ok && write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
+  return ok;
+}
+
+std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opts,
+                     const EncodingLimits& lim) {
+  std::string dir = path.substr(0, path.find_last_of('/') + 1);
+  std::string tmp = dir + "temp-" + std::to_string(getpid()) + ".rdb";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "Failed opening the temp RDB file " + tmp + " (in server root dir " + dir + ") for saving: " + strerror(errno);
+  bool ok = WriteTo(dbs, fd, opts, lim);
   ok = ok && fsync(fd) == 0;
   int err = errno;
   close(fd);

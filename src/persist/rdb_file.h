@@ -47,6 +47,9 @@ struct LoadControl {
 // shorter pauses are had by sleeping less often).
 void KeyDelay(int n);
 
+// Writes the whole RDB image (header to checksum) to `fd`, a file or a pipe. false on a write
+// error (errno says which).
+bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& lim);
 // Writes the dataset to `path` through a temporary file in the same directory: write, fsync,
 // rename, so a crash leaves either the old file or the new one. Returns "" or the error.
 std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opts,

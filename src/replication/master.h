@@ -48,6 +48,7 @@ struct ReplicaLink {
   std::atomic<bool> wake_pending{false};
   std::atomic<uint64_t> sent_offset{0};  // the stream sent so far (owner thread writes)
   int64_t soft_limit_since_ms = 0;       // over the soft output limit since (cron only)
+  int64_t wait_since_ms = 0;             // when it asked for a full resync
 
   static const char* StateName(State s) {
     switch (s) {

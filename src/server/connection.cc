@@ -57,6 +57,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
 Connection::~Connection() {
   worker_.AddClientMem(-reported_mem_.load());
   if (snapshot_fd_ >= 0) close(snapshot_fd_);
+  if (snapshot_stream_ != nullptr) snapshot_stream_->RemoveReader(session_.id);
   if (replica_ != nullptr) worker_.server().ReplicaGone(*replica_);
   if (session_.is_master) {
     worker_.server().replica().MasterClosed(session_.id, session_.db.load());
@@ -467,8 +468,34 @@ void Connection::SendSnapshot(const std::string& path) {
   FeedReplica();
 }
 
+void Connection::SendSnapshotStream(std::shared_ptr<SnapshotStream> stream) {
+  if (closing_ || replica_ == nullptr) {
+    stream->RemoveReader(session_.id);
+    return;
+  }
+  snapshot_stream_ = std::move(stream);
+  eof_mark_ = NewReplid();  // 40 random characters, as Redis's mark
+  replica_->state.store(ReplicaLink::State::kSendBulk);
+  out_.append("$EOF:");
+  out_.append(eof_mark_);
+  out_.append("\r\n");
+  FeedReplica();
+}
+
+void Connection::AckAfterTransfer() {
+  if (!awaiting_ack_ || replica_ == nullptr) return;
+  awaiting_ack_ = false;
+  int port = replica_->listening_port.load();
+  LOG_NOTICE("Synchronization with replica %s:%s succeeded", replica_->ip.c_str(),
+             port != 0 ? std::to_string(port).c_str() : "<unknown-replica-port>");
+  StartStreaming(replica_->snapshot_offset.load() + 1);
+}
+
 void Connection::SnapshotKeepalive() {
-  if (closing_ || replica_ == nullptr || snapshot_fd_ >= 0 || stream_next_ != 0) return;
+  if (closing_ || replica_ == nullptr || snapshot_fd_ >= 0 || stream_next_ != 0 ||
+      snapshot_stream_ != nullptr) {
+    return;
+  }
   if (replica_->state.load() != ReplicaLink::State::kWaitBgsave) return;
   SendRaw("\n");
 }
@@ -484,7 +511,7 @@ void Connection::StartStreaming(uint64_t offset) {
 
 void Connection::FeedReplica() {
   if (closing_ || replica_ == nullptr || feeding_) return;
-  if (snapshot_fd_ < 0 && stream_next_ == 0) return;  // nothing to send yet
+  if (snapshot_fd_ < 0 && stream_next_ == 0 && snapshot_stream_ == nullptr) return;
   feeding_ = true;
   replica_->wake_pending.store(false);
   ReplBacklog& backlog = worker_.server().repl_master().backlog();
@@ -492,7 +519,26 @@ void Connection::FeedReplica() {
   while (!closing_) {
     if (out_.size() - out_pos_ >= kStep) break;  // the socket is behind: EPOLLOUT resumes
     size_t before = out_.size();
-    if (snapshot_fd_ >= 0) {
+    if (snapshot_stream_ != nullptr) {
+      SnapshotStream::ReadState st = snapshot_stream_->Read(session_.id, kStep, &out_);
+      if (st == SnapshotStream::ReadState::kFailed) {
+        feeding_ = false;
+        Close();
+        return;
+      }
+      if (st == SnapshotStream::ReadState::kDone) {
+        out_.append(eof_mark_);
+        snapshot_stream_->RemoveReader(session_.id);
+        snapshot_stream_.reset();
+        awaiting_ack_ = true;
+        replica_->ack_ms.store(clock::NowMs());
+        int port = replica_->listening_port.load();
+        LOG_NOTICE("Streamed RDB transfer with replica %s:%s succeeded (socket). Waiting for "
+                   "REPLCONF ACK from replica to enable streaming",
+                   replica_->ip.c_str(),
+                   port != 0 ? std::to_string(port).c_str() : "<unknown-replica-port>");
+      }
+    } else if (snapshot_fd_ >= 0) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(snapshot_left_, kStep));
       out_.resize(before + want);
       ssize_t n = want == 0 ? 0 : read(snapshot_fd_, out_.data() + before, want);

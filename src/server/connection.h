@@ -11,6 +11,7 @@
 #include <string>
 
 #include "replication/master.h"
+#include "replication/snapshot_stream.h"
 #include "commands/registry.h"
 #include "commands/session.h"
 #include "net/event_loop.h"
@@ -71,6 +72,11 @@ class Connection : public IoHandler {
   // Sends the RDB file at `path` ("$<size>\r\n" and its bytes), then the stream from the
   // offset the snapshot was taken at. Closes the replica if the file cannot be read.
   void SendSnapshot(const std::string& path);
+  // Diskless: sends "$EOF:<mark>\r\n", the image as the child produces it, then the mark; the
+  // stream starts when the replica acknowledges (AckAfterTransfer).
+  void SendSnapshotStream(std::shared_ptr<SnapshotStream> stream);
+  // A REPLCONF ACK arrived: after a diskless transfer it means the replica loaded the image.
+  void AckAfterTransfer();
   // A newline while the replica waits for its snapshot (it skips them; once the snapshot is on
   // its way a newline would be a stream byte, so then nothing is sent).
   void SnapshotKeepalive();
@@ -133,6 +139,9 @@ class Connection : public IoHandler {
   uint64_t snapshot_left_ = 0;  // its bytes not yet sent
   uint64_t stream_next_ = 0;    // next stream offset to send (0: not streaming)
   bool feeding_ = false;        // inside FeedReplica (its Flush must not start another)
+  std::shared_ptr<SnapshotStream> snapshot_stream_;  // the diskless image being sent
+  std::string eof_mark_;        // what ends it
+  bool awaiting_ack_ = false;   // image sent, stream starts at the replica's first ACK
 };
 
 }  // namespace carmine

@@ -70,7 +70,7 @@ std::string Persistence::SaveLocked() {
   return "";
 }
 
-std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
+std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd) {
   std::string path = Path();
   EncodingLimits lim = server_.opts().limits();
   DbSet& dbs = server_.dbs();
@@ -85,8 +85,12 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
   // The child: only the forking thread exists there; it takes no lock and logs nothing.
-  pid_t pid = child_.Start([&] { return rdb::SaveFile(dbs, path, opts, lim).empty(); });
+  pid_t pid = child_.Start([&] {
+    if (pipe_fd >= 0) return rdb::WriteTo(dbs, pipe_fd, opts, lim);
+    return rdb::SaveFile(dbs, path, opts, lim).empty();
+  });
   all.Release();
+  socket_target_ = pipe_fd >= 0;
   if (pid < 0) {
     last_ok_.store(false);
     LOG_WARNING("Can't save in background: fork: %s", strerror(errno));
@@ -95,17 +99,21 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork) {
   bgsave_start_ms_.store(start);
   last_try_ms_.store(start);
   server_.ChildChanged();
-  LOG_NOTICE("Background saving started by pid %d", static_cast<int>(pid));
+  if (socket_target_) {
+    LOG_NOTICE("Background RDB transfer started by pid %d", static_cast<int>(pid));
+  } else {
+    LOG_NOTICE("Background saving started by pid %d", static_cast<int>(pid));
+  }
   return "";
 }
 
 std::string Persistence::StartReplicationSave(std::function<void()> at_fork,
-                                              std::function<void(bool ok)> done) {
+                                              std::function<void(bool ok)> done, int pipe_fd) {
   std::lock_guard<std::mutex> l(mu_);
   if (child_.running() || server_.aof().child_running()) {
     return std::string(err::kBgsaveInProgress);
   }
-  std::string err = ForkSaveLocked(at_fork);
+  std::string err = ForkSaveLocked(at_fork, pipe_fd);
   if (err.empty()) repl_done_ = std::move(done);
   return err;
 }
@@ -152,7 +160,7 @@ void Persistence::WaitForChild() {
   bool ok;
   if (!child_.Collect(true, &ok)) return;
   server_.ChildChanged();
-  Finished(ok, dirty_at_fork_, clock::NowMs());
+  if (!socket_target_) Finished(ok, dirty_at_fork_, clock::NowMs());
   TellReplicas(ok);
 }
 
@@ -161,8 +169,17 @@ void Persistence::Cron(int64_t now_ms) {
     bool ok;
     if (child_.Collect(false, &ok)) {
       std::lock_guard<std::mutex> l(mu_);
-      last_bgsave_sec_.store((now_ms - bgsave_start_ms_.load()) / 1000);
       server_.ChildChanged();
+      if (socket_target_) {
+        if (ok) {
+          LOG_NOTICE("Background RDB transfer terminated with success");
+        } else {
+          LOG_WARNING("Background transfer error");
+        }
+        TellReplicas(ok);
+        return;
+      }
+      last_bgsave_sec_.store((now_ms - bgsave_start_ms_.load()) / 1000);
       Finished(ok, dirty_at_fork_, now_ms);
       if (ok) {
         LOG_NOTICE("Background saving terminated with success");

@@ -41,8 +41,10 @@ class Persistence {
   // A BGSAVE for replicas (to the same file, as Redis's disk-backed sync). `at_fork` runs with
   // every shard lock held right before fork(): the snapshot point. `done(ok)` runs when the
   // child has ended (first worker's cron), or failed or was killed. "" or the error.
+  // With `pipe_fd` >= 0 the child writes the image into that pipe instead (a diskless sync:
+  // the replicas get it as it is produced), and the file and the save statistics are untouched.
   std::string StartReplicationSave(std::function<void()> at_fork,
-                                   std::function<void(bool ok)> done);
+                                   std::function<void(bool ok)> done, int pipe_fd = -1);
   // Collects a finished child and applies the save rules (first worker's cron).
   void Cron(int64_t now_ms);
   // Loads `dir`/`dbfilename` before serving. Missing file: an empty dataset.
@@ -93,7 +95,8 @@ class Persistence {
   void TellReplicas(bool ok);
   // Forks the child that writes the RDB file (mu_ held, no child running); `at_fork` runs with
   // every shard lock held right before fork(). "" or the error reply.
-  std::string ForkSaveLocked(const std::function<void()>& at_fork);
+  std::string ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd = -1);
+  bool socket_target_ = false;  // the running child writes to replicas, not to the file
   rdb::LoadStats load_stats_;
 };
 

@@ -73,7 +73,7 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
   }
   log::SetRole('S');
   s_.repl_opts().set_master(host, port);
-  s_.dbs().set_replica(true);
+  s_.dbs().set_replica(true, !s_.repl_opts().replica_read_only.get());
   s_.dbs().set_ignore_maxmemory(s_.repl_opts().replica_ignore_maxmemory.get());
   s_.repl_master().set_proxying(true);
   if (was_master && !who.empty()) {
@@ -109,7 +109,7 @@ void ReplicaClient::Unset(const std::string& who) {
   }
   log::SetRole('M');
   s_.repl_opts().set_master("", 0);
-  s_.dbs().set_replica(false);
+  s_.dbs().set_replica(false, false);
   s_.dbs().set_ignore_maxmemory(false);
   ReplicationMaster& m = s_.repl_master();
   m.set_proxying(false);
@@ -203,9 +203,23 @@ void ReplicaClient::Fail(const std::string& why) {
   connect_start_ms_ = clock::NowMs();
 }
 
+void ReplicaClient::ExpireLocalKeys(int64_t now_ms) {
+  DbSet& dbs = s_.dbs();
+  auto keys = dbs.TakeReplicaLocalExpires();
+  for (const auto& [db, key] : keys) {
+    ShardLocks lock;
+    lock.Add(dbs, db, dbs.ShardOf(key));
+    lock.Acquire();
+    if (Db(dbs, db, now_ms, false).ExpireReplicaLocalKey(key)) {
+      dbs.NoteReplicaLocalExpire(db, key);  // still ahead of its deadline
+    }
+  }
+}
+
 void ReplicaClient::Cron(int64_t now_ms) {
   State st = state();
   if (st == State::kNone) return;
+  ExpireLocalKeys(now_ms);
   int64_t timeout_ms = static_cast<int64_t>(s_.repl_opts().repl_timeout.get()) * 1000;
   switch (st) {
     case State::kConnect:
@@ -213,7 +227,10 @@ void ReplicaClient::Cron(int64_t now_ms) {
       break;
     case State::kConnecting:
     case State::kHandshake:
-      if (now_ms - connect_start_ms_ > timeout_ms) Fail("Timeout connecting to the MASTER...");
+      // Counted from the last byte read: a master delaying a diskless sync sends newlines.
+      if (now_ms - std::max(connect_start_ms_, last_io_ms_) > timeout_ms) {
+        Fail("Timeout connecting to the MASTER...");
+      }
       break;
     case State::kTransfer:
       if (now_ms - last_io_ms_ > timeout_ms) {

@@ -96,6 +96,7 @@ class ReplicaClient {
   // The handshake replies still expected, in order (AUTH and the REPLCONFs are pipelined).
 
   // All of these run on worker 0's thread.
+  void ExpireLocalKeys(int64_t now_ms);
   void Reset(bool reconnect);
   void Connect(int64_t now_ms);
   void OnConnected(const Status& s);

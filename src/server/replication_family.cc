@@ -5,6 +5,9 @@
 // sync), and the replication duties of the cron. The stream itself, the backlog and the
 // partial-resync decision are replication/master.h; the per-connection feeding is in
 // Connection (connection.cc).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "base/clock.h"
@@ -90,6 +93,8 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
       if (link == nullptr || link->state.load() == ReplicaLink::State::kHandshake) return;
       int64_t off;
       if (!ParseInt64(val, &off) || off < 0) return;
+      // After a diskless transfer the stream starts once the replica says it loaded the image.
+      c->AckAfterTransfer();
       if (static_cast<uint64_t>(off) > link->ack_offset.load()) {
         link->ack_offset.store(static_cast<uint64_t>(off));
       }
@@ -301,7 +306,12 @@ void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
     }
   }
   stats_.sync_full.fetch_add(1);
+  link->wait_since_ms = clock::NowMs();
   link->state.store(ReplicaLink::State::kWaitBgsave);
+  if (repl_opts_.repl_diskless_sync.get() && repl_opts_.repl_diskless_sync_delay.get() > 0 &&
+      !ChildRunning()) {
+    LOG_NOTICE("Delay next BGSAVE for diskless SYNC");
+  }
   repl_master_.Adopt(link);
   // The reply (+FULLRESYNC) goes out when the snapshot starts; nothing is answered now.
   TryStartReplicationSnapshot();
@@ -310,13 +320,48 @@ void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
 void Server::TryStartReplicationSnapshot() {
   std::lock_guard<std::mutex> l(repl_mu_);
   std::vector<std::shared_ptr<ReplicaLink>> waiting;
+  int64_t now = clock::NowMs();
+  int64_t oldest = now;
+  bool all_eof = true;
   for (auto& r : repl_master_.Replicas()) {
     if (r->state.load() == ReplicaLink::State::kWaitBgsave && !r->snapshot_started.load()) {
       waiting.push_back(r);
+      oldest = std::min(oldest, r->wait_since_ms);
+      all_eof = all_eof && r->capa_eof;
     }
   }
   if (waiting.empty() || ChildRunning()) return;
-  LOG_NOTICE("Starting BGSAVE for SYNC with target: disk");
+  // Diskless (the default): the image goes straight to the replicas' sockets, after waiting
+  // repl-diskless-sync-delay seconds for more replicas to share it (or until
+  // repl-diskless-sync-max-replicas are there). A replica that cannot read an EOF-marked
+  // image (no "capa eof") makes it a disk-backed sync.
+  bool diskless = repl_opts_.repl_diskless_sync.get() && all_eof;
+  if (diskless) {
+    int64_t delay_ms = static_cast<int64_t>(repl_opts_.repl_diskless_sync_delay.get()) * 1000;
+    int max = repl_opts_.repl_diskless_sync_max_replicas.get();
+    bool enough = max > 0 && static_cast<int>(waiting.size()) >= max;
+    if (!enough && now - oldest < delay_ms) return;
+  }
+  LOG_NOTICE("Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+  std::shared_ptr<SnapshotStream> stream;
+  int pipe_fds[2] = {-1, -1};
+  if (diskless) {
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      LOG_WARNING("Can't start the diskless transfer: pipe: %s", strerror(errno));
+      return;
+    }
+    stream = std::make_shared<SnapshotStream>(1 << 20);
+    std::vector<std::pair<uint64_t, int>> owners;
+    for (auto& r : waiting) owners.emplace_back(r->client_id, r->worker);
+    stream->set_waker([this, owners](uint64_t id) {
+      for (auto& [cid, worker] : owners) {
+        if (cid != id || worker < 0 || worker >= num_workers()) continue;
+        std::shared_ptr<ReplicaLink> link = repl_master_.Find(cid);
+        if (link != nullptr && link->wake_pending.exchange(true)) return;
+        workers_[worker]->PostToClient(cid, [](Connection& c) { c.FeedReplica(); });
+      }
+    });
+  }
   uint64_t at = 0;
   std::string err = persistence_->StartReplicationSave(
       [&] {
@@ -325,28 +370,33 @@ void Server::TryStartReplicationSnapshot() {
           r->snapshot_offset.store(at);
           r->snapshot_started.store(true);
           repl_master_.backlog().Retain(r->client_id, at + 1);
+          if (stream != nullptr) stream->AddReader(r->client_id);
         }
       },
-      [this](bool ok) {
+      [this, stream](bool ok) {
+        if (stream != nullptr) stream->Finish(ok);
         for (auto& r : repl_master_.Replicas()) {
-          if (r->state.load() != ReplicaLink::State::kWaitBgsave || !r->snapshot_started.load()) {
+          if (r->state.load() == ReplicaLink::State::kOnline || !r->snapshot_started.load()) {
             continue;
           }
           if (r->worker < 0 || r->worker >= num_workers()) continue;
-          if (ok) {
-            std::string path = persistence_->Path();
-            workers_[r->worker]->PostToClient(
-                r->client_id, [path](Connection& c) { c.SendSnapshot(path); });
-          } else {
+          if (!ok) {
             LOG_WARNING("SYNC failed. BGSAVE child returned an error");
             uint64_t id = r->client_id;
             Worker* w = workers_[r->worker].get();
             w->loop().Post([w, id] { w->KillClient(id); });
+          } else if (stream == nullptr && r->state.load() == ReplicaLink::State::kWaitBgsave) {
+            std::string path = persistence_->Path();
+            workers_[r->worker]->PostToClient(
+                r->client_id, [path](Connection& c) { c.SendSnapshot(path); });
           }
         }
-      });
-  if (err == err::kBgsaveInProgress) return;  // another child started meanwhile: the cron retries
+      },
+      pipe_fds[1]);
+  if (pipe_fds[1] >= 0) close(pipe_fds[1]);  // the child has its copy
   if (!err.empty()) {
+    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+    if (err == err::kBgsaveInProgress) return;  // another child started meanwhile: cron retries
     LOG_WARNING("BGSAVE for replication failed");
     for (auto& r : waiting) {
       Worker* w = workers_[r->worker].get();
@@ -357,8 +407,30 @@ void Server::TryStartReplicationSnapshot() {
   }
   std::string line = "+FULLRESYNC " + repl_master_.replid() + " " + std::to_string(at) + "\r\n";
   for (auto& r : waiting) {
-    if (r->old_sync) continue;
-    workers_[r->worker]->PostToClient(r->client_id, [line](Connection& c) { c.SendRaw(line); });
+    if (!r->old_sync) {
+      workers_[r->worker]->PostToClient(r->client_id, [line](Connection& c) { c.SendRaw(line); });
+    }
+    if (stream != nullptr) {
+      workers_[r->worker]->PostToClient(
+          r->client_id, [stream](Connection& c) { c.SendSnapshotStream(stream); });
+    }
+  }
+  if (stream != nullptr) {
+    // The child's output is read on a thread of its own: the producer waits for slow replicas
+    // (the stream's window), never a worker.
+    if (pipe_reader_.joinable()) pipe_reader_.join();
+    int rfd = pipe_fds[0];
+    pipe_reader_ = std::thread([stream, rfd] {
+      std::string chunk(64 * 1024, '\0');
+      for (;;) {
+        ssize_t n = read(rfd, chunk.data(), chunk.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        stream->Append(std::string_view(chunk.data(), static_cast<size_t>(n)));
+      }
+      close(rfd);
+      stream->EndOfData();
+    });
   }
 }
 
@@ -417,13 +489,14 @@ void Server::ReplicationCron(int64_t now_ms) {
   auto replicas = repl_master_.Replicas();
   if (replicas.empty()) return;
   TryStartReplicationSnapshot();
-  // Replicas waiting for a snapshot get a newline each second, so that their read timeout does
-  // not fire while the child writes (Redis does the same; replicas skip it).
+  // Replicas waiting for a snapshot (for the diskless delay, or for the child writing the file)
+  // get a newline each second, so that their read timeout does not fire (Redis does the same;
+  // replicas skip it).
   if (now_ms - last_replica_newline_ms_ >= 1000) {
     last_replica_newline_ms_ = now_ms;
     for (auto& r : replicas) {
-      if (r->state.load() == ReplicaLink::State::kWaitBgsave && r->snapshot_started.load() &&
-          r->worker >= 0 && r->worker < num_workers()) {
+      if (r->state.load() == ReplicaLink::State::kWaitBgsave && r->worker >= 0 &&
+          r->worker < num_workers()) {
         workers_[r->worker]->PostToClient(r->client_id,
                                           [](Connection& c) { c.SnapshotKeepalive(); });
       }

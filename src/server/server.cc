@@ -366,6 +366,7 @@ Server::Server() {
 
 Server::~Server() {
   for (auto& w : workers_) w->Join();
+  if (pipe_reader_.joinable()) pipe_reader_.join();
   for (int fd : listen_fds_) close(fd);
   if (metrics_fd_ >= 0) close(metrics_fd_);
 }
@@ -450,6 +451,12 @@ void Server::ApplyEvictionSettings() {
 }
 
 void Server::AttachConfigHooks() {
+  repl_opts_.replica_read_only.OnApply(config::Option::Hook([this] {
+    if (replica_ != nullptr && replica_->active()) {
+      dbs_->set_replica(true, !repl_opts_.replica_read_only.get());
+    }
+    return std::string();
+  }));
   using config::Option;
   auto rebind = Option::Hook([this] {
     if (workers_.empty()) return std::string();

@@ -340,6 +340,7 @@ class Server : public KeyspaceObserver {
   PropagationLog propagation_;
   ReplicationMaster repl_master_{1024 * 1024};
   std::unique_ptr<ReplicaClient> replica_;
+  std::thread pipe_reader_;  // copies a diskless sync's image from the child to its stream
   struct Waiter {
     std::shared_ptr<BlockedClient> b;
     uint64_t offset;

@@ -18,8 +18,13 @@ from test_replication import digest, fill_types, frozen, info, wait_in_sync, wri
 pytestmark = pytest.mark.needs_process
 
 
+# Carmine masters here make diskless syncs at once (Redis's default waits 5 seconds for more
+# replicas; test_diskless_sync_waits_for_replicas covers the wait).
+NOW = ["--repl-diskless-sync-delay", "0"]
+
+
 def replica_of(make_server, master_port, extra=None):
-    r = make_server(["--threads", "2", "--replicaof", f"127.0.0.1 {master_port}"] +
+    r = make_server(NOW + ["--threads", "2", "--replicaof", f"127.0.0.1 {master_port}"] +
                     list(extra or []))
     return r, redis.Redis(port=r.port, decode_responses=True)
 
@@ -78,7 +83,7 @@ def test_carmine_replica_of_redis_master_while_writing(make_server):
 
 @pytest.mark.parametrize("load", ["disabled", "on-empty-db", "swapdb"])
 def test_carmine_replica_of_carmine_master(make_server, load):
-    m = make_server(["--threads", "2"])
+    m = make_server(NOW + ["--threads", "2"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 3000)
     redis.Redis(port=m.port, db=7).set("in-7", "yes")
@@ -100,7 +105,7 @@ def test_carmine_replica_of_carmine_master(make_server, load):
 def test_promotion_keeps_every_node_on_a_partial_resync(make_server):
     """m -> r1 (Carmine), r2 (redis-server), r3 (Carmine, a replica of r1). r1 is promoted; m
     and r2 follow it and continue with partial resyncs, r3 keeps its chain."""
-    m = make_server(["--threads", "2"])
+    m = make_server(NOW + ["--threads", "2"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 2000)
     r1, c1 = replica_of(make_server, m.port)
@@ -140,7 +145,7 @@ def test_promotion_keeps_every_node_on_a_partial_resync(make_server):
 
 
 def test_master_restarted_from_its_rdb_continues_partially(make_server):
-    m = make_server(["--threads", "2"])
+    m = make_server(NOW + ["--threads", "2"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 1000)
     r, rc = replica_of(make_server, m.port, ["--repl-timeout", "60"])
@@ -161,7 +166,7 @@ def test_master_restarted_from_its_rdb_continues_partially(make_server):
 
 
 def test_replica_restarted_from_its_rdb_continues_partially(make_server):
-    m = make_server(["--threads", "2"])
+    m = make_server(NOW + ["--threads", "2"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 1000)
     r, rc = replica_of(make_server, m.port)
@@ -179,7 +184,7 @@ def test_replica_restarted_from_its_rdb_continues_partially(make_server):
 
 
 def test_link_down_stale_data_and_timeouts(make_server):
-    m = make_server()
+    m = make_server(NOW)
     mc = redis.Redis(port=m.port, decode_responses=True)
     mc.set("k", "v")
     r, rc = replica_of(make_server, m.port, ["--repl-timeout", "2",
@@ -200,7 +205,7 @@ def test_link_down_stale_data_and_timeouts(make_server):
 
 
 def test_keys_past_their_ttl_read_as_missing_until_the_master_deletes_them(make_server):
-    m = make_server()
+    m = make_server(NOW)
     mc = redis.Redis(port=m.port, decode_responses=True)
     r, rc = replica_of(make_server, m.port)
     wait_in_sync(mc, rc)
@@ -278,7 +283,7 @@ def test_garbage_from_the_master_is_survived(make_server, payload):
 
 
 def test_replicaof_command_errors_and_repeats(make_server):
-    m = make_server()
+    m = make_server(NOW)
     r = make_server()
     rc = redis.Redis(port=r.port, decode_responses=True)
     with pytest.raises(redis.ResponseError, match="Invalid master port"):
@@ -298,7 +303,7 @@ def test_replicaof_command_errors_and_repeats(make_server):
 
 
 def test_wait_counts_acknowledging_replicas(make_server):
-    m = make_server(["--threads", "2"])
+    m = make_server(NOW + ["--threads", "2"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     r1, c1 = replica_of(make_server, m.port)
     r2, c2 = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
@@ -325,3 +330,43 @@ def test_wait_counts_acknowledging_replicas(make_server):
             c1.wait(1, 0)
     finally:
         r2.cleanup()
+
+
+def test_diskless_sync_waits_for_replicas_and_survives_one_dying(make_server):
+    m = make_server(["--threads", "2", "--repl-diskless-sync-delay", "3",
+                     "--repl-diskless-sync-max-replicas", "2", "--rdb-key-save-delay", "200"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 2000)
+    a, ca = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+    b, cb = replica_of(make_server, m.port)
+    try:
+        # Both arrived within the delay: one child serves both, as soon as the second is there.
+        wait_until(lambda: "Starting BGSAVE for SYNC with target: replicas sockets" in m.log_text(),
+                   10, what="the diskless transfer started")
+        assert "Delay next BGSAVE for diskless SYNC" in m.log_text()
+        assert info(mc, "persistence")["rdb_bgsave_in_progress"] == 1
+        a.stop(signal.SIGKILL)  # one replica dies mid-transfer; the other gets everything
+        mc.execute_command("CONFIG", "SET", "rdb-key-save-delay", "0")
+        wait_in_sync(mc, cb)
+        assert digest(cb) == digest(mc)
+        assert info(mc, "stats")["total_forks"] == 1
+        assert "Streamed RDB transfer with replica 127.0.0.1:%d succeeded (socket)" % b.port \
+            in m.log_text()
+        assert "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF" in b.log_text()
+        # The image never touched the master's disk.
+        assert info(mc, "persistence")["rdb_saves"] == 0
+    finally:
+        a.cleanup()
+
+
+def test_sync_without_eof_capability_gets_a_disk_snapshot(make_server):
+    m = make_server(NOW)
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    mc.set("k", "v")
+    with socket.create_connection(("127.0.0.1", m.port), timeout=10) as s:
+        s.sendall(b"SYNC\r\n")
+        data = b""
+        while b"\r\n" not in data.lstrip(b"\n"):
+            data += s.recv(4096)
+        assert data.lstrip(b"\n").startswith(b"$") and not data.lstrip(b"\n").startswith(b"$EOF")
+    assert "Starting BGSAVE for SYNC with target: disk" in m.log_text()

@@ -25,6 +25,11 @@ def digest(c):
     return c.execute_command("DEBUG", "DIGEST")
 
 
+# These masters make disk-backed syncs (the snapshot goes through the RDB file);
+# test_replica.py covers diskless ones.
+DISK = ["--repl-diskless-sync", "no"]
+
+
 def start_replica(master_port, extra=None):
     rep = ServerProcess("redis", args=["--enable-debug-command", "yes"] + list(extra or []))
     rep.start()
@@ -84,7 +89,7 @@ def writer(port, stop, prefix, counter):
 
 
 def test_redis_replica_full_sync_while_writing(make_server):
-    m = make_server(["--threads", "4", "--enable-debug-command", "yes"])
+    m = make_server(DISK + ["--threads", "4", "--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 20000)
     mc.execute_command("SELECT", 0)
@@ -122,7 +127,7 @@ def test_redis_replica_full_sync_while_writing(make_server):
 
 
 def test_partial_resync_after_link_drop(make_server):
-    m = make_server(["--threads", "2", "--enable-debug-command", "yes"])
+    m = make_server(DISK + ["--threads", "2", "--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 2000)
     rep, rc = start_replica(m.port)
@@ -156,7 +161,7 @@ def test_partial_resync_after_link_drop(make_server):
 
 
 def test_full_resync_when_backlog_lost_the_gap(make_server):
-    m = make_server(["--repl-backlog-size", "16kb", "--enable-debug-command", "yes"])
+    m = make_server(DISK + ["--repl-backlog-size", "16kb", "--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     rep, rc = start_replica(m.port)
     try:
@@ -181,7 +186,7 @@ def test_full_resync_when_backlog_lost_the_gap(make_server):
 
 def test_sync_streams_snapshot_then_commands(make_server):
     # No PING in the stream while the test reads it (as Redis's own tests attach).
-    m = make_server(["--repl-ping-replica-period", "3600"])
+    m = make_server(DISK + ["--repl-ping-replica-period", "3600"])
     mc = redis.Redis(port=m.port)
     mc.set("before", "1")
     s = socket.create_connection(("127.0.0.1", m.port), timeout=10)
@@ -209,7 +214,7 @@ def test_sync_streams_snapshot_then_commands(make_server):
 
 
 def test_replconf_and_psync_errors(make_server):
-    m = make_server()
+    m = make_server(DISK)
     c = redis.Redis(port=m.port, decode_responses=True)
     assert c.execute_command("REPLCONF", "listening-port", "1234") == "OK"
     assert c.execute_command("REPLCONF", "capa", "eof", "capa", "psync2") == "OK"
@@ -229,7 +234,7 @@ def test_replconf_and_psync_errors(make_server):
 def test_two_replicas_attach_at_once(make_server):
     """The most common deployment: a master and two replicas, both starting together while
     clients write. Each converges to the master's dataset."""
-    m = make_server(["--threads", "4", "--enable-debug-command", "yes"])
+    m = make_server(DISK + ["--threads", "4", "--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 5000)
     stop = threading.Event()
@@ -263,7 +268,7 @@ def test_two_replicas_attach_at_once(make_server):
 def test_replica_that_stops_reading_is_dropped_then_resyncs(make_server):
     """A frozen replica falls behind: past client-output-buffer-limit replica the master drops
     it rather than holding the stream for it, and once it runs again it resyncs."""
-    m = make_server(["--client-output-buffer-limit", "replica 256kb 128kb 1",
+    m = make_server(DISK + ["--client-output-buffer-limit", "replica 256kb 128kb 1",
                      "--repl-backlog-size", "64kb", "--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     rep, rc = start_replica(m.port)
@@ -289,7 +294,7 @@ def test_replica_that_stops_reading_is_dropped_then_resyncs(make_server):
 
 
 def test_replica_killed_and_replaced(make_server):
-    m = make_server(["--enable-debug-command", "yes"])
+    m = make_server(DISK + ["--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     fill_types(mc, 2000)
     rep, rc = start_replica(m.port)
