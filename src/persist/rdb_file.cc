@@ -242,8 +242,9 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
     if (!ReadValue(op, in, lim, &value)) {
       return bad("unsupported or corrupt value of type " + std::to_string(op) + " for key '" + key + "'");
     }
-    if (expire >= 0 && expire <= now_ms && !aof_base) {
+    if (expire >= 0 && expire <= now_ms && !aof_base && !ctl.keep_expired) {
       stats->keys_expired++;  // already gone: a master does not load it
+      if (ctl.expired) ctl.expired(db, key);
     } else {
       Db view(dbs, db, now_ms, false);
       if (view.Peek(key) != nullptr) return bad("duplicate key '" + key + "'");

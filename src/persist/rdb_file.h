@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -40,6 +41,10 @@ struct SaveOptions {
 struct LoadControl {
   int key_delay = 0;                             // key-load-delay: a pause per key (see KeyDelay)
   std::atomic<int64_t>* loaded_bytes = nullptr;  // bytes parsed so far, updated as keys load
+  // A replica loads keys past their TTL too (its master deletes them); a master skips them
+  // and tells `expired` about each (a restarted master propagates their deletion).
+  bool keep_expired = false;
+  std::function<void(int db, const std::string& key)> expired;
 };
 
 // The test knobs rdb-key-save-delay and key-load-delay: n > 0 sleeps n microseconds; n < 0

@@ -61,6 +61,9 @@ void CmdConfigResetStat(Server& s, ArgList, CommandContext& ctx) {
   st.evicted_clients = 0;
   st.query_limit_disconnections = 0;
   st.output_limit_disconnections = 0;
+  st.sync_full = 0;
+  st.sync_partial_ok = 0;
+  st.sync_partial_err = 0;
   st.net_input_bytes.Reset();
   st.net_output_bytes.Reset();
   st.reads_processed.Reset();

@@ -242,8 +242,11 @@ Status Persistence::LoadAtStartup() {
   struct stat st;
   if (stat(path.c_str(), &st) == 0) server_.loading_total_bytes.store(st.st_size);
   server_.loading_loaded_bytes.store(0);
+  rdb::LoadControl ctl = LoadControl();
+  ctl.keep_expired = !server_.repl_opts().master_host().empty();
+  ctl.expired = [this](int db, const std::string& key) { expired_at_load_.emplace_back(db, key); };
   Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
-                           &load_stats_, &found, false, LoadControl());
+                           &load_stats_, &found, false, ctl);
   lastsave_.store(clock::NowMs() / 1000);
   if (!s.ok() || !found) return s;
   LogRdbAux(load_stats_, clock::NowMs());

@@ -13,6 +13,8 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -98,6 +100,14 @@ class Persistence {
   std::string ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd = -1);
   bool socket_target_ = false;  // the running child writes to replicas, not to the file
   rdb::LoadStats load_stats_;
+
+ public:
+  // Keys the startup load skipped as expired (database, key): a master restarted with its
+  // replication history propagates their deletion (RestoreReplicationState takes them).
+  std::vector<std::pair<int, std::string>> TakeExpiredAtLoad() { return std::move(expired_at_load_); }
+
+ private:
+  std::vector<std::pair<int, std::string>> expired_at_load_;
 };
 
 }  // namespace carmine

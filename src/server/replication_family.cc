@@ -261,13 +261,17 @@ void Server::ActivateReplicationBacklog(bool quiet) {
 
 void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
                               std::string_view replid, int64_t offset) {
+  // A replica serves replicas of its own only while it has its master's stream to give them.
+  if (replica_->active() && !replica_->link_up()) {
+    return ctx.rb.Error("NOMASTERLINK Can't SYNC while not connected with my master");
+  }
   std::shared_ptr<ReplicaLink> link = LinkOf(c, ctx.session);
   if (link->state.load() != ReplicaLink::State::kHandshake) return;  // already a replica
   std::string name = ReplicaName(*link);
   LOG_NOTICE("Replica %s asks for synchronization", name.c_str());
   link->old_sync = !psync;
   ctx.session.is_replica.store(true);
-  ActivateReplicationBacklog();
+  ActivateReplicationBacklog(replica_->active());
   if (psync && offset >= 0 && repl_master_.CanContinue(replid, static_cast<uint64_t>(offset))) {
     uint64_t from = static_cast<uint64_t>(offset);
     repl_master_.backlog().Retain(ctx.session.id, from);
@@ -467,11 +471,18 @@ void Server::RestoreReplicationState() {
       stream_db = 0;
     }
   }
+  std::vector<std::pair<int, std::string>> expired = persistence_->TakeExpiredAtLoad();
+  std::string host = repl_opts_.master_host();
   if (id.size() == 40 && offset >= 0) {
     ActivateReplicationBacklog(true);
     repl_master_.AdoptHistory(id, static_cast<uint64_t>(offset));
+    if (host.empty()) {
+      // A master restarted: its replicas continue the old history (now the previous id) with a
+      // partial resync, and hear of the keys that expired while it was down.
+      repl_master_.ShiftReplid();
+      for (auto& [db, key] : expired) repl_master_.Feed(db, {"DEL", key});
+    }
   }
-  std::string host = repl_opts_.master_host();
   if (host.empty()) return;
   replica_->SetMaster(host, repl_opts_.master_port(), "");
   if (id.size() == 40 && offset >= 0) replica_->RestoreHistory(static_cast<int>(stream_db));
