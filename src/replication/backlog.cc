@@ -57,17 +57,12 @@ uint64_t ReplBacklog::end_offset() const {
 
 uint64_t ReplBacklog::first_offset() const {
   std::lock_guard<std::mutex> l(mu_);
-  if (chunks_.empty()) return end_ + 1;
-  // What lies before the configured history is held only for a reader: Redis reports the
-  // backlog's own window.
-  uint64_t first = chunks_.front().start;
-  if (end_ + 1 - first > size_) first = end_ + 1 - size_;
-  return first;
+  return chunks_.empty() ? end_ + 1 : chunks_.front().start;
 }
 
 uint64_t ReplBacklog::histlen() const {
   std::lock_guard<std::mutex> l(mu_);
-  return std::min<uint64_t>(held_, size_);
+  return held_;
 }
 
 uint64_t ReplBacklog::held_bytes() const {

@@ -31,7 +31,9 @@ class ReplBacklog {
   uint64_t end_offset() const;
   // repl_backlog_first_byte_offset: the oldest byte still held (end + 1 when nothing is).
   uint64_t first_offset() const;
-  // repl_backlog_histlen: bytes held for partial resyncs (at most the configured size).
+  // repl_backlog_histlen: bytes held, all usable for partial resyncs. As in Redis 7 (whose
+  // backlog and replica buffers are one), that is more than the configured size while a slow
+  // replica still needs older bytes, and up to one chunk more otherwise (whole chunks are freed).
   uint64_t histlen() const;
   // Bytes held in all, what readers still need included (mem_total_replication_buffers).
   uint64_t held_bytes() const;

@@ -536,9 +536,14 @@ void Server::ReplicationCron(int64_t now_ms) {
                                                                    : r->snapshot_offset.load();
     if (!drop && (r->snapshot_started.load() || r->state.load() == ReplicaLink::State::kOnline)) {
       uint64_t behind = end > sent ? end - sent : 0;
-      bool hard = lim.hard > 0 && behind >= static_cast<uint64_t>(lim.hard);
+      // What a replica still needs is shared with the backlog: within repl-backlog-size it
+      // costs nothing extra, so a limit below that size is only enforced beyond it (Redis 7).
+      uint64_t backlog = repl_master_.backlog().size();
+      uint64_t hard_at = std::max<uint64_t>(static_cast<uint64_t>(lim.hard), backlog);
+      uint64_t soft_at = std::max<uint64_t>(static_cast<uint64_t>(lim.soft), backlog);
+      bool hard = lim.hard > 0 && behind >= hard_at;
       bool soft = false;
-      if (lim.soft > 0 && behind >= static_cast<uint64_t>(lim.soft)) {
+      if (lim.soft > 0 && behind >= soft_at) {
         if (r->soft_limit_since_ms == 0) r->soft_limit_since_ms = now_ms;
         soft = now_ms - r->soft_limit_since_ms >= lim.soft_seconds * 1000;
       } else {

@@ -42,9 +42,11 @@ TEST(ReplBacklog, KeepsTheConfiguredHistoryAcrossChunks) {
   }
   uint64_t end = b.end_offset();
   ASSERT_EQ(end, all.size());
-  EXPECT_EQ(b.histlen(), 40000u);
+  // At least the configured history, at most one chunk more (whole chunks are released).
+  EXPECT_GE(b.histlen(), 40000u);
+  EXPECT_LT(b.histlen(), 40000u + 16 * 1024);
   uint64_t first = b.first_offset();
-  EXPECT_EQ(first, end + 1 - 40000);
+  EXPECT_EQ(first, end + 1 - b.histlen());
   EXPECT_TRUE(b.CanServe(first));
   EXPECT_EQ(ReadAll(b, first), all.substr(first - 1));
   // Whole chunks older than the history are released; a read there fails.
@@ -67,7 +69,7 @@ TEST(ReplBacklog, AReaderKeepsWhatItStillNeeds) {
   std::string out;
   EXPECT_EQ(b.Read(51, 5, &out), 5);
   EXPECT_EQ(out, "bbbbb");
-  EXPECT_EQ(b.histlen(), 100u);  // INFO still shows the configured window
+  EXPECT_EQ(b.histlen(), 100050u);  // what the reader needs counts, as in Redis 7
   b.Release(7);
   b.Append("x");
   EXPECT_FALSE(b.CanServe(51));
