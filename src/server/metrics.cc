@@ -99,7 +99,23 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"tracking_total_keys", "redis_tracking_total_keys", Kind::kGauge, "Keys tracked"},
     {"connected_slaves", "redis_connected_slaves", Kind::kGauge, "Connected replicas"},
     {"master_repl_offset", "redis_master_repl_offset", Kind::kGauge, "Replication offset"},
-    {"repl_backlog_size", "redis_repl_backlog_size", Kind::kGauge, "Replication backlog size"},
+    {"second_repl_offset", "redis_second_repl_offset", Kind::kGauge,
+     "Offset up to which the previous replication id is valid"},
+    {"repl_backlog_size", "redis_replication_backlog_bytes", Kind::kGauge,
+     "repl-backlog-size"},
+    {"repl_backlog_active", "redis_repl_backlog_is_active", Kind::kGauge,
+     "The replication backlog exists"},
+    {"repl_backlog_first_byte_offset", "redis_repl_backlog_first_byte_offset", Kind::kGauge,
+     "Oldest offset in the replication backlog"},
+    {"repl_backlog_histlen", "redis_repl_backlog_history_bytes", Kind::kGauge,
+     "Bytes in the replication backlog"},
+    {"master_link_down_since_seconds", "redis_master_link_down_since_seconds", Kind::kGauge,
+     "Seconds since the link to the master went down"},
+    {"sync_full", "redis_replica_resyncs_full", Kind::kCounter, "Full resyncs served"},
+    {"sync_partial_ok", "redis_replica_partial_resync_accepted", Kind::kCounter,
+     "Partial resyncs accepted"},
+    {"sync_partial_err", "redis_replica_partial_resync_denied", Kind::kCounter,
+     "Partial resyncs denied"},
     {"used_cpu_sys", "redis_cpu_sys_seconds_total", Kind::kCounter, "System CPU"},
     {"used_cpu_user", "redis_cpu_user_seconds_total", Kind::kCounter, "User CPU"},
     {"used_cpu_sys_children", "redis_cpu_sys_children_seconds_total", Kind::kCounter,
@@ -208,6 +224,43 @@ std::string PrometheusText(Server& s) {
     if (it == fields.end()) continue;
     e.Family(m.metric, m.kind, m.help);
     e.Sample(m.metric, "", strtod(it->second.c_str(), nullptr));
+  }
+  // Replication, labelled as redis_exporter labels it: a replica's view of its master, and a
+  // master's replicas (from the slaveN lines).
+  if (fields["role"] == "slave") {
+    std::string master = "master_host=\"" + EscapeLabel(fields["master_host"]) +
+                         "\",master_port=\"" + EscapeLabel(fields["master_port"]) + "\"";
+    e.Family("redis_master_link_up", Kind::kGauge, "The link to the master is up");
+    e.Sample("redis_master_link_up", master, fields["master_link_status"] == "up" ? 1.0 : 0.0);
+    for (const char* f : {"master_last_io_seconds_ago", "master_sync_in_progress",
+                          "slave_repl_offset"}) {
+      std::string metric = std::string("redis_") + f;
+      e.Family(metric, Kind::kGauge, f);
+      e.Sample(metric, master, strtod(fields[f].c_str(), nullptr));
+    }
+    e.Family("redis_slave_info", Kind::kGauge, "Information about the replica");
+    e.Sample("redis_slave_info",
+             master + ",read_only=\"" + EscapeLabel(fields["slave_read_only"]) + "\"",
+             std::string_view("1"));
+  }
+  std::vector<std::map<std::string, std::string>> replicas;
+  for (int i = 0;; i++) {
+    auto it = fields.find("slave" + std::to_string(i));
+    if (it == fields.end()) break;
+    replicas.push_back(Pairs(it->second));
+  }
+  if (!replicas.empty()) {
+    for (const char* metric : {"redis_connected_slave_offset_bytes", "redis_connected_slave_lag_seconds"}) {
+      bool offset = std::string_view(metric).ends_with("bytes");
+      e.Family(metric, Kind::kGauge, offset ? "Offset a replica acknowledged"
+                                            : "Seconds since a replica's last acknowledgement");
+      for (auto& r : replicas) {
+        e.Sample(metric,
+                 "slave_ip=\"" + EscapeLabel(r["ip"]) + "\",slave_port=\"" + EscapeLabel(r["port"]) +
+                     "\",slave_state=\"" + EscapeLabel(r["state"]) + "\"",
+                 strtod(r[offset ? "offset" : "lag"].c_str(), nullptr));
+      }
+    }
   }
   e.Family("redis_rdb_last_bgsave_status", Kind::kGauge, "Last BGSAVE succeeded");
   e.Sample("redis_rdb_last_bgsave_status", "", fields["rdb_last_bgsave_status"] == "ok" ? 1.0 : 0.0);

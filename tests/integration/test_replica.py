@@ -370,3 +370,34 @@ def test_sync_without_eof_capability_gets_a_disk_snapshot(make_server):
             data += s.recv(4096)
         assert data.lstrip(b"\n").startswith(b"$") and not data.lstrip(b"\n").startswith(b"$EOF")
     assert "Starting BGSAVE for SYNC with target: disk" in m.log_text()
+
+
+def test_replication_metrics_with_redis_exporter_names(make_server):
+    from test_observability import scrape, value
+    m = make_server(NOW + ["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    mc.set("k", "v")
+    wait_in_sync(mc, rc)
+    wait_until(lambda: info(mc)["slave0"]["offset"] == info(mc)["master_repl_offset"], 10,
+               what="replica acknowledged")
+    fm = scrape(m.port)["families"]
+    offset = info(mc)["master_repl_offset"]
+    assert value(fm["redis_connected_slaves"]) == 1
+    assert value(fm["redis_master_repl_offset"]) == offset
+    assert value(fm["redis_repl_backlog_is_active"]) == 1
+    assert value(fm["redis_replication_backlog_bytes"]) == 1024 * 1024
+    assert value(fm["redis_connected_slave_offset_bytes"], slave_ip="127.0.0.1",
+                 slave_port=str(r.port), slave_state="online") == offset
+    assert "redis_connected_slave_lag_seconds" in fm
+    assert value(fm["redis_replica_resyncs_full"]) == 1
+    fr = scrape(r.port)["families"]
+    where = {"master_host": "127.0.0.1", "master_port": str(m.port)}
+    assert value(fr["redis_master_link_up"], **where) == 1
+    assert value(fr["redis_slave_repl_offset"], **where) == offset
+    assert value(fr["redis_master_sync_in_progress"], **where) == 0
+    assert value(fr["redis_slave_info"], read_only="1", **where) == 1
+    assert value(fr["redis_instance_info"], role="slave") == 1
+    m.stop(signal.SIGKILL)
+    wait_until(lambda: info(rc)["master_link_status"] == "down", 10, what="link down")
+    assert value(scrape(r.port)["families"]["redis_master_link_up"], **where) == 0
