@@ -71,6 +71,14 @@ std::shared_ptr<BlockedClient> BlockingRegistry::Find(uint64_t client_id) {
   return it == by_id_.end() ? nullptr : it->second;
 }
 
+std::vector<std::shared_ptr<BlockedClient>> BlockingRegistry::All() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::shared_ptr<BlockedClient>> out;
+  out.reserve(by_id_.size());
+  for (auto& [id, c] : by_id_) out.push_back(c);
+  return out;
+}
+
 std::vector<std::string> BlockingRegistry::KeysInDb(int db) {
   std::string prefix = Slot(db, "");
   std::lock_guard<std::mutex> l(mu_);

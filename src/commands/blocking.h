@@ -69,6 +69,8 @@ class BlockingRegistry {
   // The first waiting client on the key, moved to kServing; null if none.
   std::shared_ptr<BlockedClient> ClaimFirst(int db, std::string_view key);
   std::shared_ptr<BlockedClient> Find(uint64_t client_id);
+  // Every blocked client now.
+  std::vector<std::shared_ptr<BlockedClient>> All();
   // The keys of database `db` that clients wait on (SWAPDB checks them).
   std::vector<std::string> KeysInDb(int db);
   // INFO clients: keys with waiters, and waiters with a timeout.

@@ -384,6 +384,17 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   }
 }
 
+void Dispatcher::UnblockWritersOnRoleChange() {
+  for (auto& c : blocking_.All()) {
+    const CommandSpec* spec = registry_.Find(c->args[0]);
+    if (spec == nullptr || !(spec->flags & kWrite) || !c->TryFinish()) continue;
+    blocking_.Remove(c.get());
+    WaitEnded(*c, true);
+    c->deliver("-UNBLOCKED force unblock from blocking operation, instance state changed "
+               "(master -> replica?)\r\n");
+  }
+}
+
 void Dispatcher::WaitEnded(const BlockedClient& b, bool error) {
   const CommandSpec* spec = registry_.Find(b.args[0]);
   if (spec == nullptr) return;

@@ -78,6 +78,9 @@ class Dispatcher {
   Evictor& evictor() { return evictor_; }
   // Checks of other subsystems (command_hooks.h); set before serving.
   CommandHooks& hooks() { return hooks_; }
+  // The server became a replica: clients blocked in a command that would write (BLPOP, ...)
+  // get -UNBLOCKED, since their keys now change only through the master (as Redis does).
+  void UnblockWritersOnRoleChange();
   // min-replicas-to-write (owned by replication's options); null: no such limit.
   void set_min_replicas_to_write(const config::Int<int>* v) { min_replicas_to_write_ = v; }
   const CommandRegistry& registry() const { return registry_; }

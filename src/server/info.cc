@@ -412,7 +412,7 @@ void ReplicationSection(Server& s, Writer& w) {
                 ",state=" + ReplicaLink::StateName(st) +
                 ",offset=" + std::to_string(r->ack_offset.load()) + ",lag=" + std::to_string(lag));
   }
-  w.Field("master_failover_state", std::string("no-failover"));
+  w.Field("master_failover_state", std::string(Failover::StateName(s.failover().state())));
   w.Field("master_replid", m.replid());
   w.Field("master_replid2", m.replid2());
   w.Field("master_repl_offset", static_cast<int64_t>(m.offset()));

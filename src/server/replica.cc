@@ -55,7 +55,8 @@ const char* ReplicaClient::StateName(State s) {
   return "none";
 }
 
-bool ReplicaClient::SetMaster(const std::string& host, int port, const std::string& who) {
+bool ReplicaClient::SetMaster(const std::string& host, int port, const std::string& who,
+                              bool failover) {
   bool was_master;
   uint64_t gen;
   {
@@ -68,6 +69,7 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
     was_master = state_.load() == State::kNone;
     host_ = host;
     port_ = port;
+    failover_ = failover;
     gen = ++gen_;
     state_.store(State::kConnect, std::memory_order_release);
   }
@@ -76,7 +78,8 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
   s_.dbs().set_replica(true, !s_.repl_opts().replica_read_only.get());
   s_.dbs().set_ignore_maxmemory(s_.repl_opts().replica_ignore_maxmemory.get());
   s_.repl_master().set_proxying(true);
-  if (was_master && !who.empty()) {
+  if (was_master) s_.dispatcher().UnblockWritersOnRoleChange();
+  if (was_master && (!who.empty() || failover)) {
     // Its own history is what the new master may continue (it may have been that master's
     // replica before a failover).
     LOG_NOTICE("Before turning into a replica, using my own master parameters to synthesize a "
@@ -98,11 +101,12 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
   return true;
 }
 
-void ReplicaClient::Unset(const std::string& who) {
+void ReplicaClient::Unset(const std::string& who, const char* reason) {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (state_.load() == State::kNone) return;
     gen_++;
+    failover_ = false;
     host_.clear();
     port_ = 0;
     state_.store(State::kNone, std::memory_order_release);
@@ -120,7 +124,7 @@ void ReplicaClient::Unset(const std::string& who) {
   LOG_NOTICE("Setting secondary replication ID to %s, valid up to offset: %lld. New replication "
              "ID is %s",
              m.replid2().c_str(), static_cast<long long>(m.second_offset()), m.replid().c_str());
-  LOG_NOTICE("MASTER MODE enabled (user request from '%s')", who.c_str());
+  LOG_NOTICE("MASTER MODE enabled (%s from '%s')", reason, who.c_str());
   s_.DisconnectReplicas();
   Worker& w = s_.worker(0);
   w.loop().Post([this] {
@@ -160,6 +164,7 @@ std::string ReplicaClient::AckCommand() const {
 // ---- worker 0's thread ---------------------------------------------------------------------
 
 void ReplicaClient::Reset(bool reconnect) {
+  EndSocketLoading();
   link_.reset();
   if (bulk_fd_ >= 0) {
     close(bulk_fd_);
@@ -184,8 +189,15 @@ void ReplicaClient::Reset(bool reconnect) {
   if (reconnect && state_.load() != State::kNone) state_.store(State::kConnect);
 }
 
+void ReplicaClient::EndSocketLoading() {
+  if (!loading_from_socket_) return;
+  loading_from_socket_ = false;
+  s_.dbs().set_loading(false);
+}
+
 void ReplicaClient::Fail(const std::string& why) {
   if (!why.empty()) LOG_WARNING("%s", why.c_str());
+  EndSocketLoading();
   link_.reset();
   if (bulk_fd_ >= 0) {
     close(bulk_fd_);
@@ -430,12 +442,22 @@ bool ReplicaClient::HandleReply(const RespValue& v) {
   }
   // PSYNC: continue the history this server has, or ask for everything.
   std::string req;
-  if (has_history_.load()) {
+  bool failover;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    failover = failover_;
+  }
+  if (has_history_.load() || failover) {
     std::string id = s_.repl_master().replid();
     uint64_t next = s_.repl_master().offset() + 1;
     LOG_NOTICE("Trying a partial resynchronization (request %s:%llu).", id.c_str(),
                static_cast<unsigned long long>(next));
-    protocol::AppendRequest(&req, {std::string_view("PSYNC"), id, std::to_string(next)});
+    if (failover) {
+      protocol::AppendRequest(&req, {std::string_view("PSYNC"), id, std::to_string(next),
+                                     std::string_view("FAILOVER")});
+    } else {
+      protocol::AppendRequest(&req, {std::string_view("PSYNC"), id, std::to_string(next)});
+    }
   } else {
     LOG_NOTICE("Partial resynchronization not possible (no cached master)");
     protocol::AppendRequest(&req, {std::string_view("PSYNC"), std::string_view("?"),
@@ -447,6 +469,23 @@ bool ReplicaClient::HandleReply(const RespValue& v) {
 }
 
 bool ReplicaClient::HandlePsyncReply(std::string_view line) {
+  bool failover;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    failover = failover_;
+    failover_ = false;
+  }
+  if (failover) {
+    // The target of a FAILOVER answered: the switch is complete, or abandoned.
+    bool accepted = StartsWith(line, "+FULLRESYNC") || StartsWith(line, "+CONTINUE");
+    if (!accepted) {
+      LOG_NOTICE("Master does not support PSYNC or is in error state (reply: %s)",
+                 std::string(line).c_str());
+      Fail("");
+    }
+    s_.failover().HandshakeDone(accepted);
+    if (!accepted) return false;
+  }
   if (StartsWith(line, "+FULLRESYNC")) {
     std::vector<std::string> parts;
     SplitArgs(line, &parts);
@@ -545,7 +584,14 @@ bool ReplicaClient::ReadBulkHeader() {
     LOG_NOTICE("MASTER <-> REPLICA sync: receiving %lld bytes from master %s",
                static_cast<long long>(transfer_size_), to);
   }
-  if (!bulk_in_memory_) {
+  if (bulk_in_memory_) {
+    // Loading from the socket: clients get -LOADING until the image is in (Redis reads it in
+    // one blocking pass); the old dataset stays until the image is complete.
+    s_.dbs().set_loading(true);
+    loading_from_socket_ = true;
+    s_.loading_total_bytes.store(transfer_size_ > 0 ? transfer_size_ : 0);
+    s_.loading_loaded_bytes.store(0);
+  } else {
     bulk_tmp_ = TempFile();
     bulk_fd_ = open(bulk_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (bulk_fd_ < 0) {
@@ -577,6 +623,7 @@ bool ReplicaClient::ReadBulk() {
   }
   transfer_read_ += static_cast<int64_t>(take);
   transfer_read_shared_.store(transfer_read_);
+  if (bulk_in_memory_) s_.loading_loaded_bytes.store(transfer_read_);
   bool done;
   if (transfer_size_ >= 0) {
     done = transfer_read_ == transfer_size_;
@@ -649,6 +696,7 @@ void ReplicaClient::FinishTransfer() {
       st = rdb::LoadFile(dbs, path, now, s_.opts().limits(), &stats, &found, false, ctl);
     }
     dbs.set_loading(false);
+    loading_from_socket_ = false;
     dbs.stats().dirty.Sub(dbs.stats().dirty.load());
   }
   std::string().swap(bulk_mem_);

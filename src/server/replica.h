@@ -52,9 +52,12 @@ class ReplicaClient {
   // Becomes a replica of host:port (REPLICAOF, or the config at startup). `who` describes the
   // client that asked ("" at startup) for the log. Returns false (and changes nothing) when it
   // already replicates from that master.
-  bool SetMaster(const std::string& host, int port, const std::string& who);
+  // `failover`: FAILOVER's switch, whose PSYNC asks the new master to take over.
+  bool SetMaster(const std::string& host, int port, const std::string& who,
+                 bool failover = false);
   // REPLICAOF NO ONE: a master again, continuing its history under a new replication id.
-  void Unset(const std::string& who);
+  // `reason` names the request in the log ("user request", "failover request", ...).
+  void Unset(const std::string& who, const char* reason = "user request");
 
   bool active() const { return state_.load(std::memory_order_acquire) != State::kNone; }
   State state() const { return state_.load(std::memory_order_acquire); }
@@ -120,6 +123,7 @@ class ReplicaClient {
   std::string host_;
   int port_ = 0;
   std::atomic<State> state_{State::kNone};
+  bool failover_ = false;  // the current master was set by FAILOVER (guarded by mu_)
   uint64_t gen_ = 0;  // bumped by SetMaster/Unset; posted work of an older setting is dropped
 
   // Worker 0's thread only.
@@ -139,6 +143,8 @@ class ReplicaClient {
   std::string bulk_tmp_;
   std::string bulk_mem_;  // the snapshot kept in memory (repl-diskless-load)
   bool bulk_in_memory_ = false;
+  bool loading_from_socket_ = false;  // set the dataset's loading flag for a diskless load
+  void EndSocketLoading();
   int64_t transfer_size_ = -1, transfer_read_ = 0;
 
   std::atomic<int64_t> last_io_ms_shared_{0};

@@ -57,10 +57,25 @@ void CmdSync(Server& s, ArgList, CommandContext& ctx) {
   s.StartReplicaSync(*c, ctx, false, "", -1);
 }
 
-// PSYNC <replid> <offset>
+// PSYNC <replid> <offset> [FAILOVER]
 void CmdPsync(Server& s, ArgList args, CommandContext& ctx) {
   Connection* c = CurrentConnection(s, ctx.session);
   if (c == nullptr) return ctx.rb.Error("ERR PSYNC is not available here");
+  if (args.size() > 3) {
+    if (args.size() != 4 || !EqualsIgnoreCase(args[3], "failover")) {
+      return ctx.rb.Error(err::kSyntax);
+    }
+    // This server's master hands it the role (FAILOVER): it must have all of that history.
+    if (!s.replica().active()) {
+      return ctx.rb.Error("ERR PSYNC FAILOVER can't be sent to a master.");
+    }
+    if (args[1] != s.repl_master().replid()) {
+      return ctx.rb.Error("ERR PSYNC FAILOVER replid must match my replid.");
+    }
+    LOG_NOTICE("Failover request received for replid %.*s.", static_cast<int>(args[1].size()),
+               args[1].data());
+    s.replica().Unset(ClientLine(ctx.session, ctx.now_ms), "failover request");
+  }
   int64_t offset;
   if (!ParseInt64(args[2], &offset)) offset = -1;
   s.StartReplicaSync(*c, ctx, true, args[1], offset);
@@ -169,6 +184,8 @@ void CmdReplicaof(Server& s, ArgList args, CommandContext& ctx) {
   }
   ctx.rb.Ok();
 }
+
+void CmdFailover(Server& s, ArgList args, CommandContext& ctx) { s.failover().Command(args, ctx); }
 
 // WAIT numreplicas timeout
 void CmdWait(Server& s, ArgList args, CommandContext& ctx) {
@@ -595,6 +612,12 @@ void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
       .Args("numreplicas:integer timeout:integer")
       .Lock(LockMode::kNone)
       .tips = {"request_policy:all_shards", "response_policy:agg_min"};
+  r.Add({"FAILOVER", -1, kAdmin | kNoScript | kStale, 0, 0, 0, acl::kDangerous,
+         Handler::Bind<CmdFailover>(&s), "server", "6.2.0",
+         "Starts a coordinated failover from a server to one of its replicas.", "O(1)"})
+      .Args("[target{!TO host:string port:integer [!FORCE]}] [!ABORT] "
+            "[TIMEOUT=milliseconds:integer]")
+      .Lock(LockMode::kNone);
   r.Add({"ROLE", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
          Handler::Bind<CmdRole>(&s), "server", "2.8.12", "Returns the replication role.", "O(1)"})
       .Lock(LockMode::kNone);

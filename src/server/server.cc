@@ -255,6 +255,7 @@ void Worker::Cron() {
     server_.migrate().Cron(clock::NowMs());
     if (!dbs.loading()) {
       server_.replica().Cron(clock::NowMs());
+      server_.failover().Cron(clock::NowMs());
       server_.persistence().Cron(clock::NowMs());
       server_.aof().Cron(clock::NowMs());
       server_.ReplicationCron(clock::NowMs());
@@ -715,6 +716,7 @@ void Server::InitData() {
   });
   dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
   replica_ = std::make_unique<ReplicaClient>(*this);
+  failover_ = std::make_unique<Failover>(*this);
   dispatcher_->hooks().good_replicas = [this] {
     return repl_master_.GoodReplicas(clock::NowMs(), repl_opts_.min_replicas_max_lag.get());
   };

@@ -39,6 +39,7 @@
 #include "server/aof.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
+#include "server/failover.h"
 #include "server/replica.h"
 #include "server/server_options.h"
 
@@ -282,6 +283,7 @@ class Server : public KeyspaceObserver {
   void ActivateReplicationBacklog(bool quiet = false);
   // The replica side: this server's own master (server/replica.h).
   ReplicaClient& replica() { return *replica_; }
+  Failover& failover() { return *failover_; }
   // The replication fields a snapshot records (RDB aux repl-stream-db, repl-id, repl-offset):
   // set for a master that has a backlog and for a replica, as Redis records them.
   void FillReplicationSaveInfo(rdb::SaveOptions* o);
@@ -340,6 +342,7 @@ class Server : public KeyspaceObserver {
   PropagationLog propagation_;
   ReplicationMaster repl_master_{1024 * 1024};
   std::unique_ptr<ReplicaClient> replica_;
+  std::unique_ptr<Failover> failover_;
   std::thread pipe_reader_;  // copies a diskless sync's image from the child to its stream
   struct Waiter {
     std::shared_ptr<BlockedClient> b;
