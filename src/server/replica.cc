@@ -185,8 +185,12 @@ void ReplicaClient::Reset(bool reconnect) {
     down_since_ms_.store(clock::NowMs());
     s_.worker(0).KillClient(id);
   }
-  connect_start_ms_ = 0;  // connect at the next cron
-  if (reconnect && state_.load() != State::kNone) state_.store(State::kConnect);
+  connect_start_ms_ = 0;
+  if (reconnect && state_.load() != State::kNone) {
+    // A new master is connected to at once (a lost link is retried by the cron a second later).
+    state_.store(State::kConnect);
+    Connect(clock::NowMs());
+  }
 }
 
 void ReplicaClient::EndSocketLoading() {

@@ -441,7 +441,7 @@ void Server::TryStartReplicationSnapshot() {
     // (the stream's window), never a worker.
     if (pipe_reader_.joinable()) pipe_reader_.join();
     int rfd = pipe_fds[0];
-    pipe_reader_ = std::thread([stream, rfd] {
+    pipe_reader_ = std::thread([this, stream, rfd] {
       std::string chunk(64 * 1024, '\0');
       for (;;) {
         ssize_t n = read(rfd, chunk.data(), chunk.size());
@@ -451,8 +451,18 @@ void Server::TryStartReplicationSnapshot() {
       }
       close(rfd);
       stream->EndOfData();
+      // The child is about to exit: collect it now rather than at the next cron, since the
+      // replicas get the end mark only once its success is known.
+      Worker& w0 = *workers_[0];
+      w0.loop().Post([this] { CollectSnapshotChild(20); });
     });
   }
+}
+
+void Server::CollectSnapshotChild(int tries) {
+  persistence_->Cron(clock::NowMs());
+  if (!persistence_->bgsave_in_progress() || tries <= 0) return;
+  workers_[0]->loop().AddTimer(2, [this, tries] { CollectSnapshotChild(tries - 1); });
 }
 
 void Server::DisconnectReplicas() {

@@ -276,6 +276,9 @@ class Server : public KeyspaceObserver {
   void WakeWaiters();
   // Clients in WAIT now (INFO blocked_clients).
   size_t num_waiters();
+  // Collects the diskless sync's child once its output ended, retrying a few times shortly
+  // (worker 0's thread).
+  void CollectSnapshotChild(int tries);
   // Closes every replica's connection (this server's history changed: they must ask again).
   void DisconnectReplicas();
   // Makes the backlog keep the stream (the first replica, or a replica's first sync, which
