@@ -76,7 +76,7 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   tests/integration/test_monitor.py tests/integration/test_eviction.py \
   tests/integration/test_observability.py tests/integration/test_aof.py \
   tests/integration/test_persistence.py tests/integration/test_server.py \
-  tests/integration/test_replication.py \
+  tests/integration/test_replication.py tests/integration/test_replica.py \
   -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="

@@ -401,3 +401,70 @@ def test_replication_metrics_with_redis_exporter_names(make_server):
     m.stop(signal.SIGKILL)
     wait_until(lambda: info(rc)["master_link_status"] == "down", 10, what="link down")
     assert value(scrape(r.port)["families"]["redis_master_link_up"], **where) == 0
+
+
+def test_publish_reaches_subscribers_of_replicas(make_server):
+    m = make_server(NOW)
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port, ["--notify-keyspace-events", "KEA"])
+    wait_in_sync(mc, rc)
+    p = rc.pubsub()
+    p.subscribe("ch")
+    p.psubscribe("__keyevent@0__:*")
+    wait_until(lambda: rc.pubsub_numsub("ch")[0][1] == 1, 5, what="subscribed")
+    assert mc.publish("ch", "hello") == 0  # nobody listens on the master itself
+    mc.set("foo", "bar")
+    got = []
+    deadline = time.monotonic() + 10
+    while len(got) < 2 and time.monotonic() < deadline:
+        msg = p.get_message(timeout=0.2)
+        if msg and msg["type"] in ("message", "pmessage"):
+            got.append((msg["channel"], msg["data"]))
+    assert ("ch", "hello") in got
+    assert ("__keyevent@0__:set", "foo") in got
+    p.close()
+
+
+def test_killing_the_master_link_resyncs_partially_under_writes(make_server):
+    m = make_server(NOW + ["--threads", "4"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    fill_types(mc, 5000)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    stop = threading.Event()
+    counts = []
+    t = threading.Thread(target=writer, args=(m.port, stop, "k", counts))
+    t.start()
+    try:
+        for _ in range(3):
+            assert rc.client_kill_filter(_type="master") == 1
+            wait_until(lambda: info(rc)["master_link_status"] == "up", 10, what="link back")
+    finally:
+        stop.set()
+        t.join()
+    wait_in_sync(mc, rc)
+    assert digest(rc) == digest(mc)
+    st = info(mc, "stats")
+    assert st["sync_full"] == 1 and st["sync_partial_ok"] == 3
+
+
+def test_replica_that_cannot_write_its_sync_file_retries(make_server, tmp_path):
+    import os
+    m = make_server(NOW)
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    mc.set("k", "v")
+    d = tmp_path / "data"
+    d.mkdir()
+    # A directory where the snapshot file belongs: the received file cannot be put in place,
+    # as with a full or broken disk. Every attempt fails, the replica keeps serving.
+    r = make_server(["--dir", str(d)])
+    rc = redis.Redis(port=r.port, decode_responses=True)
+    (d / "dump.rdb").mkdir()
+    rc.replicaof("127.0.0.1", m.port)
+    wait_until(lambda: r.log_text().count("Failed trying to rename the temp DB") >= 2, 20,
+               what="failed attempts logged")
+    assert rc.ping() and info(rc)["master_link_status"] == "down"
+    assert not [f for f in os.listdir(d) if f.startswith("temp-")]  # nothing left behind
+    os.rmdir(d / "dump.rdb")
+    wait_in_sync(mc, rc)
+    assert rc.get("k") == "v"
