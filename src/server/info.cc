@@ -107,6 +107,10 @@ void ServerSection(Server& s, Writer& w) {
   for (size_t i = 0; i < listeners.size(); i++) {
     w.Field(("listener" + std::to_string(i)).c_str(), listeners[i]);
   }
+  // Only while a shutdown waits for lagging replicas, as Redis prints it.
+  if (int64_t deadline = s.shutdown_deadline_ms(); deadline > 0) {
+    w.Field("shutdown_in_milliseconds", std::max<int64_t>(0, deadline - clock::NowMs()));
+  }
   w.Field("threads", s.threads());
   w.Field("shards_per_db", s.dbs().num_shards());
 }

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <limits>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/logging.h"
@@ -457,6 +459,68 @@ void Server::TryStartReplicationSnapshot() {
       w0.loop().Post([this] { CollectSnapshotChild(20); });
     });
   }
+}
+
+bool Server::ReplicasLagging() {
+  uint64_t offset = repl_master_.offset();
+  for (auto& r : repl_master_.Replicas()) {
+    if (r->state.load() == ReplicaLink::State::kOnline && r->ack_offset.load() < offset) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Server::RequestShutdownFromClient(int flags, std::shared_ptr<BlockedClient> b) {
+  {
+    std::lock_guard<std::mutex> l(client_shutdown_mu_);
+    client_shutdown_flags_ = flags;
+    client_shutdown_ = std::move(b);
+  }
+  shutdown_cv_.notify_all();
+}
+
+void Server::WaitForLaggingReplicas(int flags) {
+  auto online = [this] {
+    std::vector<std::shared_ptr<ReplicaLink>> out;
+    for (auto& r : repl_master_.Replicas()) {
+      if (r->state.load() == ReplicaLink::State::kOnline) out.push_back(r);
+    }
+    return out;
+  };
+  if (online().empty()) return;
+  int64_t timeout_ms = static_cast<int64_t>(server_opts_.shutdown_timeout.get()) * 1000;
+  uint64_t target = repl_master_.offset();
+  if (!(flags & kShutdownNow) && timeout_ms > 0 && ReplicasLagging()) {
+    LOG_NOTICE("Waiting for replicas before shutting down.");
+    // Nothing more is written meanwhile, and the replicas are asked where they are.
+    Pause(std::numeric_limits<int64_t>::max() / 2, false);
+    repl_master_.Feed(-1, {"REPLCONF", "GETACK", "*"});
+    int64_t deadline = clock::NowMs() + timeout_ms;
+    shutdown_deadline_ms_.store(deadline);
+    while (clock::NowMs() < deadline) {
+      bool synced = true;
+      for (auto& r : online()) synced = synced && r->ack_offset.load() >= target;
+      if (synced) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  int total = 0, in_sync = 0;
+  int64_t now = clock::NowMs();
+  for (auto& r : online()) {
+    total++;
+    uint64_t acked = r->ack_offset.load();
+    if (acked >= target) {
+      in_sync++;
+      continue;
+    }
+    std::string name = r->ip + ":" + std::to_string(r->listening_port.load());
+    LOG_WARNING("Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
+                name.c_str(), static_cast<long long>(target - acked),
+                static_cast<long long>((now - r->ack_ms.load()) / 1000),
+                ReplicaLink::StateName(r->state.load()));
+  }
+  LOG_NOTICE("%d of %d replicas are in sync when shutting down.", in_sync, total);
 }
 
 void Server::CollectSnapshotChild(int tries) {

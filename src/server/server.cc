@@ -922,11 +922,30 @@ int Server::WaitForShutdown() {
       shutdown_cv_.wait_for(l, std::chrono::milliseconds(20));
     }
     if (shutdown_.load()) break;
+    int client_flags = -1;
+    std::shared_ptr<BlockedClient> client;
+    {
+      std::lock_guard<std::mutex> l(client_shutdown_mu_);
+      std::swap(client_flags, client_shutdown_flags_);
+      client.swap(client_shutdown_);
+    }
+    if (client_flags >= 0) {
+      WaitForLaggingReplicas(client_flags);
+      std::string e = PrepareShutdown(client_flags);
+      if (e.empty()) break;
+      shutdown_deadline_ms_.store(0);
+      Unpause();
+      if (client != nullptr && client->TryFinish()) client->deliver("-" + e + "\r\n");
+      continue;
+    }
     int sig = pending_signal_.exchange(0);
     if (sig == 0) continue;
     int flags = sig == SIGINT ? server_opts_.sigint_flags() : server_opts_.sigterm_flags();
     LOG_NOTICE("User requested shutdown...");
+    WaitForLaggingReplicas(flags);
     if (PrepareShutdown(flags).empty()) break;
+    shutdown_deadline_ms_.store(0);
+    Unpause();
     LOG_WARNING("%s received but errors trying to shut down the server, check the logs for more "
                 "information",
                 sig == SIGINT ? "SIGINT" : "SIGTERM");

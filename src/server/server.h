@@ -192,6 +192,16 @@ class Server : public KeyspaceObserver {
   std::string PrepareShutdown(int flags);
   // Lets WaitForShutdown return (after PrepareShutdown succeeded).
   void RequestExit();
+  // SHUTDOWN from a client while replicas lag: the main thread waits for them (workers keep
+  // serving their acknowledgements), then shuts down; `b` gets the error if that fails.
+  void RequestShutdownFromClient(int flags, std::shared_ptr<BlockedClient> b);
+  // A master with replicas that have not acknowledged everything: writes pause and the main
+  // thread waits up to shutdown-timeout for them (unless `flags` has kShutdownNow), logging
+  // how many are in sync, as Redis does before it exits.
+  void WaitForLaggingReplicas(int flags);
+  bool ReplicasLagging();
+  // INFO shutdown_in_milliseconds while that wait runs (0: no wait).
+  int64_t shutdown_deadline_ms() const { return shutdown_deadline_ms_.load(); }
   bool shutting_down() const { return shutdown_.load(); }
 
   // Shared state for workers, connections and server families.
@@ -385,6 +395,10 @@ class Server : public KeyspaceObserver {
 
   std::atomic<bool> shutdown_{false};
   std::atomic<int> pending_signal_{0};
+  std::mutex client_shutdown_mu_;
+  int client_shutdown_flags_ = -1;  // -1: none requested
+  std::shared_ptr<BlockedClient> client_shutdown_;
+  std::atomic<int64_t> shutdown_deadline_ms_{0};
   std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;
   MigrateClient migrate_{[this] { return server_opts_.bind_source_addr.get(); }};

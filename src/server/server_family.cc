@@ -58,6 +58,18 @@ void CmdShutdown(Server& s, ArgList args, CommandContext& ctx) {
     return;
   }
   LOG_NOTICE("User requested shutdown...");
+  if (!(flags & kShutdownNow) && s.ReplicasLagging() && ctx.session.deliver && !ctx.no_block) {
+    // The wait for lagging replicas runs on the main thread, so that every worker keeps
+    // serving their acknowledgements; this client waits for the outcome.
+    auto b = std::make_shared<BlockedClient>();
+    b->client_id = ctx.session.id;
+    b->args.assign(args.begin(), args.end());
+    b->deliver = ctx.session.deliver;
+    ctx.session.blocked = b;
+    ctx.session.is_blocked.store(true, std::memory_order_relaxed);
+    s.RequestShutdownFromClient(flags, std::move(b));
+    return;
+  }
   std::string e = s.PrepareShutdown(flags);
   if (!e.empty()) {
     ctx.rb.Error(e);

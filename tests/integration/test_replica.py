@@ -468,3 +468,47 @@ def test_replica_that_cannot_write_its_sync_file_retries(make_server, tmp_path):
     os.rmdir(d / "dump.rdb")
     wait_in_sync(mc, rc)
     assert rc.get("k") == "v"
+
+
+@pytest.mark.parametrize("how", ["sigterm", "shutdown"])
+def test_shutdown_waits_for_a_lagging_replica(make_server, how):
+    m = make_server(NOW + ["--shutdown-timeout", "60"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    mc.set("k", 1)
+    wait_in_sync(mc, rc)
+    with frozen(r):
+        mc.incr("k")
+        if how == "sigterm":
+            m.proc.send_signal(signal.SIGTERM)
+        else:
+            threading.Thread(target=_shutdown_quietly, args=(m.port,), daemon=True).start()
+        wait_until(lambda: info(mc, "server").get("shutdown_in_milliseconds", 0) > 0, 10,
+                   what="the master waits for its replica")
+    wait_until(lambda: m.proc.poll() is not None, 30, what="the master exited")
+    assert rc.get("k") == "2"  # the last write reached the replica before the master left
+    log = m.log_text()
+    assert "Waiting for replicas before shutting down." in log
+    assert "1 of 1 replicas are in sync when shutting down." in log
+    assert "Lagging replica" not in log
+
+
+def _shutdown_quietly(port):
+    try:
+        redis.Redis(port=port).execute_command("SHUTDOWN")
+    except redis.ConnectionError:
+        pass
+
+
+def test_shutdown_gives_up_on_a_replica_after_the_timeout(make_server):
+    m = make_server(NOW + ["--shutdown-timeout", "1"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    with frozen(r):
+        mc.set("late", 1)
+        m.proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: m.proc.poll() is not None, 15, what="the master exited")
+    log = m.log_text()
+    assert "Lagging replica 127.0.0.1:%d reported offset" % r.port in log
+    assert "0 of 1 replicas are in sync when shutting down." in log
