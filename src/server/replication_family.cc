@@ -689,7 +689,7 @@ void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
   r.Add({"FAILOVER", -1, kAdmin | kNoScript | kStale, 0, 0, 0, acl::kDangerous,
          Handler::Bind<CmdFailover>(&s), "server", "6.2.0",
          "Starts a coordinated failover from a server to one of its replicas.", "O(1)"})
-      .Args("[target{!TO host:string port:integer [!FORCE]}] [!ABORT] "
+      .Args("[TO=target{host:string port:integer [!FORCE]}] [!ABORT] "
             "[TIMEOUT=milliseconds:integer]")
       .Lock(LockMode::kNone);
   r.Add({"ROLE", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
