@@ -45,7 +45,7 @@ struct CommandHooks {
   std::function<int()> good_replicas;
   // Replication: a command that goes to the replicas but not to the AOF (PUBLISH, SPUBLISH:
   // subscribers of replicas get the messages, a reload does not replay them).
-  std::function<void(ArgList)> replicate_only;
+  std::function<void(int db, ArgList)> replicate_only;
   // Persistence, after FLUSHALL emptied every database (all shard locks held): a running RDB
   // child is stopped and, when save points exist, the empty dataset is saved at once, so a
   // restart cannot bring the flushed keys back (the dirty counter starts over).

@@ -94,13 +94,13 @@ void CmdSUnsubscribe(ArgList a, CommandContext& c) {
 // PUBLISH channel message
 void CmdPublish(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(ctx.dispatcher->pubsub().Publish(args[1], args[2]));
-  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(args);
+  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(ctx.session.db.load(), args);
 }
 
 // SPUBLISH shardchannel message
 void CmdSPublish(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(ctx.dispatcher->pubsub().PublishShard(args[1], args[2]));
-  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(args);
+  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(ctx.session.db.load(), args);
 }
 
 void ReplyNames(CommandContext& ctx, const std::vector<std::string>& names) {

@@ -238,6 +238,7 @@ void Connection::ProcessInput() {
       break;
     }
   }
+  if (session_.is_master) server.replica().set_unapplied(in_.size());
   size_t big = parser_.big_bulk_start();
   // A big argument's room is made as soon as its length is known, as Redis sizes its query
   // buffer then: the client is charged for it at once (maxmemory-clients, tot-mem).

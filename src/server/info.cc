@@ -377,7 +377,7 @@ void ReplicationSection(Server& s, Writer& w) {
     bool syncing = st.state == ReplicaClient::State::kTransfer;
     w.Field("master_sync_in_progress", syncing ? 1 : 0);
     int64_t off = st.has_history ? static_cast<int64_t>(m.offset()) : 1;
-    w.Field("slave_read_repl_offset", off);
+    w.Field("slave_read_repl_offset", off + (up ? static_cast<int64_t>(rc.unapplied()) : 0));
     w.Field("slave_repl_offset", off);
     if (syncing) {
       char perc[32];

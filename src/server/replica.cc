@@ -759,6 +759,7 @@ void ReplicaClient::Applied(std::string_view raw, int db) {
 }
 
 void ReplicaClient::MasterClosed(uint64_t client_id, int db) {
+  unapplied_.store(0);
   if (client_id != master_client_id_) return;
   master_client_id_ = 0;
   master_db_.store(db);

@@ -89,6 +89,9 @@ class ReplicaClient {
   void Applied(std::string_view raw, int db);
   // The master client's connection ended (worker 0's thread).
   void MasterClosed(uint64_t client_id, int db);
+  // Stream bytes the master client has read but not applied yet (slave_read_repl_offset).
+  void set_unapplied(size_t n) { unapplied_.store(n, std::memory_order_relaxed); }
+  size_t unapplied() const { return unapplied_.load(std::memory_order_relaxed); }
   // REPLCONF ACK <offset>, as the master client's reply to GETACK and once a second.
   std::string AckCommand() const;
   // The database the master's stream applies to next (RDB aux field repl-stream-db).
@@ -152,6 +155,7 @@ class ReplicaClient {
   std::atomic<int64_t> transfer_size_shared_{-1}, transfer_read_shared_{0};
   std::atomic<bool> has_history_{false};
   std::atomic<int> master_db_{0};
+  std::atomic<size_t> unapplied_{0};
 };
 
 }  // namespace carmine

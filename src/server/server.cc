@@ -720,9 +720,9 @@ void Server::InitData() {
   dispatcher_->hooks().good_replicas = [this] {
     return repl_master_.GoodReplicas(clock::NowMs(), repl_opts_.min_replicas_max_lag.get());
   };
-  dispatcher_->hooks().replicate_only = [this](ArgList args) {
+  dispatcher_->hooks().replicate_only = [this](int db, ArgList args) {
     if (!repl_master_.backlog_active()) return;
-    repl_master_.Feed(-1, std::vector<std::string>(args.begin(), args.end()));
+    repl_master_.Feed(db, std::vector<std::string>(args.begin(), args.end()));
   };
   dispatcher_->hooks().read_only_replica = [this] {
     return replica_->active() && repl_opts_.replica_read_only.get();
