@@ -253,8 +253,9 @@ void Worker::Cron() {
   if (index_ == 0) {
     server_.EvictClientsIfNeeded(this);
     server_.migrate().Cron(clock::NowMs());
+    // The replica side runs while a diskless load holds the loading flag: its timeouts apply.
+    server_.replica().Cron(clock::NowMs());
     if (!dbs.loading()) {
-      server_.replica().Cron(clock::NowMs());
       server_.failover().Cron(clock::NowMs());
       server_.persistence().Cron(clock::NowMs());
       server_.aof().Cron(clock::NowMs());
