@@ -172,6 +172,13 @@ int ReplicationMaster::GoodReplicas(int64_t now_ms, int64_t max_lag) const {
   return n;
 }
 
+size_t ReplicationMaster::ReplicaOutputBytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  size_t n = 0;
+  for (const auto& r : replicas_) n += r->out_bytes.load(std::memory_order_relaxed);
+  return n;
+}
+
 int ReplicationMaster::AckedAtLeast(uint64_t off) const {
   std::lock_guard<std::mutex> l(mu_);
   int n = 0;

@@ -49,6 +49,9 @@ struct ReplicaLink {
   std::atomic<uint64_t> sent_offset{0};  // the stream sent so far (owner thread writes)
   int64_t soft_limit_since_ms = 0;       // over the soft output limit since (cron only)
   int64_t wait_since_ms = 0;             // when it asked for a full resync
+  // Its connection's output buffer (capacity), kept by the owner thread: replica buffers are
+  // not counted for eviction, as in Redis.
+  std::atomic<size_t> out_bytes{0};
 
   static const char* StateName(State s) {
     switch (s) {
@@ -136,6 +139,8 @@ class ReplicationMaster {
   // Replicas online whose last acknowledgement is at most `max_lag` seconds old
   // (min-replicas-to-write).
   int GoodReplicas(int64_t now_ms, int64_t max_lag) const;
+  // What the replicas' connections buffer, summed (out_bytes).
+  size_t ReplicaOutputBytes() const;
   // Replicas whose acknowledged offset reached `offset` (WAIT).
   int AckedAtLeast(uint64_t offset) const;
   // Asks the owner threads of streaming replicas to send what the backlog gained.

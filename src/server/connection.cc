@@ -342,6 +342,7 @@ void Connection::Flush() {
     }
   }
   session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+  if (replica_ != nullptr) replica_->out_bytes.store(out_.capacity(), std::memory_order_relaxed);
   UpdateInterest();
   UpdateMemUsage();
 }

@@ -197,7 +197,8 @@ void MemorySection(Server& s, Writer& w) {
   bool repl = s.repl_master().backlog_active();
   int64_t held = repl ? static_cast<int64_t>(backlog.held_bytes()) : 0;
   int64_t window = repl ? static_cast<int64_t>(std::min(backlog.held_bytes(), backlog.size())) : 0;
-  w.Field("mem_not_counted_for_evict", held - window);
+  int64_t replica_out = static_cast<int64_t>(s.repl_master().ReplicaOutputBytes());
+  w.Field("mem_not_counted_for_evict", held - window + replica_out);
   w.Field("mem_replication_backlog", window);
   w.Field("mem_total_replication_buffers", held);
   w.Field("mem_clients_slaves", m.clients_replicas);

@@ -46,8 +46,20 @@ MemoryReport BuildMemoryReport(Server& s) {
   r.allocator_active = mem::Active();
   r.allocator_resident = mem::Resident();
   s.ForEachClient([&](Connection* c, Worker*) {
-    r.clients_normal += ClientMemory(c->session());
+    // Replicas hold their output buffers and, beyond the backlog's own size, the part of the
+    // stream they still need (shared by all of them, counted once), as Redis counts them.
+    const Session& cs = c->session();
+    if (cs.is_replica.load(std::memory_order_relaxed)) {
+      r.clients_replicas += ClientMemory(cs);
+    } else {
+      r.clients_normal += ClientMemory(cs);
+    }
   });
+  if (s.repl_master().backlog_active() && r.clients_replicas > 0) {
+    const ReplBacklog& b = s.repl_master().backlog();
+    uint64_t held = b.held_bytes(), size = b.size();
+    r.clients_replicas += held > size ? held - size : 0;
+  }
   DbSet& dbs = s.dbs();
   size_t tables = 0;
   // While loading, the tables belong to the loader alone (it fills them without locks).

@@ -713,7 +713,7 @@ void Server::InitData() {
     if (!repl_master_.backlog_active()) return 0;
     const ReplBacklog& b = repl_master_.backlog();
     uint64_t held = b.held_bytes(), size = b.size();
-    return held > size ? held - size : 0;
+    return (held > size ? held - size : 0) + repl_master_.ReplicaOutputBytes();
   });
   dispatcher_->set_min_replicas_to_write(&repl_opts_.min_replicas_to_write);
   replica_ = std::make_unique<ReplicaClient>(*this);

@@ -436,9 +436,16 @@ def test_killing_the_master_link_resyncs_partially_under_writes(make_server):
     t = threading.Thread(target=writer, args=(m.port, stop, "k", counts))
     t.start()
     try:
+        def master_ids():
+            return {c["id"] for c in rc.client_list(_type="master")}
+
         for _ in range(3):
+            before = master_ids()
+            assert len(before) == 1
             assert rc.client_kill_filter(_type="master") == 1
-            wait_until(lambda: info(rc)["master_link_status"] == "up", 10, what="link back")
+            # CLIENT KILL closes asynchronously: wait for the next master connection.
+            wait_until(lambda: master_ids() and not (master_ids() & before) and
+                       info(rc)["master_link_status"] == "up", 10, what="link back")
     finally:
         stop.set()
         t.join()
