@@ -164,19 +164,7 @@ std::string ReplicaClient::AckCommand() const {
 // ---- worker 0's thread ---------------------------------------------------------------------
 
 void ReplicaClient::Reset(bool reconnect) {
-  EndSocketLoading();
-  link_.reset();
-  if (bulk_fd_ >= 0) {
-    close(bulk_fd_);
-    bulk_fd_ = -1;
-  }
-  if (!bulk_tmp_.empty()) {
-    unlink(bulk_tmp_.c_str());
-    bulk_tmp_.clear();
-  }
-  std::string().swap(bulk_mem_);
-  transfer_size_shared_.store(-1);
-  transfer_read_shared_.store(0);
+  DropTransfer();
   if (master_client_id_ != 0) {
     uint64_t id = master_client_id_;
     master_client_id_ = 0;
@@ -193,14 +181,7 @@ void ReplicaClient::Reset(bool reconnect) {
   }
 }
 
-void ReplicaClient::EndSocketLoading() {
-  if (!loading_from_socket_) return;
-  loading_from_socket_ = false;
-  s_.dbs().set_loading(false);
-}
-
-void ReplicaClient::Fail(const std::string& why) {
-  if (!why.empty()) LOG_WARNING("%s", why.c_str());
+void ReplicaClient::DropTransfer() {
   EndSocketLoading();
   link_.reset();
   if (bulk_fd_ >= 0) {
@@ -214,6 +195,17 @@ void ReplicaClient::Fail(const std::string& why) {
   std::string().swap(bulk_mem_);
   transfer_size_shared_.store(-1);
   transfer_read_shared_.store(0);
+}
+
+void ReplicaClient::EndSocketLoading() {
+  if (!loading_from_socket_) return;
+  loading_from_socket_ = false;
+  s_.dbs().set_loading(false);
+}
+
+void ReplicaClient::Fail(const std::string& why) {
+  if (!why.empty()) LOG_WARNING("%s", why.c_str());
+  DropTransfer();
   if (state_.load() != State::kNone) state_.store(State::kConnect);
   // Retried by the cron a second later, as Redis's replication cron does.
   connect_start_ms_ = clock::NowMs();

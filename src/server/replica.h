@@ -148,6 +148,8 @@ class ReplicaClient {
   bool bulk_in_memory_ = false;
   bool loading_from_socket_ = false;  // set the dataset's loading flag for a diskless load
   void EndSocketLoading();
+  // Closes the link and drops a snapshot being received (its temporary file too).
+  void DropTransfer();
   int64_t transfer_size_ = -1, transfer_read_ = 0;
 
   std::atomic<int64_t> last_io_ms_shared_{0};
