@@ -12,6 +12,7 @@
 #include "base/strutil.h"
 #include "protocol/request.h"
 #include "server/connection.h"
+#include "server/process.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -74,6 +75,7 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
     state_.store(State::kConnect, std::memory_order_release);
   }
   log::SetRole('S');
+  process::ApplyOomScoreAdj(s_.server_opts(), true);  // the replica class of oom-score-adj-values
   s_.repl_opts().set_master(host, port);
   s_.dbs().set_replica(true, !s_.repl_opts().replica_read_only.get());
   s_.dbs().set_ignore_maxmemory(s_.repl_opts().replica_ignore_maxmemory.get());
@@ -112,6 +114,7 @@ void ReplicaClient::Unset(const std::string& who, const char* reason) {
     state_.store(State::kNone, std::memory_order_release);
   }
   log::SetRole('M');
+  process::ApplyOomScoreAdj(s_.server_opts(), false);
   s_.repl_opts().set_master("", 0);
   s_.dbs().set_replica(false, false);
   s_.dbs().set_ignore_maxmemory(false);

@@ -535,7 +535,9 @@ void Server::AttachConfigHooks() {
     mem::SetBackgroundThread(server_opts_.jemalloc_bg_thread.get());
     return std::string();
   }));
-  auto oom = Option::Hook([this] { return process::ApplyOomScoreAdj(server_opts_, false); });
+  auto oom = Option::Hook([this] {
+    return process::ApplyOomScoreAdj(server_opts_, replica_ != nullptr && replica_->active());
+  });
   server_opts_.oom_score_adj.OnApply(oom);
   server_opts_.oom_score_adj_values.OnApply(oom);
   server_opts_.locale_collate.OnApply(Option::Hook([this] {
