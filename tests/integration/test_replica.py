@@ -519,3 +519,30 @@ def test_shutdown_gives_up_on_a_replica_after_the_timeout(make_server):
     log = m.log_text()
     assert "Lagging replica 127.0.0.1:%d reported offset" % r.port in log
     assert "0 of 1 replicas are in sync when shutting down." in log
+
+
+@pytest.mark.parametrize("carmine_master", [True, False])
+def test_failover_between_carmine_and_redis(make_server, carmine_master):
+    if carmine_master:
+        m = make_server(NOW)
+        mc = redis.Redis(port=m.port, decode_responses=True)
+        r, rc = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+        stop_later = r
+    else:
+        m, mc = redis_node()
+        r, rc = replica_of(make_server, m.port)
+        stop_later = m
+    try:
+        mc.set("a", 1)
+        wait_in_sync(mc, rc)
+        assert mc.execute_command("FAILOVER", "TO", "127.0.0.1", str(r.port)) == "OK"
+        wait_until(lambda: info(mc)["master_failover_state"] == "no-failover" and
+                   info(mc)["role"] == "slave", 10, what="roles switched")
+        assert info(rc)["role"] == "master"
+        rc.set("b", 2)
+        wait_in_sync(rc, mc)
+        assert mc.mget("a", "b") == ["1", "2"]
+        assert info(rc, "stats")["sync_partial_ok"] == 1
+        assert info(rc, "stats")["sync_full"] == 0
+    finally:
+        stop_later.cleanup()
