@@ -209,9 +209,17 @@ void ReplicaClient::EndSocketLoading() {
 void ReplicaClient::Fail(const std::string& why) {
   if (!why.empty()) LOG_WARNING("%s", why.c_str());
   DropTransfer();
+  bool failover;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    failover = failover_;
+    failover_ = false;
+  }
   if (state_.load() != State::kNone) state_.store(State::kConnect);
   // Retried by the cron a second later, as Redis's replication cron does.
   connect_start_ms_ = clock::NowMs();
+  // A FAILOVER whose target cannot be reached is abandoned: this server is a master again.
+  if (failover) s_.failover().HandshakeDone(false);
 }
 
 void ReplicaClient::ExpireLocalKeys(int64_t now_ms) {

@@ -546,3 +546,21 @@ def test_failover_between_carmine_and_redis(make_server, carmine_master):
         assert info(rc, "stats")["sync_full"] == 0
     finally:
         stop_later.cleanup()
+
+
+def test_failover_to_a_target_that_died_is_abandoned(make_server):
+    m = make_server(NOW)
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    with frozen(r):
+        mc.set("k", 1)  # the target never acknowledges this
+        assert mc.execute_command("FAILOVER", "TO", "127.0.0.1", str(r.port), "TIMEOUT", "200",
+                                  "FORCE") == "OK"
+        r.stop(signal.SIGKILL)
+    wait_until(lambda: info(mc)["master_failover_state"] == "no-failover", 15,
+               what="failover abandoned")
+    assert info(mc)["role"] == "master"
+    mc.set("after", 1)  # writes are no longer paused
+    assert "time out exceeded, failing over." in m.log_text()
+    assert "aborted: Failover target rejected psync request" in m.log_text()
