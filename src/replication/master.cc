@@ -85,6 +85,23 @@ uint64_t ReplicationMaster::offset() const { return backlog_.end_offset(); }
 
 void ReplicationMaster::ActivateBacklog() { backlog_active_.store(true, std::memory_order_release); }
 
+void ReplicationMaster::DeactivateBacklog() {
+  std::lock_guard<std::mutex> l(mu_);
+  backlog_active_.store(false, std::memory_order_release);
+  backlog_.Reset(backlog_.end_offset());
+  replid_ = NewReplid();
+  replid2_.assign(40, '0');
+  second_offset_ = -1;
+  sel_db_ = -1;
+}
+
+void ReplicationMaster::CountUnstreamedWrite() {
+  if (backlog_active() || proxying()) return;
+  std::lock_guard<std::mutex> l(mu_);
+  backlog_.Reset(backlog_.end_offset() + 1);
+  tl_fed_offset = backlog_.end_offset();
+}
+
 void ReplicationMaster::AppendLocked(std::string_view bytes) { backlog_.Append(bytes); }
 
 void ReplicationMaster::Feed(int db, const std::vector<std::string>& args) {
@@ -184,6 +201,15 @@ int ReplicationMaster::AckedAtLeast(uint64_t off) const {
   int n = 0;
   for (const auto& r : replicas_) {
     if (r->state.load() == ReplicaLink::State::kOnline && r->ack_offset.load() >= off) n++;
+  }
+  return n;
+}
+
+int ReplicationMaster::AofAckedAtLeast(uint64_t off) const {
+  std::lock_guard<std::mutex> l(mu_);
+  int n = 0;
+  for (const auto& r : replicas_) {
+    if (r->state.load() == ReplicaLink::State::kOnline && r->aof_ack_offset.load() >= off) n++;
   }
   return n;
 }

@@ -44,6 +44,8 @@ struct ReplicaLink {
   // was taken at).
   std::atomic<uint64_t> snapshot_offset{0};
   std::atomic<uint64_t> ack_offset{0};
+  // The offset up to which its AOF is fsynced (REPLCONF ACK ... FACK, WAITAOF).
+  std::atomic<uint64_t> aof_ack_offset{0};
   std::atomic<int64_t> ack_ms{0};      // when the last REPLCONF ACK arrived
   std::atomic<bool> wake_pending{false};
   std::atomic<uint64_t> sent_offset{0};  // the stream sent so far (owner thread writes)
@@ -108,6 +110,12 @@ class ReplicationMaster {
   const ReplBacklog& backlog() const { return backlog_; }
   // Starts keeping the stream (the first replica): from now on every write is appended.
   void ActivateBacklog();
+  // Stops keeping it (repl-backlog-ttl passed with no replica): the memory is freed and the
+  // history can no longer be continued, so a new id is drawn and the previous one dropped.
+  void DeactivateBacklog();
+  // With no backlog the offset still moves, by one for each command the AOF takes, because
+  // WAITAOF counts in offsets (Redis does the same). The AOF's consumer calls it.
+  void CountUnstreamedWrite();
 
   // The propagation log's consumer: one executed command of database `db` (-1: no database,
   // e.g. MULTI/EXEC or PING). Appends SELECT first when the stream's database changes, then
@@ -143,6 +151,8 @@ class ReplicationMaster {
   size_t ReplicaOutputBytes() const;
   // Replicas whose acknowledged offset reached `offset` (WAIT).
   int AckedAtLeast(uint64_t offset) const;
+  // Replicas whose AOF is fsynced up to `offset` (WAITAOF).
+  int AofAckedAtLeast(uint64_t offset) const;
   // Asks the owner threads of streaming replicas to send what the backlog gained.
   void WakeAll();
 

@@ -56,6 +56,19 @@ void Aof::Append(int db, const std::vector<std::string>& args) {
   }
   aof::AppendCommand(&buf_, args);
   appended_.fetch_add(1, std::memory_order_release);
+  // The replication stream's consumer ran first, so the offset includes this command.
+  ReplicationMaster& m = server_.repl_master();
+  m.CountUnstreamedWrite();
+  buf_reploff_ = m.offset();
+}
+
+void Aof::MarkFsynced(uint64_t offset) {
+  if (state_.load() != kOn || fsynced_after_rewrite_.load()) return;
+  int64_t want = static_cast<int64_t>(offset);
+  int64_t cur = fsynced_reploff_.load();
+  while (cur < want && !fsynced_reploff_.compare_exchange_weak(cur, want)) {
+  }
+  if (cur < want) server_.AofFsyncedMoved();
 }
 
 void Aof::WriteOut(bool force_fsync) {
@@ -69,7 +82,7 @@ void Aof::WriteOut(bool force_fsync) {
 }
 
 bool Aof::WriteOutLocked(bool force_fsync) {
-  uint64_t upto;
+  uint64_t upto, upto_off;
   {
     std::lock_guard<std::mutex> l(buf_mu_);
     if (pending_.empty()) {
@@ -79,10 +92,12 @@ bool Aof::WriteOutLocked(bool force_fsync) {
       buf_.clear();
     }
     upto = appended_.load(std::memory_order_acquire);
+    upto_off = buf_reploff_;
   }
   if (fd_ < 0) {
     pending_.clear();
     written_.store(upto, std::memory_order_release);
+    written_reploff_ = upto_off;
     return true;
   }
   if (!pending_.empty()) {
@@ -114,10 +129,14 @@ bool Aof::WriteOutLocked(bool force_fsync) {
     if (pending_.capacity() > (4 << 20)) pending_.shrink_to_fit();
   }
   bool skip = opts_.no_appendfsync_on_rewrite.get() && server_.ChildRunning();
-  if (force_fsync || (fsync_mode() == AppendFsync::kAlways && !skip)) {
-    if (unsynced_.exchange(0) > 0) fdatasync(fd_);
-  }
+  bool synced = force_fsync || (fsync_mode() == AppendFsync::kAlways && !skip);
+  if (synced && unsynced_.exchange(0) > 0) fdatasync(fd_);
   written_.store(upto, std::memory_order_release);
+  written_reploff_ = upto_off;
+  if (synced) {
+    synced_count_ = upto;
+    MarkFsynced(upto_off);
+  }
   return true;
 }
 
@@ -131,19 +150,58 @@ void Aof::FsyncLoop() {
   while (!fsync_stop_) {
     fsync_cv_.wait_for(l, std::chrono::seconds(1));
     if (fsync_stop_) break;
-    if (fsync_mode() != AppendFsync::kEverySec || (opts_.no_appendfsync_on_rewrite.get() && server_.ChildRunning())) continue;
-    int fd = -1;
-    {
-      std::lock_guard<std::mutex> w(write_mu_);
-      if (fd_ >= 0 && unsynced_.exchange(0) > 0) fd = dup(fd_);
+    l.unlock();
+    FsyncTick();
+    l.lock();
+  }
+}
+
+void Aof::FsyncTick() {
+  AppendFsync mode = fsync_mode();
+  if (state_.load() == kOff || mode == AppendFsync::kNo) return;
+  // Where the stream and the AOF stand together: no command is between the replication
+  // stream and the AOF buffer while the propagation log is held.
+  uint64_t snap_off = 0, snap_count = 0;
+  server_.propagation().WithLock([&] {
+    std::lock_guard<std::mutex> b(buf_mu_);
+    snap_count = appended_.load(std::memory_order_acquire);
+    snap_off = server_.repl_master().offset();
+  });
+  bool skip = opts_.no_appendfsync_on_rewrite.get() && server_.ChildRunning();
+  int fd = -1;
+  uint64_t count = 0, off = 0;
+  {
+    std::lock_guard<std::mutex> w(write_mu_);
+    // With always, bytes are left unsynced only when the policy changed after they were written
+    // (or while a child ran with no-appendfsync-on-rewrite): they are fsynced here too.
+    if (!skip && fd_ >= 0 && unsynced_.exchange(0) > 0) {
+      fd = dup(fd_);
+      count = written_.load();
+      off = written_reploff_;
     }
-    if (fd < 0) continue;
+  }
+  if (fd >= 0) {
     // The descriptor is a duplicate, so a writer never waits for the disk here.
     fsync_running_.store(1);
     fdatasync(fd);
     fsync_running_.store(0);
     close(fd);
+    std::lock_guard<std::mutex> w(write_mu_);
+    synced_count_ = std::max(synced_count_, count);
+    MarkFsynced(off);
   }
+  std::lock_guard<std::mutex> w(write_mu_);
+  if (unsynced_.load() == 0 && synced_count_ >= snap_count && written_.load() >= snap_count) {
+    MarkFsynced(snap_off);
+  }
+}
+
+void Aof::RestartAfterSync() {
+  fsynced_after_rewrite_.store(true);
+  fsynced_reploff_.store(-1);
+  // A rewrite of the old dataset would make the offsets valid for the wrong data.
+  KillChild();
+  StartRewriteCommand();
 }
 
 void Aof::StartFsyncThread() {
@@ -199,6 +257,8 @@ bool Aof::OpenIncr(const std::string& name) {
     // What the old file holds is complete before anything goes to the new one.
     fdatasync(fd_);
     close(fd_);
+    synced_count_ = std::max(synced_count_, written_.load());
+    MarkFsynced(written_reploff_);
   }
   fd_ = fd;
   incr_name_ = name;
@@ -222,6 +282,8 @@ std::string Aof::Enable() {
     if (f.Open(p.Manifest())) aof::ParseManifest(f.view(), &manifest_);
   }
   state_.store(kWaitRewrite);
+  fsynced_reploff_.store(-1);
+  fsynced_after_rewrite_.store(true);
   StartFsyncThread();
   if (server_.persistence().bgsave_in_progress()) {
     // One child at a time: the rewrite starts when the snapshot is done.
@@ -282,6 +344,9 @@ void Aof::Disable() {
     server_.propagation().RemoveConsumer(consumer_id_);
     consumer_id_ = 0;
   }
+  // The final fsync releases no WAITAOF waiter: they get the error that the AOF is off.
+  fsynced_after_rewrite_.store(true);
+  fsynced_reploff_.store(-1);
   WriteOut(true);
   {
     std::lock_guard<std::mutex> w(write_mu_);
@@ -289,7 +354,9 @@ void Aof::Disable() {
     fd_ = -1;
   }
   state_.store(kOff);
+  fsynced_reploff_.store(-1);
   StopFsyncThread();
+  server_.AofTurnedOff();
 }
 
 void Aof::Stop() {
@@ -339,6 +406,7 @@ std::string Aof::StartRewrite(bool enabling) {
   all.Acquire();
   std::lock_guard<std::mutex> w(write_mu_);
   bool on = state_.load() == kOn;
+  child_reploff_ = server_.repl_master().offset();
   // Everything so far belongs in the old incr file.
   if (on && !WriteOutLocked(false)) return "Error writing to the AOF file";
   std::string incr;
@@ -436,6 +504,11 @@ void Aof::RewriteDone(bool ok, int64_t now_ms) {
       manifest_ = std::move(m);
       if (state == kWaitRewrite) state_.store(kOn);
       DeleteHistoryLocked();
+      if (fsynced_after_rewrite_.exchange(false)) {
+        // The new base holds everything up to the fork, fsynced by the child.
+        fsynced_reploff_.store(static_cast<int64_t>(child_reploff_));
+        server_.AofFsyncedMoved();
+      }
     }
   }
   if (!ok) {

@@ -74,11 +74,29 @@ class Aof {
   Status Reload();
 
   bool enabled() const { return state_.load() != kOff; }
+  // WAITAOF: the replication offset up to which what the AOF holds is fsynced, -1 while that is
+  // unknown (AOF off, or its first rewrite not done). It moves when an fsync completes, and,
+  // when everything written is fsynced, up to the current offset (a PING from the master, or
+  // a write kept out of the AOF, must not hold a waiter back). appendfsync no never moves it
+  // except at the end of a rewrite that starts the files over.
+  int64_t fsynced_reploff() const { return fsynced_reploff_.load(std::memory_order_acquire); }
+  // A replica loaded a new dataset from its master: the files are rewritten from it, and the
+  // fsynced offset (counted in the master's stream) is unknown until that is done.
+  void RestartAfterSync();
+  // A replica applied its master's stream up to `offset` (outside a transaction): everything
+  // up to there that belongs in the AOF has been appended, so the next write-out may count it.
+  void NoteStreamOffset(uint64_t offset) {
+    if (state_.load(std::memory_order_relaxed) == kOff) return;
+    std::lock_guard<std::mutex> l(buf_mu_);
+    buf_reploff_ = offset;
+  }
   // Microseconds spent writing and fsyncing before replies (INFO DEBUG).
   uint64_t flush_us() const { return flush_us_.load(std::memory_order_relaxed); }
   // DEBUG AOF-FLUSH-SLEEP: every write-out sleeps this long first (tests widen race windows).
   void set_flush_sleep_us(int64_t us) { flush_sleep_us_.store(us); }
   bool rewrite_in_progress() const { return child_.running(); }
+  // The rewrite that turns the AOF on is running: the files hold nothing usable yet.
+  bool writing_initial() const { return state_.load() == kWaitRewrite && child_.running(); }
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
   bool child_running() const { return child_.running(); }
   void WaitForChild();
@@ -147,6 +165,11 @@ class Aof {
   bool RewriteLimited(int64_t now_ms);
   void RewriteDone(bool ok, int64_t now_ms);
   void StartConsumer();
+  // Raises fsynced_reploff to `offset` (state kOn only) and tells the server.
+  void MarkFsynced(uint64_t offset);
+  // One pass of the fsync thread: the everysec fsync, then the idle catch-up of
+  // fsynced_reploff.
+  void FsyncTick();
   void KillChild();
   void StopFsyncThread();
   void StartFsyncThread();
@@ -176,6 +199,14 @@ class Aof {
   std::atomic<bool> last_write_ok_{true};
   std::atomic<uint64_t> unsynced_{0};  // bytes written since the last fsync
   std::atomic<uint64_t> flush_us_{0};
+  // Replication offsets (WAITAOF): after the last command appended (buf_mu_), written
+  // (write_mu_), and when the rewrite child forked; how many commands are fsynced (write_mu_).
+  uint64_t buf_reploff_ = 0, written_reploff_ = 0, child_reploff_ = 0;
+  uint64_t synced_count_ = 0;
+  std::atomic<int64_t> fsynced_reploff_{-1};
+  // The next successful rewrite makes fsynced_reploff valid again (AOF turned on, or a replica's
+  // new dataset); until then it stays -1.
+  std::atomic<bool> fsynced_after_rewrite_{false};
   std::atomic<int64_t> flush_sleep_us_{0};
 
   // everysec fsync thread.

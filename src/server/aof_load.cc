@@ -337,6 +337,8 @@ Status Aof::LoadAndOpen() {
   current_size_.store(size);
   base_size_.store(size);
   state_.store(kOn);
+  // What was loaded is on disk already.
+  fsynced_reploff_.store(static_cast<int64_t>(server_.repl_master().offset()));
   StartConsumer();
   StartFsyncThread();
   return Status::Ok();

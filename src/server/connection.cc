@@ -227,7 +227,8 @@ void Connection::ProcessInput() {
     if (session_.is_master) {
       // Applied: the command's bytes go on, unchanged, to this server's own replicas.
       server.replica().Applied(std::string_view(in_.data(), parser_.consumed()),
-                               session_.db.load(std::memory_order_relaxed));
+                               session_.db.load(std::memory_order_relaxed),
+                               session_.multi != nullptr);
     }
     in_.Consume(parser_.consumed());
     if (session_.close_after_reply) {

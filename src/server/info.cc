@@ -124,14 +124,17 @@ void ClientsSection(Server& s, Writer& w) {
                                   ss.qbuf_free.load(std::memory_order_relaxed));
     max_out = std::max(max_out, ss.obuf.load(std::memory_order_relaxed));
   });
-  w.Field("connected_clients", s.stats().connected_clients.load());
+  // Replicas are not counted here (connected_slaves counts them), as in Redis.
+  int64_t clients = static_cast<int64_t>(s.stats().connected_clients.load()) -
+                    static_cast<int64_t>(s.repl_master().num_replicas());
+  w.Field("connected_clients", std::max<int64_t>(0, clients));
   w.Field("cluster_connections", 0);
   w.Field("maxclients", s.server_opts().maxclients.get());
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
   BlockingRegistry& blocking = s.dispatcher().blocking();
   w.Field("blocked_clients",
-          static_cast<int64_t>(blocking.size() + s.num_waiters()) +
+          static_cast<int64_t>(blocking.size() + s.num_waiters() + s.num_shutdown_waiters()) +
               s.stats().paused_clients.load());
   w.Field("tracking_clients", s.dispatcher().tracking().num_clients());
   w.Field("clients_in_timeout_table", blocking.TimeoutCount());

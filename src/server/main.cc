@@ -27,7 +27,18 @@ namespace {
 
 carmine::Server* g_server = nullptr;
 
+// "temp-<pid>.rdb" in the working directory (`dir`): what a save in progress writes, removed by a
+// second SIGINT before it exits.
+char g_temp_rdb[64];
+
 void OnSignal(int sig) {
+  // A second Ctrl-C while the first one's shutdown runs (saving, or waiting for replicas):
+  // exit now, without the snapshot, as Redis does.
+  if (sig == SIGINT && g_server != nullptr && g_server->signal_shutdown_active()) {
+    carmine::log::Write(carmine::log::Level::kWarning, "You insist... exiting now.");
+    unlink(g_temp_rdb);
+    _exit(1);
+  }
   // Only flags and a wake-up here; the shutdown itself runs on the main thread.
   const char* msg = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...";
@@ -134,6 +145,7 @@ int main(int argc, char** argv) {
   }
   log::SetRole('M');
   AdjustOpenFilesLimit(o);
+  snprintf(g_temp_rdb, sizeof(g_temp_rdb), "temp-%d.rdb", static_cast<int>(getpid()));
   g_server = &server;
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

@@ -61,7 +61,9 @@ std::string Persistence::SaveLocked() {
   if (child_.running()) return std::string(err::kBgsaveInProgress);
   uint64_t dirty = server_.dbs().stats().dirty.load();
   std::string err = rdb::SaveFile(server_.dbs(), Path(), Options(), server_.opts().limits());
-  Finished(err.empty(), dirty, clock::NowMs());
+  // A failed foreground save leaves the background save status alone (as Redis): writes are
+  // not refused for it, and the next success clears an earlier failure.
+  if (err.empty()) Finished(true, dirty, clock::NowMs());
   if (!err.empty()) {
     LOG_WARNING("%s", err.c_str());
     return err::Format(err::kSaveFailed, err);
@@ -145,6 +147,8 @@ void Persistence::KillChild() {
   if (pid <= 0) return;
   LOG_WARNING("There is a child saving an .rdb. Killing it!");
   child_.Kill();
+  // What it was writing is of no use now.
+  if (!socket_target_) unlink(("temp-" + std::to_string(pid) + ".rdb").c_str());
   server_.ChildChanged();
   scheduled_.store(false);
   TellReplicas(false);

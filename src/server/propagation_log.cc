@@ -17,10 +17,14 @@ void PropagationLog::AppendBatch(std::vector<std::pair<int, std::vector<std::str
   }
 }
 
-int PropagationLog::AddConsumer(Consumer c) {
+int PropagationLog::AddConsumer(Consumer c, bool first) {
   std::lock_guard<std::mutex> l(mu_);
   int id = next_id_++;
-  consumers_.emplace_back(id, std::move(c));
+  if (first) {
+    consumers_.emplace(consumers_.begin(), id, std::move(c));
+  } else {
+    consumers_.emplace_back(id, std::move(c));
+  }
   active_.store(true);
   return id;
 }

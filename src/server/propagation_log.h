@@ -25,8 +25,14 @@ class PropagationLog : public PropagationSink {
   void Append(int db, std::vector<std::string> args) override;
   void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) override;
   // Consumers run under the log's mutex, in append order, on the appending thread. AddConsumer
-  // returns the id RemoveConsumer takes.
-  int AddConsumer(Consumer c);
+  // returns the id RemoveConsumer takes. A `first` consumer runs before the others (the
+  // replication stream: the AOF reads the stream offset its command reached).
+  int AddConsumer(Consumer c, bool first = false);
+  // Runs `fn` with no entry half-consumed (every consumer has seen the same entries).
+  void WithLock(const std::function<void()>& fn) {
+    std::lock_guard<std::mutex> l(mu_);
+    fn();
+  }
   void RemoveConsumer(int id);
   uint64_t appended() const { return appended_.load(); }
 

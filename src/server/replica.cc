@@ -80,7 +80,10 @@ bool ReplicaClient::SetMaster(const std::string& host, int port, const std::stri
   s_.dbs().set_replica(true, !s_.repl_opts().replica_read_only.get());
   s_.dbs().set_ignore_maxmemory(s_.repl_opts().replica_ignore_maxmemory.get());
   s_.repl_master().set_proxying(true);
-  if (was_master) s_.dispatcher().UnblockWritersOnRoleChange();
+  if (was_master) {
+    s_.dispatcher().UnblockWritersOnRoleChange();
+    s_.UnblockWaitersOnRoleChange();
+  }
   if (was_master && (!who.empty() || failover)) {
     // Its own history is what the new master may continue (it may have been that master's
     // replica before a failover).
@@ -159,9 +162,24 @@ void ReplicaClient::RestoreHistory(int stream_db) {
 
 std::string ReplicaClient::AckCommand() const {
   std::string out;
-  protocol::AppendRequest(&out, {std::string_view("REPLCONF"), std::string_view("ACK"),
-                                 std::to_string(s_.repl_master().offset())});
+  std::string off = std::to_string(s_.repl_master().offset());
+  int64_t fsynced = s_.aof().fsynced_reploff();
+  if (fsynced < 0) {
+    protocol::AppendRequest(&out, {std::string_view("REPLCONF"), std::string_view("ACK"), off});
+  } else {
+    protocol::AppendRequest(&out, {std::string_view("REPLCONF"), std::string_view("ACK"), off,
+                                   std::string_view("FACK"), std::to_string(fsynced)});
+  }
   return out;
+}
+
+void ReplicaClient::AckSoon() {
+  if (!active()) return;
+  s_.worker(0).loop().Post([this] {
+    if (state_.load() != State::kConnected) return;
+    Connection* c = s_.worker(0).Find(master_client_id_);
+    if (c != nullptr && !c->closing()) c->SendRaw(AckCommand());
+  });
 }
 
 // ---- worker 0's thread ---------------------------------------------------------------------
@@ -731,7 +749,7 @@ void ReplicaClient::FinishTransfer() {
   has_history_.store(true);
   // Replicas of this server had the old dataset: they start over from the new one.
   s_.DisconnectReplicas();
-  if (s_.persist_opts().appendonly.get()) s_.aof().StartRewriteCommand();
+  if (s_.persist_opts().appendonly.get()) s_.aof().RestartAfterSync();
   LOG_NOTICE("MASTER <-> REPLICA sync: Finished with success");
   IoBuffer& in = link_->input();
   std::string rest(in.data(), in.size());
@@ -755,10 +773,12 @@ void ReplicaClient::BecomeConnected(std::string_view leftover) {
   if (c != nullptr && !c->closing()) c->SendRaw(AckCommand());
 }
 
-void ReplicaClient::Applied(std::string_view raw, int db) {
+void ReplicaClient::Applied(std::string_view raw, int db, bool in_multi) {
   master_db_.store(db, std::memory_order_relaxed);
   if (!s_.repl_master().proxying()) return;  // promoted meanwhile: its own stream has it
   s_.repl_master().FeedRaw(raw);
+  // Queued commands of a transaction are not in the AOF until its EXEC.
+  if (!in_multi) s_.aof().NoteStreamOffset(s_.repl_master().offset());
 }
 
 void ReplicaClient::MasterClosed(uint64_t client_id, int db) {

@@ -86,7 +86,7 @@ class ReplicaClient {
   void Cron(int64_t now_ms);
   // The master client applied one command whose protocol bytes are `raw`; `db` is its selected
   // database afterwards (worker 0's thread).
-  void Applied(std::string_view raw, int db);
+  void Applied(std::string_view raw, int db, bool in_multi);
   // The master client's connection ended (worker 0's thread).
   void MasterClosed(uint64_t client_id, int db);
   // Stream bytes the master client has read but not applied yet (slave_read_repl_offset).
@@ -94,6 +94,9 @@ class ReplicaClient {
   size_t unapplied() const { return unapplied_.load(std::memory_order_relaxed); }
   // REPLCONF ACK <offset>, as the master client's reply to GETACK and once a second.
   std::string AckCommand() const;
+  // The AOF's fsynced offset moved: the master hears it now rather than at the next second's
+  // acknowledgement (WAITAOF waits for it). Any thread.
+  void AckSoon();
   // The database the master's stream applies to next (RDB aux field repl-stream-db).
   int stream_db() const { return master_db_.load(std::memory_order_relaxed); }
 

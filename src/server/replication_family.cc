@@ -115,6 +115,13 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
       if (static_cast<uint64_t>(off) > link->ack_offset.load()) {
         link->ack_offset.store(static_cast<uint64_t>(off));
       }
+      // REPLCONF ACK <offset> FACK <aof offset>: where the replica's AOF is fsynced.
+      int64_t fack;
+      if (i + 3 < args.size() && EqualsIgnoreCase(args[i + 2], "fack") &&
+          ParseInt64(args[i + 3], &fack) && fack >= 0 &&
+          static_cast<uint64_t>(fack) > link->aof_ack_offset.load()) {
+        link->aof_ack_offset.store(static_cast<uint64_t>(fack));
+      }
       link->ack_ms.store(clock::NowMs());
       s.WakeWaiters();
       return;
@@ -189,22 +196,28 @@ void CmdReplicaof(Server& s, ArgList args, CommandContext& ctx) {
 
 void CmdFailover(Server& s, ArgList args, CommandContext& ctx) { s.failover().Command(args, ctx); }
 
-// WAIT numreplicas timeout
-void CmdWait(Server& s, ArgList args, CommandContext& ctx) {
-  if (s.replica().active()) {
-    return ctx.rb.Error("ERR WAIT cannot be used with replica instances. Please also note that "
-                        "since Redis 4.0 if a replica is configured to be writable (which is not "
-                        "the default) writes to replicas are just local and are not propagated.");
+// WAIT/WAITAOF's timeout in milliseconds; false after replying with Redis's error.
+bool ParseWaitTimeout(std::string_view arg, CommandContext& ctx, int64_t* timeout) {
+  if (!ParseInt64(arg, timeout)) {
+    ctx.rb.Error("ERR timeout is not an integer or out of range");
+    return false;
   }
-  int64_t num, timeout;
-  if (!ParseInt64(args[1], &num)) return ctx.rb.Error(err::kNotInt);
-  if (!ParseInt64(args[2], &timeout)) {
-    return ctx.rb.Error("ERR timeout is not an integer or out of range");
+  if (*timeout < 0) {
+    ctx.rb.Error("ERR timeout is negative");
+    return false;
   }
-  if (timeout < 0) return ctx.rb.Error("ERR timeout is negative");
-  uint64_t offset = ctx.session.woff;
-  int acked = s.repl_master().AckedAtLeast(offset);
-  if (acked >= num || ctx.no_block || !ctx.session.deliver) return ctx.rb.Int(acked);
+  if (*timeout > 0 && *timeout > std::numeric_limits<int64_t>::max() - ctx.now_ms) {
+    ctx.rb.Error("ERR timeout is out of range");  // the deadline would overflow
+    return false;
+  }
+  return true;
+}
+
+// Parks the client of WAIT/WAITAOF until the server's waiters release it (or its timeout, when
+// `timeout_reply` answers), and asks the replicas for their acknowledgements now rather than at
+// their next second.
+void BlockForAcks(Server& s, ArgList args, CommandContext& ctx, int64_t timeout, uint64_t offset,
+                  int num, int numlocal, std::function<std::string()> timeout_reply) {
   auto b = std::make_shared<BlockedClient>();
   b->client_id = ctx.session.id;
   b->resp = ctx.session.resp.load(std::memory_order_relaxed);
@@ -216,21 +229,103 @@ void CmdWait(Server& s, ArgList args, CommandContext& ctx) {
   }
   b->deadline_ms = timeout > 0 ? ctx.now_ms + timeout : 0;
   b->deliver = ctx.session.deliver;
-  ReplicationMaster* m = &s.repl_master();
-  b->timeout_reply = [m, offset] { return ":" + std::to_string(m->AckedAtLeast(offset)) + "\r\n"; };
+  b->timeout_reply = std::move(timeout_reply);
   ctx.session.blocked = b;
   ctx.session.is_blocked.store(true, std::memory_order_relaxed);
-  s.AddWaiter(std::move(b), offset, static_cast<int>(num));
-  // Replicas acknowledge once a second by themselves; this asks them now.
-  m->Feed(-1, {"REPLCONF", "GETACK", "*"});
+  s.AddWaiter(std::move(b), offset, num, numlocal);
+  s.repl_master().Feed(-1, {"REPLCONF", "GETACK", "*"});
   ReplicationMaster::TakeThreadFedOffset();  // the request is not this client's write
+}
+
+// WAIT numreplicas timeout
+void CmdWait(Server& s, ArgList args, CommandContext& ctx) {
+  if (s.replica().active()) {
+    return ctx.rb.Error("ERR WAIT cannot be used with replica instances. Please also note that "
+                        "since Redis 4.0 if a replica is configured to be writable (which is not "
+                        "the default) writes to replicas are just local and are not propagated.");
+  }
+  int64_t num, timeout;
+  if (!ParseInt64(args[1], &num)) return ctx.rb.Error(err::kNotInt);
+  if (!ParseWaitTimeout(args[2], ctx, &timeout)) return;
+  uint64_t offset = ctx.session.woff;
+  int acked = s.repl_master().AckedAtLeast(offset);
+  if (acked >= num || ctx.no_block || !ctx.session.deliver) return ctx.rb.Int(acked);
+  ReplicationMaster* m = &s.repl_master();
+  BlockForAcks(s, args, ctx, timeout, offset, static_cast<int>(num), -1,
+               [m, offset] { return ":" + std::to_string(m->AckedAtLeast(offset)) + "\r\n"; });
+}
+
+// WAITAOF numlocal numreplicas timeout
+void CmdWaitAof(Server& s, ArgList args, CommandContext& ctx) {
+  if (s.replica().active()) {
+    return ctx.rb.Error("ERR WAITAOF cannot be used with replica instances. Please also note that "
+                        "writes to replicas are just local and are not propagated.");
+  }
+  int64_t numlocal, num, timeout;
+  if (!ParseInt64(args[1], &numlocal)) return ctx.rb.Error(err::kNotInt);
+  if (numlocal < 0 || numlocal > 1) {
+    return ctx.rb.Error("ERR value is out of range, value must between 0 and 1");
+  }
+  if (!ParseInt64(args[2], &num) || num < 0) {
+    return ctx.rb.Error("ERR value is out of range, must be positive");
+  }
+  if (!ParseWaitTimeout(args[3], ctx, &timeout)) return;
+  if (numlocal > 0 && !s.persist_opts().appendonly.get()) {
+    return ctx.rb.Error(
+        "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+  }
+  uint64_t offset = ctx.session.woff;
+  ReplicationMaster* m = &s.repl_master();
+  bool local = s.aof().fsynced_reploff() >= static_cast<int64_t>(offset);
+  int acked = m->AofAckedAtLeast(offset);
+  if ((local || numlocal == 0) && acked >= num) return ctx.rb.Raw(s.WaitAofReply(offset));
+  if (ctx.no_block || !ctx.session.deliver) return ctx.rb.Raw(s.WaitAofReply(offset));
+  BlockForAcks(s, args, ctx, timeout, offset, static_cast<int>(num), static_cast<int>(numlocal),
+               [&s, offset] { return s.WaitAofReply(offset); });
 }
 
 }  // namespace
 
-void Server::AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num) {
+std::string Server::WaitAofReply(uint64_t offset) {
+  int local = aof_->fsynced_reploff() >= static_cast<int64_t>(offset) ? 1 : 0;
+  int acked = repl_master_.AofAckedAtLeast(offset);
+  return "*2\r\n:" + std::to_string(local) + "\r\n:" + std::to_string(acked) + "\r\n";
+}
+
+void Server::AofFsyncedMoved() {
+  WakeWaiters();
+  if (replica_ != nullptr && replica_->active()) replica_->AckSoon();
+}
+
+void Server::AofTurnedOff() {
+  if (num_waiters_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard<std::mutex> l(waiters_mu_);
-  waiters_.push_back({std::move(b), offset, num});
+  std::erase_if(waiters_, [&](const Waiter& w) {
+    if (w.b->state.load() != BlockedClient::kWaiting) return true;
+    if (w.numlocal <= 0 || !w.b->TryFinish()) return false;
+    w.b->deliver(
+        "-ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.\r\n");
+    return true;
+  });
+  num_waiters_.store(waiters_.size(), std::memory_order_relaxed);
+}
+
+void Server::UnblockWaitersOnRoleChange() {
+  if (num_waiters_.load(std::memory_order_relaxed) == 0) return;
+  std::lock_guard<std::mutex> l(waiters_mu_);
+  for (const Waiter& w : waiters_) {
+    if (w.b->state.load() != BlockedClient::kWaiting || !w.b->TryFinish()) continue;
+    w.b->deliver("-UNBLOCKED force unblock from blocking operation, instance state changed "
+                 "(master -> replica?)\r\n");
+  }
+  waiters_.clear();
+  num_waiters_.store(0, std::memory_order_relaxed);
+}
+
+void Server::AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num,
+                       int numlocal) {
+  std::lock_guard<std::mutex> l(waiters_mu_);
+  waiters_.push_back({std::move(b), offset, num, numlocal});
   num_waiters_.store(waiters_.size(), std::memory_order_relaxed);
 }
 
@@ -247,6 +342,15 @@ void Server::WakeWaiters() {
   std::lock_guard<std::mutex> l(waiters_mu_);
   std::erase_if(waiters_, [&](const Waiter& w) {
     if (w.b->state.load() != BlockedClient::kWaiting) return true;  // timed out or gone
+    if (w.numlocal >= 0) {
+      bool local = aof_->fsynced_reploff() >= static_cast<int64_t>(w.offset);
+      if ((w.numlocal > 0 && !local) || repl_master_.AofAckedAtLeast(w.offset) < w.num ||
+          !w.b->TryFinish()) {
+        return false;
+      }
+      w.b->deliver(WaitAofReply(w.offset));
+      return true;
+    }
     int acked = repl_master_.AckedAtLeast(w.offset);
     if (acked < w.num || !w.b->TryFinish()) return false;
     w.b->deliver(":" + std::to_string(acked) + "\r\n");
@@ -271,11 +375,25 @@ void Server::ActivateReplicationBacklog(bool quiet) {
   });
   repl_master_.ActivateBacklog();
   last_replica_ping_ms_ = clock::NowMs();  // the first PING one period from now
-  propagation_.AddConsumer(
-      [this](int db, const std::vector<std::string>& args) { repl_master_.Feed(db, args); });
+  // First among the consumers: the AOF records the offset each command reached.
+  repl_consumer_id_ = propagation_.AddConsumer(
+      [this](int db, const std::vector<std::string>& args) { repl_master_.Feed(db, args); },
+      true);
   if (quiet) return;
   LOG_NOTICE("Replication backlog created, my new replication IDs are '%s' and '%s'",
              repl_master_.replid().c_str(), repl_master_.replid2().c_str());
+}
+
+void Server::FreeReplicationBacklog(int64_t ttl) {
+  std::lock_guard<std::mutex> l(repl_mu_);
+  if (!repl_master_.backlog_active()) return;
+  // The consumer goes first, so no command reaches a backlog that is no longer kept.
+  propagation_.RemoveConsumer(repl_consumer_id_);
+  repl_consumer_id_ = 0;
+  repl_master_.DeactivateBacklog();
+  no_replicas_since_ms_ = 0;
+  LOG_NOTICE("Replication backlog freed after %lld seconds without connected replicas.",
+             static_cast<long long>(ttl));
 }
 
 void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
@@ -474,13 +592,68 @@ bool Server::ReplicasLagging() {
 void Server::RequestShutdownFromClient(int flags, std::shared_ptr<BlockedClient> b) {
   {
     std::lock_guard<std::mutex> l(client_shutdown_mu_);
-    client_shutdown_flags_ = flags;
-    client_shutdown_ = std::move(b);
+    // A second SHUTDOWN while one waits shares its outcome (and the first one's flags).
+    if (client_shutdown_flags_ < 0) client_shutdown_flags_ = flags;
+    client_shutdown_.push_back(std::move(b));
   }
   shutdown_cv_.notify_all();
 }
 
-void Server::WaitForLaggingReplicas(int flags) {
+bool Server::client_shutdown_waiting() {
+  std::lock_guard<std::mutex> l(client_shutdown_mu_);
+  return client_shutdown_flags_ >= 0;
+}
+
+size_t Server::num_shutdown_waiters() {
+  std::lock_guard<std::mutex> l(client_shutdown_mu_);
+  size_t n = 0;
+  for (auto& b : client_shutdown_) n += b->state.load() == BlockedClient::kWaiting;
+  return n;
+}
+
+bool Server::RunClientShutdown() {
+  int flags;
+  {
+    std::lock_guard<std::mutex> l(client_shutdown_mu_);
+    flags = client_shutdown_flags_;
+  }
+  if (flags < 0) return false;
+  std::string e = WaitForLaggingReplicas(flags) ? PrepareShutdown(flags)
+                                                : std::string(err::kShutdownErrors);
+  if (e.empty()) {
+    StopAccepting();
+    return true;
+  }
+  shutdown_deadline_ms_.store(0);
+  Unpause();
+  std::vector<std::shared_ptr<BlockedClient>> waiting;
+  {
+    std::lock_guard<std::mutex> l(client_shutdown_mu_);
+    client_shutdown_flags_ = -1;
+    waiting.swap(client_shutdown_);
+    shutdown_abort_.store(false);
+  }
+  for (auto& b : waiting) {
+    if (b->TryFinish()) b->deliver("-" + e + "\r\n");
+  }
+  return false;
+}
+
+bool Server::AbortShutdown() {
+  bool any = pending_signal_.exchange(0) != 0;
+  {
+    std::lock_guard<std::mutex> l(client_shutdown_mu_);
+    if (client_shutdown_flags_ >= 0 || signal_shutdown_running_.load()) {
+      shutdown_abort_.store(true);
+      any = true;
+    }
+  }
+  if (!any) return false;
+  LOG_WARNING("Shutdown manually aborted.");
+  return true;
+}
+
+bool Server::WaitForLaggingReplicas(int flags) {
   auto online = [this] {
     std::vector<std::shared_ptr<ReplicaLink>> out;
     for (auto& r : repl_master_.Replicas()) {
@@ -488,7 +661,7 @@ void Server::WaitForLaggingReplicas(int flags) {
     }
     return out;
   };
-  if (online().empty()) return;
+  if (online().empty()) return !shutdown_abort_.load();
   int64_t timeout_ms = static_cast<int64_t>(server_opts_.shutdown_timeout.get()) * 1000;
   uint64_t target = repl_master_.offset();
   if (!(flags & kShutdownNow) && timeout_ms > 0 && ReplicasLagging()) {
@@ -499,6 +672,7 @@ void Server::WaitForLaggingReplicas(int flags) {
     int64_t deadline = clock::NowMs() + timeout_ms;
     shutdown_deadline_ms_.store(deadline);
     while (clock::NowMs() < deadline) {
+      if (shutdown_abort_.load()) return false;
       bool synced = true;
       for (auto& r : online()) synced = synced && r->ack_offset.load() >= target;
       if (synced) break;
@@ -521,6 +695,7 @@ void Server::WaitForLaggingReplicas(int flags) {
                 ReplicaLink::StateName(r->state.load()));
   }
   LOG_NOTICE("%d of %d replicas are in sync when shutting down.", in_sync, total);
+  return !shutdown_abort_.load();
 }
 
 void Server::CollectSnapshotChild(int tries) {
@@ -589,7 +764,14 @@ void Server::ReplicationCron(int64_t now_ms) {
   if (!repl_master_.backlog_active()) return;
   repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
   auto replicas = repl_master_.Replicas();
-  if (replicas.empty()) return;
+  if (!replicas.empty() || replica_->active() || no_replicas_since_ms_ == 0) {
+    no_replicas_since_ms_ = now_ms;
+  }
+  if (replicas.empty()) {
+    int64_t ttl = repl_opts_.repl_backlog_ttl.get();
+    if (ttl > 0 && now_ms - no_replicas_since_ms_ > ttl * 1000) FreeReplicationBacklog(ttl);
+    return;
+  }
   TryStartReplicationSnapshot();
   // Replicas waiting for a snapshot (for the diskless delay, or for the child writing the file)
   // get a newline each second, so that their read timeout does not fire (Redis does the same;
@@ -684,6 +866,14 @@ void RegisterReplicationFamily(CommandRegistry& r, Server& s) {
          "connection is completed.",
          "O(1)"})
       .Args("numreplicas:integer timeout:integer")
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_shards", "response_policy:agg_min"};
+  r.Add({"WAITAOF", 4, kNoScript, 0, 0, 0, acl::kConnection, Handler::Bind<CmdWaitAof>(&s),
+         "generic", "7.2.0",
+         "Blocks until all of the preceding write commands sent by the connection are written to "
+         "the append-only file of the master and/or replicas.",
+         "O(1)"})
+      .Args("numlocal:integer numreplicas:integer timeout:integer")
       .Lock(LockMode::kNone)
       .tips = {"request_policy:all_shards", "response_policy:agg_min"};
   r.Add({"FAILOVER", -1, kAdmin | kNoScript | kStale, 0, 0, 0, acl::kDangerous,

@@ -83,7 +83,8 @@ void Worker::Accept(int lfd, ListenerKind kind) {
   for (int i = 0; i < 64; i++) {
     int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      // EINVAL: the listener was shut down because the server is exiting.
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != EINVAL) {
         // Out of descriptors (EMFILE/ENFILE) leaves the connection queued and the listener
         // readable: log at most once a second instead of once per loop iteration.
         static thread_local int64_t last_log_ms = 0;
@@ -887,6 +888,15 @@ std::string Server::PrepareShutdown(int flags) {
   bool force = flags & kShutdownForce;
   // A running child would only write a file nobody waits for.
   persistence_->KillChild();
+  if (aof_->writing_initial()) {
+    // The AOF was just turned on and holds nothing yet: exiting now would lose the dataset.
+    if (!force) {
+      LOG_WARNING("Writing initial AOF, can't exit.");
+      LOG_WARNING("Errors trying to shut down the server. Check the logs for more information.");
+      return std::string(err::kShutdownErrors);
+    }
+    LOG_WARNING("Writing initial AOF. Exit anyway.");
+  }
   aof_->StopRewrite();
   if (aof_->enabled()) {
     LOG_NOTICE("Calling fsync() on the AOF file.");
@@ -912,6 +922,13 @@ std::string Server::PrepareShutdown(int flags) {
   return "";
 }
 
+void Server::StopAccepting() {
+  // shutdown(2), not close(2): the workers' event loops still hold the descriptors, but a
+  // client connecting from now on is refused instead of accepted by a server about to exit.
+  std::lock_guard<std::mutex> l(listen_mu_);
+  for (int fd : listen_fds_) ::shutdown(fd, SHUT_RDWR);
+}
+
 void Server::RequestExit() {
   shutdown_.store(true);
   shutdown_cv_.notify_all();
@@ -925,30 +942,23 @@ int Server::WaitForShutdown() {
       shutdown_cv_.wait_for(l, std::chrono::milliseconds(20));
     }
     if (shutdown_.load()) break;
-    int client_flags = -1;
-    std::shared_ptr<BlockedClient> client;
-    {
-      std::lock_guard<std::mutex> l(client_shutdown_mu_);
-      std::swap(client_flags, client_shutdown_flags_);
-      client.swap(client_shutdown_);
-    }
-    if (client_flags >= 0) {
-      WaitForLaggingReplicas(client_flags);
-      std::string e = PrepareShutdown(client_flags);
-      if (e.empty()) break;
-      shutdown_deadline_ms_.store(0);
-      Unpause();
-      if (client != nullptr && client->TryFinish()) client->deliver("-" + e + "\r\n");
-      continue;
-    }
+    if (RunClientShutdown()) break;
+    // DEBUG PAUSE-CRON holds a signal's shutdown back (Redis handles it in its cron).
+    if (cron_paused()) continue;
     int sig = pending_signal_.exchange(0);
     if (sig == 0) continue;
+    signal_shutdown_running_.store(true);
     int flags = sig == SIGINT ? server_opts_.sigint_flags() : server_opts_.sigterm_flags();
     LOG_NOTICE("User requested shutdown...");
-    WaitForLaggingReplicas(flags);
-    if (PrepareShutdown(flags).empty()) break;
+    if (WaitForLaggingReplicas(flags) && PrepareShutdown(flags).empty()) {
+      StopAccepting();
+      break;
+    }
     shutdown_deadline_ms_.store(0);
     Unpause();
+    bool aborted = shutdown_abort_.exchange(false);
+    signal_shutdown_running_.store(false);
+    if (aborted) continue;
     LOG_WARNING("%s received but errors trying to shut down the server, check the logs for more "
                 "information",
                 sig == SIGINT ? "SIGINT" : "SIGTERM");

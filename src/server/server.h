@@ -185,6 +185,19 @@ class Server : public KeyspaceObserver {
   // Signal handlers call this: only an atomic store. The main thread then runs the shutdown
   // sequence with the flags of shutdown-on-sigterm / shutdown-on-sigint.
   void RequestShutdownFromSignal(int sig) { pending_signal_.store(sig); }
+  // A signal's shutdown is pending or running (a second SIGINT then exits at once).
+  bool signal_shutdown_active() const {
+    return pending_signal_.load() != 0 || signal_shutdown_running_.load();
+  }
+  // SHUTDOWN ABORT: cancels a pending signal's shutdown, or the wait for lagging replicas of a
+  // running one (its clients get the error). False when no shutdown is in progress.
+  bool AbortShutdown();
+  // A SHUTDOWN from a client is waiting for lagging replicas (another one joins it).
+  bool client_shutdown_waiting();
+  // Clients blocked in SHUTDOWN (INFO blocked_clients).
+  size_t num_shutdown_waiters();
+  // The process is about to exit: the listening sockets refuse new connections from now on.
+  void StopAccepting();
   // The shutdown sequence before the process may exit (ShutdownFlag bits): stops children,
   // flushes the AOF, saves the final snapshot when asked (kShutdownSave) or when save rules are
   // set (unless kShutdownNoSave). Returns "" when the server may exit; with kShutdownForce, errors
@@ -195,10 +208,13 @@ class Server : public KeyspaceObserver {
   // SHUTDOWN from a client while replicas lag: the main thread waits for them (workers keep
   // serving their acknowledgements), then shuts down; `b` gets the error if that fails.
   void RequestShutdownFromClient(int flags, std::shared_ptr<BlockedClient> b);
+  // The main thread's handling of a client's SHUTDOWN request; true when the server may exit.
+  bool RunClientShutdown();
   // A master with replicas that have not acknowledged everything: writes pause and the main
   // thread waits up to shutdown-timeout for them (unless `flags` has kShutdownNow), logging
   // how many are in sync, as Redis does before it exits.
-  void WaitForLaggingReplicas(int flags);
+  // False when SHUTDOWN ABORT ended the wait.
+  bool WaitForLaggingReplicas(int flags);
   bool ReplicasLagging();
   // INFO shutdown_in_milliseconds while that wait runs (0: no wait).
   int64_t shutdown_deadline_ms() const { return shutdown_deadline_ms_.load(); }
@@ -281,9 +297,20 @@ class Server : public KeyspaceObserver {
   // A replica's connection went away.
   void ReplicaGone(const ReplicaLink& r);
   // WAIT: `b` waits until `num` replicas acknowledged `offset` (or its deadline passes; the
-  // worker's cron times it out). WakeWaiters runs after each acknowledgement.
-  void AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num);
+  // worker's cron times it out). WAITAOF (`numlocal` >= 0): until `numlocal` local AOF (0 or 1)
+  // and `num` replicas' AOFs are fsynced up to `offset`. WakeWaiters runs after each
+  // acknowledgement and each move of the local AOF's fsynced offset.
+  void AddWaiter(std::shared_ptr<BlockedClient> b, uint64_t offset, int num, int numlocal = -1);
   void WakeWaiters();
+  // WAITAOF's reply for `offset` as things stand: [local fsynced (0/1), replicas fsynced].
+  std::string WaitAofReply(uint64_t offset);
+  // The AOF's fsynced offset moved (any thread): waiters are checked, and a replica tells its
+  // master.
+  void AofFsyncedMoved();
+  // The AOF was turned off: WAITAOF waiters that need the local copy get Redis's error.
+  void AofTurnedOff();
+  // This server became a replica: WAIT/WAITAOF waiters are unblocked with -UNBLOCKED.
+  void UnblockWaitersOnRoleChange();
   // Clients in WAIT now (INFO blocked_clients).
   size_t num_waiters();
   // Collects the diskless sync's child once its output ended, retrying a few times shortly
@@ -294,6 +321,8 @@ class Server : public KeyspaceObserver {
   // Makes the backlog keep the stream (the first replica, or a replica's first sync, which
   // logs nothing: its ids are its master's).
   void ActivateReplicationBacklog(bool quiet = false);
+  // repl-backlog-ttl passed with no replica attached (a master only): the backlog is freed.
+  void FreeReplicationBacklog(int64_t ttl);
   // The replica side: this server's own master (server/replica.h).
   ReplicaClient& replica() { return *replica_; }
   Failover& failover() { return *failover_; }
@@ -361,11 +390,14 @@ class Server : public KeyspaceObserver {
     std::shared_ptr<BlockedClient> b;
     uint64_t offset;
     int num;
+    int numlocal;  // -1: WAIT
   };
   std::mutex waiters_mu_;
   std::vector<Waiter> waiters_;
   std::atomic<size_t> num_waiters_{0};
   std::atomic<int64_t> last_replica_ping_ms_{0};
+  int repl_consumer_id_ = 0;  // the backlog's propagation consumer (repl_mu_)
+  int64_t no_replicas_since_ms_ = 0;  // repl-backlog-ttl (cron only)
   int64_t last_replica_newline_ms_ = 0;  // cron only
   // One replication snapshot decision at a time (PSYNC handlers on any thread, and the cron),
   // and the backlog activated once.
@@ -397,7 +429,9 @@ class Server : public KeyspaceObserver {
   std::atomic<int> pending_signal_{0};
   std::mutex client_shutdown_mu_;
   int client_shutdown_flags_ = -1;  // -1: none requested
-  std::shared_ptr<BlockedClient> client_shutdown_;
+  std::vector<std::shared_ptr<BlockedClient>> client_shutdown_;  // waiting for the outcome
+  std::atomic<bool> shutdown_abort_{false};
+  std::atomic<bool> signal_shutdown_running_{false};
   std::atomic<int64_t> shutdown_deadline_ms_{0};
   std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;

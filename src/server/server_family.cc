@@ -54,11 +54,13 @@ void CmdShutdown(Server& s, ArgList args, CommandContext& ctx) {
     return;
   }
   if (abort) {
+    if (s.AbortShutdown()) return ctx.rb.Ok();
     ctx.rb.Error(err::kNoShutdownInProgress);
     return;
   }
   LOG_NOTICE("User requested shutdown...");
-  if (!(flags & kShutdownNow) && s.ReplicasLagging() && ctx.session.deliver && !ctx.no_block) {
+  if (!(flags & kShutdownNow) && (s.ReplicasLagging() || s.client_shutdown_waiting()) &&
+      ctx.session.deliver && !ctx.no_block) {
     // The wait for lagging replicas runs on the main thread, so that every worker keeps
     // serving their acknowledgements; this client waits for the outcome.
     auto b = std::make_shared<BlockedClient>();
@@ -75,6 +77,7 @@ void CmdShutdown(Server& s, ArgList args, CommandContext& ctx) {
     ctx.rb.Error(e);
     return;
   }
+  s.StopAccepting();
   s.RequestExit();
   // Redis closes the connection without a reply when shutdown succeeds.
   ctx.session.close_after_reply = true;

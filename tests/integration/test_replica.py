@@ -4,6 +4,7 @@ partial resyncs, chains, promotion with PSYNC2 (the other nodes continue with a 
 Carmine and redis-server mixed), restarts from the RDB file, a master killed, frozen or sending
 garbage, and what a replica refuses or hides (READONLY, MASTERDOWN, keys past their TTL).
 Every wait polls with a deadline."""
+import os
 import signal
 import socket
 import threading
@@ -519,6 +520,97 @@ def test_shutdown_gives_up_on_a_replica_after_the_timeout(make_server):
     log = m.log_text()
     assert "Lagging replica 127.0.0.1:%d reported offset" % r.port in log
     assert "0 of 1 replicas are in sync when shutting down." in log
+
+
+def test_shutdown_abort_and_joined_shutdowns_while_a_replica_lags(make_server):
+    """Two clients wait in SHUTDOWN for a frozen replica; SHUTDOWN ABORT ends the wait, both get
+    Redis's error and the master keeps serving. connected_clients leaves the replica out."""
+    m = make_server(NOW + ["--shutdown-timeout", "60"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    assert info(mc, "clients")["connected_clients"] == 1
+    with frozen(r):
+        mc.incr("k")
+        socks = []
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", m.port), timeout=15)
+            s.sendall(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            socks.append(s)
+        wait_until(lambda: info(mc, "clients")["blocked_clients"] == 2, 10,
+                   what="both SHUTDOWNs wait")
+        assert info(mc, "clients")["connected_clients"] == 3
+        assert mc.execute_command("SHUTDOWN", "ABORT") is True  # redis-py maps +OK to True
+        for s in socks:
+            assert s.recv(200) == b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+            s.close()
+    assert "Shutdown manually aborted." in m.log_text()
+    mc.set("after", 1)  # writes resume
+    wait_in_sync(mc, rc)
+    with pytest.raises(redis.ResponseError, match="^No shutdown in progress.$"):
+        mc.execute_command("SHUTDOWN", "ABORT")
+
+
+def test_shutdown_abort_cancels_a_pending_sigterm(make_server):
+    m = make_server()
+    c = redis.Redis(port=m.port)
+    c.execute_command("DEBUG", "PAUSE-CRON", 1)  # the signal waits for the cron, as in Redis
+    m.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: "Received SIGTERM scheduling shutdown" in m.log_text(), 10,
+               what="signal received")
+    assert c.execute_command("SHUTDOWN", "ABORT") is True
+    c.execute_command("DEBUG", "PAUSE-CRON", 0)
+    assert c.ping() and m.proc.poll() is None
+    assert "Shutdown manually aborted." in m.log_text()
+
+
+def test_shutdown_refused_while_the_first_aof_is_written(make_server):
+    m = make_server(["--rdb-key-save-delay", "1000000"])
+    c = redis.Redis(port=m.port)
+    for i in range(5):
+        c.set(i, i)
+    c.config_set("appendonly", "yes")
+    wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 1, 10,
+               what="initial rewrite running")
+    with pytest.raises(redis.ResponseError, match="Errors trying to SHUTDOWN"):
+        c.execute_command("SHUTDOWN", "NOSAVE")
+    assert "Writing initial AOF, can't exit." in m.log_text()
+    assert c.ping()
+    with pytest.raises(redis.ConnectionError):
+        c.execute_command("SHUTDOWN", "NOSAVE", "FORCE")
+    wait_until(lambda: m.proc.poll() is not None, 10, what="exited")
+    assert "Writing initial AOF. Exit anyway." in m.log_text()
+
+
+def test_shutdown_refuses_connections_at_once_and_removes_the_child_file(make_server):
+    m = make_server(["--rdb-key-save-delay", "1000000"])
+    c = redis.Redis(port=m.port)
+    for i in range(5):
+        c.set(i, i)
+    c.bgsave()
+    child = c.info("persistence")
+    assert child["rdb_bgsave_in_progress"] == 1
+    wait_until(lambda: any(f.startswith("temp-") for f in os.listdir(m.dir)), 10,
+               what="the child's file")
+    with pytest.raises(redis.ConnectionError):
+        c.execute_command("SHUTDOWN", "NOSAVE")
+    # The reply (a closed connection) comes after the listener stopped accepting.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", m.port), timeout=5).close()
+    wait_until(lambda: m.proc.poll() is not None, 10, what="exited")
+    assert not [f for f in os.listdir(m.dir) if f.startswith("temp-")]
+
+
+def test_failed_foreground_save_does_not_refuse_writes(make_server):
+    m = make_server(["--save", "900 1"])
+    c = redis.Redis(port=m.port)
+    c.set("a", 1)
+    os.mkdir(os.path.join(m.dir, "dump.rdb"))  # the rename cannot succeed
+    with pytest.raises(redis.ResponseError):
+        c.save()
+    assert c.set("a", 2) and c.ping()
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    os.rmdir(os.path.join(m.dir, "dump.rdb"))
 
 
 @pytest.mark.parametrize("carmine_master", [True, False])

@@ -109,5 +109,49 @@ TEST(ReplicationMaster, StreamSelectsTheDatabaseAndContinuesOnlyKnownHistory) {
   EXPECT_TRUE(m.CanContinue(m.replid(), m.offset() + 1));
 }
 
+TEST(ReplicationMaster, OffsetCountsWritesWithoutABacklogAndAfterItIsFreed) {
+  ReplicationMaster m(1 << 20);
+  ReplicationMaster::TakeThreadFedOffset();
+  // No backlog: each write the AOF takes moves the offset by one (what WAITAOF counts in).
+  m.CountUnstreamedWrite();
+  m.CountUnstreamedWrite();
+  EXPECT_EQ(m.offset(), 2u);
+  EXPECT_EQ(ReplicationMaster::TakeThreadFedOffset(), 2u);
+  m.ActivateBacklog();
+  m.CountUnstreamedWrite();  // the stream counts its own bytes now
+  EXPECT_EQ(m.offset(), 2u);
+  m.Feed(-1, {"PING"});
+  EXPECT_EQ(m.offset(), 2u + 14u);  // "*1\r\n$4\r\nPING\r\n"
+  EXPECT_TRUE(m.CanContinue(m.replid(), 3));
+  std::string id = m.replid();
+  m.DeactivateBacklog();
+  EXPECT_FALSE(m.backlog_active());
+  EXPECT_NE(m.replid(), id);
+  EXPECT_EQ(m.replid2(), std::string(40, '0'));
+  EXPECT_EQ(m.second_offset(), -1);
+  EXPECT_FALSE(m.CanContinue(id, m.offset() + 1));
+  m.CountUnstreamedWrite();
+  EXPECT_EQ(m.offset(), 17u);
+  EXPECT_EQ(m.backlog().histlen(), 0u);
+}
+
+TEST(ReplicationMaster, AofAcknowledgementsCountOnlineReplicas) {
+  ReplicationMaster m(1 << 20);
+  auto a = std::make_shared<ReplicaLink>();
+  a->client_id = 1;
+  a->state.store(ReplicaLink::State::kOnline);
+  a->ack_offset.store(100);
+  a->aof_ack_offset.store(40);
+  auto b = std::make_shared<ReplicaLink>();
+  b->client_id = 2;
+  b->state.store(ReplicaLink::State::kWaitBgsave);
+  b->aof_ack_offset.store(500);
+  m.Adopt(a);
+  m.Adopt(b);
+  EXPECT_EQ(m.AckedAtLeast(50), 1);
+  EXPECT_EQ(m.AofAckedAtLeast(50), 0);
+  EXPECT_EQ(m.AofAckedAtLeast(40), 1);
+}
+
 }  // namespace
 }  // namespace carmine
