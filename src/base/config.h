@@ -263,6 +263,11 @@ class Registry {
   // file, fsynced and renamed over the original.
   Status Rewrite(const std::string& path, bool force_all = false) const;
 
+  // A directive whose lines CONFIG REWRITE regenerates as a whole ("sentinel"): `lines` gives
+  // every current line in order. Existing lines of the directive are replaced in place by the
+  // new lines with the same first two words, in order; the rest are appended at the end.
+  void SetRewriter(std::string_view directive, std::function<std::vector<std::string>()> lines);
+
   // Serializes CONFIG SET and REWRITE against each other.
   std::mutex& mu() const { return mu_; }
 
@@ -270,6 +275,7 @@ class Registry {
   Status LoadLines(std::string_view text, const std::string& origin, int depth, int line_offset);
   std::vector<Option*> options_;
   std::vector<std::pair<std::string, DirectiveFn>> directives_;
+  std::vector<std::pair<std::string, std::function<std::vector<std::string>()>>> rewriters_;
   mutable std::mutex mu_;
 };
 

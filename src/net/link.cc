@@ -94,6 +94,7 @@ void Link::Connected() {
   }
   state_ = State::kConnected;
   peer_ = PeerName(transport_->fd());
+  local_ = SockName(transport_->fd());
   SetNoDelay(transport_->fd());
   want_write_ = false;
   loop_.Modify(transport_->fd(), EPOLLIN, this);

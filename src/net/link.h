@@ -53,6 +53,8 @@ class Link : public IoHandler {
   std::unique_ptr<Transport> Release();
   // "ip:port" of the peer, once connected.
   const std::string& peer() const { return peer_; }
+  // "ip:port" of this end, once connected.
+  const std::string& local() const { return local_; }
 
   void OnEvent(uint32_t events) override;
 
@@ -74,6 +76,7 @@ class Link : public IoHandler {
   size_t out_pos_ = 0;
   bool want_write_ = false;
   std::string peer_;
+  std::string local_;
   // Dies with the link: a handler that destroyed the link is detected (through a weak_ptr) after
   // it returns, and timers that outlive the link do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -51,6 +51,16 @@ Status Server::Configure(int argc, char** argv, bool* exit_now, int* exit_code) 
   *exit_now = false;
   int i = 1;
   std::string text;
+  // Sentinel mode: asked for with --sentinel, or the binary runs under a Sentinel name (a link
+  // named carmine-sentinel or redis-sentinel), as redis-server decides.
+  {
+    std::string_view exe = argv[0];
+    size_t slash = exe.rfind('/');
+    if (slash != std::string_view::npos) exe.remove_prefix(slash + 1);
+    bool sentinel = exe.find("sentinel") != std::string_view::npos;
+    for (int j = 1; j < argc; j++) sentinel = sentinel || std::string_view(argv[j]) == "--sentinel";
+    if (sentinel) EnableSentinelMode();
+  }
   if (argc >= 2) {
     std::string a1 = argv[1];
     if (a1 == "-v" || a1 == "--version") {
@@ -91,6 +101,7 @@ Status Server::Configure(int argc, char** argv, bool* exit_now, int* exit_code) 
       read_stdin = true;
       continue;
     }
+    if (a == "--sentinel") continue;
     if (a.rfind("--", 0) == 0 && name_has_value) {
       if (!options.empty()) options += "\n";
       options += a.substr(2) + " ";

@@ -82,7 +82,9 @@ void ServerSection(Server& s, Writer& w) {
   w.Field("redis_git_sha1", std::string("00000000"));
   w.Field("redis_git_dirty", 0);
   w.Field("redis_build_id", std::string("carmine"));
-  w.Field("redis_mode", std::string(s.opts().cluster_enabled ? "cluster" : "standalone"));
+  w.Field("redis_mode", std::string(s.sentinel() != nullptr ? "sentinel"
+                                    : s.opts().cluster_enabled ? "cluster"
+                                                               : "standalone"));
   w.Field("os", std::string(un.sysname) + " " + un.release + " " + un.machine);
   w.Field("arch_bits", 64);
   w.Field("monotonic_clock", std::string("POSIX clock_gettime"));
@@ -559,6 +561,17 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
     }
   }
   Writer w;
+  if (s.sentinel() != nullptr) {
+    // Sentinel has no dataset: its INFO has these sections only.
+    if (requested.empty()) want = {"server", "clients", "stats", "cpu", "sentinel"};
+    if (want.count("default") || want.count("all") || want.count("everything")) {
+      want.insert("sentinel");
+    }
+    for (const char* gone : {"memory", "persistence", "replication", "keyspace", "cluster",
+                             "modules", "debug"}) {
+      want.erase(gone);
+    }
+  }
   if (want.count("server")) ServerSection(s, w);
   if (want.count("clients")) ClientsSection(s, w);
   if (want.count("memory")) MemorySection(s, w);
@@ -575,6 +588,10 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
     w.Field("cluster_enabled", 0);
   }
   if (want.count("keyspace")) KeyspaceSection(s, w);
+  if (want.count("sentinel") && s.sentinel() != nullptr) {
+    if (!w.str().empty()) w.str() += "\r\n";
+    w.str() += s.sentinel()->InfoSection();
+  }
   if (want.count("debug")) {
     // Only when asked for by name, as in Redis.
     w.Section("Debug");

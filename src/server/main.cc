@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   } else {
     LOG_NOTICE("Configuration loaded");
   }
-  log::SetRole('M');
+  log::SetRole(server.sentinel() != nullptr ? 'X' : 'M');
   AdjustOpenFilesLimit(o);
   snprintf(g_temp_rdb, sizeof(g_temp_rdb), "temp-%d.rdb", static_cast<int>(getpid()));
   g_server = &server;

@@ -120,7 +120,9 @@ bool SetTitle(const Server& s, const std::string& tmpl) {
 void PrintBanner(const Server& s) {
   Server& srv = const_cast<Server&>(s);
   const ServerOptions& o = srv.server_opts();
-  const char* mode = srv.opts().cluster_enabled.load() ? "cluster" : "standalone";
+  const char* mode = srv.sentinel() != nullptr          ? "sentinel"
+                     : srv.opts().cluster_enabled.load() ? "cluster"
+                                                         : "standalone";
   int port = o.port.get();
   if (!o.always_show_logo.get() && !isatty(STDOUT_FILENO)) {
     LOG_NOTICE("Running mode=%s, port=%d.", mode, port);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <clocale>
 #include <cstring>
+#include <future>
 #include <random>
 
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "db/evict.h"
 #include "net/socket.h"
 #include "protocol/errors.h"
+#include "sentinel/commands.h"
 #include "server/connection.h"
 #include "server/process.h"
 
@@ -351,8 +353,9 @@ Server::Server() {
     if (args.empty()) return "Bad directive or wrong number of arguments";
     return "Modules are not available in this server: can't load module from " + args[0];
   });
-  config_.AddDirective("sentinel", [](config::Words) -> std::string {
-    return "sentinel directive while not in sentinel mode";
+  config_.AddDirective("sentinel", [this](config::Words args) -> std::string {
+    if (sentinel_ == nullptr) return "sentinel directive while not in sentinel mode";
+    return sentinel_->Directive(std::vector<std::string>(args.begin(), args.end()));
   });
   // The tables are programs' data: a broken one is a bug, found at the first start.
   std::string bad = registry_.Validate();
@@ -690,12 +693,61 @@ bool Server::IsPausedFor(uint32_t cmd_flags, int64_t now_ms) const {
   return pause_all_.load() || (cmd_flags & (kWrite | kMayReplicate));
 }
 
+void Server::EnableSentinelMode() {
+  sentinel::Sentinel::Hooks h;
+  h.publish = [this](std::string_view channel, std::string_view msg) {
+    if (dispatcher_ != nullptr) dispatcher_->pubsub().Publish(channel, msg);
+  };
+  h.rewrite_config = [this] {
+    std::lock_guard<std::mutex> l(config_.mu());
+    return config_.Rewrite(config_file_);
+  };
+  h.port = [this] { return static_cast<int>(server_opts_.port.get()); };
+  sentinel_ = std::make_unique<sentinel::Sentinel>(std::move(h));
+  // Only what Sentinel answers stays in the command table.
+  static const char* kKeep[] = {"acl",  "auth",    "client",   "command", "hello",
+                                "info", "ping",    "psubscribe", "punsubscribe", "shutdown",
+                                "subscribe", "unsubscribe"};
+  std::vector<std::string> drop;
+  for (auto& [name, spec] : registry_.all()) {
+    bool keep = false;
+    for (const char* k : kKeep) keep = keep || name == k;
+    if (!keep) drop.push_back(name);
+  }
+  for (auto& name : drop) registry_.Rename(name, "");
+  sentinel::RegisterSentinelCommands(registry_, *sentinel_);
+  config_.SetRewriter("sentinel", [this] { return sentinel_->ConfigLines(); });
+  server_opts_.port.Set(std::vector<std::string>{"26379"}, config::Source::kFile);
+}
+
+Status Server::StartSentinel() {
+  // Sentinel keeps its state in its config file: it must have one it can write.
+  if (config_file_.empty()) {
+    LOG_WARNING("Sentinel needs config file on disk to save state. Exiting...");
+    return Status::Error("");
+  }
+  if (access(config_file_.c_str(), W_OK) != 0) {
+    LOG_WARNING("Sentinel config file %s is not writable: %s. Exiting...", config_file_.c_str(),
+                strerror(errno));
+    return Status::Error("");
+  }
+  std::promise<void> started;
+  workers_[0]->loop().Post([this, &started] {
+    sentinel_->Start(workers_[0]->loop());
+    started.set_value();
+  });
+  started.get_future().wait();
+  return Status::Ok();
+}
+
 void Server::InitData() {
   threads_ = server_opts_.threads.get();
   // io-threads N (Redis's I/O threads) means N workers when `threads` is not given.
   if (threads_ <= 0 && server_opts_.io_threads.get() > 1) threads_ = server_opts_.io_threads.get();
   if (threads_ <= 0) threads_ = static_cast<int>(std::thread::hardware_concurrency());
   if (threads_ <= 0) threads_ = 1;
+  // Sentinel's state lives on one loop: the SENTINEL command runs where its timer runs.
+  if (sentinel_ != nullptr) threads_ = 1;
   int shards = 1;
   if (threads_ > 1) {
     while (shards < threads_ * 8) shards <<= 1;
@@ -802,7 +854,7 @@ Status Server::Start() {
     }
     if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
   }
-  LOG_NOTICE("Server initialized");
+  if (sentinel_ == nullptr) LOG_NOTICE("Server initialized");
   // Clients are served while the dataset loads: commands that need it answer -LOADING, as in
   // Redis, and INFO shows the progress.
   dbs_->set_loading(true);
@@ -811,8 +863,9 @@ Status Server::Start() {
   const bool listening_tcp = tcp_listeners_ > 0;
   for (auto& w : workers_) w->Start();
   // With appendonly yes the AOF is the dataset, even when an RDB file exists (as in Redis).
-  Status st =
-      persist_opts_.appendonly.get() ? aof_->LoadAndOpen() : persistence_->LoadAtStartup();
+  Status st = sentinel_ != nullptr           ? Status::Ok()
+              : persist_opts_.appendonly.get() ? aof_->LoadAndOpen()
+                                               : persistence_->LoadAtStartup();
   dbs_->set_loading(false);
   dbs_->stats().dirty.Sub(dbs_->stats().dirty.load());  // what was loaded is saved already
   if (!st.ok()) {
@@ -820,6 +873,7 @@ Status Server::Start() {
     return st;
   }
   stats_.startup_memory.store(mem::UsedMemory());
+  if (sentinel_ != nullptr) return StartSentinel();
   RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
@@ -902,8 +956,9 @@ std::string Server::PrepareShutdown(int flags) {
     LOG_NOTICE("Calling fsync() on the AOF file.");
     aof_->FlushAndSync();
   }
-  bool save = (flags & kShutdownSave) ||
-              (!(flags & kShutdownNoSave) && !persist_opts_.save_rules().empty());
+  bool save = sentinel_ == nullptr &&
+              ((flags & kShutdownSave) ||
+               (!(flags & kShutdownNoSave) && !persist_opts_.save_rules().empty()));
   if (save) {
     LOG_NOTICE("Saving the final RDB snapshot before exiting.");
     ShardLocks all;

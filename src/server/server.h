@@ -35,6 +35,7 @@
 #include "persist/options.h"
 #include "replication/master.h"
 #include "replication/options.h"
+#include "sentinel/sentinel.h"
 #include "scripting/options.h"
 #include "server/aof.h"
 #include "server/persistence.h"
@@ -326,6 +327,12 @@ class Server : public KeyspaceObserver {
   // The replica side: this server's own master (server/replica.h).
   ReplicaClient& replica() { return *replica_; }
   Failover& failover() { return *failover_; }
+  // Sentinel mode (--sentinel, or started as carmine-sentinel/redis-sentinel): the Sentinel
+  // this process runs; nullptr for a data server.
+  sentinel::Sentinel* sentinel() { return sentinel_.get(); }
+  // Switches to sentinel mode before the config is read: Sentinel's command table, its
+  // default port, one worker.
+  void EnableSentinelMode();
   // The replication fields a snapshot records (RDB aux repl-stream-db, repl-id, repl-offset):
   // set for a master that has a backlog and for a replica, as Redis records them.
   void FillReplicationSaveInfo(rdb::SaveOptions* o);
@@ -364,6 +371,8 @@ class Server : public KeyspaceObserver {
   // Start()'s steps: the keyspace and modules, then the listening sockets.
   void InitData();
   Status Listen();
+  // Sentinel mode's last startup step: checks the config file, then starts monitoring.
+  Status StartSentinel();
 
   // Declared first: every option below registers itself here.
   config::Registry config_;
@@ -385,6 +394,7 @@ class Server : public KeyspaceObserver {
   ReplicationMaster repl_master_{1024 * 1024};
   std::unique_ptr<ReplicaClient> replica_;
   std::unique_ptr<Failover> failover_;
+  std::unique_ptr<sentinel::Sentinel> sentinel_;
   std::thread pipe_reader_;  // copies a diskless sync's image from the child to its stream
   struct Waiter {
     std::shared_ptr<BlockedClient> b;
