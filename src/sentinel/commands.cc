@@ -253,7 +253,30 @@ void CmdInfoCache(Sentinel& s, ArgList args, CommandContext& ctx) {
   }
 }
 
-void CmdPendingScripts(Sentinel&, ArgList, CommandContext& ctx) { ctx.rb.ArrayLen(0); }
+void CmdPendingScripts(Sentinel& s, ArgList, CommandContext& ctx) {
+  int64_t now = clock::NowMs();
+  const auto& jobs = s.scripts().jobs();
+  ctx.rb.ArrayLen(static_cast<int64_t>(jobs.size()));
+  for (const auto& j : jobs) {
+    ctx.rb.MapLen(5);
+    ctx.rb.Bulk("argv");
+    ctx.rb.ArrayLen(static_cast<int64_t>(j.argv.size()));
+    for (const auto& a : j.argv) ctx.rb.Bulk(a);
+    ctx.rb.Bulk("flags");
+    ctx.rb.Bulk(j.pid > 0 ? "running" : "scheduled");
+    ctx.rb.Bulk("pid");
+    ctx.rb.Bulk(std::to_string(j.pid > 0 ? j.pid : 0));
+    if (j.pid > 0) {
+      ctx.rb.Bulk("run-time");
+      ctx.rb.Bulk(std::to_string(now - j.start_time));
+    } else {
+      ctx.rb.Bulk("run-delay");
+      ctx.rb.Bulk(std::to_string(j.start_time > now ? j.start_time - now : 0));
+    }
+    ctx.rb.Bulk("retry-num");
+    ctx.rb.Bulk(std::to_string(j.retry));
+  }
+}
 
 void CmdSimulateFailure(Sentinel& s, ArgList args, CommandContext& ctx) {
   uint32_t flags = 0;

@@ -4,6 +4,8 @@
 // count (an absolute majority of the known Sentinels and at least the quorum), the choice of the
 // replica to promote, and the state machine that promotes it, points the other replicas at it
 // parallel-syncs at a time, and finally moves the master's address.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "base/clock.h"
@@ -22,13 +24,14 @@ std::string Sentinel::VoteLeader(Instance& m, uint64_t req_epoch, const std::str
   if (req_epoch > current_epoch_) {
     current_epoch_ = req_epoch;
     FlushConfig();
-    Event(kWarn, "+new-epoch", nullptr, std::to_string(current_epoch_));
+    Event(kWarn, "+new-epoch", &m, std::to_string(current_epoch_), false);
   }
   if (m.leader_epoch < req_epoch && current_epoch_ <= req_epoch) {
     m.leader = req_runid;
     m.leader_epoch = current_epoch_;
     FlushConfig();
-    Event(kWarn, "+vote-for-leader", nullptr, m.leader + " " + std::to_string(m.leader_epoch));
+    Event(kWarn, "+vote-for-leader", &m, m.leader + " " + std::to_string(m.leader_epoch),
+          false);
     // Having voted for another Sentinel, this one waits before trying a failover itself.
     if (m.leader != myid_) {
       m.failover_start_time = clock::NowMs() + static_cast<int64_t>(rng_() % kMaxDesync);
@@ -66,6 +69,11 @@ std::string Sentinel::GetLeader(Instance& m, uint64_t epoch) {
   return winner;
 }
 
+void Sentinel::SimulatedCrash() {
+  LOG_WARNING("Sentinel CRASH because of SENTINEL simulate-failure");
+  _exit(99);
+}
+
 bool Sentinel::StartFailoverIfNeeded(Instance& m) {
   if (!(m.flags & kODown) || (m.flags & kFailoverInProgress)) return false;
   int64_t now = clock::NowMs();
@@ -89,7 +97,7 @@ void Sentinel::StartFailover(Instance& m) {
   m.failover_state = FailoverState::kWaitStart;
   m.flags |= kFailoverInProgress;
   m.failover_epoch = ++current_epoch_;
-  Event(kWarn, "+new-epoch", nullptr, std::to_string(current_epoch_));
+  Event(kWarn, "+new-epoch", &m, std::to_string(current_epoch_), false);
   Event(kWarn, "+try-failover", &m, "");
   int64_t now = clock::NowMs();
   m.failover_start_time = now + static_cast<int64_t>(rng_() % kMaxDesync);
@@ -161,6 +169,7 @@ void Sentinel::FailoverStateMachine(Instance& m) {
         return;
       }
       Event(kWarn, "+elected-leader", &m, "");
+      if (simfailure_flags_ & 1) SimulatedCrash();
       m.failover_state = FailoverState::kSelectSlave;
       m.failover_state_change_time = now;
       Event(kWarn, "+failover-state-select-slave", &m, "");
@@ -219,7 +228,9 @@ void Sentinel::OnPromotedInfo(Instance& s) {
   m.failover_state_change_time = clock::NowMs();
   FlushConfig();
   Event(kWarn, "+promoted-slave", &s, "");
+  if (simfailure_flags_ & 2) SimulatedCrash();
   Event(kWarn, "+failover-state-reconf-slaves", &m, "");
+  CallClientReconfScript(m, "leader", m.ip, m.port, s.ip, s.port);
   // The others learn the new configuration from our hellos at once.
   ForceHelloUpdate(m);
 }
@@ -285,9 +296,10 @@ void Sentinel::SwitchToPromoted(Instance& m) {
   const Instance& ref = m.promoted_slave != nullptr ? *m.promoted_slave : m;
   std::string ip = ref.ip;
   int port = ref.port;
-  Event(kWarn, "+switch-master", nullptr,
+  Event(kWarn, "+switch-master", &m,
         m.name + " " + m.ip + " " + std::to_string(m.port) + " " + ip + " " +
-            std::to_string(port));
+            std::to_string(port),
+        false);
   ResetMasterAndChangeAddress(m, ip, port);
 }
 

@@ -2,6 +2,8 @@
 #include "sentinel/sentinel.h"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "base/clock.h"
@@ -42,7 +44,21 @@ std::string AddrKey(const std::string& ip, int port) {
 
 }  // namespace
 
-Sentinel::Sentinel(Hooks hooks) : hooks_(std::move(hooks)) {}
+Sentinel::Sentinel(Hooks hooks)
+    : hooks_(std::move(hooks)),
+      scripts_([this](const std::string& type, const std::string& msg) {
+        bool debug = type == "+script-child" || type == "-script-child";
+        Event(static_cast<int>(debug ? log::Level::kDebug : log::Level::kWarning), type, nullptr,
+              msg);
+      }) {}
+
+void Sentinel::CallClientReconfScript(const Instance& m, const char* role,
+                                      const std::string& from_ip, int from_port,
+                                      const std::string& to_ip, int to_port) {
+  if (m.client_reconfig_script.empty()) return;
+  scripts_.Schedule({m.client_reconfig_script, m.name, role, "start", from_ip,
+                     std::to_string(from_port), to_ip, std::to_string(to_port)});
+}
 
 Sentinel::~Sentinel() { Stop(); }
 
@@ -106,6 +122,13 @@ void Sentinel::Event(int level, std::string_view type, const Instance* ri, std::
              type.data(), msg.c_str());
   if (level != static_cast<int>(log::Level::kDebug) && hooks_.publish) {
     hooks_.publish(type, msg);
+  }
+  // Warnings about an instance run the master's notification script: <event type> <message>.
+  if (level == static_cast<int>(log::Level::kWarning) && ri != nullptr) {
+    const Instance* m = ri->is_master() ? ri : ri->master;
+    if (m != nullptr && !m->notification_script.empty()) {
+      scripts_.Schedule({m->notification_script, std::string(type), msg});
+    }
   }
 }
 
@@ -347,6 +370,11 @@ std::string Sentinel::Set(Instance& m, const std::vector<std::string>& args) {
         return "ERR Reconfiguration of scripts path is denied for security reasons. Check the "
                "deny-scripts-reconfig configuration directive in your config file.";
       }
+      if (!v.empty() && access(v.c_str(), X_OK) != 0) {
+        return op == "notification-script"
+                   ? "ERR Notification script seems non existing or non executable."
+                   : "ERR Client reconfiguration script seems non existing or non executable.";
+      }
       (op == "notification-script" ? m.notification_script : m.client_reconfig_script) = v;
     } else if (op == "rename-command") {
       return "ERR wrong number of arguments for 'sentinel|set' command";
@@ -402,6 +430,7 @@ void Sentinel::CheckTilt() {
 
 void Sentinel::Tick() {
   CheckTilt();
+  scripts_.Run(clock::NowMs());
   std::vector<Instance*> switch_to;
   for (auto& [name, m] : masters_) {
     HandleInstance(*m);
@@ -647,15 +676,19 @@ void Sentinel::OnHello(std::string_view payload) {
   if (static_cast<uint64_t>(epoch) > current_epoch_) {
     current_epoch_ = static_cast<uint64_t>(epoch);
     FlushConfig();
-    Event(kWarn, "+new-epoch", nullptr, std::to_string(current_epoch_));
+    Event(kWarn, "+new-epoch", m, std::to_string(current_epoch_), false);
   }
   if (m->config_epoch < static_cast<uint64_t>(mepoch)) {
     m->config_epoch = static_cast<uint64_t>(mepoch);
     if (mport != m->port || t[5] != m->ip) {
       Event(kWarn, "+config-update-from", si, "");
-      Event(kWarn, "+switch-master", nullptr,
-            m->name + " " + m->ip + " " + std::to_string(m->port) + " " + t[5] + " " + t[6]);
+      Event(kWarn, "+switch-master", m,
+            m->name + " " + m->ip + " " + std::to_string(m->port) + " " + t[5] + " " + t[6],
+            false);
+      std::string old_ip = m->ip;
+      int old_port = m->port;
       ResetMasterAndChangeAddress(*m, t[5], static_cast<int>(mport));
+      CallClientReconfScript(*m, "observer", old_ip, old_port, m->ip, m->port);
     }
   }
   si->last_hello_time = clock::NowMs();
@@ -1007,8 +1040,8 @@ std::string Sentinel::InfoSection() const {
   s += "sentinel_tilt:" + std::string(tilt_ ? "1" : "0") + "\r\n";
   s += "sentinel_tilt_since_seconds:" +
        std::to_string(tilt_ ? (clock::NowMs() - tilt_since_) / 1000 : -1) + "\r\n";
-  s += "sentinel_running_scripts:0\r\n";
-  s += "sentinel_scripts_queue_length:0\r\n";
+  s += "sentinel_running_scripts:" + std::to_string(scripts_.running()) + "\r\n";
+  s += "sentinel_scripts_queue_length:" + std::to_string(scripts_.queued()) + "\r\n";
   s += "sentinel_simulate_failure_flags:" + std::to_string(simfailure_flags_) + "\r\n";
   int i = 0;
   for (const auto& [name, m] : masters_) {

@@ -28,6 +28,7 @@
 #include "base/status.h"
 #include "net/event_loop.h"
 #include "sentinel/link.h"
+#include "sentinel/scripts.h"
 
 namespace carmine::sentinel {
 
@@ -196,6 +197,7 @@ class Sentinel {
   // last steps of a failover).
   const Instance& CurrentMasterAddress(const Instance& m) const;
   std::string InfoSection() const;
+  const Scripts& scripts() const { return scripts_; }
 
   // Config options other than per-master ones.
   std::string announce_ip;
@@ -249,7 +251,12 @@ class Sentinel {
   void DetectFailoverEnd(Instance& m);
   void SwitchToPromoted(Instance& m);
   void OnPromotedInfo(Instance& slave);
+  // SENTINEL SIMULATE-FAILURE: the process dies at the chosen point of a failover (tests).
+  [[noreturn]] void SimulatedCrash();
   std::string Describe(const Instance& ri) const;
+  // client-reconfig-script <master> <role> start <from-ip> <from-port> <to-ip> <to-port>.
+  void CallClientReconfScript(const Instance& m, const char* role, const std::string& from_ip,
+                              int from_port, const std::string& to_ip, int to_port);
 
   Hooks hooks_;
   EventLoop* loop_ = nullptr;
@@ -263,6 +270,7 @@ class Sentinel {
   uint32_t simfailure_flags_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   bool started_ = false;
+  Scripts scripts_;
   // Config lines seen before the master they name (Redis accepts them in any order after
   // "monitor"): none; lines are applied as they come.
 };

@@ -262,6 +262,39 @@ std::string PrometheusText(Server& s) {
       }
     }
   }
+  // Sentinel mode: the Sentinel section, as redis_exporter exposes it.
+  if (fields["redis_mode"] == "sentinel") {
+    for (const char* f : {"sentinel_masters", "sentinel_tilt", "sentinel_running_scripts",
+                          "sentinel_scripts_queue_length", "sentinel_simulate_failure_flags"}) {
+      std::string metric = std::string("redis_") + f;
+      e.Family(metric, Kind::kGauge, f);
+      e.Sample(metric, "", strtod(fields[f].c_str(), nullptr));
+    }
+    std::vector<std::map<std::string, std::string>> masters;
+    for (int i = 0;; i++) {
+      auto it = fields.find("master" + std::to_string(i));
+      if (it == fields.end()) break;
+      masters.push_back(Pairs(it->second));
+    }
+    e.Family("redis_sentinel_master_status", Kind::kGauge,
+             "Master status on Sentinel (1: ok, 0: sdown or odown)");
+    for (auto& m : masters) {
+      e.Sample("redis_sentinel_master_status",
+               "master_address=\"" + EscapeLabel(m["address"]) + "\",master_name=\"" +
+                   EscapeLabel(m["name"]) + "\",master_status=\"" + EscapeLabel(m["status"]) + "\"",
+               m["status"] == "ok" ? 1.0 : 0.0);
+    }
+    for (const char* what : {"slaves", "sentinels"}) {
+      std::string metric = std::string("redis_sentinel_master_") + what;
+      e.Family(metric, Kind::kGauge, what);
+      for (auto& m : masters) {
+        e.Sample(metric,
+                 "master_address=\"" + EscapeLabel(m["address"]) + "\",master_name=\"" +
+                     EscapeLabel(m["name"]) + "\"",
+                 strtod(m[what].c_str(), nullptr));
+      }
+    }
+  }
   e.Family("redis_rdb_last_bgsave_status", Kind::kGauge, "Last BGSAVE succeeded");
   e.Sample("redis_rdb_last_bgsave_status", "", fields["rdb_last_bgsave_status"] == "ok" ? 1.0 : 0.0);
 

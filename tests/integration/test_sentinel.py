@@ -4,7 +4,10 @@ Sentinel (redis-server --sentinel from the oracle), failing over on kill -9 and 
 FAILOVER while redis-py's Sentinel client writes, the old master coming back as a replica, the
 config file rewritten and read back, and the SENTINEL command's replies next to Redis's.
 Every wait polls with a deadline."""
+import json
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -127,9 +130,24 @@ def test_failover_on_kill_with_a_sentinel_client_writing(make_server):
             s.cleanup()
 
 
-def test_manual_failover_and_events_on_the_sentinel_channel(make_server):
+def test_manual_failover_and_events_on_the_sentinel_channel(make_server, tmp_path):
     m, replicas, _ = data_nodes(make_server)
-    sentinels = [start_sentinel("carmine", m.port) for _ in range(2)]
+    # Scripts: the notification script records each warning event, the reconfig script the
+    # switch (<master> <role> start <from-ip> <from-port> <to-ip> <to-port>).
+    events_file, reconf_file = tmp_path / "events", tmp_path / "reconf"
+    notify, reconf = tmp_path / "notify.sh", tmp_path / "reconf.sh"
+    notify.write_text(f"#!/bin/sh\necho \"$@\" >> {events_file}\n")
+    reconf.write_text(f"#!/bin/sh\necho \"$@\" >> {reconf_file}\n")
+    os.chmod(notify, 0o755)
+    os.chmod(reconf, 0o755)
+    scripts = (f"sentinel notification-script mymaster {notify}\n"
+               f"sentinel client-reconfig-script mymaster {reconf}\n")
+    sentinels = []
+    for _ in range(2):
+        s = ServerProcess("carmine", args=["--sentinel"],
+                          config_text=sentinel_conf(m.port) + scripts)
+        s.start()
+        sentinels.append(s)
     try:
         wait_discovered(sentinels, 2)
         p = sc(sentinels[1]).pubsub()
@@ -150,6 +168,16 @@ def test_manual_failover_and_events_on_the_sentinel_channel(make_server):
         # The old master is a replica now; the epoch moved.
         wait_until(lambda: sc(m).info("replication")["role"] == "slave", 30, what="demoted")
         assert int(master_info(sentinels[1])["config-epoch"]) >= 1
+        wait_until(lambda: reconf_file.exists() and
+                   f"mymaster leader start 127.0.0.1 {m.port} 127.0.0.1 {new}" in
+                   reconf_file.read_text(), 20, what="client-reconfig-script ran")
+        wait_until(lambda: events_file.exists() and
+                   "+switch-master mymaster 127.0.0.1" in events_file.read_text(), 20,
+                   what="notification-script ran")
+        # Script paths cannot be changed at runtime (deny-scripts-reconfig yes).
+        with pytest.raises(redis.ResponseError, match="denied for security reasons"):
+            sc(sentinels[0]).execute_command("SENTINEL", "SET", "mymaster",
+                                             "notification-script", str(notify))
     finally:
         for s in sentinels:
             s.cleanup()
@@ -306,3 +334,28 @@ def test_started_under_a_sentinel_name_and_config_errors(make_server, tmp_path):
     assert nofile.proc.wait(10) == 1
     assert "Sentinel needs config file on disk to save state. Exiting..." in nofile.log_text()
     nofile.cleanup()
+
+
+def test_ioredis_follows_the_failover(make_server):
+    node = shutil.which("node")
+    node_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node")
+    assert node and os.path.isdir(os.path.join(node_dir, "node_modules", "ioredis")), \
+        "node/ioredis missing: run scripts/deps.sh"
+    m, replicas, _ = data_nodes(make_server)
+    sentinels = [start_sentinel("carmine", m.port) for _ in range(3)]
+    try:
+        wait_discovered(sentinels, 2)
+        proc = subprocess.Popen([node, os.path.join(node_dir, "sentinel_failover.mjs")] +
+                                [str(s.port) for s in sentinels],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        m.proc.kill()
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0, out + err
+        report = json.loads(out.strip().splitlines()[-1])
+        assert report["role"] == "master" and report["port"] != m.port
+        assert 0 <= report["outage_ms"] < 30000
+    finally:
+        for s in sentinels:
+            s.cleanup()
+
