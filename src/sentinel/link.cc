@@ -7,7 +7,7 @@
 namespace carmine::sentinel {
 
 InstanceLink::InstanceLink(EventLoop& loop, Callback on_message,
-                           std::function<void()> on_close)
+                           std::function<void(bool)> on_close)
     : loop_(loop), on_message_(std::move(on_message)), on_close_(std::move(on_close)) {}
 
 InstanceLink::~InstanceLink() { Close(); }
@@ -24,11 +24,12 @@ void InstanceLink::Connect(const std::string& host, int port, int64_t timeout_ms
     loop_.AddTimer(0, [old] {});
     callbacks_.clear();
     reader_ = ReplyReader();
-    if (on_close_) on_close_();
+    if (on_close_) on_close_(established_);
   };
   net::Link::Handlers h;
-  h.connected = [dropped](const Status& s) {
-    if (!s.ok()) dropped(s);
+  h.connected = [this, alive, dropped](const Status& s) {
+    if (!s.ok()) return dropped(s);
+    if (!alive.expired()) established_ = true;
   };
   h.readable = [this, alive] {
     if (!alive.expired()) Readable();
@@ -75,7 +76,7 @@ void InstanceLink::Readable() {
     if (st == ReplyReader::State::kError) {
       // Garbage from the peer: the connection cannot be trusted any further.
       Close();
-      if (on_close_) on_close_();
+      if (on_close_) on_close_(true);
       return;
     }
     in.Consume(reader_.consumed());

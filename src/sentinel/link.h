@@ -23,8 +23,8 @@ class InstanceLink {
   using Callback = std::function<void(const RespValue&)>;
 
   // `on_message`: every reply of a pub/sub link (none for a command link). `on_close`: the
-  // connection failed or dropped (not after Close()).
-  InstanceLink(EventLoop& loop, Callback on_message, std::function<void()> on_close);
+  // connection failed (false) or an established one dropped (true); not after Close().
+  InstanceLink(EventLoop& loop, Callback on_message, std::function<void(bool)> on_close);
   ~InstanceLink();
   InstanceLink(const InstanceLink&) = delete;
   InstanceLink& operator=(const InstanceLink&) = delete;
@@ -47,7 +47,8 @@ class InstanceLink {
 
   EventLoop& loop_;
   Callback on_message_;
-  std::function<void()> on_close_;
+  std::function<void(bool)> on_close_;
+  bool established_ = false;
   std::unique_ptr<net::Link> link_;
   ReplyReader reader_;
   std::deque<Callback> callbacks_;

@@ -2,6 +2,7 @@
 #include "sentinel/sentinel.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -34,6 +35,11 @@ std::string RandomHexId(std::mt19937_64& rng) {
   std::string id(40, '0');
   for (char& c : id) c = kHex[rng() & 15];
   return id;
+}
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
 // "ip:port" keys use the bracketed form for IPv6, as Redis names replicas.
@@ -148,6 +154,7 @@ std::string Sentinel::Directive(const std::vector<std::string>& a) {
     int64_t port, q;
     if (!ParseInt(a[3], &port) || port <= 0 || port > 65535) return "Invalid port number";
     if (!ParseInt(a[4], &q) || q <= 0) return "Quorum must be 1 or greater.";
+    if (!resolve_hostnames && !IsIpAddress(a[2])) return "Can't resolve instance hostname.";
     std::string e = Monitor(a[1], a[2], static_cast<int>(port), static_cast<int>(q));
     return e.empty() ? "" : e.substr(e.find(' ') + 1);
   }
@@ -506,8 +513,11 @@ void Sentinel::Reconnect(Instance& ri) {
   };
   Instance* rip = &ri;
   if (need_cc) {
-    ri.cc = std::make_unique<InstanceLink>(*loop_, nullptr, [this, rip] {
-      // Dropped: a new link on the next tick (one second after the last attempt).
+    ri.cc = std::make_unique<InstanceLink>(*loop_, nullptr, [this, rip](bool established) {
+      // A link that worked and dropped is replaced on the next tick, so the PING that times the
+      // instance's silence goes out at once (a killed server is then down after
+      // down-after-milliseconds, not a reconnect period later); failed attempts wait a second.
+      if (established) rip->last_reconnect = 0;
       std::unique_ptr<InstanceLink> old = std::move(rip->cc);
       if (old) loop_->AddTimer(0, [l = std::shared_ptr<InstanceLink>(std::move(old))] {});
     });
@@ -522,7 +532,7 @@ void Sentinel::Reconnect(Instance& ri) {
   if (need_pc) {
     ri.pc = std::make_unique<InstanceLink>(
         *loop_, [this, rip](const RespValue& v) { OnPubSubMessage(*rip, v); },
-        [this, rip] {
+        [this, rip](bool) {
           std::unique_ptr<InstanceLink> old = std::move(rip->pc);
           if (old) loop_->AddTimer(0, [l = std::shared_ptr<InstanceLink>(std::move(old))] {});
         });
@@ -845,6 +855,9 @@ bool Sentinel::SendSlaveOf(Instance& ri, const std::string& host, int port) {
   SendCommand(ri, {"CLIENT", "KILL", "TYPE", "normal"}, nullptr);
   SendCommand(ri, {"CLIENT", "KILL", "TYPE", "pubsub"}, nullptr);
   SendCommand(ri, {"EXEC"}, nullptr);
+  // Its INFO right behind, on the same link: the new role is seen as soon as it is applied,
+  // not at the next INFO period (the promotion and the re-pointing move on without waiting).
+  SendInfo(ri);
   return true;
 }
 

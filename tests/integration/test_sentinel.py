@@ -7,6 +7,7 @@ Every wait polls with a deadline."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -116,12 +117,12 @@ def test_failover_on_kill_with_a_sentinel_client_writing(make_server):
         wait_until(lambda: sc(m).info("replication").get("master_port") == new[1], 60,
                    what="the old master rejoined as a replica")
         wait_until(lambda: sc(m).get("after") == "1", 30, what="old master caught up")
-        log = sentinels[0].log_text()
-        for line in ["+sdown master mymaster 127.0.0.1 %d" % m.port,
-                     "+odown master mymaster 127.0.0.1 %d #quorum" % m.port,
-                     "+switch-master mymaster 127.0.0.1 %d 127.0.0.1 %d" % (m.port, new[1])]:
-            assert line in log
         leader_logs = [s.log_text() for s in sentinels]
+        for t in leader_logs:  # every Sentinel switched (some learn it before their own ODOWN)
+            assert "+switch-master mymaster 127.0.0.1 %d 127.0.0.1 %d" % (m.port, new[1]) in t
+        for line in ["+sdown master mymaster 127.0.0.1 %d" % m.port,
+                     "+odown master mymaster 127.0.0.1 %d #quorum" % m.port]:
+            assert any(line in t for t in leader_logs)
         assert any("+elected-leader master mymaster" in t and "+promoted-slave" in t and
                    "+failover-end master mymaster" in t for t in leader_logs)
         assert any("+convert-to-slave slave 127.0.0.1:%d" % m.port in t for t in leader_logs)
@@ -358,4 +359,37 @@ def test_ioredis_follows_the_failover(make_server):
     finally:
         for s in sentinels:
             s.cleanup()
+
+
+@pytest.mark.parametrize("fault", ["hung-master", "stopped-sentinel"])
+def test_failover_with_a_hung_master_or_a_stopped_sentinel(make_server, fault):
+    m, replicas, _ = data_nodes(make_server)
+    sentinels = [start_sentinel("carmine", m.port) for _ in range(3)]
+    try:
+        wait_discovered(sentinels, 2)
+        sc(m).set("x", 1)
+        if fault == "hung-master":
+            m.proc.send_signal(signal.SIGSTOP)  # alive but silent
+            live = sentinels
+        else:
+            sentinels[2].proc.send_signal(signal.SIGSTOP)  # a partitioned Sentinel
+            live = sentinels[:2]
+            m.proc.kill()
+        wait_until(lambda: addr(live[0])[1] != m.port, 40, interval=0.1, what="failover")
+        new = addr(live[0])[1]
+        wait_agree(live, new)
+        if fault == "hung-master":
+            m.proc.send_signal(signal.SIGCONT)
+            wait_until(lambda: sc(m).info("replication").get("master_port") == new, 60,
+                       what="the hung master came back as a replica")
+        else:
+            sentinels[2].proc.send_signal(signal.SIGCONT)
+            wait_agree(sentinels, new)  # the stopped one learns the new configuration
+    finally:
+        for s in sentinels:
+            if s.proc.poll() is None:
+                s.proc.send_signal(signal.SIGCONT)
+            s.cleanup()
+        if m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGCONT)
 
