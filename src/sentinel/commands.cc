@@ -279,6 +279,8 @@ void CmdPendingScripts(Sentinel& s, ArgList, CommandContext& ctx) {
 }
 
 void CmdSimulateFailure(Sentinel& s, ArgList args, CommandContext& ctx) {
+  // As in Redis, every call starts from no simulated failure (HELP alone clears them).
+  s.set_simfailure_flags(0);
   uint32_t flags = 0;
   for (size_t i = 2; i < args.size(); i++) {
     if (EqualsIgnoreCase(args[i], "crash-after-election")) {

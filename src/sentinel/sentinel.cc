@@ -42,6 +42,21 @@ bool IsIpAddress(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
+// A new instance counts as answering since now: it has this long to prove otherwise.
+std::unique_ptr<Instance> NewInstance(uint32_t type, const std::string& ip, int port) {
+  auto ri = std::make_unique<Instance>();
+  ri->flags = type;
+  ri->ip = ip;
+  ri->port = port;
+  int64_t now = clock::NowMs();
+  ri->act_ping_time = now;
+  ri->last_avail_time = now;
+  ri->last_pong_time = now;
+  ri->role_reported = type == kSlave ? kSlave : kMaster;
+  ri->role_reported_time = now;
+  return ri;
+}
+
 // "ip:port" keys use the bracketed form for IPv6, as Redis names replicas.
 std::string AddrKey(const std::string& ip, int port) {
   if (ip.find(':') != std::string::npos) return "[" + ip + "]:" + std::to_string(port);
@@ -82,18 +97,10 @@ Instance* Sentinel::FindMasterByAddr(const std::string& ip, int port) {
 
 Instance* Sentinel::CreateInstance(Instance* master, uint32_t type, const std::string& ip,
                                    int port, const std::string& runid) {
-  auto ri = std::make_unique<Instance>();
-  ri->flags = type;
-  ri->ip = ip;
-  ri->port = port;
+  std::unique_ptr<Instance> ri = NewInstance(type, ip, port);
   ri->master = master;
   ri->runid = runid;
   int64_t now = clock::NowMs();
-  ri->act_ping_time = now;
-  ri->last_avail_time = now;
-  ri->last_pong_time = now;
-  ri->role_reported = type == kSlave ? kSlave : kMaster;
-  ri->role_reported_time = now;
   ri->slave_conf_change_time = now;
   ri->down_after = master != nullptr ? master->down_after : kDefaultDownAfter;
   Instance* raw = ri.get();
@@ -322,17 +329,9 @@ Status Sentinel::FlushConfig() {
 std::string Sentinel::Monitor(const std::string& name, const std::string& ip, int port,
                               int quorum) {
   if (masters_.count(name)) return "ERR Duplicated master name";
-  auto m = std::make_unique<Instance>();
-  m->flags = kMaster;
+  std::unique_ptr<Instance> m = NewInstance(kMaster, ip, port);
   m->name = name;
-  m->ip = ip;
-  m->port = port;
   m->quorum = quorum;
-  int64_t now = clock::NowMs();
-  m->act_ping_time = now;
-  m->last_avail_time = now;
-  m->last_pong_time = now;
-  m->role_reported_time = now;
   masters_[name] = std::move(m);
   if (started_) Event(kWarn, "+monitor", FindMaster(name), "quorum " + std::to_string(quorum));
   return "";

@@ -184,11 +184,15 @@ def test_manual_failover_and_events_on_the_sentinel_channel(make_server, tmp_pat
             s.cleanup()
 
 
-@pytest.mark.parametrize("setup", ["carmine-sentinels-redis-nodes", "mixed-sentinels"])
+@pytest.mark.parametrize("setup", ["carmine-sentinels-redis-nodes", "redis-sentinels-carmine-nodes",
+                                   "mixed-sentinels"])
 def test_mixed_with_redis(make_server, setup):
     if setup == "carmine-sentinels-redis-nodes":
         m, replicas, owned = data_nodes(make_server, "redis")
         sentinels = [start_sentinel("carmine", m.port) for _ in range(3)]
+    elif setup == "redis-sentinels-carmine-nodes":
+        m, replicas, owned = data_nodes(make_server)
+        sentinels = [start_sentinel("redis", m.port) for _ in range(3)]
     else:
         m, replicas, owned = data_nodes(make_server)
         sentinels = [start_sentinel("carmine", m.port), start_sentinel("carmine", m.port),
@@ -392,4 +396,69 @@ def test_failover_with_a_hung_master_or_a_stopped_sentinel(make_server, fault):
             s.cleanup()
         if m.proc.poll() is None:
             m.proc.send_signal(signal.SIGCONT)
+
+
+def test_sentinel_crashing_mid_failover_restarts_from_its_config(make_server):
+    """The elected Sentinel dies right after promoting the replica (SIMULATE-FAILURE); restarted
+    from the config file it rewrote, it and the others converge on the promoted master."""
+    m, replicas, _ = data_nodes(make_server)
+    sentinels = [start_sentinel("carmine", m.port, failover_timeout=3000) for _ in range(3)]
+    try:
+        wait_discovered(sentinels, 2)
+        for s in sentinels:
+            assert sc(s).execute_command("SENTINEL", "SIMULATE-FAILURE",
+                                         "crash-after-promotion") == "OK"
+        m.proc.kill()
+        wait_until(lambda: any(s.proc.poll() is not None for s in sentinels), 40,
+                   interval=0.05, what="the leader crashed after the promotion")
+        dead = [s for s in sentinels if s.proc.poll() is not None][0]
+        assert dead.proc.returncode == 99
+        assert "Sentinel CRASH because of SENTINEL simulate-failure" in dead.log_text()
+        conf = open(dead.config_path).read()
+        promoted = [r for r in replicas if f"sentinel monitor mymaster 127.0.0.1 {r.port} 2" in conf]
+        assert promoted, conf  # the rewrite names the promoted replica as the master
+        dead.start()
+        for s in sentinels:  # no more crashes from here on
+            sc(s).execute_command("SENTINEL", "SIMULATE-FAILURE", "HELP")  # clears them
+        wait_agree(sentinels, promoted[0].port, timeout=60)
+        assert sc(promoted[0]).info("replication")["role"] == "master"
+    finally:
+        for s in sentinels:
+            s.cleanup()
+
+
+def test_password_protected_nodes_and_sentinels(make_server):
+    """requirepass everywhere: nodes (auth-pass, masterauth) and the Sentinels' own port
+    (requirepass, sentinel-pass between Sentinels)."""
+    auth = ["--requirepass", "pw", "--masterauth", "pw"]
+    m = make_server(NODE + auth)
+    replicas = [make_server(NODE + auth + ["--replicaof", f"127.0.0.1 {m.port}"]) for _ in range(2)]
+    conf = sentinel_conf(m.port) + "sentinel auth-pass mymaster pw\nrequirepass spw\n" \
+                                   "sentinel sentinel-pass spw\n"
+    sentinels = [ServerProcess("carmine", args=["--sentinel"], config_text=conf).start()
+                 for _ in range(2)]
+    try:
+        with pytest.raises(redis.AuthenticationError):
+            sc(sentinels[0]).ping()
+
+        def authed(s):
+            return redis.Redis(port=s.port, password="spw", decode_responses=True)
+
+        def ok():
+            for s in sentinels:
+                r = authed(s).execute_command("SENTINEL", "MASTER", "mymaster")
+                d = dict(zip(r[::2], r[1::2]))
+                if d["num-slaves"] != "2" or d["num-other-sentinels"] != "1":
+                    return False
+            return True
+        wait_until(ok, 30, interval=0.1, what="discovery with passwords")
+        assert authed(sentinels[0]).execute_command("SENTINEL", "FAILOVER", "mymaster") == "OK"
+        wait_until(lambda: all(int(authed(s).execute_command(
+            "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")[1]) != m.port for s in sentinels),
+            30, interval=0.1, what="failover with passwords")
+        # The Sentinels' own password never reaches a config line other than its directive.
+        assert "sentinel auth-pass mymaster pw" in open(sentinels[0].config_path).read()
+    finally:
+        for s in sentinels:
+            s.cleanup()
 
