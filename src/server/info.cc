@@ -564,8 +564,9 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
   if (s.sentinel() != nullptr) {
     // Sentinel has no dataset: its INFO has these sections only.
     if (requested.empty()) want = {"server", "clients", "stats", "cpu", "sentinel"};
-    if (want.count("default") || want.count("all") || want.count("everything")) {
-      want.insert("sentinel");
+    for (auto& r : requested) {
+      std::string l = ToLower(r);
+      if (l == "default" || l == "all" || l == "everything") want.insert("sentinel");
     }
     for (const char* gone : {"memory", "persistence", "replication", "keyspace", "cluster",
                              "modules", "debug"}) {

@@ -462,3 +462,27 @@ def test_password_protected_nodes_and_sentinels(make_server):
         for s in sentinels:
             s.cleanup()
 
+
+def test_sentinel_metrics_as_redis_exporter_names_them(make_server):
+    from test_observability import scrape, value
+    m, replicas, _ = data_nodes(make_server)
+    sentinels = [start_sentinel("carmine", m.port) for _ in range(2)]
+    try:
+        wait_discovered(sentinels, 2)
+        f = scrape(sentinels[0].port)["families"]
+        assert value(f["redis_sentinel_masters"]) == 1
+        assert value(f["redis_sentinel_tilt"]) == 0
+        labels = {"master_name": "mymaster", "master_address": f"127.0.0.1:{m.port}"}
+        assert value(f["redis_sentinel_master_status"], master_status="ok", **labels) == 1
+        assert value(f["redis_sentinel_master_slaves"], **labels) == 2
+        assert value(f["redis_sentinel_master_sentinels"], **labels) == 2
+        assert value(f["redis_instance_info"], redis_mode="sentinel") == 1
+        m.proc.kill()
+        wait_until(lambda: any(
+            mm["labels"]["master_status"] != "ok"
+            for mm in scrape(sentinels[0].port)["families"]["redis_sentinel_master_status"]["metrics"]),
+            20, interval=0.2, what="status reported down")
+    finally:
+        for s in sentinels:
+            s.cleanup()
+
