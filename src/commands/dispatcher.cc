@@ -210,6 +210,10 @@ class CollectingSink : public PropagationSink {
   if (dbs_.loading() && !session.loader && (deny_loading || IsNamed(spec, "debug"))) {
     return refuse(err::kLoading);
   }
+  // Async loading: the old dataset serves, but not what would act on the sync in progress.
+  if ((flags & kNoAsyncLoading) && dbs_.async_loading() && !session.is_master) {
+    return refuse(err::kLoading);
+  }
   if (hooks_.busy && !(spec->flags & kAllowBusy)) {
     if (std::string e = hooks_.busy(check); !e.empty()) return refuse(e);
   }

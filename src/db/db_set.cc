@@ -46,6 +46,14 @@ void DbSet::SwapDbs(int a, int b, int64_t now_ms) {
   for (int s = 0; s < shards_; s++) std::swap(data_[Index(a, s)], data_[Index(b, s)]);
 }
 
+void DbSet::SwapAllData(DbSet& other, int64_t now_ms) {
+  for (int db = 0; db < num_dbs_; db++) TouchWatchedDb(db, -1, now_ms);
+  for (size_t i = 0; i < data_.size() && i < other.data_.size(); i++) {
+    std::swap(data_[i], other.data_[i]);
+  }
+  for (int db = 0; db < num_dbs_; db++) TouchWatchedDb(db, -1, now_ms);
+}
+
 void DbSet::Watch(int db, std::string_view key, const std::shared_ptr<WatchState>& w,
                   bool expired) {
   auto& list = watches_[Index(db, ShardOf(key))][std::string(key)];

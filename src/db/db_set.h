@@ -111,6 +111,11 @@ class DbSet {
 
   // Swaps all data of two databases. Caller holds every lock of both.
   void SwapDbs(int a, int b, int64_t now_ms);
+  // Exchanges the contents of every database with `other` (same numbers of databases and
+  // shards): a replica's new dataset, loaded aside, replaces the live one in one step. The
+  // caller holds every lock of this set; `other` is private to the caller. Watchers of keys
+  // present on either side are dirtied.
+  void SwapAllData(DbSet& other, int64_t now_ms);
   // Number of keys / volatile keys in a db. Caller holds the db's locks (or accepts a racy count).
   size_t KeyCount(int db) const;
   size_t VolatileCount(int db) const;
@@ -137,6 +142,10 @@ class DbSet {
   // Acquire: what the loader wrote before clearing the flag is visible to whoever sees it clear.
   bool loading() const { return loading_.load(std::memory_order_acquire); }
   void set_loading(bool v) { loading_.store(v); }
+  // A replica receives and loads its master's new dataset aside while this one keeps serving
+  // (repl-diskless-load swapdb from the same replication history: Redis's async loading).
+  bool async_loading() const { return async_loading_.load(std::memory_order_acquire); }
+  void set_async_loading(bool v) { async_loading_.store(v); }
   // CLIENT PAUSE (WRITE or ALL) until this time: keys past their TTL read as missing but are
   // not deleted, actively or lazily, until the pause ends (a deletion is a write).
   void set_expire_paused_until(int64_t ms) { expire_paused_until_.store(ms); }
@@ -211,6 +220,7 @@ class DbSet {
   std::atomic<bool> lazy_expire_{false};
   std::atomic<bool> lazy_server_del_{false};
   std::atomic<bool> loading_{false};
+  std::atomic<bool> async_loading_{false};
   std::atomic<int64_t> expire_paused_until_{0};
   std::atomic<bool> replica_{false};
   std::atomic<bool> replica_writable_{false};

@@ -29,6 +29,11 @@ void SnapshotStream::TrimLocked() {
   }
 }
 
+size_t SnapshotStream::readers() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return readers_.size();
+}
+
 bool SnapshotStream::Append(std::string_view bytes) {
   {
     std::unique_lock<std::mutex> l(mu_);

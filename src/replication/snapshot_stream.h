@@ -29,6 +29,7 @@ class SnapshotStream {
   void set_waker(Waker w) { waker_ = std::move(w); }
   void AddReader(uint64_t id);
   void RemoveReader(uint64_t id);
+  size_t readers() const;
 
   // Producer: appends, waiting first while the slowest reader is a window behind. Returns
   // false when nobody reads any more (the producer may stop reading the child).

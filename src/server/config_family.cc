@@ -37,7 +37,8 @@ void CmdConfigSet(Server& s, ArgList args, CommandContext& ctx) {
   bool allow_protected =
       mode == EnableMode::kYes || (mode == EnableMode::kLocal && ctx.session.is_local);
   std::string e =
-      err::ConfigSetReply(s.config().SetFromCommand(pairs, allow_protected, s.dbs().loading()));
+      err::ConfigSetReply(s.config().SetFromCommand(pairs, allow_protected,
+                                                   s.dbs().loading() || s.dbs().async_loading()));
   if (e.empty()) {
     ctx.rb.Ok();
   } else {

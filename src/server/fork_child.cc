@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -35,13 +37,22 @@ ForkChild::~ForkChild() {
   if (report_fd_ >= 0) close(report_fd_);
 }
 
-pid_t ForkChild::Start(const std::function<bool()>& work) {
+pid_t ForkChild::Start(const std::function<bool()>& work, int keep_fd) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
   int64_t start = clock::MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
+    // Every descriptor but stdio, the report pipe and keep_fd, closed in ranges between them.
+    unsigned lo = 3;
+    int keep[2] = {std::min(fds[1], keep_fd < 0 ? fds[1] : keep_fd), std::max(fds[1], keep_fd)};
+    for (int k : keep) {
+      if (k < 0 || static_cast<unsigned>(k) < lo) continue;
+      if (static_cast<unsigned>(k) > lo) syscall(SYS_close_range, lo, k - 1, 0);
+      lo = static_cast<unsigned>(k) + 1;
+    }
+    syscall(SYS_close_range, lo, ~0U, 0);
     process::ApplyChildOomScore();
     bool ok = work();
     int64_t cow = PrivateDirtyBytes();

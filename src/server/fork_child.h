@@ -22,8 +22,10 @@ class ForkChild {
   ForkChild& operator=(const ForkChild&) = delete;
 
   // Forks; the child runs `work` (true: success) and exits. Returns the child's pid, or -1 with
-  // errno set.
-  pid_t Start(const std::function<bool()>& work);
+  // errno set. The child closes every inherited descriptor above stderr except `keep_fd` (the
+  // pipe a diskless sync writes to): a client or replica socket the parent closes must not stay
+  // open in the child, or its peer would not see the close until the child exits.
+  pid_t Start(const std::function<bool()>& work, int keep_fd = -1);
   bool running() const { return pid_.load() > 0; }
   pid_t pid() const { return pid_.load(); }
   // Collects the child if it has exited (or waits for it with `block`). True once collected;

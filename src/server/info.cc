@@ -220,7 +220,7 @@ void PersistenceSection(Server& s, Writer& w) {
   w.Section("Persistence");
   bool loading = s.dbs().loading();
   w.Field("loading", loading ? 1 : 0);
-  w.Field("async_loading", 0);
+  w.Field("async_loading", s.dbs().async_loading() ? 1 : 0);
   w.Field("current_cow_peak", 0);
   w.Field("current_cow_size", 0);
   w.Field("current_cow_size_age", 0);

@@ -87,10 +87,12 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, in
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
   // The child: only the forking thread exists there; it takes no lock and logs nothing.
-  pid_t pid = child_.Start([&] {
-    if (pipe_fd >= 0) return rdb::WriteTo(dbs, pipe_fd, opts, lim);
-    return rdb::SaveFile(dbs, path, opts, lim).empty();
-  });
+  pid_t pid = child_.Start(
+      [&] {
+        if (pipe_fd >= 0) return rdb::WriteTo(dbs, pipe_fd, opts, lim);
+        return rdb::SaveFile(dbs, path, opts, lim).empty();
+      },
+      pipe_fd);
   all.Release();
   socket_target_ = pipe_fd >= 0;
   if (pid < 0) {

@@ -222,6 +222,7 @@ void ReplicaClient::EndSocketLoading() {
   if (!loading_from_socket_) return;
   loading_from_socket_ = false;
   s_.dbs().set_loading(false);
+  s_.dbs().set_async_loading(false);
 }
 
 void ReplicaClient::Fail(const std::string& why) {
@@ -609,10 +610,17 @@ bool ReplicaClient::ReadBulkHeader() {
     LOG_NOTICE("MASTER <-> REPLICA sync: receiving %lld bytes from master %s",
                static_cast<long long>(transfer_size_), to);
   }
+  swapdb_ = bulk_in_memory_ && load == static_cast<int>(DisklessLoad::kSwapDb);
   if (bulk_in_memory_) {
     // Loading from the socket: clients get -LOADING until the image is in (Redis reads it in
-    // one blocking pass); the old dataset stays until the image is complete.
-    s_.dbs().set_loading(true);
+    // one blocking pass); the old dataset stays until the image is complete. With swapdb from
+    // the history this replica already has (the same replication id), the old dataset is a
+    // consistent earlier view of the same data, so it keeps serving meanwhile (async loading).
+    if (swapdb_ && full_replid_ == s_.repl_master().replid()) {
+      s_.dbs().set_async_loading(true);
+    } else {
+      s_.dbs().set_loading(true);
+    }
     loading_from_socket_ = true;
     s_.loading_total_bytes.store(transfer_size_ > 0 ? transfer_size_ : 0);
     s_.loading_loaded_bytes.store(0);
@@ -674,6 +682,42 @@ bool ReplicaClient::ReadBulk() {
   return false;
 }
 
+carmine::Status ReplicaClient::LoadAside(rdb::LoadStats* stats) {
+  // swapdb: the image goes into a dataset of its own; the live one is replaced only once the
+  // image loaded completely, so a corrupt or cut image leaves the replica as it was.
+  DbSet& dbs = s_.dbs();
+  DbSet fresh(dbs.num_dbs(), dbs.num_shards(), dbs.locking());
+  fresh.set_lfu(dbs.lfu(), dbs.lfu_log_factor(), dbs.lfu_decay_time());
+  fresh.set_loading(true);
+  int64_t now = clock::NowMs();
+  LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory");
+  rdb::LoadControl ctl = s_.persistence().LoadControl();
+  s_.loading_total_bytes.store(transfer_read_);
+  s_.loading_loaded_bytes.store(0);
+  carmine::Status st =
+      rdb::LoadData(fresh, bulk_mem_, "(socket)", now, s_.opts().limits(), stats, false, ctl);
+  if (!st.ok()) {
+    LOG_WARNING("MASTER <-> REPLICA sync: Discarding the half-loaded data, the previous dataset "
+                "stays");
+    EndSocketLoading();
+    return st;
+  }
+  {
+    ShardLocks all;
+    all.AddAll(dbs);
+    all.Acquire();
+    LOG_NOTICE("MASTER <-> REPLICA sync: Swapping the loaded DB with the active one");
+    dbs.SwapAllData(fresh, clock::NowMs());
+    if (auto* o = dbs.observer()) o->OnDbChanged(-1);
+    dbs.set_loading(false);
+    dbs.set_async_loading(false);
+    loading_from_socket_ = false;
+    dbs.stats().dirty.Sub(dbs.stats().dirty.load());
+  }
+  // `fresh` now holds the old dataset, freed when it goes out of scope.
+  return st;
+}
+
 void ReplicaClient::FinishTransfer() {
   Persistence& p = s_.persistence();
   std::string path = p.Path();
@@ -696,11 +740,13 @@ void ReplicaClient::FinishTransfer() {
     }
     bulk_tmp_.clear();
   }
-  LOG_NOTICE("MASTER <-> REPLICA sync: Flushing old data");
   DbSet& dbs = s_.dbs();
   rdb::LoadStats stats;
   carmine::Status st = carmine::Status::Ok();
-  {
+  if (swapdb_) {
+    st = LoadAside(&stats);
+  } else {
+    LOG_NOTICE("MASTER <-> REPLICA sync: Flushing old data");
     // Every shard lock while the dataset is replaced: clients wait, as they wait for Redis's
     // single thread while it loads.
     ShardLocks all;

@@ -28,6 +28,10 @@
 #include "net/link.h"
 #include "protocol/reply_reader.h"
 
+namespace carmine::rdb {
+struct LoadStats;
+}  // namespace carmine::rdb
+
 namespace carmine {
 
 class Server;
@@ -150,6 +154,8 @@ class ReplicaClient {
   std::string bulk_mem_;  // the snapshot kept in memory (repl-diskless-load)
   bool bulk_in_memory_ = false;
   bool loading_from_socket_ = false;  // set the dataset's loading flag for a diskless load
+  bool swapdb_ = false;  // repl-diskless-load swapdb: the image is loaded aside (LoadAside)
+  carmine::Status LoadAside(rdb::LoadStats* stats);
   void EndSocketLoading();
   // Closes the link and drops a snapshot being received (its temporary file too).
   void DropTransfer();

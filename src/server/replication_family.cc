@@ -567,9 +567,18 @@ void Server::TryStartReplicationSnapshot() {
         ssize_t n = read(rfd, chunk.data(), chunk.size());
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        stream->Append(std::string_view(chunk.data(), static_cast<size_t>(n)));
+        if (!stream->Append(std::string_view(chunk.data(), static_cast<size_t>(n)))) {
+          // Every replica of this transfer is gone: the child's work is of no use (and the
+          // rest of its output would only be dropped).
+          LOG_WARNING("Diskless rdb transfer, last replica dropped, killing fork child.");
+          workers_[0]->loop().Post([this] { persistence_->KillChild(); });
+          break;
+        }
       }
       close(rfd);
+      if (size_t left = stream->readers(); left > 0) {
+        LOG_NOTICE("Diskless rdb transfer, done reading from pipe, %zu replicas still up.", left);
+      }
       stream->EndOfData();
       // The child is about to exit: collect it now rather than at the next cron, since the
       // replicas get the end mark only once its success is known.

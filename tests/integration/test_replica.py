@@ -283,6 +283,68 @@ def test_garbage_from_the_master_is_survived(make_server, payload):
         fake.close()
 
 
+def test_swapdb_keeps_the_old_dataset_when_the_image_is_corrupt(make_server):
+    fake = FakeMaster(b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n$12\r\nnot an rdb!!")
+    try:
+        r = make_server(NOW + ["--repl-diskless-load", "swapdb"])
+        rc = redis.Redis(port=r.port, decode_responses=True)
+        for i in range(100):
+            rc.set(f"old{i}", i)
+        rc.replicaof("127.0.0.1", fake.port)
+        wait_until(lambda: fake.connections >= 2, 20, what="the replica retried")
+        wait_until(lambda: info(rc, "persistence")["loading"] == 0, 10, what="not loading")
+        assert rc.dbsize() == 100 and rc.get("old7") == "7"  # nothing lost to the bad image
+        assert "Discarding the half-loaded data" in r.log_text()
+    finally:
+        fake.close()
+
+
+@pytest.mark.parametrize("outcome", ["success", "aborted"])
+def test_async_loading_serves_the_old_dataset_during_a_full_sync(make_server, outcome):
+    """repl-diskless-load swapdb and a full sync from the same history: the old dataset keeps
+    serving (async_loading:1, loading:0) until the new one replaces it, or stays if the sync
+    fails; commands that would act on the sync in progress answer -LOADING."""
+    m = make_server(NOW + ["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port, ["--repl-diskless-load", "swapdb",
+                                               "--replica-read-only", "no"])
+    mc.execute_command("DEBUG", "POPULATE", 2000, "master", 10)
+    wait_in_sync(mc, rc)
+    rc.set("mykey", "myvalue")  # only on the replica
+    old_size = rc.dbsize()
+    # A slow image (1 ms per key), and a backlog too small for the gap: a full sync follows.
+    mc.config_set("rdb-key-save-delay", 1000)
+    mc.config_set("repl-backlog-size", 16384)
+    full_before = info(mc, "stats")["sync_full"]
+    mc.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(10):
+        mc.set(f"big{i}", "A" * 16384)
+    wait_until(lambda: info(mc, "stats")["sync_full"] > full_before, 20, what="full sync")
+    wait_until(lambda: info(rc, "persistence")["async_loading"] == 1, 20, what="async loading")
+    p = info(rc, "persistence")
+    assert p["loading"] == 0
+    assert rc.get("mykey") == "myvalue" and rc.dbsize() == old_size
+    # (redis-py raises -LOADING as BusyLoadingError)
+    with pytest.raises(redis.exceptions.BusyLoadingError):
+        rc.execute_command("REPLICAOF", "NO", "ONE")
+    with pytest.raises(redis.exceptions.BusyLoadingError):
+        rc.config_set("appendonly", "yes")
+    if outcome == "aborted":
+        mc.config_set("repl-diskless-sync-delay", 5)
+        mc.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        wait_until(lambda: info(rc, "persistence")["async_loading"] == 0, 20,
+                   what="the sync stopped")
+        assert rc.get("mykey") == "myvalue" and rc.dbsize() == old_size
+        mc.config_set("rdb-key-save-delay", 0)
+        return
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_in_sync(mc, rc, timeout=60)
+    assert info(rc, "persistence")["async_loading"] == 0
+    assert rc.get("mykey") is None
+    assert rc.dbsize() == mc.dbsize()
+    assert digest(rc) == digest(mc)
+
+
 def test_replicaof_command_errors_and_repeats(make_server):
     m = make_server(NOW)
     r = make_server()
