@@ -59,7 +59,10 @@ std::string InstanceLink::local_ip() const {
 void InstanceLink::Close() {
   if (link_ != nullptr) {
     link_->Close();
-    link_.reset();
+    // Freed on the loop's next turn, not now: an event for its socket may still be waiting in
+    // the batch the loop is going through (a closed Link ignores it).
+    std::shared_ptr<net::Link> old(link_.release());
+    loop_.AddTimer(0, [old] {});
   }
   callbacks_.clear();
   reader_ = ReplyReader();

@@ -405,16 +405,16 @@ void Sentinel::Start(EventLoop& loop) {
   for (auto& [name, m] : masters_) {
     Event(kWarn, "+monitor", m.get(), "quorum " + std::to_string(m->quorum));
   }
-  // Ten times a second, with a little jitter so that Sentinels started together drift apart
-  // (their votes would otherwise keep colliding).
-  std::function<void()> tick;
-  auto self = this;
-  std::shared_ptr<std::function<void()>> rearm = std::make_shared<std::function<void()>>();
-  *rearm = [self, rearm] {
-    self->Tick();
-    self->timer_ = self->loop_->AddTimer(60 + static_cast<int64_t>(self->rng_() % 50), *rearm);
-  };
-  timer_ = loop_->AddTimer(100, *rearm);
+  ScheduleTick(100);
+}
+
+void Sentinel::ScheduleTick(int64_t delay_ms) {
+  // About ten times a second, with jitter so that Sentinels started together drift apart
+  // (their votes would otherwise keep colliding). Stop() cancels the pending one.
+  timer_ = loop_->AddTimer(delay_ms, [this] {
+    Tick();
+    ScheduleTick(60 + static_cast<int64_t>(rng_() % 50));
+  });
 }
 
 void Sentinel::Stop() {

@@ -216,6 +216,7 @@ class Sentinel {
   void Event(int level, std::string_view type, const Instance* ri, std::string_view rest,
              bool with_instance = true);
   void Tick();
+  void ScheduleTick(int64_t delay_ms);
   void HandleInstance(Instance& ri);
   void Reconnect(Instance& ri);
   void SendPeriodic(Instance& ri);

@@ -804,6 +804,6 @@ def test_soft_output_limit_enforced_without_more_traffic(pair):
                 wait_until(lambda: r.publish("foo", "x" * 100_000) == 0 or any(
                     int(c["omem"]) > 100000 for c in mine()), 20)
                 # Then nothing more is published: the client must still go after a second.
-                wait_until(lambda: not mine(), 5, what=f"{p.kind} to close the subscriber")
+                wait_until(lambda: not mine(), 15, what=f"{p.kind} to close the subscriber")
         finally:
             r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
