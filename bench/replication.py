@@ -7,7 +7,8 @@ master with two replicas of the same server, rounds interleaved (A B A B ...).
     two replicas are started with --replicaof at once and timed until both report
     master_link_status:up with the master's offset (diskless sync, delay 0, and disk-backed);
   * writes with the two replicas attached: redis-benchmark SET, 50 clients, pipeline 1 and 16,
-    random keys; then the time until both replicas have applied everything.
+    random keys; then the time until both replicas have applied everything; then GET the same
+    way.
 Medians. Writes bench/results/replication.md and prints it.
 """
 import argparse
@@ -63,6 +64,8 @@ def one_round(kind, data, diskless, n, threads):
             t = time.perf_counter()
             wait_synced(m, replicas)
             res[f"drain_p{p}"] = time.perf_counter() - t
+            # Reads on the master with the replicas attached (nothing to replicate).
+            res[f"get_p{p}"] = bench(m.port, "get", n, 50, p, 1000000).get("GET", 0.0)
         return res
     finally:
         for r in replicas:
@@ -105,6 +108,9 @@ def main():
                      f"{c / r:.2f} |")
         c, r = med(True, "carmine", f"drain_p{p}"), med(True, "redis", f"drain_p{p}")
         lines.append(f"| replicas caught up after the -P {p} run (s) | {c:.3f} | {r:.3f} | |")
+        c, r = med(True, "carmine", f"get_p{p}"), med(True, "redis", f"get_p{p}")
+        lines.append(f"| GET -P {p} with two replicas (req/s) | {c:,.0f} | {r:,.0f} | "
+                     f"{c / r:.2f} |")
     write_report("replication", lines)
 
 

@@ -64,12 +64,15 @@ Connection::~Connection() {
   }
 }
 
-void Connection::BecomeMaster(std::string_view leftover, int db) {
+void Connection::MarkMaster(int db) {
   session_.is_master = true;
   session_.authenticated = true;
   session_.no_evict.store(true);
   session_.db.store(db);
   http_checked_ = true;
+}
+
+void Connection::BecomeMaster(std::string_view leftover) {
   if (leftover.empty()) return;
   in_.Reserve(leftover.size());
   memcpy(in_.write_ptr(), leftover.data(), leftover.size());

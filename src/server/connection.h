@@ -86,7 +86,11 @@ class Connection : public IoHandler {
   void FeedReplica();
   // This connection is the link to this server's master (after the handshake and the
   // snapshot): `leftover` is stream already read, `db` the database the stream continues in.
-  void BecomeMaster(std::string_view leftover, int db);
+  // The replica's link to its master becomes this connection: MarkMaster before the connection
+  // is visible to other threads (CLIENT LIST reads the flags), BecomeMaster after, which applies
+  // what already arrived behind the handshake.
+  void MarkMaster(int db);
+  void BecomeMaster(std::string_view leftover);
   // Writes replies produced during this loop iteration (called by the worker before it sleeps).
   void FlushPending() {
     pending_flush_ = false;

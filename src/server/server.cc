@@ -141,10 +141,11 @@ Connection* Worker::AdoptMaster(std::unique_ptr<net::Transport> t, uint64_t id,
   if (!server_.repl_opts().repl_disable_tcp_nodelay.get()) net::SetNoDelay(fd);
   auto conn = std::make_unique<Connection>(*this, std::move(t), id, false);
   Connection* c = conn.get();
+  c->MarkMaster(db);
   conns_[id] = std::move(conn);
   server_.RegisterClient(c, this);
   loop_.Add(fd, EPOLLIN, c);
-  c->BecomeMaster(leftover, db);
+  c->BecomeMaster(leftover);
   return c;
 }
 
