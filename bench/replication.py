@@ -8,16 +8,22 @@ master with two replicas of the same server, rounds interleaved (A B A B ...).
     master_link_status:up with the master's offset (diskless sync, delay 0, and disk-backed);
   * writes with the two replicas attached: redis-benchmark SET, 50 clients, pipeline 1 and 16,
     random keys; then the time until both replicas have applied everything; then GET the same
-    way.
+    way. While SET runs, a sampler reads the master's offset and then each replica's every 50 ms:
+    the replication lag (bytes) under load, median and maximum of the samples;
+  * a slow replica: one replica is stopped (SIGSTOP) while SET -P 16 runs; the master's RSS
+    growth and CPU seconds over that run, then the time until the replica, resumed, catches up.
 Medians. Writes bench/results/replication.md and prints it.
 """
 import argparse
+import os
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
-from compare import bench, write_report
+from compare import bench, rss_bytes, write_report
 from persistence import dataset_commands, load
 from servers import ServerProcess, redis_binary
 
@@ -42,6 +48,43 @@ def wait_synced(master, replicas, timeout=600):
     raise TimeoutError("replicas did not catch up")
 
 
+def offset_of(port, field):
+    try:
+        return int(info_field(port, field) or 0)
+    except ValueError:
+        return 0
+
+
+class LagSampler:
+    """Samples master_repl_offset minus the slowest replica's applied offset while a load runs.
+    The master is read first, so a sample never shows a replica ahead of it."""
+
+    def __init__(self, master, replicas):
+        self.master, self.replicas, self.samples = master, replicas, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.wait(0.05):
+            want = offset_of(self.master.port, "master_repl_offset")
+            have = min(offset_of(r.port, "slave_repl_offset") for r in self.replicas)
+            self.samples.append(max(0, want - have))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_round(kind, data, diskless, n, threads):
     extra = ["--threads", str(threads)] if kind == "carmine" else []
     m = ServerProcess(kind, args=extra + ["--repl-diskless-sync", "yes" if diskless else "no",
@@ -59,13 +102,29 @@ def one_round(kind, data, diskless, n, threads):
         sync_s = time.perf_counter() - t
         res = {"sync": sync_s}
         for p in (1, 16):
-            r = bench(m.port, "set", n, 50, p, 1000000)
+            with LagSampler(m, replicas) as lag:
+                r = bench(m.port, "set", n, 50, p, 1000000)
             res[f"set_p{p}"] = r.get("SET", 0.0)
+            res[f"lag_med_p{p}"] = statistics.median(lag.samples or [0])
+            res[f"lag_max_p{p}"] = max(lag.samples or [0])
             t = time.perf_counter()
             wait_synced(m, replicas)
             res[f"drain_p{p}"] = time.perf_counter() - t
             # Reads on the master with the replicas attached (nothing to replicate).
             res[f"get_p{p}"] = bench(m.port, "get", n, 50, p, 1000000).get("GET", 0.0)
+        # A slow replica: stopped while the master takes a write burst.
+        slow = replicas[0]
+        rss0, cpu0 = rss_bytes(m.proc.pid), cpu_seconds(m.proc.pid)
+        slow.proc.send_signal(signal.SIGSTOP)
+        try:
+            bench(m.port, "set", n, 50, 16, 1000000)
+            res["slow_rss_mb"] = (rss_bytes(m.proc.pid) - rss0) / 2**20
+            res["slow_cpu_s"] = cpu_seconds(m.proc.pid) - cpu0
+        finally:
+            slow.proc.send_signal(signal.SIGCONT)
+        t = time.perf_counter()
+        wait_synced(m, replicas)
+        res["slow_catchup"] = time.perf_counter() - t
         return res
     finally:
         for r in replicas:
@@ -111,6 +170,18 @@ def main():
         c, r = med(True, "carmine", f"get_p{p}"), med(True, "redis", f"get_p{p}")
         lines.append(f"| GET -P {p} with two replicas (req/s) | {c:,.0f} | {r:,.0f} | "
                      f"{c / r:.2f} |")
+        for stat, what in (("med", "median"), ("max", "maximum")):
+            c, r = med(True, "carmine", f"lag_{stat}_p{p}"), med(True, "redis", f"lag_{stat}_p{p}")
+            lines.append(f"| replication lag during SET -P {p}, {what} (bytes) | {c:,.0f} | "
+                         f"{r:,.0f} | |")
+    for k, what, fmt in (("slow_rss_mb", "master RSS growth, one replica stopped during SET -P 16 "
+                          "(MB)", "{:.1f}"),
+                         ("slow_cpu_s", "master CPU during that run (s)", "{:.2f}"),
+                         ("slow_catchup", "stopped replica caught up after resuming (s)",
+                          "{:.3f}")):
+        c, r = med(True, "carmine", k), med(True, "redis", k)
+        ratio = f"{c / r:.2f}" if r > 0 else ""
+        lines.append(f"| {what} | {fmt.format(c)} | {fmt.format(r)} | {ratio} |")
     write_report("replication", lines)
 
 

@@ -511,6 +511,19 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   UnwatchAll(dbs_, s);
 }
 
+void Dispatcher::CallFromScript(const CommandSpec* spec, ArgList args, Session& session,
+                                ReplyBuilder& rb, int64_t now_ms, PropagationSink* sink,
+                                std::vector<std::pair<int, std::string>>* ready) {
+  ExecMode mode;
+  mode.in_exec = true;
+  mode.sink = sink;
+  CollectingSink none;  // a sink that keeps what nobody consumes, when propagation is off
+  if (sink == nullptr) mode.sink = &none;
+  ExecResult r = Execute(spec, args, session, rb, now_ms, mode);
+  if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
+  for (auto& k : r.ready) ready->push_back(std::move(k));
+}
+
 void Dispatcher::ClientClosed(Session& session) {
   if (session.blocked != nullptr && session.blocked->TryFinish()) blocking_.Remove(session.blocked.get());
   session.blocked.reset();

@@ -55,6 +55,13 @@ class Dispatcher {
   // locked throughout), replying with the array of their replies, or a null array when a WATCHed
   // key changed.
   void RunTransaction(CommandContext& ctx);
+  // Scripting: runs one command a script calls, inside the script's atomic unit (the caller holds
+  // every shard). Its reply goes to rb, its write effects to `sink` (null: not propagated), the
+  // keys it made ready for blocked clients to *ready. Counted and shown to monitors as a command
+  // of its own; blocking commands do not block.
+  void CallFromScript(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb,
+                      int64_t now_ms, PropagationSink* sink,
+                      std::vector<std::pair<int, std::string>>* ready);
   // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
   // client that disconnects.
   void ClientClosed(Session& session);

@@ -10,8 +10,9 @@ namespace {
 thread_local bool t_all_held = false;
 }  // namespace
 
-AllShardsHeld::AllShardsHeld() { t_all_held = true; }
-AllShardsHeld::~AllShardsHeld() { t_all_held = false; }
+// Nested holders (a script inside EXEC) leave the outer one's state as they found it.
+AllShardsHeld::AllShardsHeld() : was_held_(t_all_held) { t_all_held = true; }
+AllShardsHeld::~AllShardsHeld() { t_all_held = was_held_; }
 
 DbSet::DbSet(int num_dbs, int shards_per_db, bool locking)
     : num_dbs_(num_dbs), shards_(shards_per_db), locking_(locking) {

@@ -245,6 +245,9 @@ class AllShardsHeld {
   ~AllShardsHeld();
   AllShardsHeld(const AllShardsHeld&) = delete;
   AllShardsHeld& operator=(const AllShardsHeld&) = delete;
+
+ private:
+  bool was_held_;
 };
 
 // Calls fn(shard index, ShardData&) for each shard of `db`, holding that shard's lock (and only

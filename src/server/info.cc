@@ -170,20 +170,22 @@ void MemorySection(Server& s, Writer& w) {
   w.Field("allocator_resident", m.allocator_resident);
   w.Field("total_system_memory", total);
   w.Field("total_system_memory_human", Human(total));
-  // No scripting engine yet: the Lua and function fields read as an idle VM would.
-  w.Field("used_memory_lua", 31744);
-  w.Field("used_memory_vm_eval", 31744);
-  w.Field("used_memory_lua_human", std::string("31.00K"));
-  w.Field("used_memory_scripts_eval", 0);
-  w.Field("number_of_cached_scripts", 0);
+  // Functions are not built yet: their fields read as an idle function VM would.
+  const int64_t lua = s.scripting().used_memory_lua();
+  const int64_t scripts = static_cast<int64_t>(s.scripting().engine().script_bytes());
+  w.Field("used_memory_lua", lua);
+  w.Field("used_memory_vm_eval", lua);
+  w.Field("used_memory_lua_human", Human(static_cast<double>(lua)));
+  w.Field("used_memory_scripts_eval", scripts);
+  w.Field("number_of_cached_scripts", s.scripting().cached_scripts());
   w.Field("number_of_functions", 0);
   w.Field("number_of_libraries", 0);
   w.Field("used_memory_vm_functions", 32768);
-  w.Field("used_memory_vm_total", 64512);
-  w.Field("used_memory_vm_total_human", std::string("63.00K"));
+  w.Field("used_memory_vm_total", lua + 32768);
+  w.Field("used_memory_vm_total_human", Human(static_cast<double>(lua + 32768)));
   w.Field("used_memory_functions", 0);
-  w.Field("used_memory_scripts", 0);
-  w.Field("used_memory_scripts_human", std::string("0B"));
+  w.Field("used_memory_scripts", scripts);
+  w.Field("used_memory_scripts_human", Human(static_cast<double>(scripts)));
   w.Field("maxmemory", cfg.maxmemory.get());
   w.Field("maxmemory_human", Human(static_cast<double>(cfg.maxmemory.get())));
   w.Field("maxmemory_policy", cfg.maxmemory_policy.Get());

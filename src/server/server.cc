@@ -345,6 +345,7 @@ Server::Server() {
   RegisterDebugFamily(registry_, *this);
   RegisterReplicationFamily(registry_, *this);
   migrate_.Register(registry_);
+  scripting_.Register(registry_);
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
     return registry_.Rename(args[0], args[1]);
@@ -735,6 +736,7 @@ void Server::InitData() {
     if (!repl_master_.backlog_active()) return;
     repl_master_.Feed(db, std::vector<std::string>(args.begin(), args.end()));
   };
+  scripting_.InstallHooks(*dispatcher_);
   dispatcher_->hooks().read_only_replica = [this] {
     return replica_->active() && repl_opts_.replica_read_only.get();
   };

@@ -37,6 +37,7 @@
 #include "replication/options.h"
 #include "sentinel/sentinel.h"
 #include "scripting/options.h"
+#include "scripting/scripting.h"
 #include "server/aof.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
@@ -228,6 +229,7 @@ class Server : public KeyspaceObserver {
   LazyFreer& lazy_freer() { return *lazy_freer_; }
   Persistence& persistence() { return *persistence_; }
   MigrateClient& migrate() { return migrate_; }
+  Scripting& scripting() { return scripting_; }
   Aof& aof() { return *aof_; }
   bool cron_paused() const { return cron_paused_.load(std::memory_order_relaxed); }
   void set_cron_paused(bool v) { cron_paused_.store(v); }
@@ -384,6 +386,7 @@ class Server : public KeyspaceObserver {
   ClusterOptions cluster_opts_{config_};
   TlsOptions tls_opts_{config_};
   ScriptingOptions script_opts_{config_};
+  Scripting scripting_{script_opts_};
   std::string config_file_;
   int threads_ = 1;
   CommandRegistry registry_;

@@ -1,0 +1,122 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// LuaEngine: the one Lua 5.1 interpreter that EVAL, EVALSHA and SCRIPT use, set up as Redis 7.2
+// sets up its own: the standard libraries without file, OS or module access, cjson and bit,
+// globals and library tables read-only, the `redis` table (call, pcall, error_reply,
+// status_reply, sha1hex, log, setresp, set_repl, replicate_commands, acl_check_cmd, breakpoint,
+// debug and the constants), and the script cache keyed by SHA1.
+//
+// One interpreter serves every worker thread. Scripts run with every shard locked (they may touch
+// any key of any database), so they are serial anyway; the engine's own mutex is taken after the
+// shard locks, never before, and only by code that needs the interpreter.
+//
+// The engine knows nothing of commands: a script's redis.call goes to a ScriptHost, which runs
+// the command and hands back its RESP reply, converted here to Lua values by Redis's rules.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "protocol/reply_builder.h"
+
+struct lua_State;
+
+namespace carmine {
+
+// The flags a script declares in its shebang (`#!lua flags=no-writes,allow-oom`).
+struct ScriptFlags {
+  bool shebang = false;  // declared with #!lua (flags then default to "none": writes allowed)
+  bool no_writes = false;
+  bool allow_oom = false;
+  bool allow_stale = false;
+  bool no_cluster = false;
+  bool allow_cross_slot_keys = false;
+};
+
+// Parses a shebang line ("#!lua flags=..."); false with Redis's error text when it is invalid.
+bool ParseShebang(std::string_view body, ScriptFlags* flags, std::string* error);
+
+// How a script's redis.call reaches the server.
+class ScriptHost {
+ public:
+  virtual ~ScriptHost() = default;
+  // Runs `args` (args[0] is the command name) and appends its reply, in RESP `resp`, to *out: the
+  // command's own reply, or the error a script gets (unknown command, not allowed, ...).
+  virtual void Call(std::span<const std::string_view> args, int resp, std::string* out) = 0;
+  // redis.acl_check_cmd: whether the caller may run `args`; false with *error when the command
+  // itself is unknown.
+  virtual bool AclCheck(std::span<const std::string_view> args, bool* allowed) = 0;
+};
+
+class LuaEngine {
+ public:
+  struct Script {
+    std::string sha;  // 40 lowercase hex digits
+    ScriptFlags flags;
+    size_t body_bytes = 0;
+  };
+
+  LuaEngine();
+  ~LuaEngine();
+  LuaEngine(const LuaEngine&) = delete;
+  LuaEngine& operator=(const LuaEngine&) = delete;
+
+  // Everything below except the atomics needs mu() held.
+  std::mutex& mu() { return mu_; }
+
+  // Compiles `body` (EVAL, SCRIPT LOAD) unless it is cached. Null, with Redis's error text in
+  // *error, when its shebang is invalid or it does not compile.
+  const Script* Load(std::string_view body, std::string* error);
+  // A cached script by its SHA1 (any case); null when unknown.
+  const Script* Find(std::string_view sha) const;
+  // SCRIPT FLUSH: forgets every script, with a fresh interpreter.
+  void Flush();
+
+  // Runs a cached script with KEYS and ARGV; its result (or error) goes to rb in the client's
+  // protocol. `host` runs the commands it calls.
+  void Run(const Script& script, std::span<const std::string_view> keys,
+           std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb);
+
+  // Thread-safe state for other threads: INFO, SCRIPT KILL, -BUSY.
+  size_t cached_scripts() const { return cached_.load(std::memory_order_relaxed); }
+  // Bytes the script cache holds (bodies and their digests), INFO used_memory_scripts_eval.
+  size_t script_bytes() const { return script_bytes_.load(std::memory_order_relaxed); }
+  int64_t memory() const { return memory_.load(std::memory_order_relaxed); }
+  // Milliseconds (monotonic) since the running script started; 0 when none runs.
+  int64_t running_since_ms() const { return running_since_.load(std::memory_order_relaxed); }
+  // Whether the running script wrote anything yet (SCRIPT KILL refuses then).
+  bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
+  // SCRIPT KILL: the running script stops at its next hook check with an error.
+  void RequestKill() { kill_.store(true, std::memory_order_relaxed); }
+  // The host tells the engine when a command the script runs wrote (for SCRIPT KILL).
+  void NoteWrite() { wrote_.store(true, std::memory_order_relaxed); }
+
+ private:
+  friend struct LuaApi;
+  void Open();
+  void Close();
+  void UpdateMemory();
+
+  std::mutex mu_;
+  lua_State* L_ = nullptr;
+  std::unordered_map<std::string, Script> scripts_;
+  int scripts_ref_ = 0;  // registry reference of the table sha -> compiled function
+  std::atomic<size_t> cached_{0};
+  std::atomic<size_t> script_bytes_{0};
+  std::atomic<int64_t> memory_{0};
+  std::atomic<int64_t> running_since_{0};
+  std::atomic<bool> wrote_{false};
+  std::atomic<bool> kill_{false};
+
+  // State of the running script (mu_ held).
+  ScriptHost* host_ = nullptr;
+  int resp_ = 2;  // redis.setresp
+  std::string reply_buf_;
+};
+
+}  // namespace carmine

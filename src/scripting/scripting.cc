@@ -1,0 +1,329 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "scripting/scripting.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/strutil.h"
+#include "protocol/errors.h"
+
+namespace carmine {
+
+namespace {
+
+// Collects a script's write effects, to be propagated as one unit once it ends.
+class EffectSink : public PropagationSink {
+ public:
+  explicit EffectSink(bool active) : active_(active) {}
+  bool active() const override { return active_; }
+  void Append(int db, std::vector<std::string> args) override {
+    entries.emplace_back(db, std::move(args));
+  }
+  std::vector<std::pair<int, std::vector<std::string>>> entries;
+
+ private:
+  bool active_;
+};
+
+// EVAL's keys: numkeys (at 2) names the keys that follow.
+std::vector<int> EvalKeys(ArgList args) {
+  std::vector<int> out;
+  int64_t n;
+  if (args.size() < 3 || !ParseInt64(args[2], &n) || n <= 0) return out;
+  for (int64_t i = 0; i < n && 3 + static_cast<size_t>(i) < args.size(); i++) {
+    out.push_back(static_cast<int>(3 + i));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Runs the commands of one script for the engine: Redis's checks for commands called from a
+// script, then the dispatcher with the script's locks held.
+class Scripting::Host : public ScriptHost {
+ public:
+  Host(Scripting& s, CommandContext& ctx, bool read_only)
+      : s_(s), ctx_(ctx), read_only_(read_only), sink_(ctx.propagating()) {
+    Session& me = s.session_;
+    me.db.store(ctx.session.db.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    me.is_master = ctx.session.is_master;
+    me.loader = ctx.session.loader;
+    me.authenticated = true;
+  }
+
+  void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
+    ReplyBuilder rb(out);
+    rb.SetProtocol(resp);
+    const CommandSpec* spec = Resolve(args);
+    if (spec == nullptr) {
+      rb.Error("ERR Unknown Redis command called from script");
+      return;
+    }
+    int argc = static_cast<int>(args.size());
+    if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
+      rb.Error("ERR Wrong number of args calling Redis command from script");
+      return;
+    }
+    if (spec->flags & kNoScript) {
+      rb.Error("ERR This Redis command is not allowed from script");
+      return;
+    }
+    Session& me = s_.session_;
+    if (spec->flags & kWrite) {
+      if (read_only_) {
+        rb.Error("ERR Write commands are not allowed from read-only scripts.");
+        return;
+      }
+      const auto& ro = ctx_.dispatcher->hooks().read_only_replica;
+      if (!me.is_master && !me.loader && ro && ro()) {
+        rb.Error("READONLY You can't write against a read only replica.");
+        return;
+      }
+      s_.engine_.NoteWrite();
+    }
+    me.resp.store(resp, std::memory_order_relaxed);
+    ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, &sink_, &ctx_.ready.keys);
+  }
+
+  bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
+    const CommandSpec* spec = Resolve(args);
+    if (spec == nullptr) return false;
+    *allowed = true;  // every user may run every command until ACL users exist
+    return true;
+  }
+
+  // Propagates what the script wrote, as one unit.
+  void Finish() {
+    auto& e = sink_.entries;
+    if (e.empty() || ctx_.sink == nullptr) return;
+    // Inside EXEC the transaction's own MULTI/EXEC already wraps it.
+    if (e.size() > 1 && !ctx_.no_block) {
+      e.insert(e.begin(), {-1, {"MULTI"}});
+      e.emplace_back(-1, std::vector<std::string>{"EXEC"});
+    }
+    ctx_.sink->AppendBatch(std::move(e));
+  }
+
+ private:
+  const CommandSpec* Resolve(std::span<const std::string_view> args) {
+    const CommandSpec* spec = ctx_.registry.Find(args[0]);
+    if (spec != nullptr && spec->is_container()) {
+      if (args.size() < 2) return spec;
+      auto it = spec->subcommands.find(ToLower(args[1]));
+      return it == spec->subcommands.end() ? nullptr : it->second.get();
+    }
+    return spec;
+  }
+
+  Scripting& s_;
+  CommandContext& ctx_;
+  bool read_only_;
+  EffectSink sink_;
+};
+
+void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only) {
+  int64_t numkeys;
+  if (!ParseInt64(args[2], &numkeys)) {
+    ctx.rb.Error(err::kNotInt);
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.rb.Error("ERR Number of keys can't be negative");
+    return;
+  }
+  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
+    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)
+  // Every shard of every database, then the interpreter (always in this order).
+  ShardLocks locks;
+  locks.AddAll(ctx.dbs);
+  locks.Acquire();
+  std::optional<AllShardsHeld> held;
+  if (ctx.dbs.locking()) held.emplace();
+  std::lock_guard<std::mutex> l(engine_.mu());
+  const LuaEngine::Script* script;
+  if (by_sha) {
+    script = engine_.Find(args[1]);
+    if (script == nullptr) {
+      ctx.rb.Error("NOSCRIPT No matching script. Please use EVAL.");
+      return;
+    }
+  } else {
+    std::string error;
+    script = engine_.Load(args[1], &error);
+    if (script == nullptr) {
+      ctx.rb.Error(error);
+      return;
+    }
+  }
+  size_t nk = static_cast<size_t>(numkeys);
+  Host host(*this, ctx, read_only || script->flags.no_writes);
+  engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
+  host.Finish();
+}
+
+void Scripting::CmdScriptLoad(ArgList args, CommandContext& ctx) {
+  std::lock_guard<std::mutex> l(engine_.mu());
+  std::string error;
+  const LuaEngine::Script* s = engine_.Load(args[2], &error);
+  if (s == nullptr) {
+    ctx.rb.Error(error);
+    return;
+  }
+  ctx.rb.Bulk(s->sha);
+}
+
+void Scripting::CmdScriptExists(ArgList args, CommandContext& ctx) {
+  std::lock_guard<std::mutex> l(engine_.mu());
+  ctx.rb.ArrayLen(static_cast<int64_t>(args.size() - 2));
+  for (size_t i = 2; i < args.size(); i++) ctx.rb.Int(engine_.Find(args[i]) != nullptr ? 1 : 0);
+}
+
+void Scripting::CmdScriptFlush(ArgList args, CommandContext& ctx) {
+  if (args.size() > 3 ||
+      (args.size() == 3 && !EqualsIgnoreCase(args[2], "sync") &&
+       !EqualsIgnoreCase(args[2], "async"))) {
+    ctx.rb.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    return;
+  }
+  std::lock_guard<std::mutex> l(engine_.mu());
+  engine_.Flush();
+  ctx.rb.Ok();
+}
+
+void Scripting::CmdScriptKill(ArgList, CommandContext& ctx) {
+  if (engine_.running_since_ms() == 0) {
+    ctx.rb.Error("NOTBUSY No scripts in execution right now.");
+    return;
+  }
+  if (engine_.running_wrote()) {
+    ctx.rb.Error("UNKILLABLE Sorry the script already executed write commands against the "
+                 "dataset. You can either wait the script termination or kill the server in a "
+                 "hard way using the SHUTDOWN NOSAVE command.");
+    return;
+  }
+  engine_.RequestKill();
+  ctx.rb.Ok();
+}
+
+void Scripting::CmdScriptDebug(ArgList args, CommandContext& ctx) {
+  if (EqualsIgnoreCase(args[2], "no")) {
+    ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(args[2], "yes") || EqualsIgnoreCase(args[2], "sync")) {
+    // The Lua debugger (LDB) is not built: say so rather than pretend.
+    ctx.rb.Error("ERR SCRIPT DEBUG YES|SYNC is not supported by this server");
+  } else {
+    ctx.rb.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+  }
+}
+
+void Scripting::CmdScriptHelp(ArgList, CommandContext& ctx) {
+  ReplyHelp(ctx, {"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                  "DEBUG (YES|SYNC|NO)",
+                  "    Set the debug mode for subsequent scripts executed.",
+                  "EXISTS <sha1> [<sha1> ...]",
+                  "    Return information about the existence of the scripts in the script cache.",
+                  "FLUSH [ASYNC|SYNC]",
+                  "    Flush the Lua scripts cache. Very dangerous on replicas.",
+                  "    When called without the optional mode argument, the behavior is determined by the",
+                  "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+                  "    * ASYNC: Asynchronously flush the scripts cache.",
+                  "    * SYNC: Synchronously flush the scripts cache.",
+                  "KILL",
+                  "    Kill the currently executing Lua script.",
+                  "LOAD <script>",
+                  "    Load a script into the scripts cache without executing it.",
+                  "HELP",
+                  "    Print this help."});
+}
+
+void Scripting::InstallHooks(Dispatcher& d) {
+  d.hooks().busy = [this](const CommandCheck&) -> std::string {
+    int64_t since = engine_.running_since_ms();
+    if (since == 0) return {};
+    if (clock::MonotonicUs() / 1000 - since < opts_.busy_reply_threshold.get()) return {};
+    return std::string(err::kBusyScript);
+  };
+  session_.addr = "lua";
+  session_.id = 0;
+}
+
+void Scripting::Register(CommandRegistry& r) {
+  constexpr uint32_t F = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
+  constexpr uint64_t A = acl::kScripting;
+  const char* kEvalArgs = "script:string numkeys:integer [key:key...] [arg:string...]";
+  const char* kShaArgs = "sha1:string numkeys:integer [key:key...] [arg:string...]";
+  using H = Handler;
+  r.Add({"EVAL", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEval>(this), "scripting", "2.6.0",
+         "Executes a server-side Lua script.", "Depends on the script that is executed."})
+      .Args(kEvalArgs)
+      .Keys(&EvalKeys)
+      .KeyFlags("RW access update")
+      .Lock(LockMode::kSelf);
+  r.Add({"EVALSHA", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalSha>(this), "scripting",
+         "2.6.0", "Executes a server-side Lua script by SHA1 digest.",
+         "Depends on the script that is executed."})
+      .Args(kShaArgs)
+      .Keys(&EvalKeys)
+      .KeyFlags("RW access update")
+      .Lock(LockMode::kSelf);
+  r.Add({"EVAL_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalRo>(this),
+         "scripting", "7.0.0", "Executes a read-only server-side Lua script.",
+         "Depends on the script that is executed."})
+      .Args(kEvalArgs)
+      .Keys(&EvalKeys)
+      .KeyFlags("RO access")
+      .Lock(LockMode::kSelf);
+  r.Add({"EVALSHA_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalShaRo>(this),
+         "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
+         "Depends on the script that is executed."})
+      .Args(kShaArgs)
+      .Keys(&EvalKeys)
+      .KeyFlags("RO access")
+      .Lock(LockMode::kSelf);
+
+  r.Add({"SCRIPT", -2, 0, 0, 0, 0, 0, nullptr, "scripting", "2.6.0",
+         "A container for Lua scripts management commands.", "Depends on subcommand."});
+  r.AddSub("SCRIPT", {"FLUSH", -2, kNoScript, 0, 0, 0, A, H::Bind<&Scripting::CmdScriptFlush>(this),
+                      "scripting", "2.6.0",
+                      "Removes all server-side Lua scripts from the script cache.",
+                      "O(N) with N being the number of scripts in cache"})
+      .Args("[flush-type(!ASYNC|!SYNC)]")
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+  r.AddSub("SCRIPT", {"HELP", 2, kLoading | kStale, 0, 0, 0, A,
+                      H::Bind<&Scripting::CmdScriptHelp>(this), "scripting", "5.0.0",
+                      "Returns helpful text about the different subcommands.", "O(1)"})
+      .Lock(LockMode::kNone);
+  r.AddSub("SCRIPT", {"EXISTS", -3, kNoScript, 0, 0, 0, A,
+                      H::Bind<&Scripting::CmdScriptExists>(this), "scripting", "2.6.0",
+                      "Determines whether server-side Lua scripts exist in the script cache.",
+                      "O(N) with N being the number of scripts to check (so checking a single "
+                      "script is an O(1) operation)."})
+      .Args("sha1:string...")
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_shards", "response_policy:agg_logical_and"};
+  r.AddSub("SCRIPT", {"KILL", 2, kNoScript | kAllowBusy, 0, 0, 0, A,
+                      H::Bind<&Scripting::CmdScriptKill>(this), "scripting", "2.6.0",
+                      "Terminates a server-side Lua script during execution.", "O(1)"})
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_shards", "response_policy:one_succeeded"};
+  r.AddSub("SCRIPT", {"DEBUG", 3, kNoScript, 0, 0, 0, A, H::Bind<&Scripting::CmdScriptDebug>(this),
+                      "scripting", "3.2.0", "Sets the debug mode of server-side Lua scripts.",
+                      "O(1)"})
+      .Args("mode(!YES|!SYNC|!NO)")
+      .Lock(LockMode::kNone);
+  r.AddSub("SCRIPT", {"LOAD", 3, kNoScript | kStale, 0, 0, 0, A,
+                      H::Bind<&Scripting::CmdScriptLoad>(this), "scripting", "2.6.0",
+                      "Loads a server-side Lua script to the script cache.",
+                      "O(N) with N being the length in bytes of the script body."})
+      .Args("script:string")
+      .Lock(LockMode::kNone)
+      .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+}
+
+}  // namespace carmine

@@ -1,0 +1,56 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT on top of the Lua engine.
+//
+// A script is one atomic step for every other client: EVAL takes every shard of every database
+// (a script may touch keys it did not declare and SELECT other databases, as Redis allows), and
+// only then the interpreter. The commands it calls run through the dispatcher with those locks
+// held; their write effects are collected and propagated together, wrapped in MULTI/EXEC when
+// there is more than one, as Redis 7 propagates a script's effects.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "commands/context.h"
+#include "commands/dispatcher.h"
+#include "scripting/lua_engine.h"
+#include "scripting/options.h"
+
+namespace carmine {
+
+class Scripting {
+ public:
+  explicit Scripting(const ScriptingOptions& opts) : opts_(opts) {}
+
+  // Adds the commands to the table.
+  void Register(CommandRegistry& r);
+  // -BUSY for other clients while a script runs past busy-reply-threshold.
+  void InstallHooks(Dispatcher& d);
+
+  LuaEngine& engine() { return engine_; }
+  // INFO memory / INFO scripting fields (any thread).
+  int64_t used_memory_lua() const { return engine_.memory(); }
+  size_t cached_scripts() const { return engine_.cached_scripts(); }
+
+ private:
+  class Host;
+  void Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only);
+  void CmdEval(ArgList args, CommandContext& ctx) { Eval(args, ctx, false, false); }
+  void CmdEvalSha(ArgList args, CommandContext& ctx) { Eval(args, ctx, true, false); }
+  void CmdEvalRo(ArgList args, CommandContext& ctx) { Eval(args, ctx, false, true); }
+  void CmdEvalShaRo(ArgList args, CommandContext& ctx) { Eval(args, ctx, true, true); }
+  void CmdScriptLoad(ArgList args, CommandContext& ctx);
+  void CmdScriptExists(ArgList args, CommandContext& ctx);
+  void CmdScriptFlush(ArgList args, CommandContext& ctx);
+  void CmdScriptKill(ArgList args, CommandContext& ctx);
+  void CmdScriptDebug(ArgList args, CommandContext& ctx);
+  void CmdScriptHelp(ArgList args, CommandContext& ctx);
+
+  const ScriptingOptions& opts_;
+  LuaEngine engine_;
+  // The client scripts run their commands as (one at a time, under the engine's mutex).
+  Session session_;
+};
+
+}  // namespace carmine
