@@ -62,6 +62,10 @@ bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& 
     Aux(&out, "repl-offset", std::to_string(opts.repl_offset));
   }
   Aux(&out, "aof-base", opts.aof_base ? "1" : "0");
+  for (const auto& code : opts.functions) {
+    out.push_back(static_cast<char>(kFunction2));
+    WriteString(&out, code, opts.compress);
+  }
   bool ok = true;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     size_t keys = dbs.KeyCount(db);
@@ -227,7 +231,8 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
       case kFunction2: {
         std::string code;
         if (!in.ReadString(&code)) return bad("bad function library");
-        continue;  // no scripting engine: libraries are not loaded
+        stats->functions.push_back(std::move(code));
+        continue;
       }
       case kModuleAux:
       case kFunctionPreGa:

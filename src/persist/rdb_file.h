@@ -35,6 +35,8 @@ struct SaveOptions {
   int64_t repl_offset = 0;
   int repl_stream_db = 0;
   int key_delay = 0;      // rdb-key-save-delay: a pause per key (see KeyDelay)
+  // The code of each function library, written as function records before the databases.
+  std::vector<std::string> functions;
 };
 
 // How a load paces itself and reports how far it got (INFO's loading_* fields).
@@ -67,6 +69,8 @@ struct LoadStats {
   uint64_t bytes = 0;  // where the RDB data ended (an AOF base may continue with commands)
   // The file's aux fields in file order (redis-ver, ctime, used-mem, ...), for the load log.
   std::vector<std::pair<std::string, std::string>> aux;
+  // The function libraries' code, in file order (the caller loads them into its engine).
+  std::vector<std::string> functions;
 };
 
 // Loads `path` into `dbs` (which the caller has emptied and nobody else uses yet). A missing file

@@ -14,6 +14,7 @@
 #include "base/logging.h"
 #include "base/version.h"
 #include "scripting/lua_convert.h"
+#include "scripting/lua_internal.h"
 
 extern "C" {
 int luaopen_cjson(lua_State* L);
@@ -35,6 +36,10 @@ std::string Sha1Hex(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace
+
+namespace lua_internal {
 
 // Registry keys (addresses of these statics are unique light userdata).
 char kEngineKey, kGlobalsKey, kProtectedKey;
@@ -60,6 +65,12 @@ int RaiseErrorTable(lua_State* L, std::string_view text) {
 // Globals and library tables are read-only, as in Redis 7: a script sees each through an empty
 // proxy whose metatable reads from the real table and refuses writes.
 int ReadonlyNewIndex(lua_State* L) { return luaL_error(L, "Attempt to modify a readonly table"); }
+
+}  // namespace lua_internal
+
+using namespace lua_internal;  // NOLINT: this file is their home
+
+namespace {
 
 int GlobalsIndex(lua_State* L) {
   // upvalue 1: the real globals table.
@@ -91,8 +102,10 @@ int SafeRawset(lua_State* L) {
   return 1;
 }
 
+}  // namespace
+
 // Replaces the table at the top of the stack by a read-only proxy of it.
-void MakeProxy(lua_State* L, bool globals) {
+void lua_internal::MakeProxy(lua_State* L, bool globals) {
   int real = lua_gettop(L);
   lua_newtable(L);  // proxy
   int proxy = real + 1;
@@ -121,6 +134,8 @@ void MakeProxy(lua_State* L, bool globals) {
   lua_pop(L, 1);
   lua_replace(L, real);
 }
+
+namespace {
 
 // Formats a Lua number argument of redis.call as Redis does: integers exactly, others with 17
 // significant digits.
@@ -333,7 +348,7 @@ struct LuaApi {
     lua_Debug ar;
     for (int level = 0; lua_getstack(L, level, &ar); level++) {
       lua_getinfo(L, "Sl", &ar);
-      if (strcmp(ar.source, "@user_script") == 0) {
+      if (strcmp(ar.source, "@user_script") == 0 || strcmp(ar.source, "@user_function") == 0) {
         line = ar.currentline;
         break;
       }
@@ -405,6 +420,11 @@ void LuaEngine::Close() {
   if (L_ != nullptr) lua_close(L_);
   L_ = nullptr;
   scripts_.clear();
+  libraries_.clear();
+  functions_.clear();
+  pending_.clear();
+  function_count_.store(0, std::memory_order_relaxed);
+  library_count_.store(0, std::memory_order_relaxed);
   cached_.store(0, std::memory_order_relaxed);
   script_bytes_.store(0, std::memory_order_relaxed);
 }
@@ -513,6 +533,7 @@ void LuaEngine::Open() {
 
   lua_newtable(L);
   scripts_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  OpenFunctions();
   UpdateMemory();
 }
 
@@ -573,8 +594,13 @@ const LuaEngine::Script* LuaEngine::Find(std::string_view sha) const {
 }
 
 void LuaEngine::Flush() {
+  // A fresh interpreter forgets the scripts; the function libraries are loaded into it again.
+  std::vector<std::string> codes;
+  for (const auto& [name, lib] : libraries_) codes.push_back(lib.code);
   Close();
   Open();
+  std::string ignored;
+  for (const auto& code : codes) LoadLibrary(code, false, &ignored);
 }
 
 namespace {
@@ -593,21 +619,61 @@ void SetArrayGlobal(lua_State* L, const char* name, std::span<const std::string_
 void LuaEngine::Run(const Script& script, std::span<const std::string_view> keys,
                     std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb) {
   lua_State* L = L_;
+  SetArrayGlobal(L, "KEYS", keys);
+  SetArrayGlobal(L, "ARGV", argv);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, scripts_ref_);
+  lua_pushlstring(L, script.sha.data(), script.sha.size());
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  Invoke(script.sha, "user_script", 0, host, rb);
+}
+
+void LuaEngine::RunFunction(const Function& f, std::span<const std::string_view> keys,
+                            std::span<const std::string_view> argv, ScriptHost& host,
+                            ReplyBuilder& rb) {
+  lua_State* L = L_;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, f.ref);
+  for (auto list : {keys, argv}) {
+    lua_createtable(L, static_cast<int>(list.size()), 0);
+    for (size_t i = 0; i < list.size(); i++) {
+      lua_pushlstring(L, list[i].data(), list[i].size());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+  }
+  {
+    std::lock_guard<std::mutex> l(running_mu_);
+    running_name_ = f.name;
+  }
+  running_fn_.store(true, std::memory_order_relaxed);
+  Invoke(f.name, "user_function", 2, host, rb);
+  running_fn_.store(false, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> l(running_mu_);
+  running_name_.clear();
+  running_command_.clear();
+}
+
+bool LuaEngine::RunningFunction(std::string* name, std::string* command) const {
+  std::lock_guard<std::mutex> l(running_mu_);
+  if (running_name_.empty()) return false;
+  *name = running_name_;
+  *command = running_command_;
+  return true;
+}
+
+void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
+                       ScriptHost& host, ReplyBuilder& rb) {
+  lua_State* L = L_;
   host_ = &host;
   resp_ = 2;
   kill_.store(false, std::memory_order_relaxed);
   wrote_.store(false, std::memory_order_relaxed);
   running_since_.store(std::max<int64_t>(1, clock::MonotonicUs() / 1000), std::memory_order_relaxed);
-  SetArrayGlobal(L, "KEYS", keys);
-  SetArrayGlobal(L, "ARGV", argv);
+  int fn = lua_gettop(L) - nargs;
   lua_pushcfunction(L, LuaApi::ErrorHandler);
-  int errh = lua_gettop(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, scripts_ref_);
-  lua_pushlstring(L, script.sha.data(), script.sha.size());
-  lua_rawget(L, -2);
-  lua_remove(L, -2);
+  lua_insert(L, fn);
+  int errh = fn;
   lua_sethook(L, LuaApi::Hook, LUA_MASKCOUNT, 100000);
-  int rc = lua_pcall(L, 0, 1, errh);
+  int rc = lua_pcall(L, nargs, 1, errh);
   lua_sethook(L, nullptr, 0, 0);
   if (rc == 0) {
     ReplyFromLua(L, lua_gettop(L), rb, resp_);
@@ -621,7 +687,8 @@ void LuaEngine::Run(const Script& script, std::span<const std::string_view> keys
       lua_pop(L, 1);
       lua_rawgeti(L, -1, 1);
       if (lua_istable(L, -1)) {
-        lua_getfield(L, -1, "err");
+        lua_pushliteral(L, "err");
+        lua_rawget(L, -2);  // raw: nothing of the script's may run outside the protected call
         if (const char* s = lua_tostring(L, -1)) text = s;
         lua_pop(L, 1);
       } else if (const char* s = lua_tostring(L, -1)) {
@@ -632,7 +699,7 @@ void LuaEngine::Run(const Script& script, std::span<const std::string_view> keys
       text = std::string("ERR ") + s;  // the handler itself failed (out of memory)
     }
     if (text.empty()) text = "ERR unknown error";
-    text += " script: " + script.sha + ", on @user_script:" +
+    text += " script: " + std::string(name) + ", on @" + std::string(chunk) + ":" +
             (line >= 0 ? std::to_string(line) : std::string("?")) + ".";
     rb.Error(text);
   }

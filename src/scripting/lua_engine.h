@@ -16,11 +16,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "protocol/reply_builder.h"
 
@@ -61,6 +63,17 @@ class LuaEngine {
     size_t body_bytes = 0;
   };
 
+  // Functions (FUNCTION LOAD): named callbacks registered by a library's code.
+  struct Function {
+    std::string name, description, library;
+    ScriptFlags flags;
+    int ref = 0;  // registry reference of the callback
+  };
+  struct Library {
+    std::string name, code;
+    std::vector<std::string> functions;  // in registration order
+  };
+
   LuaEngine();
   ~LuaEngine();
   LuaEngine(const LuaEngine&) = delete;
@@ -77,6 +90,28 @@ class LuaEngine {
   // SCRIPT FLUSH: forgets every script, with a fresh interpreter.
   void Flush();
 
+  // FUNCTION LOAD [REPLACE]: runs the library's code, which registers its functions. The
+  // library's name, or false with Redis's error text.
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name_or_error);
+  // FUNCTION DELETE; false when there is no such library.
+  bool DeleteLibrary(std::string_view name);
+  // FUNCTION FLUSH.
+  void FlushLibraries();
+  const Function* FindFunction(std::string_view name) const;
+  const std::map<std::string, Library>& libraries() const { return libraries_; }
+  const Function& function(const std::string& name) const { return functions_.at(name); }
+  // FCALL: calls the function with KEYS and ARGV as its two arguments.
+  void RunFunction(const Function& f, std::span<const std::string_view> keys,
+                   std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb);
+  // The function running now and the command that runs it (FUNCTION STATS); false when none.
+  bool RunningFunction(std::string* name, std::string* command) const;
+  void set_running_command(std::string command) {
+    std::lock_guard<std::mutex> l(running_mu_);
+    running_command_ = std::move(command);
+  }
+  size_t function_count() const { return function_count_.load(std::memory_order_relaxed); }
+  size_t library_count() const { return library_count_.load(std::memory_order_relaxed); }
+
   // Runs a cached script with KEYS and ARGV; its result (or error) goes to rb in the client's
   // protocol. `host` runs the commands it calls.
   void Run(const Script& script, std::span<const std::string_view> keys,
@@ -89,6 +124,8 @@ class LuaEngine {
   int64_t memory() const { return memory_.load(std::memory_order_relaxed); }
   // Milliseconds (monotonic) since the running script started; 0 when none runs.
   int64_t running_since_ms() const { return running_since_.load(std::memory_order_relaxed); }
+  // Whether what runs is a function (FUNCTION KILL) rather than an EVAL script (SCRIPT KILL).
+  bool running_function() const { return running_fn_.load(std::memory_order_relaxed); }
   // Whether the running script wrote anything yet (SCRIPT KILL refuses then).
   bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
   // SCRIPT KILL: the running script stops at its next hook check with an error.
@@ -98,9 +135,17 @@ class LuaEngine {
 
  private:
   friend struct LuaApi;
+  friend struct FunctionApi;
   void Open();
   void Close();
   void UpdateMemory();
+  // Calls the function below its `nargs` arguments on the stack, the reply (or the error, named
+  // after `name` in `chunk`) to rb.
+  void Invoke(std::string_view name, std::string_view chunk, int nargs, ScriptHost& host,
+              ReplyBuilder& rb);
+  // Builds the environment library code runs in (functions.cc).
+  void OpenFunctions();
+  void ReleaseLibrary(const Library& lib);
 
   std::mutex mu_;
   lua_State* L_ = nullptr;
@@ -112,6 +157,17 @@ class LuaEngine {
   std::atomic<int64_t> running_since_{0};
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_{false};
+
+  // Functions (mu_ held).
+  std::map<std::string, Library> libraries_;
+  std::unordered_map<std::string, Function> functions_;
+  std::vector<Function> pending_;  // registered by the library being loaded
+  bool loading_ = false;
+  int function_env_ref_ = 0;
+  std::atomic<size_t> function_count_{0}, library_count_{0};
+  std::atomic<bool> running_fn_{false};
+  mutable std::mutex running_mu_;
+  std::string running_name_, running_command_;  // guarded by running_mu_
 
   // State of the running script (mu_ held).
   ScriptHost* host_ = nullptr;

@@ -8,27 +8,16 @@
 #include "base/clock.h"
 #include "base/strutil.h"
 #include "protocol/errors.h"
+#include "scripting/script_host.h"
 
 namespace carmine {
 
 namespace {
 
-// Collects a script's write effects, to be propagated as one unit once it ends.
-class EffectSink : public PropagationSink {
- public:
-  explicit EffectSink(bool active) : active_(active) {}
-  bool active() const override { return active_; }
-  void Append(int db, std::vector<std::string> args) override {
-    entries.emplace_back(db, std::move(args));
-  }
-  std::vector<std::pair<int, std::vector<std::string>>> entries;
-
- private:
-  bool active_;
-};
-
 // EVAL's keys: numkeys (at 2) names the keys that follow.
-std::vector<int> EvalKeys(ArgList args) {
+}  // namespace
+
+std::vector<int> ScriptKeys(ArgList args) {
   std::vector<int> out;
   int64_t n;
   if (args.size() < 3 || !ParseInt64(args[2], &n) || n <= 0) return out;
@@ -37,91 +26,6 @@ std::vector<int> EvalKeys(ArgList args) {
   }
   return out;
 }
-
-}  // namespace
-
-// Runs the commands of one script for the engine: Redis's checks for commands called from a
-// script, then the dispatcher with the script's locks held.
-class Scripting::Host : public ScriptHost {
- public:
-  Host(Scripting& s, CommandContext& ctx, bool read_only)
-      : s_(s), ctx_(ctx), read_only_(read_only), sink_(ctx.propagating()) {
-    Session& me = s.session_;
-    me.db.store(ctx.session.db.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    me.is_master = ctx.session.is_master;
-    me.loader = ctx.session.loader;
-    me.authenticated = true;
-  }
-
-  void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
-    ReplyBuilder rb(out);
-    rb.SetProtocol(resp);
-    const CommandSpec* spec = Resolve(args);
-    if (spec == nullptr) {
-      rb.Error("ERR Unknown Redis command called from script");
-      return;
-    }
-    int argc = static_cast<int>(args.size());
-    if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
-      rb.Error("ERR Wrong number of args calling Redis command from script");
-      return;
-    }
-    if (spec->flags & kNoScript) {
-      rb.Error("ERR This Redis command is not allowed from script");
-      return;
-    }
-    Session& me = s_.session_;
-    if (spec->flags & kWrite) {
-      if (read_only_) {
-        rb.Error("ERR Write commands are not allowed from read-only scripts.");
-        return;
-      }
-      const auto& ro = ctx_.dispatcher->hooks().read_only_replica;
-      if (!me.is_master && !me.loader && ro && ro()) {
-        rb.Error("READONLY You can't write against a read only replica.");
-        return;
-      }
-      s_.engine_.NoteWrite();
-    }
-    me.resp.store(resp, std::memory_order_relaxed);
-    ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, &sink_, &ctx_.ready.keys);
-  }
-
-  bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
-    const CommandSpec* spec = Resolve(args);
-    if (spec == nullptr) return false;
-    *allowed = true;  // every user may run every command until ACL users exist
-    return true;
-  }
-
-  // Propagates what the script wrote, as one unit.
-  void Finish() {
-    auto& e = sink_.entries;
-    if (e.empty() || ctx_.sink == nullptr) return;
-    // Inside EXEC the transaction's own MULTI/EXEC already wraps it.
-    if (e.size() > 1 && !ctx_.no_block) {
-      e.insert(e.begin(), {-1, {"MULTI"}});
-      e.emplace_back(-1, std::vector<std::string>{"EXEC"});
-    }
-    ctx_.sink->AppendBatch(std::move(e));
-  }
-
- private:
-  const CommandSpec* Resolve(std::span<const std::string_view> args) {
-    const CommandSpec* spec = ctx_.registry.Find(args[0]);
-    if (spec != nullptr && spec->is_container()) {
-      if (args.size() < 2) return spec;
-      auto it = spec->subcommands.find(ToLower(args[1]));
-      return it == spec->subcommands.end() ? nullptr : it->second.get();
-    }
-    return spec;
-  }
-
-  Scripting& s_;
-  CommandContext& ctx_;
-  bool read_only_;
-  EffectSink sink_;
-};
 
 void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys;
@@ -196,7 +100,7 @@ void Scripting::CmdScriptFlush(ArgList args, CommandContext& ctx) {
 }
 
 void Scripting::CmdScriptKill(ArgList, CommandContext& ctx) {
-  if (engine_.running_since_ms() == 0) {
+  if (engine_.running_since_ms() == 0 || engine_.running_function()) {
     ctx.rb.Error("NOTBUSY No scripts in execution right now.");
     return;
   }
@@ -246,13 +150,14 @@ void Scripting::InstallHooks(Dispatcher& d) {
     int64_t since = engine_.running_since_ms();
     if (since == 0) return {};
     if (clock::MonotonicUs() / 1000 - since < opts_.busy_reply_threshold.get()) return {};
-    return std::string(err::kBusyScript);
+    return std::string(engine_.running_function() ? err::kBusyFunction : err::kBusyScript);
   };
   session_.addr = "lua";
   session_.id = 0;
 }
 
 void Scripting::Register(CommandRegistry& r) {
+  RegisterFunctions(r);
   constexpr uint32_t F = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
   constexpr uint64_t A = acl::kScripting;
   const char* kEvalArgs = "script:string numkeys:integer [key:key...] [arg:string...]";
@@ -261,28 +166,28 @@ void Scripting::Register(CommandRegistry& r) {
   r.Add({"EVAL", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEval>(this), "scripting", "2.6.0",
          "Executes a server-side Lua script.", "Depends on the script that is executed."})
       .Args(kEvalArgs)
-      .Keys(&EvalKeys)
+      .Keys(&ScriptKeys)
       .KeyFlags("RW access update")
       .Lock(LockMode::kSelf);
   r.Add({"EVALSHA", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalSha>(this), "scripting",
          "2.6.0", "Executes a server-side Lua script by SHA1 digest.",
          "Depends on the script that is executed."})
       .Args(kShaArgs)
-      .Keys(&EvalKeys)
+      .Keys(&ScriptKeys)
       .KeyFlags("RW access update")
       .Lock(LockMode::kSelf);
   r.Add({"EVAL_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalRo>(this),
          "scripting", "7.0.0", "Executes a read-only server-side Lua script.",
          "Depends on the script that is executed."})
       .Args(kEvalArgs)
-      .Keys(&EvalKeys)
+      .Keys(&ScriptKeys)
       .KeyFlags("RO access")
       .Lock(LockMode::kSelf);
   r.Add({"EVALSHA_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalShaRo>(this),
          "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
          "Depends on the script that is executed."})
       .Args(kShaArgs)
-      .Keys(&EvalKeys)
+      .Keys(&ScriptKeys)
       .KeyFlags("RO access")
       .Lock(LockMode::kSelf);
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "commands/context.h"
 #include "commands/dispatcher.h"
@@ -23,8 +24,15 @@ class Scripting {
  public:
   explicit Scripting(const ScriptingOptions& opts) : opts_(opts) {}
 
-  // Adds the commands to the table.
+  // Adds the commands to the table (EVAL and SCRIPT here, FCALL and FUNCTION in
+  // function_family.cc).
   void Register(CommandRegistry& r);
+  void RegisterFunctions(CommandRegistry& r);
+  // Libraries loaded from an RDB file or a replica's snapshot; false with the error of the first
+  // that does not load. `replace_all` drops the loaded libraries first.
+  bool LoadLibraries(const std::vector<std::string>& codes, bool replace_all, std::string* error);
+  // The code of every library, for RDB files and FUNCTION DUMP.
+  std::vector<std::string> LibraryCodes();
   // -BUSY for other clients while a script runs past busy-reply-threshold.
   void InstallHooks(Dispatcher& d);
 
@@ -46,6 +54,18 @@ class Scripting {
   void CmdScriptKill(ArgList args, CommandContext& ctx);
   void CmdScriptDebug(ArgList args, CommandContext& ctx);
   void CmdScriptHelp(ArgList args, CommandContext& ctx);
+  void Fcall(ArgList args, CommandContext& ctx, bool read_only);
+  void CmdFcall(ArgList args, CommandContext& ctx) { Fcall(args, ctx, false); }
+  void CmdFcallRo(ArgList args, CommandContext& ctx) { Fcall(args, ctx, true); }
+  void CmdFunctionLoad(ArgList args, CommandContext& ctx);
+  void CmdFunctionDelete(ArgList args, CommandContext& ctx);
+  void CmdFunctionFlush(ArgList args, CommandContext& ctx);
+  void CmdFunctionList(ArgList args, CommandContext& ctx);
+  void CmdFunctionStats(ArgList args, CommandContext& ctx);
+  void CmdFunctionKill(ArgList args, CommandContext& ctx);
+  void CmdFunctionDump(ArgList args, CommandContext& ctx);
+  void CmdFunctionRestore(ArgList args, CommandContext& ctx);
+  void CmdFunctionHelp(ArgList args, CommandContext& ctx);
 
   const ScriptingOptions& opts_;
   LuaEngine engine_;

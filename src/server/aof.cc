@@ -394,6 +394,7 @@ std::string Aof::StartRewrite(bool enabling) {
   DbSet& dbs = server_.dbs();
   EncodingLimits lim = server_.opts().limits();
   rdb::SaveOptions opts;
+  opts.functions = server_.scripting().LibraryCodes();
   opts.version = std::string(version::kRedis);
   opts.now_ms = clock::NowMs();
   opts.used_memory = mem::UsedMemory();

@@ -204,6 +204,7 @@ Status Aof::LoadOne(const aof::ManifestFile& f, bool last, int64_t* size) {
       }
       LogRdbAux(stats, clock::NowMs());
       LogRdbLoaded(stats);
+      server_.LoadRdbFunctions(stats);
       offset = stats.bytes;
       *size = static_cast<int64_t>(stats.bytes);
       loaded_before_ += *size;
@@ -303,6 +304,7 @@ Status Aof::LoadAndOpen() {
     all.Acquire();
     if (rdb) {
       rdb::SaveOptions o;
+      o.functions = server_.scripting().LibraryCodes();
       o.version = std::string(version::kRedis);
       o.now_ms = clock::NowMs();
       o.used_memory = mem::UsedMemory();

@@ -111,6 +111,7 @@ void DebugReload(Server& s, ArgList, CommandContext& ctx) {
   Status st = rdb::LoadFile(s.dbs(), s.persistence().Path(), ctx.now_ms, ctx.opts.limits(),
                             &stats, &found, false, ctl);
   if (!st.ok()) return ctx.rb.Error(err::Format(err::kReloadLoadFailed, st.message()));
+  s.LoadRdbFunctions(stats);
   LOG_NOTICE("DB reloaded by DEBUG RELOAD");
   ctx.rb.Ok();
 }

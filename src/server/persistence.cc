@@ -37,6 +37,7 @@ rdb::SaveOptions Persistence::Options() const {
   o.used_memory = mem::UsedMemory();
   o.key_delay = c.rdb_key_save_delay.get();
   server_.FillReplicationSaveInfo(&o);
+  o.functions = server_.scripting().LibraryCodes();
   return o;
 }
 
@@ -228,6 +229,13 @@ void LogRdbAux(const rdb::LoadStats& stats, int64_t now_ms) {
   }
 }
 
+void Server::LoadRdbFunctions(const rdb::LoadStats& stats) {
+  std::string error;
+  if (!scripting_.LoadLibraries(stats.functions, true, &error)) {
+    LOG_WARNING("Failed loading the function libraries of the RDB image: %s", error.c_str());
+  }
+}
+
 void LogRdbLoaded(const rdb::LoadStats& stats) {
   LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
              static_cast<unsigned long long>(stats.keys_loaded),
@@ -257,6 +265,7 @@ Status Persistence::LoadAtStartup() {
   if (!s.ok() || !found) return s;
   LogRdbAux(load_stats_, clock::NowMs());
   LogRdbLoaded(load_stats_);
+  server_.LoadRdbFunctions(load_stats_);
   LOG_NOTICE("DB loaded from disk: %.3f seconds",
              static_cast<double>(clock::MonotonicUs() - start) / 1e6);
   return s;

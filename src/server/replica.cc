@@ -781,6 +781,7 @@ void ReplicaClient::FinishTransfer() {
   }
   LogRdbAux(stats, clock::NowMs());
   LogRdbLoaded(stats);
+  s_.LoadRdbFunctions(stats);  // the master's libraries replace this server's
   int stream_db = 0;
   for (const auto& [k, v] : stats.aux) {
     int64_t n;

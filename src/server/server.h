@@ -230,6 +230,8 @@ class Server : public KeyspaceObserver {
   Persistence& persistence() { return *persistence_; }
   MigrateClient& migrate() { return migrate_; }
   Scripting& scripting() { return scripting_; }
+  // The function libraries of a loaded RDB image replace the loaded ones (a failure is logged).
+  void LoadRdbFunctions(const rdb::LoadStats& stats);
   Aof& aof() { return *aof_; }
   bool cron_paused() const { return cron_paused_.load(std::memory_order_relaxed); }
   void set_cron_paused(bool v) { cron_paused_.store(v); }

@@ -1,0 +1,116 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// What EVAL and FCALL share: the host that runs a script's commands, and the sink that
+// collects their effects (scripting.cc, function_family.cc).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/strutil.h"
+#include "scripting/scripting.h"
+
+namespace carmine {
+
+// Collects a script's write effects, to be propagated as one unit once it ends.
+class EffectSink : public PropagationSink {
+ public:
+  explicit EffectSink(bool active) : active_(active) {}
+  bool active() const override { return active_; }
+  void Append(int db, std::vector<std::string> args) override {
+    entries.emplace_back(db, std::move(args));
+  }
+  std::vector<std::pair<int, std::vector<std::string>>> entries;
+
+ private:
+  bool active_;
+};
+
+// Runs the commands of one script for the engine: Redis's checks for commands called from a
+// script, then the dispatcher with the script's locks held.
+class Scripting::Host : public ScriptHost {
+ public:
+  Host(Scripting& s, CommandContext& ctx, bool read_only)
+      : s_(s), ctx_(ctx), read_only_(read_only), sink_(ctx.propagating()) {
+    Session& me = s.session_;
+    me.db.store(ctx.session.db.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    me.is_master = ctx.session.is_master;
+    me.loader = ctx.session.loader;
+    me.authenticated = true;
+  }
+
+  void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
+    ReplyBuilder rb(out);
+    rb.SetProtocol(resp);
+    const CommandSpec* spec = Resolve(args);
+    if (spec == nullptr) {
+      rb.Error("ERR Unknown Redis command called from script");
+      return;
+    }
+    int argc = static_cast<int>(args.size());
+    if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
+      rb.Error("ERR Wrong number of args calling Redis command from script");
+      return;
+    }
+    if (spec->flags & kNoScript) {
+      rb.Error("ERR This Redis command is not allowed from script");
+      return;
+    }
+    Session& me = s_.session_;
+    if (spec->flags & kWrite) {
+      if (read_only_) {
+        rb.Error("ERR Write commands are not allowed from read-only scripts.");
+        return;
+      }
+      const auto& ro = ctx_.dispatcher->hooks().read_only_replica;
+      if (!me.is_master && !me.loader && ro && ro()) {
+        rb.Error("READONLY You can't write against a read only replica.");
+        return;
+      }
+      s_.engine_.NoteWrite();
+    }
+    me.resp.store(resp, std::memory_order_relaxed);
+    ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, &sink_, &ctx_.ready.keys);
+  }
+
+  bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
+    const CommandSpec* spec = Resolve(args);
+    if (spec == nullptr) return false;
+    *allowed = true;  // every user may run every command until ACL users exist
+    return true;
+  }
+
+  // Propagates what the script wrote, as one unit.
+  void Finish() {
+    auto& e = sink_.entries;
+    if (e.empty() || ctx_.sink == nullptr) return;
+    // Inside EXEC the transaction's own MULTI/EXEC already wraps it.
+    if (e.size() > 1 && !ctx_.no_block) {
+      e.insert(e.begin(), {-1, {"MULTI"}});
+      e.emplace_back(-1, std::vector<std::string>{"EXEC"});
+    }
+    ctx_.sink->AppendBatch(std::move(e));
+  }
+
+ private:
+  const CommandSpec* Resolve(std::span<const std::string_view> args) {
+    const CommandSpec* spec = ctx_.registry.Find(args[0]);
+    if (spec != nullptr && spec->is_container()) {
+      if (args.size() < 2) return spec;
+      auto it = spec->subcommands.find(ToLower(args[1]));
+      return it == spec->subcommands.end() ? nullptr : it->second.get();
+    }
+    return spec;
+  }
+
+  Scripting& s_;
+  CommandContext& ctx_;
+  bool read_only_;
+  EffectSink sink_;
+};
+
+// EVAL's and FCALL's keys: numkeys (at 2) names the keys that follow.
+std::vector<int> ScriptKeys(ArgList args);
+
+}  // namespace carmine
