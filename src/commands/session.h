@@ -87,6 +87,9 @@ struct Session {
   std::shared_ptr<BlockedClient> blocked;
   std::atomic<bool> is_blocked{false};  // mirrors `blocked` for CLIENT LIST on other threads
   std::function<void(std::string)> deliver;
+  // While this client's script runs past busy-reply-threshold: serves the other clients of its
+  // thread once (they get -BUSY, or SCRIPT KILL and the like run). Empty: not possible here.
+  std::function<void()> process_while_busy;
 
   // Pub/Sub: this client's registry entry (set by the connection layer; null: cannot subscribe)
   // and what it is subscribed to (owner thread only; the counts mirror them for CLIENT LIST).

@@ -105,6 +105,17 @@ int EventLoop::WaitTimeoutMs(int64_t now_us) const {
   return static_cast<int>(std::min<int64_t>((wait_us + 999) / 1000, INT32_MAX));
 }
 
+void EventLoop::PollNested(const std::function<bool(IoHandler*)>& accept) {
+  epoll_event events[64];
+  int n = epoll_wait(epfd_, events, 64, 0);
+  if (n <= 0) return;
+  UpdateTime();
+  for (int i = 0; i < n; i++) {
+    auto* h = static_cast<IoHandler*>(events[i].data.ptr);
+    if (h != nullptr && accept(h)) h->OnEvent(events[i].events);
+  }
+}
+
 void EventLoop::Stop() {
   stop_.store(true);
   uint64_t one = 1;

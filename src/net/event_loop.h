@@ -62,6 +62,9 @@ class EventLoop {
 
   void Run();
   void Stop();  // thread-safe
+  // Loop thread only, from inside a handler: polls once without waiting and passes the events of
+  // the handlers `accept` takes to them; tasks, timers and the periodic call do not run.
+  void PollNested(const std::function<bool(IoHandler*)>& accept);
   int64_t now_ms() const { return now_ms_; }
   void UpdateTime();
   // INFO eventloop_*: iterations so far, and the microseconds they spent working (not waiting).

@@ -23,6 +23,8 @@ int luaopen_bit(lua_State* L);
 
 namespace carmine {
 
+int OpenCmsgpack(lua_State* L);  // lua_cmsgpack.cc
+
 namespace {
 
 std::string Sha1Hex(std::string_view s) {
@@ -104,6 +106,47 @@ int SafeRawset(lua_State* L) {
 
 }  // namespace
 
+namespace {
+
+bool IsProtected(lua_State* L, int idx) {
+  lua_pushlightuserdata(L, &kProtectedKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, idx);
+  lua_rawget(L, -2);
+  bool ro = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return ro;
+}
+
+// setmetatable on a read-only table fails as a write to it does; upvalue 1 is the original.
+int SafeSetmetatable(lua_State* L) {
+  if (lua_istable(L, 1) && IsProtected(L, 1)) {
+    lua_pushliteral(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+// loadstring takes source text only: precompiled chunks (string.dump) are refused, as in Redis.
+int SafeLoadstring(lua_State* L) {
+  size_t len;
+  const char* s = lua_tolstring(L, 1, &len);
+  if (s != nullptr && len > 0 && s[0] == LUA_SIGNATURE[0]) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "binary chunks are not allowed");
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+}  // namespace
+
 // Replaces the table at the top of the stack by a read-only proxy of it.
 void lua_internal::MakeProxy(lua_State* L, bool globals) {
   int real = lua_gettop(L);
@@ -121,8 +164,17 @@ void lua_internal::MakeProxy(lua_State* L, bool globals) {
   lua_pushliteral(L, "__newindex");
   lua_pushcfunction(L, ReadonlyNewIndex);
   lua_rawset(L, -3);
+  // getmetatable() shows an empty read-only table: changing it fails like any write.
+  lua_pushliteral(L, "__metatable");
+  lua_newtable(L);
+  lua_newtable(L);  // the copy's own metatable: writes refused, nothing to show
+  lua_pushliteral(L, "__newindex");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_rawset(L, -3);
   lua_pushliteral(L, "__metatable");
   lua_pushboolean(L, 0);
+  lua_rawset(L, -3);
+  lua_setmetatable(L, -2);
   lua_rawset(L, -3);
   lua_setmetatable(L, proxy);
   // Remember it as protected (for rawset).
@@ -335,6 +387,8 @@ struct LuaApi {
   // The count hook: SCRIPT KILL stops the script here.
   static void Hook(lua_State* L, lua_Debug*) {
     LuaEngine* e = EngineOf(L);
+    int64_t since = e->running_since_.load(std::memory_order_relaxed);
+    if (e->host_ != nullptr && since > 0) e->host_->StillRunning(clock::MonotonicUs() / 1000 - since);
     if (e->kill_.load(std::memory_order_relaxed)) {
       lua_sethook(L, Hook, LUA_MASKLINE, 0);  // fire again at once if the error is caught
       RaiseErrorTable(L, "ERR Script killed by user with SCRIPT KILL...");
@@ -432,10 +486,12 @@ void LuaEngine::Close() {
 void LuaEngine::Open() {
   L_ = luaL_newstate();
   lua_State* L = L_;
-  // The libraries Redis loads: base, table, string, math, debug is left out; cjson and bit.
+  // The libraries Redis loads: base, table, string, math (not debug, io, os), cjson, bit and
+  // cmsgpack.
   const luaL_Reg libs[] = {{"", luaopen_base},       {LUA_TABLIBNAME, luaopen_table},
                            {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
-                           {"cjson", luaopen_cjson}, {"bit", luaopen_bit}};
+                           {"cjson", luaopen_cjson}, {"bit", luaopen_bit},
+                           {"cmsgpack", OpenCmsgpack}};
   for (const auto& lib : libs) {
     lua_pushcfunction(L, lib.func);
     lua_pushstring(L, lib.name);
@@ -461,6 +517,12 @@ void LuaEngine::Open() {
   }
   lua_pushcfunction(L, SafeRawset);
   lua_setglobal(L, "rawset");
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, SafeSetmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lua_getglobal(L, "loadstring");
+  lua_pushcclosure(L, SafeLoadstring, 1);
+  lua_setglobal(L, "loadstring");
 
   // The redis table.
   lua_newtable(L);
@@ -512,7 +574,8 @@ void LuaEngine::Open() {
   if (luaL_loadbuffer(L, wrap, strlen(wrap), "=init") == 0) lua_call(L, 0, 0);
 
   // Library tables become read-only proxies; then the globals themselves.
-  for (const char* name : {"redis", "string", "math", "table", "cjson", "bit", "coroutine"}) {
+  for (const char* name :
+       {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "coroutine"}) {
     lua_getglobal(L, name);
     if (lua_istable(L, -1)) {
       MakeProxy(L, false);
@@ -665,6 +728,7 @@ void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
   lua_State* L = L_;
   host_ = &host;
   resp_ = 2;
+  label_ = name;
   kill_.store(false, std::memory_order_relaxed);
   wrote_.store(false, std::memory_order_relaxed);
   running_since_.store(std::max<int64_t>(1, clock::MonotonicUs() / 1000), std::memory_order_relaxed);

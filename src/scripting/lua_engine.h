@@ -53,6 +53,8 @@ class ScriptHost {
   // redis.acl_check_cmd: whether the caller may run `args`; false with *error when the command
   // itself is unknown.
   virtual bool AclCheck(std::span<const std::string_view> args, bool* allowed) = 0;
+  // Called about every millisecond of the script's run with how long it has run so far.
+  virtual void StillRunning(int64_t elapsed_ms) = 0;
 };
 
 class LuaEngine {
@@ -128,6 +130,8 @@ class LuaEngine {
   bool running_function() const { return running_fn_.load(std::memory_order_relaxed); }
   // Whether the running script wrote anything yet (SCRIPT KILL refuses then).
   bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
+  // The running script's SHA1 or function name (mu_ held: the running thread only).
+  const std::string& running_label() const { return label_; }
   // SCRIPT KILL: the running script stops at its next hook check with an error.
   void RequestKill() { kill_.store(true, std::memory_order_relaxed); }
   // The host tells the engine when a command the script runs wrote (for SCRIPT KILL).
@@ -173,6 +177,7 @@ class LuaEngine {
   ScriptHost* host_ = nullptr;
   int resp_ = 2;  // redis.setresp
   std::string reply_buf_;
+  std::string label_;
 };
 
 }  // namespace carmine

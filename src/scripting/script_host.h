@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/logging.h"
 #include "base/strutil.h"
 #include "scripting/scripting.h"
 
@@ -81,6 +82,19 @@ class Scripting::Host : public ScriptHost {
     return true;
   }
 
+  void StillRunning(int64_t elapsed_ms) override {
+    if (elapsed_ms < s_.opts_.busy_reply_threshold.get()) return;
+    if (!warned_) {
+      warned_ = true;
+      LOG_WARNING("Slow script detected: still in execution after %lld milliseconds. You can try "
+                  "killing the script using the %s command. Script name is: %s.",
+                  static_cast<long long>(elapsed_ms),
+                  s_.engine_.running_function() ? "FUNCTION KILL" : "SCRIPT KILL",
+                  s_.engine_.running_label().c_str());
+    }
+    if (ctx_.session.process_while_busy) ctx_.session.process_while_busy();
+  }
+
   // Propagates what the script wrote, as one unit.
   void Finish() {
     auto& e = sink_.entries;
@@ -107,6 +121,7 @@ class Scripting::Host : public ScriptHost {
   Scripting& s_;
   CommandContext& ctx_;
   bool read_only_;
+  bool warned_ = false;
   EffectSink sink_;
 };
 

@@ -36,6 +36,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.authenticated = worker.server().acl().DefaultUserNoPass();
   session_.is_local = is_unix || net::IsLoopbackPeer(fd);
   Worker* w = &worker;
+  session_.process_while_busy = [this] { worker_.ProcessWhileBusy(this); };
   session_.deliver = [w, id](std::string reply) {
     w->loop().Post([w, id, r = std::move(reply)]() mutable { w->DeliverUnblocked(id, std::move(r)); });
   };

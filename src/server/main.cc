@@ -183,6 +183,8 @@ int main(int argc, char** argv) {
     unlink(o.unixsocket.get().c_str());
   }
   if (code == 0) LOG_WARNING("Carmine is now ready to exit, bye bye...");
+  // A script still runs on a worker (SHUTDOWN NOSAVE while busy): nothing may wait for it.
+  if (server.scripting().engine().running_since_ms() != 0) _exit(code);
   g_server = nullptr;
   return code;
 }

@@ -168,6 +168,30 @@ void Worker::BeforeSleep() {
   ReapClosed();
 }
 
+void Worker::ProcessWhileBusy(Connection* running) {
+  if (in_busy_poll_) return;
+  in_busy_poll_ = true;
+  loop_.PollNested([&](IoHandler* h) {
+    if (h == running) return false;  // its command is the one running
+    for (const auto& l : listeners_) {
+      if (h == l.get()) return true;
+    }
+    auto* c = dynamic_cast<Connection*>(h);
+    // Replication links apply writes: they wait for the script like everything else.
+    return c != nullptr && !c->session().is_master && c->replica() == nullptr;
+  });
+  std::vector<Connection*> list;
+  list.swap(pending_flush_);
+  for (Connection* c : list) {
+    if (c == running) {
+      pending_flush_.push_back(c);  // its output is written once its command ends
+    } else {
+      c->FlushPending();
+    }
+  }
+  in_busy_poll_ = false;
+}
+
 void Worker::ReapClosed() {
   if (to_close_.empty()) return;
   std::vector<Connection*> list;
@@ -976,6 +1000,13 @@ int Server::WaitForShutdown() {
                 sig == SIGINT ? "SIGINT" : "SIGTERM");
   }
   shutdown_.store(true);
+  if (scripting_.engine().running_since_ms() != 0) {
+    // SHUTDOWN NOSAVE while a script is busy: its worker cannot stop until the script ends, so
+    // the process ends without it (main exits at once), as Redis exits from inside the script.
+    aof_->Stop();
+    persistence_->WaitForChild();
+    return 0;
+  }
   // Stop accepting, let each worker close its clients on its own thread, then stop the loops.
   for (auto& w : workers_) {
     Worker* wp = w.get();

@@ -116,6 +116,10 @@ class Worker {
   void ScheduleClose(Connection* c);
   void ParkPaused(Connection* c) { paused_.push_back(c); }
   void AddPendingFlush(Connection* c) { pending_flush_.push_back(c); }
+  // Called from inside `running`'s command (a script past busy-reply-threshold): reads and
+  // answers the thread's other clients once, as Redis does while a script is busy. Nothing else
+  // runs (no timers, tasks, replication links) and no connection is freed meanwhile.
+  void ProcessWhileBusy(Connection* running);
   // A command ran on this worker (INFO DEBUG eventloop_cmd_per_cycle_max).
   void CountCommand() { cycle_commands_++; }
   uint64_t cron_us() const { return cron_us_.load(std::memory_order_relaxed); }
@@ -163,6 +167,7 @@ class Worker {
   std::vector<Connection*> to_close_;
   std::vector<Connection*> paused_;
   std::vector<Connection*> pending_flush_;
+  bool in_busy_poll_ = false;  // inside ProcessWhileBusy
   uint64_t cron_runs_ = 0;
   uint64_t cycle_commands_ = 0;
   std::atomic<uint64_t> cron_us_{0}, cmd_per_cycle_max_{0};
