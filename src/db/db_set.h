@@ -84,6 +84,10 @@ class DbSet {
   int num_dbs() const { return num_dbs_; }
   int num_shards() const { return shards_; }
   bool locking() const { return locking_; }
+  // A script holds every shard for its whole run: periodic work (active expiry) skips its turn
+  // rather than wait, so the other threads keep serving (and answer -BUSY) meanwhile.
+  void set_exclusive(bool on) { exclusive_.store(on, std::memory_order_relaxed); }
+  bool exclusive() const { return exclusive_.load(std::memory_order_relaxed); }
   uint32_t ShardOf(std::string_view key) const;
 
   // Data of one shard; the caller holds its lock (or locking is off).
@@ -209,6 +213,7 @@ class DbSet {
   int num_dbs_;
   int shards_;
   bool locking_;
+  std::atomic<bool> exclusive_{false};
   std::unique_ptr<PaddedMutex[]> mutexes_;
   std::vector<std::unique_ptr<ShardData>> data_;
   DbStats stats_;

@@ -33,6 +33,7 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
   locks.Acquire();
   std::optional<AllShardsHeld> held;
   if (ctx.dbs.locking()) held.emplace();
+  ExclusiveRun exclusive(ctx.dbs);
   std::lock_guard<std::mutex> l(engine_.mu());
   const LuaEngine::Function* f = engine_.FindFunction(args[1]);
   if (f == nullptr) {

@@ -163,6 +163,15 @@ std::string_view StringAt(lua_State* L, int index) {
   return s != nullptr ? std::string_view(s, len) : std::string_view();
 }
 
+// Status and big number replies are single lines: CR and LF become spaces, as Redis sends them.
+std::string OneLine(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return out;
+}
+
 void Reply(lua_State* L, int index, ReplyBuilder& rb, int resp) {
   switch (lua_type(L, index)) {
     case LUA_TSTRING:
@@ -205,11 +214,11 @@ void Reply(lua_State* L, int index, ReplyBuilder& rb, int resp) {
     if (!e.empty() && e[0] == '-') e.remove_prefix(1);
     rb.Error(e);
   } else if (lua_settop(L, top), RawField(L, index, "ok") == LUA_TSTRING) {
-    rb.Simple(StringAt(L, -1));
+    rb.Simple(OneLine(StringAt(L, -1)));
   } else if (lua_settop(L, top), RawField(L, index, "double") == LUA_TNUMBER) {
     rb.Double(lua_tonumber(L, -1));
   } else if (lua_settop(L, top), RawField(L, index, "big_number") == LUA_TSTRING) {
-    rb.BigNumber(StringAt(L, -1));
+    rb.BigNumber(OneLine(StringAt(L, -1)));
   } else if (lua_settop(L, top), RawField(L, index, "map") == LUA_TTABLE) {
     int m = lua_gettop(L);
     int64_t n = 0;

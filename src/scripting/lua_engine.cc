@@ -341,6 +341,8 @@ struct LuaApi {
     }
     int v = static_cast<int>(lua_tonumber(L, 1));
     if (v < 0 || v > 3) return RaiseErrorTable(L, "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    // REPL_AOF and REPL_REPLICA alone are taken as REPL_ALL: effects go to one log for both.
+    EngineOf(L)->repl_flags_ = v == 0 ? 0 : 3;
     return 0;
   }
 
@@ -391,7 +393,9 @@ struct LuaApi {
     if (e->host_ != nullptr && since > 0) e->host_->StillRunning(clock::MonotonicUs() / 1000 - since);
     if (e->kill_.load(std::memory_order_relaxed)) {
       lua_sethook(L, Hook, LUA_MASKLINE, 0);  // fire again at once if the error is caught
-      RaiseErrorTable(L, "ERR Script killed by user with SCRIPT KILL...");
+      RaiseErrorTable(L, e->running_fn_.load(std::memory_order_relaxed)
+                             ? "ERR Script killed by user with FUNCTION KILL..."
+                             : "ERR Script killed by user with SCRIPT KILL...");
     }
   }
 
@@ -728,6 +732,7 @@ void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
   lua_State* L = L_;
   host_ = &host;
   resp_ = 2;
+  repl_flags_ = 3;
   label_ = name;
   kill_.store(false, std::memory_order_relaxed);
   wrote_.store(false, std::memory_order_relaxed);

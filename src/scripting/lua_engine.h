@@ -130,6 +130,8 @@ class LuaEngine {
   bool running_function() const { return running_fn_.load(std::memory_order_relaxed); }
   // Whether the running script wrote anything yet (SCRIPT KILL refuses then).
   bool running_wrote() const { return wrote_.load(std::memory_order_relaxed); }
+  // redis.set_repl's flags for the running script (3: REPL_ALL, 0: REPL_NONE).
+  int repl_flags() const { return repl_flags_; }
   // The running script's SHA1 or function name (mu_ held: the running thread only).
   const std::string& running_label() const { return label_; }
   // SCRIPT KILL: the running script stops at its next hook check with an error.
@@ -176,6 +178,7 @@ class LuaEngine {
   // State of the running script (mu_ held).
   ScriptHost* host_ = nullptr;
   int resp_ = 2;  // redis.setresp
+  int repl_flags_ = 3;  // redis.set_repl
   std::string reply_buf_;
   std::string label_;
 };

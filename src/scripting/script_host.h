@@ -54,7 +54,7 @@ class Scripting::Host : public ScriptHost {
       rb.Error("ERR Wrong number of args calling Redis command from script");
       return;
     }
-    if (spec->flags & kNoScript) {
+    if ((spec->flags & kNoScript) && !s_.deny_disabled_.load(std::memory_order_relaxed)) {
       rb.Error("ERR This Redis command is not allowed from script");
       return;
     }
@@ -72,7 +72,10 @@ class Scripting::Host : public ScriptHost {
       s_.engine_.NoteWrite();
     }
     me.resp.store(resp, std::memory_order_relaxed);
-    ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, &sink_, &ctx_.ready.keys);
+    // redis.set_repl(redis.REPL_NONE): what follows is not propagated.
+    static EffectSink unpropagated(false);
+    PropagationSink* sink = s_.engine_.repl_flags() == 0 ? &unpropagated : &sink_;
+    ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, sink, &ctx_.ready.keys);
   }
 
   bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
@@ -123,6 +126,19 @@ class Scripting::Host : public ScriptHost {
   bool read_only_;
   bool warned_ = false;
   EffectSink sink_;
+};
+
+// Marks the dataset as held by a script for the scope (DbSet::exclusive).
+class ExclusiveRun {
+ public:
+  explicit ExclusiveRun(DbSet& dbs) : dbs_(dbs), was_(dbs.exclusive()) { dbs.set_exclusive(true); }
+  ~ExclusiveRun() { dbs_.set_exclusive(was_); }
+  ExclusiveRun(const ExclusiveRun&) = delete;
+  ExclusiveRun& operator=(const ExclusiveRun&) = delete;
+
+ private:
+  DbSet& dbs_;
+  bool was_;
 };
 
 // EVAL's and FCALL's keys: numkeys (at 2) names the keys that follow.

@@ -48,6 +48,7 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
   locks.Acquire();
   std::optional<AllShardsHeld> held;
   if (ctx.dbs.locking()) held.emplace();
+  ExclusiveRun exclusive(ctx.dbs);
   std::lock_guard<std::mutex> l(engine_.mu());
   const LuaEngine::Script* script;
   if (by_sha) {

@@ -9,6 +9,7 @@
 // there is more than one, as Redis 7 propagates a script's effects.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ class Scripting {
   void InstallHooks(Dispatcher& d);
 
   LuaEngine& engine() { return engine_; }
+  // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript.
+  void set_deny_scripts_disabled(bool on) { deny_disabled_.store(on, std::memory_order_relaxed); }
   // INFO memory / INFO scripting fields (any thread).
   int64_t used_memory_lua() const { return engine_.memory(); }
   size_t cached_scripts() const { return engine_.cached_scripts(); }
@@ -69,6 +72,7 @@ class Scripting {
 
   const ScriptingOptions& opts_;
   LuaEngine engine_;
+  std::atomic<bool> deny_disabled_{false};
   // The client scripts run their commands as (one at a time, under the engine's mutex).
   Session session_;
 };

@@ -58,6 +58,12 @@ void DebugSetActiveExpire(Server& s, ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
+// Scripts may then call commands flagged noscript (tests use CLIENT LIST, DEBUG PROTOCOL).
+void DebugDisableDenyScripts(Server& s, ArgList args, CommandContext& ctx) {
+  s.scripting().set_deny_scripts_disabled(args[2] != "0");
+  ctx.rb.Ok();
+}
+
 void DebugSkipChecksum(Server&, ArgList args, CommandContext& ctx) {
   rdb::SetSkipChecksum(args[2] != "0");
   ctx.rb.Ok();
@@ -439,7 +445,7 @@ constexpr DebugSub kSubs[] = {
     {"replybuffer", 2, 2, &DebugAccepted},
     {"segfault", 0, 0, &DebugSegfault},
     {"set-active-expire", 1, 1, &DebugSetActiveExpire},
-    {"set-disable-deny-scripts", 1, 1, &DebugAccepted},
+    {"set-disable-deny-scripts", 1, 1, &DebugDisableDenyScripts},
     {"set-skip-checksum-validation", 1, 1, &DebugSkipChecksum},
     {"sleep", 1, 1, &DebugSleep},
 };

@@ -242,7 +242,7 @@ void Worker::Cron() {
   int hz = server_.hz();
   // Active expiry: Redis spends up to 25% of each cron period; split across workers.
   if (server_.opts().active_expire.load(std::memory_order_relaxed) && !dbs.loading() &&
-      !dbs.expire_paused(now)) {
+      !dbs.expire_paused(now) && !dbs.exclusive()) {
     int64_t budget_us = 1000000LL * 25 / hz / 100;
     int effort = server_.opts().active_expire_effort.get();
     int owned = 0;
