@@ -511,6 +511,11 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   UnwatchAll(dbs_, s);
 }
 
+bool Dispatcher::OutOfMemory(int64_t now_ms) {
+  return opts_.maxmemory.get() > 0 && !dbs_.loading() && !dbs_.ignore_maxmemory() &&
+         evictor_.Perform(now_ms) == Evictor::Result::kFail;
+}
+
 void Dispatcher::CallFromScript(const CommandSpec* spec, ArgList args, Session& session,
                                 ReplyBuilder& rb, int64_t now_ms, PropagationSink* sink,
                                 std::vector<std::pair<int, std::string>>* ready) {

@@ -62,6 +62,9 @@ class Dispatcher {
   void CallFromScript(const CommandSpec* spec, ArgList args, Session& session, ReplyBuilder& rb,
                       int64_t now_ms, PropagationSink* sink,
                       std::vector<std::pair<int, std::string>>* ready);
+  // Whether the server is over maxmemory even after evicting what it may (what refuses
+  // deny-oom commands); scripts decide with it whether they may write.
+  bool OutOfMemory(int64_t now_ms);
   // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
   // client that disconnects.
   void ClientClosed(Session& session);

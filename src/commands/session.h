@@ -70,6 +70,10 @@ struct Session {
   bool is_local = true;
   // The client that replays an AOF: runs while the server is loading, seen by no monitor.
   bool loader = false;
+  // The client a script's commands run as. Its time stands still for the script's run (TIME
+  // answers script_time_us, as in Redis), and SORT BY a constant sorts, for reproducible output.
+  bool in_script = false;
+  int64_t script_time_us = 0;
 
   // Read by other threads (CLIENT LIST/INFO); written only by the owner under info_mu.
   mutable std::mutex info_mu;

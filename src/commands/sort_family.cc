@@ -121,8 +121,9 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
       return;
     }
   }
-  // A set has no order of its own: when storing, sort it anyway so the result is reproducible.
-  if (dontsort && type == ObjType::kSet && has_store) {
+  // A set has no order of its own: when storing (or in a script), sort it anyway so the result
+  // is reproducible.
+  if (dontsort && type == ObjType::kSet && (has_store || ctx.session.in_script)) {
     dontsort = false;
     alpha = true;
     has_by = false;

@@ -28,6 +28,8 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
     return;
   }
   ctx.PropagateNothing();  // the function's effects are propagated instead
+  const bool oom = !ctx.session.is_master && !ctx.session.loader &&
+                   ctx.dispatcher->OutOfMemory(ctx.now_ms);
   ShardLocks locks;
   locks.AddAll(ctx.dbs);
   locks.Acquire();
@@ -44,9 +46,13 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
     ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
+  if (oom && !f->flags.no_writes && !f->flags.allow_oom) {
+    ctx.rb.Error(err::kOom);
+    return;
+  }
   engine_.set_running_command(read_only ? "fcall_ro" : "fcall");
   size_t nk = static_cast<size_t>(numkeys);
-  Host host(*this, ctx, read_only || f->flags.no_writes);
+  Host host(*this, ctx, read_only || f->flags.no_writes, false);
   engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
 }

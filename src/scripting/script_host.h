@@ -8,8 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "base/strutil.h"
+#include "protocol/errors.h"
 #include "scripting/scripting.h"
 
 namespace carmine {
@@ -32,13 +34,17 @@ class EffectSink : public PropagationSink {
 // script, then the dispatcher with the script's locks held.
 class Scripting::Host : public ScriptHost {
  public:
-  Host(Scripting& s, CommandContext& ctx, bool read_only)
-      : s_(s), ctx_(ctx), read_only_(read_only), sink_(ctx.propagating()) {
+  // `oom`: the server was over maxmemory when the script started, and the script declared no
+  // flags: its deny-oom commands fail until it has written something, as in Redis.
+  Host(Scripting& s, CommandContext& ctx, bool read_only, bool oom)
+      : s_(s), ctx_(ctx), read_only_(read_only), oom_(oom), sink_(ctx.propagating()) {
     Session& me = s.session_;
     me.db.store(ctx.session.db.load(std::memory_order_relaxed), std::memory_order_relaxed);
     me.is_master = ctx.session.is_master;
     me.loader = ctx.session.loader;
     me.authenticated = true;
+    me.in_script = true;
+    me.script_time_us = clock::NowUs();
   }
 
   void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
@@ -71,6 +77,11 @@ class Scripting::Host : public ScriptHost {
       }
       s_.engine_.NoteWrite();
     }
+    if ((spec->flags & kDenyOom) && oom_ && !wrote_) {
+      rb.Error(err::kOom);
+      return;
+    }
+    if (spec->flags & kWrite) wrote_ = true;
     me.resp.store(resp, std::memory_order_relaxed);
     // redis.set_repl(redis.REPL_NONE): what follows is not propagated.
     static EffectSink unpropagated(false);
@@ -124,6 +135,8 @@ class Scripting::Host : public ScriptHost {
   Scripting& s_;
   CommandContext& ctx_;
   bool read_only_;
+  bool oom_;
+  bool wrote_ = false;
   bool warned_ = false;
   EffectSink sink_;
 };

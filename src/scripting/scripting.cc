@@ -42,6 +42,8 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
     return;
   }
   ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)
+  const bool oom = !ctx.session.is_master && !ctx.session.loader &&
+                   ctx.dispatcher->OutOfMemory(ctx.now_ms);
   // Every shard of every database, then the interpreter (always in this order).
   ShardLocks locks;
   locks.AddAll(ctx.dbs);
@@ -65,8 +67,17 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
       return;
     }
   }
+  const ScriptFlags& f = script->flags;
+  if (f.shebang && oom && !f.no_writes && !f.allow_oom && !read_only) {
+    ctx.rb.Error(err::kOom);  // a script that declared flags is judged before it runs
+    return;
+  }
+  if (read_only && f.shebang && !f.no_writes) {
+    ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
+    return;
+  }
   size_t nk = static_cast<size_t>(numkeys);
-  Host host(*this, ctx, read_only || script->flags.no_writes);
+  Host host(*this, ctx, read_only || f.no_writes, oom && !f.shebang && !read_only);
   engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
 }

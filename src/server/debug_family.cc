@@ -87,8 +87,8 @@ void DebugObject(Server&, ArgList args, CommandContext& ctx) {
   ShardLocks lock;
   lock.Add(ctx.dbs, db.index(), ctx.dbs.ShardOf(args[2]));
   lock.Acquire();
-  Entry* e = db.Peek(args[2]);
-  if (e == nullptr || db.IsExpired(e)) return ctx.rb.Error(err::kNoSuchKey);
+  Entry* e = db.Peek(args[2]);  // past its TTL or not: DEBUG OBJECT looks at what is stored
+  if (e == nullptr) return ctx.rb.Error(err::kNoSuchKey);
   const char* enc = ValueEncodingName(e);
   // serializedlength: the value's RDB payload, without its type byte, as Redis measures it.
   std::string rdb_value;

@@ -21,7 +21,7 @@ void CmdInfo(Server& s, ArgList args, CommandContext& ctx) {
 
 // TIME
 void CmdTime(Server& s, ArgList, CommandContext& ctx) {
-  int64_t us = clock::NowUs();
+  int64_t us = ctx.session.script_time_us != 0 ? ctx.session.script_time_us : clock::NowUs();
   ctx.rb.ArrayLen(2);
   ctx.rb.Bulk(std::to_string(us / 1000000));
   ctx.rb.Bulk(std::to_string(us % 1000000));

@@ -60,6 +60,8 @@ class TestServer {
   Acl& acl() { return acl_; }
   config::Registry& config() { return config_; }
   Dispatcher& dispatcher() { return *dispatcher_; }
+  // For families above commands/ (scripting): added before the first Run.
+  CommandRegistry& registry() { return registry_; }
   static void AdvanceTime(int64_t ms);
   // Commands propagated since the last call (each as "db:ARG ARG ..."), then cleared.
   std::vector<std::string> TakePropagated();
