@@ -46,11 +46,15 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
     ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
+  if (std::string_view e = FlaggedScriptRefusal(f->flags, ctx); !e.empty()) {
+    ctx.rb.Error(e);
+    return;
+  }
   if (oom && !f->flags.no_writes && !f->flags.allow_oom) {
     ctx.rb.Error(err::kOom);
     return;
   }
-  engine_.set_running_command(read_only ? "fcall_ro" : "fcall");
+  engine_.set_running_command(std::vector<std::string>(args.begin(), args.end()));
   size_t nk = static_cast<size_t>(numkeys);
   Host host(*this, ctx, read_only || f->flags.no_writes, false);
   engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
@@ -58,6 +62,15 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
 }
 
 namespace {
+// The name a library's first line gives ("#!lua name=x ..."), "" when it gives none.
+std::string LibraryName(std::string_view code) {
+  std::string_view line = code.substr(0, code.find('\n'));
+  size_t at = line.find(" name=");
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = line.substr(at + 6);
+  return std::string(rest.substr(0, rest.find(' ')));
+}
+
 // FUNCTION's writes go to replicas and the AOF as they were received.
 void PropagateAsReceived(ArgList args, CommandContext& ctx) {
   if (ctx.propagating()) ctx.Propagate(std::vector<std::string>(args.begin(), args.end()));
@@ -97,9 +110,13 @@ void Scripting::CmdFunctionDelete(ArgList args, CommandContext& ctx) {
 }
 
 void Scripting::CmdFunctionFlush(ArgList args, CommandContext& ctx) {
-  if (args.size() > 3 ||
-      (args.size() == 3 && !EqualsIgnoreCase(args[2], "sync") &&
-       !EqualsIgnoreCase(args[2], "async"))) {
+  if (args.size() > 3) {
+    ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try "
+                 "FUNCTION HELP.");
+    return;
+  }
+  if (args.size() == 3 && !EqualsIgnoreCase(args[2], "sync") &&
+      !EqualsIgnoreCase(args[2], "async")) {
     ctx.rb.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
@@ -130,12 +147,12 @@ void Scripting::CmdFunctionList(ArgList args, CommandContext& ctx) {
   ReplyBuilder& rb = ctx.rb;
   size_t token = rb.DeferArray();
   int64_t n = 0;
-  for (const auto& [name, lib] : engine_.libraries()) {
-    if (pattern && !GlobMatch(*pattern, name)) continue;
+  for (const auto& [key, lib] : engine_.libraries()) {
+    if (pattern && !GlobMatch(*pattern, lib.name)) continue;
     n++;
     rb.MapLen(with_code ? 4 : 3);
     rb.Bulk("library_name");
-    rb.Bulk(name);
+    rb.Bulk(lib.name);
     rb.Bulk("engine");
     rb.Bulk("LUA");
     rb.Bulk("functions");
@@ -173,15 +190,16 @@ void Scripting::CmdFunctionStats(ArgList, CommandContext& ctx) {
   ReplyBuilder& rb = ctx.rb;
   rb.MapLen(2);
   rb.Bulk("running_script");
-  std::string name, command;
+  std::string name;
+  std::vector<std::string> command;
   int64_t since = engine_.running_since_ms();
   if (engine_.running_function() && engine_.RunningFunction(&name, &command)) {
     rb.MapLen(3);
     rb.Bulk("name");
     rb.Bulk(name);
     rb.Bulk("command");
-    rb.ArrayLen(1);
-    rb.Bulk(command);
+    rb.ArrayLen(static_cast<int64_t>(command.size()));
+    for (const auto& a : command) rb.Bulk(a);
     rb.Bulk("duration_ms");
     rb.Int(since > 0 ? clock::MonotonicUs() / 1000 - since : 0);
   } else {
@@ -198,7 +216,11 @@ void Scripting::CmdFunctionStats(ArgList, CommandContext& ctx) {
 }
 
 void Scripting::CmdFunctionKill(ArgList, CommandContext& ctx) {
-  if (engine_.running_since_ms() == 0 || !engine_.running_function()) {
+  if (engine_.running_since_ms() != 0 && !engine_.running_function()) {
+    ctx.rb.Error(err::kBusyScript);  // an EVAL script is stopped with SCRIPT KILL
+    return;
+  }
+  if (engine_.running_since_ms() == 0) {
     ctx.rb.Error("NOTBUSY No scripts in execution right now.");
     return;
   }
@@ -258,8 +280,8 @@ void Scripting::CmdFunctionRestore(ArgList args, CommandContext& ctx) {
       return;
     }
   } else if (args.size() > 4) {
-    ctx.rb.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or "
-                 "REPLACE.");
+    ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for 'restore'. Try "
+                 "FUNCTION HELP.");
     return;
   }
   std::string_view body;
@@ -279,6 +301,15 @@ void Scripting::CmdFunctionRestore(ArgList args, CommandContext& ctx) {
     codes.push_back(std::move(code));
   }
   std::lock_guard<std::mutex> l(engine_.mu());
+  if (policy == kAppend) {
+    for (const auto& code : codes) {
+      std::string name = LibraryName(code);
+      if (!name.empty() && engine_.libraries().count(ToLower(name)) > 0) {
+        ctx.rb.Error("ERR Library " + name + " already exists");
+        return;
+      }
+    }
+  }
   // All or nothing: on any failure the libraries are as they were.
   std::vector<std::string> before;
   for (const auto& [name, lib] : engine_.libraries()) before.push_back(lib.code);

@@ -10,6 +10,8 @@
 
 #include <lua.hpp>
 
+#include "base/clock.h"
+#include "base/strutil.h"
 #include "base/version.h"
 #include "scripting/lua_engine.h"
 #include "scripting/lua_internal.h"
@@ -52,6 +54,10 @@ int FunctionEnvIndex(lua_State* L) {
 struct FunctionApi {
   static int Register(lua_State* L) {
     LuaEngine* e = EngineOf(L);
+    if (!e->loading_) {
+      return RaiseErrorTable(L, "ERR redis.register_function can only be called on FUNCTION "
+                                "LOAD command");
+    }
     LuaEngine::Function f;
     int argc = lua_gettop(L);
     if (argc == 1 && lua_istable(L, 1)) {
@@ -64,7 +70,9 @@ struct FunctionApi {
           if (lua_type(L, -1) != LUA_TSTRING) {
             return RaiseErrorTable(L, "ERR function_name argument given to redis.register_function must be a string");
           }
-          f.name = lua_tostring(L, -1);
+          size_t len;
+          const char* n = lua_tolstring(L, -1, &len);
+          f.name.assign(n, len);
         } else if (key == "description") {
           if (lua_type(L, -1) != LUA_TSTRING) {
             return RaiseErrorTable(L, "ERR description argument given to redis.register_function must be a string");
@@ -87,9 +95,17 @@ struct FunctionApi {
           return RaiseErrorTable(L, "ERR unknown argument given to redis.register_function");
         }
       }
-      if (f.name.empty() || f.ref == 0) {
+      if (f.name.empty()) {
+        if (f.ref != 0) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
         return RaiseErrorTable(L, "ERR redis.register_function must get a function name argument");
       }
+      if (f.ref == 0) {
+        return RaiseErrorTable(L, "ERR redis.register_function must get a callback argument");
+      }
+    } else if (argc == 1) {
+      return RaiseErrorTable(L, "ERR calling redis.register_function with a single argument is "
+                                "only applicable to Lua table (calling register_function with "
+                                "named arguments).");
     } else if (argc == 2) {
       if (lua_type(L, 1) != LUA_TSTRING) {
         return RaiseErrorTable(L, "ERR first argument to redis.register_function must be a string");
@@ -97,7 +113,9 @@ struct FunctionApi {
       if (!lua_isfunction(L, 2)) {
         return RaiseErrorTable(L, "ERR second argument to redis.register_function must be a function");
       }
-      f.name = lua_tostring(L, 1);
+      size_t len;
+      const char* n = lua_tolstring(L, 1, &len);
+      f.name.assign(n, len);
       lua_pushvalue(L, 2);
       f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
     } else {
@@ -108,7 +126,7 @@ struct FunctionApi {
       return RaiseErrorTable(L, kBadName);
     }
     for (const auto& p : e->pending_) {
-      if (p.name == f.name) {
+      if (EqualsIgnoreCase(p.name, f.name)) {
         luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
         return RaiseErrorTable(L, "ERR Function already exists in the library");
       }
@@ -144,6 +162,14 @@ struct FunctionApi {
   }
 
   static bool Loading(lua_State* L) { return EngineOf(L)->loading_; }
+
+  // A library's code gets half a second to register its functions, as in Redis.
+  static void LoadHook(lua_State* L, lua_Debug*) {
+    LuaEngine* e = EngineOf(L);
+    if (clock::MonotonicUs() - e->load_started_us_ > 500000) {
+      RaiseErrorTable(L, "FUNCTION LOAD timeout");
+    }
+  }
 };
 
 namespace {
@@ -203,7 +229,7 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, std::string* e
   std::string_view line = code.substr(2, eol == std::string_view::npos ? code.npos : eol - 2);
   size_t sp = line.find(' ');
   std::string_view engine = line.substr(0, sp);
-  if (engine != "lua") {
+  if (!EqualsIgnoreCase(engine, "lua")) {
     *error = "ERR Engine '" + std::string(engine) + "' not found";
     return false;
   }
@@ -218,7 +244,18 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, std::string* e
       *error = "ERR Invalid metadata value given: " + std::string(opt);
       return false;
     }
-    *name = std::string(opt.substr(5));
+    if (named) {
+      *error = "ERR Invalid metadata value, name argument was given multiple times";
+      return false;
+    }
+    std::string_view value = opt.substr(5);
+    // The value may be quoted ("name=\"foo\""), as the line is split the way Redis splits
+    // arguments.
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    *name = std::string(value);
     named = true;
   }
   if (!named) {
@@ -237,7 +274,7 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, std::string* e
 bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* out) {
   std::string name;
   if (!ParseLibraryHeader(code, &name, out)) return false;
-  auto existing = libraries_.find(name);
+  auto existing = libraries_.find(ToLower(name));
   if (existing != libraries_.end() && !replace) {
     *out = "ERR Library '" + name + "' already exists";
     return false;
@@ -256,8 +293,10 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
   lua_setfenv(L, -2);
   pending_.clear();
   loading_ = true;
-  lua_sethook(L, nullptr, 0, 0);
+  load_started_us_ = clock::MonotonicUs();
+  lua_sethook(L, FunctionApi::LoadHook, LUA_MASKCOUNT, 100000);
   int rc = lua_pcall(L, 0, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
   loading_ = false;
   auto drop_pending = [&] {
     for (const auto& f : pending_) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
@@ -283,8 +322,8 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
     return false;
   }
   for (const auto& f : pending_) {
-    auto it = functions_.find(f.name);
-    if (it != functions_.end() && it->second.library != name) {
+    auto it = functions_.find(ToLower(f.name));
+    if (it != functions_.end() && !EqualsIgnoreCase(it->second.library, name)) {
       *out = "ERR Function " + f.name + " already exists";
       drop_pending();
       return false;
@@ -300,11 +339,11 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
   for (auto& f : pending_) {
     f.library = name;
     lib.functions.push_back(f.name);
-    std::string fname = f.name;
-    functions_[fname] = std::move(f);
+    std::string key = ToLower(f.name);
+    functions_[key] = std::move(f);
   }
   pending_.clear();
-  libraries_[name] = std::move(lib);
+  libraries_[ToLower(name)] = std::move(lib);
   function_count_.store(functions_.size(), std::memory_order_relaxed);
   library_count_.store(libraries_.size(), std::memory_order_relaxed);
   UpdateMemory();
@@ -314,7 +353,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
 
 void LuaEngine::ReleaseLibrary(const Library& lib) {
   for (const auto& fname : lib.functions) {
-    auto it = functions_.find(fname);
+    auto it = functions_.find(ToLower(fname));
     if (it == functions_.end()) continue;
     luaL_unref(L_, LUA_REGISTRYINDEX, it->second.ref);
     functions_.erase(it);
@@ -322,7 +361,7 @@ void LuaEngine::ReleaseLibrary(const Library& lib) {
 }
 
 bool LuaEngine::DeleteLibrary(std::string_view name) {
-  auto it = libraries_.find(std::string(name));
+  auto it = libraries_.find(ToLower(name));
   if (it == libraries_.end()) return false;
   ReleaseLibrary(it->second);
   libraries_.erase(it);
@@ -343,7 +382,7 @@ void LuaEngine::FlushLibraries() {
 }
 
 const LuaEngine::Function* LuaEngine::FindFunction(std::string_view name) const {
-  auto it = functions_.find(std::string(name));
+  auto it = functions_.find(ToLower(name));
   return it == functions_.end() ? nullptr : &it->second;
 }
 

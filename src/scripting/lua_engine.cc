@@ -719,7 +719,7 @@ void LuaEngine::RunFunction(const Function& f, std::span<const std::string_view>
   running_command_.clear();
 }
 
-bool LuaEngine::RunningFunction(std::string* name, std::string* command) const {
+bool LuaEngine::RunningFunction(std::string* name, std::vector<std::string>* command) const {
   std::lock_guard<std::mutex> l(running_mu_);
   if (running_name_.empty()) return false;
   *name = running_name_;

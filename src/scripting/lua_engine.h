@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/strutil.h"
 #include "protocol/reply_builder.h"
 
 struct lua_State;
@@ -101,13 +102,14 @@ class LuaEngine {
   void FlushLibraries();
   const Function* FindFunction(std::string_view name) const;
   const std::map<std::string, Library>& libraries() const { return libraries_; }
-  const Function& function(const std::string& name) const { return functions_.at(name); }
+  // Names are case-insensitive: the maps are keyed by the lowercase name.
+  const Function& function(const std::string& name) const { return functions_.at(ToLower(name)); }
   // FCALL: calls the function with KEYS and ARGV as its two arguments.
   void RunFunction(const Function& f, std::span<const std::string_view> keys,
                    std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb);
   // The function running now and the command that runs it (FUNCTION STATS); false when none.
-  bool RunningFunction(std::string* name, std::string* command) const;
-  void set_running_command(std::string command) {
+  bool RunningFunction(std::string* name, std::vector<std::string>* command) const;
+  void set_running_command(std::vector<std::string> command) {
     std::lock_guard<std::mutex> l(running_mu_);
     running_command_ = std::move(command);
   }
@@ -169,11 +171,13 @@ class LuaEngine {
   std::unordered_map<std::string, Function> functions_;
   std::vector<Function> pending_;  // registered by the library being loaded
   bool loading_ = false;
+  int64_t load_started_us_ = 0;
   int function_env_ref_ = 0;
   std::atomic<size_t> function_count_{0}, library_count_{0};
   std::atomic<bool> running_fn_{false};
   mutable std::mutex running_mu_;
-  std::string running_name_, running_command_;  // guarded by running_mu_
+  std::string running_name_;                 // guarded by running_mu_
+  std::vector<std::string> running_command_;  // guarded by running_mu_
 
   // State of the running script (mu_ held).
   ScriptHost* host_ = nullptr;

@@ -65,6 +65,12 @@ class Scripting::Host : public ScriptHost {
       return;
     }
     Session& me = s_.session_;
+    const CommandHooks& hooks = ctx_.dispatcher->hooks();
+    if (!(spec->flags & kStale) && !me.is_master && !me.loader && hooks.master_down &&
+        hooks.master_down()) {
+      rb.Error("ERR Can not execute the command on a stale replica");
+      return;
+    }
     if (spec->flags & kWrite) {
       if (read_only_) {
         rb.Error("ERR Write commands are not allowed from read-only scripts.");
@@ -140,6 +146,20 @@ class Scripting::Host : public ScriptHost {
   bool warned_ = false;
   EffectSink sink_;
 };
+
+// What Redis checks before running a script that declared its flags (a shebang, or any
+// function): a script that may write is refused on a read-only replica, one that did not say
+// allow-stale on a replica whose master link is down (with replica-serve-stale-data no). ""
+// when it may run.
+inline std::string_view FlaggedScriptRefusal(const ScriptFlags& f, CommandContext& ctx) {
+  if (ctx.session.is_master || ctx.session.loader) return {};
+  const CommandHooks& h = ctx.dispatcher->hooks();
+  if (!f.no_writes && h.read_only_replica && h.read_only_replica()) {
+    return err::kReadOnlyReplica;
+  }
+  if (!f.allow_stale && h.master_down && h.master_down()) return err::kMasterDown;
+  return {};
+}
 
 // Marks the dataset as held by a script for the scope (DbSet::exclusive).
 class ExclusiveRun {

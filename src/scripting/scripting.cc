@@ -72,6 +72,12 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
     ctx.rb.Error(err::kOom);  // a script that declared flags is judged before it runs
     return;
   }
+  if (f.shebang) {
+    if (std::string_view e = FlaggedScriptRefusal(f, ctx); !e.empty()) {
+      ctx.rb.Error(e);
+      return;
+    }
+  }
   if (read_only && f.shebang && !f.no_writes) {
     ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
@@ -112,7 +118,11 @@ void Scripting::CmdScriptFlush(ArgList args, CommandContext& ctx) {
 }
 
 void Scripting::CmdScriptKill(ArgList, CommandContext& ctx) {
-  if (engine_.running_since_ms() == 0 || engine_.running_function()) {
+  if (engine_.running_since_ms() != 0 && engine_.running_function()) {
+    ctx.rb.Error(err::kBusyFunction);  // a function is stopped with FUNCTION KILL
+    return;
+  }
+  if (engine_.running_since_ms() == 0) {
     ctx.rb.Error("NOTBUSY No scripts in execution right now.");
     return;
   }
