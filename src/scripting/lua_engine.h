@@ -183,6 +183,7 @@ class LuaEngine {
   ScriptHost* host_ = nullptr;
   int resp_ = 2;  // redis.setresp
   int repl_flags_ = 3;  // redis.set_repl
+  int gc_count_ = 0;    // runs since the last garbage collection step
   std::string reply_buf_;
   std::string label_;
 };
