@@ -215,25 +215,6 @@ void Scripting::CmdFunctionStats(ArgList, CommandContext& ctx) {
   rb.Int(static_cast<int64_t>(engine_.function_count()));
 }
 
-void Scripting::CmdFunctionKill(ArgList, CommandContext& ctx) {
-  if (engine_.running_since_ms() != 0 && !engine_.running_function()) {
-    ctx.rb.Error(err::kBusyScript);  // an EVAL script is stopped with SCRIPT KILL
-    return;
-  }
-  if (engine_.running_since_ms() == 0) {
-    ctx.rb.Error("NOTBUSY No scripts in execution right now.");
-    return;
-  }
-  if (engine_.running_wrote()) {
-    ctx.rb.Error("UNKILLABLE Sorry the script already executed write commands against the "
-                 "dataset. You can either wait the script termination or kill the server in a "
-                 "hard way using the SHUTDOWN NOSAVE command.");
-    return;
-  }
-  engine_.RequestKill();
-  ctx.rb.Ok();
-}
-
 std::vector<std::string> Scripting::LibraryCodes() {
   std::lock_guard<std::mutex> l(engine_.mu());
   std::vector<std::string> out;

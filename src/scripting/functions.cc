@@ -145,19 +145,7 @@ struct FunctionApi {
       const char* s = lua_tostring(L, -1);
       std::string_view f = s != nullptr ? s : "";
       lua_pop(L, 1);
-      if (f == "no-writes") {
-        flags->no_writes = true;
-      } else if (f == "allow-oom") {
-        flags->allow_oom = true;
-      } else if (f == "allow-stale") {
-        flags->allow_stale = true;
-      } else if (f == "no-cluster") {
-        flags->no_cluster = true;
-      } else if (f == "allow-cross-slot-keys") {
-        flags->allow_cross_slot_keys = true;
-      } else {
-        return false;
-      }
+      if (!SetScriptFlag(f, flags)) return false;
     }
   }
 

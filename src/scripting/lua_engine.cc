@@ -420,6 +420,23 @@ struct LuaApi {
   }
 };
 
+bool SetScriptFlag(std::string_view name, ScriptFlags* flags) {
+  if (name == "no-writes") {
+    flags->no_writes = true;
+  } else if (name == "allow-oom") {
+    flags->allow_oom = true;
+  } else if (name == "allow-stale") {
+    flags->allow_stale = true;
+  } else if (name == "no-cluster") {
+    flags->no_cluster = true;
+  } else if (name == "allow-cross-slot-keys") {
+    flags->allow_cross_slot_keys = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool ParseShebang(std::string_view body, ScriptFlags* flags, std::string* error) {
   *flags = ScriptFlags{};
   if (body.substr(0, 2) != "#!") return true;
@@ -451,17 +468,7 @@ bool ParseShebang(std::string_view body, ScriptFlags* flags, std::string* error)
       size_t comma = list.find(',');
       std::string_view f = list.substr(0, comma);
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      if (f == "no-writes") {
-        flags->no_writes = true;
-      } else if (f == "allow-oom") {
-        flags->allow_oom = true;
-      } else if (f == "allow-stale") {
-        flags->allow_stale = true;
-      } else if (f == "no-cluster") {
-        flags->no_cluster = true;
-      } else if (f == "allow-cross-slot-keys") {
-        flags->allow_cross_slot_keys = true;
-      } else {
+      if (!SetScriptFlag(f, flags)) {
         *error = "ERR Unexpected flag in script shebang: " + std::string(f);
         return false;
       }

@@ -41,6 +41,9 @@ struct ScriptFlags {
   bool allow_cross_slot_keys = false;
 };
 
+// Sets the flag named `name` (no-writes, allow-oom, ...); false for a name Redis does not know.
+bool SetScriptFlag(std::string_view name, ScriptFlags* flags);
+
 // Parses a shebang line ("#!lua flags=..."); false with Redis's error text when it is invalid.
 bool ParseShebang(std::string_view body, ScriptFlags* flags, std::string* error);
 

@@ -117,12 +117,14 @@ void Scripting::CmdScriptFlush(ArgList args, CommandContext& ctx) {
   ctx.rb.Ok();
 }
 
-void Scripting::CmdScriptKill(ArgList, CommandContext& ctx) {
-  if (engine_.running_since_ms() != 0 && engine_.running_function()) {
-    ctx.rb.Error(err::kBusyFunction);  // a function is stopped with FUNCTION KILL
+void Scripting::Kill(CommandContext& ctx, bool function) {
+  const bool running = engine_.running_since_ms() != 0;
+  if (running && engine_.running_function() != function) {
+    // The other kind runs: SCRIPT KILL stops EVAL scripts only, FUNCTION KILL functions only.
+    ctx.rb.Error(function ? err::kBusyScript : err::kBusyFunction);
     return;
   }
-  if (engine_.running_since_ms() == 0) {
+  if (!running) {
     ctx.rb.Error("NOTBUSY No scripts in execution right now.");
     return;
   }

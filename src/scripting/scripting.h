@@ -54,7 +54,9 @@ class Scripting {
   void CmdScriptLoad(ArgList args, CommandContext& ctx);
   void CmdScriptExists(ArgList args, CommandContext& ctx);
   void CmdScriptFlush(ArgList args, CommandContext& ctx);
-  void CmdScriptKill(ArgList args, CommandContext& ctx);
+  // SCRIPT KILL (function false) and FUNCTION KILL (true).
+  void Kill(CommandContext& ctx, bool function);
+  void CmdScriptKill(ArgList, CommandContext& ctx) { Kill(ctx, false); }
   void CmdScriptDebug(ArgList args, CommandContext& ctx);
   void CmdScriptHelp(ArgList args, CommandContext& ctx);
   void Fcall(ArgList args, CommandContext& ctx, bool read_only);
@@ -65,7 +67,7 @@ class Scripting {
   void CmdFunctionFlush(ArgList args, CommandContext& ctx);
   void CmdFunctionList(ArgList args, CommandContext& ctx);
   void CmdFunctionStats(ArgList args, CommandContext& ctx);
-  void CmdFunctionKill(ArgList args, CommandContext& ctx);
+  void CmdFunctionKill(ArgList, CommandContext& ctx) { Kill(ctx, true); }
   void CmdFunctionDump(ArgList args, CommandContext& ctx);
   void CmdFunctionRestore(ArgList args, CommandContext& ctx);
   void CmdFunctionHelp(ArgList args, CommandContext& ctx);
