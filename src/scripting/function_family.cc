@@ -359,23 +359,14 @@ void Scripting::CmdFunctionHelp(ArgList, CommandContext& ctx) {
 }
 
 void Scripting::RegisterFunctions(CommandRegistry& r) {
-  constexpr uint32_t F = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
   constexpr uint64_t A = acl::kScripting;
   using H = Handler;
   const char* kArgs = "function:string numkeys:integer [key:key...] [arg:string...]";
-  r.Add({"FCALL", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdFcall>(this), "scripting", "7.0.0",
-         "Invokes a function.", "Depends on the function that is executed."})
-      .Args(kArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RW access update")
-      .Lock(LockMode::kSelf);
-  r.Add({"FCALL_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdFcallRo>(this),
-         "scripting", "7.0.0", "Invokes a read-only function.",
-         "Depends on the function that is executed."})
-      .Args(kArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RO access")
-      .Lock(LockMode::kSelf);
+  const char* kDepends = "Depends on the function that is executed.";
+  AddScriptCommand(r, "FCALL", false, H::Bind<&Scripting::CmdFcall>(this), "7.0.0",
+                   "Invokes a function.", kDepends, kArgs);
+  AddScriptCommand(r, "FCALL_RO", true, H::Bind<&Scripting::CmdFcallRo>(this), "7.0.0",
+                   "Invokes a read-only function.", kDepends, kArgs);
 
   r.Add({"FUNCTION", -2, 0, 0, 0, 0, 0, nullptr, "scripting", "7.0.0",
          "A container for function commands.", "Depends on subcommand."});

@@ -224,9 +224,7 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, std::string* e
   bool named = false;
   std::string_view rest = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
   while (!rest.empty()) {
-    size_t next = rest.find(' ');
-    std::string_view opt = rest.substr(0, next);
-    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    std::string_view opt = NextWord(&rest);
     if (opt.empty()) continue;
     if (opt.substr(0, 5) != "name=") {
       *error = "ERR Invalid metadata value given: " + std::string(opt);

@@ -455,9 +455,7 @@ bool ParseShebang(std::string_view body, ScriptFlags* flags, std::string* error)
   flags->shebang = true;
   std::string_view rest = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
   while (!rest.empty()) {
-    size_t next = rest.find(' ');
-    std::string_view opt = rest.substr(0, next);
-    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    std::string_view opt = NextWord(&rest);
     if (opt.empty()) continue;
     if (opt.substr(0, 6) != "flags=") {
       *error = "ERR Unknown lua shebang option: " + std::string(opt);

@@ -22,6 +22,13 @@ int RaiseErrorTable(lua_State* L, std::string_view text);
 // `globals`, reading a missing name is an error ("Script attempted to access nonexistent global
 // variable"), as for the globals.
 void MakeProxy(lua_State* L, bool globals);
+// The next space-separated word of a shebang line; *rest moves past it ("" at the end).
+inline std::string_view NextWord(std::string_view* rest) {
+  size_t next = rest->find(' ');
+  std::string_view word = rest->substr(0, next);
+  *rest = next == std::string_view::npos ? std::string_view() : rest->substr(next + 1);
+  return word;
+}
 // __newindex of read-only tables.
 int ReadonlyNewIndex(lua_State* L);
 

@@ -177,4 +177,18 @@ class ExclusiveRun {
 // EVAL's and FCALL's keys: numkeys (at 2) names the keys that follow.
 std::vector<int> ScriptKeys(ArgList args);
 
+// Adds EVAL, EVALSHA, FCALL or one of their _RO variants: the same flags, key specs and locking
+// (the handler takes every shard itself).
+inline void AddScriptCommand(CommandRegistry& r, std::string_view name, bool read_only,
+                             Handler handler, std::string_view since, std::string_view summary,
+                             std::string_view complexity, std::string_view args) {
+  constexpr uint32_t kFlags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
+  r.Add({name, -3, kFlags | (read_only ? kReadOnly : 0u), 0, 0, 0, acl::kScripting, handler,
+         "scripting", since, summary, complexity})
+      .Args(args)
+      .Keys(&ScriptKeys)
+      .KeyFlags(read_only ? "RO access" : "RW access update")
+      .Lock(LockMode::kSelf);
+}
+
 }  // namespace carmine

@@ -182,38 +182,20 @@ void Scripting::InstallHooks(Dispatcher& d) {
 
 void Scripting::Register(CommandRegistry& r) {
   RegisterFunctions(r);
-  constexpr uint32_t F = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
   constexpr uint64_t A = acl::kScripting;
   const char* kEvalArgs = "script:string numkeys:integer [key:key...] [arg:string...]";
   const char* kShaArgs = "sha1:string numkeys:integer [key:key...] [arg:string...]";
   using H = Handler;
-  r.Add({"EVAL", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEval>(this), "scripting", "2.6.0",
-         "Executes a server-side Lua script.", "Depends on the script that is executed."})
-      .Args(kEvalArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RW access update")
-      .Lock(LockMode::kSelf);
-  r.Add({"EVALSHA", -3, F, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalSha>(this), "scripting",
-         "2.6.0", "Executes a server-side Lua script by SHA1 digest.",
-         "Depends on the script that is executed."})
-      .Args(kShaArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RW access update")
-      .Lock(LockMode::kSelf);
-  r.Add({"EVAL_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalRo>(this),
-         "scripting", "7.0.0", "Executes a read-only server-side Lua script.",
-         "Depends on the script that is executed."})
-      .Args(kEvalArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RO access")
-      .Lock(LockMode::kSelf);
-  r.Add({"EVALSHA_RO", -3, F | kReadOnly, 0, 0, 0, A, H::Bind<&Scripting::CmdEvalShaRo>(this),
-         "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
-         "Depends on the script that is executed."})
-      .Args(kShaArgs)
-      .Keys(&ScriptKeys)
-      .KeyFlags("RO access")
-      .Lock(LockMode::kSelf);
+  const char* kDepends = "Depends on the script that is executed.";
+  AddScriptCommand(r, "EVAL", false, H::Bind<&Scripting::CmdEval>(this), "2.6.0",
+                   "Executes a server-side Lua script.", kDepends, kEvalArgs);
+  AddScriptCommand(r, "EVALSHA", false, H::Bind<&Scripting::CmdEvalSha>(this), "2.6.0",
+                   "Executes a server-side Lua script by SHA1 digest.", kDepends, kShaArgs);
+  AddScriptCommand(r, "EVAL_RO", true, H::Bind<&Scripting::CmdEvalRo>(this), "7.0.0",
+                   "Executes a read-only server-side Lua script.", kDepends, kEvalArgs);
+  AddScriptCommand(r, "EVALSHA_RO", true, H::Bind<&Scripting::CmdEvalShaRo>(this), "7.0.0",
+                   "Executes a read-only server-side Lua script by SHA1 digest.", kDepends,
+                   kShaArgs);
 
   r.Add({"SCRIPT", -2, 0, 0, 0, 0, 0, nullptr, "scripting", "2.6.0",
          "A container for Lua scripts management commands.", "Depends on subcommand."});
