@@ -14,19 +14,8 @@
 namespace carmine {
 
 void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
-  int64_t numkeys;
-  if (!ParseInt64(args[2], &numkeys)) {
-    ctx.rb.Error("ERR Bad number of keys provided");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.rb.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
-    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
+  size_t nk;
+  if (!ParseNumKeys(args, ctx, "ERR Bad number of keys provided", &nk)) return;
   ctx.PropagateNothing();  // the function's effects are propagated instead
   const bool oom = !ctx.session.is_master && !ctx.session.loader &&
                    ctx.dispatcher->OutOfMemory(ctx.now_ms);
@@ -55,7 +44,6 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
     return;
   }
   engine_.set_running_command(std::vector<std::string>(args.begin(), args.end()));
-  size_t nk = static_cast<size_t>(numkeys);
   Host host(*this, ctx, read_only || f->flags.no_writes, false);
   engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();

@@ -194,12 +194,7 @@ void LuaEngine::OpenFunctions() {
   lua_pushvalue(L, load_api);
   lua_pushcclosure(L, FunctionEnvIndex, 2);
   lua_rawset(L, -3);
-  lua_pushliteral(L, "__newindex");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_rawset(L, -3);
-  lua_pushliteral(L, "__metatable");
-  lua_pushboolean(L, 0);
-  lua_rawset(L, -3);
+  SetReadonlyFields(L);
   lua_setmetatable(L, -2);
   function_env_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pop(L, 1);  // load_api (kept alive by the closure)

@@ -68,6 +68,15 @@ int RaiseErrorTable(lua_State* L, std::string_view text) {
 // proxy whose metatable reads from the real table and refuses writes.
 int ReadonlyNewIndex(lua_State* L) { return luaL_error(L, "Attempt to modify a readonly table"); }
 
+void SetReadonlyFields(lua_State* L) {
+  lua_pushliteral(L, "__newindex");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_rawset(L, -3);
+  lua_pushliteral(L, "__metatable");
+  lua_pushboolean(L, 0);
+  lua_rawset(L, -3);
+}
+
 }  // namespace lua_internal
 
 using namespace lua_internal;  // NOLINT: this file is their home
@@ -168,12 +177,7 @@ void lua_internal::MakeProxy(lua_State* L, bool globals) {
   lua_pushliteral(L, "__metatable");
   lua_newtable(L);
   lua_newtable(L);  // the copy's own metatable: writes refused, nothing to show
-  lua_pushliteral(L, "__newindex");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_rawset(L, -3);
-  lua_pushliteral(L, "__metatable");
-  lua_pushboolean(L, 0);
-  lua_rawset(L, -3);
+  SetReadonlyFields(L);
   lua_setmetatable(L, -2);
   lua_rawset(L, -3);
   lua_setmetatable(L, proxy);

@@ -29,6 +29,9 @@ inline std::string_view NextWord(std::string_view* rest) {
   *rest = next == std::string_view::npos ? std::string_view() : rest->substr(next + 1);
   return word;
 }
+// Sets __newindex (writes refused) and __metatable (getmetatable shows false) in the table on
+// top of the stack, a metatable being built.
+void SetReadonlyFields(lua_State* L);
 // __newindex of read-only tables.
 int ReadonlyNewIndex(lua_State* L);
 

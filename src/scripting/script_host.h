@@ -177,6 +177,27 @@ class ExclusiveRun {
 // EVAL's and FCALL's keys: numkeys (at 2) names the keys that follow.
 std::vector<int> ScriptKeys(ArgList args);
 
+// EVAL's and FCALL's numkeys (args[2]), checked against the arguments given; false after
+// replying with Redis's error (`not_int` is the text when it is no integer).
+inline bool ParseNumKeys(ArgList args, CommandContext& ctx, std::string_view not_int,
+                         size_t* out) {
+  int64_t n;
+  if (!ParseInt64(args[2], &n)) {
+    ctx.rb.Error(not_int);
+    return false;
+  }
+  if (n < 0) {
+    ctx.rb.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  if (n > static_cast<int64_t>(args.size()) - 3) {
+    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  *out = static_cast<size_t>(n);
+  return true;
+}
+
 // Adds EVAL, EVALSHA, FCALL or one of their _RO variants: the same flags, key specs and locking
 // (the handler takes every shard itself).
 inline void AddScriptCommand(CommandRegistry& r, std::string_view name, bool read_only,

@@ -28,19 +28,8 @@ std::vector<int> ScriptKeys(ArgList args) {
 }
 
 void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only) {
-  int64_t numkeys;
-  if (!ParseInt64(args[2], &numkeys)) {
-    ctx.rb.Error(err::kNotInt);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.rb.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
-    ctx.rb.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
+  size_t nk;
+  if (!ParseNumKeys(args, ctx, err::kNotInt, &nk)) return;
   ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)
   const bool oom = !ctx.session.is_master && !ctx.session.loader &&
                    ctx.dispatcher->OutOfMemory(ctx.now_ms);
@@ -82,7 +71,6 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
     ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
-  size_t nk = static_cast<size_t>(numkeys);
   Host host(*this, ctx, read_only || f.no_writes, oom && !f.shebang && !read_only);
   engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
