@@ -65,6 +65,13 @@ class Dispatcher {
   // Whether the server is over maxmemory even after evicting what it may (what refuses
   // deny-oom commands); scripts decide with it whether they may write.
   bool OutOfMemory(int64_t now_ms);
+  // Whether min-replicas-to-write is met (always, when it is 0): what refuses writes with
+  // -NOREPLICAS.
+  bool EnoughReplicas() const {
+    if (min_replicas_to_write_ == nullptr) return true;
+    int need = min_replicas_to_write_->get();
+    return need <= 0 || (hooks_.good_replicas && hooks_.good_replicas() >= need);
+  }
   // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
   // client that disconnects.
   void ClientClosed(Session& session);

@@ -19,12 +19,7 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
   ctx.PropagateNothing();  // the function's effects are propagated instead
   const bool oom = !ctx.session.is_master && !ctx.session.loader &&
                    ctx.dispatcher->OutOfMemory(ctx.now_ms);
-  ShardLocks locks;
-  locks.AddAll(ctx.dbs);
-  locks.Acquire();
-  std::optional<AllShardsHeld> held;
-  if (ctx.dbs.locking()) held.emplace();
-  ExclusiveRun exclusive(ctx.dbs);
+  WholeDataset hold(ctx.dbs);  // first the shards, then the interpreter (always this order)
   std::lock_guard<std::mutex> l(engine_.mu());
   const LuaEngine::Function* f = engine_.FindFunction(args[1]);
   if (f == nullptr) {

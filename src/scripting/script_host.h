@@ -4,6 +4,7 @@
 // collects their effects (scripting.cc, function_family.cc).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +80,10 @@ class Scripting::Host : public ScriptHost {
       const auto& ro = ctx_.dispatcher->hooks().read_only_replica;
       if (!me.is_master && !me.loader && ro && ro()) {
         rb.Error("READONLY You can't write against a read only replica.");
+        return;
+      }
+      if (!me.is_master && !me.loader && !ctx_.dispatcher->EnoughReplicas()) {
+        rb.Error(err::kNoReplicas);
         return;
       }
       s_.engine_.NoteWrite();
@@ -158,20 +163,31 @@ inline std::string_view FlaggedScriptRefusal(const ScriptFlags& f, CommandContex
     return err::kReadOnlyReplica;
   }
   if (!f.allow_stale && h.master_down && h.master_down()) return err::kMasterDown;
+  if (!f.no_writes && !ctx.dispatcher->EnoughReplicas()) return err::kNoReplicas;
   return {};
 }
 
-// Marks the dataset as held by a script for the scope (DbSet::exclusive).
-class ExclusiveRun {
+// A script's hold on the dataset: every shard of every database (a script may touch keys it
+// did not declare and SELECT any database), the thread marked as holding them all, and the
+// dataset marked as held by a script (DbSet::exclusive) for the scope.
+class WholeDataset {
  public:
-  explicit ExclusiveRun(DbSet& dbs) : dbs_(dbs), was_(dbs.exclusive()) { dbs.set_exclusive(true); }
-  ~ExclusiveRun() { dbs_.set_exclusive(was_); }
-  ExclusiveRun(const ExclusiveRun&) = delete;
-  ExclusiveRun& operator=(const ExclusiveRun&) = delete;
+  explicit WholeDataset(DbSet& dbs) : dbs_(dbs) {
+    locks_.AddAll(dbs);
+    locks_.Acquire();
+    if (dbs.locking()) held_.emplace();
+    was_ = dbs.exclusive();
+    dbs.set_exclusive(true);
+  }
+  ~WholeDataset() { dbs_.set_exclusive(was_); }
+  WholeDataset(const WholeDataset&) = delete;
+  WholeDataset& operator=(const WholeDataset&) = delete;
 
  private:
   DbSet& dbs_;
-  bool was_;
+  ShardLocks locks_;
+  std::optional<AllShardsHeld> held_;
+  bool was_ = false;
 };
 
 // EVAL's and FCALL's keys: numkeys (at 2) names the keys that follow.

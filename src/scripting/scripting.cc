@@ -33,13 +33,7 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
   ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)
   const bool oom = !ctx.session.is_master && !ctx.session.loader &&
                    ctx.dispatcher->OutOfMemory(ctx.now_ms);
-  // Every shard of every database, then the interpreter (always in this order).
-  ShardLocks locks;
-  locks.AddAll(ctx.dbs);
-  locks.Acquire();
-  std::optional<AllShardsHeld> held;
-  if (ctx.dbs.locking()) held.emplace();
-  ExclusiveRun exclusive(ctx.dbs);
+  WholeDataset hold(ctx.dbs);  // first the shards, then the interpreter (always this order)
   std::lock_guard<std::mutex> l(engine_.mu());
   const LuaEngine::Script* script;
   if (by_sha) {
