@@ -119,9 +119,12 @@ void RegisterConfigFamily(CommandRegistry& r, Server& s) {
   cfg("GET", -3, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigGet>(&s), "2.0.0",
       "Returns the effective values of configuration parameters.")
       .Args("parameter:string...");
+  // SET may start an AOF rewrite (appendonly yes), which takes every shard: inside EXEC the
+  // transaction takes them all first (kSelf), so nothing is locked twice.
   cfg("SET", -4, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigSet>(&s), "2.0.0",
       "Sets configuration parameters in-flight.")
-      .Args("data{parameter:string value:string}...");
+      .Args("data{parameter:string value:string}...")
+      .Lock(LockMode::kSelf);
   cfg("RESETSTAT", 2, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigResetStat>(&s), "2.0.0",
       "Resets the server's statistics.");
   cfg("REWRITE", 2, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigRewrite>(&s), "2.8.0",

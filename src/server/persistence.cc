@@ -297,6 +297,12 @@ void CmdLastsave(Server& s, ArgList, CommandContext& ctx) {
 void CmdBgrewriteaof(Server& s, ArgList, CommandContext& ctx) {
   std::string reply = s.aof().StartRewriteCommand();
   if (reply.starts_with("ERR")) return ctx.rb.Error(reply);
+  // Inside EXEC Redis defers the fork to after the transaction and says so; here the rewrite
+  // starts at once (every shard is held, so it sees the transaction's state so far) and the
+  // reply is Redis's.
+  if (ctx.no_block && reply == "Background append only file rewriting started") {
+    reply = "Background append only file rewriting scheduled";
+  }
   ctx.rb.Simple(reply);
 }
 }  // namespace
@@ -309,11 +315,11 @@ void RegisterPersistenceFamily(CommandRegistry& r, Server& s) {
   r.Add({"BGSAVE", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous, Handler::Bind<CmdBgsave>(&s),
          "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"})
       .Args("[!SCHEDULE]")
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);  // forks with every shard held (inside EXEC: held already)
   r.Add({"BGREWRITEAOF", 1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, acl::kDangerous,
          Handler::Bind<CmdBgrewriteaof>(&s), "server", "1.0.0",
          "Asynchronously rewrites the append-only file to disk.", "O(1)"})
-      .Lock(LockMode::kNone);
+      .Lock(LockMode::kSelf);  // likewise
   r.Add({"LASTSAVE", 1, kLoading | kStale | kFast, 0, 0, 0, acl::kAdmin | acl::kDangerous,
          Handler::Bind<CmdLastsave>(&s), "server", "1.0.0",
          "Returns the Unix timestamp of the last successful save to disk.", "O(1)"})
