@@ -285,6 +285,8 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
 void Dispatcher::RememberTrackedKeys(const CommandSpec* spec, ArgList args, Session& session) {
   const auto& t = session.tracking;
   if (t->target == nullptr || !(spec->flags & kReadOnly) || t->bcast || !spec->HasKeys()) return;
+  // A read-only script's declared keys are not what it read: the commands it runs are tracked.
+  if (spec->acl & acl::kScripting) return;
   bool remember = t->optin ? t->caching : t->optout ? !t->caching : true;
   if (!remember) return;
   int64_t max = opts_.tracking_table_max_keys.get();

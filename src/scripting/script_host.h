@@ -46,7 +46,11 @@ class Scripting::Host : public ScriptHost {
     me.authenticated = true;
     me.in_script = true;
     me.script_time_us = clock::NowUs();
+    // Keys the script reads are tracked for the caller, and its writes are the caller's (NOLOOP).
+    me.tracking = ctx.session.tracking;
+    me.id = ctx.session.id;
   }
+  ~Host() override { s_.session_.tracking.reset(); }
 
   void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
     ReplyBuilder rb(out);
