@@ -66,7 +66,13 @@ class Parser {
       }
       a.optional = true;
     } else if (Eat('!')) {
-      a.token = Word();
+      if (Eat('\'')) {  // a quoted token: a character the notation uses itself ('=')
+        size_t end = s_.find('\'', pos_);
+        a.token = std::string(s_.substr(pos_, end - pos_));
+        pos_ = end + 1;
+      } else {
+        a.token = Word();
+      }
       a.has_token = true;
       a.name = ToLower(a.token);
       a.type = "pure-token";

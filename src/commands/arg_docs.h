@@ -6,7 +6,8 @@
 //   name:type              one argument; type is key, string, integer, double, pattern, unix-time
 //   TOKEN=name:type        an argument introduced by a token (EX=seconds:integer)
 //   !TOKEN                 a pure token (!NX); !TOKEN=name names it otherwise, and the empty
-//                          token is written !=name (MIGRATE's !=empty-string)
+//                          token is written !=name (MIGRATE's !=empty-string); a token that is
+//                          a notation character is quoted: !'='=equal
 //   name(a|b|c)            one of several alternatives
 //   name{a b}              a block of arguments that go together
 //   [x]  x...              optional / may repeat

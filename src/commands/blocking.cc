@@ -47,11 +47,13 @@ void BlockingRegistry::Remove(const BlockedClient* c) {
   }
 }
 
-std::shared_ptr<BlockedClient> BlockingRegistry::ClaimFirst(int db, std::string_view key) {
+std::shared_ptr<BlockedClient> BlockingRegistry::ClaimFirst(
+    int db, std::string_view key, const std::function<bool(const BlockedClient&)>& skip) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_key_.find(Slot(db, key));
   if (it == by_key_.end()) return nullptr;
   for (auto& c : it->second) {
+    if (skip && skip(*c)) continue;
     while (true) {
       int expected = BlockedClient::kWaiting;
       if (c->state.compare_exchange_strong(expected, BlockedClient::kServing)) return c;
@@ -92,6 +94,15 @@ std::vector<std::string> BlockingRegistry::KeysInDb(int db) {
 size_t BlockingRegistry::KeyCount() {
   std::lock_guard<std::mutex> l(mu_);
   return by_key_.size();
+}
+
+size_t BlockingRegistry::KeyCountOnNoKey() {
+  std::lock_guard<std::mutex> l(mu_);
+  size_t n = 0;
+  for (auto& [slot, q] : by_key_) {
+    n += std::any_of(q.begin(), q.end(), [](auto& c) { return c->on_nokey; });
+  }
+  return n;
 }
 
 size_t BlockingRegistry::TimeoutCount() {

@@ -42,6 +42,9 @@ struct BlockedClient {
   std::vector<std::string> keys;  // the keys it waits on
   std::string addr, name;         // the client's, for the slow log entry made when it is served
   int64_t deadline_ms = 0;        // 0: no timeout
+  // Woken when its key is deleted (XREADGROUP: its group goes with the key), which INFO's
+  // total_blocking_keys_on_nokey counts.
+  bool on_nokey = false;
   // Hands reply bytes to the client's owner thread (thread-safe; set by the connection layer).
   std::function<void(std::string)> deliver;
   // A wait on something other than keys (WAIT for replica acknowledgements): the reply when
@@ -66,8 +69,11 @@ class BlockingRegistry {
   void Add(std::shared_ptr<BlockedClient> c);
   // Unregisters from every key (idempotent).
   void Remove(const BlockedClient* c);
-  // The first waiting client on the key, moved to kServing; null if none.
-  std::shared_ptr<BlockedClient> ClaimFirst(int db, std::string_view key);
+  // The first waiting client on the key that `skip` (if given) does not pass over, moved to
+  // kServing; null if none.
+  std::shared_ptr<BlockedClient> ClaimFirst(
+      int db, std::string_view key,
+      const std::function<bool(const BlockedClient&)>& skip = nullptr);
   std::shared_ptr<BlockedClient> Find(uint64_t client_id);
   // Every blocked client now.
   std::vector<std::shared_ptr<BlockedClient>> All();
@@ -75,6 +81,7 @@ class BlockingRegistry {
   std::vector<std::string> KeysInDb(int db);
   // INFO clients: keys with waiters, and waiters with a timeout.
   size_t KeyCount();
+  size_t KeyCountOnNoKey();
   size_t TimeoutCount();
 
  private:

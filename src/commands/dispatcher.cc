@@ -549,7 +549,17 @@ void Dispatcher::ClientClosed(Session& session) {
 void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int64_t now_ms) {
   for (size_t i = 0; i < ready.size(); i++) {
     auto [db, key] = ready[i];
-    while (auto w = blocking_.ClaimFirst(db, key)) {
+    // Waiters whose command found nothing keep their place, and the next ones are still tried:
+    // a key may hold waiters of different kinds (BLPOP and XREADGROUP on a key that changed
+    // type, XREADs after different IDs). Once one kind found nothing, the rest of that kind are
+    // passed over, so a push does not rerun every waiter of a drained list.
+    std::vector<const BlockedClient*> tried;
+    std::vector<std::string> drained;  // command names that found nothing (XREAD excepted)
+    auto skip = [&](const BlockedClient& c) {
+      if (std::find(tried.begin(), tried.end(), &c) != tried.end()) return true;
+      return std::find(drained.begin(), drained.end(), c.args[0]) != drained.end();
+    };
+    while (auto w = blocking_.ClaimFirst(db, key, skip)) {
       const CommandSpec* spec = registry_.Find(w->args[0]);
       Session s;
       s.id = w->client_id;
@@ -579,7 +589,9 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
         if (w->rescan.exchange(false)) {
           for (auto& k : w->keys) ready.emplace_back(w->db, k);
         }
-        break;
+        tried.push_back(w.get());
+        if (!EqualsIgnoreCase(w->args[0], "XREAD")) drained.push_back(w->args[0]);
+        continue;
       }
       blocking_.Remove(w.get());
       w->state.store(BlockedClient::kDone);

@@ -24,6 +24,7 @@ void RegisterPubSubFamily(CommandRegistry& r);
 void RegisterMultiFamily(CommandRegistry& r);
 void RegisterObserveFamily(CommandRegistry& r);
 void RegisterDumpFamily(CommandRegistry& r);
+void RegisterStreamFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -43,6 +44,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterMultiFamily(r);
   RegisterObserveFamily(r);
   RegisterDumpFamily(r);
+  RegisterStreamFamily(r);
 }
 
 }  // namespace carmine

@@ -211,6 +211,14 @@ void CmdCopy(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(1);
 }
 
+// Marks every key that clients of database `d` wait on as ready, so their commands run again
+// (blocked XREADGROUP readers of a flushed or swapped-away stream get NOGROUP, as in Redis).
+void SignalWaitedKeys(CommandContext& ctx, int d) {
+  if (ctx.blocking == nullptr || !ctx.blocking->any()) return;
+  Db db = ctx.db(d);
+  for (const std::string& k : ctx.blocking->KeysInDb(d)) db.SignalReady(k);
+}
+
 // SWAPDB index1 index2
 void CmdSwapDb(ArgList args, CommandContext& ctx) {
   if (ctx.opts.cluster_enabled) {
@@ -226,15 +234,9 @@ void CmdSwapDb(ArgList args, CommandContext& ctx) {
     ctx.changes++;
     // One notice for both (client-side caches are dropped once, not twice).
     if (auto* o = ctx.dbs.observer()) o->OnDbChanged(-1);
-    // Clients blocked on a key that now exists in either database can be served.
-    if (ctx.blocking != nullptr && ctx.blocking->any()) {
-      for (int d : {a, b}) {
-        Db db = ctx.db(d);
-        for (const std::string& k : ctx.blocking->KeysInDb(d)) {
-          if (db.Peek(k) != nullptr) db.SignalReady(k);
-        }
-      }
-    }
+    // Clients blocked on a key of either database look again: the key may have data now, or a
+    // consumer group waited on may be gone.
+    for (int d : {a, b}) SignalWaitedKeys(ctx, d);
   }
   ctx.rb.Ok();
 }
@@ -521,6 +523,7 @@ void CmdFlushDb(ArgList args, CommandContext& ctx) {
   if (!ParseFlushMode(args, ctx, &lazy)) return;
   Db db = ctx.db();
   size_t n = db.Flush(lazy);
+  SignalWaitedKeys(ctx, db.index());
   ctx.dbs.stats().dirty.Add(n);
   ctx.changes++;  // propagated even when the db was empty, as Redis
   if (auto* o = ctx.dbs.observer()) o->OnDbChanged(db.index());
@@ -532,7 +535,10 @@ void CmdFlushAll(ArgList args, CommandContext& ctx) {
   bool lazy;
   if (!ParseFlushMode(args, ctx, &lazy)) return;
   size_t n = 0;
-  for (int i = 0; i < ctx.dbs.num_dbs(); i++) n += ctx.db(i).Flush(lazy);
+  for (int i = 0; i < ctx.dbs.num_dbs(); i++) {
+    n += ctx.db(i).Flush(lazy);
+    SignalWaitedKeys(ctx, i);
+  }
   ctx.dbs.stats().dirty.Add(n);
   if (ctx.dispatcher != nullptr && ctx.dispatcher->hooks().flushed_all) {
     ctx.dispatcher->hooks().flushed_all();

@@ -129,6 +129,8 @@ struct RuntimeOptions {
     l.list_max_listpack_size = list_max_listpack_size.get();
     l.list_compress_depth = list_compress_depth.get();
     l.list_packed_threshold = list_packed_threshold.load(std::memory_order_relaxed);
+    l.stream_node_max_entries = stream_node_max_entries.get();
+    l.stream_node_max_bytes = stream_node_max_bytes.get();
     return l;
   }
 

@@ -22,6 +22,10 @@ struct EncodingLimits {
   // An element at least this big gets a list node of its own (Redis's "plain" quicklist node),
   // and a list holding one is a quicklist. DEBUG QUICKLIST-PACKED-THRESHOLD changes it.
   int64_t list_packed_threshold = 1LL << 30;
+  // A stream node holds at most this many entries (live and deleted; 0: no limit) and is closed
+  // once Redis's listpack for it would reach this many bytes (0: 1 GB).
+  int64_t stream_node_max_entries = 100;
+  int64_t stream_node_max_bytes = 4096;
 };
 
 }  // namespace carmine

@@ -102,11 +102,14 @@ bool Db::Delete(std::string_view key, Free how) {
   Entry* e = d.table.Find(key);
   if (e == nullptr || ExpireIfNeeded(d, e)) return false;
   RemoveFromVolatile(d, e);
+  // Readers of a consumer group blocked on a deleted stream are woken with an error.
+  if (e->value.type() == ObjType::kStream) SignalReady(key);
   Dispose(d.table.Remove(key), how == Free::kLazy || (how == Free::kServer && set_->lazy_server_del()));
   return true;
 }
 
 void Db::ReleaseValue(Entry* e) {
+  if (e->value.type() == ObjType::kStream) SignalReady(e->key());  // see Delete
   if (!set_->lazy_server_del() || set_->lazy_freer() == nullptr ||
       FreeEffort(e) <= kLazyFreeThreshold) {
     return;

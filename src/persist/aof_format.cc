@@ -12,6 +12,7 @@
 #include "core/hash_object.h"
 #include "core/list_object.h"
 #include "core/set_object.h"
+#include "core/stream_object.h"
 #include "core/zset_object.h"
 #include "persist/file_sink.h"
 #include "persist/rdb_file.h"
@@ -73,6 +74,44 @@ class Batcher {
   size_t elements_ = 0;
 };
 
+// A stream as the commands that rebuild it: XADD per entry (XADD MAXLEN 0 of a dummy entry for an
+// empty stream), XSETID with the counters, then per group XGROUP CREATE and an XCLAIM ... FORCE
+// per pending entry (XGROUP CREATECONSUMER for consumers without any), as Redis rewrites one.
+void WriteStreamCommands(std::string* out, std::string_view key, const StreamObject& s) {
+  auto emit = [&](std::vector<std::string> args) { protocol::AppendRequest(out, args); };
+  std::string k(key);
+  if (s.size() > 0) {
+    StreamIterator it(s, StreamID{}, StreamID::Max(), false);
+    StreamEntry e;
+    while (it.Next(&e)) {
+      std::vector<std::string_view> args = {"XADD", key};
+      std::string id = e.id.ToString();
+      args.push_back(id);
+      args.insert(args.end(), e.fv.begin(), e.fv.end());
+      protocol::AppendRequest(out, args);
+    }
+  } else {
+    emit({"XADD", k, "MAXLEN", "0", "0-1", "x", "y"});
+  }
+  emit({"XSETID", k, s.last_id.ToString(), "ENTRIESADDED", std::to_string(s.entries_added),
+        "MAXDELETEDID", s.max_deleted_id.ToString()});
+  for (auto& [name, g] : s.groups) {
+    emit({"XGROUP", "CREATE", k, name, g->last_id.ToString(), "ENTRIESREAD",
+          std::to_string(g->entries_read)});
+    for (auto& [cname, c] : g->consumers) {
+      if (c->pel.empty()) {
+        emit({"XGROUP", "CREATECONSUMER", k, name, cname});
+        continue;
+      }
+      for (auto& [id, p] : c->pel) {
+        emit({"XCLAIM", k, name, cname, "0", id.ToString(), "TIME",
+              std::to_string(p->delivery_time), "RETRYCOUNT", std::to_string(p->delivery_count),
+              "JUSTID", "FORCE"});
+      }
+    }
+  }
+}
+
 void WriteKey(std::string* out, std::string_view key, const CompactValue& v) {
   switch (v.type()) {
     case ObjType::kString: {
@@ -123,6 +162,9 @@ void WriteKey(std::string* out, std::string_view key, const CompactValue& v) {
       });
       return;
     }
+    case ObjType::kStream:
+      WriteStreamCommands(out, key, *static_cast<const StreamObject*>(v.object()));
+      return;
     default:
       return;
   }

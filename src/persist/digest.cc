@@ -10,6 +10,7 @@
 #include "core/hash_object.h"
 #include "core/list_object.h"
 #include "core/set_object.h"
+#include "core/stream_object.h"
 #include "core/zset_object.h"
 
 namespace carmine::digest {
@@ -94,6 +95,17 @@ void ValueInto(const Entry& e, Digest& d) {
         Mix(el, val);
         Xor(d, el.data(), el.size());
       });
+      break;
+    }
+    case ObjType::kStream: {
+      // Entries in order: "ms.seq", then each field and value (groups are not part of it).
+      const auto& s = *static_cast<const StreamObject*>(v.object());
+      StreamIterator it(s, StreamID{}, StreamID::Max(), false);
+      StreamEntry se;
+      while (it.Next(&se)) {
+        Mix(d, std::to_string(se.id.ms) + "." + std::to_string(se.id.seq));
+        for (auto x : se.fv) Mix(d, x);
+      }
       break;
     }
     default:

@@ -35,7 +35,10 @@ enum Type : uint8_t {
   kHashListpack = 16,
   kZSetListpack = 17,
   kListQuicklist2 = 18,
+  kStreamListpacks = 15,
+  kStreamListpacks2 = 19,
   kSetListpack = 20,
+  kStreamListpacks3 = 21,
 };
 
 // Appends a length in the smallest form.

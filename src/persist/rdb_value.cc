@@ -12,6 +12,7 @@
 #include "core/set_object.h"
 #include "core/zset_object.h"
 #include "persist/packed_formats.h"
+#include "persist/rdb_stream.h"
 
 namespace carmine::rdb {
 namespace {
@@ -189,6 +190,9 @@ void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress,
     case ObjType::kHash:
       WriteHash(v, compress, out);
       return;
+    case ObjType::kStream:
+      WriteStream(v, compress, version, out);
+      return;
     default:
       return;
   }
@@ -284,8 +288,12 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
       }
       return BuildList(elems, lim, out);
     }
+    case kStreamListpacks:
+    case kStreamListpacks2:
+    case kStreamListpacks3:
+      return ReadStream(type, in, out);
     default:
-      return false;  // modules, streams: not supported here
+      return false;  // modules: not supported
   }
 }
 

@@ -141,7 +141,7 @@ void ClientsSection(Server& s, Writer& w) {
   w.Field("tracking_clients", s.dispatcher().tracking().num_clients());
   w.Field("clients_in_timeout_table", blocking.TimeoutCount());
   w.Field("total_blocking_keys", blocking.KeyCount());
-  w.Field("total_blocking_keys_on_nokey", 0);
+  w.Field("total_blocking_keys_on_nokey", blocking.KeyCountOnNoKey());
 }
 
 void MemorySection(Server& s, Writer& w) {

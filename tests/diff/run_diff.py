@@ -246,9 +246,9 @@ class Runner:
         self.events(["ping"])  # drop what the reset itself reported
 
 
-def load_corpus():
+def load_corpus(pattern="*"):
     cases = []
-    for path in sorted(glob.glob(os.path.join(HERE, "corpus", "*.txt"))):
+    for path in sorted(glob.glob(os.path.join(HERE, "corpus", pattern + ".txt"))):
         name = os.path.basename(path)
         block = []
         with open(path, encoding="utf-8") as f:
@@ -434,6 +434,7 @@ def main():
     ap.add_argument("--redis-port", type=int)
     ap.add_argument("--threads", default="2")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--corpus", default="*", help="corpus files to run (a glob, without .txt)")
     args = ap.parse_args()
 
     servers = []
@@ -447,7 +448,7 @@ def main():
             servers = [c, r]
             cport, rport = c.port, r.port
         runner = Runner(cport, rport)
-        corpus = load_corpus()
+        corpus = load_corpus(args.corpus)
         # The corpus runs twice: RESP2, then RESP3 (maps, sets, doubles, nulls, pairs).
         for resp in (2, 3):
             for block in corpus:
