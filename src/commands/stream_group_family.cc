@@ -354,7 +354,9 @@ void CmdXClaim(ArgList args, CommandContext& ctx) {
     deliverytime = ctx.now_ms;
   }
   std::string_view key = args[1], gname = args[2];
-  StreamConsumer* consumer = nullptr;
+  // The consumer exists from now on, whether or not anything gets claimed (as in Redis 7.2).
+  bool created;
+  StreamConsumer* consumer = TouchConsumer(ctx, db, key, g, args[3], &created);
   size_t token = ctx.rb.DeferArray();
   int64_t n = 0;
   uint64_t changes = 0;
@@ -376,10 +378,6 @@ void CmdXClaim(ArgList args, CommandContext& ctx) {
     if (it == g->pel.end()) continue;
     StreamPending& p = it->second;
     if (p.consumer != nullptr && minidle > 0 && ctx.now_ms - p.delivery_time < minidle) continue;
-    if (consumer == nullptr) {
-      bool created;
-      consumer = TouchConsumer(ctx, db, key, g, args[3], &created);
-    }
     Reassign(id, p, consumer);
     p.delivery_time = deliverytime;
     if (retrycount >= 0) {
@@ -437,7 +435,8 @@ void CmdXAutoClaim(ArgList args, CommandContext& ctx) {
   if (!LookupGroup(ctx, db, args[1], args[2], &s, &g)) return;
   std::string_view key = args[1], gname = args[2];
   int64_t attempts = count * kAttemptsFactor;
-  StreamConsumer* consumer = nullptr;
+  bool created;
+  StreamConsumer* consumer = TouchConsumer(ctx, db, key, g, args[3], &created);
   std::vector<StreamID> deleted;
   std::string body;
   ReplyBuilder rb(&body);
@@ -462,10 +461,6 @@ void CmdXAutoClaim(ArgList args, CommandContext& ctx) {
     if (minidle > 0 && ctx.now_ms - p.delivery_time < minidle) {
       ++it;
       continue;
-    }
-    if (consumer == nullptr) {
-      bool created;
-      consumer = TouchConsumer(ctx, db, key, g, args[3], &created);
     }
     Reassign(id, p, consumer);
     p.delivery_time = ctx.now_ms;

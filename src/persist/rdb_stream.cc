@@ -131,7 +131,12 @@ bool ParseNode(const std::string& blob, StreamID master, std::vector<std::string
 
 void WriteStream(const CompactValue& v, bool compress, uint16_t version, std::string* out) {
   const auto& s = *static_cast<const StreamObject*>(v.object());
-  const bool v3 = version >= 11;
+  // RDB 10 files take type 19 (Redis 7.0 loads them) unless a consumer's active time differs
+  // from its seen time, which only type 21 keeps.
+  bool v3 = version >= 11;
+  for (auto it = s.groups.begin(); !v3 && it != s.groups.end(); ++it) {
+    for (auto& [name, c] : it->second->consumers) v3 = v3 || c->active_time != c->seen_time;
+  }
   out->push_back(static_cast<char>(v3 ? 21 : 19));
   WriteLength(out, s.nodes().size());
   for (auto& [master, node] : s.nodes()) {

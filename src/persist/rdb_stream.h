@@ -5,7 +5,8 @@
 // as flags, ID differences, fields or values and a back count), the stream's IDs and counters,
 // then the consumer groups with their pending entries and consumers. Types 15 (Redis 5-6),
 // 19 (7.0: first ID, max deleted ID, entries added, entries read) and 21 (7.2: consumers' active
-// time) are read; 19 is written to files (RDB 10) and 21 to DUMP payloads (RDB 11).
+// time) are read; DUMP payloads (RDB 11) take 21, files (RDB 10) take 19 unless a consumer's
+// active time needs 21.
 #pragma once
 
 #include <cstdint>
