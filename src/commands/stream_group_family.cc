@@ -163,7 +163,7 @@ void CmdXGroupHelp(ArgList, CommandContext& ctx) {
 void CmdXAck(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
   StreamObject* s;
-  if (!WriteObject(ctx, db, args[1], kStream, false, &s)) return;
+  if (!ReadObject(ctx, db, args[1], kStream, &s)) return;
   StreamGroup* g = s != nullptr ? s->FindGroup(args[2]) : nullptr;
   if (g == nullptr) {
     ctx.rb.Int(0);

@@ -92,7 +92,8 @@ size_t ReplyStreamRange(ReplyBuilder& rb, const StreamObject& s, StreamID start,
 
 bool LookupGroup(CommandContext& ctx, Db& db, std::string_view key, std::string_view group,
                  StreamObject** s, StreamGroup** g) {
-  if (!WriteObject(ctx, db, key, ObjType::kStream, false, s)) return false;
+  // A read lookup, as Redis makes it (a missing key is a keyspace "keymiss").
+  if (!ReadObject(ctx, db, key, ObjType::kStream, s)) return false;
   *g = *s == nullptr ? nullptr : (*s)->FindGroup(group);
   if (*g == nullptr) {
     ctx.rb.Error("NOGROUP No such key '" + std::string(key) + "' or consumer group '" +

@@ -405,7 +405,33 @@ def geo_ops(rng):
         ["geodist", "geo", m, f"p{rng.randrange(40)}", "km"], ["geohash", "geo", m],
         ["geopos", "geo", m], ["geosearchstore", "gdst", "geo", "FROMMEMBER", m, "BYRADIUS", r, "km"],
         ["zrange", "gdst", "0", "-1", "WITHSCORES"],
-    ] + sort_ops(rng)
+    ] + sort_ops(rng) + stream_ops(rng)
+
+
+def stream_ops(rng):
+    """Streams with explicit IDs (automatic ones and idle times depend on the clock), on the
+    shared keys too (WRONGTYPE both ways)."""
+    k = rng.choice(["st1", "st2", rng.choice(KEYS)])
+    sid = f"{rng.randint(1, 60)}-{rng.randint(0, 3)}"
+    sid2 = f"{rng.randint(1, 60)}-{rng.randint(0, 3)}"
+    g = rng.choice(["g1", "g2"])
+    c = rng.choice(["c1", "c2", "c3"])
+    fv = rng.choice([["f", "v"], ["f", "1", "g", "2"], ["n", str(rng.randrange(1000))]])
+    return [["xadd", k, sid] + fv, ["xadd", k, f"{rng.randint(1, 60)}-*"] + fv,
+            ["xadd", k, "MAXLEN", rng.choice(["=", "~"]), str(rng.randint(0, 8)), sid] + fv,
+            ["xadd", k, "NOMKSTREAM", "MINID", sid2, sid] + fv, ["xlen", k], ["xdel", k, sid, sid2],
+            ["xrange", k, "-", "+"], ["xrange", k, sid, "+", "COUNT", "3"],
+            ["xrevrange", k, "+", f"({sid}", "COUNT", "2"], ["xtrim", k, "MAXLEN", str(rng.randint(0, 6))],
+            ["xtrim", k, "MINID", sid], ["xsetid", k, sid], ["xread", "COUNT", "2", "STREAMS", k, sid],
+            ["xgroup", "CREATE", k, g, rng.choice(["0", "$", sid]), "MKSTREAM"],
+            ["xgroup", "SETID", k, g, sid], ["xgroup", "DESTROY", k, g],
+            ["xgroup", "CREATECONSUMER", k, g, c], ["xgroup", "DELCONSUMER", k, g, c],
+            ["xreadgroup", "GROUP", g, c, "COUNT", "2", "STREAMS", k, ">"],
+            ["xreadgroup", "GROUP", g, c, "NOACK", "STREAMS", k, ">"],
+            ["xreadgroup", "GROUP", g, c, "STREAMS", k, "0"], ["xack", k, g, sid, sid2],
+            ["xpending", k, g], ["xclaim", k, g, c, "0", sid, sid2, "JUSTID"],
+            ["xautoclaim", k, g, c, "0", "0", "COUNT", "2", "JUSTID"], ["xinfo", "groups", k],
+            ["xinfo", "stream", k]]
 
 
 def sort_ops(rng):
