@@ -230,3 +230,21 @@ def test_memory_per_entry_below_redis_listpack(r):
     assert per_entry < 20, per_entry
     assert r.object("encoding", "s") == "stream"
     assert r.type("s") == "stream"
+
+
+def test_node_clients(r, server_port):
+    """ioredis XREAD BLOCK of BullMQ-style events, node-redis consumer-group helpers."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    node_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node")
+    node = shutil.which("node")
+    assert node and os.path.isdir(os.path.join(node_dir, "node_modules", "ioredis")), \
+        "node/ioredis missing: run scripts/deps.sh"
+    out = subprocess.run([node, os.path.join(node_dir, "stream_clients.mjs"), str(server_port)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"firstEvent": ["event", "completed", "jobId", "0"], "events": 3,
+                      "readCount": 3, "acked": 2, "claimed": 1, "pending": 1, "lag": 2}
