@@ -539,6 +539,14 @@ void ReplyEntriesRead(CommandContext& ctx, const StreamGroup& g) {
   }
 }
 
+// XINFO's key lookup: the stream, or null after replying WRONGTYPE or "no such key".
+StreamObject* StreamOrNoSuchKey(CommandContext& ctx, Db& db, std::string_view key) {
+  StreamObject* s;
+  if (!ReadObject(ctx, db, key, kStream, &s)) return nullptr;
+  if (s == nullptr) ctx.rb.Error(err::kNoSuchKey);
+  return s;
+}
+
 void ReplyStreamHeader(CommandContext& ctx, const StreamObject& s) {
   ctx.rb.Bulk("length");
   ctx.rb.Int(static_cast<int64_t>(s.size()));
@@ -634,12 +642,8 @@ void CmdXInfoStream(ArgList args, CommandContext& ctx) {
     }
   }
   Db db = ctx.db();
-  StreamObject* s;
-  if (!ReadObject(ctx, db, args[2], kStream, &s)) return;
-  if (s == nullptr) {
-    ctx.rb.Error(err::kNoSuchKey);
-    return;
-  }
+  StreamObject* s = StreamOrNoSuchKey(ctx, db, args[2]);
+  if (s == nullptr) return;
   if (full) {
     ReplyStreamFull(ctx, *s, count);
     return;
@@ -659,12 +663,8 @@ void CmdXInfoStream(ArgList args, CommandContext& ctx) {
 // XINFO GROUPS key
 void CmdXInfoGroups(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  StreamObject* s;
-  if (!ReadObject(ctx, db, args[2], kStream, &s)) return;
-  if (s == nullptr) {
-    ctx.rb.Error(err::kNoSuchKey);
-    return;
-  }
+  StreamObject* s = StreamOrNoSuchKey(ctx, db, args[2]);
+  if (s == nullptr) return;
   ctx.rb.ArrayLen(static_cast<int64_t>(s->groups.size()));
   for (auto& [name, g] : s->groups) {
     ctx.rb.MapLen(6);
@@ -686,12 +686,8 @@ void CmdXInfoGroups(ArgList args, CommandContext& ctx) {
 // XINFO CONSUMERS key group
 void CmdXInfoConsumers(ArgList args, CommandContext& ctx) {
   Db db = ctx.db();
-  StreamObject* s;
-  if (!ReadObject(ctx, db, args[2], kStream, &s)) return;
-  if (s == nullptr) {
-    ctx.rb.Error(err::kNoSuchKey);
-    return;
-  }
+  StreamObject* s = StreamOrNoSuchKey(ctx, db, args[2]);
+  if (s == nullptr) return;
   StreamGroup* g = s->FindGroup(args[3]);
   if (g == nullptr) {
     ctx.rb.Error(NoGroupForKey(args[3], args[2]));

@@ -6,6 +6,8 @@
 namespace carmine {
 namespace {
 
+// Digits only, leading zeros allowed ("007-1" is 7-1 for Redis, whose parser falls back to
+// strtoull), unlike ParseUint64's canonical form.
 bool ParseU64Digits(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   uint64_t v = 0;
