@@ -186,10 +186,8 @@ bool ReadStream(uint8_t type, RdbReader& in, CompactValue* out) {
     if (!in.ReadString(&key) || key.size() != 16 || !in.ReadString(&blob)) return false;
     StreamID master = DecodeId(key);
     if (!ParseNode(blob, master, &elems, &master_fields, &entries)) return false;
-    if (entries.front().id != master && !entries.front().deleted) {
-      // The master ID is the node's first entry's, deleted or not.
-      if (entries.front().id != master) return false;
-    }
+    // The node's key is its first entry's ID (deleted or not: entries are only flagged).
+    if (entries.front().id != master) return false;
     if (!s->LoadNode(master, master_fields, entries)) return false;
   }
   uint64_t length, a, b;
