@@ -439,7 +439,6 @@ void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view g
   size_t token = ctx.rb.DeferArray();
   size_t n = 0;
   bool propagate_last_id = false;
-  std::vector<std::pair<StreamID, StreamEntry>> served;
   StreamIterator it(*s, start, StreamID::Max(), false);
   StreamEntry e;
   while ((count == 0 || n < count) && it.Next(&e)) {

@@ -1,9 +1,10 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
 // StreamObject: the value of a stream key. Entries live in nodes ordered by their first ("master")
-// ID; a node holds up to stream-node-max-entries entries in one byte buffer of varints and
-// length-prefixed strings. An entry whose field names equal the node's first entry's stores only
-// its values, so the usual stream of same-shaped events costs its values and about four bytes.
+// ID; a node holds up to stream-node-max-entries entries in one byte buffer of varints,
+// length-prefixed strings and varint integers (a canonical integer value is stored as one). An
+// entry whose field names equal the node's first entry's stores only its values, so the usual
+// stream of same-shaped events costs its values and about three bytes.
 //
 // Node boundaries follow Redis's rule exactly (a node closes when Redis's listpack for it would
 // reach stream-node-max-bytes or it holds stream-node-max-entries entries), so an RDB file or a
@@ -47,6 +48,9 @@ struct StreamEntry {
   bool deleted = false;
   bool same_fields = false;  // its field names are the node master's (Redis's SAMEFIELDS flag)
   std::vector<std::string_view> fv;
+  // Integer elements rendered as text (fv points into these; a copy of the entry must not
+  // outlive the original).
+  std::vector<std::string> owned;
 };
 
 struct StreamConsumer;
@@ -116,7 +120,7 @@ class StreamObject : public DataObject {
   int64_t TrimMinId(StreamID minid, bool approx, int64_t limit);
 
   // A node's master field names and its entries in order, tombstones included (RDB writing).
-  static std::vector<std::string_view> MasterFields(const Node& n);
+  static std::vector<std::string> MasterFields(const Node& n);
   template <typename Fn>
   static void ForEachInNode(const Node& n, StreamID master, Fn&& fn) {
     StreamEntry e;
@@ -154,6 +158,8 @@ class StreamObject : public DataObject {
   friend class StreamIterator;
   // Decodes the entry at `off` of node `n` (master `master`); returns the offset after it.
   static size_t Decode(const Node& n, StreamID master, size_t off, StreamEntry* out);
+  // The offset after the entry at `off`, without decoding it.
+  static size_t Skip(const Node& n, size_t off);
   static void MarkDeleted(Node& n, size_t off);
   // Offsets of every entry in the node.
   static std::vector<uint32_t> Offsets(const Node& n);

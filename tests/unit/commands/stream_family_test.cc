@@ -78,7 +78,9 @@ TEST(StreamObjectTest, RandomOperationsMatchModel) {
       for (auto& [id, v] : model) want.push_back(id);
       EXPECT_EQ(seen, want);
     }
-    if (!model.empty()) EXPECT_EQ(s.first_id, model.begin()->first);
+    if (!model.empty()) {
+      EXPECT_EQ(s.first_id, model.begin()->first);
+    }
   }
 }
 
