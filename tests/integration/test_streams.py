@@ -4,13 +4,15 @@ blocking XREAD/XREADGROUP served across threads, persistence (RDB restart, AOF r
 replay, RDB files exchanged with redis-server both ways), replication of consumer-group state to
 a redis-server replica and from a redis-server master, and corrupt payloads. Waits poll with a
 deadline."""
+import os
+import subprocess
 import threading
 import time
 
 import pytest
 import redis
 
-from servers import ServerProcess, wait_until
+from servers import ServerProcess, redis_binary, wait_until
 
 
 def test_worker_flow_at_least_once(r):
@@ -67,6 +69,28 @@ def test_blocking_readers_are_served_across_threads(server_port, r):
     assert results["x"][0][1][0][0] == "1-0"
     assert not results["t"]  # a timeout: a null reply
     assert r.xpending("s", "g")["pending"] == 3
+
+
+def test_client_unblock_of_stream_readers(server_port, r):
+    """CLIENT UNBLOCK ends a blocked XREAD with a null reply, or with -UNBLOCKED when asked."""
+    out = {}
+
+    def reader(name):
+        c = redis.Redis(port=server_port, decode_responses=True)
+        out[name + "_id"] = c.client_id()
+        try:
+            out[name] = c.execute_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        except redis.ResponseError as e:
+            out[name] = str(e)
+
+    for name, how in (("timeout", "TIMEOUT"), ("error", "ERROR")):
+        t = threading.Thread(target=reader, args=(name,))
+        t.start()
+        wait_until(lambda: r.info("clients")["blocked_clients"] == 1, what="blocked reader")
+        assert r.client_unblock(out[name + "_id"], error=how == "ERROR")
+        t.join(10)
+    assert not out["timeout"]
+    assert out["error"] == "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
 
 def test_blocked_group_reader_gets_error_when_stream_deleted(server_port, r):
@@ -149,6 +173,12 @@ def test_rdb_files_exchanged_with_redis(make_server, tmp_path):
     want = stream_state(c)
     c.save()
     s.stop()
+    # Redis's checker is its server binary started under that name.
+    checker = tmp_path / "redis-check-rdb"
+    os.symlink(redis_binary(), checker)
+    chk = subprocess.run([str(checker), str(tmp_path / "dump.rdb")], capture_output=True,
+                         text=True, timeout=60)
+    assert chk.returncode == 0 and "RDB looks OK" in chk.stdout, chk.stdout
     rs = ServerProcess("redis", args=["--dir", str(tmp_path)])
     try:
         rs.start()
