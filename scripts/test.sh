@@ -62,7 +62,7 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   -k "not 512mb and not big_values and not diff and not fits and not idle_clients and not feed_eviction and not huge_command"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
-# Includes the blocking, pub/sub, transaction, tracking, eviction, observability, persistence and
+# Includes the blocking, stream, pub/sub, transaction, tracking, eviction, observability, persistence and
 # replication tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes,
 # the AOF's group commit and fsync thread, loading while clients are served, replicas fed from
 # the backlog on their own threads while others write).
@@ -77,6 +77,7 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   tests/integration/test_observability.py tests/integration/test_aof.py \
   tests/integration/test_persistence.py tests/integration/test_server.py \
   tests/integration/test_replication.py tests/integration/test_replica.py \
+  tests/integration/test_streams.py \
   -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
