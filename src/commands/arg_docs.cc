@@ -13,6 +13,7 @@ struct ArgDoc {
   std::string name, type, token;
   bool has_token = false;  // a token may be empty (MIGRATE's "" key)
   bool optional = false, multiple = false;
+  bool multiple_token = false;  // the token comes again before each repetition
   std::vector<ArgDoc> children;
 };
 
@@ -113,6 +114,7 @@ class Parser {
     if (s_.substr(pos_, 3) == "...") {
       pos_ += 3;
       a.multiple = true;
+      if (Eat('+')) a.multiple_token = true;
     }
     return a;
   }
@@ -129,6 +131,7 @@ void Reply(ReplyBuilder& rb, const ArgDoc& a) {
   std::vector<std::string_view> flags;
   if (a.optional) flags.push_back("optional");
   if (a.multiple) flags.push_back("multiple");
+  if (a.multiple_token) flags.push_back("multiple_token");
   if (!flags.empty()) fields++;
   if (!a.children.empty()) fields++;
   rb.MapLen(fields);

@@ -10,7 +10,8 @@
 //                          a notation character is quoted: !'='=equal
 //   name(a|b|c)            one of several alternatives
 //   name{a b}              a block of arguments that go together
-//   [x]  x...              optional / may repeat
+//   [x]  x...              optional / may repeat; x...+ repeats with its token each time
+//                          (SORT's GET pattern GET pattern)
 //
 // Example (SET): key:key value:string [condition(!NX|!XX)] [!GET]
 //                [expiration(EX=seconds:integer|PX=milliseconds:integer|!KEEPTTL)]

@@ -557,7 +557,7 @@ void RegisterBitmapFamily(CommandRegistry& r) {
   r.Add({"BITFIELD_RO", -2, kReadOnly | kFast, 1, 1, 1, B, &CmdBitfieldRo, "bitmap", "6.0.0",
          "Performs arbitrary read-only bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})
-      .Args("key:key [GET=get-block{encoding:string offset:integer}...]")
+      .Args("key:key [GET=get-block{encoding:string offset:integer}...+]")
       .KeyFlags("RO access");
 }
 

@@ -182,13 +182,10 @@ class CollectingSink : public PropagationSink {
     if (oom) return refuse(err::kOom);
   }
   // The flags are read first: naming PING costs a string comparison on every command.
-  if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed) &&
+  if ((opts_.refuse_writes_misconf.load(std::memory_order_relaxed) ||
+       opts_.aof_write_errno.load(std::memory_order_relaxed) != 0) &&
       (write || IsNamed(spec, "ping"))) {
-    return refuse(err::kMisconfRdb);
-  }
-  if (int e = opts_.aof_write_errno.load(std::memory_order_relaxed);
-      e != 0 && (write || IsNamed(spec, "ping"))) {
-    return refuse(std::string(err::kMisconfAof) + strerror(e));
+    return refuse(WriteMisconf());
   }
   if (write && min_replicas_to_write_ != nullptr) {
     int need = min_replicas_to_write_->get();
@@ -529,6 +526,16 @@ void Dispatcher::CallFromScript(const CommandSpec* spec, ArgList args, Session& 
   ExecResult r = Execute(spec, args, session, rb, now_ms, mode);
   if (monitors_.active()) monitors_.Feed(spec, args, session, clock::NowUs());
   for (auto& k : r.ready) ready->push_back(std::move(k));
+}
+
+std::string Dispatcher::WriteMisconf() const {
+  if (opts_.refuse_writes_misconf.load(std::memory_order_relaxed)) {
+    return std::string(err::kMisconfRdb);
+  }
+  if (int e = opts_.aof_write_errno.load(std::memory_order_relaxed); e != 0) {
+    return std::string(err::kMisconfAof) + strerror(e);
+  }
+  return {};
 }
 
 void Dispatcher::ClientClosed(Session& session) {

@@ -72,6 +72,9 @@ class Dispatcher {
     int need = min_replicas_to_write_->get();
     return need <= 0 || (hooks_.good_replicas && hooks_.good_replicas() >= need);
   }
+  // The MISCONF refusal of writes after a failed background save or AOF write ("" when writes
+  // are allowed).
+  std::string WriteMisconf() const;
   // Drops every per-client registration (blocked wait, subscriptions, WATCH, tracking) of a
   // client that disconnects.
   void ClientClosed(Session& session);

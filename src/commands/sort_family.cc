@@ -292,7 +292,7 @@ void RegisterSortFamily(CommandRegistry& r) {
          "number of returned elements. When the elements are not sorted, complexity is O(N)."})
       .Args(
           "key:key [BY=pattern:pattern] [LIMIT=limit{offset:integer count:integer}]"
-          " [GET=pattern:pattern...] [order(!ASC|!DESC)] [!ALPHA] [STORE=destination:key]")
+          " [GET=pattern:pattern...+] [order(!ASC|!DESC)] [!ALPHA] [STORE=destination:key]")
       .Keys(&SortKeys)
       .KeyFlags("RO access|OW update")
       .Lock(LockMode::kDb);
@@ -302,7 +302,7 @@ void RegisterSortFamily(CommandRegistry& r) {
          "number of returned elements. When the elements are not sorted, complexity is O(N)."})
       .Args(
           "key:key [BY=pattern:pattern] [LIMIT=limit{offset:integer count:integer}]"
-          " [GET=pattern:pattern...] [order(!ASC|!DESC)] [!ALPHA]")
+          " [GET=pattern:pattern...+] [order(!ASC|!DESC)] [!ALPHA]")
       .Keys(&SortKeys)
       .KeyFlags("RO access")
       .Lock(LockMode::kDb);

@@ -7,7 +7,7 @@
 //
 // Replicas and the AOF must end up with the same stream: XADD with an automatic ID propagates the
 // ID it chose, approximate trimming propagates the exact length or minimum ID it reached, and
-// XREADGROUP propagates as XCLAIM / XGROUP SETID / XGROUP CREATECONSUMER, as Redis does.
+// XREADGROUP propagates as XCLAIM / XGROUP SETID, as Redis does.
 #include <string>
 #include <vector>
 
@@ -431,9 +431,12 @@ bool ParseReadArgs(CommandContext& ctx, ArgList args, bool xreadgroup, ReadArgs*
 }
 
 // Delivers new entries (after the group's last ID) to `consumer`, as XREADGROUP ">" does.
+// `created`: the consumer is new. Its XCLAIMs create it on replicas; with NOACK (no claims) it is
+// propagated by itself once it got entries, as Redis does (a consumer that got nothing exists on
+// the master only).
 void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view gname,
                    StreamObject* s, StreamGroup* g, StreamConsumer* consumer, size_t count,
-                   bool noack) {
+                   bool noack, bool created) {
   StreamID start = g->last_id;
   start.Incr();
   size_t token = ctx.rb.DeferArray();
@@ -458,17 +461,14 @@ void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view g
     // A pending entry for this ID (after XGROUP SETID moved the group back) changes owner.
     auto [pit, fresh] = g->pel.try_emplace(e.id);
     StreamPending& p = pit->second;
-    if (!fresh) {
-      p.consumer->pel.erase(e.id);
-      p.delivery_count = 1;
-    }
+    if (!fresh) p.delivery_count = 1;
     p.delivery_time = ctx.now_ms;
-    p.consumer = consumer;
-    consumer->pel[e.id] = &p;
+    StreamGroup::Assign(e.id, p, consumer);
     PropagateClaim(ctx, key, gname, *g, e.id, p);
   }
   ctx.rb.SetDeferredArray(token, static_cast<int64_t>(n));
   if (n > 0) consumer->active_time = ctx.now_ms;
+  if (created && noack && n > 0) PropagateConsumerCreated(ctx, key, gname, consumer->name);
   if (propagate_last_id) PropagateGroupId(ctx, key, gname, *g);
 }
 
@@ -559,7 +559,7 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
       db.FindRead(key);  // Redis looks each key up twice: a missing one misses twice
       continue;
     }
-    bool sync = false, history = false;
+    bool sync = false, history = false, created = false;
     StreamConsumer* consumer = nullptr;
     if (xreadgroup) {
       if (!new_only[i]) {
@@ -570,9 +570,7 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
         StreamEntry top;
         sync = it.Next(&top) && top.id > groups[i]->last_id;
       }
-      bool created;
       consumer = TouchConsumer(ctx, db, key, groups[i], r.consumer, &created);
-      if (created) PropagateConsumerCreated(ctx, key, r.group, r.consumer);
     } else if (s->size() > 0) {
       StreamIterator it(*s, StreamID{}, StreamID::Max(), true);
       StreamEntry top;
@@ -587,7 +585,7 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
     if (history) {
       ServeGroupHistory(ctx, *s, consumer, ids[i], count);
     } else if (xreadgroup) {
-      ServeGroupNew(ctx, key, r.group, s, groups[i], consumer, count, r.noack);
+      ServeGroupNew(ctx, key, r.group, s, groups[i], consumer, count, r.noack, created);
       db.Modified(key);
     } else {
       StreamID start = ids[i];

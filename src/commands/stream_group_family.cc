@@ -275,19 +275,11 @@ void CmdXPending(ArgList args, CommandContext& ctx) {
   ctx.rb.SetDeferredArray(token, n);
 }
 
-// Moves a pending entry to `consumer` (XCLAIM / XAUTOCLAIM).
-void Reassign(StreamID id, StreamPending& p, StreamConsumer* consumer) {
-  if (p.consumer == consumer) return;
-  if (p.consumer != nullptr) p.consumer->pel.erase(id);
-  consumer->pel[id] = &p;
-  p.consumer = consumer;
-}
-
 // Drops a pending entry whose stream entry is gone (propagated as the claim Redis sends).
 void DropDeleted(CommandContext& ctx, std::string_view key, std::string_view gname,
                  StreamGroup* g, std::map<StreamID, StreamPending>::iterator it) {
   PropagateClaim(ctx, key, gname, *g, it->first, it->second);
-  it->second.consumer->pel.erase(it->first);
+  StreamGroup::Unassign(it->second);
   g->pel.erase(it);
 }
 
@@ -378,7 +370,7 @@ void CmdXClaim(ArgList args, CommandContext& ctx) {
     if (it == g->pel.end()) continue;
     StreamPending& p = it->second;
     if (p.consumer != nullptr && minidle > 0 && ctx.now_ms - p.delivery_time < minidle) continue;
-    Reassign(id, p, consumer);
+    StreamGroup::Assign(id, p, consumer);
     p.delivery_time = deliverytime;
     if (retrycount >= 0) {
       p.delivery_count = static_cast<uint64_t>(retrycount);
@@ -462,7 +454,7 @@ void CmdXAutoClaim(ArgList args, CommandContext& ctx) {
       ++it;
       continue;
     }
-    Reassign(id, p, consumer);
+    StreamGroup::Assign(id, p, consumer);
     p.delivery_time = ctx.now_ms;
     if (!justid) p.delivery_count++;
     justid ? ReplyStreamId(rb, id) : ReplyStreamEntry(rb, e);

@@ -3,7 +3,7 @@
 // What the stream commands share: ID parsing in Redis's forms ("ms", "ms-seq", "-" and "+",
 // "(" exclusive interval bounds, XADD's "ms-*"), the reply shapes of entries, and the
 // propagation forms of consumer-group changes (XREADGROUP and XAUTOCLAIM are replicated as the
-// XCLAIM / XGROUP SETID / XGROUP CREATECONSUMER commands that have the same effect).
+// XCLAIM / XGROUP SETID commands that have the same effect).
 #pragma once
 
 #include <string>
@@ -46,6 +46,7 @@ void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view 
                     const StreamGroup& g, StreamID id, const StreamPending& p);
 void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group,
                       const StreamGroup& g);
+
 void PropagateConsumerCreated(CommandContext& ctx, std::string_view key, std::string_view group,
                               std::string_view consumer);
 

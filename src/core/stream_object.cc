@@ -171,9 +171,22 @@ size_t StreamGroup::DeleteConsumer(std::string_view name) {
 bool StreamGroup::Ack(StreamID id) {
   auto it = pel.find(id);
   if (it == pel.end()) return false;
-  it->second.consumer->pel.erase(id);
+  Unassign(it->second);
   pel.erase(it);
   return true;
+}
+
+void StreamGroup::Assign(StreamID id, StreamPending& p, StreamConsumer* c) {
+  if (p.consumer == c) return;
+  Unassign(p);
+  p.in_consumer = c->pel.emplace(id, &p).first;
+  p.consumer = c;
+}
+
+void StreamGroup::Unassign(StreamPending& p) {
+  if (p.consumer == nullptr) return;
+  p.consumer->pel.erase(p.in_consumer);
+  p.consumer = nullptr;
 }
 
 // ---- entries -----------------------------------------------------------------------------------
@@ -498,10 +511,8 @@ std::unique_ptr<DataObject> StreamObject::Clone() const {
       nc->active_time = cons->active_time;
     }
     for (auto& [id, p] : g->pel) {
-      StreamPending np = p;
-      np.consumer = ng->FindConsumer(p.consumer->name);
-      auto ins = ng->pel.emplace(id, np).first;
-      np.consumer->pel.emplace(id, &ins->second);
+      auto ins = ng->pel.emplace(id, StreamPending{p.delivery_time, p.delivery_count}).first;
+      StreamGroup::Assign(id, ins->second, ng->FindConsumer(p.consumer->name));
     }
     c->groups.emplace(name, std::move(ng));
   }

@@ -54,18 +54,21 @@ struct StreamEntry {
 };
 
 struct StreamConsumer;
+struct StreamPending;
+using ConsumerPel = std::map<StreamID, StreamPending*>;
 
 struct StreamPending {
   int64_t delivery_time = 0;
   uint64_t delivery_count = 1;
   StreamConsumer* consumer = nullptr;
+  ConsumerPel::iterator in_consumer;  // this entry in its consumer's PEL (valid with consumer)
 };
 
 struct StreamConsumer {
   std::string name;
   int64_t seen_time = 0;
   int64_t active_time = -1;  // -1: never read or claimed anything
-  std::map<StreamID, StreamPending*> pel;  // points into the group's PEL
+  ConsumerPel pel;           // points into the group's PEL
 };
 
 struct StreamGroup {
@@ -82,6 +85,10 @@ struct StreamGroup {
   size_t DeleteConsumer(std::string_view name);
   // Acknowledges one ID; false if it was not pending.
   bool Ack(StreamID id);
+  // Makes `c` the owner of the pending entry `id` (p is its PEL value), leaving its old owner.
+  static void Assign(StreamID id, StreamPending& p, StreamConsumer* c);
+  // Takes the pending entry out of its owner's PEL (the group's stays).
+  static void Unassign(StreamPending& p);
 };
 
 class StreamObject : public DataObject {

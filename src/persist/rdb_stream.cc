@@ -262,8 +262,7 @@ bool ReadStream(uint8_t type, RdbReader& in, CompactValue* out) {
         auto it = g->pel.find(DecodeId(raw));
         // Every consumer entry must be in the group's PEL, owned by nobody else.
         if (it == g->pel.end() || it->second.consumer != nullptr) return false;
-        it->second.consumer = c;
-        c->pel.emplace(it->first, &it->second);
+        StreamGroup::Assign(it->first, it->second, c);
       }
     }
     for (auto& [id, p] : g->pel) {

@@ -90,6 +90,12 @@ class Scripting::Host : public ScriptHost {
         rb.Error(err::kNoReplicas);
         return;
       }
+      if (!me.is_master && !me.loader) {
+        if (std::string e = ctx_.dispatcher->WriteMisconf(); !e.empty()) {
+          rb.Error(e);
+          return;
+        }
+      }
       s_.engine_.NoteWrite();
     }
     if ((spec->flags & kDenyOom) && oom_ && !wrote_) {
@@ -168,6 +174,7 @@ inline std::string_view FlaggedScriptRefusal(const ScriptFlags& f, CommandContex
   }
   if (!f.allow_stale && h.master_down && h.master_down()) return err::kMasterDown;
   if (!f.no_writes && !ctx.dispatcher->EnoughReplicas()) return err::kNoReplicas;
+  if (!f.no_writes && ctx.opts.refuse_writes_misconf.load()) return err::kMisconfRdb;
   return {};
 }
 

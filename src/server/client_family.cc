@@ -652,7 +652,7 @@ void RegisterClientFamily(CommandRegistry& r, Server& s) {
   cl("TRACKING", -3, 0, Handler::Bind<CmdClientTracking>(&s), "6.0.0",
      "Controls server-assisted client-side caching for the connection.")
       .Args(
-          "status(!ON|!OFF) [REDIRECT=client-id:integer] [PREFIX=prefix:string...] [!BCAST] "
+          "status(!ON|!OFF) [REDIRECT=client-id:integer] [PREFIX=prefix:string...+] [!BCAST] "
           "[!OPTIN] [!OPTOUT] [!NOLOOP]");
   cl("CACHING", 3, 0, Handler::Bind<CmdClientCaching>(&s), "6.0.0",
      "Instructs the server whether to track the keys in the next request.")
