@@ -431,12 +431,12 @@ bool ParseReadArgs(CommandContext& ctx, ArgList args, bool xreadgroup, ReadArgs*
 }
 
 // Delivers new entries (after the group's last ID) to `consumer`, as XREADGROUP ">" does.
-// `created`: the consumer is new. Its XCLAIMs create it on replicas; with NOACK (no claims) it is
-// propagated by itself once it got entries, as Redis does (a consumer that got nothing exists on
-// the master only).
+// A consumer that XREADGROUP created reaches replicas with its first XCLAIM, or, reading with
+// NOACK (no claims), as XGROUP CREATECONSUMER once it got entries; one that got nothing exists on
+// the master only, as in Redis.
 void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view gname,
                    StreamObject* s, StreamGroup* g, StreamConsumer* consumer, size_t count,
-                   bool noack, bool created) {
+                   bool noack) {
   StreamID start = g->last_id;
   start.Incr();
   size_t token = ctx.rb.DeferArray();
@@ -468,7 +468,10 @@ void ServeGroupNew(CommandContext& ctx, std::string_view key, std::string_view g
   }
   ctx.rb.SetDeferredArray(token, static_cast<int64_t>(n));
   if (n > 0) consumer->active_time = ctx.now_ms;
-  if (created && noack && n > 0) PropagateConsumerCreated(ctx, key, gname, consumer->name);
+  if (n > 0 && !consumer->announced) {
+    if (noack) PropagateConsumerCreated(ctx, key, gname, consumer->name);
+    consumer->announced = true;
+  }
   if (propagate_last_id) PropagateGroupId(ctx, key, gname, *g);
 }
 
@@ -559,7 +562,7 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
       db.FindRead(key);  // Redis looks each key up twice: a missing one misses twice
       continue;
     }
-    bool sync = false, history = false, created = false;
+    bool sync = false, history = false;
     StreamConsumer* consumer = nullptr;
     if (xreadgroup) {
       if (!new_only[i]) {
@@ -570,7 +573,9 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
         StreamEntry top;
         sync = it.Next(&top) && top.id > groups[i]->last_id;
       }
+      bool created;
       consumer = TouchConsumer(ctx, db, key, groups[i], r.consumer, &created);
+      if (created) consumer->announced = false;
     } else if (s->size() > 0) {
       StreamIterator it(*s, StreamID{}, StreamID::Max(), true);
       StreamEntry top;
@@ -585,7 +590,7 @@ void ReadGeneric(ArgList args, CommandContext& ctx, bool xreadgroup) {
     if (history) {
       ServeGroupHistory(ctx, *s, consumer, ids[i], count);
     } else if (xreadgroup) {
-      ServeGroupNew(ctx, key, r.group, s, groups[i], consumer, count, r.noack, created);
+      ServeGroupNew(ctx, key, r.group, s, groups[i], consumer, count, r.noack);
       db.Modified(key);
     } else {
       StreamID start = ids[i];

@@ -69,6 +69,9 @@ struct StreamConsumer {
   int64_t seen_time = 0;
   int64_t active_time = -1;  // -1: never read or claimed anything
   ConsumerPel pel;           // points into the group's PEL
+  // False for a consumer an XREADGROUP created whose existence nothing propagated yet (a
+  // replica learns of it from the first claim or NOACK read that concerns it).
+  bool announced = true;
 };
 
 struct StreamGroup {

@@ -253,7 +253,10 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
       if (ctl.expired) ctl.expired(db, key);
     } else {
       Db view(dbs, db, now_ms, false);
-      if (view.Peek(key) != nullptr) return bad("duplicate key '" + key + "'");
+      if (view.Peek(key) != nullptr) {
+        if (!ctl.replace_existing) return bad("duplicate key '" + key + "'");
+        view.Delete(key);
+      }
       Entry* e = view.AddQuiet(key, expire >= 0);
       e->value = std::move(value);
       if (expire >= 0) e = view.SetExpire(e, expire);

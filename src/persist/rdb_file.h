@@ -47,6 +47,8 @@ struct LoadControl {
   // and tells `expired` about each (a restarted master propagates their deletion).
   bool keep_expired = false;
   std::function<void(int db, const std::string& key)> expired;
+  // DEBUG RELOAD MERGE: a key already in the dataset is replaced (else it is an error).
+  bool replace_existing = false;
 };
 
 // The test knobs rdb-key-save-delay and key-load-delay: n > 0 sleeps n microseconds; n < 0

@@ -206,11 +206,11 @@ std::vector<std::string> Scripting::LibraryCodes() {
 }
 
 bool Scripting::LoadLibraries(const std::vector<std::string>& codes, bool replace_all,
-                              std::string* error) {
+                              std::string* error, bool replace_each) {
   std::lock_guard<std::mutex> l(engine_.mu());
   if (replace_all) engine_.FlushLibraries();
   for (const auto& code : codes) {
-    if (!engine_.LoadLibrary(code, true, error)) return false;
+    if (!engine_.LoadLibrary(code, replace_each, error)) return false;
   }
   return true;
 }

@@ -30,8 +30,10 @@ class Scripting {
   void Register(CommandRegistry& r);
   void RegisterFunctions(CommandRegistry& r);
   // Libraries loaded from an RDB file or a replica's snapshot; false with the error of the first
-  // that does not load. `replace_all` drops the loaded libraries first.
-  bool LoadLibraries(const std::vector<std::string>& codes, bool replace_all, std::string* error);
+  // that does not load. `replace_all` drops the loaded libraries first; otherwise a library
+  // already loaded is replaced when `replace_each`, else it is an error.
+  bool LoadLibraries(const std::vector<std::string>& codes, bool replace_all, std::string* error,
+                     bool replace_each = true);
   // The code of every library, for RDB files and FUNCTION DUMP.
   std::vector<std::string> LibraryCodes();
   // -BUSY for other clients while a script runs past busy-reply-threshold.

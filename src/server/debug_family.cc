@@ -101,23 +101,45 @@ void DebugObject(Server&, ArgList args, CommandContext& ctx) {
   ctx.rb.Simple(buf);
 }
 
-// DEBUG RELOAD: save, empty the dataset, load the file back (a restart, in place).
-void DebugReload(Server& s, ArgList, CommandContext& ctx) {
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset, load the file back (a
+// restart, in place). NOSAVE loads the file as it is, NOFLUSH keeps the dataset and function
+// libraries, MERGE lets the file's keys and libraries replace those (else they are an error).
+void DebugReload(Server& s, ArgList args, CommandContext& ctx) {
+  bool merge = false, flush = true, save = true;
+  for (size_t i = 2; i < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "MERGE")) {
+      merge = true;
+    } else if (EqualsIgnoreCase(args[i], "NOFLUSH")) {
+      flush = false;
+    } else if (EqualsIgnoreCase(args[i], "NOSAVE")) {
+      save = false;
+    } else {
+      return ctx.rb.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+    }
+  }
   ShardLocks all;  // a no-op inside EXEC, which holds them already
   all.AddAll(s.dbs());
   all.Acquire();
-  std::string err = s.persistence().SaveLocked();
-  if (!err.empty()) return ctx.rb.Error(err::kReloadSaveFailed);
-  for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
+  if (save) {
+    std::string err = s.persistence().SaveLocked();
+    if (!err.empty()) return ctx.rb.Error(err::kReloadSaveFailed);
+  }
+  if (flush) {
+    for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
+  }
   if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
   rdb::LoadStats stats;
   bool found = false;
   rdb::LoadControl ctl = s.persistence().LoadControl();
   ctl.loaded_bytes = nullptr;  // not a startup load: INFO shows no loading progress
+  ctl.replace_existing = merge;
   Status st = rdb::LoadFile(s.dbs(), s.persistence().Path(), ctx.now_ms, ctx.opts.limits(),
                             &stats, &found, false, ctl);
   if (!st.ok()) return ctx.rb.Error(err::Format(err::kReloadLoadFailed, st.message()));
-  s.LoadRdbFunctions(stats);
+  std::string error;
+  if (!s.scripting().LoadLibraries(stats.functions, flush, &error, merge)) {
+    return ctx.rb.Error(err::Format(err::kReloadLoadFailed, error));
+  }
   LOG_NOTICE("DB reloaded by DEBUG RELOAD");
   ctx.rb.Ok();
 }
@@ -441,7 +463,7 @@ constexpr DebugSub kSubs[] = {
     {"populate", 1, 3, &DebugPopulate},
     {"protocol", 1, 1, &DebugProtocol},
     {"quicklist-packed-threshold", 1, 1, &DebugPackedThreshold},
-    {"reload", 0, 0, &DebugReload},
+    {"reload", 0, 3, &DebugReload},
     {"replybuffer", 2, 2, &DebugAccepted},
     {"segfault", 0, 0, &DebugSegfault},
     {"set-active-expire", 1, 1, &DebugSetActiveExpire},
