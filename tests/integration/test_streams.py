@@ -218,8 +218,8 @@ def test_group_state_replicates(make_server, master_kind):
         fill(mc)
         mc.xclaim("s", "g", "c9", 0, ["8-1", "9-2"])
         mc.xautoclaim("s", "g", "c8", 0, "0-0", count=3)
-        mc.xreadgroup("h", "n1", {"s": ">"}, count=2, noack=True)
         mc.xadd("s", {"trim": "me"}, maxlen=100, approximate=True)
+        mc.xreadgroup("h", "n1", {"s": ">"}, count=2, noack=True)
         mc.xadd("s", {"auto": "id"})
 
         def same():
