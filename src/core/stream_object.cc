@@ -283,6 +283,14 @@ size_t StreamObject::Decode(const Node& n, StreamID master, size_t off, StreamEn
   return off;
 }
 
+StreamID StreamObject::PeekId(const Node& n, StreamID master, size_t off) {
+  off++;  // flags
+  StreamID id;
+  id.ms = master.ms + GetVarint(n.buf, &off);
+  id.seq = master.seq + static_cast<uint64_t>(UnZigZag(GetVarint(n.buf, &off)));
+  return id;
+}
+
 size_t StreamObject::Skip(const Node& n, size_t off) {
   const std::string& b = n.buf;
   uint8_t flags = static_cast<uint8_t>(b[off++]);
@@ -556,15 +564,22 @@ StreamIterator::StreamIterator(const StreamObject& s, StreamID start, StreamID e
 }
 
 bool StreamIterator::LoadNode() {
-  offs_ = StreamObject::Offsets(node_->second);
-  pos_ = reverse_ ? offs_.size() : 0;
+  // Forward walks decode in place (pos_ is a byte offset); only a reverse walk needs the
+  // entries' offsets first.
+  if (reverse_) {
+    offs_ = StreamObject::Offsets(node_->second);
+    pos_ = offs_.size();
+  } else {
+    pos_ = node_->second.master_end;
+  }
   node_valid_ = true;
   return true;
 }
 
 bool StreamIterator::Next(StreamEntry* out) {
   while (!done_) {
-    if (reverse_ ? pos_ == 0 : pos_ == offs_.size()) {
+    const StreamObject::Node& n = node_->second;
+    if (reverse_ ? pos_ == 0 : pos_ >= n.buf.size()) {
       if (reverse_) {
         if (node_ == s_.nodes_.begin()) break;
         --node_;
@@ -575,14 +590,18 @@ bool StreamIterator::Next(StreamEntry* out) {
       LoadNode();
       continue;
     }
-    size_t off = reverse_ ? offs_[--pos_] : offs_[pos_++];
-    StreamObject::Decode(node_->second, node_->first, off, out);
     if (reverse_) {
+      StreamObject::Decode(n, node_->first, offs_[--pos_], out);
       if (out->id > end_) continue;
       if (out->id < start_) break;
     } else {
-      if (out->id < start_) continue;
-      if (out->id > end_) break;
+      StreamID id = StreamObject::PeekId(n, node_->first, pos_);
+      if (id < start_) {
+        pos_ = StreamObject::Skip(n, pos_);
+        continue;
+      }
+      if (id > end_) break;
+      pos_ = StreamObject::Decode(n, node_->first, pos_, out);
     }
     if (out->deleted && !tombstones_) continue;
     return true;

@@ -168,8 +168,9 @@ class StreamObject : public DataObject {
   friend class StreamIterator;
   // Decodes the entry at `off` of node `n` (master `master`); returns the offset after it.
   static size_t Decode(const Node& n, StreamID master, size_t off, StreamEntry* out);
-  // The offset after the entry at `off`, without decoding it.
+  // The offset after the entry at `off`, without decoding it; the entry's ID alone.
   static size_t Skip(const Node& n, size_t off);
+  static StreamID PeekId(const Node& n, StreamID master, size_t off);
   static void MarkDeleted(Node& n, size_t off);
   // Offsets of every entry in the node.
   static std::vector<uint32_t> Offsets(const Node& n);
@@ -195,8 +196,8 @@ class StreamIterator {
   StreamObject::NodeMap::const_iterator node_;
   bool node_valid_ = false;
   bool done_ = false;
-  std::vector<uint32_t> offs_;
-  size_t pos_ = 0;
+  std::vector<uint32_t> offs_;  // reverse walks: the node's entry offsets
+  size_t pos_ = 0;              // reverse: index into offs_; forward: byte offset in the node
 };
 
 // Redis's listpack element sizes (encoding plus back-length), for the node-closing rule.
