@@ -399,7 +399,6 @@ int64_t StreamObject::TrimMinId(StreamID minid, bool approx, int64_t limit) {
     auto it = nodes_.begin();
     Node& n = it->second;
     // The node goes whole when its last entry is below minid.
-    auto next_node = std::next(it);
     std::vector<uint32_t> offs = Offsets(n);
     StreamEntry last;
     Decode(n, it->first, offs.back(), &last);
@@ -408,7 +407,6 @@ int64_t StreamObject::TrimMinId(StreamID minid, bool approx, int64_t limit) {
       removed += n.live;
       length_ -= n.live;
       nodes_.erase(it);
-      (void)next_node;
       continue;
     }
     if (approx) break;
@@ -563,7 +561,7 @@ StreamIterator::StreamIterator(const StreamObject& s, StreamID start, StreamID e
   LoadNode();
 }
 
-bool StreamIterator::LoadNode() {
+void StreamIterator::LoadNode() {
   // Forward walks decode in place (pos_ is a byte offset); only a reverse walk needs the
   // entries' offsets first.
   if (reverse_) {
@@ -572,8 +570,6 @@ bool StreamIterator::LoadNode() {
   } else {
     pos_ = node_->second.master_end;
   }
-  node_valid_ = true;
-  return true;
 }
 
 bool StreamIterator::Next(StreamEntry* out) {

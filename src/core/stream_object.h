@@ -188,13 +188,12 @@ class StreamIterator {
   bool Next(StreamEntry* out);
 
  private:
-  bool LoadNode();
+  void LoadNode();
 
   const StreamObject& s_;
   StreamID start_, end_;
   bool reverse_, tombstones_;
   StreamObject::NodeMap::const_iterator node_;
-  bool node_valid_ = false;
   bool done_ = false;
   std::vector<uint32_t> offs_;  // reverse walks: the node's entry offsets
   size_t pos_ = 0;              // reverse: index into offs_; forward: byte offset in the node
