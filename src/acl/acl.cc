@@ -1,47 +1,474 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "acl/acl.h"
 
-#include <openssl/crypto.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+#include <fstream>
+#include <set>
+#include <sstream>
 
+#include "base/clock.h"
+#include "base/logging.h"
 #include "base/strutil.h"
 
 namespace carmine {
 
-Acl::Acl(config::Registry& r)
-    : registry(r),
-      aclfile(r, "aclfile", "", config::kImmutable, {}, [](const std::string& v) -> std::string {
-        if (v.empty()) return "";
-        return "ACL users are not available in this server yet: 'aclfile' needs them";
-      }) {
-  // `user default ...` lines that keep the default user as it is are accepted; any other user
-  // needs the ACL capability.
-  r.AddDirective("user", [](config::Words args) -> std::string {
-    if (args.empty()) return "Bad directive or wrong number of arguments";
-    if (args[0] != "default") {
-      return "ACL users are not available in this server yet: 'user " + args[0] + "' needs them";
-    }
-    for (size_t i = 1; i < args.size(); i++) {
-      const std::string& a = args[i];
-      if (a == "on" || a == "nopass" || a == "~*" || a == "&*" || a == "+@all" || a == "allkeys" ||
-          a == "allchannels" || a == "allcommands" || a == "reset" || a == "resetchannels") {
-        continue;
+using aclcore::Denied;
+
+namespace {
+constexpr int64_t kLogGroupMs = 60000;  // similar refusals within a minute share one entry
+
+std::string_view ReasonName(Denied d) {
+  switch (d) {
+    case Denied::kCommand:
+      return "command";
+    case Denied::kKey:
+      return "key";
+    case Denied::kChannel:
+      return "channel";
+    default:
+      return "";
+  }
+}
+
+// The channels a command names, for the channel rules: PUBLISH/SPUBLISH's one channel, the
+// (S|P)SUBSCRIBE arguments. Unsubscribing needs no permission.
+struct ChannelArgs {
+  size_t from = 0, to = 0;
+  bool pattern = false;
+};
+ChannelArgs ChannelsOf(const CommandSpec* spec, ArgList args) {
+  std::string_view n = spec->full_name;
+  if (n == "publish" || n == "spublish") return {1, std::min<size_t>(2, args.size()), false};
+  if (n == "subscribe" || n == "ssubscribe") return {1, args.size(), false};
+  if (n == "psubscribe") return {1, args.size(), true};
+  return {};
+}
+
+uint8_t KeyPerms(const std::vector<std::string_view>& flags) {
+  uint8_t p = 0;
+  for (auto f : flags) {
+    if (f == "access") p |= aclcore::kPermRead;
+    if (f == "insert" || f == "delete" || f == "update") p |= aclcore::kPermWrite;
+  }
+  return p;
+}
+
+Denied CheckSelector(const aclcore::Selector& sel, const CommandSpec* spec, ArgList args,
+                     std::string* object) {
+  // AUTH and HELLO stay open to every user: they are how a connection changes user.
+  if (!(spec->flags & kNoAuth) && !sel.AllowsCommand(spec, args)) return Denied::kCommand;
+  if (!sel.all_keys() && spec->HasKeys()) {
+    auto pos = spec->KeyPositions(args);
+    std::string_view text = spec->call_key_flags ? spec->call_key_flags(args) : spec->key_flags;
+    for (int p : pos) {
+      uint8_t perms = KeyPerms(spec->KeyFlagWords(text, p == pos.front()));
+      if (!sel.AllowsKey(args[p], perms)) {
+        *object = std::string(args[p]);
+        return Denied::kKey;
       }
-      return "ACL rules are not available in this server yet: 'user default' takes only "
-             "'on nopass ~* &* +@all'";
     }
+  }
+  if (!sel.all_channels()) {
+    ChannelArgs ch = ChannelsOf(spec, args);
+    for (size_t i = ch.from; i < ch.to; i++) {
+      if (!sel.AllowsChannel(args[i], ch.pattern)) {
+        *object = std::string(args[i]);
+        return Denied::kChannel;
+      }
+    }
+  }
+  return Denied::kNone;
+}
+
+bool ValidUserName(std::string_view name) {
+  return name.find(' ') == std::string_view::npos && name.find('\0') == std::string_view::npos;
+}
+}  // namespace
+
+Acl::Acl(config::Registry& r, const CommandRegistry& reg)
+    : registry(r),
+      requirepass(r, "requirepass", "", config::kSensitive),
+      aclfile(r, "aclfile", "", config::kImmutable),
+      cmds_(reg) {
+  // The default user's rules name every command: they are set by Register(), once the table
+  // is complete.
+  default_ = std::make_shared<AclUserRef>(std::make_shared<AclUser>("default", true));
+  users_["default"] = default_;
+  requirepass.OnApply(config::Option::Hook([this] {
+    ApplyRequirepass();
+    return std::string();
+  }));
+  r.AddDirective("user", [this](config::Words args) -> std::string {
+    if (args.empty()) return "Bad directive or wrong number of arguments";
+    if (!ValidUserName(args[0])) return "Spaces not allowed in ACL usernames";
+    for (auto& u : config_users_) {
+      if (u[0] == args[0]) {
+        return "Duplicate user found. A user can only be defined once in config files";
+      }
+    }
+    config_users_.emplace_back(args.begin(), args.end());
     return "";
+  });
+  // CONFIG REWRITE keeps the users in the config file, unless they live in the ACL file.
+  r.SetRewriter("user", [this] {
+    std::vector<std::string> lines;
+    if (!aclfile.empty()) return lines;
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [name, ref] : users_) lines.push_back("user " + ref->Get()->Describe());
+    return lines;
   });
 }
 
-bool Acl::Authenticate(std::string_view user, std::string_view password) const {
-  std::string required = requirepass.get();
-  // Constant time, so the reply time does not tell how much of a guess was right.
-  bool ok = user == "default" &&
-            (required.empty() || (password.size() == required.size() &&
-                                  CRYPTO_memcmp(password.data(), required.data(),
-                                                required.size()) == 0));
-  if (!ok) denied_auth_.fetch_add(1, std::memory_order_relaxed);
-  return ok;
+std::shared_ptr<AclUser> Acl::InitialDefaultUser() const {
+  auto def = std::make_shared<AclUser>("default", true);
+  for (const char* rule : {"on", "nopass", "~*", "&*", "+@all"}) def->Apply(rule, cmds_, true);
+  return def;
+}
+
+void Acl::ApplyRequirepass() {
+  auto u = std::make_shared<AclUser>(*default_->Get());
+  std::string pass = requirepass.get();
+  u->Apply("resetpass", cmds_, pubsub_default_all());
+  u->Apply(pass.empty() ? std::string("nopass") : ">" + pass, cmds_, pubsub_default_all());
+  default_->Set(std::move(u));
+}
+
+std::shared_ptr<AclUser> Acl::BuildUser(const std::string& name,
+                                        std::span<const std::string> rules,
+                                        std::string* bad_rule, std::string* err) const {
+  std::shared_ptr<AclUser> u;
+  if (name == "default") {
+    u = std::make_shared<AclUser>(*default_->Get());
+    u->Apply("reset", cmds_, pubsub_default_all());
+  } else {
+    u = std::make_shared<AclUser>(name, pubsub_default_all());
+  }
+  for (auto& rule : rules) {
+    std::string e = u->Apply(rule, cmds_, pubsub_default_all());
+    if (!e.empty()) {
+      *bad_rule = rule;
+      *err = e;
+      return nullptr;
+    }
+  }
+  return u;
+}
+
+std::string Acl::Start() {
+  ApplyRequirepass();
+  std::string file = aclfile.get();
+  if (!file.empty() && !config_users_.empty()) {
+    return "Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+           "file path is invalid. This setup is very likely to lead to configuration errors and "
+           "security holes, please define either an ACL file or declare users directly in your "
+           "redis.conf, but not both.";
+  }
+  for (auto& line : config_users_) {
+    std::string bad, err;
+    auto u = BuildUser(line[0], std::span<const std::string>(line).subspan(1), &bad, &err);
+    if (u == nullptr) {
+      return "Error loading ACL rule '" + bad + "' for the user named '" + line[0] + "': " + err +
+             "\nCritical error while loading ACLs. Exiting.";
+    }
+    Publish(std::move(u));
+  }
+  if (!file.empty()) {
+    if (std::string e = LoadFile(file); !e.empty()) {
+      return "Aborting Redis startup because of ACL errors: " + e;
+    }
+  }
+  return "";
+}
+
+std::shared_ptr<AclUserRef> Acl::Find(std::string_view name) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = users_.find(name);
+  return it == users_.end() ? nullptr : it->second;
+}
+
+void Acl::Publish(std::shared_ptr<const AclUser> u) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = users_.find(u->name());
+  if (it != users_.end()) {
+    it->second->Set(std::move(u));
+  } else {
+    std::string name = u->name();
+    users_.emplace(std::move(name), std::make_shared<AclUserRef>(std::move(u)));
+  }
+}
+
+bool Acl::Authenticate(Session& s, std::string_view user, std::string_view password) {
+  auto ref = Find(user);
+  std::shared_ptr<const AclUser> u = ref ? ref->Get() : nullptr;
+  if (u == nullptr || !u->enabled() || !u->CheckPassword(password)) {
+    denied_auth_.fetch_add(1, std::memory_order_relaxed);
+    AddLog("auth", "toplevel", "AUTH", std::string(user), &s);
+    return false;
+  }
+  s.acl_view.reset();
+  s.authenticated = true;
+  std::lock_guard<std::mutex> l(s.info_mu);
+  s.acl_user = std::move(ref);
+  s.user_name = u->name();
+  return true;
+}
+
+bool Acl::DefaultUserNoPass() const { return default_->Get()->nopass(); }
+
+void Acl::BindDefault(Session& s) {
+  auto u = default_->Get();
+  s.acl_view.reset();
+  s.authenticated = u->enabled() && u->nopass();
+  std::lock_guard<std::mutex> l(s.info_mu);
+  s.acl_user = default_;
+  s.user_name = "default";
+}
+
+const AclUser* Acl::View(const Session& s) const {
+  if (s.acl_user == nullptr) return nullptr;
+  uint64_t v = s.acl_user->version();
+  if (s.acl_view == nullptr || v != s.acl_version) {
+    s.acl_view = s.acl_user->Get();
+    s.acl_version = v;
+  }
+  return s.acl_view.get();
+}
+
+bool Acl::Deleted(const Session& s) {
+  return s.acl_user != nullptr && s.acl_user->deleted.load(std::memory_order_relaxed);
+}
+
+bool Acl::Evaluate(const AclUser& u, const CommandSpec* spec, ArgList args, Denied* why,
+                   std::string* object) const {
+  Denied worst = Denied::kNone;
+  std::string obj;
+  auto one = [&](const aclcore::Selector& sel) {
+    std::string o;
+    Denied d = CheckSelector(sel, spec, args, &o);
+    if (d == Denied::kNone) return true;
+    if (static_cast<int>(d) > static_cast<int>(worst)) {
+      worst = d;
+      obj = std::move(o);
+    }
+    return false;
+  };
+  if (one(u.root())) return true;
+  for (auto& sel : u.selectors()) {
+    if (one(sel)) return true;
+  }
+  *why = worst;
+  *object = std::move(obj);
+  return false;
+}
+
+std::string Acl::DeniedText(Denied why, const std::string& user, const CommandSpec* spec,
+                            const std::string& object, bool verbose) {
+  switch (why) {
+    case Denied::kCommand:
+      return "User " + user + " has no permissions to run the '" + spec->full_name + "' command";
+    case Denied::kKey:
+      return verbose ? "User " + user + " has no permissions to access the '" + object + "' key"
+                     : "No permissions to access a key";
+    case Denied::kChannel:
+      return verbose
+                 ? "User " + user + " has no permissions to access the '" + object + "' channel"
+                 : "No permissions to access a channel";
+    default:
+      return "";
+  }
+}
+
+void Acl::Count(Denied why) {
+  switch (why) {
+    case Denied::kCommand:
+      denied_cmd_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Denied::kKey:
+      denied_key_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Denied::kChannel:
+      denied_channel_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    default:
+      break;
+  }
+}
+
+std::string Acl::Check(const CommandCheck& c) {
+  const AclUser* u = View(c.session);
+  if (u == nullptr || u->unrestricted()) return "";
+  Denied why = Denied::kNone;
+  std::string object;
+  if (Evaluate(*u, c.spec, c.args, &why, &object)) return "";
+  Count(why);
+  AddLog(ReasonName(why), c.session.multi ? "multi" : "toplevel",
+         why == Denied::kCommand ? c.spec->full_name : object, u->name(), &c.session);
+  return "NOPERM " + DeniedText(why, u->name(), c.spec, object, false);
+}
+
+std::string Acl::CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s) {
+  const AclUser* u = View(s);
+  if (u == nullptr || u->unrestricted()) return "";
+  Denied why = Denied::kNone;
+  std::string object;
+  if (Evaluate(*u, spec, args, &why, &object)) return "";
+  Count(why);
+  AddLog(ReasonName(why), "lua", why == Denied::kCommand ? spec->full_name : object, u->name(),
+         &s);
+  return DeniedText(why, u->name(), spec, object, false);
+}
+
+bool Acl::SubscriptionsAllowed(const Session& s) const {
+  const AclUser* u = View(s);
+  if (u == nullptr) return true;
+  auto allowed = [&](const std::string& ch, bool pattern) {
+    if (u->root().AllowsChannel(ch, pattern)) return true;
+    for (auto& sel : u->selectors()) {
+      if (sel.AllowsChannel(ch, pattern)) return true;
+    }
+    return false;
+  };
+  for (auto& ch : s.channels) {
+    if (!allowed(ch, false)) return false;
+  }
+  for (auto& ch : s.shard_channels) {
+    if (!allowed(ch, false)) return false;
+  }
+  for (auto& p : s.patterns) {
+    if (!allowed(p, true)) return false;
+  }
+  return true;
+}
+
+void Acl::AddLog(std::string_view reason, std::string_view context, std::string object,
+                 std::string username, const Session* s) {
+  std::string info = s != nullptr && hooks.client_info ? hooks.client_info(*s) : std::string();
+  int64_t now = clock::NowMs();
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto it = log_.begin(); it != log_.end(); ++it) {
+    if (it->reason == reason && it->context == context && it->object == object &&
+        it->username == username && now - it->updated_ms < kLogGroupMs) {
+      LogEntry e = std::move(*it);
+      log_.erase(it);
+      e.count++;
+      e.updated_ms = now;
+      e.client_info = std::move(info);
+      log_.push_front(std::move(e));
+      return;
+    }
+  }
+  LogEntry e;
+  e.id = next_log_id_++;
+  e.reason = reason;
+  e.context = context;
+  e.object = std::move(object);
+  e.username = std::move(username);
+  e.client_info = std::move(info);
+  e.created_ms = e.updated_ms = now;
+  log_.push_front(std::move(e));
+  while (log_.size() > static_cast<size_t>(acllog_max_len.get())) log_.pop_back();
+}
+
+std::string Acl::LoadFile(const std::string& path, Session* current) {
+  std::ifstream in(path);
+  if (!in) {
+    return "Error loading ACLs, opening file '" + path + "': " + std::strerror(errno);
+  }
+  std::map<std::string, std::shared_ptr<AclUser>, std::less<>> loaded;
+  std::string errors, line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    lineno++;
+    size_t b = line.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) continue;
+    size_t e = line.find_last_not_of(" \t\r\n");
+    std::string_view text = std::string_view(line).substr(b, e - b + 1);
+    std::vector<std::string> words;
+    for (size_t i = 0; i <= text.size();) {
+      size_t sp = text.find(' ', i);
+      if (sp == std::string_view::npos) sp = text.size();
+      words.emplace_back(text.substr(i, sp - i));
+      i = sp + 1;
+    }
+    std::string where = path + ":" + std::to_string(lineno);
+    if (words.size() < 2 || words[0] != "user" || words[1].empty()) {
+      errors += where + " should start with user keyword followed by the username. ";
+      continue;
+    }
+    if (loaded.count(words[1])) {
+      errors += "WARNING: Duplicate user '" + words[1] + "' found on line " +
+                std::to_string(lineno) + ". ";
+      continue;
+    }
+    std::string bad, err;
+    std::vector<std::string> rules(words.begin() + 2, words.end());
+    for (auto& r : rules) {
+      if (r.empty()) {
+        err = "Syntax error";
+        break;
+      }
+    }
+    std::shared_ptr<AclUser> u;
+    if (err.empty()) u = BuildUser(words[1], rules, &bad, &err);
+    if (u == nullptr) {
+      errors += where + ": " + err + ". ";
+      continue;
+    }
+    loaded.emplace(words[1], std::move(u));
+  }
+  if (!errors.empty()) {
+    return errors +
+           "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+           "performed";
+  }
+  // A file without the default user gives it its initial rules. Every other user is replaced:
+  // connections authenticated as them are closed, as Redis does on ACL LOAD.
+  if (!loaded.count("default")) loaded.emplace("default", InitialDefaultUser());
+  std::vector<std::shared_ptr<AclUserRef>> dropped;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [name, ref] : users_) {
+      if (name != "default") dropped.push_back(ref);
+    }
+    users_.clear();
+    users_["default"] = default_;
+    for (auto& [name, u] : loaded) {
+      if (name == "default") {
+        default_->Set(std::move(u));
+      } else {
+        users_.emplace(name, std::make_shared<AclUserRef>(std::move(u)));
+      }
+    }
+  }
+  for (auto& ref : dropped) {
+    ref->deleted.store(true);
+    if (hooks.kill_clients) hooks.kill_clients(ref.get(), current);
+  }
+  return "";
+}
+
+std::string Acl::SaveFile(const std::string& path) const {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [name, ref] : users_) text += "user " + ref->Get()->Describe() + "\n";
+  }
+  std::string tmp = path + ".tmp-" + std::to_string(clock::NowMs());
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f != nullptr) ok = (std::fflush(f) == 0) && ok && fsync(fileno(f)) == 0;
+  if (f != nullptr) ok = (std::fclose(f) == 0) && ok;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false;
+  if (!ok) {
+    LOG_WARNING("Saving ACL file %s: %s", path.c_str(), std::strerror(errno));
+    std::remove(tmp.c_str());
+    return "There was an error trying to save the ACLs. Please check the server logs for more "
+           "information";
+  }
+  return "";
 }
 
 }  // namespace carmine

@@ -543,7 +543,7 @@ void RegisterBitmapFamily(CommandRegistry& r) {
   r.Add({"BITOP", -4, kWrite | kDenyOom, 2, -1, 1, B, &CmdBitOp, "bitmap", "2.6.0",
          "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"})
       .Args("operation(!AND|!OR|!XOR|!NOT) destkey:key key:key...")
-      .KeyFlags("OW update");
+      .KeyFlags("OW update|RO access");
   r.Add({"BITFIELD", -2, kWrite | kDenyOom, 1, 1, 1, B, &CmdBitfield, "bitmap", "3.2.0",
          "Performs arbitrary bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})

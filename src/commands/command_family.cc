@@ -64,16 +64,6 @@ std::vector<std::string_view> KeyFlagGroups(std::string_view flags) {
   return out;
 }
 
-std::vector<std::string_view> KeyFlagsOf(const CommandSpec& c, std::string_view flags,
-                                         bool first_key) {
-  if (flags.empty()) {
-    if (c.flags & kWrite) return {"RW", "update"};
-    return {"RO", "access"};
-  }
-  auto groups = KeyFlagGroups(flags);
-  return Words(first_key ? groups.front() : groups.back());
-}
-
 void ReplyOneKeySpec(ReplyBuilder& rb, const std::vector<std::string_view>& flags, int index,
                      int lastkey, int step) {
   rb.MapLen(3);
@@ -110,7 +100,7 @@ void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
   auto groups = KeyFlagGroups(c.key_flags);
   if (groups.size() == 1) {
     rb.ArrayLen(1);
-    ReplyOneKeySpec(rb, KeyFlagsOf(c, c.key_flags, true), c.first_key,
+    ReplyOneKeySpec(rb, c.KeyFlagWords(c.key_flags, true), c.first_key,
                     c.last_key < 0 ? c.last_key : c.last_key - c.first_key, c.step);
     return;
   }
@@ -280,7 +270,7 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
   ctx.rb.ArrayLen(static_cast<int64_t>(pos.size()));
   std::string_view flag_text = c->call_key_flags ? c->call_key_flags(sub) : c->key_flags;
   for (int p : pos) {
-    auto flags = KeyFlagsOf(*c, flag_text, p == pos.front());
+    auto flags = c->KeyFlagWords(flag_text, p == pos.front());
     if (with_flags) {
       ctx.rb.ArrayLen(2);
       ctx.rb.Bulk(sub[p]);

@@ -70,7 +70,7 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
   }
   std::string_view user = "default", pass;
   if (args.size() == 2) {
-    if (ctx.acl.DefaultUserNoPass()) {
+    if (ctx.auth.DefaultUserNoPass()) {
       ctx.rb.Error(err::kAuthNotConfigured);
       return;
     }
@@ -79,11 +79,10 @@ void CmdAuth(ArgList args, CommandContext& ctx) {
     user = args[1];
     pass = args[2];
   }
-  if (!ctx.acl.Authenticate(user, pass)) {
+  if (!ctx.auth.Authenticate(ctx.session, user, pass)) {
     ctx.rb.Error(err::kWrongPass);
     return;
   }
-  ctx.session.authenticated = true;
   ctx.rb.Ok();
 }
 
@@ -139,11 +138,10 @@ void CmdHello(ArgList args, CommandContext& ctx) {
     }
   }
   if (has_auth) {
-    if (!ctx.acl.Authenticate(user, pass)) {
+    if (!ctx.auth.Authenticate(ctx.session, user, pass)) {
       ctx.rb.Error(err::kWrongPass);
       return;
     }
-    ctx.session.authenticated = true;
   }
   if (!ctx.session.authenticated) {
     ctx.rb.Error(err::kHelloNoAuth);
@@ -194,7 +192,7 @@ void CmdReset(ArgList, CommandContext& ctx) {
   s.reply_off = s.skip_next = s.skip_this = false;
   s.no_evict = false;
   s.no_touch = false;
-  s.authenticated = ctx.acl.DefaultUserNoPass();
+  ctx.auth.BindDefault(s);
   ctx.rb.Simple("RESET");
 }
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "acl/acl.h"
+#include "commands/authenticator.h"
 #include "commands/blocking.h"
 #include "commands/options.h"
 #include "commands/propagation.h"
@@ -24,14 +24,14 @@ namespace carmine {
 class CommandContext {
  public:
   CommandContext(ReplyBuilder& rb, Session& session, DbSet& dbs, const CommandRegistry& registry,
-                 const RuntimeOptions& opts, const Acl& acl, const CommandSpec* spec,
+                 const RuntimeOptions& opts, Authenticator& auth, const CommandSpec* spec,
                  int64_t now_ms)
       : rb(rb),
         session(session),
         dbs(dbs),
         registry(registry),
         opts(opts),
-        acl(acl),
+        auth(auth),
         spec(spec),
         now_ms(now_ms) {}
 
@@ -67,7 +67,7 @@ class CommandContext {
   DbSet& dbs;
   const CommandRegistry& registry;
   const RuntimeOptions& opts;
-  const Acl& acl;
+  Authenticator& auth;
   const CommandSpec* spec;
   int64_t now_ms;
   PropagationSink* sink = nullptr;

@@ -326,7 +326,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   }
 
   uint64_t errors_before = rb.errors();
-  CommandContext ctx(rb, session, dbs_, registry_, opts_, acl_, spec, now_ms);
+  CommandContext ctx(rb, session, dbs_, registry_, opts_, auth_, spec, now_ms);
   PropagationSink* sink = mode.sink != nullptr ? mode.sink : sink_;
   ctx.sink = sink;
   ctx.dispatcher = this;

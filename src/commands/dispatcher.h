@@ -38,8 +38,8 @@ struct DispatchStats {
 class Dispatcher {
  public:
   Dispatcher(const CommandRegistry& registry, DbSet& dbs, const RuntimeOptions& opts,
-             const Acl& acl)
-      : registry_(registry), dbs_(dbs), opts_(opts), acl_(acl), evictor_(dbs, opts) {
+             Authenticator& auth)
+      : registry_(registry), dbs_(dbs), opts_(opts), auth_(auth), evictor_(dbs, opts) {
     evictor_.set_latency_monitor(&latency_);
   }
 
@@ -149,7 +149,7 @@ class Dispatcher {
   const CommandRegistry& registry_;
   DbSet& dbs_;
   const RuntimeOptions& opts_;
-  const Acl& acl_;
+  Authenticator& auth_;
   PropagationSink* sink_ = nullptr;
   DispatchStats stats_;
   BlockingRegistry blocking_;

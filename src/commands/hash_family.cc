@@ -340,7 +340,7 @@ void RegisterHashFamily(CommandRegistry& r) {
          "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the "
          "command is called with multiple field/value pairs."})
       .Args("key:key data{field:string value:string}...")
-      .KeyFlags("RW update insert");
+      .KeyFlags("RW update");
   r.Add({"HMSET", -4, kWrite | kDenyOom | kFast, 1, 1, 1, H, &CmdHMSet, "hash", "2.0.0",
          "Sets the values of multiple fields.", "O(N) where N is the number of fields being set."})
       .Args("key:key data{field:string value:string}...")

@@ -579,23 +579,23 @@ void RegisterKeysFamily(CommandRegistry& r) {
   r.Add({"RENAME", 3, kWrite, 1, 2, 1, K, &CmdRename, "generic", "1.0.0",
          "Renames a key and overwrites the destination.", "O(1)"})
       .Args("key:key newkey:key")
-      .KeyFlags("RW access delete");
+      .KeyFlags("RW access delete|OW update");
   r.Add({"RENAMENX", 3, kWrite | kFast, 1, 2, 1, K, &CmdRenameNx, "generic", "1.0.0",
          "Renames a key only when the target key name doesn't exist.", "O(1)"})
       .Args("key:key newkey:key")
-      .KeyFlags("RW access delete");
+      .KeyFlags("RW access delete|OW insert");
   r.Add({"MOVE", 3, kWrite | kFast, 1, 1, 1, K, &CmdMove, "generic", "1.0.0",
          "Moves a key to another database.", "O(1)"})
       .Args("key:key db:integer")
       .Lock(LockMode::kAll)
-      .KeyFlags("RW access delete");
+      .KeyFlags("RW access update");
   r.Add({"COPY", -3, kWrite | kDenyOom, 1, 2, 1, K, &CmdCopy, "generic", "6.2.0",
          "Copies the value of a key to a new key.",
          "O(N) worst case for collections, where N is the number of nested items. O(1) for string "
          "values."})
       .Args("source:key destination:key [DB=destination-db:integer] [!REPLACE]")
       .Lock(LockMode::kAll)
-      .KeyFlags("RO access");
+      .KeyFlags("RO access|OW update");
   r.Add({"SWAPDB", 3, kWrite | kFast, 0, 0, 0, K | acl::kDangerous, &CmdSwapDb, "server", "4.0.0",
          "Swaps two Redis databases.",
          "O(N) where N is the count of clients watching or blocking on keys from both databases."})

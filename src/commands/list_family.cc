@@ -602,7 +602,7 @@ void RegisterListFamily(CommandRegistry& r) {
       .Args(
           "key:key element:string [RANK=rank:integer] [COUNT=num-matches:integer]"
           " [MAXLEN=len:integer]")
-      .KeyFlags("RO");
+      .KeyFlags("RO access");
   r.Add({"LMOVE", 5, kWrite | kDenyOom, 1, 2, 1, L, &CmdLMove, "list", "6.2.0",
          "Returns an element after popping it from one list and pushing it to another. Deletes "
          "the list if the last element was moved.",

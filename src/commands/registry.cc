@@ -31,6 +31,27 @@ uint64_t CommandSpec::AclCategories() const {
   return m;
 }
 
+std::vector<std::string_view> CommandSpec::KeyFlagWords(std::string_view flag_text,
+                                                        bool first) const {
+  if (flag_text.empty()) {
+    if (flags & kWrite) return {"RW", "update"};
+    return {"RO", "access"};
+  }
+  // "RW access delete|RW insert": the first key's flags, then the other keys'.
+  size_t bar = flag_text.find('|');
+  std::string_view group = first || bar == std::string_view::npos ? flag_text.substr(0, bar)
+                                                                  : flag_text.substr(bar + 1);
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < group.size()) {
+    size_t j = group.find(' ', i);
+    if (j == std::string_view::npos) j = group.size();
+    if (j > i) out.push_back(group.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
 std::vector<int> CommandSpec::KeyPositions(ArgList args) const {
   if (key_extractor != nullptr) return key_extractor(args);
   std::vector<int> out;
@@ -43,6 +64,7 @@ std::vector<int> CommandSpec::KeyPositions(ArgList args) const {
 
 CommandSpec& CommandRegistry::Add(CommandSpec spec) {
   spec.full_name = ToLower(spec.name);
+  spec.id = next_id_++;
   auto p = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec& ref = *p;
   auto [it, fresh] = cmds_.try_emplace(ref.full_name, nullptr);
@@ -70,6 +92,7 @@ CommandSpec& CommandRegistry::AddSub(std::string_view parent, CommandSpec spec) 
   CommandSpec& par = *cmds_.at(ToLower(parent));
   std::string sub = ToLower(spec.name);
   spec.full_name = par.full_name + "|" + sub;
+  spec.id = next_id_++;
   spec.parent = &par;
   auto p = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec& ref = *p;
@@ -109,6 +132,7 @@ std::string CommandRegistry::Validate() const {
     return "";
   };
   if (!duplicates_.empty()) return duplicates_.front() + ": added twice";
+  if (next_id_ > 1024) return "more commands than the ACL bitmaps hold";
   for (auto& [name, c] : cmds_) {
     if (auto e = check(*c); !e.empty()) return e;
     for (auto& [sname, s] : c->subcommands) {

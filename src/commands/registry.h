@@ -166,6 +166,7 @@ struct CommandSpec {
   Redactor redactor = nullptr;
 
   // Filled by the registry.
+  uint32_t id = 0;        // dense index of every command and subcommand (ACL bitmaps)
   std::string full_name;  // lowercase, "config|get" for subcommands
   const CommandSpec* parent = nullptr;
   CommandMap subcommands;
@@ -202,6 +203,9 @@ struct CommandSpec {
   // Argument indexes of the keys in `args` (args[0] is the command name).
   std::vector<int> KeyPositions(ArgList args) const;
   bool HasKeys() const { return first_key > 0 || key_extractor != nullptr; }
+  // The key-spec flags ("RW", "access", "delete", ...) of the first key or of the others, from
+  // `flag_text` (key_flags, or call_key_flags of this call).
+  std::vector<std::string_view> KeyFlagWords(std::string_view flag_text, bool first) const;
 };
 
 class CommandRegistry {
@@ -229,6 +233,7 @@ class CommandRegistry {
 
  private:
   CommandMap cmds_;
+  uint32_t next_id_ = 0;
   std::vector<std::string> duplicates_;  // names added twice (reported by Validate)
 };
 

@@ -24,6 +24,9 @@ struct BlockedClient;
 struct Subscriber;
 struct WatchState;
 struct ClientTracking;
+// Defined by the ACL module (acl/user.h); commands only carry them.
+class AclUserRef;
+class AclUser;
 
 // Commands queued between MULTI and EXEC.
 struct MultiState {
@@ -51,6 +54,11 @@ struct Session {
   // Written only by the owner thread; atomics because CLIENT LIST on other threads reads them.
   std::atomic<int> resp{2};
   bool authenticated = true;
+  // ACL: the user this connection is authenticated as (null: an internal client that may run
+  // everything), and the owner thread's copy of its rules with the version it was taken at.
+  std::shared_ptr<AclUserRef> acl_user;
+  mutable std::shared_ptr<const AclUser> acl_view;
+  mutable uint64_t acl_version = 0;
   // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next command's reply (skip_next
   // becomes skip_this when that command starts). Pushes (pub/sub messages and subscription
   // confirmations, invalidations) are always delivered. Owner thread only.
@@ -78,6 +86,7 @@ struct Session {
   // Read by other threads (CLIENT LIST/INFO); written only by the owner under info_mu.
   mutable std::mutex info_mu;
   std::string name, lib_name, lib_ver;
+  std::string user_name = "default";
   std::string addr, laddr;  // "ip:port" or "/path:0"
   int fd = -1;
   int64_t created_ms = 0;

@@ -429,7 +429,7 @@ void RegisterSetFamily(CommandRegistry& r) {
          "Determines whether multiple members belong to a set.",
          "O(N) where N is the number of elements being checked for membership"})
       .Args("key:key member:string...")
-      .KeyFlags("RO");
+      .KeyFlags("RO access");
   r.Add({"SMEMBERS", 2, kReadOnly, 1, 1, 1, S, &CmdSMembers, "set", "1.0.0",
          "Returns all members of a set.", "O(N) where N is the set cardinality."})
       .Args("key:key")
@@ -469,7 +469,7 @@ void RegisterSetFamily(CommandRegistry& r) {
          "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of "
          "sets."})
       .Args("destination:key key:key...")
-      .KeyFlags("OW update|RO access");
+      .KeyFlags("RW update|RO access");
   r.Add({"SUNION", -2, kReadOnly, 1, -1, 1, S, &CmdSUnion, "set", "1.0.0",
          "Returns the union of multiple sets.",
          "O(N) where N is the total number of elements in all given sets."})

@@ -34,10 +34,11 @@ class ArgvMemScope {
 }  // namespace
 
 std::string ClientLine(const Session& s, int64_t now_ms) {
-  std::string name, lib_name, lib_ver;
+  std::string name, lib_name, lib_ver, user;
   {
     std::lock_guard<std::mutex> l(s.info_mu);
     name = s.name;
+    user = s.user_name;
     lib_name = s.lib_name;
     lib_ver = s.lib_ver;
   }
@@ -61,11 +62,11 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   size_t argv_mem = s.argv_mem.load(std::memory_order_relaxed);
   size_t multi_mem = s.multi_mem.load(std::memory_order_relaxed);
   size_t obuf = s.obuf.load(std::memory_order_relaxed);
-  char buf[1024];
+  char buf[2048];
   snprintf(buf, sizeof(buf),
            "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
            "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu "
-           "rbp=0 obl=%zu oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=%lld "
+           "rbp=0 obl=%zu oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld "
            "resp=%d "
            "lib-name=%s lib-ver=%s",
            static_cast<unsigned long long>(s.id), s.addr.c_str(), s.laddr.c_str(), s.fd,
@@ -75,7 +76,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            s.qbuf.load(), s.qbuf_free.load(), argv_mem, multi_mem,
            s.qbuf.load() + s.qbuf_free.load(), obuf, obuf,
            ClientMemory(s),
-           obuf > 0 ? "rw" : "r", last ? last->full_name.c_str() : "NULL", static_cast<long long>(redir), s.resp.load(),
+           obuf > 0 ? "rw" : "r", last ? last->full_name.c_str() : "NULL", user.c_str(), static_cast<long long>(redir), s.resp.load(),
            lib_name.c_str(), lib_ver.c_str());
   return buf;
 }
@@ -490,7 +491,7 @@ void CmdClientKill(Server& srv, ArgList args, CommandContext& ctx) {
     int64_t maxage = 0;
     bool skipme = true;
     ClientType type = ClientType::kAny;
-    bool user_none = false;
+    std::shared_ptr<AclUserRef> user;
   } f;
   bool old_form = args.size() == 3;
   if (old_form) {
@@ -514,7 +515,8 @@ void CmdClientKill(Server& srv, ArgList args, CommandContext& ctx) {
           return;
         }
       } else if (EqualsIgnoreCase(k, "USER")) {
-        if (v != "default") {
+        f.user = srv.acl().FindUser(v);
+        if (f.user == nullptr) {
           ctx.rb.Error(err::Format(err::kNoSuchUser, v));
           return;
         }
@@ -550,6 +552,10 @@ void CmdClientKill(Server& srv, ArgList args, CommandContext& ctx) {
       Session& s = c->session();
       if (f.id && static_cast<uint64_t>(f.id) != s.id) return;
       if (!MatchesType(s, f.type)) return;
+      if (f.user != nullptr) {
+        std::lock_guard<std::mutex> l(s.info_mu);
+        if (s.acl_user != f.user) return;
+      }
       if (!f.addr.empty() && f.addr != s.addr) return;
       if (!f.laddr.empty() && f.laddr != s.laddr) return;
       if (f.maxage && (now - s.created_ms) / 1000 < f.maxage) return;

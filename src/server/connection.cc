@@ -33,7 +33,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.last_interaction_ms = session_.created_ms;
   session_.addr = net::PeerName(fd);
   session_.laddr = net::SockName(fd);
-  session_.authenticated = worker.server().acl().DefaultUserNoPass();
+  worker.server().acl().BindDefault(session_);
   session_.is_local = is_unix || net::IsLoopbackPeer(fd);
   Worker* w = &worker;
   session_.process_while_busy = [this] { worker_.ProcessWhileBusy(this); };
@@ -68,6 +68,10 @@ Connection::~Connection() {
 void Connection::MarkMaster(int db) {
   session_.is_master = true;
   session_.authenticated = true;
+  {
+    std::lock_guard<std::mutex> l(session_.info_mu);
+    session_.acl_user.reset();  // the master's stream is obeyed, whatever the user
+  }
   session_.no_evict.store(true);
   session_.db.store(db);
   http_checked_ = true;

@@ -362,9 +362,9 @@ void StatsSection(Server& s, Writer& w) {
           static_cast<int64_t>(cycles > 0 ? st.loop_busy_us.rate() / cycles : 0));
   const Acl& acl = s.acl();
   w.Field("acl_access_denied_auth", acl.denied_auth());
-  w.Field("acl_access_denied_cmd", 0);
-  w.Field("acl_access_denied_key", 0);
-  w.Field("acl_access_denied_channel", 0);
+  w.Field("acl_access_denied_cmd", acl.denied_cmd());
+  w.Field("acl_access_denied_key", acl.denied_key());
+  w.Field("acl_access_denied_channel", acl.denied_channel());
 }
 
 void ReplicationSection(Server& s, Writer& w) {

@@ -71,6 +71,7 @@ Server::Server() {
   RegisterReplicationFamily(registry_, *this);
   migrate_.Register(registry_);
   scripting_.Register(registry_);
+  acl_.Register(registry_);
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
     return registry_.Rename(args[0], args[1]);
@@ -373,6 +374,45 @@ std::string Server::RebindTcp() {
   return "";
 }
 
+void Server::InstallAclHooks() {
+  dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
+  acl_.hooks.client_info = [](const Session& s) { return ClientLine(s, clock::NowMs()); };
+  // Connections of a deleted user are closed; the one that deleted it after its reply.
+  acl_.hooks.kill_clients = [this](const AclUserRef* user, Session* current) {
+    ForEachClient([&](Connection* c, Worker* w) {
+      Session& s = c->session();
+      {
+        std::lock_guard<std::mutex> l(s.info_mu);
+        if (s.acl_user.get() != user) return;
+      }
+      if (&s == current) {
+        s.close_after_reply = true;
+        return;
+      }
+      s.kill_requested = 1;
+      uint64_t id = s.id;
+      w->loop().Post([w, id] { w->KillClient(id); });
+    });
+  };
+  // Subscribers whose user lost a channel they listen to are closed, checked on their own
+  // thread (their subscriptions are the owner's to read).
+  acl_.hooks.recheck_subscribers = [this](const AclUserRef* user) {
+    ForEachClient([&](Connection* c, Worker* w) {
+      Session& s = c->session();
+      {
+        std::lock_guard<std::mutex> l(s.info_mu);
+        if (s.acl_user.get() != user) return;
+      }
+      uint64_t id = s.id;
+      w->loop().Post([this, w, id] {
+        w->WithClient(id, [this](Connection& conn) {
+          if (!acl_.SubscriptionsAllowed(conn.session())) conn.Close();
+        });
+      });
+    });
+  };
+}
+
 bool Server::protected_mode_denies(int fd) const {
   return server_opts_.protected_mode.get() && !server_opts_.bind_explicit() &&
          acl_.DefaultUserNoPass() && !net::IsLoopbackPeer(fd);
@@ -462,6 +502,7 @@ void Server::InitData() {
     repl_master_.Feed(db, std::vector<std::string>(args.begin(), args.end()));
   };
   scripting_.InstallHooks(*dispatcher_);
+  InstallAclHooks();
   dispatcher_->hooks().read_only_replica = [this] {
     return replica_->active() && repl_opts_.replica_read_only.get();
   };
@@ -525,6 +566,14 @@ Status Server::Start() {
   InitData();
   start_ms_ = clock::NowMs();
   process::PrintBanner(*this);
+  if (std::string e = acl_.Start(); !e.empty()) {
+    for (size_t i = 0; i < e.size();) {
+      size_t nl = std::min(e.find('\n', i), e.size());
+      LOG_WARNING("%s", e.substr(i, nl - i).c_str());
+      i = nl + 1;
+    }
+    return Status::Error("");
+  }
   if (Status s = Listen(); !s.ok()) return s;
   for (int i = 0; i < threads_; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));

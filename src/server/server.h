@@ -132,6 +132,8 @@ class Worker {
   uint64_t max_commands_per_cycle() const { return cmd_per_cycle_max_.load(); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
+  // Runs fn on the connection `id` of this worker, if it is still open (worker thread only).
+  void WithClient(uint64_t id, const std::function<void(Connection&)>& fn);
   // The connection with this id if this worker owns it (this worker's thread only).
   Connection* Find(uint64_t id) {
     auto it = conns_.find(id);
@@ -379,6 +381,8 @@ class Server : public KeyspaceObserver {
   void ApplyEvictionSettings();
   // Start()'s steps: the keyspace and modules, then the listening sockets.
   void InitData();
+  // The ACL check and what the ACL module needs from the server (client lines, closing clients).
+  void InstallAclHooks();
   Status Listen();
   // Sentinel mode's last startup step: checks the config file, then starts monitoring.
   Status StartSentinel();
@@ -388,7 +392,7 @@ class Server : public KeyspaceObserver {
   ServerOptions server_opts_{config_};
   RuntimeOptions opts_{config_};
   PersistOptions persist_opts_{config_};
-  Acl acl_{config_};
+  Acl acl_{config_, registry_};
   ReplicationOptions repl_opts_{config_};
   ClusterOptions cluster_opts_{config_};
   TlsOptions tls_opts_{config_};

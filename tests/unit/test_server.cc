@@ -162,10 +162,12 @@ std::vector<std::string> TestServer::TakePropagated() {
 TestServer::TestServer(int shards, bool locking) {
   clock::SetManualTimeMs(1700000000000);
   RegisterCoreFamilies(registry_);
+  acl_.Register(registry_);
   dbs_ = std::make_unique<DbSet>(16, shards, locking);
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   capture_ = std::make_unique<Capture>();
   dispatcher_->set_sink(capture_.get());
+  dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
   dbs_->set_observer(capture_.get());
   session_.id = 1;
   opts_.enable_debug_command.set(static_cast<int>(EnableMode::kYes));

@@ -74,7 +74,7 @@ class TestServer {
   std::unique_ptr<DbSet> dbs_;
   config::Registry config_;  // before the options, which register themselves in it
   RuntimeOptions opts_{config_};
-  Acl acl_{config_};
+  Acl acl_{config_, registry_};
   std::unique_ptr<Dispatcher> dispatcher_;
   Session session_;
   std::string raw_;  // last reply of Run() (the default session)
