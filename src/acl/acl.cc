@@ -1,10 +1,12 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "acl/acl.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -56,17 +58,23 @@ uint8_t KeyPerms(const std::vector<std::string_view>& flags) {
   return p;
 }
 
+// `where`: the argument the refusal is about (a key's or channel's index), for choosing among
+// selectors that refuse for the same reason.
 Denied CheckSelector(const aclcore::Selector& sel, const CommandSpec* spec, ArgList args,
-                     std::string* object) {
+                     std::string* object, int* where) {
   // AUTH and HELLO stay open to every user: they are how a connection changes user.
   if (!(spec->flags & kNoAuth) && !sel.AllowsCommand(spec, args)) return Denied::kCommand;
   if (!sel.all_keys() && spec->HasKeys()) {
     auto pos = spec->KeyPositions(args);
     std::string_view text = spec->call_key_flags ? spec->call_key_flags(args) : spec->key_flags;
     for (int p : pos) {
-      uint8_t perms = KeyPerms(spec->KeyFlagWords(text, p == pos.front()));
+      auto words = spec->KeyFlagWords(text, p == pos.front());
+      // Shard channels sit in key positions for routing; the channel rules cover them.
+      if (std::find(words.begin(), words.end(), "not_key") != words.end()) continue;
+      uint8_t perms = KeyPerms(words);
       if (!sel.AllowsKey(args[p], perms)) {
         *object = std::string(args[p]);
+        *where = p;
         return Denied::kKey;
       }
     }
@@ -76,6 +84,7 @@ Denied CheckSelector(const aclcore::Selector& sel, const CommandSpec* spec, ArgL
     for (size_t i = ch.from; i < ch.to; i++) {
       if (!sel.AllowsChannel(args[i], ch.pattern)) {
         *object = std::string(args[i]);
+        *where = static_cast<int>(i);
         return Denied::kChannel;
       }
     }
@@ -136,8 +145,7 @@ void Acl::ApplyRequirepass() {
   default_->Set(std::move(u));
 }
 
-std::shared_ptr<AclUser> Acl::BuildUser(const std::string& name,
-                                        std::span<const std::string> rules,
+std::shared_ptr<AclUser> Acl::BuildUser(const std::string& name, std::span<const std::string> rules,
                                         std::string* bad_rule, std::string* err) const {
   std::shared_ptr<AclUser> u;
   if (name == "default") {
@@ -146,7 +154,13 @@ std::shared_ptr<AclUser> Acl::BuildUser(const std::string& name,
   } else {
     u = std::make_shared<AclUser>(name, pubsub_default_all());
   }
-  for (auto& rule : rules) {
+  std::vector<std::string> merged;
+  if (std::string e = MergeSelectorArgs(rules, &merged); !e.empty()) {
+    *bad_rule = rules.empty() ? std::string() : rules.front();
+    *err = e;
+    return nullptr;
+  }
+  for (auto& rule : merged) {
     std::string e = u->Apply(rule, cmds_, pubsub_default_all());
     if (!e.empty()) {
       *bad_rule = rule;
@@ -243,14 +257,18 @@ bool Acl::Deleted(const Session& s) {
 
 bool Acl::Evaluate(const AclUser& u, const CommandSpec* spec, ArgList args, Denied* why,
                    std::string* object) const {
+  // The most specific refusal is reported; among equal ones, the one that got furthest.
   Denied worst = Denied::kNone;
   std::string obj;
+  int worst_pos = -1;
   auto one = [&](const aclcore::Selector& sel) {
     std::string o;
-    Denied d = CheckSelector(sel, spec, args, &o);
+    int pos = 0;
+    Denied d = CheckSelector(sel, spec, args, &o, &pos);
     if (d == Denied::kNone) return true;
-    if (static_cast<int>(d) > static_cast<int>(worst)) {
+    if (static_cast<int>(d) > static_cast<int>(worst) || (d == worst && pos > worst_pos)) {
       worst = d;
+      worst_pos = pos;
       obj = std::move(o);
     }
     return false;
@@ -273,9 +291,8 @@ std::string Acl::DeniedText(Denied why, const std::string& user, const CommandSp
       return verbose ? "User " + user + " has no permissions to access the '" + object + "' key"
                      : "No permissions to access a key";
     case Denied::kChannel:
-      return verbose
-                 ? "User " + user + " has no permissions to access the '" + object + "' channel"
-                 : "No permissions to access a channel";
+      return verbose ? "User " + user + " has no permissions to access the '" + object + "' channel"
+                     : "No permissions to access a channel";
     default:
       return "";
   }
@@ -304,29 +321,73 @@ std::string Acl::Check(const CommandCheck& c) {
   std::string object;
   if (Evaluate(*u, c.spec, c.args, &why, &object)) return "";
   Count(why);
-  AddLog(ReasonName(why), c.session.multi ? "multi" : "toplevel",
+  AddLog(ReasonName(why), c.session.multi || c.in_exec ? "multi" : "toplevel",
          why == Denied::kCommand ? c.spec->full_name : object, u->name(), &c.session);
+  if (c.in_exec) {
+    std::string_view reason =
+        why == Denied::kCommand ? "no permission to execute the command or subcommand"
+        : why == Denied::kKey   ? "no permission to touch the specified keys"
+                                : "no permission to access one of the channels used "
+                                  "as arguments";
+    return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+           "EXEC call. This command is no longer allowed for the following reason: " +
+           std::string(reason);
+  }
   return "NOPERM " + DeniedText(why, u->name(), c.spec, object, false);
 }
 
-std::string Acl::CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s) {
+std::string Acl::CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s,
+                                 bool log) {
   const AclUser* u = View(s);
   if (u == nullptr || u->unrestricted()) return "";
   Denied why = Denied::kNone;
   std::string object;
   if (Evaluate(*u, spec, args, &why, &object)) return "";
+  if (!log) return DeniedText(why, u->name(), spec, object, false);
   Count(why);
-  AddLog(ReasonName(why), "lua", why == Denied::kCommand ? spec->full_name : object, u->name(),
-         &s);
+  AddLog(ReasonName(why), "lua", why == Denied::kCommand ? spec->full_name : object, u->name(), &s);
   return DeniedText(why, u->name(), spec, object, false);
 }
 
-bool Acl::SubscriptionsAllowed(const Session& s) const {
+bool Acl::ReadsAllKeys(const CommandSpec* spec, ArgList args, const Session& s) const {
   const AclUser* u = View(s);
-  if (u == nullptr) return true;
+  if (u == nullptr || u->unrestricted()) return true;
+  auto reads = [&](const aclcore::Selector& sel) {
+    return sel.AllowsCommand(spec, args) && sel.ReadsEveryKey();
+  };
+  if (reads(u->root())) return true;
+  for (auto& sel : u->selectors()) {
+    if (reads(sel)) return true;
+  }
+  return false;
+}
+
+std::string Acl::MergeSelectorArgs(std::span<const std::string> words,
+                                   std::vector<std::string>* rules) {
+  for (size_t i = 0; i < words.size(); i++) {
+    const std::string& w = words[i];
+    if (w.empty() || w[0] != '(' || w.back() == ')') {
+      rules->push_back(w);
+      continue;
+    }
+    std::string merged = w;
+    size_t j = i + 1;
+    for (; j < words.size(); j++) {
+      merged += ' ';
+      merged += words[j];
+      if (!words[j].empty() && words[j].back() == ')') break;
+    }
+    if (j == words.size()) return "Unmatched parenthesis in acl selector starting at '" + w + "'.";
+    rules->push_back(std::move(merged));
+    i = j;
+  }
+  return "";
+}
+
+bool Acl::SubscriptionsAllowed(const Session& s, const AclUser& u) {
   auto allowed = [&](const std::string& ch, bool pattern) {
-    if (u->root().AllowsChannel(ch, pattern)) return true;
-    for (auto& sel : u->selectors()) {
+    if (u.root().AllowsChannel(ch, pattern)) return true;
+    for (auto& sel : u.selectors()) {
       if (sel.AllowsChannel(ch, pattern)) return true;
     }
     return false;

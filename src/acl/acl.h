@@ -49,16 +49,24 @@ class Acl : public Authenticator {
   // (the refusal is counted and written to the ACL log).
   std::string Check(const CommandCheck& c);
   // A command called from a script run by `s`: "" or the reason, as the script error names it.
-  // Logged with the "lua" context.
-  std::string CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s);
+  // Logged with the "lua" context when `log` (a call, not redis.acl_check_cmd).
+  std::string CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s, bool log);
 
   // The rules the session currently runs under (its copy refreshed if the user changed). Null
   // for internal sessions (AOF loading, the master link), which may run everything.
   const AclUser* View(const Session& s) const;
   // The session's user was deleted: its connection is to be closed.
   static bool Deleted(const Session& s);
-  // Whether `s` may stay subscribed to everything it is subscribed to (after its user changed).
-  bool SubscriptionsAllowed(const Session& s) const;
+  // Whether `s` may stay subscribed to everything it is subscribed to under `u` (after its user
+  // changed). The caller holds s.info_mu or is the owner thread.
+  static bool SubscriptionsAllowed(const Session& s, const AclUser& u);
+
+  // SORT BY/GET: whether the session's user may read every key with this command.
+  bool ReadsAllKeys(const CommandSpec* spec, ArgList args, const Session& s) const;
+  // Joins the words of a selector written over several arguments ("(~x", "+get)") into one
+  // rule. "" or the unmatched-parenthesis error.
+  static std::string MergeSelectorArgs(std::span<const std::string> words,
+                                       std::vector<std::string>* rules);
 
   // The user named `name` (CLIENT KILL USER), or null.
   std::shared_ptr<AclUserRef> FindUser(std::string_view name) const { return Find(name); }
@@ -75,7 +83,7 @@ class Acl : public Authenticator {
     // `current`: the client running the command, closed after its reply.
     std::function<void(const AclUserRef* user, Session* current)> kill_clients;
     // Closes the connections of `user` subscribed to channels it may no longer use.
-    std::function<void(const AclUserRef* user)> recheck_subscribers;
+    std::function<void(const AclUserRef* user, const AclUser& now)> recheck_subscribers;
   } hooks;
 
   uint64_t denied_auth() const { return denied_auth_.load(std::memory_order_relaxed); }
@@ -88,8 +96,8 @@ class Acl : public Authenticator {
   config::String requirepass;
   config::String aclfile;
   config::Int<int64_t> acllog_max_len{registry, "acllog-max-len", 128, 0, LLONG_MAX};
-  config::Enum acl_pubsub_default{registry, "acl-pubsub-default", 0,
-                                  {{"allchannels", 1}, {"resetchannels", 0}}};
+  config::Enum acl_pubsub_default{
+      registry, "acl-pubsub-default", 0, {{"allchannels", 1}, {"resetchannels", 0}}};
 
  private:
   struct LogEntry {
@@ -131,8 +139,7 @@ class Acl : public Authenticator {
   std::vector<std::vector<std::string>> config_users_;
   std::deque<LogEntry> log_;  // newest first
   uint64_t next_log_id_ = 0;
-  mutable std::atomic<uint64_t> denied_auth_{0}, denied_cmd_{0}, denied_key_{0},
-      denied_channel_{0};
+  mutable std::atomic<uint64_t> denied_auth_{0}, denied_cmd_{0}, denied_key_{0}, denied_channel_{0};
 };
 
 }  // namespace carmine

@@ -22,26 +22,11 @@ struct AclCommands {
       ctx.rb.Error("ERR Usernames can't contain spaces or null characters");
       return;
     }
+    std::vector<std::string> words(args.begin() + 3, args.end());
     std::vector<std::string> rules;
-    for (size_t i = 3; i < args.size(); i++) {
-      if (!args[i].empty() && args[i][0] == '(' && args[i].back() != ')') {
-        std::string merged(args[i]);
-        size_t j = i + 1;
-        for (; j < args.size(); j++) {
-          merged += ' ';
-          merged += args[j];
-          if (!args[j].empty() && args[j].back() == ')') break;
-        }
-        if (j == args.size()) {
-          ctx.rb.Error("ERR Unmatched parenthesis in acl selector starting at '" +
-                       std::string(args[i]) + "'.");
-          return;
-        }
-        rules.push_back(std::move(merged));
-        i = j;
-      } else {
-        rules.emplace_back(args[i]);
-      }
+    if (std::string e = Acl::MergeSelectorArgs(words, &rules); !e.empty()) {
+      ctx.rb.Error("ERR " + e);
+      return;
     }
     auto ref = acl.Find(name);
     auto u = ref ? std::make_shared<AclUser>(*ref->Get())
@@ -55,8 +40,11 @@ struct AclCommands {
       }
     }
     bool channels_changed = ref != nullptr && ChannelRules(*u) != before;
+    std::shared_ptr<const AclUser> now = u;
     acl.Publish(std::move(u));
-    if (channels_changed && acl.hooks.recheck_subscribers) acl.hooks.recheck_subscribers(ref.get());
+    if (channels_changed && acl.hooks.recheck_subscribers) {
+      acl.hooks.recheck_subscribers(ref.get(), *now);
+    }
     ctx.rb.Ok();
   }
 
@@ -134,6 +122,10 @@ struct AclCommands {
   }
 
   static void Cat(Acl& acl, ArgList args, CommandContext& ctx) {
+    if (args.size() > 3) {
+      ctx.rb.Error(err::SubcommandSyntax(args[1], "ACL"));
+      return;
+    }
     if (args.size() == 2) {
       auto names = acl::CategoryNames(~0ull);
       ctx.rb.ArrayLen(static_cast<int64_t>(names.size()));
@@ -196,7 +188,7 @@ struct AclCommands {
       }
       if (count < 0) count = 0;
     } else if (args.size() > 3) {
-      ctx.rb.Error(err::SubcommandSyntax("log", "ACL"));
+      ctx.rb.Error(err::SubcommandSyntax(args[1], "ACL"));
       return;
     }
     std::vector<Acl::LogEntry> entries;
@@ -288,36 +280,37 @@ struct AclCommands {
   }
 
   static void Help(Acl&, ArgList, CommandContext& ctx) {
-    ReplyHelp(ctx, {
-        "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "CAT [<category>]",
-        "    List all commands that belong to <category>, or all command categories",
-        "    when no category is specified.",
-        "DELUSER <username> [<username> ...]",
-        "    Delete a list of users.",
-        "DRYRUN <username> <command> [<arg> ...]",
-        "    Returns whether the user can execute the given command without executing the "
-        "command.",
-        "GETUSER <username>",
-        "    Get the user's details.",
-        "GENPASS [<bits>]",
-        "    Generate a secure 256-bit user password. The optional `bits` argument can",
-        "    be used to specify a different size.",
-        "LIST",
-        "    Show users details in config file format.",
-        "LOAD",
-        "    Reload users from the ACL file.",
-        "LOG [<count> | RESET]",
-        "    Show the ACL log entries.",
-        "SAVE",
-        "    Save the current config to the ACL file.",
-        "SETUSER <username> <attribute> [<attribute> ...]",
-        "    Create or modify a user with the specified attributes.",
-        "USERS",
-        "    List all the registered usernames.",
-        "WHOAMI",
-        "    Return the current connection username.",
-    });
+    ReplyHelp(
+        ctx, {
+                 "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                 "CAT [<category>]",
+                 "    List all commands that belong to <category>, or all command categories",
+                 "    when no category is specified.",
+                 "DELUSER <username> [<username> ...]",
+                 "    Delete a list of users.",
+                 "DRYRUN <username> <command> [<arg> ...]",
+                 "    Returns whether the user can execute the given command without executing the "
+                 "command.",
+                 "GETUSER <username>",
+                 "    Get the user's details.",
+                 "GENPASS [<bits>]",
+                 "    Generate a secure 256-bit user password. The optional `bits` argument can",
+                 "    be used to specify a different size.",
+                 "LIST",
+                 "    Show users details in config file format.",
+                 "LOAD",
+                 "    Reload users from the ACL file.",
+                 "LOG [<count> | RESET]",
+                 "    Show the ACL log entries.",
+                 "SAVE",
+                 "    Save the current config to the ACL file.",
+                 "SETUSER <username> <attribute> [<attribute> ...]",
+                 "    Create or modify a user with the specified attributes.",
+                 "USERS",
+                 "    List all the registered usernames.",
+                 "WHOAMI",
+                 "    Return the current connection username.",
+             });
   }
 
  private:
@@ -353,8 +346,8 @@ void Acl::Register(CommandRegistry& r) {
   constexpr uint32_t A = kAdmin | kNoScript | LS;
   auto sub = [&](const char* name, int arity, uint32_t flags, Handler h, const char* since,
                  const char* summary, const char* complexity) -> CommandSpec& {
-    return r.AddSub("ACL", {name, arity, flags, 0, 0, 0, 0, h, "server", since, summary,
-                            complexity})
+    return r
+        .AddSub("ACL", {name, arity, flags, 0, 0, 0, 0, h, "server", since, summary, complexity})
         .Lock(LockMode::kNone);
   };
   sub("CAT", -2, kNoScript | LS, Handler::Bind<&AclCommands::Cat>(this), "6.0.0",
@@ -370,20 +363,22 @@ void Acl::Register(CommandRegistry& r) {
       "Simulates the execution of a command by a user, without executing the command.", "O(1).")
       .Args("username:string command:string [arg:string...]");
   sub("GENPASS", -2, kNoScript | LS, Handler::Bind<&AclCommands::GenPass>(this), "6.0.0",
-      "Generates a pseudorandom, secure password that can be used to identify ACL users.",
-      "O(1)")
+      "Generates a pseudorandom, secure password that can be used to identify ACL users.", "O(1)")
       .Args("[bits:integer]");
   sub("GETUSER", 3, A, Handler::Bind<&AclCommands::GetUser>(this), "6.0.0",
-      "Lists the ACL rules of a user.", "O(N). Where N is the number of password, command and "
+      "Lists the ACL rules of a user.",
+      "O(N). Where N is the number of password, command and "
       "pattern rules that the user has.")
       .Args("username:string");
   sub("HELP", 2, LS, Handler::Bind<&AclCommands::Help>(this), "6.0.0",
       "Returns helpful text about the different subcommands.", "O(1)");
   sub("LIST", 2, A, Handler::Bind<&AclCommands::List>(this), "6.0.0",
-      "Dumps the effective rules in ACL file format.", "O(N). Where N is the number of configured "
+      "Dumps the effective rules in ACL file format.",
+      "O(N). Where N is the number of configured "
       "users.");
   sub("LOAD", 2, A, Handler::Bind<&AclCommands::Load>(this), "6.0.0",
-      "Reloads the rules from the configured ACL file.", "O(N). Where N is the number of "
+      "Reloads the rules from the configured ACL file.",
+      "O(N). Where N is the number of "
       "configured users.");
   sub("LOG", -2, A, Handler::Bind<&AclCommands::Log>(this), "6.0.0",
       "Lists recent security events generated due to ACL rules.",
@@ -398,8 +393,8 @@ void Acl::Register(CommandRegistry& r) {
                       "O(N). Where N is the number of rules provided.")
                       .Args("username:string [rule:string...]");
   setuser.tips = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-  sub("USERS", 2, A, Handler::Bind<&AclCommands::Users>(this), "6.0.0",
-      "Lists all ACL users.", "O(N). Where N is the number of configured users.");
+  sub("USERS", 2, A, Handler::Bind<&AclCommands::Users>(this), "6.0.0", "Lists all ACL users.",
+      "O(N). Where N is the number of configured users.");
   sub("WHOAMI", 2, kNoScript | LS, Handler::Bind<&AclCommands::WhoAmI>(this), "6.0.0",
       "Returns the authenticated username of the current connection.", "O(1)");
   default_->Set(InitialDefaultUser());

@@ -182,7 +182,7 @@ std::string Selector::Apply(std::string_view rule, const CommandRegistry& reg) {
     }
     // A first argument of a plain command (`+select|0`): only allowing makes sense.
     if (!allow) return std::string(kUnknownCommand);
-    if (rest.find('|') != std::string_view::npos) return "Syntax error";
+    if (rest.find('|') != std::string_view::npos) return std::string(kUnknownCommand);
     if (!bits_.allowed[parent->id]) {
       auto& args = first_args_[parent->id];
       if (std::find(args.begin(), args.end(), rest) == args.end()) args.emplace_back(rest);
@@ -210,6 +210,14 @@ bool Selector::AllowsKey(std::string_view key, uint8_t key_perms) const {
   for (auto& k : keys_) {
     if ((k.perms & key_perms) != key_perms) continue;
     if (GlobMatch(k.pattern, key)) return true;
+  }
+  return false;
+}
+
+bool Selector::ReadsEveryKey() const {
+  if (all_keys_) return true;
+  for (auto& k : keys_) {
+    if (k.pattern == "*" && (k.perms & kPermRead)) return true;
   }
   return false;
 }

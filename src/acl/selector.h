@@ -53,6 +53,8 @@ class Selector {
 
   bool all_commands() const { return future_ && bits_.all_set; }
   bool all_keys() const { return all_keys_; }
+  // Every key may be read (`~*`, `%R~*`): what SORT BY/GET patterns need.
+  bool ReadsEveryKey() const;
   bool all_channels() const { return all_channels_; }
   // The whole selector is "+@all ~* &*": checks can be skipped.
   bool unrestricted() const { return all_commands() && all_keys_ && all_channels_; }
@@ -79,7 +81,7 @@ class Selector {
   Bits bits_;
   bool future_ = false;  // set by +@all: commands added to the table later are allowed too
   std::map<uint32_t, std::vector<std::string>> first_args_;  // command id -> allowed argv[1]
-  std::vector<std::string> rules_;                            // "+get", "-@hash", ...
+  std::vector<std::string> rules_;                           // "+get", "-@hash", ...
   std::vector<KeyPattern> keys_;
   bool all_keys_ = false;
   std::vector<std::string> channels_;

@@ -518,6 +518,16 @@ void CmdBitfieldRo(ArgList args, CommandContext& ctx) { BitfieldGeneric(args, ct
 
 }  // namespace
 
+// BITFIELD with GETs only reads its key (what the ACL asks of the user, as Redis's key spec).
+std::string_view BitfieldKeyFlags(ArgList args) {
+  for (size_t i = 2; i < args.size(); i++) {
+    if (EqualsIgnoreCase(args[i], "SET") || EqualsIgnoreCase(args[i], "INCRBY")) {
+      return "RW access update variable_flags";
+    }
+  }
+  return "RO access";
+}
+
 void RegisterBitmapFamily(CommandRegistry& r) {
   constexpr uint64_t B = acl::kBitmap;
   r.Add({"SETBIT", 4, kWrite | kDenyOom, 1, 1, 1, B, &CmdSetBit, "bitmap", "2.2.0",
@@ -553,7 +563,8 @@ void RegisterBitmapFamily(CommandRegistry& r) {
           " write-operation(SET=set-block{encoding:string offset:integer"
           " value:integer}|INCRBY=incrby-block{encoding:string offset:integer"
           " increment:integer})})...]")
-      .KeyFlags("RW access update variable_flags");
+      .KeyFlags("RW access update variable_flags")
+      .CallKeyFlags(&BitfieldKeyFlags);
   r.Add({"BITFIELD_RO", -2, kReadOnly | kFast, 1, 1, 1, B, &CmdBitfieldRo, "bitmap", "6.0.0",
          "Performs arbitrary read-only bitfield integer operations on strings.",
          "O(1) for each subcommand specified"})

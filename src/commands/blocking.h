@@ -29,6 +29,8 @@
 
 namespace carmine {
 
+class AclUserRef;  // acl/user.h
+
 struct BlockedClient {
   enum State : int { kWaiting, kServing, kDone };
   std::atomic<int> state{kWaiting};
@@ -41,6 +43,8 @@ struct BlockedClient {
   std::vector<std::string> args;  // the command to run again when a key gets data
   std::vector<std::string> keys;  // the keys it waits on
   std::string addr, name;         // the client's, for the slow log entry made when it is served
+  // The client's ACL user: its permissions are checked again when the command is served.
+  std::shared_ptr<AclUserRef> acl_user;
   int64_t deadline_ms = 0;        // 0: no timeout
   // Woken when its key is deleted (XREADGROUP: its group goes with the key), which INFO's
   // total_blocking_keys_on_nokey counts.

@@ -29,6 +29,7 @@ struct CommandCheck {
   uint32_t flags;          // write/denyoom/may-replicate/... of the command (or of EXEC's queue)
   bool deny_stale;         // refused on a stale replica (no `stale` flag, here or in the queue)
   bool deny_loading;       // refused while loading (no `loading` flag, here or in the queue)
+  bool in_exec = false;    // a queued command checked again as EXEC runs it
 };
 
 struct CommandHooks {
@@ -37,6 +38,13 @@ struct CommandHooks {
   Check acl;      // user permissions: -NOPERM ...
   Check cluster;  // slot ownership: -MOVED / -ASK / -CROSSSLOT / -TRYAGAIN / -CLUSTERDOWN
   Check busy;     // a script or function running past busy-reply-threshold: -BUSY ...
+  // ACL for a command a script calls on behalf of `caller`: "" or the refusal's text (without
+  // an error code). `log`: a refusal (written to the ACL log), not redis.acl_check_cmd's question.
+  std::function<std::string(const CommandSpec*, ArgList, const Session& caller, bool log)>
+      acl_script;
+  // ACL: whether the client may read every key with this command (SORT BY/GET patterns name
+  // keys the check before the command could not see).
+  std::function<bool(const CommandSpec*, ArgList, const Session&)> acl_reads_all_keys;
   // Replication: true when this server is a replica that refuses writes (replica-read-only).
   std::function<bool()> read_only_replica;
   // Replication: true when this server is a replica whose link is down and stale reads are off.

@@ -17,6 +17,7 @@ bool CommandContext::Block(ArgList args, const std::vector<std::string_view>& ke
   c->args.assign(args.begin(), args.end());
   c->keys.assign(keys.begin(), keys.end());
   c->addr = session.addr;
+  c->acl_user = session.acl_user;
   {
     std::lock_guard<std::mutex> l(session.info_mu);
     c->name = session.name;

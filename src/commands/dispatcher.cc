@@ -489,6 +489,14 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
   for (auto& q : multi->queue) {
     std::vector<std::string_view> args(q.args.begin(), q.args.end());
     ArgList al(args.data(), args.size());
+    if (hooks_.acl) {
+      // The user's rules may have changed since the command was queued.
+      CommandCheck check{q.spec, al, s, q.spec->flags, false, false, true};
+      if (std::string e = hooks_.acl(check); !e.empty()) {
+        Reject(q.spec, rb, e);
+        continue;
+      }
+    }
     ExecResult r = Execute(q.spec, al, s, rb, ctx.now_ms, mode);
     if (monitors_.active()) monitors_.Feed(q.spec, al, s, clock::NowUs());
     for (auto& k : r.ready) ctx.ready.keys.push_back(std::move(k));
@@ -574,10 +582,22 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       s.resp.store(w->resp, std::memory_order_relaxed);
       s.addr = w->addr;
       s.name = w->name;
+      s.acl_user = w->acl_user;
       std::string out;
       ReplyBuilder rb(&out);
       rb.SetProtocol(w->resp);
       std::vector<std::string_view> args(w->args.begin(), w->args.end());
+      // The user's permissions may have changed while it waited: checked again, as Redis does.
+      if (hooks_.acl) {
+        CommandCheck check{spec, ArgList(args.data(), args.size()), s, spec->flags, false, false};
+        if (std::string e = hooks_.acl(check); !e.empty()) {
+          Reject(spec, rb, e);
+          blocking_.Remove(w.get());
+          w->state.store(BlockedClient::kDone);
+          w->deliver(std::move(out));
+          continue;
+        }
+      }
       ExecMode mode;
       mode.serving = true;
       // The served client is the one running (NOLOOP, and its own pushes follow its reply).

@@ -50,7 +50,12 @@ void Subscribe(ArgList args, CommandContext& ctx, SubKind kind, std::string_view
   PubSubRegistry& reg = ctx.dispatcher->pubsub();
   auto& mine = SetFor(s, kind);
   for (size_t i = 1; i < args.size(); i++) {
-    if (s.subscriber && mine.emplace(args[i]).second) reg.Subscribe(kind, args[i], s.subscriber);
+    bool fresh = false;
+    if (s.subscriber) {
+      std::lock_guard<std::mutex> l(s.info_mu);  // the ACL reads them from other threads
+      fresh = mine.emplace(args[i]).second;
+    }
+    if (fresh) reg.Subscribe(kind, args[i], s.subscriber);
     Confirm(ctx.rb, what, &args[i], CountFor(s, kind));
   }
   SyncCounts(s);
@@ -68,7 +73,10 @@ void Unsubscribe(ArgList args, CommandContext& ctx, SubKind kind, std::string_vi
   for (size_t i = 1; i < args.size(); i++) {
     auto it = mine.find(std::string(args[i]));
     if (it != mine.end()) {
-      mine.erase(it);
+      {
+        std::lock_guard<std::mutex> l(s.info_mu);
+        mine.erase(it);
+      }
       reg.Unsubscribe(kind, args[i], s.subscriber.get());
     }
     Confirm(ctx.rb, what, &args[i], CountFor(s, kind));
@@ -169,7 +177,10 @@ void UnsubscribeAll(PubSubRegistry& reg, Session& s, SubKind kind, ReplyBuilder*
   if (mine.empty() && rb != nullptr) Confirm(*rb, what, nullptr, CountFor(s, kind));
   std::vector<std::string> names(mine.begin(), mine.end());
   for (auto& n : names) {
-    mine.erase(n);
+    {
+      std::lock_guard<std::mutex> l(s.info_mu);
+      mine.erase(n);
+    }
     reg.Unsubscribe(kind, n, s.subscriber.get());
     if (rb != nullptr) {
       std::string_view v = n;

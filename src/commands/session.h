@@ -105,7 +105,8 @@ struct Session {
   std::function<void()> process_while_busy;
 
   // Pub/Sub: this client's registry entry (set by the connection layer; null: cannot subscribe)
-  // and what it is subscribed to (owner thread only; the counts mirror them for CLIENT LIST).
+  // and what it is subscribed to (changed by the owner thread under info_mu, so the ACL can
+  // check a changed user's subscribers from any thread; the counts mirror them for CLIENT LIST).
   std::shared_ptr<Subscriber> subscriber;
   std::unordered_set<std::string> channels, patterns, shard_channels;
   std::atomic<int> sub_count{0}, psub_count{0}, ssub_count{0};

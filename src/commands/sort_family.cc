@@ -16,6 +16,7 @@
 
 #include "base/strutil.h"
 #include "commands/collection_util.h"
+#include "commands/dispatcher.h"
 #include "commands/families.h"
 #include "commands/string_value.h"
 #include "core/hash_object.h"
@@ -26,6 +27,14 @@
 
 namespace carmine {
 namespace {
+
+// BY and GET patterns reach keys the ACL check could not see: they need a user that may read
+// every key.
+bool ReadsAllKeys(ArgList args, CommandContext& ctx) {
+  if (ctx.dispatcher == nullptr) return true;
+  const auto& check = ctx.dispatcher->hooks().acl_reads_all_keys;
+  return !check || check(ctx.spec, args, ctx.session);
+}
 
 // Resolves a BY/GET pattern for one element: "#" is the element; "prefix*suffix" names a string
 // key, "prefix*suffix->field" a hash field. Absent (or of another type): nullopt.
@@ -100,9 +109,17 @@ void SortGeneric(ArgList args, CommandContext& ctx, bool readonly) {
         ctx.rb.Error(err::kSortByInCluster);
         return;
       }
+      if (!dontsort && !ReadsAllKeys(args, ctx)) {
+        ctx.rb.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+        return;
+      }
     } else if (EqualsIgnoreCase(a, "GET") && left >= 1) {
       if (ctx.opts.cluster_enabled.load(std::memory_order_relaxed)) {
         ctx.rb.Error(err::kSortGetInCluster);
+        return;
+      }
+      if (!ReadsAllKeys(args, ctx)) {
+        ctx.rb.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
         return;
       }
       gets.push_back(args[++j]);

@@ -76,6 +76,12 @@ class Scripting::Host : public ScriptHost {
       rb.Error("ERR Can not execute the command on a stale replica");
       return;
     }
+    if (hooks.acl_script) {
+      if (std::string e = hooks.acl_script(spec, args, ctx_.session, true); !e.empty()) {
+        rb.Error("ERR ACL failure in script: " + e);
+        return;
+      }
+    }
     if (spec->flags & kWrite) {
       if (read_only_) {
         rb.Error("ERR Write commands are not allowed from read-only scripts.");
@@ -113,7 +119,8 @@ class Scripting::Host : public ScriptHost {
   bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
     const CommandSpec* spec = Resolve(args);
     if (spec == nullptr) return false;
-    *allowed = true;  // every user may run every command until ACL users exist
+    const auto& check = ctx_.dispatcher->hooks().acl_script;
+    *allowed = !check || check(spec, args, ctx_.session, false).empty();
     return true;
   }
 

@@ -20,7 +20,11 @@ namespace {
 std::vector<int> ScriptKeys(ArgList args) {
   std::vector<int> out;
   int64_t n;
-  if (args.size() < 3 || !ParseInt64(args[2], &n) || n <= 0) return out;
+  // A numkeys beyond the arguments names no keys (the call fails with its own error).
+  if (args.size() < 3 || !ParseInt64(args[2], &n) || n <= 0 ||
+      n > static_cast<int64_t>(args.size() - 3)) {
+    return out;
+  }
   for (int64_t i = 0; i < n && 3 + static_cast<size_t>(i) < args.size(); i++) {
     out.push_back(static_cast<int>(3 + i));
   }

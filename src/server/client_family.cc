@@ -340,6 +340,8 @@ void CmdClientList(Server& srv, ArgList args, CommandContext& ctx) {
     const Session& s = c->session();
     if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
     if (!MatchesType(s, type)) return;
+    // Being closed (CLIENT KILL, a deleted ACL user): already gone, as far as clients can tell.
+    if (s.kill_requested.load(std::memory_order_relaxed) && &s != &ctx.session) return;
     out += ClientLine(s, now);
     out += "\n";
   });

@@ -376,6 +376,14 @@ std::string Server::RebindTcp() {
 
 void Server::InstallAclHooks() {
   dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
+  dispatcher_->hooks().acl_script = [this](const CommandSpec* spec, ArgList args,
+                                           const Session& caller, bool log) {
+    return acl_.CheckScriptCall(spec, args, caller, log);
+  };
+  dispatcher_->hooks().acl_reads_all_keys = [this](const CommandSpec* spec, ArgList args,
+                                                   const Session& s) {
+    return acl_.ReadsAllKeys(spec, args, s);
+  };
   acl_.hooks.client_info = [](const Session& s) { return ClientLine(s, clock::NowMs()); };
   // Connections of a deleted user are closed; the one that deleted it after its reply.
   acl_.hooks.kill_clients = [this](const AclUserRef* user, Session* current) {
@@ -394,21 +402,18 @@ void Server::InstallAclHooks() {
       w->loop().Post([w, id] { w->KillClient(id); });
     });
   };
-  // Subscribers whose user lost a channel they listen to are closed, checked on their own
-  // thread (their subscriptions are the owner's to read).
-  acl_.hooks.recheck_subscribers = [this](const AclUserRef* user) {
+  // Subscribers whose user lost a channel they listen to are closed at once (gone from CLIENT
+  // LIST when ACL SETUSER returns, as in Redis).
+  acl_.hooks.recheck_subscribers = [this](const AclUserRef* user, const AclUser& now) {
     ForEachClient([&](Connection* c, Worker* w) {
       Session& s = c->session();
       {
         std::lock_guard<std::mutex> l(s.info_mu);
-        if (s.acl_user.get() != user) return;
+        if (s.acl_user.get() != user || Acl::SubscriptionsAllowed(s, now)) return;
       }
+      s.kill_requested = 1;
       uint64_t id = s.id;
-      w->loop().Post([this, w, id] {
-        w->WithClient(id, [this](Connection& conn) {
-          if (!acl_.SubscriptionsAllowed(conn.session())) conn.Close();
-        });
-      });
+      w->loop().Post([w, id] { w->KillClient(id); });
     });
   };
 }

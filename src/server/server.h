@@ -132,8 +132,6 @@ class Worker {
   uint64_t max_commands_per_cycle() const { return cmd_per_cycle_max_.load(); }
   // Closes the connection with this id if this worker owns it (runs on this worker's thread).
   void KillClient(uint64_t id);
-  // Runs fn on the connection `id` of this worker, if it is still open (worker thread only).
-  void WithClient(uint64_t id, const std::function<void(Connection&)>& fn);
   // The connection with this id if this worker owns it (this worker's thread only).
   Connection* Find(uint64_t id) {
     auto it = conns_.find(id);

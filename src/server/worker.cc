@@ -210,11 +210,6 @@ void Worker::KillClient(uint64_t id) {
   if (it != conns_.end()) it->second->Close();
 }
 
-void Worker::WithClient(uint64_t id, const std::function<void(Connection&)>& fn) {
-  auto it = conns_.find(id);
-  if (it != conns_.end()) fn(*it->second);
-}
-
 void Worker::DeliverUnblocked(uint64_t id, std::string reply) {
   auto it = conns_.find(id);
   if (it != conns_.end()) it->second->Unblocked(std::move(reply));
