@@ -230,6 +230,15 @@ bool Acl::Authenticate(Session& s, std::string_view user, std::string_view passw
   return true;
 }
 
+bool Acl::CheckCredentials(std::string_view user, std::string_view password) const {
+  for (const auto& ref : {Find(user), default_}) {
+    if (ref == nullptr) continue;
+    auto u = ref->Get();
+    if (u->enabled() && u->CheckPassword(password)) return true;
+  }
+  return false;
+}
+
 bool Acl::DefaultUserNoPass() const { return default_->Get()->nopass(); }
 
 void Acl::BindDefault(Session& s) {

@@ -61,6 +61,14 @@ class Acl : public Authenticator {
   // changed). The caller holds s.info_mu or is the owner thread.
   static bool SubscriptionsAllowed(const Session& s, const AclUser& u);
 
+  // Whether the default user lets a connection in without credentials (on, nopass).
+  bool DefaultOpen() const {
+    auto u = default_->Get();
+    return u->enabled() && u->nopass();
+  }
+  // HTTP basic credentials of /metrics: an enabled user with its password, or the default
+  // user's password under any other name.
+  bool CheckCredentials(std::string_view user, std::string_view password) const;
   // SORT BY/GET: whether the session's user may read every key with this command.
   bool ReadsAllKeys(const CommandSpec* spec, ArgList args, const Session& s) const;
   // Joins the words of a selector written over several arguments ("(~x", "+get)") into one
@@ -90,7 +98,6 @@ class Acl : public Authenticator {
   uint64_t denied_cmd() const { return denied_cmd_.load(std::memory_order_relaxed); }
   uint64_t denied_key() const { return denied_key_.load(std::memory_order_relaxed); }
   uint64_t denied_channel() const { return denied_channel_.load(std::memory_order_relaxed); }
-  std::string DefaultPassword() const { return requirepass.get(); }
 
   config::Registry& registry;
   config::String requirepass;

@@ -313,6 +313,11 @@ struct AclCommands {
              });
   }
 
+  // The slow log and MONITOR show no part of a user definition (passwords may be anywhere).
+  static void RedactSetUser(ArgList args, std::vector<bool>* redacted) {
+    for (size_t i = 2; i < args.size(); i++) (*redacted)[i] = true;
+  }
+
  private:
   static constexpr std::string_view kNoFile =
       "ERR This Redis instance is not configured to use an ACL file. You may want to specify "
@@ -391,7 +396,8 @@ void Acl::Register(CommandRegistry& r) {
   auto& setuser = sub("SETUSER", -3, A, Handler::Bind<&AclCommands::SetUser>(this), "6.0.0",
                       "Creates and modifies an ACL user and its rules.",
                       "O(N). Where N is the number of rules provided.")
-                      .Args("username:string [rule:string...]");
+                      .Args("username:string [rule:string...]")
+                      .Redact(&AclCommands::RedactSetUser);
   setuser.tips = {"request_policy:all_nodes", "response_policy:all_succeeded"};
   sub("USERS", 2, A, Handler::Bind<&AclCommands::Users>(this), "6.0.0", "Lists all ACL users.",
       "O(N). Where N is the number of configured users.");

@@ -90,7 +90,10 @@ HttpRequest ParseHttpHead(std::string_view head) {
     if (v.size() > 6 && EqualsIgnoreCase(v.substr(0, 6), "basic ")) {
       std::string cred = Base64Decode(v.substr(6));
       size_t sep = cred.find(':');
-      if (sep != std::string::npos) req.password = cred.substr(sep + 1);
+      if (sep != std::string::npos) {
+        req.user = cred.substr(0, sep);
+        req.password = cred.substr(sep + 1);
+      }
     }
   }
   return req;

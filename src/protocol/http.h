@@ -20,7 +20,7 @@ HttpProbe ProbeHttp(std::string_view buf, size_t* head_len);
 
 struct HttpRequest {
   std::string path;                     // without the query string
-  std::optional<std::string> password;  // from "Authorization: Basic", any user name
+  std::optional<std::string> user, password;  // from "Authorization: Basic"
 };
 // Reads a head that ProbeHttp accepted.
 HttpRequest ParseHttpHead(std::string_view head);

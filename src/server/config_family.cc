@@ -107,6 +107,18 @@ void CmdConfigHelp(Server&, ArgList, CommandContext& ctx) {
 
 }  // namespace
 
+// CONFIG SET of a password (the options flagged kSensitive): the slow log and MONITOR show the
+// value as "(redacted)".
+void RedactConfigSet(ArgList args, std::vector<bool>* redacted) {
+  static constexpr std::string_view kSecrets[] = {"requirepass", "masterauth",
+                                                  "tls-key-file-pass", "tls-client-key-file-pass"};
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    for (auto name : kSecrets) {
+      if (EqualsIgnoreCase(args[i], name)) (*redacted)[i + 1] = true;
+    }
+  }
+}
+
 void RegisterConfigFamily(CommandRegistry& r, Server& s) {
   constexpr uint32_t LS = kLoading | kStale;
   r.Add({"CONFIG", -2, 0, 0, 0, 0, 0, nullptr, "server", "2.0.0",
@@ -124,6 +136,7 @@ void RegisterConfigFamily(CommandRegistry& r, Server& s) {
   cfg("SET", -4, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigSet>(&s), "2.0.0",
       "Sets configuration parameters in-flight.")
       .Args("data{parameter:string value:string}...")
+      .Redact(&RedactConfigSet)
       .Lock(LockMode::kSelf);
   cfg("RESETSTAT", 2, kAdmin | kNoScript | LS, Handler::Bind<CmdConfigResetStat>(&s), "2.0.0",
       "Resets the server's statistics.");

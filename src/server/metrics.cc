@@ -369,9 +369,10 @@ std::string Response(int code, std::string_view reason, std::string_view body,
 
 std::string HttpResponse(Server& s, std::string_view head) {
   HttpRequest req = ParseHttpHead(head);
-  std::string pass = s.acl().DefaultPassword();
-  // The same rule as the client port: with requirepass, the password must come along.
-  if (!pass.empty() && req.password != pass) {
+  // The same rule as the client port: unless the default user is open, the credentials of an
+  // enabled user (or the default user's password under any name, as scrapers send it) come along.
+  if (!s.acl().DefaultOpen() &&
+      (!req.password || !s.acl().CheckCredentials(req.user.value_or(""), *req.password))) {
     return Response(401, "Unauthorized", "authentication required\n",
                     "WWW-Authenticate: Basic realm=\"carmine\"\r\n");
   }
