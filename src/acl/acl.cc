@@ -49,11 +49,26 @@ ChannelArgs ChannelsOf(const CommandSpec* spec, ArgList args) {
   return {};
 }
 
-uint8_t KeyPerms(const std::vector<std::string_view>& flags) {
+// The permissions a key needs from its key-spec flag words ("RW access delete"): `access` needs
+// R, `insert`/`update`/`delete` need W. kNotKey for `not_key` (shard channels in key positions,
+// which the channel rules cover). Read straight from the text: this runs for every key of every
+// command of a restricted user.
+constexpr uint8_t kNotKey = 0xff;
+uint8_t KeyPerms(std::string_view group) {
   uint8_t p = 0;
-  for (auto f : flags) {
-    if (f == "access") p |= aclcore::kPermRead;
-    if (f == "insert" || f == "delete" || f == "update") p |= aclcore::kPermWrite;
+  size_t i = 0;
+  while (i < group.size()) {
+    size_t j = group.find(' ', i);
+    if (j == std::string_view::npos) j = group.size();
+    std::string_view w = group.substr(i, j - i);
+    if (w == "access") {
+      p |= aclcore::kPermRead;
+    } else if (w == "insert" || w == "delete" || w == "update") {
+      p |= aclcore::kPermWrite;
+    } else if (w == "not_key") {
+      return kNotKey;
+    }
+    i = j + 1;
   }
   return p;
 }
@@ -67,11 +82,16 @@ Denied CheckSelector(const aclcore::Selector& sel, const CommandSpec* spec, ArgL
   if (!sel.all_keys() && spec->HasKeys()) {
     auto pos = spec->KeyPositions(args);
     std::string_view text = spec->call_key_flags ? spec->call_key_flags(args) : spec->key_flags;
+    // "first key's flags|the other keys' flags"; empty: the command's read/write flag decides.
+    size_t bar = text.find('|');
+    std::string_view first = text.substr(0, bar);
+    std::string_view rest = bar == std::string_view::npos ? first : text.substr(bar + 1);
+    if (text.empty()) first = rest = (spec->flags & kWrite) ? "RW update" : "RO access";
+    const uint8_t first_perms = KeyPerms(first);
+    const uint8_t rest_perms = KeyPerms(rest);
     for (int p : pos) {
-      auto words = spec->KeyFlagWords(text, p == pos.front());
-      // Shard channels sit in key positions for routing; the channel rules cover them.
-      if (std::find(words.begin(), words.end(), "not_key") != words.end()) continue;
-      uint8_t perms = KeyPerms(words);
+      uint8_t perms = p == pos.front() ? first_perms : rest_perms;
+      if (perms == kNotKey) continue;
       if (!sel.AllowsKey(args[p], perms)) {
         *object = std::string(args[p]);
         *where = p;
@@ -79,7 +99,7 @@ Denied CheckSelector(const aclcore::Selector& sel, const CommandSpec* spec, ArgL
       }
     }
   }
-  if (!sel.all_channels()) {
+  if (!sel.all_channels() && (spec->flags & kPubSub)) {
     ChannelArgs ch = ChannelsOf(spec, args);
     for (size_t i = ch.from; i < ch.to; i++) {
       if (!sel.AllowsChannel(args[i], ch.pattern)) {
