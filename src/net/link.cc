@@ -30,7 +30,8 @@ void Link::Connect(const std::string& host, int port, const std::string& source_
     });
     return;
   }
-  transport_ = MakePlainTransport(r.value());
+  // With TLS the handshake starts with the first write once the socket is connected.
+  transport_ = tls_ ? tls_->Connect(r.value()) : MakePlainTransport(r.value());
   loop_.Add(transport_->fd(), EPOLLOUT, this);
   std::weak_ptr<bool> alive = alive_;
   deadline_ = loop_.AddTimer(timeout_ms, [this, alive] {

@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "net/event_loop.h"
 #include "net/io_buffer.h"
+#include "net/tls.h"
 #include "net/transport.h"
 
 namespace carmine::net {
@@ -39,6 +40,8 @@ class Link : public IoHandler {
   // Starts connecting; `connected` runs once with the outcome, at the latest after `timeout_ms`.
   void Connect(const std::string& host, int port, const std::string& source_addr,
                int64_t timeout_ms);
+  // Connections made from now on speak TLS with this context's client side (null: plain).
+  void set_tls(std::shared_ptr<TlsContext> tls) { tls_ = std::move(tls); }
   // Queues bytes; they are written as soon as the socket takes them (connected or not yet).
   void Send(std::string_view bytes);
   IoBuffer& input() { return in_; }
@@ -69,6 +72,7 @@ class Link : public IoHandler {
   EventLoop& loop_;
   Handlers handlers_;
   std::unique_ptr<Transport> transport_;
+  std::shared_ptr<TlsContext> tls_;
   State state_ = State::kIdle;
   EventLoop::TimerId deadline_ = 0;
   IoBuffer in_;

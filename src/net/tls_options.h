@@ -1,8 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
-// TlsOptions: every TLS directive of Redis 7.2, declared once here. Until TLS is built, a
-// non-zero `tls-port` (which would turn it on) is refused at startup with a message that names
-// the missing capability; the file, protocol and cache settings are accepted and kept for it.
+// TlsOptions: every TLS directive of Redis 7.2, declared once here (net/tls.h builds the OpenSSL
+// contexts from them).
 #pragma once
 
 #include <climits>
@@ -18,12 +17,7 @@ struct TlsOptions {
   config::Registry& registry;
   static constexpr int64_t kIMax = INT_MAX;
 
-  config::Int<int> tls_port{registry, "tls-port", 0, 0, 65535, 0, {},
-                            [](const int64_t& port) -> std::string {
-                              return port != 0 ? "TLS is not available in this server yet: "
-                                                 "'tls-port' needs it"
-                                               : "";
-                            }};
+  config::Int<int> tls_port{registry, "tls-port", 0, 0, 65535, config::kImmutable};
   config::String tls_cert_file{registry, "tls-cert-file", ""};
   config::String tls_key_file{registry, "tls-key-file", ""};
   config::String tls_key_file_pass{registry, "tls-key-file-pass", "", config::kSensitive};
@@ -43,14 +37,11 @@ struct TlsOptions {
   config::Bool tls_session_caching{registry, "tls-session-caching", true};
   config::Int<int> tls_session_cache_size{registry, "tls-session-cache-size", 20480, 0, kIMax};
   config::Int<int> tls_session_cache_timeout{registry, "tls-session-cache-timeout", 300, 0, kIMax};
-  // Turning these on needs a TLS context, which this server cannot create yet: refused as Redis
-  // refuses them when TLS is not configured.
-  config::Bool tls_replication{registry, "tls-replication", false, 0, {}, NeedsTls};
-  config::Bool tls_cluster{registry, "tls-cluster", false, 0, {}, NeedsTls};
-
- private:
-  static std::string NeedsTls(const bool& on) {
-    return on ? "Unable to update TLS configuration. Check server logs." : "";
+  config::Bool tls_replication{registry, "tls-replication", false};
+  config::Bool tls_cluster{registry, "tls-cluster", false};
+  // Whether a TLS context is needed at all.
+  bool enabled() const {
+    return tls_port.get() != 0 || tls_replication.get() || tls_cluster.get();
   }
 };
 

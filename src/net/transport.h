@@ -27,6 +27,9 @@ class Transport {
   virtual ssize_t Write(const void* buf, size_t n) = 0;
   // What CLIENT LIST and logs call the connection type.
   virtual std::string_view kind() const = 0;
+  // Bytes already received and decrypted but not read yet (TLS): the socket will not signal
+  // them, so the reader must come back for them.
+  virtual size_t pending() const { return 0; }
 
  protected:
   int fd_;

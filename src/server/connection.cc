@@ -136,6 +136,13 @@ void Connection::UpdateMemUsage(bool may_evict) {
 }
 
 void Connection::OnReadable() {
+  // A TLS connection may hold decrypted bytes the socket will not signal again.
+  do {
+    ReadOnce();
+  } while (!closing_ && !read_stopped_ && transport_->pending() > 0);
+}
+
+void Connection::ReadOnce() {
   if (read_stopped_) return;
   // The rest of a partly read argument is made room for exactly (as Redis sizes its query buffer
   // for a big bulk); otherwise a chunk. Asking for a full chunk near the end of a big argument

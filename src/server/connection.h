@@ -99,6 +99,7 @@ class Connection : public IoHandler {
 
  private:
   void OnReadable();
+  void ReadOnce();
   void ProcessInput();
   // A connection whose first line is an HTTP request line gets an HTTP answer (Prometheus
   // /metrics) and is closed. Returns true when the input was taken as HTTP (or may still be).

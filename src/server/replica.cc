@@ -316,6 +316,7 @@ void ReplicaClient::Connect(int64_t now_ms) {
   h.readable = [this] { OnReadable(); };
   h.closed = [this](const carmine::Status& st) { OnClosed(st); };
   link_ = std::make_unique<net::Link>(s_.worker(0).loop(), std::move(h));
+  if (s_.tls_opts().tls_replication.get()) link_->set_tls(s_.tls());
   int64_t timeout_ms = static_cast<int64_t>(s_.repl_opts().repl_timeout.get()) * 1000;
   link_->Connect(host, port, s_.server_opts().bind_source_addr.get(), timeout_ms);
 }

@@ -72,6 +72,26 @@ Server::Server() {
   migrate_.Register(registry_);
   scripting_.Register(registry_);
   acl_.Register(registry_);
+  // CONFIG SET of any TLS setting (even to the same value) builds the contexts again from the
+  // files, so rotated certificates are picked up; new connections use them.
+  auto tls_hook = config::Option::Hook([this]() -> std::string {
+    if (!tls_opts_.enabled()) return "";
+    if (std::string e = ConfigureTls(); !e.empty()) {
+      LOG_WARNING("Failed to configure TLS: %s", e.c_str());
+      return "Unable to update TLS configuration. Check server logs.";
+    }
+    return "";
+  });
+  TlsOptions& t = tls_opts_;
+  for (config::Option* o : std::initializer_list<config::Option*>{
+           &t.tls_cert_file, &t.tls_key_file, &t.tls_key_file_pass, &t.tls_client_cert_file,
+           &t.tls_client_key_file, &t.tls_client_key_file_pass, &t.tls_dh_params_file,
+           &t.tls_ca_cert_file, &t.tls_ca_cert_dir, &t.tls_protocols, &t.tls_ciphers,
+           &t.tls_ciphersuites, &t.tls_auth_clients, &t.tls_prefer_server_ciphers,
+           &t.tls_session_caching, &t.tls_session_cache_size, &t.tls_session_cache_timeout,
+           &t.tls_replication, &t.tls_cluster}) {
+    o->OnApply(tls_hook);
+  }
   config_.AddDirective("rename-command", [this](config::Words args) -> std::string {
     if (args.size() != 2) return "Bad directive or wrong number of arguments";
     return registry_.Rename(args[0], args[1]);
@@ -104,6 +124,7 @@ Server::~Server() {
   if (pipe_reader_.joinable()) pipe_reader_.join();
   for (int fd : listen_fds_) close(fd);
   if (metrics_fd_ >= 0) close(metrics_fd_);
+  for (int fd : tls_fds_) close(fd);
 }
 
 uint64_t Server::EventLoopCycles() {
@@ -374,6 +395,14 @@ std::string Server::RebindTcp() {
   return "";
 }
 
+std::string Server::ConfigureTls() {
+  std::string err;
+  auto ctx = net::TlsContext::Create(tls_opts_, &err);
+  if (ctx == nullptr) return err;
+  tls_.set(std::move(ctx));
+  return "";
+}
+
 void Server::InstallAclHooks() {
   dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
   dispatcher_->hooks().acl_script = [this](const CommandSpec* spec, ArgList args,
@@ -556,7 +585,20 @@ Status Server::Listen() {
     }
     listen_fds_.push_back(r.value());
   }
-  if (listen_fds_.empty()) return Status::Error("Configured to not listen anywhere, exiting.");
+  if (int tport = tls_opts_.tls_port.get(); tport != 0) {
+    for (auto& addr : bind) {
+      auto r = net::ListenTcp(addr, tport, backlog);
+      if (!r.ok()) {
+        LOG_WARNING("%s", r.status().message().c_str());
+        return Status::Error("Failed listening on port " + std::to_string(tport) +
+                             " (tls), aborting.");
+      }
+      if (r.value() >= 0) tls_fds_.push_back(r.value());
+    }
+  }
+  if (listen_fds_.empty() && tls_fds_.empty()) {
+    return Status::Error("Configured to not listen anywhere, exiting.");
+  }
   if (int mport = server_opts_.metrics_port.get(); mport != 0) {
     // Prometheus scrapes over TCP on the same addresses as the client port.
     std::string addr = bind.empty() ? std::string("*") : bind.front();
@@ -579,6 +621,12 @@ Status Server::Start() {
     }
     return Status::Error("");
   }
+  if (tls_opts_.enabled()) {
+    if (std::string e = ConfigureTls(); !e.empty()) {
+      LOG_WARNING("%s", e.c_str());
+      return Status::Error("Failed to configure TLS. Check logs for more info.");
+    }
+  }
   if (Status s = Listen(); !s.ok()) return s;
   for (int i = 0; i < threads_; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
@@ -589,6 +637,7 @@ Status Server::Start() {
       w->AddListener(listen_fds_[i], i >= tcp_listeners_ ? ListenerKind::kUnix : ListenerKind::kTcp);
     }
     if (metrics_fd_ >= 0) w->AddListener(metrics_fd_, ListenerKind::kMetrics);
+    for (int fd : tls_fds_) w->AddListener(fd, ListenerKind::kTls);
   }
   if (sentinel_ == nullptr) LOG_NOTICE("Server initialized");
   // Clients are served while the dataset loads: commands that need it answer -LOADING, as in
@@ -613,6 +662,7 @@ Status Server::Start() {
   RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
+  if (!tls_fds_.empty()) LOG_NOTICE("Ready to accept connections tls");
   return Status::Ok();
 }
 

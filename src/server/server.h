@@ -31,6 +31,7 @@
 #include "db/db_set.h"
 #include "db/lazyfree.h"
 #include "net/event_loop.h"
+#include "net/tls.h"
 #include "net/tls_options.h"
 #include "persist/options.h"
 #include "replication/master.h"
@@ -62,7 +63,7 @@ inline size_t ClientMemory(const Session& s) {
 
 // What a listening socket accepts: clients over TCP or a unix socket, or Prometheus scrapes on
 // metrics-port.
-enum class ListenerKind : uint8_t { kTcp, kUnix, kMetrics };
+enum class ListenerKind : uint8_t { kTcp, kUnix, kMetrics, kTls };
 
 // An "instantaneous" INFO figure: the rate of a growing counter over the last 16 samples taken
 // every 100 ms, as Redis computes instantaneous_ops_per_sec.
@@ -244,6 +245,9 @@ class Server : public KeyspaceObserver {
   ServerOptions& server_opts() { return server_opts_; }
   PersistOptions& persist_opts() { return persist_opts_; }
   ReplicationOptions& repl_opts() { return repl_opts_; }
+  TlsOptions& tls_opts() { return tls_opts_; }
+  // The TLS context in force (null while TLS is off).
+  std::shared_ptr<net::TlsContext> tls() const { return tls_.get(); }
   ClusterOptions& cluster_opts() { return cluster_opts_; }
   Acl& acl() { return acl_; }
   config::Registry& config() { return config_; }
@@ -438,6 +442,10 @@ class Server : public KeyspaceObserver {
   std::vector<std::string> tcp_addrs_;  // bind address of each TCP listener, same order
   int bound_port_ = 0;                  // the port the TCP listeners use
   int metrics_fd_ = -1;                 // metrics-port listener
+  std::vector<int> tls_fds_;            // tls-port listeners
+  net::TlsState tls_;
+  // Builds the TLS context from the tls-* options (startup, CONFIG SET). "" or the reason.
+  std::string ConfigureTls();
 
   std::mutex clients_mu_;
   std::map<uint64_t, std::pair<Connection*, Worker*>> clients_;

@@ -123,7 +123,13 @@ void Worker::Accept(int lfd, ListenerKind kind) {
       continue;
     }
     uint64_t id = server_.NextClientId();
-    auto conn = std::make_unique<Connection>(*this, net::MakePlainTransport(fd), id, is_unix);
+    std::unique_ptr<net::Transport> transport;
+    if (kind == ListenerKind::kTls) {
+      auto tls = server_.tls();
+      if (tls != nullptr) transport = tls->Accept(fd);
+    }
+    if (transport == nullptr) transport = net::MakePlainTransport(fd);
+    auto conn = std::make_unique<Connection>(*this, std::move(transport), id, is_unix);
     Connection* c = conn.get();
     if (kind == ListenerKind::kMetrics) c->set_metrics_only();
     conns_[id] = std::move(conn);

@@ -1,0 +1,185 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""TLS on tls-port with certificates made here (openssl): redis-py and redis-cli clients,
+client-certificate authentication (yes / optional / no), plain text and garbage on the TLS port
+(refused, the server keeps serving), big pipelined traffic, certificate reload by CONFIG SET, and
+replication over TLS (tls-replication) between Carmine servers and with redis-server."""
+import os
+import socket
+import ssl
+import subprocess
+
+import pytest
+import redis
+
+from servers import ServerProcess, free_port, redis_binary, wait_until
+
+CLI = "/usr/bin/redis-cli"
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    openssl("genrsa", "-out", "ca.key", "2048", cwd=d)
+    openssl("req", "-x509", "-new", "-nodes", "-key", "ca.key", "-sha256", "-days", "30",
+            "-subj", "/CN=Carmine Test CA", "-out", "ca.crt", cwd=d)
+    for name in ("server", "client", "server2"):
+        openssl("genrsa", "-out", f"{name}.key", "2048", cwd=d)
+        openssl("req", "-new", "-key", f"{name}.key", "-subj", f"/CN={name}", "-out",
+                f"{name}.csr", cwd=d)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "30", "-sha256", "-out", f"{name}.crt", cwd=d)
+    return d
+
+
+def tls_args(certs, port, extra=()):
+    return ["--tls-port", str(port), "--tls-cert-file", str(certs / "server.crt"),
+            "--tls-key-file", str(certs / "server.key"),
+            "--tls-ca-cert-file", str(certs / "ca.crt"), *extra]
+
+
+def tls_client(certs, port, with_cert=True):
+    kw = dict(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=str(certs / "ca.crt"),
+              ssl_cert_reqs="required", ssl_check_hostname=False, decode_responses=True,
+              socket_timeout=5)
+    if with_cert:
+        kw.update(ssl_certfile=str(certs / "client.crt"), ssl_keyfile=str(certs / "client.key"))
+    return redis.Redis(**kw)
+
+
+def start(make_server, args):
+    s = make_server(args=args, start=False)
+    s.start(wait=False)
+    return s
+
+
+def test_clients_over_tls(certs, make_server):
+    tport = free_port()
+    s = make_server(args=tls_args(certs, tport))
+    c = tls_client(certs, tport)
+    assert c.ping()
+    assert c.set("k", "v") and c.get("k") == "v"
+    # Pipelined traffic larger than one TLS record, both ways.
+    big = "x" * 100000
+    p = c.pipeline(transaction=False)
+    for i in range(200):
+        p.set(f"key:{i}", big if i % 50 == 0 else str(i))
+        p.get(f"key:{i}")
+    out = p.execute()
+    assert out[1] == big and out[3] == "1" and len(out) == 400
+    # The plain port and the TLS port serve the same data.
+    plain = redis.Redis(port=s.port, decode_responses=True)
+    assert plain.get("k") == "v"
+    cli = subprocess.run([CLI, "-p", str(tport), "--tls", "--cacert", str(certs / "ca.crt"),
+                          "--cert", str(certs / "client.crt"), "--key", str(certs / "client.key"),
+                          "get", "k"], capture_output=True, text=True, timeout=10)
+    assert cli.stdout.strip() == "v"
+    with open(s.log) as f:
+        assert "Ready to accept connections tls" in f.read()
+
+
+def test_bad_clients_do_not_hurt_the_server(certs, make_server):
+    tport = free_port()
+    make_server(args=tls_args(certs, tport))
+    # Plain text on the TLS port: the handshake fails and the connection is closed.
+    # Garbage that looks like the start of a handshake gets the same.
+    for junk in (b"PING\r\n", b"\x16\x03\x01\x02\x00" + os.urandom(600)):
+        with socket.create_connection(("127.0.0.1", tport), timeout=5) as sk:
+            sk.sendall(junk)
+            try:
+                data = sk.recv(100)
+                assert b"PONG" not in data
+                while data:
+                    data = sk.recv(100)
+            except ConnectionResetError:
+                pass
+    # A client that connects and says nothing, then leaves.
+    socket.create_connection(("127.0.0.1", tport), timeout=5).close()
+    # No client certificate while tls-auth-clients is yes (the default).
+    with pytest.raises((redis.exceptions.ConnectionError, ssl.SSLError, OSError)):
+        tls_client(certs, tport, with_cert=False).ping()
+    assert tls_client(certs, tport).ping()
+
+
+def test_client_certificate_modes(certs, make_server):
+    for mode in ("no", "optional"):
+        tport = free_port()
+        make_server(args=tls_args(certs, tport, ["--tls-auth-clients", mode]))
+        assert tls_client(certs, tport, with_cert=False).ping()
+        assert tls_client(certs, tport).ping()
+
+
+def test_tls_only_and_certificate_reload(certs, make_server):
+    tport = free_port()
+    s = make_server(args=tls_args(certs, tport) + ["--port", "0"], start=False)
+    # --port 0 after the harness's --port: TLS only. Wait on the TLS port.
+    s.start(wait=False)
+    wait_until(lambda: _tls_ping(certs, tport), 15, what="tls port")
+    c = tls_client(certs, tport)
+    with pytest.raises(redis.exceptions.ResponseError, match="Unable to update TLS"):
+        c.config_set("tls-cert-file", str(certs / "nosuch.crt"))
+    # A certificate that does not match the key is refused; the old files stay in force.
+    with pytest.raises(redis.exceptions.ResponseError, match="Unable to update TLS"):
+        c.config_set("tls-cert-file", str(certs / "server2.crt"))
+    assert c.config_get("tls-cert-file")["tls-cert-file"] == str(certs / "server.crt")
+    assert c.execute_command("CONFIG", "SET", "tls-cert-file", str(certs / "server2.crt"),
+                             "tls-key-file", str(certs / "server2.key")) == "OK"
+    # New connections get the new certificate; the open one keeps working.
+    ctx = ssl.create_default_context(cafile=str(certs / "ca.crt"))
+    ctx.check_hostname = False
+    ctx.load_cert_chain(str(certs / "client.crt"), str(certs / "client.key"))
+    with socket.create_connection(("127.0.0.1", tport), timeout=5) as raw:
+        with ctx.wrap_socket(raw) as tls:
+            subject = dict(x[0] for x in tls.getpeercert()["subject"])
+            assert subject["commonName"] == "server2"
+    assert c.ping()
+
+
+def _tls_ping(certs, port):
+    try:
+        return tls_client(certs, port).ping()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _link_up(port, **kw):
+    try:
+        return redis.Redis(port=port, decode_responses=True, **kw).info(
+            "replication").get("master_link_status") == "up"
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def test_replication_over_tls(certs, make_server):
+    mport = free_port()
+    master = make_server(args=tls_args(certs, mport))
+    rport = free_port()
+    replica = make_server(args=tls_args(certs, rport, ["--tls-replication", "yes",
+                                                       "--replicaof", "127.0.0.1", str(mport)]))
+    m = tls_client(certs, mport)
+    m.set("before", "1")
+    wait_until(lambda: _link_up(replica.port), 15, what="replica link up over TLS")
+    m.set("after", "2")
+    r = redis.Redis(port=replica.port, decode_responses=True)
+    wait_until(lambda: r.get("after") == "2", 10, what="write replicated")
+    assert r.get("before") == "1"
+
+
+@pytest.mark.skipif(not os.path.exists(redis_binary()), reason="no redis-server")
+def test_redis_server_replica_of_carmine_over_tls(certs, make_server):
+    mport = free_port()
+    master = make_server(args=tls_args(certs, mport))
+    rport = free_port()
+    oracle = ServerProcess("redis", args=tls_args(certs, rport, [
+        "--tls-replication", "yes", "--replicaof", "127.0.0.1", str(mport)]))
+    oracle.start()
+    try:
+        tls_client(certs, mport).set("k", "from-carmine")
+        wait_until(lambda: _link_up(oracle.port), 15, what="redis-server link up over TLS")
+        o = redis.Redis(port=oracle.port, decode_responses=True)
+        wait_until(lambda: o.get("k") == "from-carmine", 10, what="replicated")
+    finally:
+        oracle.cleanup()
