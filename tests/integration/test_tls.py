@@ -183,3 +183,31 @@ def test_redis_server_replica_of_carmine_over_tls(certs, make_server):
         wait_until(lambda: o.get("k") == "from-carmine", 10, what="replicated")
     finally:
         oracle.cleanup()
+
+
+def test_node_clients_over_tls_as_acl_user(certs, make_server):
+    import json
+    import shutil
+    node = shutil.which("node")
+    assert node, "node is not installed (scripts/deps.sh installs it)"
+    tport = free_port()
+    s = make_server(args=tls_args(certs, tport))
+    redis.Redis(port=s.port).execute_command("ACL", "SETUSER", "app", "on", ">s3cret", "~app:*",
+                                             "+@all")
+    node_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node")
+    out = subprocess.run([node, os.path.join(node_dir, "tls_acl_clients.mjs"), str(tport),
+                          str(certs)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"ioredisWhoami": "app", "ioredisGet": "v",
+                      "ioredisDenied": "NOPERM No permissions to access a key",
+                      "nodeRedisWhoami": "app", "nodeRedisGet": "v"}
+
+
+def test_metrics_over_tls(certs, make_server):
+    tport = free_port()
+    make_server(args=tls_args(certs, tport, ["--tls-auth-clients", "no"]))
+    out = subprocess.run(["curl", "-s", "--cacert", str(certs / "ca.crt"), "-k",
+                          f"https://127.0.0.1:{tport}/metrics"], capture_output=True, text=True,
+                         timeout=20)
+    assert "redis_up 1" in out.stdout or "redis_connected_clients" in out.stdout
