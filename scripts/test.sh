@@ -48,6 +48,8 @@ if command -v clang++-14 >/dev/null; then
   run_fuzzer aof_fuzzer tests/fuzz/aof_seeds 300000 4096
   echo "== fuzz: reply reader (answers from other servers) =="
   run_fuzzer reply_reader_fuzzer tests/fuzz/reply_seeds 500000 4096
+  echo "== fuzz: ACL rules (parse, describe, parse the description again) =="
+  run_fuzzer acl_rules_fuzzer tests/fuzz/acl_seeds 200000 1024
 fi
 
 echo "== differential: carmine vs redis-server (corpus + random sequences) =="
@@ -63,7 +65,7 @@ CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
 # Includes the blocking, stream, pub/sub, transaction, tracking, eviction, observability, persistence and
-# replication tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes,
+# replication, ACL and TLS tests (work crossing threads: the evictor, the lazy-free thread, metrics scrapes,
 # the AOF's group commit and fsync thread, loading while clients are served, replicas fed from
 # the backlog on their own threads while others write).
 # detect_deadlocks=0: TSan's lock-order detector cannot track the >64 shard locks FLUSHALL holds.
@@ -77,7 +79,7 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   tests/integration/test_observability.py tests/integration/test_aof.py \
   tests/integration/test_persistence.py tests/integration/test_server.py \
   tests/integration/test_replication.py tests/integration/test_replica.py \
-  tests/integration/test_streams.py \
+  tests/integration/test_streams.py tests/integration/test_acl.py tests/integration/test_tls.py \
   -k "not daemonize and not fits and not idle_clients"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="

@@ -81,12 +81,7 @@ std::string AclUser::Apply(std::string_view rule, const CommandRegistry& reg, bo
     passwords_.erase(it);
   } else if (rule.size() >= 2 && rule.front() == '(' && rule.back() == ')') {
     aclcore::Selector s(all_channels);
-    std::string_view inner = rule.substr(1, rule.size() - 2);
-    while (!inner.empty()) {
-      size_t sp = inner.find(' ');
-      std::string_view w = inner.substr(0, sp);
-      inner = sp == std::string_view::npos ? std::string_view() : inner.substr(sp + 1);
-      if (w.empty()) continue;
+    for (auto w : SplitWords(rule.substr(1, rule.size() - 2))) {
       if (std::string e = s.Apply(w, reg); !e.empty()) return e;
     }
     selectors_.push_back(std::move(s));

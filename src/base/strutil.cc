@@ -186,6 +186,18 @@ bool MatchImpl(const char* p, const char* pend, const char* s, const char* send,
 }
 }  // namespace
 
+std::vector<std::string_view> SplitWords(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(sep, i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
   return MatchImpl(pattern.data(), pattern.data() + pattern.size(), str.data(),
                    str.data() + str.size(), nocase);

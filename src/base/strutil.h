@@ -36,6 +36,9 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = fal
 // A closing quote must be followed by whitespace or the end. Returns false on unbalanced quotes.
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
+// The non-empty pieces of `s` between `sep` characters ("a  b" -> {"a", "b"}).
+std::vector<std::string_view> SplitWords(std::string_view s, char sep = ' ');
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);

@@ -42,17 +42,7 @@ constexpr FlagName kFlagNames[] = {
     {kAllowBusy, "allow_busy"},
 };
 
-std::vector<std::string_view> Words(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(' ', i);
-    if (j == std::string_view::npos) j = s.size();
-    if (j > i) out.push_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string_view> Words(std::string_view s) { return SplitWords(s); }
 
 // Key-spec flag groups: "RW access delete|RW insert" gives the first key its own flags and the
 // remaining keys the second group's (SMOVE, SINTERSTORE, LMOVE, ...).

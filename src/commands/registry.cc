@@ -41,15 +41,7 @@ std::vector<std::string_view> CommandSpec::KeyFlagWords(std::string_view flag_te
   size_t bar = flag_text.find('|');
   std::string_view group = first || bar == std::string_view::npos ? flag_text.substr(0, bar)
                                                                   : flag_text.substr(bar + 1);
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < group.size()) {
-    size_t j = group.find(' ', i);
-    if (j == std::string_view::npos) j = group.size();
-    if (j > i) out.push_back(group.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
+  return SplitWords(group);
 }
 
 std::vector<int> CommandSpec::KeyPositions(ArgList args) const {

@@ -50,8 +50,10 @@ size_t CountKeys() { return (g_dbs->KeyCount(0) + g_dbs->KeyCount(1)) * 1000; }
 struct World {
   World() : dbs(2, 2, false) {
     carmine::RegisterCoreFamilies(registry);
+    acl.Register(registry);  // ACL SETUSER & co. are fuzzed too, and their rules enforced
     opts.proto_max_bulk_len.set(1 << 20);
     dispatcher = std::make_unique<carmine::Dispatcher>(registry, dbs, opts, acl);
+    dispatcher->hooks().acl = [this](const carmine::CommandCheck& c) { return acl.Check(c); };
     g_dbs = &dbs;
     dispatcher->evictor().set_probe(&CountKeys);
   }
@@ -59,7 +61,7 @@ struct World {
   carmine::DbSet dbs;
   carmine::config::Registry config;  // before the options, which register themselves in it
   carmine::RuntimeOptions opts{config};
-  carmine::Acl acl{config};
+  carmine::Acl acl{config, registry};
   std::unique_ptr<carmine::Dispatcher> dispatcher;
 };
 
