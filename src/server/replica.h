@@ -38,6 +38,8 @@ class Server;
 
 class ReplicaClient {
  public:
+  // Shutdown, after the loops stopped: the link to the master goes before the loop it lives on.
+  void CloseLink() { link_.reset(); }
   // Redis's repl_state, as ROLE names it.
   enum class State : int {
     kNone,        // a master

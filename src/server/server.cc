@@ -119,8 +119,10 @@ Server::Server() {
 
 Server::~Server() {
   for (auto& w : workers_) w->Join();
-  // Sentinel's links live on worker 0's loop: gone before the loops are.
+  // Sentinel's links and the replica's link to its master live on worker 0's loop: gone before
+  // the loops are.
   sentinel_.reset();
+  if (replica_ != nullptr) replica_->CloseLink();
   if (pipe_reader_.joinable()) pipe_reader_.join();
   for (int fd : listen_fds_) close(fd);
   if (metrics_fd_ >= 0) close(metrics_fd_);

@@ -163,10 +163,11 @@ def test_daemonize(tmp_path):
 
 def test_requirepass_and_hello_auth(make_server):
     s = make_server(args=["--requirepass", "secret"])
+    ok = redis.Redis(port=s.port, password="secret")
+    wait_until(lambda: ok.ping(), 10, what="loading done")  # PING's NOAUTH came before that
     c = redis.Redis(port=s.port)
     with pytest.raises(redis.AuthenticationError):
         c.get("x")
-    ok = redis.Redis(port=s.port, password="secret")
     assert ok.set("x", 1)
     with socket.create_connection(("127.0.0.1", s.port)) as raw:
         raw.sendall(b"HELLO 3 AUTH default secret SETNAME app\r\nCLIENT GETNAME\r\n")
