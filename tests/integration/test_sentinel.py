@@ -200,6 +200,9 @@ def test_mixed_with_redis(make_server, setup):
     try:
         wait_discovered(sentinels, 2)
         sc(m).set("x", 1)
+        # Replication is asynchronous: the key is only promised to survive the master's
+        # kill -9 once the replicas acknowledged it.
+        sc(m).execute_command("WAIT", len(replicas), 5000)
         m.proc.kill()
         wait_until(lambda: addr(sentinels[0])[1] != m.port, 40, interval=0.1,
                    what="failover after kill -9")
