@@ -1,8 +1,6 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 //
-// ClusterOptions: every cluster directive of Redis 7.2, declared once here. Until cluster mode
-// is built, `cluster-enabled yes` is refused at startup with a message that names the missing
-// capability; the other directives are accepted and kept for it.
+// ClusterOptions: every cluster directive of Redis 7.2, declared once here.
 #pragma once
 
 #include <climits>
@@ -21,12 +19,7 @@ struct ClusterOptions {
   static constexpr int64_t kIMax = INT_MAX;
   static constexpr int64_t kLLMax = LLONG_MAX;
 
-  config::Bool cluster_enabled{registry, "cluster-enabled", false, config::kImmutable, {},
-                               [](const bool& on) -> std::string {
-                                 return on ? "cluster mode is not available in this server yet: "
-                                             "'cluster-enabled yes' needs it"
-                                           : "";
-                               }};
+  config::Bool cluster_enabled{registry, "cluster-enabled", false, config::kImmutable};
   config::String cluster_config_file{registry, "cluster-config-file", "nodes.conf",
                                      config::kImmutable};
   config::Int<int> cluster_port{registry, "cluster-port", 0, 0, 65535, config::kImmutable};

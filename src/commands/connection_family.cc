@@ -179,6 +179,7 @@ void CmdReset(ArgList, CommandContext& ctx) {
   s.in_multi.store(false, std::memory_order_relaxed);
   s.multi_queued.store(-1, std::memory_order_relaxed);
   s.multi_mem.store(0, std::memory_order_relaxed);
+  s.cluster_readonly = s.cluster_asking = false;
   UnwatchAll(ctx.dbs, s);
   Dispatcher& d = *ctx.dispatcher;
   UnsubscribeAll(d.pubsub(), s, SubKind::kChannel, nullptr);

@@ -254,6 +254,16 @@ void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int6
     return;
   }
   session.last_cmd.store(spec, std::memory_order_relaxed);
+  // Cluster: ASKING covers the one command after it (a whole transaction counts as one).
+  struct AskingReset {
+    Session& s;
+    const CommandSpec* spec;
+    ~AskingReset() {
+      if (s.cluster_asking && s.multi == nullptr && spec->name != "ASKING") {
+        s.cluster_asking = false;
+      }
+    }
+  } asking_reset{session, spec};
   if (session.loader) {
     // What a file replays: no memory limit, MISCONF or monitor feed; transactions queue.
     if (session.multi != nullptr && !RunsInsideMulti(spec)) return Queue(spec, args, session, rb);

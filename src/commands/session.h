@@ -54,6 +54,9 @@ struct Session {
   // Written only by the owner thread; atomics because CLIENT LIST on other threads reads them.
   std::atomic<int> resp{2};
   bool authenticated = true;
+  // Cluster mode: READONLY (reads served by a replica of the slot's master), and ASKING (the
+  // next command may touch a slot this node is importing; cleared after that command).
+  bool cluster_readonly = false, cluster_asking = false;
   // ACL: the user this connection is authenticated as (null: an internal client that may run
   // everything), and the owner thread's copy of its rules with the version it was taken at.
   std::shared_ptr<AclUserRef> acl_user;

@@ -41,6 +41,17 @@ void Link::Connect(const std::string& host, int port, const std::string& source_
   });
 }
 
+void Link::Adopt(std::unique_ptr<Transport> t) {
+  Close();
+  transport_ = std::move(t);
+  state_ = State::kConnected;
+  peer_ = PeerName(transport_->fd());
+  local_ = SockName(transport_->fd());
+  SetNoDelay(transport_->fd());
+  want_write_ = false;
+  loop_.Add(transport_->fd(), EPOLLIN, this);
+}
+
 void Link::Send(std::string_view bytes) {
   if (state_ == State::kClosed || state_ == State::kIdle) return;
   out_.append(bytes);

@@ -40,6 +40,9 @@ class Link : public IoHandler {
   // Starts connecting; `connected` runs once with the outcome, at the latest after `timeout_ms`.
   void Connect(const std::string& host, int port, const std::string& source_addr,
                int64_t timeout_ms);
+  // Takes an accepted, non-blocking socket as an established link (a cluster node that
+  // connected to this one).
+  void Adopt(std::unique_ptr<Transport> t);
   // Connections made from now on speak TLS with this context's client side (null: plain).
   void set_tls(std::shared_ptr<TlsContext> tls) { tls_ = std::move(tls); }
   // Queues bytes; they are written as soon as the socket takes them (connected or not yet).

@@ -130,7 +130,7 @@ void ClientsSection(Server& s, Writer& w) {
   int64_t clients = static_cast<int64_t>(s.stats().connected_clients.load()) -
                     static_cast<int64_t>(s.repl_master().num_replicas());
   w.Field("connected_clients", std::max<int64_t>(0, clients));
-  w.Field("cluster_connections", 0);
+  w.Field("cluster_connections", static_cast<int64_t>(s.cluster().ConnectionCount()));
   w.Field("maxclients", s.server_opts().maxclients.get());
   w.Field("client_recent_max_input_buffer", max_in);
   w.Field("client_recent_max_output_buffer", max_out);
@@ -588,7 +588,7 @@ std::string BuildInfo(Server& s, const std::vector<std::string>& requested) {
   if (want.count("latencystats")) LatencyStatsSection(s, w);
   if (want.count("cluster")) {
     w.Section("Cluster");
-    w.Field("cluster_enabled", 0);
+    w.Field("cluster_enabled", s.cluster().enabled() ? 1 : 0);
   }
   if (want.count("keyspace")) KeyspaceSection(s, w);
   if (want.count("sentinel") && s.sentinel() != nullptr) {

@@ -69,6 +69,7 @@ Server::Server() {
   RegisterPersistenceFamily(registry_, *this);
   RegisterDebugFamily(registry_, *this);
   RegisterReplicationFamily(registry_, *this);
+  cluster_.Register(registry_);
   migrate_.Register(registry_);
   scripting_.Register(registry_);
   acl_.Register(registry_);
@@ -123,6 +124,7 @@ Server::~Server() {
   // the loops are.
   sentinel_.reset();
   if (replica_ != nullptr) replica_->CloseLink();
+  cluster_.Stop();
   if (pipe_reader_.joinable()) pipe_reader_.join();
   for (int fd : listen_fds_) close(fd);
   if (metrics_fd_ >= 0) close(metrics_fd_);
@@ -509,9 +511,14 @@ void Server::InitData() {
   if (threads_ > 1) {
     while (shards < threads_ * 8) shards <<= 1;
   }
+  // Cluster mode serves database 0 only, one shard per hash slot: a slot's keys are one table.
+  const bool cluster_mode = cluster_opts_.cluster_enabled.get();
+  if (cluster_mode) shards = static_cast<int>(DbSet::kSlots);
+  opts_.cluster_enabled.store(cluster_mode);
   // Statistics counters skip locked instructions when a single worker writes them.
   SetCountersMultiWriter(threads_ > 1);
-  dbs_ = std::make_unique<DbSet>(server_opts_.databases.get(), shards, threads_ > 1);
+  dbs_ = std::make_unique<DbSet>(cluster_mode ? 1 : server_opts_.databases.get(), shards,
+                                 threads_ > 1);
   dbs_->set_observer(this);
   persistence_ = std::make_unique<Persistence>(*this);
   aof_ = std::make_unique<Aof>(*this, persist_opts_);
@@ -630,6 +637,10 @@ Status Server::Start() {
     }
   }
   if (Status s = Listen(); !s.ok()) return s;
+  if (cluster_opts_.cluster_enabled.get()) {
+    if (Status s = cluster_.Init(); !s.ok()) return s;
+    dispatcher_->hooks().cluster = [this](const CommandCheck& c) { return cluster_.Route(c); };
+  }
   for (int i = 0; i < threads_; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
     workers_.back()->loop().SetBusyPollUs(server_opts_.busy_poll_us.get());
@@ -648,6 +659,7 @@ Status Server::Start() {
   loading_start_ms_.store(clock::NowMs());
   // Read before the workers run: from then on CONFIG SET port may rebind the listeners.
   const bool listening_tcp = tcp_listeners_ > 0;
+  if (cluster_.enabled()) workers_[0]->loop().Post([this] { cluster_.Start(); });
   for (auto& w : workers_) w->Start();
   // With appendonly yes the AOF is the dataset, even when an RDB file exists (as in Redis).
   Status st = sentinel_ != nullptr           ? Status::Ok()
@@ -662,6 +674,7 @@ Status Server::Start() {
   stats_.startup_memory.store(mem::UsedMemory());
   if (sentinel_ != nullptr) return StartSentinel();
   RestoreReplicationState();
+  cluster_host_.set_started();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   if (!tls_fds_.empty()) LOG_NOTICE("Ready to accept connections tls");

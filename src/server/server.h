@@ -22,6 +22,7 @@
 #include "base/config.h"
 #include "base/counter.h"
 #include "base/status.h"
+#include "cluster/cluster.h"
 #include "cluster/options.h"
 #include "commands/context.h"
 #include "cluster/migrate.h"
@@ -40,6 +41,7 @@
 #include "scripting/options.h"
 #include "scripting/scripting.h"
 #include "server/aof.h"
+#include "server/cluster_host.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
 #include "server/failover.h"
@@ -249,6 +251,8 @@ class Server : public KeyspaceObserver {
   // The TLS context in force (null while TLS is off).
   std::shared_ptr<net::TlsContext> tls() const { return tls_.get(); }
   ClusterOptions& cluster_opts() { return cluster_opts_; }
+  // Cluster mode's runtime (its commands exist in every mode; they refuse unless enabled).
+  Cluster& cluster() { return cluster_; }
   Acl& acl() { return acl_; }
   config::Registry& config() { return config_; }
   // The configuration file's absolute path ("" when started without one).
@@ -397,6 +401,8 @@ class Server : public KeyspaceObserver {
   Acl acl_{config_, registry_};
   ReplicationOptions repl_opts_{config_};
   ClusterOptions cluster_opts_{config_};
+  ServerClusterHost cluster_host_{*this};
+  Cluster cluster_{cluster_opts_, cluster_host_};
   TlsOptions tls_opts_{config_};
   ScriptingOptions script_opts_{config_};
   Scripting scripting_{script_opts_};
