@@ -168,7 +168,7 @@ std::string Cluster::Route(const CommandCheck& c) {
     Node* to = state_.migrating_to(slot);
     return "ASK " + std::to_string(slot) + " " + Endpoint(to) + ":" + std::to_string(to->port);
   }
-  if (importing && (s.cluster_asking || spec->name == "RESTORE-ASKING")) {
+  if (importing && (s.cluster_asking || (spec->flags & kAsking))) {
     if (keys.size() > 1 && missing > 0) {
       return "TRYAGAIN Multiple keys request during rehashing of slot";
     }

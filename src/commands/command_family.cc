@@ -40,6 +40,7 @@ constexpr FlagName kFlagNames[] = {
     {kNoMulti, "no_multi"},
     {kMovableKeys, "movablekeys"},
     {kAllowBusy, "allow_busy"},
+    {kAsking, "asking"},
 };
 
 std::vector<std::string_view> Words(std::string_view s) { return SplitWords(s); }

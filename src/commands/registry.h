@@ -99,6 +99,7 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 18,
   kSentinel = 1u << 19,
   kProtected = 1u << 20,
+  kAsking = 1u << 21,  // runs on a slot being imported without ASKING first (RESTORE-ASKING)
 };
 
 namespace acl {

@@ -1,0 +1,430 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Cluster mode with real processes on loopback ports: clusters created by the stock
+`redis-cli --cluster create`, checked with `--cluster check`, used through redis-py's RedisCluster
+and ioredis' Cluster, a master killed with -9 under load (its replica takes over, the old master
+returns as a replica), resharding while clients write, a cluster mixing Carmine and redis-server
+nodes failing over in each direction, routing errors next to Redis's, and garbage on the bus.
+Every wait polls with a deadline."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+from redis.cluster import ClusterNode, RedisCluster
+
+from servers import ROOT, ServerProcess, free_port, redis_binary, wait_until
+
+pytestmark = pytest.mark.needs_process
+
+NODE_TIMEOUT = 2000
+
+
+def redis_cli():
+    shared = os.path.join(os.path.dirname(redis_binary()), "redis-cli")
+    return shared if os.path.exists(shared) else shutil.which("redis-cli")
+
+
+def cluster_node(kind="carmine", extra=()):
+    args = ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
+            "--cluster-node-timeout", str(NODE_TIMEOUT), "--repl-diskless-sync-delay", "0",
+            "--cluster-config-file", "nodes.conf"]
+    if kind == "carmine":
+        args += ["--threads", "2"]
+    return ServerProcess(kind, args=args + list(extra)).start()
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([redis_cli(), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def rc(node):
+    return redis.Redis(port=node.port, decode_responses=True)
+
+
+def info(node):
+    return rc(node).execute_command("CLUSTER", "INFO")
+
+
+def state_ok(node):
+    text = info(node)
+    return "cluster_state:ok" in text
+
+
+def nodes_view(node):
+    """The slot map as one node sees it: sorted (id, role, master, slots) lines."""
+    out = []
+    for line in rc(node).execute_command("CLUSTER", "NODES").splitlines():
+        f = line.split()
+        role = "master" if "master" in f[2] else "slave"
+        out.append((f[0], role, f[3], " ".join(s for s in f[8:] if not s.startswith("["))))
+    return sorted(out)
+
+
+def wait_consistent(nodes, timeout=30):
+    def ok():
+        views = [nodes_view(n) for n in nodes]
+        return all(state_ok(n) for n in nodes) and all(v == views[0] for v in views)
+    wait_until(ok, timeout, interval=0.1, what="every node agrees and the cluster is ok")
+
+
+def create(nodes, replicas):
+    addrs = [f"127.0.0.1:{n.port}" for n in nodes]
+    r = cli("--cluster", "create", *addrs, "--cluster-replicas", replicas, "--cluster-yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[OK] All 16384 slots covered." in r.stdout
+    wait_consistent(nodes)
+    # Replicas are in sync before anything is killed.
+    for n in nodes:
+        if rc(n).execute_command("ROLE")[0] == "slave":
+            wait_until(lambda n=n: rc(n).info("replication")["master_link_status"] == "up", 30,
+                       interval=0.1, what="replica link up")
+
+
+def role_of(node):
+    return rc(node).execute_command("ROLE")[0]
+
+
+def myid(node):
+    return rc(node).execute_command("CLUSTER", "MYID")
+
+
+def master_replica_pairs(nodes):
+    by_id = {myid(n): n for n in nodes}
+    pairs = []
+    for n in nodes:
+        if role_of(n) == "slave":
+            for line in rc(n).execute_command("CLUSTER", "NODES").splitlines():
+                f = line.split()
+                if "myself" in f[2]:
+                    pairs.append((by_id[f[3]], n))
+    return pairs
+
+
+def cluster_client(nodes):
+    return RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", n.port) for n in nodes],
+                        decode_responses=True)
+
+
+class Writer(threading.Thread):
+    """Writes k<i> = i through RedisCluster until stopped; remembers what was acknowledged."""
+
+    def __init__(self, nodes, prefix="w"):
+        super().__init__(daemon=True)
+        self.client = cluster_client(nodes)
+        self.prefix = prefix
+        self.acked = []
+        self.errors = 0
+        self.stop_flag = threading.Event()
+
+    def run(self):
+        i = 0
+        while not self.stop_flag.is_set():
+            key = f"{self.prefix}{i}"
+            try:
+                self.client.set(key, str(i))
+                self.acked.append(key)
+                i += 1
+            except Exception:
+                self.errors += 1
+                time.sleep(0.05)
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join(30)
+
+
+@pytest.fixture
+def six_carmine():
+    nodes = [cluster_node("carmine") for _ in range(6)]
+    yield nodes
+    for n in nodes:
+        n.cleanup()
+
+
+def test_create_check_clients_failover_and_rejoin(six_carmine):
+    nodes = six_carmine
+    create(nodes, 1)
+    r = cli("--cluster", "check", f"127.0.0.1:{nodes[0].port}")
+    assert r.returncode == 0, r.stdout
+    assert "[OK] All nodes agree about slots configuration." in r.stdout
+    assert "[OK] All 16384 slots covered." in r.stdout
+
+    client = cluster_client(nodes)
+    pipe = client.pipeline()
+    for i in range(20000):
+        pipe.set(f"key:{i}", i)
+    pipe.execute()
+    masters = [n for n in nodes if role_of(n) == "master"]
+    assert sum(rc(m).dbsize() for m in masters) == 20000
+    assert client.get("key:12345") == "12345"
+    # Keys are where CLUSTER KEYSLOT says, and COUNTKEYSINSLOT/GETKEYSINSLOT agree.
+    slot = rc(nodes[0]).execute_command("CLUSTER", "KEYSLOT", "key:12345")
+    owner = [m for m in masters
+             if rc(m).execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) > 0][0]
+    assert "key:12345" in rc(owner).execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000)
+
+    # ioredis' Cluster client.
+    node_dir = os.path.join(ROOT, "tests", "node")
+    node = shutil.which("node")
+    if node and os.path.isdir(os.path.join(node_dir, "node_modules", "ioredis")):
+        out = subprocess.run([node, os.path.join(node_dir, "cluster_clients.mjs"),
+                              str(nodes[0].port)], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert '"written":2000' in out.stdout and '"read":2000' in out.stdout, out.stdout
+
+    # kill -9 a master while a client writes: its replica takes over and the client follows.
+    master, replica = master_replica_pairs(nodes)[0]
+    writer = Writer(nodes)
+    writer.start()
+    wait_until(lambda: len(writer.acked) > 200, 30, what="writes flowing")
+    master.stop(signal.SIGKILL)
+    alive = [n for n in nodes if n is not master]
+    wait_until(lambda: role_of(replica) == "master", 30, interval=0.1, what="replica promoted")
+    wait_until(lambda: all(state_ok(n) for n in alive), 30, interval=0.1, what="cluster ok")
+    before = len(writer.acked)
+    wait_until(lambda: len(writer.acked) > before + 200, 30, what="writes resumed")
+    writer.stop()
+    # Writes acknowledged after the failover are all there.
+    reader = cluster_client(alive)
+    for key in writer.acked[before:]:
+        assert reader.get(key) is not None, key
+
+    # The old master returns as a replica of the node that replaced it.
+    master.start()
+    wait_until(lambda: role_of(master) == "slave", 30, interval=0.1, what="old master rejoined")
+    wait_consistent(nodes)
+    assert rc(master).info("replication")["master_port"] == replica.port
+
+
+def test_reshard_and_rebalance_under_load(six_carmine):
+    nodes = six_carmine[:3]
+    for n in six_carmine[3:]:
+        n.cleanup()
+    create(nodes, 0)
+    writer = Writer(nodes, prefix="r")
+    writer.start()
+    wait_until(lambda: len(writer.acked) > 500, 30, what="writes flowing")
+    src, dst = myid(nodes[0]), myid(nodes[1])
+    r = cli("--cluster", "reshard", f"127.0.0.1:{nodes[0].port}", "--cluster-from", src,
+            "--cluster-to", dst, "--cluster-slots", 1500, "--cluster-yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = cli("--cluster", "rebalance", f"127.0.0.1:{nodes[0].port}", "--cluster-yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    writer.stop()
+    wait_consistent(nodes)
+    r = cli("--cluster", "check", f"127.0.0.1:{nodes[0].port}")
+    assert r.returncode == 0 and "[OK] All 16384 slots covered." in r.stdout, r.stdout
+    reader = cluster_client(nodes)
+    missing = [k for k in writer.acked if reader.get(k) is None]
+    assert missing == []
+    assert sum(rc(n).dbsize() for n in nodes) == len(set(writer.acked))
+
+
+def test_mixed_cluster_fails_over_in_each_direction():
+    # Masters redis, carmine, redis; each gets a replica of the other kind, added with
+    # `--cluster add-node --cluster-slave`.
+    masters = [cluster_node(k) for k in ("redis", "carmine", "redis")]
+    replicas = [cluster_node(k) for k in ("carmine", "redis", "carmine")]
+    nodes = masters + replicas
+    try:
+        create(masters, 0)
+        for m, r in zip(masters, replicas):
+            out = cli("--cluster", "add-node", f"127.0.0.1:{r.port}", f"127.0.0.1:{m.port}",
+                      "--cluster-slave", "--cluster-master-id", myid(m))
+            assert out.returncode == 0, out.stdout + out.stderr
+        wait_consistent(nodes)
+        for r in replicas:
+            wait_until(lambda r=r: rc(r).info("replication").get("master_link_status") == "up",
+                       30, interval=0.1, what="replica link up")
+        client = cluster_client(nodes)
+        for i in range(2000):
+            client.set(f"m{i}", i)
+        for master, replica in list(zip(masters, replicas))[:2]:
+            rc(master).execute_command("WAIT", 1, 5000)
+            master.stop(signal.SIGKILL)
+            wait_until(lambda: role_of(replica) == "master", 30, interval=0.1,
+                       what=f"{replica.kind} replica promoted over {master.kind}")
+            alive = [n for n in nodes if n.proc.poll() is None]
+            wait_until(lambda: all(state_ok(n) for n in alive), 30, interval=0.1,
+                       what="cluster ok")
+            master.start()
+            wait_until(lambda: role_of(master) == "slave", 30, interval=0.1,
+                       what="old master rejoined")
+            wait_consistent(nodes)
+        reader = cluster_client(nodes)
+        assert all(reader.get(f"m{i}") == str(i) for i in range(0, 2000, 7))
+    finally:
+        for n in nodes:
+            n.cleanup()
+
+
+def raw(port, *cmds):
+    """Replies (first line) of each command, sent on one connection."""
+    out = []
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        f = s.makefile("rb")
+        for c in cmds:
+            parts = c.split(" ")
+            s.sendall(f"*{len(parts)}\r\n".encode() +
+                      b"".join(f"${len(p)}\r\n{p}\r\n".encode() for p in parts))
+            line = f.readline().decode().rstrip("\r\n")
+            if line.startswith("$") and line != "$-1":
+                line = f.read(int(line[1:]) + 2).decode().rstrip("\r\n")
+            elif line.startswith("*"):
+                n = int(line[1:])
+                for _ in range(max(n, 0)):
+                    sub = f.readline()
+                    if sub.startswith(b"$") and sub != b"$-1\r\n":
+                        f.read(int(sub[1:]) + 2)
+            out.append(line)
+    return out
+
+
+def crc16(data):
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def key_in_slot(slot):
+    i = 0
+    while crc16(f"k{i}".encode()) % 16384 != slot:
+        i += 1
+    return f"k{i}"
+
+
+def two_node_cluster(kind):
+    """A master with every slot, and a second master with none that it has met."""
+    a, b = cluster_node(kind), cluster_node(kind)
+    rc(a).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+    rc(a).execute_command("CLUSTER", "MEET", "127.0.0.1", b.port,
+                          int(b.cmd[b.cmd.index("--cluster-port") + 1]))
+    wait_until(lambda: len(rc(a).execute_command("CLUSTER", "NODES").splitlines()) == 2 and
+               "handshake" not in rc(a).execute_command("CLUSTER", "NODES") and
+               "disconnected" not in rc(b).execute_command("CLUSTER", "NODES") and
+               len(rc(b).execute_command("CLUSTER", "NODES").splitlines()) == 2,
+               20, interval=0.05, what="nodes met")
+    wait_until(lambda: state_ok(a) and state_ok(b), 20, interval=0.05, what="cluster ok")
+    return a, b
+
+
+ROUTING = [
+    "SET {a}1 x", "MSET {a}1 1 {b}1 2", "SELECT 1", "SELECT 0",
+    "CLUSTER KEYSLOT {a}", "CLUSTER COUNTKEYSINSLOT 99999", "CLUSTER COUNTKEYSINSLOT x",
+    "CLUSTER COUNTKEYSINSLOT 15495", "CLUSTER GETKEYSINSLOT 1 -1", "CLUSTER GETKEYSINSLOT 15495 5",
+    "CLUSTER MEET 127.0.0.1 x", "CLUSTER MEET 127.0.0.1 1 x", "CLUSTER MEET 1.2.3.x 1",
+    "CLUSTER ADDSLOTS 1", "CLUSTER ADDSLOTS 99999", "CLUSTER ADDSLOTSRANGE 5 1",
+    "CLUSTER DELSLOTSRANGE 1 2 3", "CLUSTER SETSLOT 1 foo", "CLUSTER SETSLOT 1 NODE abc",
+    "CLUSTER SETSLOT 1 IMPORTING abc", "CLUSTER FORGET abc", "CLUSTER REPLICATE abc",
+    "CLUSTER RESET foo", "CLUSTER SET-CONFIG-EPOCH 5", "CLUSTER COUNT-FAILURE-REPORTS abc",
+    "CLUSTER FAILOVER", "CLUSTER FAILOVER foo", "CLUSTER REPLICAS abc", "CLUSTER foo",
+    "ASKING x", "READONLY", "READWRITE", "CLUSTER MYID x", "CLUSTER FLUSHSLOTS",
+]
+
+
+def test_routing_and_errors_match_redis():
+    replies = {}
+    unbound = key_in_slot(200)
+    for kind in ("redis", "carmine"):
+        a, b = two_node_cluster(kind)
+        try:
+            aid, bid = myid(a), myid(b)
+            # Slot 15495 ({a}) migrating to b: an existing key is served, a missing one is ASKed,
+            # both at once is TRYAGAIN.
+            got = raw(a.port, "SET {a}1 x", f"CLUSTER SETSLOT 15495 MIGRATING {bid}", "GET {a}1",
+                      "GET {a}2", "MGET {a}1 {a}2", "SET {a}3 z", "CLUSTER SETSLOT 15495 STABLE",
+                      *ROUTING)
+            # b owns nothing: MOVED; importing needs ASKING (for one command).
+            got += raw(b.port, "GET {a}1", f"CLUSTER SETSLOT 15495 IMPORTING {aid}", "GET {a}1",
+                       "ASKING", "GET {a}1", "GET {a}1", "ASKING", "MGET {a}1 {a}2",
+                       "READONLY", "GET {a}1", "CLUSTER SETSLOT 15495 STABLE")
+            # An unassigned slot: the cluster is down (full coverage), reads too, unless allowed.
+            rc(a).execute_command("CLUSTER", "DELSLOTS", 200)
+            wait_until(lambda: not state_ok(a), 10, interval=0.05, what="cluster down")
+            got += raw(a.port, f"GET {unbound}", "GET {a}1", "SET {a}1 1")
+            rc(a).config_set("cluster-allow-reads-when-down", "yes")
+            got += raw(a.port, "GET {a}1", "SET {a}1 1")
+            norm = []
+            for g in got:
+                for old, new in ((aid, "<a>"), (bid, "<b>"), (str(a.port), "<pa>"),
+                                 (str(b.port), "<pb>")):
+                    g = g.replace(old, new)
+                norm.append(g)
+            replies[kind] = norm
+        finally:
+            a.cleanup()
+            b.cleanup()
+    assert len(replies["redis"]) == len(replies["carmine"])
+    for i, (r, c) in enumerate(zip(replies["redis"], replies["carmine"])):
+        assert r == c, (i, r, c)
+
+
+def test_bus_garbage_and_truncated_messages_are_survived():
+    a, b = two_node_cluster("carmine")
+    try:
+        bus = int(a.cmd[a.cmd.index("--cluster-port") + 1])
+        payloads = [
+            b"GARBAGE" * 100,
+            b"RCmb\x00\x00\x00\x10" + b"\x00" * 8,          # length under the header's
+            b"RCmb\x00\x00\x08\xd0" + b"\x00\x01" + b"\x00" * 100,  # truncated, then closed
+            b"RCmb\x00\x00\x08\xd0" + b"\x00\x07" + b"\x00" * (2256 - 10),  # bad version
+            b"RCmb\xff\xff\xff\xff" + b"\x00" * 64,         # absurd length, then closed
+        ]
+        # A well-formed header of every type with a length that does not match its body.
+        for t in range(12):
+            hdr = bytearray(2256)
+            hdr[0:4] = b"RCmb"
+            hdr[4:8] = (2256 + 3).to_bytes(4, "big")
+            hdr[8:10] = (1).to_bytes(2, "big")
+            hdr[12:14] = t.to_bytes(2, "big")
+            hdr[14:16] = (500).to_bytes(2, "big")
+            payloads.append(bytes(hdr) + b"abc")
+        for p in payloads:
+            with socket.create_connection(("127.0.0.1", bus), timeout=5) as s:
+                s.sendall(p)
+        assert rc(a).ping()
+        assert rc(a).set("{a}k", "v")
+        wait_until(lambda: state_ok(a) and state_ok(b), 20, interval=0.05,
+                   what="cluster still ok")
+        assert len(rc(a).execute_command("CLUSTER", "NODES").splitlines()) == 2
+    finally:
+        a.cleanup()
+        b.cleanup()
+
+
+def test_nodes_conf_survives_restart():
+    a = cluster_node("carmine")
+    try:
+        rc(a).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        rc(a).execute_command("CLUSTER", "SET-CONFIG-EPOCH", 7)
+        before = myid(a)
+        conf = open(os.path.join(a.dir, "nodes.conf")).read()
+        assert conf.startswith(before + " ") and "myself,master" in conf
+        assert conf.rstrip().endswith("vars currentEpoch 7 lastVoteEpoch 0")
+        a.stop()
+        a.start()
+        assert myid(a) == before
+        wait_until(lambda: state_ok(a), 20, interval=0.05, what="cluster ok")
+        assert rc(a).execute_command("CLUSTER", "INFO").count("cluster_my_epoch:7") == 1
+        # Redis reads the file Carmine wrote.
+        b = ServerProcess("redis", args=["--cluster-enabled", "yes", "--cluster-port",
+                                         str(free_port())])
+        shutil.copy(os.path.join(a.dir, "nodes.conf"), os.path.join(b.dir, "nodes.conf"))
+        b.start()
+        try:
+            assert myid(b) == before
+            wait_until(lambda: state_ok(b), 20, interval=0.05, what="redis cluster ok")
+        finally:
+            b.cleanup()
+    finally:
+        a.cleanup()
