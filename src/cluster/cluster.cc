@@ -294,6 +294,31 @@ void Cluster::SendPing(BusLink* l, uint16_t type) {
   Send(l, m);
 }
 
+void Cluster::PropagatePublish(std::string_view channel, std::string_view message, bool shard) {
+  std::weak_ptr<bool> alive = alive_;
+  host_.BusLoop().Post([this, alive, ch = std::string(channel), msg = std::string(message),
+                        shard] {
+    if (alive.expired()) return;
+    std::lock_guard<std::mutex> l(mu_);
+    Message m = Header(shard ? cluster::kPublishShard : cluster::kPublish);
+    m.channel = ch;
+    m.payload = msg;
+    if (!shard) return Broadcast(m);
+    // SPUBLISH reaches the other nodes of this shard: its master and replicas.
+    Node* me = state_.myself();
+    Node* master = me->is_master() ? me : state_.MasterOf(me);
+    if (master == nullptr) return;
+    std::vector<Node*> shard_nodes = state_.ReplicasOf(master);
+    shard_nodes.push_back(master);
+    std::string bytes = cluster::Encode(m);
+    for (Node* n : shard_nodes) {
+      if (n == me || n->link == nullptr || !n->link_up) continue;
+      n->link->link->Send(bytes);
+      stats_sent_[m.type]++;
+    }
+  });
+}
+
 void Cluster::StartHandshake(const std::string& ip, int port, int cport, int64_t now) {
   // One handshake per address at a time.
   for (auto& [name, n] : state_.nodes()) {

@@ -91,6 +91,8 @@ class Cluster {
   // INFO cluster and /metrics: cluster_enabled and the state.
   bool state_ok() const { return state_ok_.load(std::memory_order_relaxed); }
   size_t ConnectionCount();
+  // CLUSTER INFO's text (also read by /metrics).
+  std::string InfoText();
 
   // Command handlers (cluster_family.cc).
   void Command(ArgList args, CommandContext& ctx);
@@ -138,6 +140,7 @@ class Cluster {
 
   // --- commands (cluster_family.cc) ---
   void ReplyInfo(CommandContext& ctx);
+  std::string InfoTextLocked();
   void ReplySlots(CommandContext& ctx);
   void ReplyShards(CommandContext& ctx);
   void ReplyLinks(CommandContext& ctx);

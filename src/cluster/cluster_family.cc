@@ -158,7 +158,8 @@ std::string Cluster::Route(const CommandCheck& c) {
       }
     }
   }
-  if (!state_ok_.load()) {
+  const bool shard_pubsub = c.flags & kPubSub;
+  if (!state_ok_.load() && !(shard_pubsub && opts_.cluster_allow_pubsubshard_when_down.get())) {
     if (!opts_.cluster_allow_reads_when_down.get()) return "CLUSTERDOWN The cluster is down";
     if (write) return "CLUSTERDOWN The cluster is down and only accepts read commands";
   }
@@ -174,7 +175,9 @@ std::string Cluster::Route(const CommandCheck& c) {
     }
     return "";
   }
-  if (s.cluster_readonly && !write && me->is_replica() && me->master_name == owner->name) {
+  // Replicas serve reads to READONLY clients, and sharded pub/sub to anyone.
+  if ((s.cluster_readonly || shard_pubsub) && !write && me->is_replica() &&
+      me->master_name == owner->name) {
     return "";
   }
   if (owner != me) {
@@ -184,7 +187,14 @@ std::string Cluster::Route(const CommandCheck& c) {
   return "";
 }
 
-void Cluster::ReplyInfo(CommandContext& ctx) {
+void Cluster::ReplyInfo(CommandContext& ctx) { ctx.rb.Verbatim(InfoTextLocked()); }
+
+std::string Cluster::InfoText() {
+  std::lock_guard<std::mutex> l(mu_);
+  return InfoTextLocked();
+}
+
+std::string Cluster::InfoTextLocked() {
   Node* me = state_.myself();
   int assigned = 0, ok = 0, pfail = 0, fail = 0;
   for (int s = 0; s < kSlots; s++) {
@@ -226,7 +236,7 @@ void Cluster::ReplyInfo(CommandContext& ctx) {
   }
   out += "cluster_stats_messages_received:" + std::to_string(received) + "\r\n";
   out += "total_cluster_links_buffer_limit_exceeded:0\r\n";
-  ctx.rb.Verbatim(out);
+  return out;
 }
 
 void Cluster::ReplySlots(CommandContext& ctx) {

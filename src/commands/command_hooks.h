@@ -54,6 +54,10 @@ struct CommandHooks {
   // Replication: a command that goes to the replicas but not to the AOF (PUBLISH, SPUBLISH:
   // subscribers of replicas get the messages, a reload does not replay them).
   std::function<void(int db, ArgList)> replicate_only;
+  // Cluster: PUBLISH (every node) and SPUBLISH (the nodes of this shard) carried over the bus,
+  // which replaces the replication stream for them in cluster mode.
+  std::function<void(std::string_view channel, std::string_view message, bool shard)>
+      cluster_publish;
   // Persistence, after FLUSHALL emptied every database (all shard locks held): a running RDB
   // child is stopped and, when save points exist, the empty dataset is saved at once, so a
   // restart cannot bring the flushed keys back (the dirty counter starts over).

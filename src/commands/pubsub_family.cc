@@ -99,16 +99,26 @@ void CmdSUnsubscribe(ArgList a, CommandContext& c) {
   Unsubscribe(a, c, SubKind::kShard, "sunsubscribe");
 }
 
+// Other servers hear of a message: the cluster's nodes over the bus, or else the replicas.
+void PropagatePublish(ArgList args, CommandContext& ctx, bool shard) {
+  const CommandHooks& h = ctx.dispatcher->hooks();
+  if (h.cluster_publish) {
+    h.cluster_publish(args[1], args[2], shard);
+  } else if (h.replicate_only) {
+    h.replicate_only(ctx.session.db.load(), args);
+  }
+}
+
 // PUBLISH channel message
 void CmdPublish(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(ctx.dispatcher->pubsub().Publish(args[1], args[2]));
-  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(ctx.session.db.load(), args);
+  PropagatePublish(args, ctx, false);
 }
 
 // SPUBLISH shardchannel message
 void CmdSPublish(ArgList args, CommandContext& ctx) {
   ctx.rb.Int(ctx.dispatcher->pubsub().PublishShard(args[1], args[2]));
-  if (auto& r = ctx.dispatcher->hooks().replicate_only) r(ctx.session.db.load(), args);
+  PropagatePublish(args, ctx, true);
 }
 
 void ReplyNames(CommandContext& ctx, const std::vector<std::string>& names) {

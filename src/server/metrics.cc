@@ -112,6 +112,21 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"master_link_down_since_seconds", "redis_master_link_down_since_seconds", Kind::kGauge,
      "Seconds since the link to the master went down"},
     {"sync_full", "redis_replica_resyncs_full", Kind::kCounter, "Full resyncs served"},
+    {"cluster_enabled", "redis_cluster_enabled", Kind::kGauge, "Cluster mode is on"},
+    {"cluster_connections", "redis_cluster_connections", Kind::kGauge, "Cluster bus links"},
+    {"cluster_slots_assigned", "redis_cluster_slots_assigned", Kind::kGauge, "Slots with an owner"},
+    {"cluster_slots_ok", "redis_cluster_slots_ok", Kind::kGauge, "Slots whose owner is up"},
+    {"cluster_slots_pfail", "redis_cluster_slots_pfail", Kind::kGauge,
+     "Slots whose owner may be failing"},
+    {"cluster_slots_fail", "redis_cluster_slots_fail", Kind::kGauge, "Slots whose owner failed"},
+    {"cluster_known_nodes", "redis_cluster_known_nodes", Kind::kGauge, "Nodes known"},
+    {"cluster_size", "redis_cluster_size", Kind::kGauge, "Masters serving slots"},
+    {"cluster_current_epoch", "redis_cluster_current_epoch", Kind::kGauge, "Current epoch"},
+    {"cluster_my_epoch", "redis_cluster_my_epoch", Kind::kGauge, "This node's config epoch"},
+    {"cluster_stats_messages_sent", "redis_cluster_messages_sent_total", Kind::kCounter,
+     "Bus messages sent"},
+    {"cluster_stats_messages_received", "redis_cluster_messages_received_total", Kind::kCounter,
+     "Bus messages received"},
     {"sync_partial_ok", "redis_replica_partial_resync_accepted", Kind::kCounter,
      "Partial resyncs accepted"},
     {"sync_partial_err", "redis_replica_partial_resync_denied", Kind::kCounter,
@@ -183,6 +198,8 @@ std::map<std::string, std::string> Pairs(std::string_view v) {
 
 std::string PrometheusText(Server& s) {
   std::string info = BuildInfo(s, {"everything"});
+  // Cluster mode: CLUSTER INFO's fields too, as redis_exporter reads them.
+  if (s.cluster().enabled()) info += s.cluster().InfoText();
   std::map<std::string, std::string> fields;
   std::vector<std::pair<std::string, std::string>> cmdstats, errstats, latstats, keyspace;
   size_t pos = 0;
@@ -294,6 +311,10 @@ std::string PrometheusText(Server& s) {
                  strtod(m[what].c_str(), nullptr));
       }
     }
+  }
+  if (fields.count("cluster_state") > 0) {
+    e.Family("redis_cluster_state", Kind::kGauge, "The cluster is ok (1) or down (0)");
+    e.Sample("redis_cluster_state", "", fields["cluster_state"] == "ok" ? 1.0 : 0.0);
   }
   e.Family("redis_rdb_last_bgsave_status", Kind::kGauge, "Last BGSAVE succeeded");
   e.Sample("redis_rdb_last_bgsave_status", "", fields["rdb_last_bgsave_status"] == "ok" ? 1.0 : 0.0);

@@ -640,6 +640,10 @@ Status Server::Start() {
   if (cluster_opts_.cluster_enabled.get()) {
     if (Status s = cluster_.Init(); !s.ok()) return s;
     dispatcher_->hooks().cluster = [this](const CommandCheck& c) { return cluster_.Route(c); };
+    dispatcher_->hooks().cluster_publish = [this](std::string_view ch, std::string_view msg,
+                                                  bool shard) {
+      cluster_.PropagatePublish(ch, msg, shard);
+    };
   }
   for (int i = 0; i < threads_; i++) {
     workers_.push_back(std::make_unique<Worker>(*this, i));

@@ -120,6 +120,7 @@ class Writer(threading.Thread):
         self.prefix = prefix
         self.acked = []
         self.errors = 0
+        self.last_error = None
         self.stop_flag = threading.Event()
 
     def run(self):
@@ -130,8 +131,9 @@ class Writer(threading.Thread):
                 self.client.set(key, str(i))
                 self.acked.append(key)
                 i += 1
-            except Exception:
+            except Exception as e:  # the cluster is failing over: retried
                 self.errors += 1
+                self.last_error = repr(e)
                 time.sleep(0.05)
 
     def stop(self):
@@ -178,6 +180,41 @@ def test_create_check_clients_failover_and_rejoin(six_carmine):
         assert out.returncode == 0, out.stderr
         assert '"written":2000' in out.stdout and '"read":2000' in out.stdout, out.stdout
 
+    # PUBLISH reaches subscribers of every node; SPUBLISH those of the channel's shard, on its
+    # replica too.
+    sub = rc(nodes[1]).pubsub()
+    sub.subscribe("news")
+    wait_until(lambda: sub.get_message(timeout=0.1) is not None, 10, what="subscribed")
+    rc(nodes[0]).publish("news", "hello")
+    msg = None
+    deadline = time.monotonic() + 10
+    while msg is None and time.monotonic() < deadline:
+        msg = sub.get_message(timeout=0.2)
+    assert msg and msg["data"] == "hello"
+    slot = rc(nodes[0]).execute_command("CLUSTER", "KEYSLOT", "orders")
+    shard_master = [m for m in masters
+                    if any(int(r[0]) <= slot <= int(r[1]) and r[2][2] == myid(m)
+                           for r in rc(m).execute_command("CLUSTER", "SLOTS"))][0]
+    shard_replica = [r for m, r in master_replica_pairs(nodes) if m is shard_master][0]
+    ssub = redis.Redis(port=shard_replica.port, decode_responses=True).pubsub()
+    ssub.execute_command("SSUBSCRIBE", "orders")
+    confirmed = None
+    deadline = time.monotonic() + 10
+    while confirmed is None and time.monotonic() < deadline:
+        confirmed = ssub.parse_response(block=False, timeout=0.2)
+    assert confirmed and "ssubscribe" in str(confirmed)
+    assert rc(shard_master).execute_command("SPUBLISH", "orders", "o1") >= 0
+    got = []
+    deadline = time.monotonic() + 10
+    while not any(isinstance(m, (list, dict)) and "o1" in str(m) for m in got) and \
+            time.monotonic() < deadline:
+        m = ssub.parse_response(block=False, timeout=0.2)
+        if m:
+            got.append(m)
+    assert any("o1" in str(m) for m in got), got
+    other = [n for n in masters if n is not shard_master][0]
+    assert raw(other.port, "SPUBLISH orders x")[0].startswith("-MOVED ")
+
     # kill -9 a master while a client writes: its replica takes over and the client follows.
     master, replica = master_replica_pairs(nodes)[0]
     writer = Writer(nodes)
@@ -188,7 +225,11 @@ def test_create_check_clients_failover_and_rejoin(six_carmine):
     wait_until(lambda: role_of(replica) == "master", 30, interval=0.1, what="replica promoted")
     wait_until(lambda: all(state_ok(n) for n in alive), 30, interval=0.1, what="cluster ok")
     before = len(writer.acked)
-    wait_until(lambda: len(writer.acked) > before + 200, 30, what="writes resumed")
+    try:
+        wait_until(lambda: len(writer.acked) > before + 200, 30, what="writes resumed")
+    except TimeoutError:
+        raise AssertionError(f"writes did not resume: {writer.errors} errors, last "
+                             f"{writer.last_error}")
     writer.stop()
     # Writes acknowledged after the failover are all there.
     reader = cluster_client(alive)
@@ -403,7 +444,8 @@ def test_bus_garbage_and_truncated_messages_are_survived():
 
 
 def test_nodes_conf_survives_restart():
-    a = cluster_node("carmine")
+    mport = free_port()
+    a = cluster_node("carmine", extra=["--metrics-port", str(mport)])
     try:
         rc(a).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
         rc(a).execute_command("CLUSTER", "SET-CONFIG-EPOCH", 7)
@@ -416,6 +458,12 @@ def test_nodes_conf_survives_restart():
         assert myid(a) == before
         wait_until(lambda: state_ok(a), 20, interval=0.05, what="cluster ok")
         assert rc(a).execute_command("CLUSTER", "INFO").count("cluster_my_epoch:7") == 1
+        # /metrics carries the cluster figures redis_exporter exposes.
+        import urllib.request
+        text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=5).read()
+        text = text.decode()
+        assert "redis_cluster_enabled 1" in text and "redis_cluster_state 1" in text
+        assert "redis_cluster_slots_assigned 16384" in text and "redis_cluster_my_epoch 7" in text
         # Redis reads the file Carmine wrote.
         b = ServerProcess("redis", args=["--cluster-enabled", "yes", "--cluster-port",
                                          str(free_port())])
