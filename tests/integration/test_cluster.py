@@ -476,3 +476,53 @@ def test_nodes_conf_survives_restart():
             b.cleanup()
     finally:
         a.cleanup()
+
+
+def test_fix_after_a_killed_migration_then_del_node():
+    nodes = [cluster_node("carmine") for _ in range(3)]
+    try:
+        create(nodes, 0)
+        client = cluster_client(nodes)
+        src, dst = nodes[0], nodes[1]
+        slot = 100
+        tag = key_in_slot(slot)
+        keys = [f"{{{tag}}}:{i}" for i in range(50)]
+        for k in keys:
+            client.set(k, k)
+        # A reshard killed half way: the slot is open on both sides, half of its keys moved.
+        rc(dst).execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", myid(src))
+        rc(src).execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", myid(dst))
+        rc(src).execute_command("MIGRATE", "127.0.0.1", dst.port, "", 0, 5000, "KEYS",
+                                *keys[:25])
+        r = cli("--cluster", "check", f"127.0.0.1:{src.port}")
+        assert "open slot" in r.stdout.lower() or r.returncode != 0, r.stdout
+        r = cli("--cluster", "fix", f"127.0.0.1:{src.port}")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_consistent(nodes)
+        r = cli("--cluster", "check", f"127.0.0.1:{src.port}")
+        assert r.returncode == 0 and "[OK] All 16384 slots covered." in r.stdout, r.stdout
+        reader = cluster_client(nodes)
+        assert all(reader.get(k) == k for k in keys)
+        # A fourth master joins (add-node), takes a few slots (reshard) and leaves again (reshard
+        # back, del-node).
+        extra = cluster_node("carmine")
+        nodes.append(extra)
+        r = cli("--cluster", "add-node", f"127.0.0.1:{extra.port}", f"127.0.0.1:{src.port}")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_consistent(nodes)
+        vid = myid(extra)
+        for frm, to in ((myid(src), vid), (vid, myid(src))):
+            r = cli("--cluster", "reshard", f"127.0.0.1:{src.port}", "--cluster-from", frm,
+                    "--cluster-to", to, "--cluster-slots", 50, "--cluster-yes")
+            assert r.returncode == 0, r.stdout + r.stderr
+            wait_consistent(nodes)
+        r = cli("--cluster", "del-node", f"127.0.0.1:{src.port}", vid)
+        assert r.returncode == 0, r.stdout + r.stderr
+        rest = nodes[:3]
+        wait_until(lambda: all(vid not in rc(n).execute_command("CLUSTER", "NODES")
+                               for n in rest), 30, interval=0.1, what="node forgotten")
+        wait_consistent(rest)
+        assert all(reader.get(k) == k for k in keys)
+    finally:
+        for n in nodes:
+            n.cleanup()
