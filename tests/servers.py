@@ -120,4 +120,6 @@ class ServerProcess:
 
     def cleanup(self):
         self.stop()
+        if os.environ.get("KEEP_SERVER_DIRS"):
+            return
         shutil.rmtree(self.dir, ignore_errors=True)

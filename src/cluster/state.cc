@@ -267,6 +267,12 @@ bool ClusterState::Parse(std::string_view text, int64_t now_ms, std::string* why
       *why = "Unrecoverable error: corrupted cluster config file \"" + std::string(line) + "\".";
       return false;
     }
+    // A node named twice (or not by 40 hex digits) is a damaged file, not one to guess at.
+    if (!ValidName(f[0]) || nodes_.count(std::string(f[0])) > 0 ||
+        (f[3] != "-" && !ValidName(f[3]))) {
+      *why = "Unrecoverable error: corrupted cluster config file \"" + std::string(line) + "\".";
+      return false;
+    }
     auto n = std::make_unique<Node>();
     n->name = std::string(f[0]);
     n->ctime = now_ms;
@@ -304,6 +310,10 @@ bool ClusterState::Parse(std::string_view text, int64_t now_ms, std::string* why
       }
     }
     if (f[3] != "-") n->master_name = std::string(f[3]);
+    if ((n->flags & kMyself) && myself_ != nullptr) {
+      *why = "Unrecoverable error: corrupted cluster config file (two myself nodes).";
+      return false;
+    }
     if (ParseInt(f[4], &v)) n->ping_sent = v;
     if (ParseInt(f[5], &v)) n->pong_received = v;
     if (ParseInt(f[6], &v)) n->config_epoch = static_cast<uint64_t>(v);

@@ -20,7 +20,7 @@ std::vector<std::string> ServerClusterHost::BindAddresses() {
 }
 
 void ServerClusterHost::ReplicateFrom(const std::string& ip, int port) {
-  if (!started_) {
+  if (!started_.load()) {
     // At startup the replication state restored with the dataset decides how to resync.
     s_.repl_opts().set_master(ip, port);
     return;

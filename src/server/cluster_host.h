@@ -3,6 +3,8 @@
 // ServerClusterHost: the server's side of ClusterHost (cluster/cluster.h).
 #pragma once
 
+#include <atomic>
+
 #include "cluster/cluster.h"
 
 namespace carmine {
@@ -12,8 +14,9 @@ class Server;
 class ServerClusterHost : public ClusterHost {
  public:
   explicit ServerClusterHost(Server& s) : s_(s) {}
-  // The dataset is loaded: role changes act on replication at once from now on.
-  void set_started() { started_ = true; }
+  // The dataset is loaded: role changes act on replication at once from now on (set before the
+  // replication state is restored, so a change the bus makes meanwhile is not lost).
+  void set_started() { started_.store(true); }
 
   EventLoop& BusLoop() override;
   int ClientPort() override;
@@ -33,7 +36,7 @@ class ServerClusterHost : public ClusterHost {
 
  private:
   Server& s_;
-  bool started_ = false;
+  std::atomic<bool> started_{false};
 };
 
 }  // namespace carmine

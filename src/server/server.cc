@@ -677,8 +677,8 @@ Status Server::Start() {
   }
   stats_.startup_memory.store(mem::UsedMemory());
   if (sentinel_ != nullptr) return StartSentinel();
-  RestoreReplicationState();
   cluster_host_.set_started();
+  RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
   if (!tls_fds_.empty()) LOG_NOTICE("Ready to accept connections tls");
