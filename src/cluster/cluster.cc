@@ -114,15 +114,16 @@ void Cluster::Start() {
     loop.Add(fd, EPOLLIN, h.get());
     listeners_.push_back(std::move(h));
   }
+  ArmCron();
+}
+
+void Cluster::ArmCron() {
   std::weak_ptr<bool> alive = alive_;
-  std::function<void()> tick;
-  auto schedule = std::make_shared<std::function<void()>>();
-  *schedule = [this, alive, schedule, &loop] {
+  cron_timer_ = host_.BusLoop().AddTimer(100, [this, alive] {
     if (alive.expired() || stopped_) return;
     Cron();
-    cron_timer_ = loop.AddTimer(100, *schedule);
-  };
-  cron_timer_ = loop.AddTimer(100, *schedule);
+    ArmCron();
+  });
 }
 
 void Cluster::Stop() {

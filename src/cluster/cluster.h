@@ -109,6 +109,8 @@ class Cluster {
   void LinkReadable(cluster::BusLink* l);
   void FreeLink(cluster::BusLink* l);
   void Cron();
+  // Runs Cron every 100 ms on the bus loop.
+  void ArmCron();
   void Process(cluster::BusLink* l, const Message& m, int64_t now);
   Message Header(uint16_t type);
   void SendPing(cluster::BusLink* l, uint16_t type);

@@ -187,7 +187,6 @@ def test_busy_port_reports_failed_listening(tmp_path):
 
 @pytest.mark.parametrize("line,reason", [
     ("replicaof 10.0.0.1 notaport", "Invalid master port"),
-    ("cluster-enabled yes", "cluster mode is not available in this server yet"),
     ("loadmodule /usr/lib/redis/modules/x.so", "Modules are not available"),
     ("nosuchdirective 1", "Bad directive or wrong number of arguments"),
     ("maxmemory -5", "argument must be a memory value"),

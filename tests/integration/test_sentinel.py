@@ -201,8 +201,22 @@ def test_mixed_with_redis(make_server, setup):
         wait_discovered(sentinels, 2)
         sc(m).set("x", 1)
         # Replication is asynchronous: the key is only promised to survive the master's
-        # kill -9 once the replicas acknowledged it.
-        sc(m).execute_command("WAIT", len(replicas), 5000)
+        # kill -9 once the replicas acknowledged it, and a Sentinel picks among replicas by the
+        # offsets their last INFO showed: every Sentinel must have seen both in sync.
+        wait_until(lambda: sc(m).execute_command("WAIT", len(replicas), 1000) == len(replicas),
+                   30, what="replicas acknowledged the write")
+
+        def replicas_seen_in_sync():
+            for s in sentinels:
+                rs = sc(s).execute_command("SENTINEL", "REPLICAS", "mymaster")
+                rs = [dict(zip(r[::2], r[1::2])) if isinstance(r, list) else r for r in rs]
+                if len(rs) != len(replicas) or any(
+                        r.get("master-link-status") != "ok" or
+                        int(r.get("slave-repl-offset", 0)) <= 0 for r in rs):
+                    return False
+            return True
+        wait_until(replicas_seen_in_sync, 30, interval=0.2,
+                   what="every Sentinel saw the replicas in sync")
         m.proc.kill()
         wait_until(lambda: addr(sentinels[0])[1] != m.port, 40, interval=0.1,
                    what="failover after kill -9")
