@@ -106,25 +106,23 @@ void RegisterDumpFamily(CommandRegistry& r) {
       .Args("key:key")
       .KeyFlags("RO access")
       .tips = {"nondeterministic_output"};
+  constexpr const char* kRestoreComplexity =
+      "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
+      "where N is the number of Redis objects composing the value and M their average size. For "
+      "small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply "
+      "O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting "
+      "values into sorted sets is O(log(N)).";
   r.Add({"RESTORE", -4, kWrite | kDenyOom, 1, 1, 1, acl::kKeyspace | acl::kDangerous, &CmdRestore,
          "generic", "2.6.0",
          "Creates a key from the serialized representation of a value.",
-         "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
-         "where N is the number of Redis objects composing the value and M their average size. "
-         "For small string values the time complexity is thus O(1)+O(1*M) where M is small, so "
-         "simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because "
-         "inserting values into sorted sets is O(log(N))."})
+         kRestoreComplexity})
       .Args("key:key ttl:integer serialized-value:string [!REPLACE] [!ABSTTL] "
             "[IDLETIME=seconds:integer] [FREQ=frequency:integer]")
       .KeyFlags("OW update");
   // What MIGRATE sends in cluster mode: RESTORE that the target takes for a slot it imports.
   r.Add({"RESTORE-ASKING", -4, kWrite | kDenyOom | kAsking, 1, 1, 1, acl::kKeyspace | acl::kDangerous, &CmdRestore,
          "server", "3.0.0", "An internal command for migrating keys in a cluster.",
-         "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
-         "where N is the number of Redis objects composing the value and M their average size. "
-         "For small string values the time complexity is thus O(1)+O(1*M) where M is small, so "
-         "simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because "
-         "inserting values into sorted sets is O(log(N))."})
+         kRestoreComplexity})
       .Args("key:key ttl:integer serialized-value:string [!REPLACE] [!ABSTTL] "
             "[IDLETIME=seconds:integer] [FREQ=frequency:integer]")
       .KeyFlags("OW update");
