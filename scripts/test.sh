@@ -90,7 +90,7 @@ CARMINE_BIN="$PWD/build-tsan/carmine-server" TSAN_OPTIONS="halt_on_error=1 detec
   tests/integration/test_replication.py tests/integration/test_replica.py \
   tests/integration/test_streams.py tests/integration/test_acl.py tests/integration/test_tls.py \
   tests/integration/test_cluster.py \
-  -k "not daemonize and not fits and not idle_clients and not async_loading and not allkeys_lfu and not mixed_cluster"
+  -k "not daemonize and not fits and not idle_clients and not async_loading and not allkeys_lfu and not mixed_cluster and not fix_after"
 
 echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =="
 /usr/bin/python3 -m pytest -q tests/integration
