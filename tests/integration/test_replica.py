@@ -692,6 +692,10 @@ def test_failover_between_carmine_and_redis(make_server, carmine_master):
     try:
         mc.set("a", 1)
         wait_in_sync(mc, rc)
+        # The replica's link is up before the master has read its first ACK: until then
+        # the master lists it as not yet online and FAILOVER TO refuses it.
+        wait_until(lambda: info(mc).get("slave0", {}).get("state") == "online", 10,
+                   what="the master lists the replica online")
         assert mc.execute_command("FAILOVER", "TO", "127.0.0.1", str(r.port)) == "OK"
         wait_until(lambda: info(mc)["master_failover_state"] == "no-failover" and
                    info(mc)["role"] == "slave", 10, what="roles switched")
