@@ -52,6 +52,11 @@ std::vector<SlowLogEntry> SlowLog::Get(int64_t count) {
   return std::vector<SlowLogEntry>(entries_.begin(), entries_.begin() + static_cast<long>(n));
 }
 
+int64_t SlowLog::LastId() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.empty() ? 0 : entries_.front().id;
+}
+
 size_t SlowLog::Len() {
   std::lock_guard<std::mutex> l(mu_);
   return entries_.size();

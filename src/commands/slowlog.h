@@ -36,6 +36,8 @@ class SlowLog {
   // The newest `count` entries (all for count < 0), newest first.
   std::vector<SlowLogEntry> Get(int64_t count);
   size_t Len();
+  // The newest entry's id (0 with an empty log): its growth rate is the slow-command rate.
+  int64_t LastId();
   void Reset();
   // Drops the oldest entries beyond max_len (after CONFIG SET slowlog-max-len).
   void Trim(int64_t max_len);

@@ -158,7 +158,9 @@ Status LoadFile(DbSet& dbs, const std::string& path, int64_t now_ms, const Encod
 Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int64_t now_ms,
                 const EncodingLimits& lim, LoadStats* stats, bool aof_base,
                 const LoadControl& ctl) {
+  const RdbReader* reader = nullptr;
   auto bad = [&](const std::string& why) {
+    if (reader != nullptr) stats->bytes = data.size() - reader->remaining();
     return Status::Error("Short read or corrupt RDB file " + path + ": " + why);
   };
   if (data.size() < 9 || data.compare(0, 5, "REDIS") != 0) return bad("wrong signature");
@@ -172,6 +174,10 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
   }
   stats->version = version;
   RdbReader in(std::string_view(data).substr(9));
+  reader = &in;
+  auto trace = [&](const std::string& what) {
+    if (ctl.trace) ctl.trace(data.size() - in.remaining(), what);
+  };
   int db = 0;
   int64_t expire = -1;
   int64_t idle = -1, freq = -1;
@@ -189,6 +195,7 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
                                " databases. Exiting");
         }
         db = static_cast<int>(n);
+        trace("Selecting DB ID " + std::to_string(n));
         continue;
       }
       case kResizeDb: {
@@ -204,6 +211,7 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
       case kAux: {
         std::string k, v;
         if (!in.ReadString(&k) || !in.ReadString(&v)) return bad("bad AUX field");
+        trace("AUX FIELD " + k + " = '" + v + "'");
         stats->aux.emplace_back(std::move(k), std::move(v));
         continue;
       }
@@ -248,6 +256,7 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
     if (!ReadValue(op, in, lim, &value)) {
       return bad("unsupported or corrupt value of type " + std::to_string(op) + " for key '" + key + "'");
     }
+    if (expire >= 0) stats->keys_with_ttl++;
     if (expire >= 0 && expire <= now_ms && !aof_base && !ctl.keep_expired) {
       stats->keys_expired++;  // already gone: a master does not load it
       if (ctl.expired) ctl.expired(db, key);

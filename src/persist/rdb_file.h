@@ -49,6 +49,9 @@ struct LoadControl {
   std::function<void(int db, const std::string& key)> expired;
   // DEBUG RELOAD MERGE: a key already in the dataset is replaced (else it is an error).
   bool replace_existing = false;
+  // redis-check-rdb's report: told of each aux field and database switch with the offset just
+  // past it.
+  std::function<void(uint64_t offset, const std::string& what)> trace;
 };
 
 // The test knobs rdb-key-save-delay and key-load-delay: n > 0 sleeps n microseconds; n < 0
@@ -67,8 +70,11 @@ std::string SaveFile(DbSet& dbs, const std::string& path, const SaveOptions& opt
 struct LoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // past their deadline at load time: skipped
+  uint64_t keys_with_ttl = 0;  // keys read with an expiry (the expired ones included)
   int version = 0;
-  uint64_t bytes = 0;  // where the RDB data ended (an AOF base may continue with commands)
+  // Where the RDB data ended (an AOF base may continue with commands); after an error, how far
+  // the reader got.
+  uint64_t bytes = 0;
   // The file's aux fields in file order (redis-ver, ctime, used-mem, ...), for the load log.
   std::vector<std::pair<std::string, std::string>> aux;
   // The function libraries' code, in file order (the caller loads them into its engine).

@@ -20,6 +20,7 @@
 #include "base/logging.h"
 #include "base/memory_probe.h"
 #include "base/version.h"
+#include "server/check_rdb.h"
 #include "server/process.h"
 #include "server/server.h"
 
@@ -94,6 +95,7 @@ void Daemonize() {
 
 int main(int argc, char** argv) {
   using namespace carmine;
+  if (argc > 0 && IsCheckRdbName(argv[0])) return CheckRdbMain(argc, argv);
   mem::RegisterThread();
   process::SaveArgv(argc, argv);
   // Until the server itself runs, log lines carry Redis's 'C' role mark.

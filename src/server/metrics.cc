@@ -358,6 +358,8 @@ std::string PrometheusText(Server& s) {
 
   e.Family("redis_slowlog_length", Kind::kGauge, "Entries in the slow log");
   e.Sample("redis_slowlog_length", "", static_cast<double>(s.dispatcher().slowlog().Len()));
+  e.Family("redis_slowlog_last_id", Kind::kGauge, "Last id of the slow log");
+  e.Sample("redis_slowlog_last_id", "", static_cast<double>(s.dispatcher().slowlog().LastId()));
   e.Family("redis_latency_spike_last", Kind::kGauge, "When the latest spike of each event happened");
   auto events = s.dispatcher().latency().All();
   for (auto& ev : events) {
