@@ -111,6 +111,25 @@ void Cluster::Process(BusLink* l, const Message& m, int64_t now) {
         return;
       }
     }
+    // A known node that pings from another address (restarted elsewhere, e.g. a new pod IP)
+    // is reached there from now on.
+    if (sender != nullptr && type == cluster::kPing && l->inbound && !sender->handshake()) {
+      std::string ip = m.ip.empty() ? HostOfAddr(l->link->peer()) : m.ip;
+      if (!ip.empty() && (ip != sender->ip || m.port != sender->port || m.cport != sender->cport)) {
+        sender->ip = ip;
+        sender->port = m.port;
+        sender->cport = m.cport;
+        sender->pport = m.pport;
+        sender->flags &= static_cast<uint16_t>(~cluster::kNoAddr);
+        if (sender->link != nullptr) FreeLink(sender->link);
+        LOG_NOTICE("Address updated for node %.40s (%s), now %s:%d", sender->name.c_str(),
+                   sender->human_nodename.c_str(), ip.c_str(), m.port);
+        if (me->is_replica() && me->master_name == sender->name) {
+          host_.ReplicateFrom(sender->ip, sender->port);
+        }
+        MarkDirty();
+      }
+    }
     if (sender != nullptr) {
       const uint16_t nofailover = m.flags & cluster::kNoFailover;
       sender->flags = static_cast<uint16_t>((sender->flags & ~cluster::kNoFailover) | nofailover);

@@ -541,3 +541,32 @@ def test_fix_after_a_killed_migration_then_del_node():
     finally:
         for n in nodes:
             n.cleanup()
+
+
+@pytest.mark.parametrize("peers", ["carmine", "redis"])
+def test_node_back_at_a_new_address_is_followed(peers):
+    """A node restarted elsewhere (a pod's new IP: here 127.0.0.2) is reached at its new
+    address by every other node, Carmine or Redis, once it pings them."""
+    nodes = [cluster_node(peers) for _ in range(2)] + [cluster_node("carmine")]
+    try:
+        create(nodes, 0)
+        moved = nodes[2]
+        moved_id = myid(moved)
+        moved.stop()
+        moved.cmd += ["--bind", "127.0.0.1", "127.0.0.2", "--cluster-announce-ip", "127.0.0.2"]
+        moved.start()
+
+        def followed():
+            for n in nodes[:2]:
+                line = next(x for x in rc(n).execute_command("CLUSTER", "NODES").splitlines()
+                            if x.startswith(moved_id))
+                if not line.split()[1].startswith(f"127.0.0.2:{moved.port}@"):
+                    return False
+            return all(state_ok(n) for n in nodes)
+        wait_until(followed, 30, interval=0.1, what="the others to use the new address")
+        assert any("Address updated for node" in n.log_text() for n in nodes[:2]) or \
+            peers == "redis"
+        assert rc(nodes[0]).execute_command("CLUSTER", "COUNTKEYSINSLOT", 0) == 0
+    finally:
+        for n in nodes:
+            n.cleanup()
