@@ -6,6 +6,8 @@ PKGS=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libxxhas
       libjemalloc-dev libmimalloc-dev libssl-dev liblz4-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev redis-server redis-tools python3 python3-redis python3-pytest
       clang-14 libclang-rt-14-dev valgrind procps iproute2 tcl openssl curl python3-yaml
       docker-compose)
+# kubectl (with kustomize) builds the Kubernetes overlays in the tests; any recent one will do.
+command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 # node-redis and parse-prometheus-text-format (npm) drive the RESP3 client and /metrics tests;
 # any Node.js >= 18 works.
 command -v node >/dev/null || PKGS+=(nodejs)

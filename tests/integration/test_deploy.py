@@ -359,3 +359,149 @@ def test_entrypoint_and_healthcheck(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+K8S_OVERLAYS = ["sentinel/overlays/dev", "sentinel/overlays/prod", "cluster/overlays/dev",
+                "cluster/overlays/prod"]
+
+
+def kustomize(overlay):
+    out = subprocess.run(["kubectl", "kustomize", os.path.join(DEPLOY, "k8s", overlay)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@pytest.mark.parametrize("overlay", K8S_OVERLAYS)
+def test_kubernetes_overlays_build_and_validate(overlay):
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed (scripts/deps.sh installs kubernetes-client)")
+    objs = kustomize(overlay)
+    # Offline validation against the Kubernetes OpenAPI schema and the Prometheus Operator CRDs.
+    node_dir = os.path.join(ROOT, "tests", "node")
+    import json
+    out = subprocess.run(["node", os.path.join(node_dir, "validate_k8s.mjs")], cwd=node_dir,
+                         input=json.dumps(objs), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    kinds = {o["kind"] for o in objs}
+    assert {"StatefulSet", "Service", "ConfigMap", "Secret", "PodDisruptionBudget",
+            "NetworkPolicy", "ServiceMonitor", "PrometheusRule", "CronJob"} <= kinds
+    namespace = "carmine-dev" if overlay.endswith("dev") else "carmine"
+    assert all(o["metadata"].get("namespace") == namespace for o in objs)
+    secrets = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Secret"}
+    configmaps = {o["metadata"]["name"] for o in objs if o["kind"] == "ConfigMap"}
+    pods = []
+    for o in objs:
+        if o["kind"] in ("StatefulSet", "Job"):
+            pods.append(o["spec"]["template"])
+        elif o["kind"] == "CronJob":
+            pods.append(o["spec"]["jobTemplate"]["spec"]["template"])
+    for o in objs:
+        if o["kind"] != "StatefulSet":
+            continue
+        spec = o["spec"]["template"]["spec"]
+        main = spec["containers"][0]
+        assert "tcpSocket" in main["livenessProbe"]
+        assert main["readinessProbe"]["exec"]["command"] == ["carmine-healthcheck"]
+        assert main["resources"]["requests"] and main["resources"]["limits"]["memory"]
+        anti = spec["affinity"]["podAntiAffinity"]
+        assert ("requiredDuringSchedulingIgnoredDuringExecution" in anti) == \
+            overlay.endswith("prod")
+        # A PodDisruptionBudget covers every StatefulSet's pods.
+        labels = o["spec"]["template"]["metadata"]["labels"]
+        assert any(p["kind"] == "PodDisruptionBudget" and
+                   matches(p["spec"]["selector"]["matchLabels"], labels) for p in objs)
+    for pod in pods:
+        for c in pod["spec"]["containers"]:
+            for e in c.get("env", []):
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    assert ref["key"] in secrets[ref["name"]]["data"], ref
+        for v in pod["spec"].get("volumes", []):
+            if "configMap" in v:
+                assert v["configMap"]["name"] in configmaps
+    # Every Service selects pods (the master/replica Services through the role label that
+    # the sidecar sets at run time).
+    for svc in (o for o in objs if o["kind"] == "Service"):
+        sel = dict(svc["spec"]["selector"])
+        sel.pop("carmine.io/role", None)
+        assert any(matches(sel, p["metadata"]["labels"]) for p in pods), svc["metadata"]["name"]
+    services = [o for o in objs if o["kind"] == "Service"]
+    for sm in (o for o in objs if o["kind"] == "ServiceMonitor"):
+        assert any(matches(sm["spec"]["selector"]["matchLabels"], s["metadata"].get("labels", {}))
+                   for s in services)
+    # The PrometheusRule carries alerts.yml's rules; the dashboard ConfigMap the dashboard.
+    with open(os.path.join(DEPLOY, "prometheus", "alerts.yml")) as f:
+        alerts = yaml.safe_load(f)
+    rule = next(o for o in objs if o["kind"] == "PrometheusRule")
+    assert rule["spec"]["groups"] == alerts["groups"]
+    dash = next(o for o in objs if o["kind"] == "ConfigMap" and
+                o["metadata"].get("labels", {}).get("grafana_dashboard") == "1")
+    with open(os.path.join(DEPLOY, "grafana", "carmine-dashboard.json")) as f:
+        assert dash["data"]["carmine-dashboard.json"] == f.read()
+
+
+def test_kubernetes_configs_are_the_compose_ones():
+    pairs = [("k8s/sentinel/base/redis.conf", "compose/sentinel/redis.conf"),
+             ("k8s/cluster/base/redis.conf", "compose/cluster-6/redis.conf"),
+             ("compose/cluster-3/redis.conf", "compose/cluster-6/redis.conf")]
+    for a, b in pairs:
+        with open(os.path.join(DEPLOY, a)) as fa, open(os.path.join(DEPLOY, b)) as fb:
+            assert fa.read() == fb.read(), (a, b)
+    for script in glob.glob(os.path.join(DEPLOY, "k8s", "*", "base", "*.sh")) + \
+            glob.glob(os.path.join(DEPLOY, "docker", "*")) + \
+            [os.path.join(DEPLOY, "backup", "carmine-backup")]:
+        if script.endswith("Dockerfile"):
+            continue
+        shell = "bash" if script.endswith("carmine-backup") else "sh"
+        assert subprocess.run([shell, "-n", script]).returncode == 0, script
+
+
+def test_role_labeler_keeps_the_pod_label_current(make_server, tmp_path):
+    """The sidecar patches its pod's carmine.io/role label (a stand-in API server records the
+    merge patches): master, then replica after REPLICAOF, then none when the server is gone."""
+    import http.server
+    import json
+    import threading
+    patches = []
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        def do_PATCH(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            patches.append((self.path, self.headers["Authorization"],
+                            self.headers["Content-Type"], json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+    api = http.server.HTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    s = make_server(["--requirepass", "pw"])
+    other = make_server([])
+    env = tool_env(KUBE_API=f"http://127.0.0.1:{api.server_port}", KUBE_TOKEN="tok",
+                   NAMESPACE="ns", POD_NAME="carmine-1", CARMINE_PORT=str(s.port),
+                   REDIS_PASSWORD="pw", INTERVAL="0.1")
+    proc = subprocess.Popen([os.path.join(DEPLOY, "docker", "carmine-role-labeler")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def roles():
+        return [p[3]["metadata"]["labels"]["carmine.io/role"] for p in patches]
+    try:
+        wait_until(lambda: roles() == ["master"], 10, what="the master label")
+        path, auth, ctype, _ = patches[0]
+        assert path == "/api/v1/namespaces/ns/pods/carmine-1"
+        assert auth == "Bearer tok" and ctype == "application/merge-patch+json"
+        redis.Redis(port=s.port, password="pw").replicaof("127.0.0.1", other.port)
+        wait_until(lambda: roles() == ["master", "replica"], 10, what="the replica label")
+        s.stop()
+        wait_until(lambda: roles() == ["master", "replica", "none"], 10, what="no role")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        api.shutdown()
