@@ -503,3 +503,32 @@ def test_sentinel_metrics_as_redis_exporter_names_them(make_server):
         for s in sentinels:
             s.cleanup()
 
+
+
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_hostnames_as_in_kubernetes(make_server, kind):
+    """deploy/k8s's setup: nodes announce host names (replica-announce-ip), Sentinels resolve
+    and announce host names; clients are handed names, before and after a failover."""
+    m = make_server(NODE)
+    reps = [make_server(NODE + ["--replicaof", "localhost", str(m.port),
+                               "--replica-announce-ip", "localhost"]) for _ in range(2)]
+    sentinels = []
+    try:
+        for _ in range(3):
+            s = ServerProcess(kind, args=["--sentinel"], config_text=(
+                "sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n"
+                "sentinel announce-ip localhost\n" + sentinel_conf(m.port).replace(
+                    "127.0.0.1", "localhost")))
+            sentinels.append(s.start())
+        wait_discovered(sentinels, 2)
+        assert addr(sentinels[0]) == ("localhost", m.port)
+        replicas = sc(sentinels[0]).execute_command("SENTINEL", "REPLICAS", "mymaster")
+        assert {dict(zip(r[::2], r[1::2]))["ip"] for r in replicas} == {"localhost"}
+        m.stop(signal.SIGKILL)
+        wait_until(lambda: all(addr(s) in {("localhost", r.port) for r in reps}
+                               for s in sentinels), 60, what="a failover by host name")
+        new = next(r for r in reps if r.port == addr(sentinels[0])[1])
+        assert redis.Redis(port=new.port).info("replication")["role"] == "master"
+    finally:
+        for s in sentinels:
+            s.cleanup()
