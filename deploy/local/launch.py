@@ -178,9 +178,12 @@ class Topology:
             args = [os.path.join(ROOT, "deploy", "docker", "docker-entrypoint.sh")] + args
         return args, env, data
 
-    def start_service(self, name, timeout=30):
+    def start_service(self, name, timeout=30, extra_args=()):
+        """Starts (or restarts) a service; extra_args go after its command's, as flags given to
+        `docker compose run` would."""
         svc = self.services[name]
         args, env, data = self._prepare(svc)
+        args += list(extra_args)
         log = open(os.path.join(svc.dir, "out.log"), "ab")
         svc.proc = subprocess.Popen(args, cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -231,6 +234,9 @@ class Topology:
         self.stop()
         if not os.environ.get("KEEP_SERVER_DIRS"):
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def data_dir(self, name):
+        return os.path.join(self.workdir, name, "data")
 
     def password(self):
         path = next(iter(self.secrets.values()), None)
