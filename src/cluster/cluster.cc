@@ -438,6 +438,7 @@ void Cluster::Cron() {
   if (me->is_replica()) {
     HandleManualFailover(now);
     HandleReplicaFailover(now);
+    HandleReplicaMigration(now);
   }
   UpdateState(now);
   if (save_pending_) Save();

@@ -129,6 +129,7 @@ class Cluster {
   // --- failover (failover.cc) ---
   void HandleReplicaFailover(int64_t now);
   void HandleManualFailover(int64_t now);
+  void HandleReplicaMigration(int64_t now);
   void ResetManualFailover();
   void VoteIfNeeded(Node* sender, const Message& m, int64_t now);
   void ReplaceMyMaster(int64_t now);

@@ -180,4 +180,56 @@ void Cluster::VoteIfNeeded(Node* node, const Message& m, int64_t now) {
               static_cast<unsigned long long>(state_.current_epoch));
 }
 
+// Replica migration (cluster-migration-barrier): a master with slots whose replicas all failed
+// (an orphan, having had one before) gets one from the master with the most working replicas,
+// as long as that master keeps more than the barrier. Among those masters' replicas only the
+// one with the smallest name moves, so two never do; it waits until the orphan has been one
+// for a few seconds (a failed replica may be back by then).
+void Cluster::HandleReplicaMigration(int64_t now) {
+  constexpr int64_t kOrphanDelay = 5000;
+  Node* me = state_.myself();
+  if (!opts_.cluster_allow_replica_migration.get() || !state_ok_.load()) return;
+  Node* my_master = state_.Find(me->master_name);
+  if (my_master == nullptr || !my_master->is_master()) return;
+  auto working = [&](const Node* m) {
+    int ok = 0;
+    for (Node* r : state_.ReplicasOf(m)) ok += r->failed() ? 0 : 1;
+    return ok;
+  };
+  int most = 0, orphans = 0;
+  for (auto& [name, np] : state_.nodes()) {
+    Node* n = np.get();
+    if (!n->is_master() || n->failed()) continue;
+    int ok = working(n);
+    if (ok == 0 && n->num_slots > 0 && (n->flags & cluster::kMigrateTo)) orphans++;
+    most = std::max(most, ok);
+  }
+  const int mine = working(my_master);
+  if (orphans == 0 || most < 2 || mine != most) return;
+  if (mine <= opts_.cluster_migration_barrier.get()) return;
+  Node* candidate = me;
+  Node* target = nullptr;
+  for (auto& [name, np] : state_.nodes()) {
+    Node* n = np.get();
+    const int ok = n->is_master() ? working(n) : 0;
+    const bool orphaned = n->is_master() && !n->failed() && (n->flags & cluster::kMigrateTo) &&
+                          ok == 0;
+    if (orphaned) {
+      if (target == nullptr && n->num_slots > 0) target = n;
+      if (n->orphaned_time == 0) n->orphaned_time = now;
+    } else {
+      n->orphaned_time = 0;
+    }
+    if (n->is_master() && ok == most) {
+      for (Node* r : state_.ReplicasOf(n)) {
+        if (r->name < candidate->name) candidate = r;
+      }
+    }
+  }
+  if (target != nullptr && candidate == me && now - target->orphaned_time > kOrphanDelay) {
+    LOG_NOTICE("Migrating to orphaned master %.40s", target->name.c_str());
+    SetMyMaster(target);
+  }
+}
+
 }  // namespace carmine

@@ -141,7 +141,11 @@ void ClusterState::ClearSlots(Node* n) {
 void ClusterState::SetReplicaOf(Node* n, Node* master) {
   n->flags = static_cast<uint16_t>((n->flags & ~(kMaster | kMigrateTo)) | kReplica);
   n->master_name = master != nullptr ? master->name : n->master_name;
-  if (master != nullptr) n->shard_id = master->shard_id;
+  if (master != nullptr) {
+    n->shard_id = master->shard_id;
+    // A master that has had a replica is one replica migration may give a replica back to.
+    master->flags |= kMigrateTo;
+  }
 }
 
 void ClusterState::SetMaster(Node* n) {

@@ -570,3 +570,32 @@ def test_node_back_at_a_new_address_is_followed(peers):
     finally:
         for n in nodes:
             n.cleanup()
+
+
+def test_replica_migrates_to_an_orphaned_master(six_carmine):
+    """cluster-migration-barrier: a master whose only replica died gets one from the master
+    that has two (which keeps one, above the barrier of 1)."""
+    nodes = six_carmine
+    create(nodes, 1)
+    pairs = master_replica_pairs(nodes)
+    (rich, _), (poor, poor_replica) = pairs[0], pairs[1]
+    extra = cluster_node("carmine")
+    nodes.append(extra)  # cleaned up with the others
+    r = cli("--cluster", "add-node", f"127.0.0.1:{extra.port}", f"127.0.0.1:{nodes[0].port}",
+            "--cluster-slave", "--cluster-master-id", myid(rich))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def replicas_of(master, viewer):
+        out = rc(viewer).execute_command("CLUSTER", "REPLICAS", myid(master))
+        return [line for line in out if "fail" not in line.split()[2]]
+    wait_until(lambda: len(replicas_of(rich, poor)) == 2, 30, interval=0.1,
+               what="two replicas on one master")
+    poor_replica.stop(signal.SIGKILL)
+    wait_until(lambda: len(replicas_of(poor, rich)) == 1 and len(replicas_of(rich, poor)) == 1,
+               60, interval=0.2, what="a replica to migrate to the orphaned master")
+    moved = next(n for n in nodes if n is not poor_replica and n.proc.poll() is None and
+                 role_of(n) == "slave" and "Migrating to orphaned master" in n.log_text())
+    wait_until(lambda: rc(moved).info("replication")["master_port"] == poor.port and
+               rc(moved).info("replication")["master_link_status"] == "up", 30, interval=0.1,
+               what="the migrated replica to sync from its new master")
+    wait_consistent([n for n in nodes if n is not poor_replica])
