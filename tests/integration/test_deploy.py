@@ -10,6 +10,7 @@ import subprocess
 import sys
 import urllib.request
 import base64
+import re
 
 import pytest
 import redis
@@ -282,7 +283,7 @@ def test_alert_rules_name_served_metrics(topology, make_server):
             "CarmineSlowLogGrowing"} <= {r["alert"] for r in rules}
     used = set()
     for r in rules:
-        used.update(n for n in __import__("re").findall(r"\b(redis_[a-z_]+)", r["expr"]))
+        used.update(re.findall(r"\b(redis_[a-z_]+)", r["expr"]))
     assert used and not sorted(used - served), sorted(used - served)
 
 
@@ -538,3 +539,43 @@ def test_role_labeler_keeps_the_pod_label_current(make_server, tmp_path):
         proc.terminate()
         proc.wait(10)
         api.shutdown()
+
+
+def test_image_runtime_stage_has_what_the_binary_and_scripts_need():
+    """No container runtime here: check the Dockerfile against the tree and the binary. Every
+    file it copies exists, every shared library the server links comes from a package its
+    runtime stage installs (or from the base image), and every program the scripts call is
+    installed there."""
+    path = os.path.join(DEPLOY, "docker", "Dockerfile")
+    text = open(path).read().replace("\\\n", " ")
+    stages = text.split("\nFROM ")
+    assert len(stages) == 3 and stages[1].startswith("debian:12-slim AS build")
+    runtime = stages[2]
+    assert runtime.startswith("debian:12-slim")
+    installed = set()
+    for line in runtime.splitlines():
+        if "apt-get install" in line:
+            words = line.split("apt-get install", 1)[1].split("&&")[0].split()
+            installed |= {w for w in words if not w.startswith("-")}
+    for line in text.splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            for src in line.split()[1:-1]:
+                assert os.path.exists(os.path.join(ROOT, src)), src
+    base = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim
+    ldd = subprocess.run(["ldd", carmine_binary()], capture_output=True, text=True).stdout
+    for lib in (l.split("=>")[1].split()[0] for l in ldd.splitlines() if "=>" in l):
+        if re.search(r"lib[atu]+san", lib):
+            continue  # a sanitizer build's runtime (the image builds without sanitizers)
+        owner = subprocess.run(["dpkg", "-S", os.path.realpath(lib)], capture_output=True,
+                               text=True)
+        if owner.returncode != 0:
+            owner = subprocess.run(["dpkg", "-S", lib], capture_output=True, text=True)
+        pkg = owner.stdout.split(":")[0]
+        assert pkg in installed | base, (lib, pkg)
+    # redis-cli (healthcheck, backup, cluster init), curl (role labeler), setpriv (util-linux,
+    # in the base image).
+    assert {"redis-tools", "curl", "ca-certificates"} <= installed
+    for name in ("redis-server", "redis-sentinel", "carmine-sentinel", "redis-check-rdb"):
+        assert f"ln -s carmine-server /usr/local/bin/{name}" in runtime
+    assert 'ENTRYPOINT ["docker-entrypoint.sh"]' in runtime and "HEALTHCHECK" in runtime
+    assert "VOLUME /data" in runtime
