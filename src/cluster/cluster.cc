@@ -117,6 +117,28 @@ void Cluster::Start() {
   ArmCron();
 }
 
+void Cluster::VerifyConfigWithData() {
+  std::lock_guard<std::mutex> l(mu_);
+  Node* me = state_.myself();
+  if (me->is_replica()) return;  // its data is its master's
+  bool changed = false;
+  for (int s = 0; s < kSlots; s++) {
+    Node* owner = state_.SlotOwner(s);
+    if (owner == me || state_.importing_from(s) != nullptr) continue;
+    if (host_.CountKeysInSlot(s) == 0) continue;
+    changed = true;
+    if (owner == nullptr) {
+      LOG_NOTICE("I have keys for unassigned slot %d. Taking responsibility for it.", s);
+      state_.AddSlot(me, s);
+    } else {
+      LOG_WARNING("I have keys for slot %d, but the slot is assigned to another node. Setting "
+                  "it to importing state.", s);
+      state_.SetImporting(s, owner);
+    }
+  }
+  if (changed) Save();
+}
+
 void Cluster::ArmCron() {
   std::weak_ptr<bool> alive = alive_;
   cron_timer_ = host_.BusLoop().AddTimer(100, [this, alive] {

@@ -79,6 +79,9 @@ class Cluster {
   bool enabled() const { return enabled_; }
   // Startup, on the bus loop: accepts on the bus port and starts the cron.
   void Start();
+  // Once the dataset loaded at startup: a master takes the unassigned slots it holds keys of,
+  // and marks slots another node owns that it holds keys of as importing from that node.
+  void VerifyConfigWithData();
   // Shutdown, after the loops stopped: closes every link.
   void Stop();
 

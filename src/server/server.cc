@@ -678,6 +678,7 @@ Status Server::Start() {
   stats_.startup_memory.store(mem::UsedMemory());
   if (sentinel_ != nullptr) return StartSentinel();
   cluster_host_.set_started();
+  if (cluster_.enabled()) cluster_.VerifyConfigWithData();
   RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");

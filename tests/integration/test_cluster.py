@@ -599,3 +599,34 @@ def test_replica_migrates_to_an_orphaned_master(six_carmine):
                rc(moved).info("replication")["master_link_status"] == "up", 30, interval=0.1,
                what="the migrated replica to sync from its new master")
     wait_consistent([n for n in nodes if n is not poor_replica])
+
+
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_standalone_data_claims_its_slots_at_startup(kind):
+    """A standalone server's RDB given to a fresh cluster node: the node takes responsibility
+    for the unassigned slots it holds keys of, as Redis does."""
+    src = ServerProcess("carmine").start()
+    keys = ["a", "b", "c", "user:{42}:name", "user:{42}:mail"]
+    try:
+        c = redis.Redis(port=src.port)
+        for k in keys:
+            c.set(k, "v")
+        c.save()
+        rdb = os.path.join(src.dir, "dump.rdb")
+        node = ServerProcess(kind, args=["--cluster-enabled", "yes", "--cluster-port",
+                                         str(free_port())])
+        shutil.copy(rdb, os.path.join(node.dir, "dump.rdb"))
+        node.start()
+        try:
+            slots = {int(rc(node).execute_command("CLUSTER", "KEYSLOT", k)) for k in keys}
+            wait_until(lambda: f"cluster_slots_assigned:{len(slots)}" in info(node), 10,
+                       what="the slots claimed")
+            owned = rc(node).execute_command("CLUSTER", "SLOTS")
+            assert sorted(s for r in owned for s in range(r[0], r[1] + 1)) == sorted(slots)
+            assert "I have keys for unassigned slot" in node.log_text()
+            conf = open(os.path.join(node.dir, "nodes.conf")).read()
+            assert "myself,master" in conf and str(min(slots)) in conf
+        finally:
+            node.cleanup()
+    finally:
+        src.cleanup()
