@@ -77,6 +77,14 @@ void ServerClusterHost::DeleteKeysInSlot(int slot) {
   }
   Db db(d, 0, clock::NowMs(), false);
   for (auto& k : keys) db.Delete(k);
+  // The AOF and the replicas drop them too (UNLINK under lazyfree-lazy-server-del, as Redis).
+  PropagationLog& log = s_.propagation();
+  if (!log.active() || keys.empty()) return;
+  const char* verb = d.lazy_server_del() ? "UNLINK" : "DEL";
+  std::vector<std::pair<int, std::vector<std::string>>> dels;
+  dels.reserve(keys.size());
+  for (auto& k : keys) dels.push_back({0, {verb, std::move(k)}});
+  log.AppendBatch(std::move(dels));
 }
 
 bool ServerClusterHost::KeyExists(std::string_view key) {

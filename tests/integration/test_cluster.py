@@ -630,3 +630,33 @@ def test_standalone_data_claims_its_slots_at_startup(kind):
             node.cleanup()
     finally:
         src.cleanup()
+
+
+def test_keys_of_a_slot_lost_to_a_newer_epoch_are_deleted_on_replicas_too():
+    a, b = two_node_cluster("carmine")
+    r = cluster_node("carmine")
+    try:
+        rc(r).execute_command("CLUSTER", "MEET", "127.0.0.1", a.port,
+                              int(a.cmd[a.cmd.index("--cluster-port") + 1]))
+        wait_until(lambda: len(rc(r).execute_command("CLUSTER", "NODES").splitlines()) == 3 and
+                   "handshake" not in rc(r).execute_command("CLUSTER", "NODES"), 20,
+                   interval=0.05, what="the replica met the cluster")
+        rc(r).execute_command("CLUSTER", "REPLICATE", myid(a))
+        rc(a).set("{x}1", "v")
+        rc(a).set("{y}1", "w")
+        ro = rc(r)
+        ro.execute_command("READONLY")
+        wait_until(lambda: ro.get("{x}1") == "v", 20, interval=0.05, what="replicated key")
+        slot = int(rc(a).execute_command("CLUSTER", "KEYSLOT", "{x}"))
+        # b takes the slot with a newer epoch: a loses it and drops its keys, and so does a's
+        # replica, through the DEL a sends it.
+        rc(b).execute_command("CLUSTER", "SETSLOT", slot, "NODE", myid(b))
+        rc(b).execute_command("CLUSTER", "BUMPEPOCH")
+        wait_until(lambda: rc(a).execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0, 20,
+                   interval=0.05, what="the master to drop the slot's keys")
+        wait_until(lambda: ro.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0, 20,
+                   interval=0.05, what="the replica to drop them too")
+        assert ro.get("{y}1") == "w"
+    finally:
+        for n in (a, b, r):
+            n.cleanup()
