@@ -641,7 +641,9 @@ def test_keys_of_a_slot_lost_to_a_newer_epoch_are_deleted_on_replicas_too():
         wait_until(lambda: len(rc(r).execute_command("CLUSTER", "NODES").splitlines()) == 3 and
                    "handshake" not in rc(r).execute_command("CLUSTER", "NODES"), 20,
                    interval=0.05, what="the replica met the cluster")
-        rc(r).execute_command("CLUSTER", "REPLICATE", myid(a))
+        # REPLICATE needs r to know a as a master: its first PONG tells.
+        wait_until(lambda: rc(r).execute_command("CLUSTER", "REPLICATE", myid(a)), 20,
+                   interval=0.1, what="the replica to replicate a")
         rc(a).set("{x}1", "v")
         rc(a).set("{y}1", "w")
         ro = rc(r)
