@@ -374,9 +374,22 @@ void Cluster::Cron() {
   for (auto it = blacklist_.begin(); it != blacklist_.end();) {
     it = it->second <= now ? blacklist_.erase(it) : std::next(it);
   }
-  // Inbound links that went quiet are dropped; closed ones are reaped.
+  // Inbound links that went quiet are dropped, and so are links whose unsent output passed
+  // cluster-link-sendbuf-limit (a peer that stopped reading); closed ones are reaped.
+  const int64_t sendbuf_limit = opts_.cluster_link_sendbuf_limit.get();
   for (auto& bl : links_) {
     if (bl->closed) continue;
+    const size_t pending = bl->link->pending_output();
+    if (sendbuf_limit > 0 && pending > static_cast<size_t>(sendbuf_limit)) {
+      LOG_WARNING("Freeing cluster link(%s node %.40s, used memory: %llu) due to exceeding send "
+                  "buffer memory limit.", bl->inbound ? "from" : "to",
+                  bl->node != nullptr ? bl->node->name.c_str() : "",
+                  static_cast<unsigned long long>(pending));
+      stats_links_buffer_limit_exceeded_++;
+      bl->link->Close();
+      bl->closed = true;
+      continue;
+    }
     if (bl->inbound && bl->node == nullptr && now - bl->ctime > std::max<int64_t>(timeout, 1000) &&
         bl->last_rx == 0) {
       bl->link->Close();

@@ -175,6 +175,7 @@ class Cluster {
   std::map<std::string, int64_t> blacklist_;
   uint64_t stats_sent_[cluster::kMsgTypes] = {}, stats_received_[cluster::kMsgTypes] = {};
   uint64_t stats_pfail_nodes_ = 0;
+  uint64_t stats_links_buffer_limit_exceeded_ = 0;
   // Elections (a replica).
   int64_t auth_time_ = 0;
   int auth_count_ = 0;

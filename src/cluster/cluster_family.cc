@@ -235,7 +235,8 @@ std::string Cluster::InfoTextLocked() {
     received += stats_received_[t];
   }
   out += "cluster_stats_messages_received:" + std::to_string(received) + "\r\n";
-  out += "total_cluster_links_buffer_limit_exceeded:0\r\n";
+  out += "total_cluster_links_buffer_limit_exceeded:" +
+         std::to_string(stats_links_buffer_limit_exceeded_) + "\r\n";
   return out;
 }
 

@@ -662,3 +662,27 @@ def test_keys_of_a_slot_lost_to_a_newer_epoch_are_deleted_on_replicas_too():
     finally:
         for n in (a, b, r):
             n.cleanup()
+
+
+def test_link_to_a_peer_that_stopped_reading_is_freed_past_the_sendbuf_limit():
+    nodes = [cluster_node("carmine") for _ in range(3)]
+    try:
+        create(nodes, 0)
+        sender, stuck = nodes[0], nodes[1]
+        assert rc(sender).config_set("cluster-link-sendbuf-limit", 1 << 20)
+        os.kill(stuck.proc.pid, signal.SIGSTOP)
+        try:
+            big = "x" * (1 << 20)
+
+            def exceeded():
+                rc(sender).publish("news", big)  # PUBLISH reaches every node over the bus
+                return "total_cluster_links_buffer_limit_exceeded:0" not in info(sender)
+            wait_until(exceeded, 30, interval=0, what="the stuck link to pass the limit")
+            assert "due to exceeding send buffer memory limit" in sender.log_text()
+        finally:
+            os.kill(stuck.proc.pid, signal.SIGCONT)
+        wait_consistent(nodes)
+        assert rc(sender).ping()
+    finally:
+        for n in nodes:
+            n.cleanup()
