@@ -40,6 +40,7 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
   }
   engine_.set_running_command(std::vector<std::string>(args.begin(), args.end()));
   Host host(*this, ctx, read_only || f->flags.no_writes, false);
+  host.SetDeclaredKeys(args.subspan(3, nk), f->flags.allow_cross_slot_keys);
   engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/crc16.h"
 #include "base/logging.h"
 #include "base/strutil.h"
 #include "protocol/errors.h"
@@ -108,12 +109,23 @@ class Scripting::Host : public ScriptHost {
       rb.Error(err::kOom);
       return;
     }
+    if (std::string e = ClusterRefusal(spec, args); !e.empty()) {
+      rb.Error(e);
+      return;
+    }
     if (spec->flags & kWrite) wrote_ = true;
     me.resp.store(resp, std::memory_order_relaxed);
     // redis.set_repl(redis.REPL_NONE): what follows is not propagated.
     static EffectSink unpropagated(false);
     PropagationSink* sink = s_.engine_.repl_flags() == 0 ? &unpropagated : &sink_;
     ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, sink, &ctx_.ready.keys);
+  }
+
+  // In cluster mode: the keys the script's declared keys hash to (any slot when none were
+  // declared, or with the allow-cross-slot-keys flag).
+  void SetDeclaredKeys(ArgList keys, bool allow_cross_slot) {
+    if (!keys.empty()) slot_ = static_cast<int>(KeySlot(keys[0]));
+    allow_cross_slot_ = allow_cross_slot;
   }
 
   bool AclCheck(std::span<const std::string_view> args, bool* allowed) override {
@@ -150,6 +162,33 @@ class Scripting::Host : public ScriptHost {
   }
 
  private:
+  // A cluster node's checks of a command a script calls (Redis's words): its keys are served
+  // here, hash to one slot, and, unless the script allows cross-slot keys, to the slot of the
+  // script's other keys. What the master's stream or the AOF replays runs as it comes.
+  std::string ClusterRefusal(const CommandSpec* spec, std::span<const std::string_view> args) {
+    const CommandHooks& hooks = ctx_.dispatcher->hooks();
+    if (!hooks.cluster || ctx_.session.is_master || ctx_.session.loader || !spec->HasKeys()) {
+      return "";
+    }
+    std::string e = hooks.cluster(CommandCheck{spec, args, ctx_.session, spec->flags, false, false});
+    if (e.starts_with("CLUSTERDOWN The cluster is down and only accepts read commands")) {
+      return "ERR Script attempted to execute a write command while the cluster is down and "
+             "readonly";
+    }
+    if (e.starts_with("CLUSTERDOWN The cluster is down")) {
+      return "ERR Script attempted to execute a command while the cluster is down";
+    }
+    // Keys of several slots in one call are "non local" too, in Redis 7.2's words.
+    if (!e.empty()) return "ERR Script attempted to access a non local key in a cluster node";
+    if (allow_cross_slot_) return "";
+    std::vector<int> pos = spec->KeyPositions(args);
+    if (pos.empty()) return "";
+    const int slot = static_cast<int>(KeySlot(args[static_cast<size_t>(pos[0])]));
+    if (slot_ < 0) slot_ = slot;
+    if (slot != slot_) return "ERR Script attempted to access keys that do not hash to the same slot";
+    return "";
+  }
+
   const CommandSpec* Resolve(std::span<const std::string_view> args) {
     const CommandSpec* spec = ctx_.registry.Find(args[0]);
     if (spec != nullptr && spec->is_container()) {
@@ -165,6 +204,8 @@ class Scripting::Host : public ScriptHost {
   bool read_only_;
   bool oom_;
   bool wrote_ = false;
+  int slot_ = -1;  // the slot the script's keys hash to, once known (cluster mode)
+  bool allow_cross_slot_ = false;
   bool warned_ = false;
   EffectSink sink_;
 };

@@ -70,6 +70,8 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
     return;
   }
   Host host(*this, ctx, read_only || f.no_writes, oom && !f.shebang && !read_only);
+  // A script without a shebang line may touch keys of any slot (compatibility with Redis 6).
+  host.SetDeclaredKeys(args.subspan(3, nk), f.allow_cross_slot_keys || !f.shebang);
   engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
 }

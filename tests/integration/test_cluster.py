@@ -686,3 +686,53 @@ def test_link_to_a_peer_that_stopped_reading_is_freed_past_the_sendbuf_limit():
     finally:
         for n in nodes:
             n.cleanup()
+
+
+SCRIPT_CASES = [
+    # (node, script, keys): node "a" owns every slot, "b" none.
+    ("a", "return redis.call('set', KEYS[1], 'v')", ["{s}1"]),
+    ("a", "return redis.call('get', '{s}2')", ["{s}1"]),
+    ("a", "return redis.call('get', '{t}1')", ["{s}1"]),
+    ("a", "redis.call('get', '{t}1'); return redis.call('get', '{u}1')", []),
+    ("a", "return redis.call('mget', '{t}1', '{u}1')", []),
+    ("a", "return redis.pcall('get', '{t}1')", ["{s}1"]),
+    ("a", "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', '{t}1')", ["{s}1"]),
+    ("a", "#!lua\nreturn redis.call('get', '{t}1')", ["{s}1"]),
+    ("a", "#!lua\nredis.call('get', '{t}1'); return redis.call('get', '{u}1')", []),
+    ("a", "#!lua\nreturn redis.call('get', KEYS[1])", ["{s}1"]),
+    ("b", "return redis.call('get', 'x')", []),
+    ("b", "return redis.call('ping')", []),
+]
+
+
+def test_script_key_checks_match_redis():
+    replies = {}
+    for kind in ("redis", "carmine"):
+        a, b = two_node_cluster(kind)
+        try:
+            got = []
+            for node, script, keys in SCRIPT_CASES:
+                c = rc(a if node == "a" else b)
+                try:
+                    got.append(repr(c.eval(script, len(keys), *keys)))
+                except redis.ResponseError as e:
+                    got.append("ERR " + str(e))
+            rc(a).execute_command("CLUSTER", "DELSLOTS", 200)
+            wait_until(lambda: not state_ok(a), 10, interval=0.05, what="cluster down")
+            for script in ("return redis.call('get', '{s}1')", "return redis.call('set', 'x', 1)"):
+                try:
+                    got.append(repr(rc(a).eval(script, 0)))
+                except redis.ResponseError as e:
+                    got.append("ERR " + str(e))
+            rc(a).config_set("cluster-allow-reads-when-down", "yes")
+            for script in ("return redis.call('get', '{s}1')", "return redis.call('set', 'x', 1)"):
+                try:
+                    got.append(repr(rc(a).eval(script, 0)))
+                except redis.ResponseError as e:
+                    got.append("ERR " + str(e))
+            replies[kind] = got
+        finally:
+            a.cleanup()
+            b.cleanup()
+    for i, (r, c) in enumerate(zip(replies["redis"], replies["carmine"])):
+        assert r == c, (i, r, c)
