@@ -717,6 +717,16 @@ def test_script_key_checks_match_redis():
                     got.append(repr(c.eval(script, len(keys), *keys)))
                 except redis.ResponseError as e:
                     got.append("ERR " + str(e))
+            rc(a).function_load(
+                "#!lua name=lib\n"
+                "redis.register_function('f', function(k, a) return redis.call('get', '{t}1') end)\n"
+                "redis.register_function{function_name='g', callback=function(k, a) "
+                "return redis.call('get', '{t}1') end, flags={'allow-cross-slot-keys'}}")
+            for fn in ("f", "g"):
+                try:
+                    got.append(repr(rc(a).fcall(fn, 1, "{s}1")))
+                except redis.ResponseError as e:
+                    got.append("ERR " + str(e))
             rc(a).execute_command("CLUSTER", "DELSLOTS", 200)
             wait_until(lambda: not state_ok(a), 10, interval=0.05, what="cluster down")
             for script in ("return redis.call('get', '{s}1')", "return redis.call('set', 'x', 1)"):
