@@ -483,7 +483,9 @@ def test_password_protected_nodes_and_sentinels(make_server):
 def test_sentinel_metrics_as_redis_exporter_names_them(make_server):
     from test_observability import scrape, value
     m, replicas, _ = data_nodes(make_server)
-    sentinels = [start_sentinel("carmine", m.port) for _ in range(2)]
+    # Quorum 3 with 2 Sentinels: the killed master stays subjectively down, so no failover can
+    # switch the address (and the status back to ok) between two scrapes.
+    sentinels = [start_sentinel("carmine", m.port, quorum=3) for _ in range(2)]
     try:
         wait_discovered(sentinels, 2)
         f = scrape(sentinels[0].port)["families"]
