@@ -144,6 +144,8 @@ void Cluster::ArmCron() {
   cron_timer_ = host_.BusLoop().AddTimer(100, [this, alive] {
     if (alive.expired() || stopped_) return;
     Cron();
+    host_.UnblockKeyWaiters(
+        [this](const BlockedClient& c, bool write) { return BlockedRedirect(c, write); });
     ArmCron();
   });
 }

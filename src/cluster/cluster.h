@@ -27,6 +27,7 @@
 #include "cluster/bus.h"
 #include "cluster/options.h"
 #include "cluster/state.h"
+#include "commands/blocking.h"
 #include "commands/command_hooks.h"
 #include "commands/registry.h"
 #include "net/event_loop.h"
@@ -60,6 +61,9 @@ class ClusterHost {
                             bool shard) = 0;
   // Manual failover: the master holds its writers until `until_ms` (0: resume).
   virtual void PauseWrites(int64_t until_ms) = 0;
+  // Clients waiting on keys: those `verdict` answers with an error stop waiting with it.
+  virtual void UnblockKeyWaiters(
+      const std::function<std::string(const BlockedClient&, bool write)>& verdict) = 0;
 };
 
 namespace cluster {
@@ -87,6 +91,10 @@ class Cluster {
 
   // The routing check (CommandHooks::cluster): "" when this node serves the command.
   std::string Route(const CommandCheck& c);
+  // A client blocked on keys here, checked again as the slot map changes: "" while this node
+  // still serves its keys, else the -CLUSTERDOWN / -MOVED that ends its wait (Redis checks
+  // each blocked client about once a second; the cron does it every 100 ms).
+  std::string BlockedRedirect(const BlockedClient& c, bool write);
   // Registers CLUSTER, READONLY, READWRITE, ASKING.
   void Register(CommandRegistry& r);
   // PUBLISH / SPUBLISH from a client: carried to the other nodes (any thread).

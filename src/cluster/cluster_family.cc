@@ -187,6 +187,27 @@ std::string Cluster::Route(const CommandCheck& c) {
   return "";
 }
 
+std::string Cluster::BlockedRedirect(const BlockedClient& c, bool write) {
+  std::lock_guard<std::mutex> l(mu_);
+  // A wait could only be ended by a write, which a down cluster refuses, even where reads
+  // are still allowed.
+  if (!state_ok_.load()) return "CLUSTERDOWN The cluster is down";
+  Node* me = state_.myself();
+  for (const std::string& key : c.keys) {
+    int slot = static_cast<int>(KeySlot(key));
+    Node* owner = state_.SlotOwner(slot);
+    if (owner == me || state_.importing_from(slot) != nullptr) continue;
+    if (owner != nullptr && c.cluster_readonly && !write && me->is_replica() &&
+        me->master_name == owner->name) {
+      continue;
+    }
+    if (owner == nullptr) return "CLUSTERDOWN Hash slot not served";
+    return "MOVED " + std::to_string(slot) + " " + Endpoint(owner) + ":" +
+           std::to_string(owner->port);
+  }
+  return "";
+}
+
 void Cluster::ReplyInfo(CommandContext& ctx) { ctx.rb.Verbatim(InfoTextLocked()); }
 
 std::string Cluster::InfoText() {

@@ -46,6 +46,8 @@ struct BlockedClient {
   // The client's ACL user: its permissions are checked again when the command is served.
   std::shared_ptr<AclUserRef> acl_user;
   int64_t deadline_ms = 0;        // 0: no timeout
+  // READONLY in cluster mode: a replica may keep serving its reads while it follows the owner.
+  bool cluster_readonly = false;
   // Woken when its key is deleted (XREADGROUP: its group goes with the key), which INFO's
   // total_blocking_keys_on_nokey counts.
   bool on_nokey = false;

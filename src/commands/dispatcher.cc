@@ -398,22 +398,34 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
 }
 
 void Dispatcher::UnblockWritersOnRoleChange() {
+  UnblockKeyWaiters([](const BlockedClient&, bool write) {
+    return write ? std::string("UNBLOCKED force unblock from blocking operation, instance state "
+                               "changed (master -> replica?)")
+                 : std::string();
+  });
+}
+
+void Dispatcher::UnblockKeyWaiters(
+    const std::function<std::string(const BlockedClient&, bool write)>& verdict) {
+  if (!blocking_.any()) return;
   for (auto& c : blocking_.All()) {
+    if (c->keys.empty() || c->timeout_reply) continue;  // WAIT and the like wait on no key
     const CommandSpec* spec = registry_.Find(c->args[0]);
-    if (spec == nullptr || !(spec->flags & kWrite) || !c->TryFinish()) continue;
+    if (spec == nullptr) continue;
+    std::string error = verdict(*c, (spec->flags & kWrite) != 0);
+    if (error.empty() || !c->TryFinish()) continue;
     blocking_.Remove(c.get());
-    WaitEnded(*c, true);
-    c->deliver("-UNBLOCKED force unblock from blocking operation, instance state changed "
-               "(master -> replica?)\r\n");
+    WaitEnded(*c, true, error.substr(0, error.find(' ')));
+    c->deliver("-" + error + "\r\n");
   }
 }
 
-void Dispatcher::WaitEnded(const BlockedClient& b, bool error) {
+void Dispatcher::WaitEnded(const BlockedClient& b, bool error, std::string_view code) {
   const CommandSpec* spec = registry_.Find(b.args[0]);
   if (spec == nullptr) return;
   std::vector<std::string_view> args(b.args.begin(), b.args.end());
   RecordCall(spec, ArgList(args.data(), args.size()), b.addr, nullptr, &b.name, 0, clock::NowMs(),
-             error ? std::string_view("UNBLOCKED") : std::string_view());
+             error ? code : std::string_view());
 }
 
 void Dispatcher::RunTransaction(CommandContext& ctx) {

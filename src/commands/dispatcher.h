@@ -81,7 +81,7 @@ class Dispatcher {
   // A blocked client's wait ended without being served (timeout, CLIENT UNBLOCK): its command is
   // counted now (INFO commandstats, the slow log), once, as Redis counts it. `error`: it ended
   // with an error reply (CLIENT UNBLOCK ... ERROR).
-  void WaitEnded(const BlockedClient& b, bool error);
+  void WaitEnded(const BlockedClient& b, bool error, std::string_view code = "UNBLOCKED");
 
   DispatchStats& stats() { return stats_; }
   BlockingRegistry& blocking() { return blocking_; }
@@ -101,6 +101,10 @@ class Dispatcher {
   // The server became a replica: clients blocked in a command that would write (BLPOP, ...)
   // get -UNBLOCKED, since their keys now change only through the master (as Redis does).
   void UnblockWritersOnRoleChange();
+  // Clients waiting on keys, each offered to `verdict` with whether its command writes: those
+  // it answers with an error text (no leading '-') get that error and stop waiting. Cluster
+  // mode sends -MOVED / -CLUSTERDOWN this way to clients whose slot moved or went down.
+  void UnblockKeyWaiters(const std::function<std::string(const BlockedClient&, bool write)>& verdict);
   // min-replicas-to-write (owned by replication's options); null: no such limit.
   void set_min_replicas_to_write(const config::Int<int>* v) { min_replicas_to_write_ = v; }
   const CommandRegistry& registry() const { return registry_; }

@@ -129,4 +129,9 @@ void ServerClusterHost::PauseWrites(int64_t until_ms) {
   }
 }
 
+void ServerClusterHost::UnblockKeyWaiters(
+    const std::function<std::string(const BlockedClient&, bool write)>& verdict) {
+  s_.dispatcher().UnblockKeyWaiters(verdict);
+}
+
 }  // namespace carmine

@@ -33,6 +33,8 @@ class ServerClusterHost : public ClusterHost {
   void FlushAll() override;
   void PublishLocal(const std::string& channel, const std::string& message, bool shard) override;
   void PauseWrites(int64_t until_ms) override;
+  void UnblockKeyWaiters(
+      const std::function<std::string(const BlockedClient&, bool write)>& verdict) override;
 
  private:
   Server& s_;

@@ -144,12 +144,12 @@ void Connection::OnReadable() {
 
 void Connection::ReadOnce() {
   if (read_stopped_) return;
-  // The rest of a partly read argument is made room for exactly (as Redis sizes its query buffer
-  // for a big bulk); otherwise a chunk. Asking for a full chunk near the end of a big argument
-  // would double a buffer that is about to hold exactly what it needs.
   size_t hint = parser_.bytes_needed_hint();
-  size_t want = hint > 0 ? std::min(hint, kMaxReadChunk) : kReadChunk;
-  in_.Reserve(want);
+  if (hint > 0) {
+    ReserveForArgument(hint);
+  } else {
+    in_.Reserve(kReadChunk);
+  }
   ssize_t n = transport_->Read(in_.write_ptr(), in_.writable());
   if (n == 0) {
     Close();
@@ -182,6 +182,23 @@ void Connection::ReadOnce() {
   } else if (!closing_ && session_.close_after_reply && out_.size() == out_pos_) {
     Close();
   }
+}
+
+// The rest of a partly read argument is made room for exactly, up to 64 MB at once (as Redis
+// sizes its query buffer for a big bulk); asking for a full chunk near the end of a big argument
+// would double a buffer that is about to hold exactly what it needs. Beyond 64 MB the room is
+// topped up only when it runs low, by as much as the buffer already holds: each reallocation
+// copies what was read, so the steps must grow for the copying to stay linear (topping up to
+// 64 MB free after every read made a 512 MB argument take minutes).
+void Connection::ReserveForArgument(size_t hint) {
+  const size_t room = std::min(hint, kMaxReadChunk);
+  if (in_.writable() >= room) return;
+  if (hint > kMaxReadChunk) {
+    if (in_.writable() >= kReadChunk && in_.capacity() >= kMaxReadChunk) return;
+    in_.Reserve(std::min(hint, std::max(kMaxReadChunk, in_.size())));
+    return;
+  }
+  in_.Reserve(room);
 }
 
 bool Connection::HandleHttp() {
@@ -259,7 +276,7 @@ void Connection::ProcessInput() {
   // A big argument's room is made as soon as its length is known, as Redis sizes its query
   // buffer then: the client is charged for it at once (maxmemory-clients, tot-mem).
   if (big > 0) {
-    in_.Reserve(std::min(parser_.bytes_needed_hint(), kMaxReadChunk));
+    ReserveForArgument(parser_.bytes_needed_hint());
     big = parser_.big_bulk_start();
   }
   session_.qbuf.store(in_.size() - big, std::memory_order_relaxed);

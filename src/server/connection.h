@@ -100,6 +100,8 @@ class Connection : public IoHandler {
  private:
   void OnReadable();
   void ReadOnce();
+  // Makes room for the rest of a partly read argument (see connection.cc).
+  void ReserveForArgument(size_t hint);
   void ProcessInput();
   // A connection whose first line is an HTTP request line gets an HTTP answer (Prometheus
   // /metrics) and is closed. Returns true when the input was taken as HTTP (or may still be).

@@ -420,6 +420,49 @@ def test_routing_and_errors_match_redis():
         assert r == c, (i, r, c)
 
 
+def send_blocking(port, *parts):
+    s = socket.create_connection(("127.0.0.1", port), timeout=15)
+    s.sendall(f"*{len(parts)}\r\n".encode() +
+              b"".join(f"${len(p)}\r\n{p}\r\n".encode() for p in map(str, parts)))
+    return s
+
+
+def first_line(s):
+    with s:
+        return s.makefile("rb").readline().decode().rstrip("\r\n")
+
+
+def test_blocked_clients_are_redirected_when_their_slot_moves():
+    replies = {}
+    for kind in ("redis", "carmine"):
+        a, b = two_node_cluster(kind)
+        try:
+            def blocked(n):
+                return rc(a).info("clients")["blocked_clients"] == n
+            moved, stays, down = key_in_slot(100), key_in_slot(200), key_in_slot(300)
+            waiting = [send_blocking(a.port, "BLPOP", moved, 0),
+                       send_blocking(a.port, "BZPOPMIN", stays, 0)]
+            wait_until(lambda: blocked(2), 10, interval=0.02, what="two blocked clients")
+            # The slot of the first key moves to b: its client is sent there; the other waits on.
+            rc(a).execute_command("CLUSTER", "SETSLOT", 100, "NODE", myid(b))
+            got = [first_line(waiting[0]).replace(str(b.port), "<b>")]
+            assert blocked(1)
+            rc(a).zadd(stays, {"m": 1})
+            got.append(first_line(waiting[1]))
+            # A slot gone unassigned takes the cluster down: waits end with CLUSTERDOWN.
+            waiting = send_blocking(a.port, "BLMOVE", down, down, "LEFT", "RIGHT", 0)
+            wait_until(lambda: blocked(1), 10, interval=0.02, what="a blocked client")
+            rc(a).execute_command("CLUSTER", "DELSLOTS", 300)
+            got.append(first_line(waiting))
+            got.append(str(blocked(0)))
+            replies[kind] = got
+        finally:
+            a.cleanup()
+            b.cleanup()
+    assert replies["carmine"] == replies["redis"]
+    assert replies["carmine"][0] == "-MOVED 100 127.0.0.1:<b>"
+
+
 def test_bus_garbage_and_truncated_messages_are_survived():
     a, b = two_node_cluster("carmine")
     try:
