@@ -74,9 +74,14 @@ Status Cluster::Init() {
     LOG_NOTICE("No cluster configuration found, I'm %.40s", p->name.c_str());
   }
   Node* me = state_.myself();
+  tls_bus_ = host_.BusTls() != nullptr;
   me->port = opts_.cluster_announce_port.get() != 0 ? opts_.cluster_announce_port.get()
                                                      : host_.ClientPort();
-  int bus_port = opts_.cluster_port.get() != 0 ? opts_.cluster_port.get() : host_.ClientPort() + 10000;
+  me->tls_port = opts_.cluster_announce_tls_port.get() != 0 ? opts_.cluster_announce_tls_port.get()
+                                                            : host_.TlsPort();
+  // The bus port follows the port the cluster's clients use: tls-port with tls-cluster yes.
+  const int base = tls_bus_ ? host_.TlsPort() : host_.ClientPort();
+  int bus_port = opts_.cluster_port.get() != 0 ? opts_.cluster_port.get() : base + 10000;
   me->cport = opts_.cluster_announce_bus_port.get() != 0 ? opts_.cluster_announce_bus_port.get()
                                                          : bus_port;
   if (!opts_.cluster_announce_ip.get().empty()) me->ip = opts_.cluster_announce_ip.get();
@@ -102,7 +107,7 @@ Status Cluster::Init() {
   }
   // A replica restarts replicating from the master its config names.
   if (Node* m = state_.MasterOf(me); m != nullptr && !m->ip.empty()) {
-    host_.ReplicateFrom(m->ip, m->port);
+    host_.ReplicateFrom(m->ip, ReplicationPort(m));
   }
   return Status::Ok();
 }
@@ -172,7 +177,11 @@ void Cluster::Accept() {
       if (c < 0) break;
       std::lock_guard<std::mutex> l(mu_);
       auto bl = std::make_unique<BusLink>(this, true, nullptr, clock::NowMs());
-      bl->link->Adopt(net::MakePlainTransport(c));
+      std::unique_ptr<net::Transport> t;
+      if (tls_bus_) {
+        if (auto tls = host_.BusTls(); tls != nullptr) t = tls->Accept(c);
+      }
+      bl->link->Adopt(t != nullptr ? std::move(t) : net::MakePlainTransport(c));
       LOG_VERBOSE("Accepting cluster node connection from %s", bl->link->peer().c_str());
       links_.push_back(std::move(bl));
     }
@@ -185,6 +194,7 @@ void Cluster::Connect(Node* n, int64_t now) {
   n->link = p;
   n->link_up = false;
   links_.push_back(std::move(bl));
+  if (tls_bus_) p->link->set_tls(host_.BusTls());
   p->link->Connect(n->ip, n->cport, "", std::max<int64_t>(NodeTimeout(), 1000));
 }
 
@@ -238,7 +248,8 @@ Cluster::Message Cluster::Header(uint16_t type) {
   m.current_epoch = state_.current_epoch;
   m.master = me->is_replica() ? me->master_name : "";
   m.ip = opts_.cluster_announce_ip.get();
-  m.port = static_cast<uint16_t>(me->port);
+  m.port = static_cast<uint16_t>(BusPort(me));
+  m.pport = static_cast<uint16_t>(OtherPort(me));
   m.cport = static_cast<uint16_t>(me->cport);
   m.flags = me->flags;
   m.state = state_ok_.load() ? 0 : 1;
@@ -297,9 +308,9 @@ void Cluster::SendPing(BusLink* l, uint16_t type) {
     g.ping_sent = static_cast<uint32_t>(p->ping_sent / 1000);
     g.pong_received = static_cast<uint32_t>(p->pong_received / 1000);
     g.ip = p->ip;
-    g.port = static_cast<uint16_t>(p->port);
+    g.port = static_cast<uint16_t>(BusPort(p));
     g.cport = static_cast<uint16_t>(p->cport);
-    g.pport = static_cast<uint16_t>(p->pport);
+    g.pport = static_cast<uint16_t>(OtherPort(p));
     g.flags = p->flags;
     m.gossip.push_back(std::move(g));
   };
@@ -347,13 +358,18 @@ void Cluster::PropagatePublish(std::string_view channel, std::string_view messag
 void Cluster::StartHandshake(const std::string& ip, int port, int cport, int64_t now) {
   // One handshake per address at a time.
   for (auto& [name, n] : state_.nodes()) {
-    if (n->handshake() && n->ip == ip && n->port == port && n->cport == cport) return;
+    if (n->handshake() && n->ip == ip && BusPort(n.get()) == port && n->cport == cport) return;
   }
   auto n = cluster::ClusterState::NewNode(cluster::kHandshake | cluster::kMeetFlag, now);
   n->ip = ip;
-  n->port = port;
+  SetPorts(n.get(), port, 0);
   n->cport = cport;
   state_.Add(std::move(n));
+}
+
+void Cluster::SetPorts(Node* n, int bus_port, int other) const {
+  (tls_bus_ ? n->tls_port : n->port) = bus_port;
+  (tls_bus_ ? n->port : n->tls_port) = other;
 }
 
 void Cluster::DeleteNode(Node* n) {

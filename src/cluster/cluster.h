@@ -31,6 +31,7 @@
 #include "commands/command_hooks.h"
 #include "commands/registry.h"
 #include "net/event_loop.h"
+#include "net/tls.h"
 
 namespace carmine {
 
@@ -39,8 +40,13 @@ class ClusterHost {
   virtual ~ClusterHost() = default;
   // The loop the bus runs on.
   virtual EventLoop& BusLoop() = 0;
-  // The client port, and the addresses to listen on.
+  // The client ports (TLS: 0 when none), and the addresses to listen on.
   virtual int ClientPort() = 0;
+  virtual int TlsPort() = 0;
+  // tls-cluster yes: the TLS context the bus speaks (null: plain TCP).
+  virtual std::shared_ptr<net::TlsContext> BusTls() = 0;
+  // tls-replication yes: a replica connects to its master's TLS port.
+  virtual bool TlsReplication() = 0;
   virtual std::vector<std::string> BindAddresses() = 0;
   // Replicate from a master / become a master (the replication module).
   virtual void ReplicateFrom(const std::string& ip, int port) = 0;
@@ -151,6 +157,15 @@ class Cluster {
   int64_t NodeTimeout() const { return opts_.cluster_node_timeout.get(); }
   // The address clients are sent to in MOVED/ASK.
   std::string Endpoint(const Node* n) const;
+  // Ports. The bus carries each node's client port as "port" (TLS with tls-cluster yes) and
+  // the other kind as "pport"; clients are given the kind they connected with; a replica
+  // connects to its master's TLS port with tls-replication yes.
+  bool TlsBus() const { return tls_bus_; }
+  int BusPort(const Node* n) const { return tls_bus_ ? n->tls_port : n->port; }
+  int OtherPort(const Node* n) const { return tls_bus_ ? n->port : n->tls_port; }
+  void SetPorts(Node* n, int bus_port, int other) const;
+  static int ClientPortOf(const Node* n, bool tls) { return tls ? n->tls_port : n->port; }
+  int ReplicationPort(const Node* n) { return host_.TlsReplication() ? n->tls_port : n->port; }
 
   // --- commands (cluster_family.cc) ---
   void ReplyInfo(CommandContext& ctx);
@@ -165,6 +180,7 @@ class Cluster {
   ClusterOptions& opts_;
   ClusterHost& host_;
   bool enabled_ = false;  // cluster-enabled yes (the commands refuse otherwise)
+  bool tls_bus_ = false;  // tls-cluster yes at startup (the bus port's protocol cannot change)
   std::mutex mu_;
   cluster::ClusterState state_;
   std::string config_path_;

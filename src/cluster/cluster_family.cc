@@ -167,7 +167,8 @@ std::string Cluster::Route(const CommandCheck& c) {
   if (migrating && missing > 0) {
     if (existing > 0) return "TRYAGAIN Multiple keys request during rehashing of slot";
     Node* to = state_.migrating_to(slot);
-    return "ASK " + std::to_string(slot) + " " + Endpoint(to) + ":" + std::to_string(to->port);
+    return "ASK " + std::to_string(slot) + " " + Endpoint(to) + ":" +
+           std::to_string(ClientPortOf(to, s.tls));
   }
   if (importing && (s.cluster_asking || (spec->flags & kAsking))) {
     if (keys.size() > 1 && missing > 0) {
@@ -182,7 +183,7 @@ std::string Cluster::Route(const CommandCheck& c) {
   }
   if (owner != me) {
     return "MOVED " + std::to_string(slot) + " " + Endpoint(owner) + ":" +
-           std::to_string(owner->port);
+           std::to_string(ClientPortOf(owner, s.tls));
   }
   return "";
 }
@@ -203,7 +204,7 @@ std::string Cluster::BlockedRedirect(const BlockedClient& c, bool write) {
     }
     if (owner == nullptr) return "CLUSTERDOWN Hash slot not served";
     return "MOVED " + std::to_string(slot) + " " + Endpoint(owner) + ":" +
-           std::to_string(owner->port);
+           std::to_string(ClientPortOf(owner, c.tls));
   }
   return "";
 }
@@ -279,7 +280,7 @@ void Cluster::ReplySlots(CommandContext& ctx) {
   auto node_entry = [&](Node* n) {
     ctx.rb.ArrayLen(4);
     ctx.rb.Bulk(Endpoint(n));
-    ctx.rb.Int(n->port);
+    ctx.rb.Int(ClientPortOf(n, ctx.session.tls));
     ctx.rb.Bulk(n->name);
     if (!n->hostname.empty() && opts_.cluster_preferred_endpoint_type.get() != 1) {
       ctx.rb.MapLen(1);
@@ -324,11 +325,17 @@ void Cluster::ReplyShards(CommandContext& ctx) {
     ctx.rb.ArrayLen(static_cast<int64_t>(members.size()));
     for (Node* n : members) {
       bool hostname = !n->hostname.empty();
-      ctx.rb.MapLen(hostname ? 8 : 7);
+      ctx.rb.MapLen(6 + (hostname ? 1 : 0) + (n->port != 0 ? 1 : 0) + (n->tls_port != 0 ? 1 : 0));
       ctx.rb.Bulk("id");
       ctx.rb.Bulk(n->name);
-      ctx.rb.Bulk("port");
-      ctx.rb.Int(n->port);
+      if (n->port != 0) {
+        ctx.rb.Bulk("port");
+        ctx.rb.Int(n->port);
+      }
+      if (n->tls_port != 0) {
+        ctx.rb.Bulk("tls-port");
+        ctx.rb.Int(n->tls_port);
+      }
       ctx.rb.Bulk("ip");
       ctx.rb.Bulk(n->ip);
       ctx.rb.Bulk("endpoint");
@@ -548,7 +555,7 @@ void Cluster::Command(ArgList args, CommandContext& ctx) {
   if (sub == "myshardid") return rb.Bulk(me->shard_id);
   if (sub == "nodes") {
     std::string out;
-    for (auto& [name, n] : state_.nodes()) out += state_.Describe(*n, false, now) + "\n";
+    for (auto& [name, n] : state_.nodes()) out += state_.Describe(*n, false, ctx.session.tls) + "\n";
     return rb.Verbatim(out);
   }
   if (sub == "slots") return ReplySlots(ctx);
@@ -738,7 +745,7 @@ void Cluster::Command(ArgList args, CommandContext& ctx) {
     if (!n->is_master()) return rb.Error("ERR The specified node is not a master");
     auto reps = state_.ReplicasOf(n);
     rb.ArrayLen(static_cast<int64_t>(reps.size()));
-    for (Node* r : reps) rb.Bulk(state_.Describe(*r, false, now));
+    for (Node* r : reps) rb.Bulk(state_.Describe(*r, false, ctx.session.tls));
     return;
   }
   rb.Error(err::SubcommandSyntax(args[1], "CLUSTER"));

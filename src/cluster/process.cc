@@ -111,21 +111,26 @@ void Cluster::Process(BusLink* l, const Message& m, int64_t now) {
         return;
       }
     }
+    // The client port of the kind the bus does not carry as "port" comes in every header.
+    if (sender != nullptr && !sender->handshake() && OtherPort(sender) != m.pport) {
+      SetPorts(sender, BusPort(sender), m.pport);
+      MarkDirty();
+    }
     // A known node that pings from another address (restarted elsewhere, e.g. a new pod IP)
     // is reached there from now on.
     if (sender != nullptr && type == cluster::kPing && l->inbound && !sender->handshake()) {
       std::string ip = m.ip.empty() ? HostOfAddr(l->link->peer()) : m.ip;
-      if (!ip.empty() && (ip != sender->ip || m.port != sender->port || m.cport != sender->cport)) {
+      if (!ip.empty() &&
+          (ip != sender->ip || m.port != BusPort(sender) || m.cport != sender->cport)) {
         sender->ip = ip;
-        sender->port = m.port;
+        SetPorts(sender, m.port, m.pport);
         sender->cport = m.cport;
-        sender->pport = m.pport;
         sender->flags &= static_cast<uint16_t>(~cluster::kNoAddr);
         if (sender->link != nullptr) FreeLink(sender->link);
         LOG_NOTICE("Address updated for node %.40s (%s), now %s:%d", sender->name.c_str(),
                    sender->human_nodename.c_str(), ip.c_str(), m.port);
         if (me->is_replica() && me->master_name == sender->name) {
-          host_.ReplicateFrom(sender->ip, sender->port);
+          host_.ReplicateFrom(sender->ip, ReplicationPort(sender));
         }
         MarkDirty();
       }
@@ -270,11 +275,10 @@ void Cluster::ProcessGossip(Node* sender, const Message& m, int64_t now) {
       // A node we lost the address of, or that failed, may be elsewhere now.
       if ((n->flags & (cluster::kFailed | cluster::kNoAddr)) && n->link == nullptr &&
           !(g.flags & (cluster::kFailed | cluster::kPFail | cluster::kNoAddr)) && !g.ip.empty() &&
-          (n->ip != g.ip || n->port != g.port || n->cport != g.cport)) {
+          (n->ip != g.ip || BusPort(n) != g.port || n->cport != g.cport)) {
         n->ip = g.ip;
-        n->port = g.port;
+        SetPorts(n, g.port, g.pport);
         n->cport = g.cport;
-        n->pport = g.pport;
         n->flags &= static_cast<uint16_t>(~cluster::kNoAddr);
         MarkDirty();
       }
@@ -389,7 +393,7 @@ void Cluster::SetMyMaster(Node* master) {
     }
   }
   state_.SetReplicaOf(me, master);
-  host_.ReplicateFrom(master->ip, master->port);
+  host_.ReplicateFrom(master->ip, ReplicationPort(master));
   ResetManualFailover();
   MarkDirty();
 }

@@ -81,7 +81,7 @@ std::unique_ptr<Node> ClusterState::NewNode(uint16_t flags, int64_t now_ms) {
   return n;
 }
 
-Node* ClusterState::Find(const std::string& name) {
+Node* ClusterState::Find(const std::string& name) const {
   auto it = nodes_.find(name);
   return it == nodes_.end() ? nullptr : it->second.get();
 }
@@ -161,7 +161,7 @@ std::vector<Node*> ClusterState::ReplicasOf(const Node* master) const {
   return out;
 }
 
-Node* ClusterState::MasterOf(const Node* n) {
+Node* ClusterState::MasterOf(const Node* n) const {
   if (!n->is_replica() || n->master_name.empty()) return nullptr;
   return Find(n->master_name);
 }
@@ -194,21 +194,23 @@ std::vector<std::pair<int, int>> ClusterState::Ranges(const SlotBits& bits) {
   return out;
 }
 
-std::string ClusterState::Describe(const Node& n, bool for_file, int64_t now_ms) const {
-  std::string out = n.name + " " + n.ip + ":" + std::to_string(n.port) + "@" +
+std::string ClusterState::Describe(const Node& n, bool for_file, bool tls) const {
+  std::string out = n.name + " " + n.ip + ":" + std::to_string(tls ? n.tls_port : n.port) + "@" +
                     std::to_string(n.cport);
   if (for_file) {
-    out += "," + n.hostname + ",tls-port=0,shard-id=" + n.shard_id;
+    out += "," + n.hostname + ",tls-port=" + std::to_string(n.tls_port) + ",shard-id=" + n.shard_id;
     if (!n.human_nodename.empty()) out += ",nodename=" + n.human_nodename;
   } else if (!n.hostname.empty()) {
     out += "," + n.hostname;
   }
   out += " " + FlagsText(n.flags) + " ";
   out += n.is_replica() && !n.master_name.empty() ? n.master_name : "-";
-  int64_t pong = n.pong_received;
-  if (n.myself()) pong = for_file ? 0 : now_ms / 1000 * 1000;
-  out += " " + std::to_string(n.myself() ? 0 : n.ping_sent) + " " + std::to_string(pong) + " " +
-         std::to_string(n.config_epoch) + " ";
+  // This node pings nobody and hears no PONG from itself: 0 and 0. A replica shows the epoch
+  // of the master it follows (its own stays 0), as Redis 7.2 prints both.
+  const Node* master = MasterOf(&n);
+  const uint64_t epoch = master != nullptr ? master->config_epoch : n.config_epoch;
+  out += " " + std::to_string(n.myself() ? 0 : n.ping_sent) + " " +
+         std::to_string(n.myself() ? 0 : n.pong_received) + " " + std::to_string(epoch) + " ";
   out += n.myself() || n.link_up ? "connected" : "disconnected";
   // A replica shows its master's slots only in the master's line.
   for (auto [a, b] : Ranges(n.slots)) {
@@ -231,7 +233,7 @@ std::string ClusterState::Serialize() const {
   std::string out;
   for (auto& [k, n] : nodes_) {
     if (n->handshake()) continue;
-    out += Describe(*n, true, 0);
+    out += Describe(*n, true);
     out += '\n';
   }
   out += "vars currentEpoch " + std::to_string(current_epoch) + " lastVoteEpoch " +
@@ -307,6 +309,9 @@ bool ClusterState::Parse(std::string_view text, int64_t now_ms, std::string* why
       std::string_view key = parts[i].substr(0, eq), val = parts[i].substr(eq + 1);
       if (key == "shard-id") n->shard_id = std::string(val);
       if (key == "nodename") n->human_nodename = std::string(val);
+      if (key == "tls-port" && ParseInt(val, &v) && v >= 0 && v <= 65535) {
+        n->tls_port = static_cast<int>(v);
+      }
     }
     for (auto flag : SplitChar(f[2], ',')) {
       for (auto& fn : kFlagNames) {

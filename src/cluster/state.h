@@ -33,7 +33,9 @@ struct Node {
   int64_t fail_time = 0, voted_time = 0, orphaned_time = 0;
   int64_t repl_offset = 0;
   std::string ip, hostname, human_nodename;
-  int port = 0, pport = 0, cport = 0;
+  // Client ports: plain TCP and TLS (0: none). The bus carries the one clients of the cluster
+  // use (TLS with tls-cluster yes) as "port" and the other as "pport".
+  int port = 0, tls_port = 0, cport = 0;
   // Failure reports: reporter name -> last report time (ms).
   std::map<std::string, int64_t> fail_reports;
   // The links to and from this node (owned by the runtime; null when none).
@@ -62,7 +64,7 @@ class ClusterState {
 
   Node* myself() { return myself_; }
   const Node* myself() const { return myself_; }
-  Node* Find(const std::string& name);
+  Node* Find(const std::string& name) const;
   const std::map<std::string, std::unique_ptr<Node>>& nodes() const { return nodes_; }
   // Adds a node (its name must be new).
   Node* Add(std::unique_ptr<Node> n);
@@ -89,7 +91,7 @@ class ClusterState {
   void SetMaster(Node* n);
   std::vector<Node*> ReplicasOf(const Node* master) const;
   // The node's master, or null.
-  Node* MasterOf(const Node* n);
+  Node* MasterOf(const Node* n) const;
 
   uint64_t current_epoch = 0;
   uint64_t last_vote_epoch = 0;
@@ -105,7 +107,9 @@ class ClusterState {
   bool Parse(std::string_view text, int64_t now_ms, std::string* why);
 
   // One CLUSTER NODES line (without the newline). `now_ms` for this node's pong time.
-  std::string Describe(const Node& n, bool for_file, int64_t now_ms) const;
+  // `tls`: the address shows the TLS port (a client connected over TLS). The file always has
+  // the TCP port there and the TLS port as tls-port=.
+  std::string Describe(const Node& n, bool for_file, bool tls = false) const;
   // The slot ranges of a node ("0-5460 5462"), as [start, end] pairs.
   static std::vector<std::pair<int, int>> Ranges(const SlotBits& bits);
 

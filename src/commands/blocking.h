@@ -48,6 +48,7 @@ struct BlockedClient {
   int64_t deadline_ms = 0;        // 0: no timeout
   // READONLY in cluster mode: a replica may keep serving its reads while it follows the owner.
   bool cluster_readonly = false;
+  bool tls = false;  // connected over TLS: a -MOVED names the TLS port
   // Woken when its key is deleted (XREADGROUP: its group goes with the key), which INFO's
   // total_blocking_keys_on_nokey counts.
   bool on_nokey = false;

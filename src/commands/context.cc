@@ -24,6 +24,7 @@ bool CommandContext::Block(ArgList args, const std::vector<std::string_view>& ke
   }
   c->deadline_ms = deadline_ms;
   c->cluster_readonly = session.cluster_readonly;
+  c->tls = session.tls;
   c->on_nokey = spec != nullptr && spec->name == "XREADGROUP";
   c->deliver = session.deliver;
   blocking->Add(c);

@@ -77,6 +77,7 @@ struct Session {
   bool close_after_reply = false;
   // Set by RESET and HELLO so the connection layer can refresh its parser limits.
   bool is_unix = false;
+  bool tls = false;  // connected on tls-port (cluster replies name nodes' TLS ports)
   // Connected over loopback or a unix socket (for "local" protected commands).
   bool is_local = true;
   // The client that replays an AOF: runs while the server is loading, seen by no monitor.

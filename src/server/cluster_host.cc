@@ -15,6 +15,14 @@ EventLoop& ServerClusterHost::BusLoop() { return s_.worker(0).loop(); }
 
 int ServerClusterHost::ClientPort() { return s_.server_opts().port.get(); }
 
+int ServerClusterHost::TlsPort() { return s_.tls_opts().tls_port.get(); }
+
+std::shared_ptr<net::TlsContext> ServerClusterHost::BusTls() {
+  return s_.tls_opts().tls_cluster.get() ? s_.tls() : nullptr;
+}
+
+bool ServerClusterHost::TlsReplication() { return s_.tls_opts().tls_replication.get(); }
+
 std::vector<std::string> ServerClusterHost::BindAddresses() {
   return s_.server_opts().bind_addresses();
 }

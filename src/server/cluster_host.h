@@ -20,6 +20,9 @@ class ServerClusterHost : public ClusterHost {
 
   EventLoop& BusLoop() override;
   int ClientPort() override;
+  int TlsPort() override;
+  std::shared_ptr<net::TlsContext> BusTls() override;
+  bool TlsReplication() override;
   std::vector<std::string> BindAddresses() override;
   void ReplicateFrom(const std::string& ip, int port) override;
   void BecomeMaster() override;

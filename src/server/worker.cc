@@ -128,9 +128,11 @@ void Worker::Accept(int lfd, ListenerKind kind) {
       auto tls = server_.tls();
       if (tls != nullptr) transport = tls->Accept(fd);
     }
+    const bool over_tls = transport != nullptr;
     if (transport == nullptr) transport = net::MakePlainTransport(fd);
     auto conn = std::make_unique<Connection>(*this, std::move(transport), id, is_unix);
     Connection* c = conn.get();
+    c->session().tls = over_tls;
     if (kind == ListenerKind::kMetrics) c->set_metrics_only();
     conns_[id] = std::move(conn);
     server_.RegisterClient(c, this);

@@ -211,3 +211,94 @@ def test_metrics_over_tls(certs, make_server):
                           f"https://127.0.0.1:{tport}/metrics"], capture_output=True, text=True,
                          timeout=20)
     assert "redis_up 1" in out.stdout or "redis_connected_clients" in out.stdout
+
+
+def test_cluster_bus_over_tls_mixed_with_redis(certs):
+    """tls-cluster yes: Carmine and redis-server nodes speak TLS on the bus, are created by
+    redis-cli --tls --cluster create, give plain and TLS clients each their own kind of port
+    (MOVED, CLUSTER NODES, CLUSTER SLOTS), replicate over TLS, and fail over after a kill -9."""
+    from test_cluster import cli, cluster_node, key_in_slot, myid, rc, wait_consistent
+
+    def node(kind):
+        tport = free_port()
+        n = cluster_node(kind, tls_args(certs, tport, ["--tls-cluster", "yes",
+                                                       "--tls-replication", "yes"]))
+        n.tls_port = tport
+        return n
+
+    tls_cli = ["--tls", "--cacert", str(certs / "ca.crt"), "--cert", str(certs / "client.crt"),
+               "--key", str(certs / "client.key")]
+    nodes = [node("carmine"), node("carmine"), node("redis"), node("carmine")]
+    masters, replica = nodes[:3], nodes[3]
+    try:
+        r = cli(*tls_cli, "--cluster", "create", *[f"127.0.0.1:{n.tls_port}" for n in masters],
+                "--cluster-yes")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_consistent(masters)
+        r = cli(*tls_cli, "--cluster", "add-node", f"127.0.0.1:{replica.tls_port}",
+                f"127.0.0.1:{masters[2].tls_port}", "--cluster-slave", "--cluster-master-id",
+                myid(masters[2]))
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_until(lambda: rc(replica).info("replication").get("master_link_status") == "up", 30,
+                   interval=0.1, what="the Carmine replica of redis-server synced over TLS")
+        assert rc(replica).info("replication")["master_port"] == masters[2].tls_port
+        wait_consistent(nodes)
+
+        # Each client is given the ports of its own kind, by Carmine as by redis-server.
+        def addresses(n, tls):
+            c = tls_client(certs, n.tls_port) if tls else rc(n)
+            return sorted(line.split()[1] for line in
+                          c.execute_command("CLUSTER", "NODES").splitlines())
+        for tls in (False, True):
+            want = sorted(f"127.0.0.1:{n.tls_port if tls else n.port}@"
+                          f"{n.cmd[n.cmd.index('--cluster-port') + 1]}" for n in nodes)
+            for n in nodes:
+                assert addresses(n, tls) == want
+        key = key_in_slot(16000)  # served by the redis-server master
+        for n in masters[:2]:
+            for tls, port in ((False, masters[2].port), (True, masters[2].tls_port)):
+                c = tls_client(certs, n.tls_port) if tls else rc(n)
+                with pytest.raises(redis.ResponseError) as e:
+                    c.get(key)
+                assert str(e.value).endswith(f"16000 127.0.0.1:{port}"), str(e.value)
+                slots = c.execute_command("CLUSTER", "SLOTS")
+                assert {s[2][1] for s in slots} == {m.tls_port if tls else m.port for m in masters}
+        conf = open(os.path.join(masters[0].dir, "nodes.conf")).read()
+        assert f"127.0.0.1:{masters[2].port}@" in conf and f"tls-port={masters[2].tls_port}," in conf
+
+        # The bus port itself speaks TLS.
+        ctx = ssl.create_default_context(cafile=str(certs / "ca.crt"))
+        ctx.check_hostname = False
+        ctx.load_cert_chain(str(certs / "client.crt"), str(certs / "client.key"))
+        bus = int(masters[0].cmd[masters[0].cmd.index("--cluster-port") + 1])
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", bus), timeout=5)) as s:
+            assert s.version() is not None
+
+        # A cluster client over TLS; then redis-server's master dies and its Carmine replica is
+        # elected over the TLS bus.
+        def cluster_client():
+            return redis.RedisCluster(
+                host="127.0.0.1", port=masters[0].tls_port, ssl=True,
+                ssl_ca_certs=str(certs / "ca.crt"), ssl_cert_reqs="required",
+                ssl_check_hostname=False, ssl_certfile=str(certs / "client.crt"),
+                ssl_keyfile=str(certs / "client.key"), decode_responses=True)
+        rcl = cluster_client()
+        for i in range(100):
+            rcl.set(f"k{i}", i)
+        assert all(rcl.get(f"k{i}") == str(i) for i in range(100))
+        rcl.close()
+        # Every write reached the replica before its master dies.
+        wait_until(lambda: rc(replica).dbsize() == rc(masters[2]).dbsize() > 0, 20, interval=0.05,
+                   what="the replica caught up")
+        masters[2].proc.kill()
+        wait_until(lambda: rc(replica).execute_command("ROLE")[0] == "master", 30, interval=0.1,
+                   what="the Carmine replica to take over")
+        wait_until(lambda: all("cluster_state:ok" in rc(n).execute_command("CLUSTER", "INFO")
+                               for n in (masters[0], masters[1], replica)), 30, interval=0.1,
+                   what="the cluster to be ok again")
+        rcl = cluster_client()
+        assert [rcl.get(f"k{i}") for i in range(100)] == [str(i) for i in range(100)]
+        rcl.close()
+    finally:
+        for n in nodes:
+            n.cleanup()

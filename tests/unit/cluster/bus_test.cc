@@ -5,6 +5,8 @@
 // writes it, and read back, including a file a redis-server node wrote).
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "cluster/bus.h"
 #include "cluster/state.h"
 
@@ -165,11 +167,20 @@ TEST(ClusterState, NodesConfRoundTripsAndReadsRedisFiles) {
   EXPECT_EQ(st.SlotOwner(4096), nullptr);
   EXPECT_EQ(st.migrating_to(4096)->name, "1c1a9af41b2236595e62a376f0953ac492339afc");
   EXPECT_EQ(st.Size(), 2);
-  std::string line = st.Describe(*st.myself(), false, 1796513100123);
+  std::string line = st.Describe(*st.myself(), false);
   EXPECT_EQ(line,
             "c24c7f1a93f37e40f629376c80c886c87b984d50 127.0.0.1:24001@34001 myself,master - 0 "
-            "1796513100000 1 connected 0-4095 4097 "
+            "0 1 connected 0-4095 4097 "
             "[4096->-1c1a9af41b2236595e62a376f0953ac492339afc]");
+  // A client on TLS sees the TLS port (tls-port= in the file, 0 here).
+  EXPECT_EQ(st.Describe(*st.myself(), false, true).substr(41, 20), "127.0.0.1:0@34001 my");
+  // A replica's line carries its master's epoch.
+  {
+    std::istringstream fields(st.Describe(*replica, false));
+    std::string f[7];
+    for (auto& x : f) fields >> x;
+    EXPECT_EQ(f[6], std::to_string(st.Find(replica->master_name)->config_epoch));
+  }
   ClusterState again;
   ASSERT_TRUE(again.Parse(st.Serialize(), 0, &why)) << why;
   EXPECT_EQ(again.Serialize(), st.Serialize());
