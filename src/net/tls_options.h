@@ -17,7 +17,7 @@ struct TlsOptions {
   config::Registry& registry;
   static constexpr int64_t kIMax = INT_MAX;
 
-  config::Int<int> tls_port{registry, "tls-port", 0, 0, 65535, config::kImmutable};
+  config::Int<int> tls_port{registry, "tls-port", 0, 0, 65535};
   config::String tls_cert_file{registry, "tls-cert-file", ""};
   config::String tls_key_file{registry, "tls-key-file", ""};
   config::String tls_key_file_pass{registry, "tls-key-file-pass", "", config::kSensitive};

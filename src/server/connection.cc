@@ -224,6 +224,12 @@ void Connection::ProcessInput() {
   RespParser::Limits limits;
   while (!closing_ && !close_asap_ && !paused_ && !read_stopped_ && !session_.blocked &&
          in_.size() > 0) {
+    // Killed from another thread (CLIENT KILL answered its caller, the close is on its way
+    // here): nothing more runs, as in Redis, where the client is gone once KILL replies.
+    if (session_.kill_requested.load(std::memory_order_relaxed)) {
+      Close();
+      break;
+    }
     limits.max_bulk_len = server.opts().proto_max_bulk_len.get();
     limits.authenticated = session_.authenticated;
     auto st = parser_.Parse(in_.data(), in_.size(), limits);

@@ -105,9 +105,8 @@ void ServerSection(Server& s, Writer& w) {
   w.Field("executable", s.executable());
   w.Field("config_file", s.config_file());
   w.Field("io_threads_active", 0);
-  std::vector<std::string> listeners = s.ListenerLines();
-  for (size_t i = 0; i < listeners.size(); i++) {
-    w.Field(("listener" + std::to_string(i)).c_str(), listeners[i]);
+  for (const auto& [index, line] : s.ListenerLines()) {
+    w.Field(("listener" + std::to_string(index)).c_str(), line);
   }
   // Only while a shutdown waits for lagging replicas, as Redis prints it.
   if (int64_t deadline = s.shutdown_deadline_ms(); deadline > 0) {

@@ -188,16 +188,24 @@ void RateSampler::Reset() {
   next_ = count_ = 0;
 }
 
-std::vector<std::string> Server::ListenerLines() {
-  std::vector<std::string> out;
+std::vector<std::pair<int, std::string>> Server::ListenerLines() {
+  // Numbered by kind (tcp 0, unix 1, tls 2) as Redis numbers them. A TLS listener once opened
+  // stays listed, without addresses, after CONFIG SET tls-port 0, as in Redis.
+  std::vector<std::pair<int, std::string>> out;
   std::lock_guard<std::mutex> l(listen_mu_);
   if (tcp_listeners_ > 0) {
     std::string line = "name=tcp";
     for (auto& a : tcp_addrs_) line += ",bind=" + a;
-    out.push_back(line + ",port=" + std::to_string(bound_port_));
+    out.emplace_back(0, line + ",port=" + std::to_string(bound_port_));
   }
   std::string unixsocket = server_opts_.unixsocket.get();
-  if (!unixsocket.empty()) out.push_back("name=unix,bind=" + unixsocket);
+  if (!unixsocket.empty()) out.emplace_back(1, "name=unix,bind=" + unixsocket);
+  if (tls_listed_) {
+    std::string line = "name=tls";
+    for (auto& a : tls_addrs_) line += ",bind=" + a;
+    if (bound_tls_port_ != 0) line += ",port=" + std::to_string(bound_tls_port_);
+    out.emplace_back(2, line);
+  }
   return out;
 }
 
@@ -235,6 +243,9 @@ void Server::AttachConfigHooks() {
   }));
   server_opts_.port.OnApply(rebind);
   server_opts_.bind.OnApply(rebind);
+  auto rebind_tls = Option::Hook([this] { return workers_.empty() ? std::string() : RebindTls(); });
+  tls_opts_.tls_port.OnApply(rebind_tls);
+  server_opts_.bind.OnApply(rebind_tls);
   server_opts_.loglevel.OnApply(Option::Hook([this] {
     ApplyLogLevel();
     return std::string();
@@ -341,7 +352,39 @@ void Server::OnEvent(int db, uint32_t, std::string_view event, std::string_view 
 std::string Server::RebindTcp() {
   std::lock_guard<std::mutex> l(listen_mu_);
   const int port = server_opts_.port.get();
-  const bool port_changed = port != bound_port_;
+  std::vector<int> tcp(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
+  if (!RebindGroup(port, bound_port_, ListenerKind::kTcp, tcp, tcp_addrs_)) {
+    return port != bound_port_ ? "Unable to listen on this port"
+                               : "Failed to bind to specified addresses.";
+  }
+  listen_fds_.erase(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
+  listen_fds_.insert(listen_fds_.begin(), tcp.begin(), tcp.end());
+  tcp_listeners_ = tcp.size();
+  bound_port_ = port;
+  return "";
+}
+
+std::string Server::RebindTls() {
+  std::lock_guard<std::mutex> l(listen_mu_);
+  const int port = tls_opts_.tls_port.get();
+  // A TLS port opened at run time needs the context the certificates make.
+  if (port != 0 && tls_.get() == nullptr) {
+    if (std::string e = ConfigureTls(); !e.empty()) {
+      LOG_WARNING("Failed to configure TLS: %s", e.c_str());
+      return "Unable to update TLS configuration. Check server logs.";
+    }
+  }
+  if (!RebindGroup(port, bound_tls_port_, ListenerKind::kTls, tls_fds_, tls_addrs_)) {
+    return "Unable to listen on this port. Check server logs.";
+  }
+  bound_tls_port_ = port;
+  tls_listed_ = tls_listed_ || port != 0;
+  return "";
+}
+
+bool Server::RebindGroup(int port, int bound, ListenerKind kind, std::vector<int>& fds_io,
+                         std::vector<std::string>& addrs_io) {
+  const bool port_changed = port != bound;
   const std::vector<std::string> bind = server_opts_.bind_addresses();
   const int backlog = server_opts_.tcp_backlog.get();
   // Addresses that stay bound on the same port keep their socket (re-binding them would fail with
@@ -349,13 +392,13 @@ std::string Server::RebindTcp() {
   // failure leaves the current listeners untouched.
   std::vector<int> fds, fresh;
   std::vector<std::string> addrs;
-  std::vector<int> current(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
+  const std::vector<int> current = fds_io;
   if (port != 0) {
     for (auto& addr : bind) {
       if (!port_changed) {
-        auto it = std::find(tcp_addrs_.begin(), tcp_addrs_.end(), addr);
-        if (it != tcp_addrs_.end()) {
-          fds.push_back(current[it - tcp_addrs_.begin()]);
+        auto it = std::find(addrs_io.begin(), addrs_io.end(), addr);
+        if (it != addrs_io.end()) {
+          fds.push_back(current[it - addrs_io.begin()]);
           addrs.push_back(addr);
           continue;
         }
@@ -364,8 +407,7 @@ std::string Server::RebindTcp() {
       if (!r.ok()) {
         for (int fd : fresh) close(fd);
         LOG_WARNING("%s", r.status().message().c_str());
-        return port_changed ? "Unable to listen on this port"
-                            : "Failed to bind to specified addresses.";
+        return false;
       }
       if (r.value() >= 0) {
         fds.push_back(r.value());
@@ -383,20 +425,17 @@ std::string Server::RebindTcp() {
   auto remaining = std::make_shared<std::atomic<int>>(static_cast<int>(workers_.size()));
   for (auto& w : workers_) {
     Worker* wp = w.get();
-    wp->loop().Post([wp, old, fresh, remaining] {
+    wp->loop().Post([wp, old, fresh, remaining, kind] {
       for (int fd : old) wp->RemoveListener(fd);
-      for (int fd : fresh) wp->AddListener(fd, ListenerKind::kTcp);
+      for (int fd : fresh) wp->AddListener(fd, kind);
       if (remaining->fetch_sub(1) == 1) {
         for (int fd : old) close(fd);
       }
     });
   }
-  listen_fds_.erase(listen_fds_.begin(), listen_fds_.begin() + tcp_listeners_);
-  listen_fds_.insert(listen_fds_.begin(), fds.begin(), fds.end());
-  tcp_listeners_ = fds.size();
-  tcp_addrs_ = addrs;
-  bound_port_ = port;
-  return "";
+  fds_io = fds;
+  addrs_io = addrs;
+  return true;
 }
 
 std::string Server::ConfigureTls() {
@@ -602,9 +641,14 @@ Status Server::Listen() {
         return Status::Error("Failed listening on port " + std::to_string(tport) +
                              " (tls), aborting.");
       }
-      if (r.value() >= 0) tls_fds_.push_back(r.value());
+      if (r.value() >= 0) {
+        tls_fds_.push_back(r.value());
+        tls_addrs_.push_back(addr);
+      }
     }
   }
+  bound_tls_port_ = tls_opts_.tls_port.get();
+  tls_listed_ = bound_tls_port_ != 0;
   if (listen_fds_.empty() && tls_fds_.empty()) {
     return Status::Error("Configured to not listen anywhere, exiting.");
   }

@@ -272,7 +272,8 @@ class Server : public KeyspaceObserver {
   uint64_t CronUs();
   uint64_t EventLoopMaxUs();
   uint64_t MaxCommandsPerCycle();
-  std::vector<std::string> ListenerLines();
+  // INFO server's listener<N> lines: (N, text).
+  std::vector<std::pair<int, std::string>> ListenerLines();
   bool protected_mode_denies(int fd) const;
 
   // Client registry (CLIENT LIST/KILL/INFO). Visit holds the registry lock.
@@ -383,6 +384,13 @@ class Server : public KeyspaceObserver {
   // Opens TCP listeners for the configured bind/port; on success swaps them into every worker
   // and closes the old ones. Returns "" or the reason.
   std::string RebindTcp();
+  // The same for the TLS listeners (CONFIG SET tls-port / bind), building the TLS context when
+  // the port opens at run time.
+  std::string RebindTls();
+  // Moves one group of listeners to `port` on the bind addresses (kept sockets stay, new ones
+  // are opened before old ones close); false, with the group untouched, if a bind fails.
+  bool RebindGroup(int port, int bound, ListenerKind kind, std::vector<int>& fds,
+                   std::vector<std::string>& addrs);
   void ApplyLogLevel();
   void ApplyEvictionSettings();
   // Start()'s steps: the keyspace and modules, then the listening sockets.
@@ -449,6 +457,9 @@ class Server : public KeyspaceObserver {
   int bound_port_ = 0;                  // the port the TCP listeners use
   int metrics_fd_ = -1;                 // metrics-port listener
   std::vector<int> tls_fds_;            // tls-port listeners
+  std::vector<std::string> tls_addrs_;  // their bind addresses, same order
+  int bound_tls_port_ = 0;
+  bool tls_listed_ = false;  // INFO lists the TLS listener (opened at some point)
   net::TlsState tls_;
   // Builds the TLS context from the tls-* options (startup, CONFIG SET). "" or the reason.
   std::string ConfigureTls();

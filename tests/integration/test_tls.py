@@ -302,3 +302,42 @@ def test_cluster_bus_over_tls_mixed_with_redis(certs):
     finally:
         for n in nodes:
             n.cleanup()
+
+
+def test_tls_port_opened_moved_and_closed_at_run_time(certs):
+    """CONFIG SET tls-port opens the TLS listener at run time (building the context from the
+    certificates configured), moves it, refuses a busy port and closes it, as redis-server does;
+    INFO lists the listeners under Redis's numbers."""
+    seen = {}
+    for kind in ("redis", "carmine"):
+        s = ServerProcess(kind, args=tls_args(certs, 0)).start()
+        try:
+            r = redis.Redis(port=s.port, decode_responses=True)
+            p1, p2 = free_port(), free_port()
+            blocker = socket.socket()
+            blocker.bind(("127.0.0.1", 0))
+            blocker.listen()
+            out = [r.config_set("tls-port", p1), tls_client(certs, p1).ping()]
+            out.append(r.config_set("tls-port", p2))
+            out.append(tls_client(certs, p2).ping())
+            with pytest.raises(redis.ConnectionError):
+                tls_client(certs, p1).ping()
+            with pytest.raises(redis.ResponseError) as e:
+                r.config_set("tls-port", blocker.getsockname()[1])
+            out.append(str(e.value))
+            out.append(r.config_get("tls-port")["tls-port"] == str(p2))
+            out.append(tls_client(certs, p2).ping())
+            listeners = {k: v for k, v in r.info("server").items() if k.startswith("listener")}
+            out.append({k: str(v).replace(str(s.port), "P").replace(str(p2), "T")
+                        for k, v in listeners.items()})
+            out.append(r.config_set("tls-port", 0))
+            with pytest.raises(redis.ConnectionError):
+                tls_client(certs, p2).ping()
+            out.append({k: v for k, v in r.info("server").items() if k.startswith("listener")
+                        and k != "listener0"})
+            blocker.close()
+            seen[kind] = out
+        finally:
+            s.cleanup()
+    assert seen["carmine"] == seen["redis"]
+    assert seen["carmine"][0:4] == [True, True, True, True]
