@@ -185,7 +185,8 @@ def test_client_commands(make_server):
     b.ping()
     clients = a.client_list()
     assert {c["name"] for c in clients} >= {"alpha"}
-    assert len(a.client_list(_type="normal")) == 2
+    # The readiness probe's connection may still be closing on its thread.
+    wait_until(lambda: len(a.client_list(_type="normal")) == 2, 10, what="two normal clients")
     assert a.client_list(_type="pubsub") == []
     bid = b.client_id()
     assert len(a.client_list(client_id=[str(bid)])) == 1
