@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libxxhash-dev
       libjemalloc-dev libmimalloc-dev libssl-dev liblz4-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev redis-server redis-tools python3 python3-redis python3-pytest
-      clang-14 libclang-rt-14-dev valgrind procps iproute2 tcl openssl curl python3-yaml
+      clang-14 libclang-rt-14-dev valgrind procps iproute2 tcl tcl-tls openssl curl python3-yaml
       docker-compose)
 # kubectl (with kustomize) builds the Kubernetes overlays in the tests; any recent one will do.
 command -v kubectl >/dev/null || PKGS+=(kubernetes-client)

@@ -226,9 +226,12 @@ void Server::AttachConfigHooks() {
     return std::string();
   }));
   using config::Option;
+  // port, bind and tls-port share the hook (it runs once per CONFIG SET); each group of
+  // listeners is left alone when its port and addresses did not change.
   auto rebind = Option::Hook([this] {
     if (workers_.empty()) return std::string();
     std::string e = RebindTcp();
+    if (e.empty()) e = RebindTls();
     // The title names the listening address, so it follows the listeners.
     if (e.empty() && server_opts_.set_proc_title.get()) {
       process::SetTitle(*this, server_opts_.proc_title_template.get());
@@ -242,10 +245,8 @@ void Server::AttachConfigHooks() {
                : std::string("failed to set process title");
   }));
   server_opts_.port.OnApply(rebind);
+  tls_opts_.tls_port.OnApply(rebind);
   server_opts_.bind.OnApply(rebind);
-  auto rebind_tls = Option::Hook([this] { return workers_.empty() ? std::string() : RebindTls(); });
-  tls_opts_.tls_port.OnApply(rebind_tls);
-  server_opts_.bind.OnApply(rebind_tls);
   server_opts_.loglevel.OnApply(Option::Hook([this] {
     ApplyLogLevel();
     return std::string();
@@ -375,7 +376,8 @@ std::string Server::RebindTls() {
     }
   }
   if (!RebindGroup(port, bound_tls_port_, ListenerKind::kTls, tls_fds_, tls_addrs_)) {
-    return "Unable to listen on this port. Check server logs.";
+    return port != bound_tls_port_ ? "Unable to listen on this port. Check server logs."
+                                   : "Failed to bind to specified addresses.";
   }
   bound_tls_port_ = port;
   tls_listed_ = tls_listed_ || port != 0;
@@ -491,8 +493,9 @@ void Server::InstallAclHooks() {
 }
 
 bool Server::protected_mode_denies(int fd) const {
-  return server_opts_.protected_mode.get() && !server_opts_.bind_explicit() &&
-         acl_.DefaultUserNoPass() && !net::IsLoopbackPeer(fd);
+  // Whatever `bind` says, as Redis 7 does: only the loopback reaches a password-less server.
+  return server_opts_.protected_mode.get() && acl_.DefaultUserNoPass() &&
+         !net::IsLoopbackPeer(fd);
 }
 
 void Server::RegisterClient(Connection* c, Worker* w) {
@@ -620,7 +623,10 @@ Status Server::Listen() {
         tcp_addrs_.push_back(addr);
       }
     }
-    if (listen_fds_.empty()) return failed_tcp(Status::Error("No address to listen on"));
+    // `bind ""` listens on no address (a unix socket, or TLS only), as Redis allows.
+    if (listen_fds_.empty() && !bind.empty()) {
+      return failed_tcp(Status::Error("No address to listen on"));
+    }
   }
   bound_port_ = port;
   tcp_listeners_ = listen_fds_.size();
