@@ -5,6 +5,7 @@
 # The suite ships without the certificates its TLS mode reads (tests/tls/), so a copy of it gets
 # fresh ones here: a CA, server and client certificates, a generic one and DH parameters.
 # Needs tcl-tls (scripts/deps.sh installs it). Without ../shared/redis-7.2.4 it says so and exits.
+# Exits 1 when a unit passes fewer tests than Redis's, fails one, or stops early.
 #
 #   scripts/suite-tls.sh                          # unit/tls unit/auth unit/acl
 #   UNITS="unit/networking" scripts/suite-tls.sh
@@ -55,6 +56,10 @@ declare -A rp rf
 while read -r _ unit p f why; do rp[$unit]=$p rf[$unit]="$f${why:+ $why}"; done \
   < <(run "$SUITE/bin/redis-server")
 printf '%-24s %8s %8s %8s %8s\n' unit carmine failed redis failed
+status=0
 while read -r _ unit p f why; do
   printf '%-24s %8s %8s %8s %8s\n' "$unit" "$p" "$f${why:+ $why}" "${rp[$unit]}" "${rf[$unit]}"
+  # Fewer passes than Redis, or any failure or abort, fails the run.
+  if [ "$p" -lt "${rp[$unit]:-0}" ] || [ "$f" -gt 0 ] || [ -n "$why" ]; then status=1; fi
 done < <(run "$BIN")
+exit $status

@@ -7,7 +7,8 @@
 #   4. the differential comparison against Debian's redis-server (replies and COMMAND INFO)
 #   5. the multi-threaded integration tests against a ThreadSanitizer build of the server
 #   6. integration tests over TCP with redis-py and redis-cli
-#   7. Redis 7.2.4's own test suite (external mode) when ../shared/redis-7.2.4 is present
+#   7. Redis 7.2.4's own test suite (external mode, and the TLS units in spawn mode with --tls)
+#      when ../shared/redis-7.2.4 is present
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -97,3 +98,6 @@ echo "== integration tests (redis-py, redis-cli, differential vs redis-server) =
 
 echo "== Redis 7.2.4's own test suite, external mode (when ../shared/redis-7.2.4 exists) =="
 scripts/suite.sh
+
+echo "== Redis 7.2.4's own test suite in TLS mode (spawn mode, --tls), next to Redis 7.2.4 =="
+scripts/suite-tls.sh
