@@ -422,6 +422,7 @@ bool Server::RebindGroup(int port, int bound, ListenerKind kind, std::vector<int
   for (int fd : current) {
     if (std::find(fds.begin(), fds.end(), fd) == fds.end()) old.push_back(fd);
   }
+  if (old.empty() && fresh.empty()) return true;  // nothing moves
   // Each worker drops the old sockets and adds the new ones on its own thread; the last worker to
   // finish closes the old sockets, so no worker can be inside accept() on a closed descriptor.
   auto remaining = std::make_shared<std::atomic<int>>(static_cast<int>(workers_.size()));
@@ -732,7 +733,12 @@ Status Server::Start() {
   RestoreReplicationState();
   if (listening_tcp) LOG_NOTICE("Ready to accept connections tcp");
   if (!server_opts_.unixsocket.empty()) LOG_NOTICE("Ready to accept connections unix");
-  if (!tls_fds_.empty()) LOG_NOTICE("Ready to accept connections tls");
+  bool listening_tls = false;
+  {
+    std::lock_guard<std::mutex> l(listen_mu_);  // CONFIG SET tls-port may already run
+    listening_tls = !tls_fds_.empty();
+  }
+  if (listening_tls) LOG_NOTICE("Ready to accept connections tls");
   return Status::Ok();
 }
 
