@@ -75,6 +75,10 @@ class CommandContext {
   uint64_t changes = 0;  // keyspace changes made by this command (Db::Modified)
   // Error replies written by the commands an EXEC ran: theirs, not EXEC's, in the statistics.
   uint64_t nested_errors = 0;
+  // The error this command replies was counted in the error statistics already, where it
+  // happened (a script passing on the error of a command it called): failed_calls counts it,
+  // errorstats not again.
+  bool error_counted = false;
   bool custom_propagation = false;
   BlockingRegistry* blocking = nullptr;
   ReadyCollector ready{nullptr};

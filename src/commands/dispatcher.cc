@@ -69,6 +69,11 @@ void Dispatcher::Propagate(ArgList args, Session& session, CommandContext& ctx,
   sink->Append(db, std::vector<std::string>(args.begin(), args.end()));
 }
 
+void Dispatcher::CountScriptRefusal(const CommandSpec* spec, std::string_view error) {
+  if (spec != nullptr) spec->stats->rejected.fetch_add(1, std::memory_order_relaxed);
+  stats_.CountError(error.substr(0, error.find(' ')));
+}
+
 void Dispatcher::Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg) {
   if (spec != nullptr) spec->stats->rejected.fetch_add(1, std::memory_order_relaxed);
   rb.Error(msg);
@@ -138,6 +143,22 @@ class CollectingSink : public PropagationSink {
 };
 }  // namespace
 
+namespace {
+uint32_t QueuedFlags(const MultiState::Queued& q) {
+  if (!q.spec->call_flags) return q.spec->flags;
+  std::vector<std::string_view> args(q.args.begin(), q.args.end());
+  return q.spec->call_flags(ArgList(args.data(), args.size()));
+}
+}  // namespace
+
+uint32_t Dispatcher::EffectiveFlags(const CommandSpec* spec, ArgList args, const Session& session) {
+  uint32_t flags = spec->FlagsOf(args);
+  if (session.multi != nullptr && IsNamed(spec, "exec")) {
+    for (auto& q : session.multi->queue) flags |= QueuedFlags(q) & (kWrite | kMayReplicate);
+  }
+  return flags;
+}
+
 // Inlined into Dispatch, its one caller: the checks are a few loads each, and a call with six
 // arguments cost as much as all of them.
 [[gnu::always_inline]] inline bool Dispatcher::Refusal(const CommandSpec* spec, ArgList args,
@@ -147,13 +168,14 @@ class CollectingSink : public PropagationSink {
   // is a write), so a state change after queueing is caught, as Redis does.
   const bool in_multi = session.multi != nullptr;
   const bool exec = in_multi && IsNamed(spec, "exec");
-  uint32_t flags = spec->flags;
+  uint32_t flags = spec->FlagsOf(args);
   bool deny_stale = !(flags & kStale), deny_loading = !(flags & kLoading);
   if (exec) {
     for (auto& q : session.multi->queue) {
-      flags |= q.spec->flags & (kWrite | kDenyOom | kMayReplicate | kReadOnly);
-      deny_stale |= !(q.spec->flags & kStale);
-      deny_loading |= !(q.spec->flags & kLoading);
+      uint32_t qf = QueuedFlags(q);
+      flags |= qf & (kWrite | kDenyOom | kMayReplicate | kReadOnly);
+      deny_stale |= !(qf & kStale);
+      deny_loading |= !(qf & kLoading);
     }
   }
   const bool write = flags & kWrite;
@@ -363,7 +385,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   if (parked) return r;
   bool failed = rb.errors() - errors_before > ctx.nested_errors;
   RecordCall(spec, args, session.addr, &session, nullptr, took, now_ms,
-             failed ? rb.last_error_code() : std::string_view());
+             failed ? rb.last_error_code() : std::string_view(), !ctx.error_counted);
   return r;
 }
 
@@ -373,7 +395,8 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
                                                          const Session* session,
                                                          const std::string* name, int64_t took,
                                                          int64_t now_ms,
-                                                         std::string_view error_code) {
+                                                         std::string_view error_code,
+                                                         bool count_error) {
   CommandStats& cs = *spec->stats;
   cs.calls.Add();
   cs.usec.Add(static_cast<uint64_t>(took));
@@ -393,7 +416,7 @@ Dispatcher::ExecResult Dispatcher::Execute(const CommandSpec* spec, ArgList args
   }
   if (!error_code.empty()) {
     cs.failed.fetch_add(1, std::memory_order_relaxed);
-    stats_.CountError(error_code);
+    if (count_error) stats_.CountError(error_code);
   }
 }
 

@@ -108,6 +108,12 @@ class Dispatcher {
   // min-replicas-to-write (owned by replication's options); null: no such limit.
   void set_min_replicas_to_write(const config::Int<int>* v) { min_replicas_to_write_ = v; }
   const CommandRegistry& registry() const { return registry_; }
+  // The flags this call is judged by: the command's (or what its script declared), and for EXEC
+  // those of the queued commands too (a transaction with a write is a write).
+  static uint32_t EffectiveFlags(const CommandSpec* spec, ArgList args, const Session& session);
+  // A script refused a command it called (read-only script, OOM, unknown command...): counted
+  // as Redis counts it, a rejected call of that command (`spec`, null when unknown) and an error.
+  void CountScriptRefusal(const CommandSpec* spec, std::string_view error);
 
  private:
   void Reject(const CommandSpec* spec, ReplyBuilder& rb, std::string_view msg);
@@ -148,7 +154,7 @@ class Dispatcher {
   // lock) only for a slow log entry: from `session` when given, else `name`.
   void RecordCall(const CommandSpec* spec, ArgList args, const std::string& addr,
                   const Session* session, const std::string* name, int64_t took, int64_t now_ms,
-                  std::string_view error_code);
+                  std::string_view error_code, bool count_error = true);
 
   const CommandRegistry& registry_;
   DbSet& dbs_;

@@ -30,6 +30,22 @@ class PropagationSink {
   virtual void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) {
     for (auto& [db, args] : entries) Append(db, std::move(args));
   }
+
+  // A script's redis.set_repl may send an effect to the AOF only or to replicas only.
+  enum Target : int { kToAof = 1, kToReplicas = 2, kToAll = 3 };
+  struct TargetedEntry {
+    int db;
+    std::vector<std::string> args;
+    int targets;  // Target bits
+  };
+  // AppendBatch where each entry names where it goes. A sink that cannot tell its consumers
+  // apart (a transaction collecting its effects) passes every entry on: kept everywhere rather
+  // than lost from the AOF.
+  virtual void AppendTargeted(std::vector<TargetedEntry> entries) {
+    std::vector<std::pair<int, std::vector<std::string>>> all;
+    for (auto& e : entries) all.emplace_back(e.db, std::move(e.args));
+    AppendBatch(std::move(all));
+  }
 };
 
 }  // namespace carmine

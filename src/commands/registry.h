@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -165,6 +166,10 @@ struct CommandSpec {
   std::string_view (*call_key_flags)(ArgList args) = nullptr;
   std::vector<std::string_view> tips;
   Redactor redactor = nullptr;
+  // For commands whose kind depends on what they run (EVAL and FCALL of a script that declared
+  // its flags): this call's flags, for the checks before it runs or is queued (read-only
+  // replica, OOM, stale, CLIENT PAUSE WRITE). Null: `flags`.
+  std::function<uint32_t(ArgList)> call_flags;
 
   // Filled by the registry.
   uint32_t id = 0;        // dense index of every command and subcommand (ACL bitmaps)
@@ -204,6 +209,7 @@ struct CommandSpec {
   // Argument indexes of the keys in `args` (args[0] is the command name).
   std::vector<int> KeyPositions(ArgList args) const;
   bool HasKeys() const { return first_key > 0 || key_extractor != nullptr; }
+  uint32_t FlagsOf(ArgList args) const { return call_flags ? call_flags(args) : flags; }
   // The key-spec flags ("RW", "access", "delete", ...) of the first key or of the others, from
   // `flag_text` (key_flags, or call_key_flags of this call).
   std::vector<std::string_view> KeyFlagWords(std::string_view flag_text, bool first) const;

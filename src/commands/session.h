@@ -107,6 +107,17 @@ struct Session {
   // While this client's script runs past busy-reply-threshold: serves the other clients of its
   // thread once (they get -BUSY, or SCRIPT KILL and the like run). Empty: not possible here.
   std::function<void()> process_while_busy;
+  // SCRIPT DEBUG YES|SYNC: the next EVAL runs under the Lua debugger, which talks to the client
+  // over these blocking calls (empty: not a socket client). debug_read appends what arrives
+  // (false: the client is gone); debug_write writes it all (after the replies still queued).
+  // YES forks first: debug_fork returns 0 in the child, the child's pid in the server (-1: no
+  // fork), and the child ends with debug_exit, which writes the EVAL's reply and exits.
+  enum class LuaDebug : uint8_t { kOff, kSync, kFork };
+  LuaDebug lua_debug = LuaDebug::kOff;
+  std::function<bool(std::string*)> debug_read;
+  std::function<bool(std::string_view)> debug_write;
+  std::function<int()> debug_fork;
+  std::function<void()> debug_exit;
 
   // Pub/Sub: this client's registry entry (set by the connection layer; null: cannot subscribe)
   // and what it is subscribed to (changed by the owner thread under info_mu, so the ACL can

@@ -371,6 +371,12 @@ bool ParseReadArgs(CommandContext& ctx, ArgList args, bool xreadgroup, ReadArgs*
     size_t more = args.size() - i - 1;
     std::string_view o = args[i];
     if (EqualsIgnoreCase(o, "BLOCK") && more > 0) {
+      if (ctx.session.in_script) {
+        // A script cannot wait, and an empty answer would read as "timed out": refused outright.
+        ctx.rb.Error("ERR " + ctx.spec->full_name +
+                     " command is not allowed with BLOCK option from scripts");
+        return false;
+      }
       i++;
       int64_t ms;
       if (!ParseInt64(args[i], &ms)) {

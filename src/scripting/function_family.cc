@@ -41,7 +41,8 @@ void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
   engine_.set_running_command(std::vector<std::string>(args.begin(), args.end()));
   Host host(*this, ctx, read_only || f->flags.no_writes, false);
   host.SetDeclaredKeys(args.subspan(3, nk), f->flags.allow_cross_slot_keys);
-  engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
+  ctx.error_counted =
+      engine_.RunFunction(*f, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
   host.Finish();
 }
 
@@ -347,10 +348,14 @@ void Scripting::RegisterFunctions(CommandRegistry& r) {
   using H = Handler;
   const char* kArgs = "function:string numkeys:integer [key:key...] [arg:string...]";
   const char* kDepends = "Depends on the function that is executed.";
-  AddScriptCommand(r, "FCALL", false, H::Bind<&Scripting::CmdFcall>(this), "7.0.0",
-                   "Invokes a function.", kDepends, kArgs);
-  AddScriptCommand(r, "FCALL_RO", true, H::Bind<&Scripting::CmdFcallRo>(this), "7.0.0",
-                   "Invokes a read-only function.", kDepends, kArgs);
+  for (bool ro : {false, true}) {
+    CommandSpec& spec =
+        AddScriptCommand(r, ro ? "FCALL_RO" : "FCALL", ro,
+                         ro ? H::Bind<&Scripting::CmdFcallRo>(this) : H::Bind<&Scripting::CmdFcall>(this),
+                         "7.0.0", ro ? "Invokes a read-only function." : "Invokes a function.",
+                         kDepends, kArgs);
+    spec.call_flags = [this, base = spec.flags](ArgList a) { return CallFlags(kFunction, a, base); };
+  }
 
   r.Add({"FUNCTION", -2, 0, 0, 0, 0, 0, nullptr, "scripting", "7.0.0",
          "A container for function commands.", "Depends on subcommand."});

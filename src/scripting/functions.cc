@@ -326,10 +326,18 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
   pending_.clear();
   libraries_[ToLower(name)] = std::move(lib);
   function_count_.store(functions_.size(), std::memory_order_relaxed);
+  PublishFunctionFlags();
   library_count_.store(libraries_.size(), std::memory_order_relaxed);
   UpdateMemory();
   *out = name;
   return true;
+}
+
+void LuaEngine::PublishFunctionFlags() {
+  std::unordered_map<std::string, ScriptFlags> flags;
+  for (const auto& [key, f] : functions_) flags.emplace(key, f.flags);
+  std::lock_guard<std::mutex> l(declared_mu_);
+  declared_functions_.swap(flags);
 }
 
 void LuaEngine::ReleaseLibrary(const Library& lib) {
@@ -347,6 +355,7 @@ bool LuaEngine::DeleteLibrary(std::string_view name) {
   ReleaseLibrary(it->second);
   libraries_.erase(it);
   function_count_.store(functions_.size(), std::memory_order_relaxed);
+  PublishFunctionFlags();
   library_count_.store(libraries_.size(), std::memory_order_relaxed);
   lua_gc(L_, LUA_GCCOLLECT, 0);
   UpdateMemory();
@@ -357,6 +366,7 @@ void LuaEngine::FlushLibraries() {
   for (const auto& [name, lib] : libraries_) ReleaseLibrary(lib);
   libraries_.clear();
   function_count_.store(0, std::memory_order_relaxed);
+  PublishFunctionFlags();
   library_count_.store(0, std::memory_order_relaxed);
   lua_gc(L_, LUA_GCCOLLECT, 0);
   UpdateMemory();

@@ -67,6 +67,10 @@ void PushAt(lua_State* L, std::string_view r, size_t* pos) {
     case '-': {
       std::string_view s = LineAt(r, pos);
       PushErrorTable(L, s);
+      // A command's error is counted in errorstats when the command fails; a script that
+      // returns it does not count it again (Redis marks such tables the same way).
+      lua_pushboolean(L, 1);
+      SetField(L, "ignore_error_stats_update");
       return;
     }
     case ':':
@@ -210,9 +214,7 @@ void Reply(lua_State* L, int index, ReplyBuilder& rb, int resp) {
   }
   int top = lua_gettop(L);
   if (RawField(L, index, "err") == LUA_TSTRING) {
-    std::string_view e = StringAt(L, -1);
-    if (!e.empty() && e[0] == '-') e.remove_prefix(1);
-    rb.Error(e);
+    rb.Error(StringAt(L, -1));  // as it is: a '-' in front stays (redis.error_reply drops it)
   } else if (lua_settop(L, top), RawField(L, index, "ok") == LUA_TSTRING) {
     rb.Simple(OneLine(StringAt(L, -1)));
   } else if (lua_settop(L, top), RawField(L, index, "double") == LUA_TNUMBER) {

@@ -14,6 +14,7 @@
 #include "base/logging.h"
 #include "base/version.h"
 #include "scripting/lua_convert.h"
+#include "scripting/lua_debugger.h"
 #include "scripting/lua_internal.h"
 
 extern "C" {
@@ -205,6 +206,16 @@ std::string_view NumberArg(lua_Number n, char* buf, size_t size) {
   return {buf, static_cast<size_t>(len)};
 }
 
+// Whether the value at `index` is an error table marked as counted in errorstats already (the
+// error of a command the script called).
+bool ErrorCounted(lua_State* L, int index) {
+  if (!lua_istable(L, index)) return false;
+  lua_pushliteral(L, "ignore_error_stats_update");
+  lua_rawget(L, index);
+  bool counted = lua_toboolean(L, -1) != 0;
+  lua_pop(L, 1);
+  return counted;
+}
 }  // namespace
 
 // The C functions of the `redis` table. Each does its C++ work in a scope that ends before any
@@ -239,7 +250,12 @@ struct LuaApi {
         }
         if (problem == nullptr) {
           e->reply_buf_.clear();
-          e->host_->Call(args, e->resp_, &e->reply_buf_);
+          LuaDebugger* dbg = e->debugger_ != nullptr && e->debugger_->logging_calls()
+                                 ? e->debugger_
+                                 : nullptr;
+          if (dbg != nullptr) dbg->LogCall(args);
+          bool ran = e->host_->Call(args, e->resp_, &e->reply_buf_);
+          if (dbg != nullptr) dbg->LogReply(e->reply_buf_, ran);
         }
       }
     }
@@ -255,6 +271,10 @@ struct LuaApi {
       lua_newtable(L);
       lua_pushliteral(L, "err");
       lua_pushlstring(L, text.data(), text.size());
+      lua_rawset(L, -3);
+      // Counted in errorstats where it happened: the script's error reply does not count again.
+      lua_pushliteral(L, "ignore_error_stats_update");
+      lua_pushboolean(L, 1);
       lua_rawset(L, -3);
       return lua_error(L);
     }
@@ -274,7 +294,12 @@ struct LuaApi {
     const char* s = lua_tolstring(L, 1, &len);
     std::string_view text(s, len);
     if (!text.empty() && text[0] == '-') text.remove_prefix(1);
-    PushErrorTable(L, text);
+    // A message without an error code (no space: no first word to take) gets ERR in front.
+    if (text.find(' ') == std::string_view::npos) {
+      PushErrorTable(L, "ERR " + std::string(text));
+    } else {
+      PushErrorTable(L, text);
+    }
     return 1;
   }
 
@@ -345,8 +370,7 @@ struct LuaApi {
     }
     int v = static_cast<int>(lua_tonumber(L, 1));
     if (v < 0 || v > 3) return RaiseErrorTable(L, "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-    // REPL_AOF and REPL_REPLICA alone are taken as REPL_ALL: effects go to one log for both.
-    EngineOf(L)->repl_flags_ = v == 0 ? 0 : 3;
+    EngineOf(L)->repl_flags_ = v;  // REPL_AOF 1 and REPL_REPLICA 2 are bits of REPL_ALL 3
     return 0;
   }
 
@@ -355,12 +379,27 @@ struct LuaApi {
     return 1;
   }
 
+  // redis.breakpoint(): true when a debugger session stops at the next line.
   static int Breakpoint(lua_State* L) {
-    lua_pushboolean(L, 0);  // no debugger session
+    LuaEngine* e = EngineOf(L);
+    if (e->debugger_ != nullptr) e->debugger_->Break();
+    lua_pushboolean(L, e->debugger_ != nullptr ? 1 : 0);
     return 1;
   }
 
-  static int Debug(lua_State*) { return 0; }
+  // redis.debug(...): a log line for the debugger's client; nothing without a session.
+  static int Debug(lua_State* L) {
+    LuaEngine* e = EngineOf(L);
+    if (e->debugger_ == nullptr) return 0;
+    lua_Debug ar;
+    int line = 0;
+    if (lua_getstack(L, 1, &ar)) {
+      lua_getinfo(L, "l", &ar);
+      line = ar.currentline;
+    }
+    e->debugger_->LogValues(L, line);
+    return 0;
+  }
 
   static int AclCheckCmd(lua_State* L) {
     LuaEngine* e = EngineOf(L);
@@ -390,11 +429,31 @@ struct LuaApi {
     return 1;
   }
 
-  // The count hook: SCRIPT KILL stops the script here.
-  static void Hook(lua_State* L, lua_Debug*) {
+  // The count hook: SCRIPT KILL stops the script here. With a debugger session it is the line
+  // hook too, where the session stops the script.
+  static void Hook(lua_State* L, lua_Debug* ar) {
     LuaEngine* e = EngineOf(L);
+    if (e->debugger_ != nullptr) {
+      if (ar->event != LUA_HOOKLINE || e->kill_.load(std::memory_order_relaxed)) return KillHook(L);
+      lua_getinfo(L, "Sl", ar);
+      if (strstr(ar->short_src, "user_script") == nullptr) return;
+      bool go_on;
+      {
+        std::string error;
+        go_on = e->debugger_->OnLine(L, ar->currentline, &error);
+        if (!go_on) e->debug_error_ = std::move(error);
+      }
+      if (!go_on) RaiseErrorTable(L, e->debug_error_);
+      return;
+    }
     int64_t since = e->running_since_.load(std::memory_order_relaxed);
     if (e->host_ != nullptr && since > 0) e->host_->StillRunning(clock::MonotonicUs() / 1000 - since);
+    KillHook(L);
+  }
+
+  // SCRIPT KILL's part of the hook.
+  static void KillHook(lua_State* L) {
+    LuaEngine* e = EngineOf(L);
     if (e->kill_.load(std::memory_order_relaxed)) {
       lua_sethook(L, Hook, LUA_MASKLINE, 0);  // fire again at once if the error is caught
       RaiseErrorTable(L, e->running_fn_.load(std::memory_order_relaxed)
@@ -493,6 +552,11 @@ void LuaEngine::Close() {
   function_count_.store(0, std::memory_order_relaxed);
   library_count_.store(0, std::memory_order_relaxed);
   cached_.store(0, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> l(declared_mu_);
+    declared_scripts_.clear();
+    declared_functions_.clear();
+  }
   script_bytes_.store(0, std::memory_order_relaxed);
 }
 
@@ -654,11 +718,25 @@ const LuaEngine::Script* LuaEngine::Load(std::string_view body, std::string* err
   s.sha = sha;
   s.flags = flags;
   s.body_bytes = body.size();
+  if (flags.shebang) {
+    std::lock_guard<std::mutex> l(declared_mu_);
+    declared_scripts_.emplace(sha, flags);
+  }
   auto [it, inserted] = scripts_.emplace(sha, std::move(s));
   cached_.store(scripts_.size(), std::memory_order_relaxed);
   script_bytes_.fetch_add(body.size() + 40 + sizeof(Script), std::memory_order_relaxed);
   UpdateMemory();
   return &it->second;
+}
+
+bool LuaEngine::DeclaredFlags(std::string_view key, bool function, ScriptFlags* out) const {
+  std::string k = ToLower(key);
+  std::lock_guard<std::mutex> l(declared_mu_);
+  const auto& map = function ? declared_functions_ : declared_scripts_;
+  auto it = map.find(k);
+  if (it == map.end()) return false;
+  *out = it->second;
+  return true;
 }
 
 const LuaEngine::Script* LuaEngine::Find(std::string_view sha) const {
@@ -692,7 +770,7 @@ void SetArrayGlobal(lua_State* L, const char* name, std::span<const std::string_
 }
 }  // namespace
 
-void LuaEngine::Run(const Script& script, std::span<const std::string_view> keys,
+bool LuaEngine::Run(const Script& script, std::span<const std::string_view> keys,
                     std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb) {
   lua_State* L = L_;
   SetArrayGlobal(L, "KEYS", keys);
@@ -701,10 +779,10 @@ void LuaEngine::Run(const Script& script, std::span<const std::string_view> keys
   lua_pushlstring(L, script.sha.data(), script.sha.size());
   lua_rawget(L, -2);
   lua_remove(L, -2);
-  Invoke(script.sha, "user_script", 0, host, rb);
+  return Invoke(script.sha, "user_script", 0, host, rb);
 }
 
-void LuaEngine::RunFunction(const Function& f, std::span<const std::string_view> keys,
+bool LuaEngine::RunFunction(const Function& f, std::span<const std::string_view> keys,
                             std::span<const std::string_view> argv, ScriptHost& host,
                             ReplyBuilder& rb) {
   lua_State* L = L_;
@@ -721,11 +799,12 @@ void LuaEngine::RunFunction(const Function& f, std::span<const std::string_view>
     running_name_ = f.name;
   }
   running_fn_.store(true, std::memory_order_relaxed);
-  Invoke(f.name, "user_function", 2, host, rb);
+  bool counted = Invoke(f.name, "user_function", 2, host, rb);
   running_fn_.store(false, std::memory_order_relaxed);
   std::lock_guard<std::mutex> l(running_mu_);
   running_name_.clear();
   running_command_.clear();
+  return counted;
 }
 
 bool LuaEngine::RunningFunction(std::string* name, std::vector<std::string>* command) const {
@@ -736,7 +815,7 @@ bool LuaEngine::RunningFunction(std::string* name, std::vector<std::string>* com
   return true;
 }
 
-void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
+bool LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
                        ScriptHost& host, ReplyBuilder& rb) {
   lua_State* L = L_;
   host_ = &host;
@@ -750,10 +829,13 @@ void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
   lua_pushcfunction(L, LuaApi::ErrorHandler);
   lua_insert(L, fn);
   int errh = fn;
-  lua_sethook(L, LuaApi::Hook, LUA_MASKCOUNT, 100000);
+  lua_sethook(L, LuaApi::Hook, debugger_ != nullptr ? LUA_MASKCOUNT | LUA_MASKLINE : LUA_MASKCOUNT,
+              100000);
   int rc = lua_pcall(L, nargs, 1, errh);
   lua_sethook(L, nullptr, 0, 0);
+  bool counted = false;
   if (rc == 0) {
+    counted = ErrorCounted(L, lua_gettop(L));
     ReplyFromLua(L, lua_gettop(L), rb, resp_);
   } else {
     // {error, line}: the error is a Redis error table or the interpreter's message.
@@ -764,6 +846,7 @@ void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
       line = static_cast<int>(lua_tointeger(L, -1));
       lua_pop(L, 1);
       lua_rawgeti(L, -1, 1);
+      counted = ErrorCounted(L, lua_gettop(L));
       if (lua_istable(L, -1)) {
         lua_pushliteral(L, "err");
         lua_rawget(L, -2);  // raw: nothing of the script's may run outside the protected call
@@ -791,6 +874,7 @@ void LuaEngine::Invoke(std::string_view name, std::string_view chunk, int nargs,
     lua_gc(L, LUA_GCSTEP, 50);
   }
   UpdateMemory();
+  return counted;
 }
 
 }  // namespace carmine

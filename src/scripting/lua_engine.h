@@ -31,6 +31,8 @@ struct lua_State;
 
 namespace carmine {
 
+class LuaDebugger;
+
 // The flags a script declares in its shebang (`#!lua flags=no-writes,allow-oom`).
 struct ScriptFlags {
   bool shebang = false;  // declared with #!lua (flags then default to "none": writes allowed)
@@ -52,8 +54,9 @@ class ScriptHost {
  public:
   virtual ~ScriptHost() = default;
   // Runs `args` (args[0] is the command name) and appends its reply, in RESP `resp`, to *out: the
-  // command's own reply, or the error a script gets (unknown command, not allowed, ...).
-  virtual void Call(std::span<const std::string_view> args, int resp, std::string* out) = 0;
+  // command's own reply (true), or the error a script gets (unknown command, not allowed, ...)
+  // when it did not run (false).
+  virtual bool Call(std::span<const std::string_view> args, int resp, std::string* out) = 0;
   // redis.acl_check_cmd: whether the caller may run `args`; false with *error when the command
   // itself is unknown.
   virtual bool AclCheck(std::span<const std::string_view> args, bool* allowed) = 0;
@@ -108,7 +111,7 @@ class LuaEngine {
   // Names are case-insensitive: the maps are keyed by the lowercase name.
   const Function& function(const std::string& name) const { return functions_.at(ToLower(name)); }
   // FCALL: calls the function with KEYS and ARGV as its two arguments.
-  void RunFunction(const Function& f, std::span<const std::string_view> keys,
+  bool RunFunction(const Function& f, std::span<const std::string_view> keys,
                    std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb);
   // The function running now and the command that runs it (FUNCTION STATS); false when none.
   bool RunningFunction(std::string* name, std::vector<std::string>* command) const;
@@ -120,9 +123,15 @@ class LuaEngine {
   size_t library_count() const { return library_count_.load(std::memory_order_relaxed); }
 
   // Runs a cached script with KEYS and ARGV; its result (or error) goes to rb in the client's
-  // protocol. `host` runs the commands it calls.
-  void Run(const Script& script, std::span<const std::string_view> keys,
+  // protocol. `host` runs the commands it calls. True when the reply is an error counted in
+  // errorstats already (one of a command the script called, passed on); RunFunction the same.
+  bool Run(const Script& script, std::span<const std::string_view> keys,
            std::span<const std::string_view> argv, ScriptHost& host, ReplyBuilder& rb);
+
+  // The flags a cached script (by SHA1) or a function (by name) declared, for the dispatcher's
+  // checks on any thread without the interpreter's lock (a running script holds that); false
+  // when unknown, or for a script without a shebang line.
+  bool DeclaredFlags(std::string_view key, bool function, ScriptFlags* out) const;
 
   // Thread-safe state for other threads: INFO, SCRIPT KILL, -BUSY.
   size_t cached_scripts() const { return cached_.load(std::memory_order_relaxed); }
@@ -143,6 +152,8 @@ class LuaEngine {
   void RequestKill() { kill_.store(true, std::memory_order_relaxed); }
   // The host tells the engine when a command the script runs wrote (for SCRIPT KILL).
   void NoteWrite() { wrote_.store(true, std::memory_order_relaxed); }
+  // SCRIPT DEBUG SYNC: the next Run goes through this debugger session (null: none).
+  void set_debugger(LuaDebugger* d) { debugger_ = d; }
 
  private:
   friend struct LuaApi;
@@ -152,11 +163,13 @@ class LuaEngine {
   void UpdateMemory();
   // Calls the function below its `nargs` arguments on the stack, the reply (or the error, named
   // after `name` in `chunk`) to rb.
-  void Invoke(std::string_view name, std::string_view chunk, int nargs, ScriptHost& host,
+  bool Invoke(std::string_view name, std::string_view chunk, int nargs, ScriptHost& host,
               ReplyBuilder& rb);
   // Builds the environment library code runs in (functions.cc).
   void OpenFunctions();
   void ReleaseLibrary(const Library& lib);
+  // Copies the functions' flags where DeclaredFlags reads them.
+  void PublishFunctionFlags();
 
   std::mutex mu_;
   lua_State* L_ = nullptr;
@@ -168,6 +181,8 @@ class LuaEngine {
   std::atomic<int64_t> running_since_{0};
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_{false};
+  mutable std::mutex declared_mu_;
+  std::unordered_map<std::string, ScriptFlags> declared_scripts_, declared_functions_;
 
   // Functions (mu_ held).
   std::map<std::string, Library> libraries_;
@@ -189,6 +204,8 @@ class LuaEngine {
   int gc_count_ = 0;    // runs since the last garbage collection step
   std::string reply_buf_;
   std::string label_;
+  LuaDebugger* debugger_ = nullptr;
+  std::string debug_error_;  // why the session ended the script (raised from the hook)
 };
 
 }  // namespace carmine

@@ -24,9 +24,10 @@ class EffectSink : public PropagationSink {
   explicit EffectSink(bool active) : active_(active) {}
   bool active() const override { return active_; }
   void Append(int db, std::vector<std::string> args) override {
-    entries.emplace_back(db, std::move(args));
+    entries.push_back({db, std::move(args), target});
   }
-  std::vector<std::pair<int, std::vector<std::string>>> entries;
+  std::vector<TargetedEntry> entries;
+  int target = kToAll;  // where what is appended now goes (redis.set_repl)
 
  private:
   bool active_;
@@ -53,72 +54,91 @@ class Scripting::Host : public ScriptHost {
   }
   ~Host() override { s_.session_.tracking.reset(); }
 
-  void Call(std::span<const std::string_view> args, int resp, std::string* out) override {
+  bool Call(std::span<const std::string_view> args, int resp, std::string* out) override {
+    const CommandSpec* spec = nullptr;
+    const size_t start = out->size();
+    if (Run(args, resp, out, &spec)) return true;
+    // Refused before it ran: a rejected call of that command, and an error, in the statistics.
+    std::string_view e = std::string_view(*out).substr(start + 1);
+    ctx_.dispatcher->CountScriptRefusal(spec, e.substr(0, e.find('\r')));
+    return false;
+  }
+
+  // Call's checks and the command; false when refused (the error in *out).
+  bool Run(std::span<const std::string_view> args, int resp, std::string* out,
+           const CommandSpec** resolved) {
     ReplyBuilder rb(out);
     rb.SetProtocol(resp);
     const CommandSpec* spec = Resolve(args);
+    *resolved = spec;
     if (spec == nullptr) {
       rb.Error("ERR Unknown Redis command called from script");
-      return;
+      return false;
     }
     int argc = static_cast<int>(args.size());
     if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
       rb.Error("ERR Wrong number of args calling Redis command from script");
-      return;
+      return false;
     }
     if ((spec->flags & kNoScript) && !s_.deny_disabled_.load(std::memory_order_relaxed)) {
       rb.Error("ERR This Redis command is not allowed from script");
-      return;
+      return false;
     }
     Session& me = s_.session_;
     const CommandHooks& hooks = ctx_.dispatcher->hooks();
     if (!(spec->flags & kStale) && !me.is_master && !me.loader && hooks.master_down &&
         hooks.master_down()) {
       rb.Error("ERR Can not execute the command on a stale replica");
-      return;
+      return false;
     }
     if (hooks.acl_script) {
       if (std::string e = hooks.acl_script(spec, args, ctx_.session, true); !e.empty()) {
         rb.Error("ERR ACL failure in script: " + e);
-        return;
+        return false;
       }
     }
+    // What may reach replicas counts as a write here (PUBLISH too), so a read-only script never
+    // needs to wait out CLIENT PAUSE WRITE.
+    if (read_only_ && (spec->flags & (kWrite | kMayReplicate))) {
+      rb.Error("ERR Write commands are not allowed from read-only scripts.");
+      return false;
+    }
     if (spec->flags & kWrite) {
-      if (read_only_) {
-        rb.Error("ERR Write commands are not allowed from read-only scripts.");
-        return;
-      }
       const auto& ro = ctx_.dispatcher->hooks().read_only_replica;
       if (!me.is_master && !me.loader && ro && ro()) {
         rb.Error("READONLY You can't write against a read only replica.");
-        return;
+        return false;
       }
-      if (!me.is_master && !me.loader && !ctx_.dispatcher->EnoughReplicas()) {
+      // Judged before the script's first write only: once it wrote, it runs to its end rather
+      // than stop half done because a replica dropped meanwhile (as in Redis).
+      if (!me.is_master && !me.loader && !wrote_ && !ctx_.dispatcher->EnoughReplicas()) {
         rb.Error(err::kNoReplicas);
-        return;
+        return false;
       }
       if (!me.is_master && !me.loader) {
         if (std::string e = ctx_.dispatcher->WriteMisconf(); !e.empty()) {
           rb.Error(e);
-          return;
+          return false;
         }
       }
       s_.engine_.NoteWrite();
     }
     if ((spec->flags & kDenyOom) && oom_ && !wrote_) {
       rb.Error(err::kOom);
-      return;
+      return false;
     }
     if (std::string e = ClusterRefusal(spec, args); !e.empty()) {
       rb.Error(e);
-      return;
+      return false;
     }
     if (spec->flags & kWrite) wrote_ = true;
     me.resp.store(resp, std::memory_order_relaxed);
     // redis.set_repl(redis.REPL_NONE): what follows is not propagated.
     static EffectSink unpropagated(false);
     PropagationSink* sink = s_.engine_.repl_flags() == 0 ? &unpropagated : &sink_;
+    sink_.target = s_.engine_.repl_flags();  // REPL_AOF 1, REPL_REPLICA 2, REPL_ALL 3
     ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, sink, &ctx_.ready.keys);
+    return true;
   }
 
   // In cluster mode: the keys the script's declared keys hash to (any slot when none were
@@ -155,10 +175,19 @@ class Scripting::Host : public ScriptHost {
     if (e.empty() || ctx_.sink == nullptr) return;
     // Inside EXEC the transaction's own MULTI/EXEC already wraps it.
     if (e.size() > 1 && !ctx_.no_block) {
-      e.insert(e.begin(), {-1, {"MULTI"}});
-      e.emplace_back(-1, std::vector<std::string>{"EXEC"});
+      e.insert(e.begin(), {-1, {"MULTI"}, PropagationSink::kToAll});
+      e.push_back({-1, {"EXEC"}, PropagationSink::kToAll});
     }
-    ctx_.sink->AppendBatch(std::move(e));
+    bool everywhere = true;
+    for (const auto& x : e) everywhere &= x.targets == PropagationSink::kToAll;
+    if (!everywhere) {
+      ctx_.sink->AppendTargeted(std::move(e));
+      return;
+    }
+    std::vector<std::pair<int, std::vector<std::string>>> batch;
+    batch.reserve(e.size());
+    for (auto& x : e) batch.emplace_back(x.db, std::move(x.args));
+    ctx_.sink->AppendBatch(std::move(batch));
   }
 
  private:
@@ -274,13 +303,16 @@ inline bool ParseNumKeys(ArgList args, CommandContext& ctx, std::string_view not
 }
 
 // Adds EVAL, EVALSHA, FCALL or one of their _RO variants: the same flags, key specs and locking
-// (the handler takes every shard itself).
-inline void AddScriptCommand(CommandRegistry& r, std::string_view name, bool read_only,
-                             Handler handler, std::string_view since, std::string_view summary,
-                             std::string_view complexity, std::string_view args) {
+// (the handler takes every shard itself). Those that may write are "may replicate" (CLIENT PAUSE
+// WRITE holds them); a script that declared its flags is judged by those instead (`call_flags`).
+inline CommandSpec& AddScriptCommand(CommandRegistry& r, std::string_view name, bool read_only,
+                                     Handler handler, std::string_view since,
+                                     std::string_view summary, std::string_view complexity,
+                                     std::string_view args) {
   constexpr uint32_t kFlags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys;
-  r.Add({name, -3, kFlags | (read_only ? kReadOnly : 0u), 0, 0, 0, acl::kScripting, handler,
-         "scripting", since, summary, complexity})
+  return r
+      .Add({name, -3, kFlags | (read_only ? kReadOnly : kMayReplicate), 0, 0, 0, acl::kScripting,
+            handler, "scripting", since, summary, complexity})
       .Args(args)
       .Keys(&ScriptKeys)
       .KeyFlags(read_only ? "RO access" : "RW access update")

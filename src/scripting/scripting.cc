@@ -1,20 +1,45 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "scripting/scripting.h"
 
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/logging.h"
 #include "base/strutil.h"
 #include "protocol/errors.h"
+#include "scripting/lua_debugger.h"
 #include "scripting/script_host.h"
 
 namespace carmine {
 
 namespace {
 
-// EVAL's keys: numkeys (at 2) names the keys that follow.
+// SCRIPT DEBUG SYNC's session around one EVAL: the engine runs the script under it, and once the
+// EVAL ends (whatever the path) the client hears "<endsession>" before the EVAL's reply, after
+// which its connection closes, as Redis ends a debugging session.
+class DebugScope {
+ public:
+  DebugScope(LuaEngine& engine, Session& session, std::string_view body, int64_t timeout_ms)
+      : engine_(engine) {
+    debugger_.emplace(body, session.debug_read, session.debug_write, timeout_ms);
+    engine.set_debugger(&*debugger_);
+  }
+  ~DebugScope() {
+    engine_.set_debugger(nullptr);
+    debugger_->End();
+  }
+  DebugScope(const DebugScope&) = delete;
+  DebugScope& operator=(const DebugScope&) = delete;
+
+ private:
+  LuaEngine& engine_;
+  std::optional<LuaDebugger> debugger_;
+};
+
 }  // namespace
 
 std::vector<int> ScriptKeys(ArgList args) {
@@ -37,8 +62,45 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
   ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)
   const bool oom = !ctx.session.is_master && !ctx.session.loader &&
                    ctx.dispatcher->OutOfMemory(ctx.now_ms);
+  // SCRIPT DEBUG applies to EVAL from a socket client, outside MULTI.
+  using Mode = Session::LuaDebug;
+  const Mode debug = ctx.session.debug_write && !ctx.no_block ? ctx.session.lua_debug : Mode::kOff;
+  if (debug != Mode::kOff && by_sha) {
+    ctx.rb.Error(args[1].size() != 40 ? "NOSCRIPT No matching script. Please use EVAL."
+                                      : "ERR Please use EVAL instead of EVALSHA for debugging");
+    return;
+  }
   WholeDataset hold(ctx.dbs);  // first the shards, then the interpreter (always this order)
   std::lock_guard<std::mutex> l(engine_.mu());
+  if (debug == Mode::kOff) {
+    RunEval(args, nk, ctx, by_sha, read_only, oom, true);
+    return;
+  }
+  ctx.session.lua_debug = Mode::kOff;
+  ctx.session.close_after_reply = true;  // the session ends the connection
+  if (debug == Mode::kFork) {
+    // The session runs in a child with its own copy of the dataset; the server lets go of the
+    // client, which from now on talks to the child only.
+    int pid = ctx.session.debug_fork();
+    if (pid < 0) {
+      ctx.rb.Error(std::string("ERR Fork() failed: can't run EVAL in debugging mode: ") +
+                   strerror(errno));
+    }
+    if (pid != 0) return;
+    LOG_NOTICE("Redis forked for debugging eval");
+  } else {
+    LOG_NOTICE("Redis synchronous debugging eval session started");
+  }
+  {
+    DebugScope session(engine_, ctx.session, args[1], opts_.busy_reply_threshold.get());
+    RunEval(args, nk, ctx, by_sha, read_only, oom, debug == Mode::kSync);
+  }
+  if (debug == Mode::kFork) ctx.session.debug_exit();  // what the child changed goes with it
+  LOG_NOTICE("Redis synchronous debugging eval session ended");
+}
+
+void Scripting::RunEval(ArgList args, size_t nk, CommandContext& ctx, bool by_sha, bool read_only,
+                        bool oom, bool propagate) {
   const LuaEngine::Script* script;
   if (by_sha) {
     script = engine_.Find(args[1]);
@@ -64,6 +126,11 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
       ctx.rb.Error(e);
       return;
     }
+  } else if (!ctx.session.is_master && !ctx.session.loader && ctx.dispatcher->hooks().master_down &&
+             ctx.dispatcher->hooks().master_down()) {
+    // A script without flags may do anything, so a stale replica runs none of them.
+    ctx.rb.Error(err::kMasterDown);
+    return;
   }
   if (read_only && f.shebang && !f.no_writes) {
     ctx.rb.Error("ERR Can not execute a script with write flag using *_ro command.");
@@ -72,8 +139,27 @@ void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_o
   Host host(*this, ctx, read_only || f.no_writes, oom && !f.shebang && !read_only);
   // A script without a shebang line may touch keys of any slot (compatibility with Redis 6).
   host.SetDeclaredKeys(args.subspan(3, nk), f.allow_cross_slot_keys || !f.shebang);
-  engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
-  host.Finish();
+  ctx.error_counted = engine_.Run(*script, args.subspan(3, nk), args.subspan(3 + nk), host, ctx.rb);
+  if (propagate) host.Finish();
+}
+
+uint32_t Scripting::CallFlags(CallKind kind, ArgList args, uint32_t base) const {
+  if (args.size() < 2) return base;
+  ScriptFlags f;
+  if (kind == kEvalBody) {
+    std::string error;
+    if (!args[1].starts_with("#!") || !ParseShebang(args[1], &f, &error)) return base;
+  } else if (kind == kEvalSha && args[1].size() != 40) {
+    return base;
+  } else if (!engine_.DeclaredFlags(args[1], kind == kFunction, &f)) {
+    return base;
+  }
+  // The declared flags replace the command's own stale, deny-oom, write and may-replicate.
+  base &= ~(kStale | kDenyOom | kWrite | kMayReplicate);
+  if (!f.no_writes) base |= kWrite;
+  if (!f.no_writes && !f.allow_oom) base |= kDenyOom;
+  if (f.allow_stale) base |= kStale;
+  return base;
 }
 
 void Scripting::CmdScriptLoad(ArgList args, CommandContext& ctx) {
@@ -127,11 +213,17 @@ void Scripting::Kill(CommandContext& ctx, bool function) {
 }
 
 void Scripting::CmdScriptDebug(ArgList args, CommandContext& ctx) {
-  if (EqualsIgnoreCase(args[2], "no")) {
+  if (ctx.no_block) {
+    ctx.rb.Error("ERR SCRIPT DEBUG must be called outside a pipeline");
+  } else if (EqualsIgnoreCase(args[2], "no")) {
+    ctx.session.lua_debug = Session::LuaDebug::kOff;
     ctx.rb.Ok();
-  } else if (EqualsIgnoreCase(args[2], "yes") || EqualsIgnoreCase(args[2], "sync")) {
-    // The Lua debugger (LDB) is not built: say so rather than pretend.
-    ctx.rb.Error("ERR SCRIPT DEBUG YES|SYNC is not supported by this server");
+  } else if (EqualsIgnoreCase(args[2], "sync")) {
+    ctx.session.lua_debug = Session::LuaDebug::kSync;
+    ctx.rb.Ok();
+  } else if (EqualsIgnoreCase(args[2], "yes")) {
+    ctx.session.lua_debug = Session::LuaDebug::kFork;
+    ctx.rb.Ok();
   } else {
     ctx.rb.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
   }
@@ -175,15 +267,23 @@ void Scripting::Register(CommandRegistry& r) {
   const char* kShaArgs = "sha1:string numkeys:integer [key:key...] [arg:string...]";
   using H = Handler;
   const char* kDepends = "Depends on the script that is executed.";
-  AddScriptCommand(r, "EVAL", false, H::Bind<&Scripting::CmdEval>(this), "2.6.0",
-                   "Executes a server-side Lua script.", kDepends, kEvalArgs);
-  AddScriptCommand(r, "EVALSHA", false, H::Bind<&Scripting::CmdEvalSha>(this), "2.6.0",
-                   "Executes a server-side Lua script by SHA1 digest.", kDepends, kShaArgs);
-  AddScriptCommand(r, "EVAL_RO", true, H::Bind<&Scripting::CmdEvalRo>(this), "7.0.0",
-                   "Executes a read-only server-side Lua script.", kDepends, kEvalArgs);
-  AddScriptCommand(r, "EVALSHA_RO", true, H::Bind<&Scripting::CmdEvalShaRo>(this), "7.0.0",
-                   "Executes a read-only server-side Lua script by SHA1 digest.", kDepends,
-                   kShaArgs);
+  auto declared = [this](CommandSpec& spec, CallKind kind) {
+    spec.call_flags = [this, base = spec.flags, kind](ArgList a) { return CallFlags(kind, a, base); };
+  };
+  declared(AddScriptCommand(r, "EVAL", false, H::Bind<&Scripting::CmdEval>(this), "2.6.0",
+                            "Executes a server-side Lua script.", kDepends, kEvalArgs),
+           kEvalBody);
+  declared(AddScriptCommand(r, "EVALSHA", false, H::Bind<&Scripting::CmdEvalSha>(this), "2.6.0",
+                            "Executes a server-side Lua script by SHA1 digest.", kDepends,
+                            kShaArgs),
+           kEvalSha);
+  declared(AddScriptCommand(r, "EVAL_RO", true, H::Bind<&Scripting::CmdEvalRo>(this), "7.0.0",
+                            "Executes a read-only server-side Lua script.", kDepends, kEvalArgs),
+           kEvalBody);
+  declared(AddScriptCommand(r, "EVALSHA_RO", true, H::Bind<&Scripting::CmdEvalShaRo>(this),
+                            "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
+                            kDepends, kShaArgs),
+           kEvalSha);
 
   r.Add({"SCRIPT", -2, 0, 0, 0, 0, 0, nullptr, "scripting", "2.6.0",
          "A container for Lua scripts management commands.", "Depends on subcommand."});

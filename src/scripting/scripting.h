@@ -40,6 +40,10 @@ class Scripting {
   void InstallHooks(Dispatcher& d);
 
   LuaEngine& engine() { return engine_; }
+  // The flags an EVAL (of a body or by SHA1) or FCALL call is judged by before it runs: the
+  // command's `base` flags, or what the script or function declared.
+  enum CallKind { kEvalBody, kEvalSha, kFunction };
+  uint32_t CallFlags(CallKind kind, ArgList args, uint32_t base) const;
   // DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript.
   void set_deny_scripts_disabled(bool on) { deny_disabled_.store(on, std::memory_order_relaxed); }
   // INFO memory / INFO scripting fields (any thread).
@@ -49,6 +53,10 @@ class Scripting {
  private:
   class Host;
   void Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only);
+  // EVAL once the dataset and the interpreter are held; `propagate`: the script's effects go to
+  // the AOF and replicas (not from a forked debugging session).
+  void RunEval(ArgList args, size_t nk, CommandContext& ctx, bool by_sha, bool read_only,
+               bool oom, bool propagate);
   void CmdEval(ArgList args, CommandContext& ctx) { Eval(args, ctx, false, false); }
   void CmdEvalSha(ArgList args, CommandContext& ctx) { Eval(args, ctx, true, false); }
   void CmdEvalRo(ArgList args, CommandContext& ctx) { Eval(args, ctx, false, true); }

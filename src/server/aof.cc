@@ -217,7 +217,8 @@ void Aof::StartConsumer() {
     buf_db_ = -1;
   }
   consumer_id_ = server_.propagation().AddConsumer(
-      [this](int db, const std::vector<std::string>& args) { Append(db, args); });
+      [this](int db, const std::vector<std::string>& args) { Append(db, args); },
+      PropagationSink::kToAof);
 }
 
 // ---- Files and manifest -----------------------------------------------------------------------

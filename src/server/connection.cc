@@ -2,6 +2,7 @@
 #include "server/connection.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,19 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.is_local = is_unix || net::IsLoopbackPeer(fd);
   Worker* w = &worker;
   session_.process_while_busy = [this] { worker_.ProcessWhileBusy(this); };
+  session_.debug_read = [this](std::string* buf) { return DebugRead(buf); };
+  session_.debug_write = [this](std::string_view bytes) { return DebugWrite(bytes); };
+  session_.debug_fork = [this] {
+    // What is queued for this client goes out first, or both processes would send it.
+    if (!DebugWrite("")) return -1;
+    return static_cast<int>(worker_.server().debug_sessions().Fork(this->fd()));
+  };
+  session_.debug_exit = [this] {
+    exec_mark_ = out_.size();  // the EVAL's reply is all that is left
+    DebugWrite("");
+    LOG_NOTICE("Lua debugging session child exiting");
+    _exit(0);
+  };
   session_.deliver = [w, id](std::string reply) {
     w->loop().Post([w, id, r = std::move(reply)]() mutable { w->DeliverUnblocked(id, std::move(r)); });
   };
@@ -59,7 +73,7 @@ Connection::~Connection() {
   worker_.AddClientMem(-reported_mem_.load());
   if (snapshot_fd_ >= 0) close(snapshot_fd_);
   if (snapshot_stream_ != nullptr) snapshot_stream_->RemoveReader(session_.id);
-  if (replica_ != nullptr) worker_.server().ReplicaGone(*replica_);
+  if (replica_ != nullptr && !replica_gone_) worker_.server().ReplicaGone(*replica_);
   if (session_.is_master) {
     worker_.server().replica().MasterClosed(session_.id, session_.db.load());
   }
@@ -91,6 +105,12 @@ void Connection::Close() {
   closing_ = true;
   if (paused_) worker_.server().stats().paused_clients.fetch_sub(1, std::memory_order_relaxed);
   worker_.server().dispatcher().ClientClosed(session_);
+  // A replica stops counting (INFO, min-replicas-to-write) now, not when the worker reaps the
+  // connection: a script that runs meanwhile may be waiting to see it go.
+  if (replica_ != nullptr) {
+    worker_.server().ReplicaGone(*replica_);
+    replica_gone_ = true;
+  }
   worker_.ScheduleClose(this);
 }
 
@@ -252,7 +272,10 @@ void Connection::ProcessInput() {
     if (server.IsPauseActive(worker_.loop().now_ms())) {
       // Decide with the command's flags; unknown commands are not held back.
       const CommandSpec* spec = server.registry().Find(args[0]);
-      if (spec != nullptr && server.IsPausedFor(spec->flags, worker_.loop().now_ms())) {
+      if (spec != nullptr &&
+          server.IsPausedFor(Dispatcher::EffectiveFlags(spec, ArgList(args.data(), args.size()),
+                                                        session_),
+                             worker_.loop().now_ms())) {
         paused_ = true;
         server.stats().paused_clients.fetch_add(1, std::memory_order_relaxed);
         worker_.ParkPaused(this);
@@ -384,6 +407,62 @@ void Connection::Flush() {
   if (replica_ != nullptr) replica_->out_bytes.store(out_.capacity(), std::memory_order_relaxed);
   UpdateInterest();
   UpdateMemUsage();
+}
+
+namespace {
+// Waits until `fd` is ready for `events`; false on timeout or error.
+bool WaitReady(int fd, short events, int timeout_ms) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int n = poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
+  }
+}
+}  // namespace
+
+bool Connection::DebugRead(std::string* buf) {
+  if (!debug_input_taken_) {
+    // Whatever the client sent behind its EVAL is the session's first input. The connection
+    // closes when the session ends, so these bytes are never parsed as commands.
+    debug_input_taken_ = true;
+    if (in_.size() > parser_.consumed()) {
+      buf->append(in_.data() + parser_.consumed(), in_.size() - parser_.consumed());
+      return true;
+    }
+  }
+  char chunk[16 * 1024];
+  for (;;) {
+    if (transport_->pending() == 0 && !WaitReady(fd(), POLLIN, -1)) return false;
+    ssize_t n = transport_->Read(chunk, sizeof(chunk));
+    if (n > 0) {
+      buf->append(chunk, static_cast<size_t>(n));
+      worker_.server().stats().net_input_bytes.Add(static_cast<uint64_t>(n));
+      return true;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return false;
+  }
+}
+
+bool Connection::DebugWrite(std::string_view bytes) {
+  // Replies to the commands before the EVAL go first; the EVAL's own comes after the session.
+  std::string out = out_.substr(out_pos_, exec_mark_ - out_pos_);
+  out_.erase(0, exec_mark_);
+  out_pos_ = 0;
+  exec_mark_ = 0;
+  out.append(bytes);
+  for (size_t done = 0; done < out.size();) {
+    ssize_t n = transport_->Write(out.data() + done, out.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      worker_.server().stats().net_output_bytes.Add(static_cast<uint64_t>(n));
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    // A client that reads nothing for 5 seconds is gone, as far as the session is concerned.
+    if (!WaitReady(fd(), POLLOUT, 5000)) return false;
+  }
+  return true;
 }
 
 void Connection::ScheduleFlush() {

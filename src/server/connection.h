@@ -116,6 +116,10 @@ class Connection : public IoHandler {
   // true) when it is over the hard limit or has been over the soft limit for too long.
   bool OverOutputLimit();
   void ScheduleFlush();
+  // The Lua debugger's blocking I/O (Session::debug_read/debug_write): it runs inside the EVAL,
+  // so it waits on the socket itself rather than in the event loop.
+  bool DebugRead(std::string* buf);
+  bool DebugWrite(std::string_view bytes);
 
   Worker& worker_;
   std::unique_ptr<net::Transport> transport_;
@@ -142,12 +146,14 @@ class Connection : public IoHandler {
   int64_t soft_limit_since_ms_ = 0;
   bool close_asap_ = false;  // over an output limit: closing at the next loop iteration
   std::shared_ptr<ReplicaLink> replica_;
+  bool replica_gone_ = false;  // Close() told replication this replica is gone
   int snapshot_fd_ = -1;        // the RDB file being sent to this replica
   uint64_t snapshot_left_ = 0;  // its bytes not yet sent
   uint64_t stream_next_ = 0;    // next stream offset to send (0: not streaming)
   bool feeding_ = false;        // inside FeedReplica (its Flush must not start another)
   std::shared_ptr<SnapshotStream> snapshot_stream_;  // the diskless image being sent
   std::string eof_mark_;        // what ends it
+  bool debug_input_taken_ = false;  // the debugger took what followed its EVAL in the buffer
   bool awaiting_ack_ = false;   // image sent, stream starts at the replica's first ACK
 };
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "base/logging.h"
 #include "server/process.h"
 
 namespace carmine {
@@ -44,15 +45,7 @@ pid_t ForkChild::Start(const std::function<bool()>& work, int keep_fd) {
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    // Every descriptor but stdio, the report pipe and keep_fd, closed in ranges between them.
-    unsigned lo = 3;
-    int keep[2] = {std::min(fds[1], keep_fd < 0 ? fds[1] : keep_fd), std::max(fds[1], keep_fd)};
-    for (int k : keep) {
-      if (k < 0 || static_cast<unsigned>(k) < lo) continue;
-      if (static_cast<unsigned>(k) > lo) syscall(SYS_close_range, lo, k - 1, 0);
-      lo = static_cast<unsigned>(k) + 1;
-    }
-    syscall(SYS_close_range, lo, ~0U, 0);
+    CloseInheritedExcept({fds[1], keep_fd});
     process::ApplyChildOomScore();
     bool ok = work();
     int64_t cow = PrivateDirtyBytes();
@@ -90,6 +83,53 @@ bool ForkChild::Collect(bool block, bool* ok) {
   report_fd_ = -1;
   pid_.store(-1);
   return true;
+}
+
+void CloseInheritedExcept(std::initializer_list<int> keep) {
+  std::vector<int> sorted(keep);
+  std::sort(sorted.begin(), sorted.end());
+  // Closed in ranges between the descriptors kept.
+  unsigned lo = 3;
+  for (int k : sorted) {
+    if (k < 0 || static_cast<unsigned>(k) < lo) continue;
+    if (static_cast<unsigned>(k) > lo) syscall(SYS_close_range, lo, k - 1, 0);
+    lo = static_cast<unsigned>(k) + 1;
+  }
+  syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+pid_t DebugSessions::Fork(int client_fd) {
+  std::lock_guard<std::mutex> l(mu_);
+  int64_t start = clock::MonotonicUs();
+  pid_t pid = fork();
+  if (pid == 0) {
+    log::SetRole('C');
+    CloseInheritedExcept({client_fd, log::CurrentFd()});
+    return 0;
+  }
+  if (pid < 0) return -1;
+  ForkChild::NoteFork(clock::MonotonicUs() - start);
+  pids_.push_back(pid);
+  return pid;
+}
+
+void DebugSessions::Reap() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::erase_if(pids_, [](pid_t pid) {
+    int status;
+    return waitpid(pid, &status, WNOHANG) == pid;
+  });
+}
+
+void DebugSessions::KillAll() {
+  std::lock_guard<std::mutex> l(mu_);
+  for (pid_t pid : pids_) {
+    LOG_NOTICE("Killing debugging session %d", static_cast<int>(pid));
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+  }
+  pids_.clear();
 }
 
 void ForkChild::Kill() {

@@ -11,6 +11,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <mutex>
+#include <vector>
 
 namespace carmine {
 
@@ -40,6 +43,11 @@ class ForkChild {
   // (latest_fork_usec): forking copies the page tables, which stalls the server.
   static uint64_t total_forks() { return total_forks_.load(std::memory_order_relaxed); }
   static int64_t latest_fork_us() { return latest_fork_us_.load(std::memory_order_relaxed); }
+  // Counts a fork made elsewhere (a debugging session's) that took `us` in the parent.
+  static void NoteFork(int64_t us) {
+    latest_fork_us_.store(us, std::memory_order_relaxed);
+    total_forks_.fetch_add(1, std::memory_order_relaxed);
+  }
   static void ResetStats() {
     total_forks_.store(0, std::memory_order_relaxed);
     latest_fork_us_.store(0, std::memory_order_relaxed);
@@ -51,6 +59,29 @@ class ForkChild {
   std::atomic<int64_t> last_cow_{0};
   static inline std::atomic<uint64_t> total_forks_{0};
   static inline std::atomic<int64_t> latest_fork_us_{0};
+};
+
+// In a forked child: closes every descriptor above stderr except those in `keep` (negative
+// entries ignored), so sockets the parent closes do not stay open in the child.
+void CloseInheritedExcept(std::initializer_list<int> keep);
+
+// The children SCRIPT DEBUG YES forks, one per debugging session. Each runs its script on its
+// own copy of the dataset, talking to its client over the socket it kept, and exits when the
+// session ends (so nothing it changed reaches the server). The server only reaps them, and ends
+// them when it shuts down.
+class DebugSessions {
+ public:
+  // Forks a session: 0 in the child (which keeps `client_fd`, stdio and the log), the child's
+  // pid in the parent, -1 with errno set when fork fails.
+  pid_t Fork(int client_fd);
+  // Collects the sessions that ended (cron).
+  void Reap();
+  // Shutdown: ends every session still running.
+  void KillAll();
+
+ private:
+  std::mutex mu_;
+  std::vector<pid_t> pids_;
 };
 
 }  // namespace carmine

@@ -24,10 +24,12 @@ class PropagationLog : public PropagationSink {
   bool active() const override { return active_.load(std::memory_order_relaxed); }
   void Append(int db, std::vector<std::string> args) override;
   void AppendBatch(std::vector<std::pair<int, std::vector<std::string>>> entries) override;
+  void AppendTargeted(std::vector<TargetedEntry> entries) override;
   // Consumers run under the log's mutex, in append order, on the appending thread. AddConsumer
   // returns the id RemoveConsumer takes. A `first` consumer runs before the others (the
-  // replication stream: the AOF reads the stream offset its command reached).
-  int AddConsumer(Consumer c, bool first = false);
+  // replication stream: the AOF reads the stream offset its command reached). `target` says
+  // which consumer it is (kToAof or kToReplicas), for entries meant for one kind only.
+  int AddConsumer(Consumer c, Target target, bool first = false);
   // Runs `fn` with no entry half-consumed (every consumer has seen the same entries).
   void WithLock(const std::function<void()>& fn) {
     std::lock_guard<std::mutex> l(mu_);
@@ -39,7 +41,12 @@ class PropagationLog : public PropagationSink {
  private:
   std::atomic<bool> active_{false};
   std::mutex mu_;
-  std::vector<std::pair<int, Consumer>> consumers_;
+  struct Entry {
+    int id;
+    Consumer fn;
+    Target target;
+  };
+  std::vector<Entry> consumers_;
   int next_id_ = 1;
   Counter appended_;
 };

@@ -378,7 +378,7 @@ void Server::ActivateReplicationBacklog(bool quiet) {
   // First among the consumers: the AOF records the offset each command reached.
   repl_consumer_id_ = propagation_.AddConsumer(
       [this](int db, const std::vector<std::string>& args) { repl_master_.Feed(db, args); },
-      true);
+      PropagationSink::kToReplicas, true);
   if (quiet) return;
   LOG_NOTICE("Replication backlog created, my new replication IDs are '%s' and '%s'",
              repl_master_.replid().c_str(), repl_master_.replid2().c_str());

@@ -804,6 +804,7 @@ std::string Server::PrepareShutdown(int flags) {
   bool force = flags & kShutdownForce;
   // A running child would only write a file nobody waits for.
   persistence_->KillChild();
+  debug_sessions_.KillAll();
   if (aof_->writing_initial()) {
     // The AOF was just turned on and holds nothing yet: exiting now would lose the dataset.
     if (!force) {

@@ -236,6 +236,8 @@ class Server : public KeyspaceObserver {
   DbSet& dbs() { return *dbs_; }
   LazyFreer& lazy_freer() { return *lazy_freer_; }
   Persistence& persistence() { return *persistence_; }
+  // SCRIPT DEBUG YES's forked sessions.
+  DebugSessions& debug_sessions() { return debug_sessions_; }
   MigrateClient& migrate() { return migrate_; }
   Scripting& scripting() { return scripting_; }
   // The function libraries of a loaded RDB image replace the loaded ones (a failure is logged).
@@ -482,6 +484,7 @@ class Server : public KeyspaceObserver {
   std::atomic<int64_t> shutdown_deadline_ms_{0};
   std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;
+  DebugSessions debug_sessions_;
   MigrateClient migrate_{[this] { return server_opts_.bind_source_addr.get(); }};
   std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;

@@ -185,8 +185,10 @@ void Worker::ProcessWhileBusy(Connection* running) {
       if (h == l.get()) return true;
     }
     auto* c = dynamic_cast<Connection*>(h);
-    // Replication links apply writes: they wait for the script like everything else.
-    return c != nullptr && !c->session().is_master && c->replica() == nullptr;
+    // The link to this server's master applies writes: it waits for the script like everything
+    // else. This server's replicas are served: their acknowledgements, and a replica that drops
+    // stops counting for min-replicas-to-write (a script may be waiting for just that).
+    return c != nullptr && !c->session().is_master;
   });
   std::vector<Connection*> list;
   list.swap(pending_flush_);
@@ -290,6 +292,7 @@ void Worker::Cron() {
     server_.migrate().Cron(clock::NowMs());
     // The replica side runs while a diskless load holds the loading flag: its timeouts apply.
     server_.replica().Cron(clock::NowMs());
+    server_.debug_sessions().Reap();
     if (!dbs.loading()) {
       server_.failover().Cron(clock::NowMs());
       server_.persistence().Cron(clock::NowMs());
