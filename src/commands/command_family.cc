@@ -248,6 +248,10 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
     ctx.rb.Error(err::kInvalidCommand);
     return;
   }
+  if (!c->HasKeys()) {
+    ctx.rb.Error(err::kNoKeyArguments);
+    return;
+  }
   int argc = static_cast<int>(sub.size());
   if ((c->arity > 0 && c->arity != argc) || argc < -c->arity) {
     ctx.rb.Error(err::kGetkeysArity);
@@ -255,7 +259,12 @@ void GetKeysGeneric(ArgList args, CommandContext& ctx, bool with_flags) {
   }
   auto pos = c->KeyPositions(sub);
   if (pos.empty()) {
-    ctx.rb.Error(err::kNoKeyArguments);
+    // A command whose keys are optional (EVAL with numkeys 0) just names none.
+    if (c->flags & kNoMandatoryKeys) {
+      ctx.rb.ArrayLen(0);
+    } else {
+      ctx.rb.Error("ERR Invalid arguments specified for command");
+    }
     return;
   }
   ctx.rb.ArrayLen(static_cast<int64_t>(pos.size()));

@@ -320,13 +320,17 @@ CommandReader::Result CommandReader::Next(std::vector<std::string_view>* args) {
 }
 
 std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms,
-                              int key_delay, bool timestamp) {
+                              int key_delay, bool timestamp,
+                              const std::vector<std::string>& functions) {
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return "Opening the temp file for AOF rewrite: " + std::string(strerror(errno));
   FileSink w(fd, false);
   bool ok = true;
   if (timestamp) AppendTimestamp(&w.buf(), now_ms / 1000);
+  for (const std::string& code : functions) {
+    protocol::AppendRequest(&w.buf(), {"FUNCTION", "LOAD", code});
+  }
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     if (dbs.KeyCount(db) == 0) continue;
     protocol::AppendRequest(&w.buf(), {"SELECT", std::to_string(db)});

@@ -91,11 +91,13 @@ inline void AppendTimestamp(std::string* out, int64_t unix_seconds) {
   out->append("#TS:").append(std::to_string(unix_seconds)).append("\r\n");
 }
 
-// Writes every key of `dbs` as the commands that rebuild it (SET, RPUSH, SADD, ZADD, HSET, at
-// most 64 elements per command, then PEXPIREAT for a TTL) to `path`: temporary file, fsync,
-// rename. For a forked child: takes no lock, logs nothing. "" or the error. `key_delay` is
-// rdb-key-save-delay (see rdb::KeyDelay); `timestamp` starts the file with a #TS annotation.
+// Writes the function libraries (FUNCTION LOAD of each one's code, first) and every key of
+// `dbs` as the commands that rebuild it (SET, RPUSH, SADD, ZADD, HSET, at most 64 elements per
+// command, then PEXPIREAT for a TTL) to `path`: temporary file, fsync, rename. For a forked
+// child: takes no lock, logs nothing. "" or the error. `key_delay` is rdb-key-save-delay (see
+// rdb::KeyDelay); `timestamp` starts the file with a #TS annotation.
 std::string WriteCommandsFile(DbSet& dbs, const std::string& path, int64_t now_ms,
-                              int key_delay = 0, bool timestamp = false);
+                              int key_delay = 0, bool timestamp = false,
+                              const std::vector<std::string>& functions = {});
 
 }  // namespace carmine::aof

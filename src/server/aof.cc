@@ -443,7 +443,7 @@ std::string Aof::StartRewrite(bool enabling) {
     std::string tmp = "temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
     std::string err = rdb ? rdb::SaveFile(dbs, tmp, opts, lim)
                           : aof::WriteCommandsFile(dbs, tmp, opts.now_ms, opts.key_delay,
-                                                   timestamp);
+                                                   timestamp, opts.functions);
     return err.empty();
   });
   if (pid < 0) {

@@ -205,3 +205,15 @@ def test_stale_replica_runs_no_unflagged_script(make_server):
     assert c.eval("#!lua flags=allow-stale,no-writes\nreturn 1", 0) == 1
     with pytest.raises(redis.ResponseError, match="Can not execute the command on a stale replica"):
         c.eval("#!lua flags=allow-stale,no-writes\nreturn redis.call('get','x')", 1, "x")
+
+
+def test_aof_rewrite_without_preamble_keeps_functions(make_server):
+    s = make_server(["--aof-use-rdb-preamble", "no"])
+    c = client(s.port)
+    c.function_load("#!lua name=test\nredis.register_function('test', function() return 1 end)")
+    c.bgrewriteaof()
+    wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0 and
+               c.info("persistence")["aof_last_bgrewrite_status"] == "ok", 10, what="rewrite")
+    c.function_flush()  # not in the AOF: appendonly is off
+    c.execute_command("DEBUG", "LOADAOF")
+    assert c.fcall("test", 0) == 1
