@@ -28,8 +28,8 @@ void MonitorRegistry::Remove(const Subscriber* s) {
 }
 
 void MonitorRegistry::Feed(const CommandSpec* spec, ArgList args, const Session& session,
-                           int64_t now_us) {
-  if (spec->flags & (kAdmin | kSkipMonitor)) return;
+                           int64_t now_us, bool always) {
+  if ((spec->flags & (kAdmin | kSkipMonitor)) && !always) return;
   char head[64];
   snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(now_us / 1000000),
            static_cast<long long>(now_us % 1000000), session.db.load(std::memory_order_relaxed));

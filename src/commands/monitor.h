@@ -26,8 +26,11 @@ class MonitorRegistry {
   void Remove(const Subscriber* s);
   bool active() const { return count_.load(std::memory_order_relaxed) > 0; }
   size_t size() const { return count_.load(std::memory_order_relaxed); }
-  // Sends the line for a command `session` ran (call only when active()).
-  void Feed(const CommandSpec* spec, ArgList args, const Session& session, int64_t now_us);
+  // Sends the line for a command `session` ran (call only when active()). Admin and skip-monitor
+  // commands are left out, unless `always` (EVAL and FCALL show themselves as their script
+  // starts, ahead of the commands it runs).
+  void Feed(const CommandSpec* spec, ArgList args, const Session& session, int64_t now_us,
+            bool always = false);
 
  private:
   std::mutex mu_;

@@ -14,6 +14,10 @@
 namespace carmine {
 
 void Scripting::Fcall(ArgList args, CommandContext& ctx, bool read_only) {
+  // MONITOR shows the call as it starts (whatever becomes of it), ahead of what it runs.
+  if (MonitorRegistry& m = ctx.dispatcher->monitors(); m.active()) {
+    m.Feed(ctx.spec, args, ctx.session, clock::NowUs(), true);
+  }
   size_t nk;
   if (!ParseNumKeys(args, ctx, "ERR Bad number of keys provided", &nk)) return;
   ctx.PropagateNothing();  // the function's effects are propagated instead

@@ -57,6 +57,10 @@ std::vector<int> ScriptKeys(ArgList args) {
 }
 
 void Scripting::Eval(ArgList args, CommandContext& ctx, bool by_sha, bool read_only) {
+  // MONITOR shows the call as it starts (whatever becomes of it), ahead of what the script runs.
+  if (MonitorRegistry& m = ctx.dispatcher->monitors(); m.active()) {
+    m.Feed(ctx.spec, args, ctx.session, clock::NowUs(), true);
+  }
   size_t nk;
   if (!ParseNumKeys(args, ctx, err::kNotInt, &nk)) return;
   ctx.PropagateNothing();  // the script's effects are propagated instead (Host::Finish)

@@ -5,6 +5,7 @@ WRITE holding scripts by their flags, a transaction judged by the flags its scri
 min-replicas-to-write judged before a script's first write, errorstats counting each error once,
 redis.error_reply's forms, and XREAD BLOCK refused inside scripts."""
 import os
+import re
 import socket
 import sys
 import threading
@@ -217,3 +218,35 @@ def test_aof_rewrite_without_preamble_keeps_functions(make_server):
     c.function_flush()  # not in the AOF: appendonly is off
     c.execute_command("DEBUG", "LOADAOF")
     assert c.fcall("test", 0) == 1
+
+
+def monitor_lines(port):
+    mon = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = mon.makefile("rb")
+    mon.sendall(b"*1\r\n$7\r\nMONITOR\r\n")
+    assert f.readline() == b"+OK\r\n"
+    c = client(port)
+    c.set("str", "abc")
+    calls = [("EVAL", "redis.call('set',KEYS[1],ARGV[1])", 1, "foo", "bar"),
+             ("EVALSHA", "0" * 40, 0), ("EVAL", "return 1", "abc"), ("EVAL", "return +", 0),
+             ("FCALL", "nofunc", 0), ("EVAL_RO", "return redis.call('get','foo')", 0)]
+    for call in calls:
+        try:
+            c.execute_command(*call)
+        except redis.ResponseError:
+            pass
+    lines = [f.readline() for _ in range(9)]
+    mon.close()
+    return [re.sub(rb"^\+\d+\.\d+ \[0 [^\]]+\]", b"+TS [0 ADDR]", x) for x in lines]
+
+
+def test_monitor_shows_script_calls_as_redis():
+    servers = [ServerProcess(kind).start() for kind in ("carmine", "redis")]
+    try:
+        got, want = (monitor_lines(s.port) for s in servers)
+        assert got == want
+        assert got[1].startswith(b'+TS [0 ADDR] "EVAL" "redis.call(')
+        assert got[2] == b'+TS [0 ADDR] "set" "foo" "bar"\r\n'  # [0 lua]
+    finally:
+        for s in servers:
+            s.cleanup()
