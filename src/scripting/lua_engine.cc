@@ -25,6 +25,7 @@ int luaopen_bit(lua_State* L);
 namespace carmine {
 
 int OpenCmsgpack(lua_State* L);  // lua_cmsgpack.cc
+int OpenStruct(lua_State* L);    // lua_struct.cc
 
 namespace {
 
@@ -563,12 +564,12 @@ void LuaEngine::Close() {
 void LuaEngine::Open() {
   L_ = luaL_newstate();
   lua_State* L = L_;
-  // The libraries Redis loads: base, table, string, math (not debug, io, os), cjson, bit and
-  // cmsgpack.
+  // The libraries Redis loads: base, table, string, math (not debug, io, os), cjson, bit,
+  // cmsgpack and struct.
   const luaL_Reg libs[] = {{"", luaopen_base},       {LUA_TABLIBNAME, luaopen_table},
                            {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
                            {"cjson", luaopen_cjson}, {"bit", luaopen_bit},
-                           {"cmsgpack", OpenCmsgpack}};
+                           {"cmsgpack", OpenCmsgpack}, {"struct", OpenStruct}};
   for (const auto& lib : libs) {
     lua_pushcfunction(L, lib.func);
     lua_pushstring(L, lib.name);
@@ -652,7 +653,7 @@ void LuaEngine::Open() {
 
   // Library tables become read-only proxies; then the globals themselves.
   for (const char* name :
-       {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "coroutine"}) {
+       {"redis", "string", "math", "table", "cjson", "bit", "cmsgpack", "struct", "coroutine"}) {
     lua_getglobal(L, name);
     if (lua_istable(L, -1)) {
       MakeProxy(L, false);

@@ -250,3 +250,66 @@ def test_monitor_shows_script_calls_as_redis():
     finally:
         for s in servers:
             s.cleanup()
+
+
+STRUCT_CASES = [
+ "return struct.pack('>I2', 258)",
+ "return struct.pack('<i', -2)",
+ "return struct.pack('bBhHlLT', -1, 255, -300, 65000, -5, 7, 9)",
+ "return struct.pack('>d', 1.5)",
+ "return struct.pack('<f', 0.25)",
+ "return struct.pack('c3', 'abcdef')",
+ "return struct.pack('c0', 'xyz')",
+ "return struct.pack('s', 'hi')",
+ "return struct.pack('!4 b i', 1, 2)",
+ "return struct.pack('!b d', 1, 2)",
+ "return struct.pack('x b', 5)",
+ "return {struct.unpack('>I2', struct.pack('>I2', 258))}",
+ "return {struct.unpack('<i', struct.pack('<i', -2))}",
+ "return {struct.unpack('bBhH', struct.pack('bBhH', -1, 255, -300, 65000))}",
+ "return tostring(struct.unpack('>d', struct.pack('>d', 1.5)))",
+ "return {struct.unpack('c3 s', 'abcxy\\0z')}",
+ "return {struct.unpack('b c0', struct.pack('b', 2)..'hello')}",
+ "return {struct.unpack('b', 'abc', 2)}",
+ "return struct.size('!4 b i h')",
+ "return struct.size('>I3 d')",
+ "return struct.size('s')",
+ "return struct.pack('q', 1)",
+ "return struct.pack('i33', 1)",
+ "return struct.pack('!3 i', 1)",
+ "return {struct.unpack('i', 'ab')}",
+ "return {struct.unpack('s', 'abc')}",
+ "return struct.pack('s', 'a\\0b')",
+ "return struct.pack('c5', 'ab')",
+ "return {struct.unpack('>i8', struct.pack('>i8', -123456789012))}",
+ "return {struct.unpack('<L', struct.pack('<L', 4294967296))}",
+ "return struct.pack('>I16', -1)",
+ "struct.foo = 1 return 1",
+ "return {struct.unpack('b', 'abc', 5)}",
+ "return struct.pack('i0', 5)", "return {struct.unpack('i0', 'abc')}", "return struct.size('!0')",
+ "return struct.pack('c99999999999', 'a')", "return {struct.unpack('c0', 'abc')}",
+ "return {struct.unpack('!8 b d', struct.pack('!8 b d', 1, 2))}", "return struct.pack('d', 1/0)",
+ "return {struct.unpack('>i3', '\\255\\255\\255')}", "return struct.pack('B', -1)",
+]
+
+
+def struct_results(port):
+    c = redis.Redis(host="127.0.0.1", port=port)
+    out = []
+    for script in STRUCT_CASES:
+        try:
+            out.append(c.eval(script, 0))
+        except redis.ResponseError as e:
+            out.append("ERR: " + str(e))
+    return out
+
+
+def test_struct_library_as_redis():
+    servers = [ServerProcess(kind).start() for kind in ("carmine", "redis")]
+    try:
+        got, want = (struct_results(s.port) for s in servers)
+        assert got == want
+        assert got[0] == b"\x01\x02"
+    finally:
+        for s in servers:
+            s.cleanup()
