@@ -216,8 +216,13 @@ def test_rewrite_replaces_files_and_runs_automatically(make_server):
     p.execute()
     wait_until(lambda: rewrite_done(c, 2), timeout=20, what="automatic rewrite")
     assert "Starting automatic rewriting of AOF" in s.log_text()
+    # A rewrite that started while the pipeline still ran leaves the later commands in the new
+    # incr file; the rule fires again until the AOF is back under its minimum size.
+    def small():
+        info = c.info("persistence")
+        return info["aof_rewrite_in_progress"] == 0 and info["aof_current_size"] < 1024 * 1024
+    wait_until(small, timeout=30, what="AOF under 1mb after automatic rewrites")
     info = c.info("persistence")
-    assert info["aof_current_size"] < 1024 * 1024
     assert info["aof_last_cow_size"] > 0  # what the child reported copying
     crash_and_compare(make_server, s, c)
 
