@@ -334,7 +334,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
 }
 
 void LuaEngine::PublishFunctionFlags() {
-  std::unordered_map<std::string, ScriptFlags> flags;
+  decltype(declared_functions_) flags;
   for (const auto& [key, f] : functions_) flags.emplace(key, f.flags);
   std::lock_guard<std::mutex> l(declared_mu_);
   declared_functions_.swap(flags);

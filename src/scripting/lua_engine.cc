@@ -3,6 +3,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -731,10 +732,15 @@ const LuaEngine::Script* LuaEngine::Load(std::string_view body, std::string* err
 }
 
 bool LuaEngine::DeclaredFlags(std::string_view key, bool function, ScriptFlags* out) const {
-  std::string k = ToLower(key);
+  // The names and SHA1s clients send are lowercase already; only others are copied.
+  std::string lowered;
+  if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    lowered = ToLower(key);
+    key = lowered;
+  }
   std::lock_guard<std::mutex> l(declared_mu_);
   const auto& map = function ? declared_functions_ : declared_scripts_;
-  auto it = map.find(k);
+  auto it = map.find(key);
   if (it == map.end()) return false;
   *out = it->second;
   return true;

@@ -182,7 +182,9 @@ class LuaEngine {
   std::atomic<bool> wrote_{false};
   std::atomic<bool> kill_{false};
   mutable std::mutex declared_mu_;
-  std::unordered_map<std::string, ScriptFlags> declared_scripts_, declared_functions_;
+  // Searched by string_view: FCALL/EVALSHA read a script's flags without allocating.
+  std::unordered_map<std::string, ScriptFlags, StringViewHash, std::equal_to<>> declared_scripts_,
+      declared_functions_;
 
   // Functions (mu_ held).
   std::map<std::string, Library> libraries_;

@@ -82,6 +82,24 @@ size_t OptionSize(lua_State* L, char opt, const char** fmt) {
   }
 }
 
+// The options that carry an integer (signed when lowercase).
+bool IsIntegerOption(char opt) {
+  switch (opt) {
+    case 'b':
+    case 'B':
+    case 'h':
+    case 'H':
+    case 'l':
+    case 'L':
+    case 'T':
+    case 'i':
+    case 'I':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Padding before a field of `size` bytes at offset `len`.
 size_t AlignPadding(lua_State* L, size_t len, const Header& h, char opt, size_t size) {
   if (size <= 1 || opt == 'c') return 0;
@@ -164,18 +182,12 @@ int Pack(lua_State* L) {
     size_t pad = AlignPadding(L, total, h, opt, size);
     total += pad;
     while (pad-- > 0) luaL_addchar(&b, '\0');
+    if (IsIntegerOption(opt)) {
+      PutInteger(L, &b, arg++, h.little, size);
+      total += size;
+      continue;
+    }
     switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
-        PutInteger(L, &b, arg++, h.little, size);
-        break;
       case 'x':
         luaL_addchar(&b, '\0');
         break;
@@ -233,19 +245,13 @@ int Unpack(lua_State* L) {
     pos += AlignPadding(L, pos, h, opt, size);
     luaL_argcheck(L, size <= ld && pos <= ld - size, 2, "data string too short");
     luaL_checkstack(L, 2, "too many results");
+    if (IsIntegerOption(opt)) {
+      PushInteger(L, data + pos, h.little, islower(static_cast<unsigned char>(opt)) != 0, size);
+      pushed++;
+      pos += size;
+      continue;
+    }
     switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
-        PushInteger(L, data + pos, h.little, islower(static_cast<unsigned char>(opt)) != 0, size);
-        pushed++;
-        break;
       case 'x':
         break;
       case 'f': {

@@ -135,8 +135,11 @@ class Scripting::Host : public ScriptHost {
     me.resp.store(resp, std::memory_order_relaxed);
     // redis.set_repl(redis.REPL_NONE): what follows is not propagated.
     static EffectSink unpropagated(false);
-    PropagationSink* sink = s_.engine_.repl_flags() == 0 ? &unpropagated : &sink_;
-    sink_.target = s_.engine_.repl_flags();  // REPL_AOF 1, REPL_REPLICA 2, REPL_ALL 3
+    PropagationSink* sink = &unpropagated;
+    if (int repl = s_.engine_.repl_flags(); repl != 0) {
+      sink_.target = repl;  // REPL_AOF 1, REPL_REPLICA 2, REPL_ALL 3
+      sink = &sink_;
+    }
     ctx_.dispatcher->CallFromScript(spec, args, me, rb, ctx_.now_ms, sink, &ctx_.ready.keys);
     return true;
   }
