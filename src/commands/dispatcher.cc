@@ -101,9 +101,11 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
     return nullptr;
   }
   if (spec->flags & kProtected) {
-    auto mode = static_cast<EnableMode>(opts_.enable_debug_command.get());
+    std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
+    const auto& option =
+        name == "MODULE" ? opts_.enable_module_command : opts_.enable_debug_command;
+    auto mode = static_cast<EnableMode>(option.get());
     if (mode == EnableMode::kNo || (mode == EnableMode::kLocal && !session.is_local)) {
-      std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
       Reject(spec, rb, err::ProtectedCommand(name, "enable-" + ToLower(name) + "-command"));
       return nullptr;
     }

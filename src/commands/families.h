@@ -25,6 +25,7 @@ void RegisterMultiFamily(CommandRegistry& r);
 void RegisterObserveFamily(CommandRegistry& r);
 void RegisterDumpFamily(CommandRegistry& r);
 void RegisterStreamFamily(CommandRegistry& r);
+void RegisterModuleFamily(CommandRegistry& r);
 
 // All of the above.
 inline void RegisterCoreFamilies(CommandRegistry& r) {
@@ -45,6 +46,7 @@ inline void RegisterCoreFamilies(CommandRegistry& r) {
   RegisterObserveFamily(r);
   RegisterDumpFamily(r);
   RegisterStreamFamily(r);
+  RegisterModuleFamily(r);
 }
 
 }  // namespace carmine

@@ -112,6 +112,10 @@ inline constexpr std::string_view kExecAbortErrors =
 inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
 // "ERR Can't execute 'get': only (P|S)SUBSCRIBE / ... are allowed in this context"
 std::string SubscribedContext(std::string_view full_name);
+inline constexpr std::string_view kModuleLoad =
+    "ERR Error loading the extension. Please check the server logs.";
+inline constexpr std::string_view kModuleUnload =
+    "ERR Error unloading module: no such module with that name";
 // "ERR DEBUG command not allowed. If the enable-debug-command option is set to ..."
 std::string ProtectedCommand(std::string_view name, std::string_view option);
 

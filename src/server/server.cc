@@ -330,8 +330,9 @@ void Server::OnKeyExpired(int db, std::string_view key) {
 }
 
 void Server::OnDbChanged(int) {
-  TrackingRegistry& t = dispatcher_->tracking();
-  if (t.active()) t.InvalidateAll();
+  // Also with no tracking client left: the keys remembered for clients that turned tracking
+  // off go too, as Redis frees its tracking table on a flush.
+  dispatcher_->tracking().InvalidateAll();
 }
 
 void Server::OnEvent(int db, uint32_t, std::string_view event, std::string_view key) {

@@ -814,3 +814,34 @@ def test_soft_output_limit_enforced_without_more_traffic(pair):
                 wait_until(lambda: not mine(), 15, what=f"{p.kind} to close the subscriber")
         finally:
             r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
+
+
+def test_module_commands_when_enabled():
+    """With enable-module-command yes: an empty list, and loads/unloads fail with Redis's replies
+    and log lines (no module runs here; a missing file is reported as the loader reports it)."""
+    servers = [ServerProcess(kind, args=["--enable-module-command", "yes"]).start()
+               for kind in ("carmine", "redis")]
+    try:
+        calls = [["MODULE", "LIST"], ["MODULE", "LOAD", "/nonexistent/m.so", "a"],
+                 ["MODULE", "LOADEX", "/nonexistent/m.so", "CONFIG", "n", "v", "ARGS", "x"],
+                 ["MODULE", "UNLOAD", "nosuch"]]
+        replies = []
+        for s in servers:
+            c = redis.Redis(port=s.port)
+            out = []
+            for call in calls:
+                try:
+                    out.append(c.execute_command(*call))
+                except redis.ResponseError as e:
+                    out.append(str(e))
+            replies.append(out)
+        assert replies[0] == replies[1]
+        assert replies[0][0] == []
+        for s in servers:
+            wait_until(lambda: "Error unloading module nosuch: no such module with that name"
+                       in s.log_text(), what="unload log line")
+            assert ("Module /nonexistent/m.so failed to load: /nonexistent/m.so: cannot open "
+                    "shared object file: No such file or directory") in s.log_text()
+    finally:
+        for s in servers:
+            s.cleanup()

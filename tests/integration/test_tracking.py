@@ -133,6 +133,28 @@ def test_flush_sends_null_invalidation(r, server_port):
 
 
 @pytest.mark.needs_process
+def test_flush_forgets_keys_of_clients_no_longer_tracking(make_server):
+    srv = make_server(["--threads", "2"])
+    c = resp3(srv.port)
+    c.call(["client", "tracking", "on"])
+    c.call(["mget", "k1", "k2"])
+    c.call(["client", "tracking", "off"])
+    w = RawClient(srv.port, timeout=5)
+    stats = lambda: plain(w.call(["info", "stats"])[1]).decode()  # noqa: E731
+    assert "tracking_total_items:2\r\n" in stats()
+    # With no tracking client left, FLUSHALL still empties the table, as Redis does.
+    w.call(["flushall"])
+    assert "tracking_total_items:0\r\ntracking_total_prefixes:0\r\n" in stats()
+    assert "tracking_total_keys:0\r\n" in stats()
+    # Tracking again: a write to a key read before the flush sends nothing.
+    c.call(["client", "tracking", "on"])
+    w.call(["set", "k1", "v"])
+    no_push(c, w)
+    c.close()
+    w.close()
+
+
+@pytest.mark.needs_process
 def test_tracking_table_max_keys(make_server):
     srv = make_server(["--threads", "2", "--tracking-table-max-keys", "2"])
     c = resp3(srv.port)
