@@ -270,6 +270,15 @@ bool Aof::OpenIncr(const std::string& name) {
 
 // ---- Turning on and off -----------------------------------------------------------------------
 
+namespace {
+thread_local bool t_in_transaction = false;
+}  // namespace
+
+Aof::TransactionScope::TransactionScope(bool in_transaction) : previous_(t_in_transaction) {
+  t_in_transaction = in_transaction;
+}
+Aof::TransactionScope::~TransactionScope() { t_in_transaction = previous_; }
+
 std::string Aof::Enable() {
   if (state_.load() != kOff) return "";
   Paths p = MakePaths();
@@ -291,6 +300,12 @@ std::string Aof::Enable() {
     rewrite_scheduled_.store(true);
     LOG_NOTICE("AOF was enabled but there is already another background operation. An AOF "
                "background was scheduled to start when possible.");
+    return "";
+  }
+  if (t_in_transaction) {
+    rewrite_scheduled_.store(true);
+    LOG_NOTICE("AOF was enabled during a transaction. An AOF background was scheduled to start "
+               "when possible.");
     return "";
   }
   if (child_.running()) {

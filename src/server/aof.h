@@ -48,6 +48,18 @@ class Aof {
   Status LoadAndOpen();
   // CONFIG SET appendonly yes/no at runtime. Enable returns "" or an error.
   std::string Enable();
+  // Marks this thread as running a transaction's commands while alive: CONFIG SET appendonly yes
+  // inside EXEC schedules the rewrite for the cron instead of forking mid-transaction, as Redis.
+  class TransactionScope {
+   public:
+    explicit TransactionScope(bool in_transaction);
+    ~TransactionScope();
+    TransactionScope(const TransactionScope&) = delete;
+    TransactionScope& operator=(const TransactionScope&) = delete;
+
+   private:
+    bool previous_;
+  };
   void Disable();
   // The apply hook of `appendonly`: turns the AOF on or off to match the directive.
   std::string ApplyAppendOnly();

@@ -36,6 +36,7 @@ void CmdConfigSet(Server& s, ArgList args, CommandContext& ctx) {
   auto mode = static_cast<EnableMode>(s.opts().enable_protected_configs.get());
   bool allow_protected =
       mode == EnableMode::kYes || (mode == EnableMode::kLocal && ctx.session.is_local);
+  Aof::TransactionScope in_exec(ctx.no_block);  // no_block: run by EXEC (CONFIG is noscript)
   std::string e =
       err::ConfigSetReply(s.config().SetFromCommand(pairs, allow_protected,
                                                    s.dbs().loading() || s.dbs().async_loading()));

@@ -568,3 +568,19 @@ def test_timestamp_annotations(make_server):
         finally:
             if s.kind == "redis":
                 s.cleanup()
+
+
+def test_appendonly_enabled_inside_exec_schedules_the_rewrite(make_server):
+    s = make_server(["--threads", "2"])
+    c = redis.Redis(port=s.port)
+    p = c.pipeline(transaction=True)
+    p.set("foo", "bar")
+    p.config_set("appendonly", "yes")
+    assert p.execute() == [True, True]
+    # As Redis: no fork inside the transaction; the cron starts the rewrite.
+    wait_until(lambda: "AOF was enabled during a transaction. An AOF background was scheduled "
+               "to start when possible." in s.log_text(), what="scheduled log line")
+    wait_until(lambda: rewrite_done(c, 1), what="scheduled rewrite")
+    assert c.info("persistence")["aof_enabled"] == 1
+    c.set("after", "1")
+    crash_and_compare(make_server, s, c)
