@@ -62,6 +62,17 @@ void Dispatcher::Propagate(ArgList args, Session& session, CommandContext& ctx,
                            PropagationSink* sink) {
   int db = session.db.load(std::memory_order_relaxed);
   if (ctx.custom_propagation) {
+    if (ctx.propagated.size() > 1 && sink == sink_) {
+      // Several effects of one command (SPOP's SREM batches) apply at once: MULTI ... EXEC, as
+      // Redis wraps them. Inside EXEC or a script the collecting sink wraps the whole.
+      std::vector<std::pair<int, std::vector<std::string>>> batch;
+      batch.reserve(ctx.propagated.size() + 2);
+      batch.emplace_back(-1, std::vector<std::string>{"MULTI"});
+      for (auto& p : ctx.propagated) batch.emplace_back(p.db < 0 ? db : p.db, std::move(p.args));
+      batch.emplace_back(-1, std::vector<std::string>{"EXEC"});
+      sink->AppendBatch(std::move(batch));
+      return;
+    }
     for (auto& p : ctx.propagated) sink->Append(p.db < 0 ? db : p.db, std::move(p.args));
     return;
   }

@@ -236,9 +236,16 @@ void CmdSPop(ArgList args, CommandContext& ctx) {
   for (auto& m : picked) s->Remove(m);
   FinishWrite(db, key, s, kNotifySet, "spop", picked.size());
   if (ctx.propagating()) {
-    std::vector<std::string> srem = {"SREM", key};
-    srem.insert(srem.end(), picked.begin(), picked.end());
-    ctx.Propagate(std::move(srem));
+    // One SREM per 1024 members, as Redis propagates SPOP with a count (replicas and the AOF
+    // see the same commands, and no single command grows with the count).
+    constexpr size_t kBatch = 1024;
+    for (size_t i = 0; i < picked.size(); i += kBatch) {
+      std::vector<std::string> srem = {"SREM", key};
+      size_t end = std::min(picked.size(), i + kBatch);
+      srem.insert(srem.end(), picked.begin() + static_cast<ptrdiff_t>(i),
+                  picked.begin() + static_cast<ptrdiff_t>(end));
+      ctx.Propagate(std::move(srem));
+    }
   }
   ctx.rb.SetLen(count);
   for (auto& m : picked) ctx.rb.Bulk(m);

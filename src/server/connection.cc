@@ -334,6 +334,21 @@ void Connection::ResizeBuffers(int64_t idle_ms) {
   UpdateMemUsage(false);
 }
 
+// A command from the master failed here: the replica's data may have diverged. The reply
+// (discarded, as every reply to the master) is the error the log reports.
+void Connection::ReportErrorToMaster(ArgList args) {
+  std::string_view out(out_.data() + exec_mark_, out_.size() - exec_mark_);
+  size_t start = out.find('-');
+  std::string_view error = start == std::string_view::npos ? "" : out.substr(start + 1);
+  error = error.substr(0, error.find("\r\n"));
+  const CommandSpec* spec = worker_.server().registry().Find(args[0]);
+  if (spec != nullptr && spec->is_container() && args.size() > 1) {
+    auto it = spec->subcommands.find(ToLower(args[1]));
+    spec = it == spec->subcommands.end() ? nullptr : it->second.get();
+  }
+  worker_.server().replica().ErrorToMaster(error, spec ? spec->full_name : "<unknown>");
+}
+
 void Connection::ExecuteOne(ArgList args) {
   exec_mark_ = out_.size();
   if (session_.skip_next) {
@@ -343,8 +358,10 @@ void Connection::ExecuteOne(ArgList args) {
   session_.reply_is_push = false;
   rb_.SetProtocol(session_.resp);
   executing_ = true;
+  uint64_t errors_before = rb_.errors();
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
   executing_ = false;
+  if (session_.is_master && rb_.errors() != errors_before) ReportErrorToMaster(args);
   if (uint64_t off = ReplicationMaster::TakeThreadFedOffset()) session_.woff = off;
   session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
                                   std::memory_order_relaxed);

@@ -107,6 +107,7 @@ class Connection : public IoHandler {
   // /metrics) and is closed. Returns true when the input was taken as HTTP (or may still be).
   bool HandleHttp();
   void ExecuteOne(ArgList args);
+  void ReportErrorToMaster(ArgList args);
   void Flush();
   void UpdateInterest();
   // Refreshes what this client holds (CLIENT LIST tot-mem) into its worker's total, and applies

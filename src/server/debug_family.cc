@@ -268,6 +268,17 @@ void DebugProtocol(Server&, ArgList args, CommandContext& ctx) {
   }
 }
 
+// DEBUG REPLICATE arg...: sends the arguments to the replicas as a command of no database, not
+// run here and not written to the AOF (a test of what replicas do with a command that fails).
+void DebugReplicate(Server&, ArgList args, CommandContext& ctx) {
+  if (ctx.propagating()) {
+    std::vector<std::string> cmd(args.begin() + 2, args.end());
+    ctx.sink->AppendTargeted({{-1, std::move(cmd), PropagationSink::kToReplicas}});
+  }
+  ctx.PropagateNothing();
+  ctx.rb.Ok();
+}
+
 void DebugLog(Server&, ArgList args, CommandContext& ctx) {
   LOG_WARNING("DEBUG LOG: %.*s", static_cast<int>(args[2].size()), args[2].data());
   ctx.rb.Ok();
@@ -398,6 +409,8 @@ void DebugHelp(Server&, ArgList, CommandContext& ctx) {
       "    Like HTSTATS but for the hash table stored at <key>'s value.",
       "LOADAOF",
       "    Flush the AOF buffers on disk and reload the AOF in memory.",
+      "REPLICATE <string>",
+      "    Replicates the provided string to replicas, allowing data divergence.",
       "LOG <message>",
       "    Write <message> to the server log.",
       "MALLCTL <key> [<val>]",
@@ -464,6 +477,7 @@ constexpr DebugSub kSubs[] = {
     {"protocol", 1, 1, &DebugProtocol},
     {"quicklist-packed-threshold", 1, 1, &DebugPackedThreshold},
     {"reload", 0, 3, &DebugReload},
+    {"replicate", 1, 1 << 20, &DebugReplicate},
     {"replybuffer", 2, 2, &DebugAccepted},
     {"segfault", 0, 0, &DebugSegfault},
     {"set-active-expire", 1, 1, &DebugSetActiveExpire},

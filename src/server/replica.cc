@@ -829,6 +829,34 @@ void ReplicaClient::Applied(std::string_view raw, int db, bool in_multi) {
   if (!in_multi) s_.aof().NoteStreamOffset(s_.repl_master().offset());
 }
 
+void ReplicaClient::ErrorToMaster(std::string_view error, std::string_view command) {
+  // Errors a command writes without a code carry Redis's "ERR ", which Redis's line omits.
+  if (error.starts_with("ERR ")) error.remove_prefix(4);
+  LOG_WARNING("== CRITICAL == This replica is sending an error to its master: '%.*s' after "
+              "processing the command '%.*s'",
+              static_cast<int>(error.size()), error.data(), static_cast<int>(command.size()),
+              command.data());
+  const ReplBacklog& backlog = s_.repl_master().backlog();
+  if (uint64_t n = std::min<uint64_t>(backlog.histlen(), 256); n > 0) {
+    // The stream up to the command before this one (this one is fed on after it ran).
+    std::string dump, quoted;
+    uint64_t from = backlog.end_offset() - n + 1;
+    while (dump.size() < n) {
+      int64_t got = backlog.Read(from + dump.size(), n - dump.size(), &dump);
+      if (got <= 0) break;
+    }
+    AppendQuoted(&quoted, dump);
+    LOG_NOTICE("Latest backlog is: '%s'", quoted.c_str());
+  }
+  s_.dispatcher().stats().unexpected_error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (s_.repl_opts().propagation_error_behavior.get() != 0) {  // panic, panic-on-replicas
+    LOG_WARNING("Guru Meditation: This replica panicked sending an error to its master after "
+                "processing the command '%.*s'",
+                static_cast<int>(command.size()), command.data());
+    abort();
+  }
+}
+
 void ReplicaClient::MasterClosed(uint64_t client_id, int db) {
   unapplied_.store(0);
   if (client_id != master_client_id_) return;

@@ -93,6 +93,9 @@ class ReplicaClient {
   // The master client applied one command whose protocol bytes are `raw`; `db` is its selected
   // database afterwards (worker 0's thread).
   void Applied(std::string_view raw, int db, bool in_multi);
+  // A command from the master replied `error` (without its '-'): logged as Redis logs it, with
+  // the latest stream bytes, and fatal under propagation-error-behavior panic*.
+  void ErrorToMaster(std::string_view error, std::string_view command);
   // The master client's connection ended (worker 0's thread).
   void MasterClosed(uint64_t client_id, int db);
   // Stream bytes the master client has read but not applied yet (slave_read_repl_offset).

@@ -725,3 +725,59 @@ def test_failover_to_a_target_that_died_is_abandoned(make_server):
     mc.set("after", 1)  # writes are no longer paused
     assert "time out exceeded, failing over." in m.log_text()
     assert "aborted: Failover target rejected psync request" in m.log_text()
+
+
+@pytest.mark.parametrize("replica_kind", ["carmine", "redis"])
+def test_spop_with_count_propagates_srem_batches(make_server, replica_kind):
+    """SPOP with a count reaches replicas as SREMs of up to 1024 members, several of them in
+    MULTI/EXEC, as Redis propagates it; a Redis replica applies the same calls."""
+    m = make_server(NOW + ["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    if replica_kind == "carmine":
+        _, rc = replica_of(make_server, m.port)
+    else:
+        node, rc = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+    try:
+        wait_in_sync(mc, rc)
+        mc.sadd("myset", *range(1, 4001))
+        for count in (1023, 1024, 1025):
+            mc.spop("myset", count)
+        assert mc.scard("myset") == 928
+        wait_in_sync(mc, rc)
+        assert rc.info("commandstats")["cmdstat_srem"]["calls"] == 4
+        assert rc.scard("myset") == 928 and digest(rc) == digest(mc)
+    finally:
+        if replica_kind == "redis":
+            node.cleanup()
+
+
+def test_replica_reports_errors_from_its_master(make_server):
+    """DEBUG REPLICATE sends a command only replicas see; a replica that fails a command from its
+    master logs it as Redis does, and panics under propagation-error-behavior panic."""
+    m = make_server(NOW + ["--enable-debug-command", "yes"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    r, rc = replica_of(make_server, m.port)
+    wait_in_sync(mc, rc)
+    assert mc.execute_command("DEBUG", "REPLICATE", "fake-command-1", "a") == "OK"
+    mc.set("foo", "bar")
+    wait_in_sync(mc, rc)
+    assert ("== CRITICAL == This replica is sending an error to its master: 'unknown command "
+            "'fake-command-1', with args beginning with: 'a' ' after processing the command "
+            "'<unknown>'") in r.log_text()
+    rc.config_set("replica-read-only", "no")
+    rc.set("n", "foo")
+    mc.incrby("n", 1)
+    wait_in_sync(mc, rc)
+    log = r.log_text()
+    assert ("This replica is sending an error to its master: 'value is not an integer or out of "
+            "range' after processing the command 'incrby'") in log
+    # The latest stream bytes, quoted: the command that failed is not among them yet.
+    latest = log[log.rindex("Latest backlog is: "):].splitlines()[0]
+    assert "fake-command-1" in latest and "incrby" not in latest
+    assert rc.info("stats")["unexpected_error_replies"] == 2
+    assert mc.get("foo") == "bar" and rc.get("foo") == "bar"  # the master never ran it
+    rc.config_set("propagation-error-behavior", "panic")
+    mc.execute_command("DEBUG", "REPLICATE", "fake-command-2")
+    wait_until(lambda: r.proc.poll() is not None, 10, what="the replica panicked")
+    assert ("Guru Meditation: This replica panicked sending an error to its master after "
+            "processing the command '<unknown>'") in r.log_text()
