@@ -238,8 +238,8 @@ uint32_t Dispatcher::EffectiveFlags(const CommandSpec* spec, ArgList args, const
   if (deny_stale && hooks_.master_down && hooks_.master_down()) {
     return refuse(err::kMasterDown);
   }
-  // DEBUG is held back too while loading: its subcommands read and reload the dataset.
-  if (dbs_.loading() && !session.loader && (deny_loading || IsNamed(spec, "debug"))) {
+  // (DEBUG refuses its subcommands that touch the dataset itself.)
+  if (dbs_.loading() && !session.loader && deny_loading) {
     return refuse(err::kLoading);
   }
   // Async loading: the old dataset serves, but not what would act on the sync in progress.

@@ -68,6 +68,7 @@ bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& 
     WriteString(&out, code, opts.compress);
   }
   bool ok = true;
+  uint64_t written = 0;
   for (int db = 0; db < dbs.num_dbs() && ok; db++) {
     size_t keys = dbs.KeyCount(db);
     if (keys == 0) continue;
@@ -100,6 +101,7 @@ bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& 
         out.append(value, 1, std::string::npos);
         ok = sink.MaybeFlush();
         if (opts.key_delay != 0) KeyDelay(opts.key_delay);
+        if (opts.progress != nullptr && (written++ & 1023) == 0) opts.progress(written);
       });
     }
   }

@@ -416,6 +416,7 @@ std::string Aof::StartRewrite(bool enabling) {
   opts.used_memory = mem::UsedMemory();
   opts.aof_base = true;
   opts.key_delay = server_.persist_opts().rdb_key_save_delay.get();
+  opts.progress = &ForkChild::ReportProgress;
   // With every shard lock held no command is halfway: the child's memory and the point where the
   // new incr file starts are the same moment.
   ShardLocks all;
@@ -454,6 +455,7 @@ std::string Aof::StartRewrite(bool enabling) {
   // The child writes temp-rewriteaof-bg-<its pid>.aof in `dir`; the parent moves it into the AOF
   // directory under the new base's name once it is complete. The child takes no lock and logs
   // nothing (only the forking thread exists there).
+  child_.set_keys_total(TotalKeys(dbs));
   pid_t pid = child_.Start([&] {
     std::string tmp = "temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
     std::string err = rdb ? rdb::SaveFile(dbs, tmp, opts, lim)
@@ -585,6 +587,7 @@ void Aof::Cron(int64_t now_ms) {
   // Buffered commands no reply waited for (expirations, evictions) reach the file here, and a
   // failed write is retried.
   BeforeReply();
+  child_.Poll();
   if (child_.running()) {
     bool ok;
     if (child_.Collect(false, &ok)) {

@@ -111,6 +111,7 @@ class Aof {
   bool writing_initial() const { return state_.load() == kWaitRewrite && child_.running(); }
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
   bool child_running() const { return child_.running(); }
+  ForkChild::Progress child_progress() const { return child_.progress(); }
   void WaitForChild();
 
   // INFO persistence.

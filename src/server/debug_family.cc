@@ -457,26 +457,29 @@ struct DebugSub {
   std::string_view name;
   int min_args, max_args;  // arguments after the subcommand name
   DebugFn fn;
+  // Reads or rewrites the dataset: refused with -LOADING while a load fills it (the others,
+  // such as LOG and SLEEP, answer during a load as in Redis).
+  bool dataset = false;
 };
 
 constexpr DebugSub kSubs[] = {
     {"aof-flush-sleep", 1, 1, &DebugAofFlushSleep},
     {"config-rewrite-force-all", 0, 0, &DebugConfigRewriteForceAll},
-    {"digest", 0, 0, &DebugDigest},
-    {"digest-value", 0, 1 << 20, &DebugDigestValue},
+    {"digest", 0, 0, &DebugDigest, true},
+    {"digest-value", 0, 1 << 20, &DebugDigestValue, true},
     {"help", 0, 0, &DebugHelp},
-    {"htstats", 1, 2, &DebugHtStats},
-    {"htstats-key", 1, 2, &DebugHtStatsKey},
-    {"loadaof", 0, 0, &DebugLoadAof},
+    {"htstats", 1, 2, &DebugHtStats, true},
+    {"htstats-key", 1, 2, &DebugHtStatsKey, true},
+    {"loadaof", 0, 0, &DebugLoadAof, true},
     {"log", 1, 1, &DebugLog},
     {"mallctl", 1, 2, &DebugMallctl},
     {"mallctl-str", 1, 2, &DebugMallctl},
-    {"object", 1, 1, &DebugObject},
+    {"object", 1, 1, &DebugObject, true},
     {"pause-cron", 1, 1, &DebugPauseCron},
-    {"populate", 1, 3, &DebugPopulate},
+    {"populate", 1, 3, &DebugPopulate, true},
     {"protocol", 1, 1, &DebugProtocol},
     {"quicklist-packed-threshold", 1, 1, &DebugPackedThreshold},
-    {"reload", 0, 3, &DebugReload},
+    {"reload", 0, 3, &DebugReload, true},
     {"replicate", 1, 1 << 20, &DebugReplicate},
     {"replybuffer", 2, 2, &DebugAccepted},
     {"segfault", 0, 0, &DebugSegfault},
@@ -493,6 +496,7 @@ void CmdDebug(Server& s, ArgList args, CommandContext& ctx) {
   for (const DebugSub& d : kSubs) {
     if (!EqualsIgnoreCase(d.name, sub)) continue;
     if (given < d.min_args || given > d.max_args) break;
+    if (d.dataset && s.dbs().loading() && !ctx.session.loader) return ctx.rb.Error(err::kLoading);
     return d.fn(s, args, ctx);
   }
   ctx.rb.Error(err::SubcommandSyntax(sub, "debug"));

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "db/db_set.h"
 #include "server/process.h"
 
 namespace carmine {
@@ -32,7 +33,59 @@ int64_t PrivateDirtyBytes() {
   return kb * 1024;
 }
 
+// One record on the report pipe (well under PIPE_BUF, so each write is atomic).
+struct Report {
+  int64_t final;  // 1: the report written as the child exits
+  int64_t keys;
+  int64_t cow;
+};
+
+// The child's end of its report pipe (-1 in the parent).
+int t_report_fd = -1;
+int64_t t_last_report_us = 0;
+
+void SendReport(int64_t final, int64_t keys) {
+  Report r{final, keys, PrivateDirtyBytes()};
+  ssize_t n = write(t_report_fd, &r, sizeof(r));
+  (void)n;
+}
+
 }  // namespace
+
+void ForkChild::ReportProgress(uint64_t keys) {
+  if (t_report_fd < 0) return;
+  int64_t now = clock::MonotonicUs();
+  if (t_last_report_us != 0 && now - t_last_report_us < 1000000) return;
+  t_last_report_us = now;
+  SendReport(0, static_cast<int64_t>(keys));
+}
+
+ForkChild::Progress ForkChild::progress() const {
+  std::lock_guard<std::mutex> l(progress_mu_);
+  return progress_;
+}
+
+bool ForkChild::ReadReports() {
+  Report r;
+  bool final = false;
+  while (report_fd_ >= 0 && read(report_fd_, &r, sizeof(r)) == static_cast<ssize_t>(sizeof(r))) {
+    if (r.final) {
+      last_cow_.store(r.cow);
+      final = true;
+      continue;
+    }
+    std::lock_guard<std::mutex> l(progress_mu_);
+    progress_.keys_processed = r.keys;
+    progress_.cow = r.cow;
+    progress_.cow_peak = std::max(progress_.cow_peak, r.cow);
+    progress_.cow_updated_ms = clock::NowMs();
+  }
+  return final;
+}
+
+void ForkChild::Poll() {
+  if (running()) ReadReports();
+}
 
 ForkChild::~ForkChild() {
   if (report_fd_ >= 0) close(report_fd_);
@@ -47,10 +100,9 @@ pid_t ForkChild::Start(const std::function<bool()>& work, int keep_fd) {
     close(fds[0]);
     CloseInheritedExcept({fds[1], keep_fd});
     process::ApplyChildOomScore();
+    t_report_fd = fds[1];
     bool ok = work();
-    int64_t cow = PrivateDirtyBytes();
-    ssize_t n = write(fds[1], &cow, sizeof(cow));
-    (void)n;
+    SendReport(1, 0);
     _exit(ok ? 0 : 1);
   }
   close(fds[1]);
@@ -64,6 +116,12 @@ pid_t ForkChild::Start(const std::function<bool()>& work, int keep_fd) {
   total_forks_.fetch_add(1, std::memory_order_relaxed);
   if (report_fd_ >= 0) close(report_fd_);
   report_fd_ = fds[0];
+  fcntl(report_fd_, F_SETFL, O_NONBLOCK);  // the cron reads what has come, never waits
+  {
+    std::lock_guard<std::mutex> l(progress_mu_);
+    progress_ = Progress{};
+    progress_.keys_total = keys_total_;
+  }
   pid_.store(pid);
   return pid;
 }
@@ -74,15 +132,22 @@ bool ForkChild::Collect(bool block, bool* ok) {
   int status = 0;
   if (waitpid(pid, &status, block ? 0 : WNOHANG) != pid) return false;
   *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  int64_t cow = 0;
-  // The child wrote its report before exiting; a killed child wrote nothing.
-  if (read(report_fd_, &cow, sizeof(cow)) == static_cast<ssize_t>(sizeof(cow))) {
-    last_cow_.store(cow);
+  // The child wrote its final report before exiting; a killed child wrote none.
+  ReadReports();
+  {
+    std::lock_guard<std::mutex> l(progress_mu_);
+    progress_ = Progress{};
   }
   close(report_fd_);
   report_fd_ = -1;
   pid_.store(-1);
   return true;
+}
+
+int64_t TotalKeys(DbSet& dbs) {
+  int64_t n = 0;
+  for (int db = 0; db < dbs.num_dbs(); db++) n += static_cast<int64_t>(dbs.KeyCount(db));
+  return n;
 }
 
 void CloseInheritedExcept(std::initializer_list<int> keep) {

@@ -17,6 +17,8 @@
 
 namespace carmine {
 
+class DbSet;
+
 class ForkChild {
  public:
   ForkChild() = default;
@@ -39,6 +41,22 @@ class ForkChild {
   // Copy-on-write bytes the last finished child reported.
   int64_t last_cow_bytes() const { return last_cow_.load(); }
 
+  // What a running child reported so far (INFO's current_* fields); all zero with no child.
+  struct Progress {
+    int64_t keys_total = 0;      // keys in the dataset at the fork
+    int64_t keys_processed = 0;  // keys written so far
+    int64_t cow = 0, cow_peak = 0;
+    int64_t cow_updated_ms = 0;  // when `cow` was reported (0: never)
+  };
+  Progress progress() const;
+  // Set before Start: the keys the child will write.
+  void set_keys_total(int64_t n) { keys_total_ = n; }
+  // Reads the reports a running child sent since the last call (the cron).
+  void Poll();
+  // In a child: `keys` keys are written. Reported at most once a second (reading the private
+  // dirty pages costs); a no-op outside a child.
+  static void ReportProgress(uint64_t keys);
+
   // Every fork of the process (INFO total_forks) and how long the latest one took in the parent
   // (latest_fork_usec): forking copies the page tables, which stalls the server.
   static uint64_t total_forks() { return total_forks_.load(std::memory_order_relaxed); }
@@ -57,9 +75,17 @@ class ForkChild {
   std::atomic<pid_t> pid_{-1};
   int report_fd_ = -1;  // read end of the child's report pipe
   std::atomic<int64_t> last_cow_{0};
+  // Reads the records in the pipe; true when the final one came.
+  bool ReadReports();
+  mutable std::mutex progress_mu_;
+  Progress progress_;
+  int64_t keys_total_ = 0;
   static inline std::atomic<uint64_t> total_forks_{0};
   static inline std::atomic<int64_t> latest_fork_us_{0};
 };
+
+// Keys in every database (read with the shard locks held, at a fork).
+int64_t TotalKeys(DbSet& dbs);
 
 // In a forked child: closes every descriptor above stderr except those in `keep` (negative
 // entries ignored), so sockets the parent closes do not stay open in the child.

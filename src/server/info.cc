@@ -222,12 +222,19 @@ void PersistenceSection(Server& s, Writer& w) {
   bool loading = s.dbs().loading();
   w.Field("loading", loading ? 1 : 0);
   w.Field("async_loading", s.dbs().async_loading() ? 1 : 0);
-  w.Field("current_cow_peak", 0);
-  w.Field("current_cow_size", 0);
-  w.Field("current_cow_size_age", 0);
-  w.Field("current_fork_perc", 0.0);
-  w.Field("current_save_keys_processed", 0);
-  w.Field("current_save_keys_total", 0);
+  // The running child's reports (a BGSAVE's or an AOF rewrite's; one at a time).
+  ForkChild::Progress child = s.aof().child_running() ? s.aof().child_progress()
+                                                      : s.persistence().child_progress();
+  w.Field("current_cow_peak", child.cow_peak);
+  w.Field("current_cow_size", child.cow);
+  w.Field("current_cow_size_age",
+          child.cow_updated_ms ? (clock::NowMs() - child.cow_updated_ms) / 1000 : 0);
+  w.Field("current_fork_perc",
+          child.keys_total ? 100.0 * static_cast<double>(child.keys_processed) /
+                                 static_cast<double>(child.keys_total)
+                           : 0.0);
+  w.Field("current_save_keys_processed", child.keys_processed);
+  w.Field("current_save_keys_total", child.keys_total);
   if (loading) {
     int64_t start = s.loading_start_ms();
     w.Field("loading_start_time", start / 1000);

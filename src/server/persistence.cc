@@ -36,6 +36,7 @@ rdb::SaveOptions Persistence::Options() const {
   o.version = std::string(version::kRedis);
   o.used_memory = mem::UsedMemory();
   o.key_delay = c.rdb_key_save_delay.get();
+  o.progress = &ForkChild::ReportProgress;
   server_.FillReplicationSaveInfo(&o);
   o.functions = server_.scripting().LibraryCodes();
   return o;
@@ -87,6 +88,7 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, in
   rdb::SaveOptions opts = Options();
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
+  child_.set_keys_total(TotalKeys(dbs));
   // The child: only the forking thread exists there; it takes no lock and logs nothing.
   pid_t pid = child_.Start(
       [&] {
@@ -172,6 +174,7 @@ void Persistence::WaitForChild() {
 }
 
 void Persistence::Cron(int64_t now_ms) {
+  child_.Poll();
   if (child_.running()) {
     bool ok;
     if (child_.Collect(false, &ok)) {

@@ -61,6 +61,7 @@ class Persistence {
 
   bool bgsave_in_progress() const { return child_.running(); }
   int64_t last_cow_bytes() const { return child_.last_cow_bytes(); }
+  ForkChild::Progress child_progress() const { return child_.progress(); }
   int64_t lastsave() const { return lastsave_.load(); }
   bool last_bgsave_ok() const { return last_ok_.load(); }
   int64_t saves() const { return saves_.load(); }

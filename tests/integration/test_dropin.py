@@ -492,9 +492,44 @@ def test_deny_loading_configs_refused_while_loading(tmp_path):
         for name, value in (("dir", "/tmp"), ("appendonly", "yes"), ("repl-diskless-load", "swapdb")):
             with pytest.raises(redis.exceptions.BusyLoadingError):
                 r.config_set(name, value)
+        # DEBUG answers during a load except where it reads the dataset, as Redis's does.
+        assert r.execute_command("DEBUG", "LOG", "during load") == b"OK"
+        with pytest.raises(redis.exceptions.BusyLoadingError):
+            r.execute_command("DEBUG", "DIGEST")
+        assert "DEBUG LOG: during load" in s.log_text()
         assert _loading(s.port)
     finally:
         s.cleanup()
+
+
+def test_child_reports_progress_while_saving(pair):
+    """INFO's current_* fields follow a running BGSAVE child (keys written, copy-on-write) and
+    return to 0 when it is done."""
+    c, _ = pair
+    r = redis.Redis(port=c.port)
+    r.flushall()
+    r.execute_command("DEBUG", "POPULATE", "5000", "key", "500")
+    r.config_set("rdb-key-save-delay", "300")
+    try:
+        r.bgsave()
+        i = 0
+
+        def reported():
+            nonlocal i
+            # Written keys make the child's pages private copies.
+            r.setrange(f"key:{i % 5000}", 0, "B" * 500)
+            i += 1
+            p = r.info("persistence")
+            return (p["current_save_keys_total"] == 5000 and p["current_cow_size"] > 0 and
+                    0 < p["current_save_keys_processed"] < 5000 and p["current_fork_perc"] > 0)
+        wait_until(reported, 10, what="a progress report from the child")
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
+        p = r.info("persistence")
+        assert (p["current_cow_size"], p["current_save_keys_processed"],
+                p["current_save_keys_total"]) == (0, 0, 0)
+        assert p["rdb_last_cow_size"] > 0
+    finally:
+        r.config_set("rdb-key-save-delay", "0")
 
 
 def _loading(port):
