@@ -301,8 +301,8 @@ void MigrateClient::Register(CommandRegistry& r) {
       .Args(
           "host:string port:integer key-selector(key:key|!=empty-string) "
           "destination-db:integer timeout:integer [!COPY] [!REPLACE] "
-          "[authentication(AUTH=auth:string|AUTH2=auth2{username:string password:string})] "
-          "[KEYS=keys:key...]")
+          "[authentication(AUTH=auth@password:string|AUTH2=auth2{username:string password:string})] "
+          "[KEYS=keys@key:key...]")
       .Keys(&MigrateKeys)
       .KeyFlags("RW access delete")
       .Redact(&RedactMigrate)

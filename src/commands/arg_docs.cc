@@ -11,6 +11,7 @@ namespace {
 
 struct ArgDoc {
   std::string name, type, token;
+  std::string display;  // the name redis-cli shows in hints, when it is not `name`
   bool has_token = false;  // a token may be empty (MIGRATE's "" key)
   bool optional = false, multiple = false;
   bool multiple_token = false;  // the token comes again before each repetition
@@ -85,6 +86,11 @@ class Parser {
         a.has_token = true;
         w = Word();
       }
+      // name@display: shown to users under another name (MIGRATE's auth is "password").
+      if (size_t at = w.find('@'); at != std::string::npos) {
+        a.display = w.substr(at + 1);
+        w.resize(at);
+      }
       a.name = w;
       if (Eat(':')) {
         a.type = Word();
@@ -127,6 +133,9 @@ void Reply(ReplyBuilder& rb, const ArgDoc& a) {
   int fields = 2;  // name, type
   bool is_key = a.type == "key";
   if (is_key) fields++;
+  // Every argument but a group has a display text (redis-cli's hints read it).
+  bool has_display = a.type != "block" && a.type != "oneof";
+  if (has_display) fields++;
   if (a.has_token) fields++;
   std::vector<std::string_view> flags;
   if (a.optional) flags.push_back("optional");
@@ -139,6 +148,10 @@ void Reply(ReplyBuilder& rb, const ArgDoc& a) {
   rb.Bulk(a.name);
   rb.Bulk("type");
   rb.Bulk(a.type);
+  if (has_display) {
+    rb.Bulk("display_text");
+    rb.Bulk(a.display.empty() ? a.name : a.display);
+  }
   if (is_key) {
     rb.Bulk("key_spec_index");
     rb.Int(0);  // every command here has a single key spec

@@ -3,7 +3,8 @@
 // Argument documentation for COMMAND DOCS, written in a compact notation on each command's table
 // row (redis-cli turns it into the hints and "help <command>" text it shows). Notation:
 //
-//   name:type              one argument; type is key, string, integer, double, pattern, unix-time
+//   name:type              one argument; type is key, string, integer, double, pattern, unix-time;
+//                          name@shown:type names it `shown` in redis-cli's hints (display_text)
 //   TOKEN=name:type        an argument introduced by a token (EX=seconds:integer)
 //   !TOKEN                 a pure token (!NX); !TOKEN=name names it otherwise, and the empty
 //                          token is written !=name (MIGRATE's !=empty-string); a token that is

@@ -69,7 +69,7 @@ bool WriteTo(DbSet& dbs, int fd, const SaveOptions& opts, const EncodingLimits& 
   }
   bool ok = true;
   uint64_t written = 0;
-  for (int db = 0; db < dbs.num_dbs() && ok; db++) {
+  for (int db = 0; db < dbs.num_dbs() && ok && !opts.exclude_data; db++) {
     size_t keys = dbs.KeyCount(db);
     if (keys == 0) continue;
     out.push_back(static_cast<char>(kSelectDb));

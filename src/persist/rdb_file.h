@@ -35,6 +35,7 @@ struct SaveOptions {
   int64_t repl_offset = 0;
   int repl_stream_db = 0;
   int key_delay = 0;      // rdb-key-save-delay: a pause per key (see KeyDelay)
+  bool exclude_data = false;  // the header, aux fields and functions only (rdb-filter-only)
   // Told the number of keys written so far, every 1024 keys (a forked child's progress reports).
   void (*progress)(uint64_t keys) = nullptr;
   // The code of each function library, written as function records before the databases.

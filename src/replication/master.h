@@ -37,6 +37,10 @@ struct ReplicaLink {
   std::atomic<int> listening_port{0};
   bool capa_eof = false, capa_psync2 = false;
   bool old_sync = false;  // came with SYNC (no offsets, no acknowledgements)
+  // REPLCONF rdb-filter-only: what the snapshot leaves out (tools such as redis-cli
+  // --functions-rdb); such a replica gets a diskless snapshot of its own, never a partial resync.
+  enum RdbFilter : int { kExcludeData = 1, kExcludeFunctions = 2 };
+  int rdb_filter = 0;
   std::atomic<State> state{State::kHandshake};
   // The snapshot this replica waits for has been started (its offset is known).
   std::atomic<bool> snapshot_started{false};

@@ -13,6 +13,7 @@
 #include "db/evict.h"
 #include "commands/context.h"
 #include "protocol/errors.h"
+#include "replication/master.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -74,7 +75,8 @@ std::string Persistence::SaveLocked() {
   return "";
 }
 
-std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd) {
+std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd,
+                                        int rdb_filter) {
   std::string path = Path();
   EncodingLimits lim = server_.opts().limits();
   DbSet& dbs = server_.dbs();
@@ -86,6 +88,8 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, in
   if (at_fork) at_fork();
   // Read under the locks: the replication offset recorded is the one this snapshot is at.
   rdb::SaveOptions opts = Options();
+  opts.exclude_data = rdb_filter & ReplicaLink::kExcludeData;
+  if (rdb_filter & ReplicaLink::kExcludeFunctions) opts.functions.clear();
   dirty_at_fork_ = dbs.stats().dirty.load();
   int64_t start = clock::NowMs();
   child_.set_keys_total(TotalKeys(dbs));
@@ -115,12 +119,13 @@ std::string Persistence::ForkSaveLocked(const std::function<void()>& at_fork, in
 }
 
 std::string Persistence::StartReplicationSave(std::function<void()> at_fork,
-                                              std::function<void(bool ok)> done, int pipe_fd) {
+                                              std::function<void(bool ok)> done, int pipe_fd,
+                                              int rdb_filter) {
   std::lock_guard<std::mutex> l(mu_);
   if (child_.running() || server_.aof().child_running()) {
     return std::string(err::kBgsaveInProgress);
   }
-  std::string err = ForkSaveLocked(at_fork, pipe_fd);
+  std::string err = ForkSaveLocked(at_fork, pipe_fd, rdb_filter);
   if (err.empty()) repl_done_ = std::move(done);
   return err;
 }

@@ -45,8 +45,10 @@ class Persistence {
   // child has ended (first worker's cron), or failed or was killed. "" or the error.
   // With `pipe_fd` >= 0 the child writes the image into that pipe instead (a diskless sync:
   // the replicas get it as it is produced), and the file and the save statistics are untouched.
+  // `rdb_filter`: ReplicaLink::RdbFilter bits, the parts the snapshot leaves out.
   std::string StartReplicationSave(std::function<void()> at_fork,
-                                   std::function<void(bool ok)> done, int pipe_fd = -1);
+                                   std::function<void(bool ok)> done, int pipe_fd = -1,
+                                   int rdb_filter = 0);
   // Collects a finished child and applies the save rules (first worker's cron).
   void Cron(int64_t now_ms);
   // Loads `dir`/`dbfilename` before serving. Missing file: an empty dataset.
@@ -98,7 +100,8 @@ class Persistence {
   void TellReplicas(bool ok);
   // Forks the child that writes the RDB file (mu_ held, no child running); `at_fork` runs with
   // every shard lock held right before fork(). "" or the error reply.
-  std::string ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd = -1);
+  std::string ForkSaveLocked(const std::function<void()>& at_fork, int pipe_fd = -1,
+                             int rdb_filter = 0);
   bool socket_target_ = false;  // the running child writes to replicas, not to the file
   rdb::LoadStats load_stats_;
 

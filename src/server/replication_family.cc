@@ -132,7 +132,19 @@ void CmdReplconf(Server& s, ArgList args, CommandContext& ctx) {
       ctx.session.reply_to_master = true;
       ctx.rb.Raw(s.replica().AckCommand());
       return;
-    } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
+    } else if (EqualsIgnoreCase(opt, "rdb-filter-only")) {
+      // The parts of the snapshot to include: "functions", or nothing ("") for the header alone.
+      int filter = ReplicaLink::kExcludeData | ReplicaLink::kExcludeFunctions;
+      std::vector<std::string> parts;
+      if (!SplitArgs(val, &parts)) return ctx.rb.Error("ERR Missing rdb-filter-only values");
+      for (const std::string& part : parts) {
+        if (!EqualsIgnoreCase(part, "functions")) {
+          return ctx.rb.Error("ERR Unsupported rdb-filter-only option: " + part);
+        }
+        filter &= ~ReplicaLink::kExcludeFunctions;
+      }
+      if (c != nullptr) LinkOf(*c, ctx.session)->rdb_filter = filter;
+    } else if (EqualsIgnoreCase(opt, "rdb-only")) {
       // Tools that want the snapshot alone (redis-cli --rdb): accepted, the stream follows as
       // for any replica and the tool closes the connection when it has the file.
     } else {
@@ -404,12 +416,16 @@ void Server::StartReplicaSync(Connection& c, CommandContext& ctx, bool psync,
   }
   std::shared_ptr<ReplicaLink> link = LinkOf(c, ctx.session);
   if (link->state.load() != ReplicaLink::State::kHandshake) return;  // already a replica
+  // A filtered snapshot is only ever streamed (it is no file this server could keep).
+  if (link->rdb_filter != 0 && !link->capa_eof) {
+    return ctx.rb.Error("ERR Filtered replica requires EOF capability");
+  }
   std::string name = ReplicaName(*link);
   LOG_NOTICE("Replica %s asks for synchronization", name.c_str());
   link->old_sync = !psync;
   ctx.session.is_replica.store(true);
   ActivateReplicationBacklog(replica_->active());
-  if (psync && offset >= 0 && repl_master_.CanContinue(replid, static_cast<uint64_t>(offset))) {
+  if (psync && offset >= 0 && link->rdb_filter == 0 && repl_master_.CanContinue(replid, static_cast<uint64_t>(offset))) {
     uint64_t from = static_cast<uint64_t>(offset);
     repl_master_.backlog().Retain(ctx.session.id, from);
     link->ack_ms.store(clock::NowMs());
@@ -464,8 +480,11 @@ void Server::TryStartReplicationSnapshot() {
   int64_t now = clock::NowMs();
   int64_t oldest = now;
   bool all_eof = true;
+  int filter = -1;  // replicas that want the same parts of the snapshot share it
   for (auto& r : repl_master_.Replicas()) {
     if (r->state.load() == ReplicaLink::State::kWaitBgsave && !r->snapshot_started.load()) {
+      if (filter < 0) filter = r->rdb_filter;
+      if (r->rdb_filter != filter) continue;  // served by the next snapshot
       waiting.push_back(r);
       oldest = std::min(oldest, r->wait_since_ms);
       all_eof = all_eof && r->capa_eof;
@@ -476,7 +495,7 @@ void Server::TryStartReplicationSnapshot() {
   // repl-diskless-sync-delay seconds for more replicas to share it (or until
   // repl-diskless-sync-max-replicas are there). A replica that cannot read an EOF-marked
   // image (no "capa eof") makes it a disk-backed sync.
-  bool diskless = repl_opts_.repl_diskless_sync.get() && all_eof;
+  bool diskless = (repl_opts_.repl_diskless_sync.get() && all_eof) || filter > 0;
   if (diskless) {
     int64_t delay_ms = static_cast<int64_t>(repl_opts_.repl_diskless_sync_delay.get()) * 1000;
     int max = repl_opts_.repl_diskless_sync_max_replicas.get();
@@ -533,7 +552,7 @@ void Server::TryStartReplicationSnapshot() {
           }
         }
       },
-      pipe_fds[1]);
+      pipe_fds[1], std::max(filter, 0));
   if (pipe_fds[1] >= 0) close(pipe_fds[1]);  // the child has its copy
   if (!err.empty()) {
     if (pipe_fds[0] >= 0) close(pipe_fds[0]);

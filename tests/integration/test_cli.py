@@ -33,3 +33,36 @@ def test_cli_resp3_and_info(server_port):
     assert cli(server_port, "-3", "hello", "3").count("proto") == 1
     assert "redis_version" in cli(server_port, "info", "server")
     assert "# Keyspace" in cli(server_port, "info")
+
+
+def test_functions_rdb_snapshot_holds_only_the_libraries(make_server, tmp_path):
+    """redis-cli --functions-rdb (REPLCONF rdb-filter-only functions): a streamed snapshot with
+    the function libraries and no keys, also from a master that syncs through disk."""
+    import redis
+    s = make_server(["--repl-diskless-sync", "no", "--repl-diskless-sync-delay", "0"])
+    r = redis.Redis(port=s.port)
+    r.set("k", "v")
+    r.function_load("#!lua name=lib1\nredis.register_function('func1', function() return 1 end)")
+    out = subprocess.run(["redis-cli", "-p", str(s.port), "--functions-rdb",
+                          str(tmp_path / "f.rdb")], capture_output=True, text=True, timeout=30)
+    assert "Transfer finished with success" in out.stdout + out.stderr
+    loaded = make_server(["--dir", str(tmp_path), "--dbfilename", "f.rdb"])
+    lr = redis.Redis(port=loaded.port, decode_responses=True)
+    assert lr.dbsize() == 0
+    libs = lr.function_list()  # [["library_name", name, ...]] in RESP2
+    assert [lib[1] for lib in libs] == ["lib1"]
+    # The filter's errors, as Redis gives them.
+    c = redis.Redis(port=s.port)
+    for value, error in (("bogus", "Unsupported rdb-filter-only option: bogus"),
+                         ('"open', "Missing rdb-filter-only values")):
+        try:
+            c.execute_command("REPLCONF", "rdb-filter-only", value)
+            raise AssertionError("accepted " + value)
+        except redis.ResponseError as e:
+            assert str(e) == error
+    c.execute_command("REPLCONF", "rdb-filter-only", "functions")
+    try:
+        c.execute_command("SYNC")
+        raise AssertionError("a filtered SYNC without capa eof was accepted")
+    except redis.ResponseError as e:
+        assert str(e) == "Filtered replica requires EOF capability"

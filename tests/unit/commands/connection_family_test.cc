@@ -107,11 +107,14 @@ TEST(ArgDocs, NotationBecomesCommandDocsArguments) {
   const Reply& get = args->elems[3];
   EXPECT_EQ(get.elems[1], "get");
   EXPECT_EQ(get.elems[3], "pure-token");
-  EXPECT_EQ(get.elems[5], "GET");
-  EXPECT_EQ(get.elems[7].elems[0], "optional");
+  EXPECT_EQ(get.elems[4], "display_text");  // what redis-cli's hints show
+  EXPECT_EQ(get.elems[5], "get");
+  EXPECT_EQ(get.elems[7], "GET");
+  EXPECT_EQ(get.elems[9].elems[0], "optional");
   // The expiration is a oneof whose last choice is KEEPTTL.
   const Reply& exp = args->elems[4];
   EXPECT_EQ(exp.elems[3], "oneof");
+  EXPECT_NE(exp.elems[4], "display_text");  // groups have none
   EXPECT_EQ(exp.elems.back().elems.size(), 5u);
 }
 
