@@ -269,7 +269,7 @@ void CmdHRandField(ArgList args, CommandContext& ctx) {
     int64_t n = -count;
     reply_len(n);
     std::string f, v;
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < n && !ctx.rb.over_cap(); i++) {
       h->Random(rng, &f, &v);
       emit(f, v);
     }

@@ -353,8 +353,9 @@ void CmdKeys(ArgList args, CommandContext& ctx) {
   size_t token = ctx.rb.DeferArray();
   int64_t n = 0;
   for (int s = 0; s < ctx.dbs.num_shards(); s++) {
+    if (ctx.rb.over_cap()) break;  // the client is to be closed: the rest would be thrown away
     ctx.dbs.Data(db.index(), s).table.ForEach([&](Entry* e) {
-      if (db.IsExpired(e)) return;
+      if (db.IsExpired(e) || ctx.rb.over_cap()) return;
       if (all || GlobMatch(pattern, e->key())) {
         ctx.rb.Bulk(e->key());
         n++;

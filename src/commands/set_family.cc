@@ -180,7 +180,9 @@ void CmdSRandMember(ArgList args, CommandContext& ctx) {
   }
   if (count < 0) {
     ctx.rb.ArrayLen(-count);
-    for (int64_t i = 0; i < -count; i++) ctx.rb.Bulk(s->Random(ThreadRng()));
+    for (int64_t i = 0; i < -count && !ctx.rb.over_cap(); i++) {
+      ctx.rb.Bulk(s->Random(ThreadRng()));
+    }
     return;
   }
   if (count >= static_cast<int64_t>(s->size())) {

@@ -655,10 +655,17 @@ void CmdZRandMember(ArgList args, CommandContext& ctx) {
   if (z != nullptr && count != 0) {
     int64_t size = static_cast<int64_t>(z->size());
     if (count < 0) {
-      for (int64_t i = 0; i < -count; i++) {
+      // With repetitions: written as drawn (the count may be far more than the set holds),
+      // stopping once the client is over its output limit.
+      bool pairs = with_scores && ctx.rb.protocol() == 3;
+      ctx.rb.ArrayLen(with_scores && !pairs ? -count * 2 : -count);
+      for (int64_t i = 0; i < -count && !ctx.rb.over_cap(); i++) {
         z->Random(rng, &m, &s);
-        items.emplace_back(m, s);
+        if (pairs) ctx.rb.ArrayLen(2);
+        ctx.rb.Bulk(m);
+        if (with_scores) ctx.rb.Double(s);
       }
+      return;
     } else if (count >= size) {
       items = CollectRanks(*z, 0, z->size() - 1, true);  // Redis walks from the tail here
     } else if (count * 3 > size || z->is_packed()) {

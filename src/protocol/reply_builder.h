@@ -55,6 +55,12 @@ class ReplyBuilder {
   std::string_view last_error_code() const { return last_error_code_; }
   void ResetErrorCount() { errors_ = 0; }
 
+  // The buffer size past which the client is over its output limit and will be closed (0: no
+  // limit). Commands whose replies grow with an argument (HRANDFIELD -huge, KEYS) check
+  // over_cap() as they go and stop, as Redis stops them once the client is to be closed.
+  void set_cap(size_t bytes) { cap_ = bytes; }
+  bool over_cap() const { return cap_ != 0 && out_->size() > cap_; }
+
   std::string* buffer() { return out_; }
   void set_buffer(std::string* out) { out_ = out; }
   void Raw(std::string_view s) { out_->append(s); }
@@ -65,6 +71,7 @@ class ReplyBuilder {
   void FillDeferred(size_t token, char type, int64_t n);
 
   std::string* out_;
+  size_t cap_ = 0;
   int resp_ = 2;
   uint64_t errors_ = 0;
   std::string last_error_code_;

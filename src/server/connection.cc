@@ -359,6 +359,7 @@ void Connection::ExecuteOne(ArgList args) {
   rb_.SetProtocol(session_.resp);
   executing_ = true;
   uint64_t errors_before = rb_.errors();
+  rb_.set_cap(ReplyCap());
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
   executing_ = false;
   if (session_.is_master && rb_.errors() != errors_before) ReportErrorToMaster(args);
@@ -504,6 +505,15 @@ void Connection::PushMessage(std::string_view msg) {
   // Charged now, evicted by the next command or the cron: a publisher may hold the pub/sub
   // registry while delivering this.
   if (!closing_) UpdateMemUsage(false);
+}
+
+size_t Connection::ReplyCap() const {
+  const ClientClass cls =
+      session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+  int64_t hard = worker_.server().opts().output_limit(cls).hard;
+  // Past the free 16 KB and the hard limit (counted in data bytes, a little over what
+  // OverOutputLimit's block rounding allows: the close itself is decided there).
+  return hard > 0 ? out_.size() + 16 * 1024 + static_cast<size_t>(hard) : 0;
 }
 
 bool Connection::OverOutputLimit() {

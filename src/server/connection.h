@@ -116,6 +116,7 @@ class Connection : public IoHandler {
   // Applies client-output-buffer-limit to the unsent output; closes the client (and returns
   // true) when it is over the hard limit or has been over the soft limit for too long.
   bool OverOutputLimit();
+  size_t ReplyCap() const;
   void ScheduleFlush();
   // The Lua debugger's blocking I/O (Session::debug_read/debug_write): it runs inside the EVAL,
   // so it waits on the socket itself rather than in the event loop.

@@ -880,3 +880,28 @@ def test_module_commands_when_enabled():
     finally:
         for s in servers:
             s.cleanup()
+
+
+@pytest.mark.parametrize("cmd", [["HRANDFIELD", "h", "-999999999"],
+                                 ["SRANDMEMBER", "s", "-999999999"],
+                                 ["ZRANDMEMBER", "z", "-999999999", "WITHSCORES"],
+                                 ["KEYS", "*"]])
+def test_huge_reply_stops_at_the_output_limit(pair, cmd):
+    """A reply that grows with its argument stops once the client is over its hard output limit
+    (the client is closed, as by Redis), instead of being built whole in memory."""
+    for p in pair:
+        r = redis.Redis(port=p.port)
+        r.flushall()
+        r.hset("h", "a", "b")
+        r.sadd("s", "a")
+        r.zadd("z", {"a": 1})
+        r.execute_command("DEBUG", "POPULATE", "3000", "long-key-name-" + "x" * 100)
+        r.config_set("client-output-buffer-limit", "normal 100000 0 0")
+        try:
+            victim = redis.Redis(port=p.port, socket_timeout=20)
+            with pytest.raises(redis.ConnectionError):
+                victim.execute_command(*cmd)
+            assert r.ping()
+            assert r.info("memory")["used_memory"] < 200 * 1024 * 1024
+        finally:
+            r.config_set("client-output-buffer-limit", "normal 0 0 0")
