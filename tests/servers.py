@@ -60,6 +60,24 @@ def wait_until(cond, timeout=10.0, interval=0.01, what="condition"):
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+def stop_process(pid, timeout=10.0):
+    """SIGSTOP, then wait until every thread of the process is stopped: the kernel stops the
+    other threads only once one of them has handled the signal, so on a busy machine they can
+    run (and answer) for a while after kill() returns."""
+    import signal
+    os.kill(pid, signal.SIGSTOP)
+
+    def all_stopped():
+        tasks = os.listdir(f"/proc/{pid}/task")
+        for t in tasks:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                # The state follows the parenthesised command name.
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+                    return False
+        return True
+    wait_until(all_stopped, timeout, what=f"process {pid} stopped")
+
+
 def ping(port, host="127.0.0.1"):
     with socket.create_connection((host, port), timeout=1) as s:
         s.sendall(b"PING\r\n")

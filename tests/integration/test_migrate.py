@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from servers import ServerProcess, free_port, wait_until
+from servers import ServerProcess, free_port, stop_process, wait_until
 
 pytestmark = pytest.mark.needs_process
 
@@ -180,7 +180,7 @@ def test_stalled_target_times_out_and_keeps_the_key():
     try:
         rs = client(src)
         rs.set("k", "v")
-        dst.proc.send_signal(signal.SIGSTOP)
+        stop_process(dst.proc.pid)
         start = time.monotonic()
         with pytest.raises(redis.ResponseError, match="^IOERR error or timeout reading"):
             rs.execute_command("MIGRATE", "127.0.0.1", dst.port, "k", 0, 300)

@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from servers import ServerProcess, wait_until
+from servers import ServerProcess, stop_process, wait_until
 
 pytestmark = pytest.mark.needs_process
 
@@ -41,7 +41,7 @@ def start_replica(master_port, extra=None):
 @contextlib.contextmanager
 def frozen(server):
     """The server's process stopped (SIGSTOP) for the block: it neither reads nor answers."""
-    server.proc.send_signal(signal.SIGSTOP)
+    stop_process(server.proc.pid)
     try:
         yield
     finally:
