@@ -112,12 +112,13 @@ const CommandSpec* Dispatcher::Resolve(ArgList args, Session& session, ReplyBuil
     return nullptr;
   }
   if (spec->flags & kProtected) {
-    std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
-    const auto& option =
-        name == "MODULE" ? opts_.enable_module_command : opts_.enable_debug_command;
+    const config::Enum& option = spec->gate == CommandGate::kModule
+                                     ? opts_.enable_module_command
+                                     : opts_.enable_debug_command;
     auto mode = static_cast<EnableMode>(option.get());
     if (mode == EnableMode::kNo || (mode == EnableMode::kLocal && !session.is_local)) {
-      Reject(spec, rb, err::ProtectedCommand(name, "enable-" + ToLower(name) + "-command"));
+      std::string name = ToUpper(spec->parent ? spec->parent->name : spec->name);
+      Reject(spec, rb, err::ProtectedCommand(name, std::string(option.name())));
       return nullptr;
     }
   }
@@ -284,11 +285,12 @@ void Dispatcher::Queue(const CommandSpec* spec, ArgList args, Session& session, 
 void Dispatcher::Dispatch(ArgList args, Session& session, ReplyBuilder& rb, int64_t now_ms) {
   stats_.commands.Add();
   const CommandSpec* spec = Resolve(args, session, rb);
+  // An unknown command is the last one too: CLIENT LIST says cmd=NULL, as Redis does.
+  session.last_cmd.store(spec, std::memory_order_relaxed);
   if (spec == nullptr) {
     if (session.multi) session.multi->aborted = true;  // EXEC will answer EXECABORT
     return;
   }
-  session.last_cmd.store(spec, std::memory_order_relaxed);
   // Cluster: ASKING covers the one command after it (a whole transaction counts as one).
   struct AskingReset {
     Session& s;

@@ -59,7 +59,7 @@ void CmdModuleHelp(ArgList, CommandContext& ctx) {
 }  // namespace
 
 void RegisterModuleFamily(CommandRegistry& r) {
-  constexpr uint32_t kLoadFlags = kAdmin | kNoScript | kNoAsyncLoading | kProtected;
+  constexpr uint32_t kLoadFlags = kAdmin | kNoScript | kNoAsyncLoading;
   r.Add({"MODULE", -2, 0, 0, 0, 0, 0, nullptr, "server", "4.0.0",
          "A container for module commands.", "Depends on subcommand."});
   r.AddSub("MODULE", {"LIST", 2, kAdmin | kNoScript, 0, 0, 0, 0, &CmdModuleList,
@@ -70,14 +70,17 @@ void RegisterModuleFamily(CommandRegistry& r) {
   r.AddSub("MODULE", {"LOAD", -3, kLoadFlags, 0, 0, 0, 0, &CmdModuleLoad, "server", "4.0.0",
                       "Loads a module.", "O(1)"})
       .Lock(LockMode::kNone)
+      .Gated(CommandGate::kModule)
       .Args("path:string [arg:string...]");
   r.AddSub("MODULE", {"LOADEX", -3, kLoadFlags, 0, 0, 0, 0, &CmdModuleLoad, "server", "7.0.0",
                       "Loads a module using extended parameters.", "O(1)"})
       .Lock(LockMode::kNone)
+      .Gated(CommandGate::kModule)
       .Args("path:string [CONFIG=configs{name:string value:string}...+] [ARGS=args:string...]");
   r.AddSub("MODULE", {"UNLOAD", 3, kLoadFlags, 0, 0, 0, 0, &CmdModuleUnload, "server", "4.0.0",
                       "Unloads a module.", "O(1)"})
       .Lock(LockMode::kNone)
+      .Gated(CommandGate::kModule)
       .Args("name:string");
   r.AddSub("MODULE", {"HELP", 2, kLoading | kStale, 0, 0, 0, 0, &CmdModuleHelp, "server", "5.0.0",
                       "Returns helpful text about the different subcommands.", "O(1)"})

@@ -121,6 +121,8 @@ std::string CommandRegistry::Validate() const {
       return c.full_name + ": last key before first key";
     if (c.first_key > 0 && c.step <= 0) return c.full_name + ": key step must be positive";
     if (c.arity == 0) return c.full_name + ": arity 0";
+    if (((c.flags & kProtected) != 0) != (c.gate != CommandGate::kNone))
+      return c.full_name + ": protected without a gate (use Gated)";
     return "";
   };
   if (!duplicates_.empty()) return duplicates_.front() + ": added twice";

@@ -99,7 +99,7 @@ enum CommandFlag : uint32_t {
   kMovableKeys = 1u << 17,
   kAllowBusy = 1u << 18,
   kSentinel = 1u << 19,
-  kProtected = 1u << 20,
+  kProtected = 1u << 20,     // set by CommandSpec::Gated: runs only where its gate allows
   kAsking = 1u << 21,  // runs on a slot being imported without ASKING first (RESTORE-ASKING)
 };
 
@@ -140,6 +140,14 @@ enum class LockMode : uint8_t {
   kSelf,  // the handler takes the locks it needs by itself (SCAN, INFO, UNWATCH)
 };
 
+// The directive that decides who may run a protected command (kProtected): Redis gates DEBUG
+// and MODULE's loaders separately.
+enum class CommandGate : uint8_t {
+  kNone,
+  kDebug,   // enable-debug-command
+  kModule,  // enable-module-command
+};
+
 // Per-command counters for INFO commandstats; updated from any thread.
 struct CommandStats {
   Counter calls, usec;
@@ -158,6 +166,7 @@ struct CommandSpec {
 
   // Optional attributes, set with the chaining helpers below.
   LockMode lock = LockMode::kKeys;
+  CommandGate gate = CommandGate::kNone;
   KeyExtractor key_extractor = nullptr;
   std::string_view key_flags;  // key-spec flags for COMMAND INFO/GETKEYSANDFLAGS, e.g. "RW update"
   std::string_view arg_docs;   // argument notation for COMMAND DOCS (commands/arg_docs.h)
@@ -180,6 +189,11 @@ struct CommandSpec {
 
   CommandSpec& Lock(LockMode m) {
     lock = m;
+    return *this;
+  }
+  CommandSpec& Gated(CommandGate g) {
+    gate = g;
+    flags |= kProtected;
     return *this;
   }
   CommandSpec& Keys(KeyExtractor k) {

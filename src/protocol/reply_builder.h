@@ -55,11 +55,30 @@ class ReplyBuilder {
   std::string_view last_error_code() const { return last_error_code_; }
   void ResetErrorCount() { errors_ = 0; }
 
-  // The buffer size past which the client is over its output limit and will be closed (0: no
-  // limit). Commands whose replies grow with an argument (HRANDFIELD -huge, KEYS) check
-  // over_cap() as they go and stop, as Redis stops them once the client is to be closed.
-  void set_cap(size_t bytes) { cap_ = bytes; }
-  bool over_cap() const { return cap_ != 0 && out_->size() > cap_; }
+  // The buffer size past which the client is over its output limit and will be closed. Commands
+  // whose replies grow with an argument (HRANDFIELD -huge, KEYS) check over_cap() as they go and
+  // stop, as Redis stops them once the client is to be closed. The owner marks where each
+  // command's reply starts; the limit is looked up only if a command asks (most never do).
+  class Limit {
+   public:
+    // The buffer size at which a reply that started at `start` is over the limit (0: none).
+    virtual size_t CapFrom(size_t start) const = 0;
+
+   protected:
+    ~Limit() = default;
+  };
+  void set_limit(const Limit* limit) { limit_ = limit; }
+  void MarkReplyStart() {
+    cap_start_ = out_->size();
+    cap_known_ = false;
+  }
+  bool over_cap() const {
+    if (!cap_known_) {
+      cap_ = limit_ != nullptr ? limit_->CapFrom(cap_start_) : 0;
+      cap_known_ = true;
+    }
+    return cap_ != 0 && out_->size() > cap_;
+  }
 
   std::string* buffer() { return out_; }
   void set_buffer(std::string* out) { out_ = out; }
@@ -71,7 +90,10 @@ class ReplyBuilder {
   void FillDeferred(size_t token, char type, int64_t n);
 
   std::string* out_;
-  size_t cap_ = 0;
+  const Limit* limit_ = nullptr;
+  size_t cap_start_ = 0;
+  mutable size_t cap_ = 0;
+  mutable bool cap_known_ = true;
   int resp_ = 2;
   uint64_t errors_ = 0;
   std::string last_error_code_;

@@ -29,6 +29,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   int fd = transport_->fd();
   session_.id = id;
   session_.fd = fd;
+  rb_.set_limit(this);
   session_.is_unix = is_unix;
   session_.created_ms = worker.loop().now_ms();
   session_.last_interaction_ms = session_.created_ms;
@@ -336,16 +337,12 @@ void Connection::ResizeBuffers(int64_t idle_ms) {
 
 // A command from the master failed here: the replica's data may have diverged. The reply
 // (discarded, as every reply to the master) is the error the log reports.
-void Connection::ReportErrorToMaster(ArgList args) {
+void Connection::ReportErrorToMaster() {
   std::string_view out(out_.data() + exec_mark_, out_.size() - exec_mark_);
   size_t start = out.find('-');
   std::string_view error = start == std::string_view::npos ? "" : out.substr(start + 1);
   error = error.substr(0, error.find("\r\n"));
-  const CommandSpec* spec = worker_.server().registry().Find(args[0]);
-  if (spec != nullptr && spec->is_container() && args.size() > 1) {
-    auto it = spec->subcommands.find(ToLower(args[1]));
-    spec = it == spec->subcommands.end() ? nullptr : it->second.get();
-  }
+  const CommandSpec* spec = session_.last_cmd.load(std::memory_order_relaxed);
   worker_.server().replica().ErrorToMaster(error, spec ? spec->full_name : "<unknown>");
 }
 
@@ -359,10 +356,10 @@ void Connection::ExecuteOne(ArgList args) {
   rb_.SetProtocol(session_.resp);
   executing_ = true;
   uint64_t errors_before = rb_.errors();
-  rb_.set_cap(ReplyCap());
+  rb_.MarkReplyStart();
   worker_.server().dispatcher().Dispatch(args, session_, rb_, worker_.loop().now_ms());
   executing_ = false;
-  if (session_.is_master && rb_.errors() != errors_before) ReportErrorToMaster(args);
+  if (session_.is_master && rb_.errors() != errors_before) ReportErrorToMaster();
   if (uint64_t off = ReplicationMaster::TakeThreadFedOffset()) session_.woff = off;
   session_.subscriber->resp.store(session_.resp.load(std::memory_order_relaxed),
                                   std::memory_order_relaxed);
@@ -507,13 +504,13 @@ void Connection::PushMessage(std::string_view msg) {
   if (!closing_) UpdateMemUsage(false);
 }
 
-size_t Connection::ReplyCap() const {
+size_t Connection::CapFrom(size_t start) const {
   const ClientClass cls =
       session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   int64_t hard = worker_.server().opts().output_limit(cls).hard;
   // Past the free 16 KB and the hard limit (counted in data bytes, a little over what
   // OverOutputLimit's block rounding allows: the close itself is decided there).
-  return hard > 0 ? out_.size() + 16 * 1024 + static_cast<size_t>(hard) : 0;
+  return hard > 0 ? start + 16 * 1024 + static_cast<size_t>(hard) : 0;
 }
 
 bool Connection::OverOutputLimit() {

@@ -24,7 +24,7 @@ namespace carmine {
 
 class Worker;
 
-class Connection : public IoHandler {
+class Connection : public IoHandler, private ReplyBuilder::Limit {
  public:
   Connection(Worker& worker, std::unique_ptr<net::Transport> transport, uint64_t id, bool is_unix);
   ~Connection() override;
@@ -107,7 +107,7 @@ class Connection : public IoHandler {
   // /metrics) and is closed. Returns true when the input was taken as HTTP (or may still be).
   bool HandleHttp();
   void ExecuteOne(ArgList args);
-  void ReportErrorToMaster(ArgList args);
+  void ReportErrorToMaster();
   void Flush();
   void UpdateInterest();
   // Refreshes what this client holds (CLIENT LIST tot-mem) into its worker's total, and applies
@@ -116,7 +116,9 @@ class Connection : public IoHandler {
   // Applies client-output-buffer-limit to the unsent output; closes the client (and returns
   // true) when it is over the hard limit or has been over the soft limit for too long.
   bool OverOutputLimit();
-  size_t ReplyCap() const;
+  // ReplyBuilder::Limit: where a reply that started at `start` puts the client over its hard
+  // output limit.
+  size_t CapFrom(size_t start) const override;
   void ScheduleFlush();
   // The Lua debugger's blocking I/O (Session::debug_read/debug_write): it runs inside the EVAL,
   // so it waits on the socket itself rather than in the event loop.

@@ -505,10 +505,11 @@ void CmdDebug(Server& s, ArgList args, CommandContext& ctx) {
 }  // namespace
 
 void RegisterDebugFamily(CommandRegistry& r, Server& s) {
-  r.Add({"DEBUG", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0, 0,
+  r.Add({"DEBUG", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, 0,
          Handler::Bind<CmdDebug>(&s), "server", "1.0.0", "A container for debugging commands.",
          "Depends on subcommand."})
-      .Lock(LockMode::kSelf);
+      .Lock(LockMode::kSelf)
+      .Gated(CommandGate::kDebug);
 }
 
 }  // namespace carmine

@@ -41,22 +41,22 @@ struct Report {
 };
 
 // The child's end of its report pipe (-1 in the parent).
-int t_report_fd = -1;
-int64_t t_last_report_us = 0;
+int report_fd = -1;
+int64_t last_report_us = 0;  // when the child last reported (throttled to one a second)
 
 void SendReport(int64_t final, int64_t keys) {
   Report r{final, keys, PrivateDirtyBytes()};
-  ssize_t n = write(t_report_fd, &r, sizeof(r));
+  ssize_t n = write(report_fd, &r, sizeof(r));
   (void)n;
 }
 
 }  // namespace
 
 void ForkChild::ReportProgress(uint64_t keys) {
-  if (t_report_fd < 0) return;
+  if (report_fd < 0) return;
   int64_t now = clock::MonotonicUs();
-  if (t_last_report_us != 0 && now - t_last_report_us < 1000000) return;
-  t_last_report_us = now;
+  if (last_report_us != 0 && now - last_report_us < 1000000) return;
+  last_report_us = now;
   SendReport(0, static_cast<int64_t>(keys));
 }
 
@@ -100,7 +100,7 @@ pid_t ForkChild::Start(const std::function<bool()>& work, int keep_fd) {
     close(fds[0]);
     CloseInheritedExcept({fds[1], keep_fd});
     process::ApplyChildOomScore();
-    t_report_fd = fds[1];
+    report_fd = fds[1];
     bool ok = work();
     SendReport(1, 0);
     _exit(ok ? 0 : 1);

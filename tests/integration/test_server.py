@@ -195,6 +195,12 @@ def test_client_commands(make_server):
         b.ping()
     info = a.client_info()
     assert info["name"] == "alpha" and info["cmd"] == "client|info"
+    # After an unknown command a client's last command is NULL, as Redis lists it.
+    c = redis.Redis(port=a.connection_pool.connection_kwargs["port"], decode_responses=True)
+    c.client_setname("gamma")
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        c.execute_command("NOSUCHCOMMAND")
+    assert [x["cmd"] for x in a.client_list() if x["name"] == "gamma"] == ["NULL"]
     with pytest.raises(redis.ResponseError, match="No such client"):
         a.execute_command("CLIENT", "KILL", "1.2.3.4:5")
     assert a.execute_command("CLIENT", "SETINFO", "LIB-NAME", "mylib") == "OK"
