@@ -2,6 +2,7 @@
 //
 // DUMP and RESTORE: a value travels as its RDB serialization with a version and CRC-64 footer
 // (persist/rdb_value.h), so payloads move between Carmine and Redis in both directions.
+#include "base/logging.h"
 #include "base/strutil.h"
 #include "commands/context.h"
 #include "commands/families.h"
@@ -58,6 +59,11 @@ void CmdRestore(ArgList args, CommandContext& ctx) {
   uint8_t type;
   CompactValue value;
   if (!in.ReadByte(&type) || !rdb::ReadValue(type, in, ctx.opts.limits(), &value)) {
+    // Redis's verbose line for a payload that fails its checks (the offset is the payload's).
+    if (!in.error().empty()) {
+      LOG_VERBOSE("Internal error in RDB reading offset 0, function at rdb_value -> %.*s",
+                  static_cast<int>(in.error().size()), in.error().data());
+    }
     return ctx.rb.Error(err::kBadDataFormat);
   }
   bool deleted = replace && db.Delete(key);

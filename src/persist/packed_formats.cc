@@ -39,6 +39,19 @@ void PutBacklen(std::string* out, uint64_t l) {
   }
 }
 
+// Reads the back-length whose last byte is at `end` (7 bits per byte, most significant first,
+// every byte but the first written with its high bit set).
+uint64_t ReadBacklen(std::string_view lp, size_t end) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 35; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(lp[end]);
+    v |= static_cast<uint64_t>(b & 127) << shift;
+    if ((b & 128) == 0 || end == 0) break;
+    end--;
+  }
+  return v;
+}
+
 int BacklenSize(uint64_t l) {
   return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
@@ -142,6 +155,8 @@ bool ReadListpack(std::string_view lp, const std::function<void(std::string_view
     if (entry > avail) return false;
     size_t total = entry + BacklenSize(entry);
     if (total > avail) return false;
+    // The back-length must say what the entry is, or reading right to left goes astray.
+    if (ReadBacklen(lp, pos + total - 1) != entry) return false;
     if (is_int) {
       num = std::to_string(v);
       fn(num);
@@ -157,12 +172,21 @@ bool ReadListpack(std::string_view lp, const std::function<void(std::string_view
 bool ReadZiplist(std::string_view zl, const std::function<void(std::string_view)>& fn) {
   if (zl.size() < 11 || GetLE(zl, 0, 4) != zl.size() || static_cast<uint8_t>(zl.back()) != 0xFF)
     return false;
-  size_t pos = 10;
+  // Every entry names the size of the one before it, the header the offset of the last one and
+  // (below 65535) the count: all must agree with the entries themselves.
+  size_t tail = GetLE(zl, 4, 4), count = GetLE(zl, 8, 2);
+  size_t pos = 10, last = 10, prev_size = 0, seen = 0;
   std::string num;
   while (pos < zl.size() - 1) {
     size_t avail = zl.size() - 1 - pos;
-    size_t prev = static_cast<uint8_t>(zl[pos]) < 254 ? 1 : 5;
+    uint8_t first = static_cast<uint8_t>(zl[pos]);
+    if (first == 0xFF) return false;  // an end marker before the end
+    size_t prev = first < 254 ? 1 : 5;
     if (prev > avail) return false;
+    size_t prev_len = prev == 1 ? first : GetLE(zl, pos + 1, 4);
+    if (prev_len != prev_size) return false;
+    last = pos;
+    size_t start = pos;
     pos += prev;
     avail -= prev;
     if (avail == 0) return false;
@@ -221,12 +245,15 @@ bool ReadZiplist(std::string_view zl, const std::function<void(std::string_view)
       fn(zl.substr(pos + head, len));
     }
     pos += entry;
+    prev_size = pos - start;
+    seen++;
   }
-  return true;
+  return tail == last && (count == 65535 || count == seen);
 }
 
 bool ReadZipmap(std::string_view zm, const std::function<void(std::string_view)>& fn) {
   if (zm.size() < 2 || static_cast<uint8_t>(zm.back()) != 0xFF) return false;
+  size_t count = static_cast<uint8_t>(zm[0]), seen = 0;  // 254 and up: count it to know
   size_t pos = 1;
   auto read_len = [&](size_t* len) {
     if (pos >= zm.size() - 1) return false;
@@ -252,8 +279,9 @@ bool ReadZipmap(std::string_view zm, const std::function<void(std::string_view)>
     fn(key);
     fn(zm.substr(pos, vlen));
     pos += vlen + free_bytes;
+    seen++;
   }
-  return true;
+  return seen > 0 && (count >= 254 || count == seen);
 }
 
 std::string WriteIntset(std::vector<int64_t> values) {

@@ -255,7 +255,22 @@ Status LoadData(DbSet& dbs, std::string_view data, const std::string& path, int6
     std::string key;
     CompactValue value;
     if (!in.ReadString(&key)) return bad("bad key");
-    if (!ReadValue(op, in, lim, &value)) {
+    const bool read = ReadValue(op, in, lim, &value);
+    if (!read && in.empty_value()) {
+      // Old writers could leave an emptied collection behind: Redis skips the key, so do we.
+      LOG_NOTICE("rdbLoadObject skipping empty key: %s", key.c_str());
+      stats->empty_keys_skipped++;
+      in.ClearEmpty();
+      expire = idle = freq = -1;
+      continue;
+    }
+    if (!read) {
+      if (!in.error().empty()) {
+        stats->bytes = data.size() - in.remaining();
+        return Status::Error("Internal error in RDB reading offset " +
+                             std::to_string(data.size() - in.remaining()) + " of " + path +
+                             " -> " + std::string(in.error()));
+      }
       return bad("unsupported or corrupt value of type " + std::to_string(op) + " for key '" + key + "'");
     }
     if (expire >= 0) stats->keys_with_ttl++;

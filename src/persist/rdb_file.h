@@ -74,6 +74,7 @@ struct LoadStats {
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // past their deadline at load time: skipped
   uint64_t keys_with_ttl = 0;  // keys read with an expiry (the expired ones included)
+  uint64_t empty_keys_skipped = 0;  // collections with no elements (not values): skipped
   int version = 0;
   // Where the RDB data ended (an AOF base may continue with commands); after an error, how far
   // the reader got.

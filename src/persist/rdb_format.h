@@ -67,9 +67,26 @@ class RdbReader {
   bool ReadTextDouble(double* d);
   size_t remaining() const { return p_.size(); }
   std::string_view rest() const { return p_; }
+  // Records why a value failed its checks (the first reason counts), in the words Redis logs
+  // ("Zset ziplist integrity check failed."), and returns false. `why` must be a literal.
+  bool Fail(std::string_view why) {
+    if (error_.empty()) error_ = why;
+    return false;
+  }
+  std::string_view error() const { return error_; }
+  // A collection with no elements: not a value (RESTORE refuses it, a file load skips the key,
+  // as Redis does). Returns false.
+  bool Empty() {
+    empty_ = true;
+    return false;
+  }
+  bool empty_value() const { return empty_; }
+  void ClearEmpty() { empty_ = false; }
 
  private:
   std::string_view p_;
+  std::string_view error_;
+  bool empty_ = false;
 };
 
 }  // namespace carmine::rdb

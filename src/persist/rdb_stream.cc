@@ -185,7 +185,9 @@ bool ReadStream(uint8_t type, RdbReader& in, CompactValue* out) {
     std::string key, blob;
     if (!in.ReadString(&key) || key.size() != 16 || !in.ReadString(&blob)) return false;
     StreamID master = DecodeId(key);
-    if (!ParseNode(blob, master, &elems, &master_fields, &entries)) return false;
+    if (!ParseNode(blob, master, &elems, &master_fields, &entries)) {
+      return in.Fail("Stream listpack integrity check failed.");
+    }
     // The node's key is its first entry's ID (deleted or not: entries are only flagged).
     if (entries.front().id != master) return false;
     if (!s->LoadNode(master, master_fields, entries)) return false;
@@ -252,7 +254,7 @@ bool ReadStream(uint8_t type, RdbReader& in, CompactValue* out) {
       }
       bool created;
       StreamConsumer* c = g->GetConsumer(cname, seen, &created);
-      if (!created) return false;
+      if (!created) return in.Fail("Duplicate stream consumer detected.");
       c->active_time = active;
       uint64_t cpel;
       if (!in.ReadLength(&cpel)) return false;

@@ -167,6 +167,36 @@ bool BuildZSet(const std::vector<std::string>& members, const std::vector<double
   return true;
 }
 
+// A zset blob's member, score, member, score, ... pairs.
+bool BuildZSetFromPairs(std::vector<std::string>& elems, const EncodingLimits& lim,
+                        CompactValue* out) {
+  if (elems.size() % 2 != 0) return false;
+  std::vector<std::string> members;
+  std::vector<double> scores;
+  for (size_t i = 0; i < elems.size(); i += 2) {
+    double d;
+    if (!ParseDouble(elems[i + 1], &d)) return false;
+    members.push_back(std::move(elems[i]));
+    scores.push_back(d);
+  }
+  return BuildZSet(members, scores, lim, out);
+}
+
+// What Redis logs when a packed value of `type` fails its integrity check.
+std::string_view IntegrityError(uint8_t type) {
+  switch (type) {
+    case kHashZipmap: return "Zipmap integrity check failed.";
+    case kListZiplist: return "List ziplist integrity check failed.";
+    case kZSetZiplist: return "Zset ziplist integrity check failed.";
+    case kHashZiplist: return "Hash ziplist integrity check failed.";
+    case kHashListpack: return "Hash listpack integrity check failed.";
+    case kZSetListpack: return "Zset listpack integrity check failed.";
+    case kSetListpack: return "Set listpack integrity check failed.";
+    case kListQuicklist: return "Ziplist integrity check failed.";
+    default: return "Listpack integrity check failed.";
+  }
+}
+
 }  // namespace
 
 void WriteValue(const CompactValue& v, const EncodingLimits& lim, bool compress, std::string* out,
@@ -211,6 +241,7 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
     case kSet: {
       uint64_t n;
       if (!in.ReadLength(&n) || n > in.remaining()) return false;
+      if (n == 0) return in.Empty();
       elems.resize(n);
       for (auto& e : elems) {
         if (!in.ReadString(&e)) return false;
@@ -220,6 +251,7 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
     case kHash: {
       uint64_t n;
       if (!in.ReadLength(&n) || n > in.remaining()) return false;
+      if (n == 0) return in.Empty();
       elems.resize(2 * n);
       for (auto& e : elems) {
         if (!in.ReadString(&e)) return false;
@@ -230,6 +262,7 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
     case kZSet2: {
       uint64_t n;
       if (!in.ReadLength(&n) || n > in.remaining()) return false;
+      if (n == 0) return in.Empty();
       std::vector<double> scores(n);
       elems.resize(n);
       for (uint64_t i = 0; i < n; i++) {
@@ -242,7 +275,9 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
     case kSetIntset: {
       std::string blob;
       std::vector<int64_t> ints;
-      if (!in.ReadString(&blob) || !ReadIntset(blob, &ints)) return false;
+      if (!in.ReadString(&blob)) return false;
+      if (!ReadIntset(blob, &ints)) return in.Fail("Intset integrity check failed.");
+      if (ints.empty()) return in.Empty();
       for (int64_t v : ints) elems.push_back(std::to_string(v));
       return BuildSet(elems, lim, out);
     }
@@ -254,21 +289,23 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
     case kZSetListpack:
     case kSetListpack: {
       std::string blob;
-      if (!in.ReadString(&blob) || !BlobElements(type, blob, &elems)) return false;
-      if (type == kListZiplist) return BuildList(elems, lim, out);
-      if (type == kSetListpack) return BuildSet(elems, lim, out);
-      if (type == kHashZipmap || type == kHashZiplist || type == kHashListpack)
-        return BuildHash(elems, lim, out);
-      if (elems.size() % 2 != 0) return false;
-      std::vector<std::string> members;
-      std::vector<double> scores;
-      for (size_t i = 0; i < elems.size(); i += 2) {
-        double d;
-        if (!ParseDouble(elems[i + 1], &d)) return false;
-        members.push_back(std::move(elems[i]));
-        scores.push_back(d);
+      if (!in.ReadString(&blob)) return false;
+      if (!BlobElements(type, blob, &elems)) return in.Fail(IntegrityError(type));
+      if (elems.empty()) return in.Empty();
+      bool built;
+      if (type == kListZiplist) {
+        built = BuildList(elems, lim, out);
+      } else if (type == kSetListpack) {
+        built = BuildSet(elems, lim, out);
+      } else if (type == kHashZipmap || type == kHashZiplist || type == kHashListpack) {
+        built = BuildHash(elems, lim, out);
+      } else {
+        built = BuildZSetFromPairs(elems, lim, out);
       }
-      return BuildZSet(members, scores, lim, out);
+      // Empty, uneven or with a duplicate: what Redis's deep check of the blob also refuses.
+      return built || in.Fail(type == kHashListpack ? "Hash listpack integrity check failed "
+                                                      "(listpack with dup elements or uneven)."
+                                                    : IntegrityError(type));
     }
     case kListQuicklist:
     case kListQuicklist2: {
@@ -281,12 +318,15 @@ bool ReadValue(uint8_t type, RdbReader& in, const EncodingLimits& lim, CompactVa
         std::string blob;
         if (!in.ReadString(&blob)) return false;
         if (container == 1) {
-          elems.push_back(std::move(blob));  // a plain node: one big element
+          // A plain node: one big element (never empty: small ones live in packed nodes).
+          if (blob.empty()) return in.Fail("Quicklist plain node integrity check failed.");
+          elems.push_back(std::move(blob));
         } else if (!BlobElements(type, blob, &elems)) {
-          return false;
+          return in.Fail(IntegrityError(type));
         }
       }
-      return BuildList(elems, lim, out);
+      if (elems.empty()) return in.Empty();  // no nodes, or only empty ones
+      return BuildList(elems, lim, out) || in.Fail(IntegrityError(type));
     }
     case kStreamListpacks:
     case kStreamListpacks2:

@@ -25,7 +25,10 @@ int CheckRdbMain(int argc, char** argv) {
     fprintf(stderr, "Usage: %s <rdb-file-name>\n", argv[0]);
     return 1;
   }
-  const std::string path = argv[1];
+  return CheckRdbFile(argv[1]);
+}
+
+int CheckRdbFile(const std::string& path) {
   printf("[offset 0] Checking RDB file %s\n", path.c_str());
   struct stat st {};
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -73,6 +76,7 @@ int CheckRdbMain(int argc, char** argv) {
          static_cast<unsigned long long>(stats.keys_loaded + stats.keys_expired));
   printf("[info] %llu expires\n", static_cast<unsigned long long>(stats.keys_with_ttl));
   printf("[info] %llu already expired\n", static_cast<unsigned long long>(stats.keys_expired));
+  fflush(stdout);
   return s.ok() ? 0 : 1;
 }
 

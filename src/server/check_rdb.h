@@ -5,6 +5,8 @@
 // operators' habits work with the RDB versions Carmine writes and reads.
 #pragma once
 
+#include <string>
+
 namespace carmine {
 
 // True when the binary's name asks for the RDB checker.
@@ -12,5 +14,8 @@ bool IsCheckRdbName(const char* argv0);
 // Checks argv[1]; prints the report on stdout; returns the process exit code (0: the file is
 // good).
 int CheckRdbMain(int argc, char** argv);
+// The same check and report for `path` (the server runs it when its RDB fails to load at
+// startup, as Redis does); returns 0 when the file is good.
+int CheckRdbFile(const std::string& path);
 
 }  // namespace carmine

@@ -14,6 +14,7 @@
 #include "commands/context.h"
 #include "protocol/errors.h"
 #include "replication/master.h"
+#include "server/check_rdb.h"
 #include "server/server.h"
 
 namespace carmine {
@@ -245,6 +246,13 @@ void Server::LoadRdbFunctions(const rdb::LoadStats& stats) {
 }
 
 void LogRdbLoaded(const rdb::LoadStats& stats) {
+  if (stats.empty_keys_skipped > 0) {
+    LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu, empty keys skipped: %llu.",
+               static_cast<unsigned long long>(stats.keys_loaded),
+               static_cast<unsigned long long>(stats.keys_expired),
+               static_cast<unsigned long long>(stats.empty_keys_skipped));
+    return;
+  }
   LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
              static_cast<unsigned long long>(stats.keys_loaded),
              static_cast<unsigned long long>(stats.keys_expired));
@@ -270,6 +278,13 @@ Status Persistence::LoadAtStartup() {
   Status s = rdb::LoadFile(server_.dbs(), path, clock::NowMs(), server_.opts().limits(),
                            &load_stats_, &found, false, ctl);
   lastsave_.store(clock::NowMs() / 1000);
+  if (!s.ok() && found) {
+    // As Redis: the reason, the checker's report of the file, then the last word.
+    LOG_WARNING("%s", s.message().c_str());
+    CheckRdbFile(path);
+    LOG_WARNING("Terminating server after rdb file reading failure.");
+    return Status::Error("");
+  }
   if (!s.ok() || !found) return s;
   LogRdbAux(load_stats_, clock::NowMs());
   LogRdbLoaded(load_stats_);

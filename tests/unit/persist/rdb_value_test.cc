@@ -185,7 +185,7 @@ TEST(RdbFormat, Crc64CheckValue) {
 
 TEST(RdbFormat, ReadsZiplists) {
   // A ziplist of "ab", 7 (4-bit immediate) and -300 (int16), as Redis 6 wrote small lists.
-  std::string zl = B({0, 0, 0, 0, 0, 0, 0, 0, 3, 0,
+  std::string zl = B({0, 0, 0, 0, 16, 0, 0, 0, 3, 0,
                       0x00, 0x02, 'a', 'b',
                       0x04, 0xF8,
                       0x02, 0xC0, 0xD4, 0xFE,
@@ -194,8 +194,34 @@ TEST(RdbFormat, ReadsZiplists) {
   std::vector<std::string> out;
   ASSERT_TRUE(rdb::ReadZiplist(zl, [&](std::string_view e) { out.emplace_back(e); }));
   EXPECT_EQ(out, (std::vector<std::string>{"ab", "7", "-300"}));
-  zl[0] = static_cast<char>(zl.size() + 1);
-  EXPECT_FALSE(rdb::ReadZiplist(zl, [&](std::string_view) {}));
+  auto bad = [&](size_t at, char v) {
+    std::string c = zl;
+    c[at] = v;
+    return !rdb::ReadZiplist(c, [&](std::string_view) {});
+  };
+  EXPECT_TRUE(bad(0, static_cast<char>(zl.size() + 1)));  // zlbytes
+  EXPECT_TRUE(bad(4, 14));                                 // zltail not at the last entry
+  EXPECT_TRUE(bad(8, 2));                                  // entry count
+  EXPECT_TRUE(bad(14, 0x05));                              // a prevlen that is not the entry before
+  EXPECT_TRUE(bad(10, 0x01));                              // the first entry has no predecessor
+  EXPECT_TRUE(bad(16, static_cast<char>(0xFF)));           // an end marker before the end
+  std::string unknown = zl;  // 65535: too many to count in the header, so not checked
+  unknown[8] = unknown[9] = static_cast<char>(0xFF);
+  EXPECT_TRUE(rdb::ReadZiplist(unknown, [&](std::string_view) {}));
+}
+
+TEST(RdbFormat, ListpackBacklenMustMatch) {
+  rdb::ListpackWriter w;
+  w.Add("hello");
+  w.Add(std::string(200, 'x'));  // a two-byte back-length
+  w.Add("12345");
+  std::string lp = w.Finish();
+  std::vector<std::string> out;
+  ASSERT_TRUE(rdb::ReadListpack(lp, [&](std::string_view e) { out.emplace_back(e); }));
+  EXPECT_EQ(out.size(), 3u);
+  std::string c = lp;
+  c[6 + 6] = 5;  // "hello"'s back-length says 5, the entry is 6 bytes
+  EXPECT_FALSE(rdb::ReadListpack(c, [&](std::string_view) {}));
 }
 
 }  // namespace
