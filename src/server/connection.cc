@@ -723,6 +723,15 @@ void Connection::FeedReplica() {
       replica_->sent_offset.store(stream_next_ - 1, std::memory_order_relaxed);
       backlog.Retain(session_.id, stream_next_);
     }
+    // Killed (CLIENT KILL TYPE replica): nothing written after the kill reaches this replica,
+    // as in Redis, so it must resync from where the kill left it. Checked after the read: a
+    // write the backlog holds was made after the kill request became visible, if at all.
+    if (session_.kill_requested.load(std::memory_order_acquire)) {
+      out_.resize(before);
+      feeding_ = false;
+      Close();
+      return;
+    }
     if (out_.size() == before) {
       if (out_pos_ < out_.size()) Flush();
       break;  // nothing more to send now

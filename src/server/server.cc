@@ -225,6 +225,12 @@ void Server::AttachConfigHooks() {
     }
     return std::string();
   }));
+  // The backlog takes its new size at once, as Redis resizes it: a replica that reconnects
+  // right after a shrink must not continue from bytes the smaller backlog would not hold.
+  repl_opts_.repl_backlog_size.OnApply(config::Option::Hook([this] {
+    repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
+    return std::string();
+  }));
   using config::Option;
   // port, bind and tls-port share the hook (it runs once per CONFIG SET); each group of
   // listeners is left alone when its port and addresses did not change.

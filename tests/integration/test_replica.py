@@ -786,3 +786,37 @@ def test_replica_reports_errors_from_its_master(make_server):
     wait_until(lambda: r.proc.poll() is not None, 10, what="the replica panicked")
     assert ("Guru Meditation: This replica panicked sending an error to its master after "
             "processing the command '<unknown>'") in r.log_text()
+
+
+@pytest.mark.parametrize("replica_kind", ["carmine", "redis"])
+def test_replica_killed_in_a_transaction_that_outgrows_the_backlog_resyncs_fully(
+        make_server, replica_kind):
+    # The transaction kills the replica's link, shrinks the backlog and writes past it: nothing
+    # written after the kill reaches the replica, and the backlog is already small when it
+    # reconnects, so only a full resync can bring it up to date.
+    m = make_server(NOW + ["--threads", "2"])
+    mc = redis.Redis(port=m.port, decode_responses=True)
+    if replica_kind == "carmine":
+        r, rc = replica_of(make_server, m.port)
+        other = None
+    else:
+        other, rc = redis_node(["--replicaof", "127.0.0.1", str(m.port)])
+    try:
+        wait_in_sync(mc, rc)
+        mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
+        wait_in_sync(mc, rc)
+        full = info(mc, "stats")["sync_full"]
+        p = mc.pipeline(transaction=True)
+        p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        p.config_set("repl-backlog-size", 16384)
+        for i in range(10):
+            p.set(f"big:{i}", "A" * 16384)
+        p.execute()
+        assert info(mc)["repl_backlog_size"] == 16384
+        wait_until(lambda: info(mc, "stats")["sync_full"] > full, 20, what="a full resync")
+        wait_in_sync(mc, rc)
+        assert rc.dbsize() == 2010
+        assert digest(rc) == digest(mc)
+    finally:
+        if other is not None:
+            other.cleanup()
