@@ -849,7 +849,10 @@ void ReplicaClient::ErrorToMaster(std::string_view error, std::string_view comma
     LOG_NOTICE("Latest backlog is: '%s'", quoted.c_str());
   }
   s_.dispatcher().stats().unexpected_error_replies.fetch_add(1, std::memory_order_relaxed);
-  if (s_.repl_opts().propagation_error_behavior.get() != 0) {  // panic, panic-on-replicas
+  // panic / panic-on-replicas: only a read-only replica panics; a writable one may well have
+  // diverged on purpose (its own writes), as Redis allows.
+  if (s_.repl_opts().propagation_error_behavior.get() != 0 &&
+      s_.repl_opts().replica_read_only.get()) {
     LOG_WARNING("Guru Meditation: This replica panicked sending an error to its master after "
                 "processing the command '%.*s'",
                 static_cast<int>(command.size()), command.data());

@@ -758,7 +758,8 @@ def test_spop_with_count_propagates_srem_batches(make_server, replica_kind):
 
 def test_replica_reports_errors_from_its_master(make_server):
     """DEBUG REPLICATE sends a command only replicas see; a replica that fails a command from its
-    master logs it as Redis does, and panics under propagation-error-behavior panic."""
+    master logs it as Redis does, and panics under propagation-error-behavior panic when it is
+    read-only."""
     m = make_server(NOW + ["--enable-debug-command", "yes"])
     mc = redis.Redis(port=m.port, decode_responses=True)
     r, rc = replica_of(make_server, m.port)
@@ -782,7 +783,13 @@ def test_replica_reports_errors_from_its_master(make_server):
     assert rc.info("stats")["unexpected_error_replies"] == 2
     assert mc.get("foo") == "bar" and rc.get("foo") == "bar"  # the master never ran it
     rc.config_set("propagation-error-behavior", "panic")
+    # A writable replica may have diverged on purpose: it logs, and does not panic.
     mc.execute_command("DEBUG", "REPLICATE", "fake-command-2")
+    mc.set("foo", "baz")
+    wait_in_sync(mc, rc)
+    assert rc.info("stats")["unexpected_error_replies"] == 3 and rc.get("foo") == "baz"
+    rc.config_set("replica-read-only", "yes")
+    mc.execute_command("DEBUG", "REPLICATE", "fake-command-3")
     wait_until(lambda: r.proc.poll() is not None, 10, what="the replica panicked")
     assert ("Guru Meditation: This replica panicked sending an error to its master after "
             "processing the command '<unknown>'") in r.log_text()
