@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +35,7 @@
 namespace carmine {
 
 class Server;
+struct Session;
 
 class Aof {
  public:
@@ -163,6 +165,8 @@ class Aof {
   // Replays one file (an RDB preamble first, if it has one); *size gets the bytes that were
   // valid. A cut-off end is kTruncated (the file is trimmed only when `last` allows it).
   Status LoadOne(const aof::ManifestFile& f, bool last, int64_t* size);
+  // A replayed command failed: `out` holds its reply, `session` the loader's session.
+  void ReportLoadError(std::string_view out, const Session& session);
   Status LoadCommands(const std::string& path, bool last, int64_t* size, size_t start,
                       bool* truncated);
   // Deletes the history files (unless aof-disable-auto-gc) and drops them from the manifest.

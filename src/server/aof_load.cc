@@ -91,6 +91,28 @@ Status Aof::UpgradeLegacy(const Paths& p) {
   return Status::Ok();
 }
 
+// A command in the AOF failed as it was replayed (a file written by another server, or edited):
+// logged and counted as Redis does; under propagation-error-behavior panic the load stops here.
+void Aof::ReportLoadError(std::string_view out, const Session& session) {
+  size_t start = out.find('-');
+  std::string_view error = start == std::string_view::npos ? "" : out.substr(start + 1);
+  error = error.substr(0, error.find("\r\n"));
+  if (error.starts_with("ERR ")) error.remove_prefix(4);
+  const CommandSpec* spec = session.last_cmd.load(std::memory_order_relaxed);
+  std::string_view command = spec != nullptr ? std::string_view(spec->full_name) : "<unknown>";
+  LOG_WARNING("== CRITICAL == This server is sending an error to its AOF-loading-client: '%.*s' "
+              "after processing the command '%.*s'",
+              static_cast<int>(error.size()), error.data(), static_cast<int>(command.size()),
+              command.data());
+  server_.dispatcher().stats().unexpected_error_replies.fetch_add(1, std::memory_order_relaxed);
+  if (server_.repl_opts().propagation_error_behavior.get() == 1) {  // panic
+    LOG_WARNING("Guru Meditation: This server panicked sending an error to its "
+                "AOF-loading-client after processing the command '%.*s'",
+                static_cast<int>(command.size()), command.data());
+    abort();
+  }
+}
+
 Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size_t start,
                          bool* truncated) {
   *truncated = false;
@@ -125,7 +147,9 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
       }
       if (EqualsIgnoreCase(args[0], "multi")) multi_start = before;
       if (EqualsIgnoreCase(args[0], "exec")) multi_start = std::string::npos;
+      uint64_t errors_before = rb.errors();
       d.Dispatch(ArgList(args.data(), args.size()), session, rb, clock::NowMs());
+      if (rb.errors() != errors_before) ReportLoadError(out, session);
       out.clear();
       if ((++replayed & 1023) == 0) {
         server_.loading_loaded_bytes.store(loaded_before_ +

@@ -583,3 +583,33 @@ def test_appendonly_enabled_inside_exec_schedules_the_rewrite(make_server):
     assert c.info("persistence")["aof_enabled"] == 1
     c.set("after", "1")
     crash_and_compare(make_server, s, c)
+
+
+@pytest.mark.oracle72
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_a_command_failing_in_the_aof_is_reported_and_panics_on_request(kind):
+    # An AOF whose INCR meets a string (a file edited, or written by a diverged server).
+    aof = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\na\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n"
+    line = ("== CRITICAL == This server is sending an error to its AOF-loading-client: 'value is "
+            "not an integer or out of range' after processing the command 'incr'")
+    s = ServerProcess(kind, args=["--appendonly", "yes"])
+    with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+        f.write(aof)
+    try:
+        s.start()
+        c = redis.Redis(port=s.port, decode_responses=True)
+        assert c.get("k") == "a"
+        assert c.info("stats")["unexpected_error_replies"] == 1
+        assert line in s.log_text()
+    finally:
+        s.cleanup()
+    s = ServerProcess(kind, args=["--appendonly", "yes", "--propagation-error-behavior", "panic"])
+    with open(os.path.join(s.dir, "appendonly.aof"), "wb") as f:
+        f.write(aof)
+    try:
+        s.start(wait=False)
+        s.proc.wait(15)
+        assert ("Guru Meditation: This server panicked sending an error to its AOF-loading-client "
+                "after processing the command 'incr'") in s.log_text()
+    finally:
+        s.cleanup()
