@@ -85,6 +85,13 @@ def ping(port, host="127.0.0.1"):
         return reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH")
 
 
+def ping_quietly(port):
+    try:
+        return ping(port)
+    except OSError:
+        return False
+
+
 class ServerProcess:
     """A server on a free port. kind is 'carmine' or 'redis'."""
 
@@ -110,12 +117,34 @@ class ServerProcess:
         self.proc = None
 
     def start(self, wait=True):
-        self.logf = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
-        if wait:
-            wait_until(lambda: self.proc.poll() is None and ping(self.port), 15,
-                       what=f"{self.kind} on port {self.port}")
-        return self
+        # A port free_port() picked can be taken by someone else before the server binds it
+        # (another test's outgoing connection): then the server exits at once saying so, and
+        # the start is retried on fresh ports (--port and --cluster-port, which only this object
+        # knows).
+        for attempt in range(3):
+            self.logf = open(self.log, "wb")
+            self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
+            if not wait:
+                return self
+            try:
+                wait_until(lambda: self.proc.poll() is not None or ping(self.port), 15,
+                           what=f"{self.kind} on port {self.port}")
+            except TimeoutError:
+                pass
+            if self.proc.poll() is None and ping_quietly(self.port):
+                return self
+            self.stop()
+            if attempt == 2 or "Address already in use" not in self.log_text():
+                break
+            self._repick_ports()
+        raise TimeoutError(f"timed out waiting for {self.kind} on port {self.port}")
+
+    def _repick_ports(self):
+        for i, arg in enumerate(self.cmd[:-1]):
+            if arg in ("--port", "--cluster-port"):
+                self.cmd[i + 1] = str(free_port())
+                if arg == "--port":
+                    self.port = int(self.cmd[i + 1])
 
     def stop(self, sig=None):
         if self.proc and self.proc.poll() is None:
