@@ -65,11 +65,13 @@ echo "== integration tests against the ASan/UBSan build of the server (leaks fai
 # Left out (all run against the release build below): tests that measure memory with the
 # allocator's figures (the sanitizer's allocator counts differently from jemalloc), the slowest,
 # three full-sync/failover races against redis-server and the async-loading full sync (whose
-# deadlines the sanitizer's slowdown can miss), and the cluster failover/resharding flows (the TSan run and the release run
-# cover them; routing, bus garbage, nodes.conf and fix run here).
+# deadlines the sanitizer's slowdown can miss), the LFU eviction quality test (the sanitizer's
+# allocator counts memory differently, so eviction starts at other points: 1 run in ~10 kept
+# fewer than 490 of 500 hot keys), and the cluster failover/resharding flows (the TSan run and
+# the release run cover them; routing, bus garbage, nodes.conf and fix run here).
 CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration \
-  -k "not 512mb and not big_values and not diff and not fits and not idle_clients and not feed_eviction and not huge_command and not full_sync_while_writing and not mixed_with_redis and not restarted_from_its_rdb and not async_loading and not create_check and not mixed_cluster and not reshard_and"
+  -k "not 512mb and not big_values and not diff and not fits and not idle_clients and not feed_eviction and not huge_command and not full_sync_while_writing and not mixed_with_redis and not restarted_from_its_rdb and not async_loading and not create_check and not mixed_cluster and not reshard_and and not allkeys_lfu"
 
 echo "== integration tests against a ThreadSanitizer build (multi-threaded server) =="
 # Includes the blocking, stream, pub/sub, transaction, tracking, eviction, observability, persistence and
