@@ -66,7 +66,7 @@ echo "== integration tests against the ASan/UBSan build of the server (leaks fai
 # allocator's figures (the sanitizer's allocator counts differently from jemalloc), the slowest,
 # three full-sync/failover races against redis-server and the async-loading full sync (whose
 # deadlines the sanitizer's slowdown can miss), the LFU eviction quality test (the sanitizer's
-# allocator counts memory differently, so eviction starts at other points: 1 run in ~10 kept
+# allocator counts memory differently, so eviction starts at other points: one run in eight kept
 # fewer than 490 of 500 hot keys), and the cluster failover/resharding flows (the TSan run and
 # the release run cover them; routing, bus garbage, nodes.conf and fix run here).
 CARMINE_BIN="$PWD/build-asan/carmine-server" ASAN_OPTIONS=detect_leaks=1 \
