@@ -117,4 +117,13 @@ void ReplyBuilder::BigNumber(std::string_view digits) {
   out_->append("\r\n");
 }
 
+std::string_view FirstErrorText(std::string_view reply) {
+  size_t start = reply.find('-');
+  if (start == std::string_view::npos) return {};
+  std::string_view error = reply.substr(start + 1);
+  error = error.substr(0, error.find("\r\n"));
+  if (error.starts_with("ERR ")) error.remove_prefix(4);
+  return error;
+}
+
 }  // namespace carmine

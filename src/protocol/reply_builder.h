@@ -99,4 +99,9 @@ class ReplyBuilder {
   std::string last_error_code_;
 };
 
+// The text of the first error reply in `reply` (RESP bytes), without its '-', its CRLF and the
+// "ERR " Redis adds to uncoded errors: what Redis's logs quote when a replica or the AOF loader
+// meets an error.
+std::string_view FirstErrorText(std::string_view reply);
+
 }  // namespace carmine

@@ -94,10 +94,7 @@ Status Aof::UpgradeLegacy(const Paths& p) {
 // A command in the AOF failed as it was replayed (a file written by another server, or edited):
 // logged and counted as Redis does; under propagation-error-behavior panic the load stops here.
 void Aof::ReportLoadError(std::string_view out, const Session& session) {
-  size_t start = out.find('-');
-  std::string_view error = start == std::string_view::npos ? "" : out.substr(start + 1);
-  error = error.substr(0, error.find("\r\n"));
-  if (error.starts_with("ERR ")) error.remove_prefix(4);
+  std::string_view error = FirstErrorText(out);
   const CommandSpec* spec = session.last_cmd.load(std::memory_order_relaxed);
   std::string_view command = spec != nullptr ? std::string_view(spec->full_name) : "<unknown>";
   LOG_WARNING("== CRITICAL == This server is sending an error to its AOF-loading-client: '%.*s' "

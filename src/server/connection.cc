@@ -338,10 +338,8 @@ void Connection::ResizeBuffers(int64_t idle_ms) {
 // A command from the master failed here: the replica's data may have diverged. The reply
 // (discarded, as every reply to the master) is the error the log reports.
 void Connection::ReportErrorToMaster() {
-  std::string_view out(out_.data() + exec_mark_, out_.size() - exec_mark_);
-  size_t start = out.find('-');
-  std::string_view error = start == std::string_view::npos ? "" : out.substr(start + 1);
-  error = error.substr(0, error.find("\r\n"));
+  std::string_view error =
+      FirstErrorText(std::string_view(out_.data() + exec_mark_, out_.size() - exec_mark_));
   const CommandSpec* spec = session_.last_cmd.load(std::memory_order_relaxed);
   worker_.server().replica().ErrorToMaster(error, spec ? spec->full_name : "<unknown>");
 }

@@ -830,8 +830,6 @@ void ReplicaClient::Applied(std::string_view raw, int db, bool in_multi) {
 }
 
 void ReplicaClient::ErrorToMaster(std::string_view error, std::string_view command) {
-  // Errors a command writes without a code carry Redis's "ERR ", which Redis's line omits.
-  if (error.starts_with("ERR ")) error.remove_prefix(4);
   LOG_WARNING("== CRITICAL == This replica is sending an error to its master: '%.*s' after "
               "processing the command '%.*s'",
               static_cast<int>(error.size()), error.data(), static_cast<int>(command.size()),

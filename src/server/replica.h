@@ -93,7 +93,7 @@ class ReplicaClient {
   // The master client applied one command whose protocol bytes are `raw`; `db` is its selected
   // database afterwards (worker 0's thread).
   void Applied(std::string_view raw, int db, bool in_multi);
-  // A command from the master replied `error` (without its '-'): logged as Redis logs it, with
+  // A command from the master replied `error` (FirstErrorText): logged as Redis logs it, with
   // the latest stream bytes, and fatal under propagation-error-behavior panic*.
   void ErrorToMaster(std::string_view error, std::string_view command);
   // The master client's connection ended (worker 0's thread).

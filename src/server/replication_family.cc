@@ -790,7 +790,6 @@ void Server::ReplicaGone(const ReplicaLink& r) {
 
 void Server::ReplicationCron(int64_t now_ms) {
   if (!repl_master_.backlog_active()) return;
-  repl_master_.backlog().set_size(static_cast<uint64_t>(repl_opts_.repl_backlog_size.get()));
   auto replicas = repl_master_.Replicas();
   if (!replicas.empty() || replica_->active() || no_replicas_since_ms_ == 0) {
     no_replicas_since_ms_ = now_ms;

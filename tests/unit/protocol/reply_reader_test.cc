@@ -144,5 +144,13 @@ TEST(ReplyReader, RequestsRoundTrip) {
   EXPECT_EQ(v.elems[2].str, std::string("a\0b", 3));
 }
 
+TEST(FirstErrorText, TakesTheFirstErrorWithoutRedisPrefix) {
+  EXPECT_EQ(FirstErrorText("+OK\r\n-ERR value is not an integer\r\n-WRONGTYPE x\r\n"),
+            "value is not an integer");
+  EXPECT_EQ(FirstErrorText("-WRONGTYPE Operation against a key\r\n"),
+            "WRONGTYPE Operation against a key");
+  EXPECT_EQ(FirstErrorText(":1\r\n"), "");
+}
+
 }  // namespace
 }  // namespace carmine
