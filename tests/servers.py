@@ -78,16 +78,17 @@ def stop_process(pid, timeout=10.0):
     wait_until(all_stopped, timeout, what=f"process {pid} stopped")
 
 
-def ping(port, host="127.0.0.1"):
+def ping(port, host="127.0.0.1", loading_ok=False):
     with socket.create_connection((host, port), timeout=1) as s:
         s.sendall(b"PING\r\n")
         reply = s.recv(64)
-        return reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH")
+        return reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH") or \
+            (loading_ok and reply.startswith(b"-LOADING"))
 
 
-def ping_quietly(port):
+def ping_quietly(port, loading_ok=False):
     try:
-        return ping(port)
+        return ping(port, loading_ok=loading_ok)
     except OSError:
         return False
 
@@ -101,6 +102,7 @@ class ServerProcess:
         self.dir = tempfile.mkdtemp(prefix=f"{kind}-test-")
         self.log = os.path.join(self.dir, "server.log")
         self.config_path = None
+        self.config_text = config_text
         cmd = [carmine_binary() if kind == "carmine" else redis_binary()]
         if config_text is not None:
             self.config_path = os.path.join(self.dir, "server.conf")
@@ -126,12 +128,16 @@ class ServerProcess:
             self.proc = subprocess.Popen(self.cmd, stdout=self.logf, stderr=subprocess.STDOUT)
             if not wait:
                 return self
+            # A replica is up once it answers, even -LOADING: how long its first sync takes
+            # is the master's doing (a fork on a loaded machine), and tests wait for the sync.
+            replica = "--replicaof" in self.cmd or "replicaof " in (self.config_text or "")
             try:
-                wait_until(lambda: self.proc.poll() is not None or ping(self.port), 15,
+                wait_until(lambda: self.proc.poll() is not None or
+                           ping(self.port, loading_ok=replica), 15,
                            what=f"{self.kind} on port {self.port}")
             except TimeoutError:
                 pass
-            if self.proc.poll() is None and ping_quietly(self.port):
+            if self.proc.poll() is None and ping_quietly(self.port, loading_ok=replica):
                 return self
             self.stop()
             if attempt == 2 or "Address already in use" not in self.log_text():
