@@ -98,6 +98,10 @@ struct Session {
   std::atomic<const CommandSpec*> last_cmd{nullptr};
   std::atomic<uint64_t> kill_requested{0};
   std::atomic<size_t> qbuf{0}, qbuf_free{0}, obuf{0};
+  std::atomic<size_t> qbuf_alloc{0}, out_alloc{0};  // the query and output buffers' allocations
+  // The reply buffer a connection keeps between replies, and the most of it used lately
+  // (CLIENT LIST rbs/rbp). A new client starts with Redis's 16 KB.
+  std::atomic<size_t> rbs{16 * 1024}, rbp{16 * 1024};
   std::atomic<bool> is_paused_wait{false};
   // Blocking commands: set while the client waits for a key (owner thread only), and how a reply
   // produced on another thread reaches it (empty: this session cannot block).

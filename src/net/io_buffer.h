@@ -26,6 +26,9 @@ class IoBuffer {
   // Writable space after the data; at least `n` bytes once Reserve(n) returned.
   char* write_ptr() { return data_ + end_; }
   size_t writable() const { return cap_ - end_; }
+  // Room not holding unread data: writable() plus what was consumed ahead of the data (taken
+  // back by the next Reserve that needs it).
+  size_t spare() const { return cap_ - (end_ - start_); }
   void Commit(size_t n) { end_ += n; }
   void Consume(size_t n) {
     start_ += n;

@@ -66,7 +66,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
   snprintf(buf, sizeof(buf),
            "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d "
            "psub=%d ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu "
-           "rbp=0 obl=%zu oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld "
+           "rbp=%zu obl=%zu oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld "
            "resp=%d "
            "lib-name=%s lib-ver=%s",
            static_cast<unsigned long long>(s.id), s.addr.c_str(), s.laddr.c_str(), s.fd,
@@ -74,7 +74,7 @@ std::string ClientLine(const Session& s, int64_t now_ms) {
            static_cast<long long>((now_ms - s.last_interaction_ms.load()) / 1000), flags.c_str(),
            s.db.load(), sub, psub, ssub, s.multi_queued.load(std::memory_order_relaxed),
            s.qbuf.load(), s.qbuf_free.load(), argv_mem, multi_mem,
-           s.qbuf.load() + s.qbuf_free.load(), obuf, obuf,
+           s.rbs.load(), s.rbp.load(), obuf, obuf,
            ClientMemory(s),
            obuf > 0 ? "rw" : "r", last ? last->full_name.c_str() : "NULL", user.c_str(), static_cast<long long>(redir), s.resp.load(),
            lib_name.c_str(), lib_ver.c_str());

@@ -33,6 +33,8 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.is_unix = is_unix;
   session_.created_ms = worker.loop().now_ms();
   session_.last_interaction_ms = session_.created_ms;
+  rb_peak_since_ms_ = session_.created_ms;
+  out_.reserve(rb_size_);
   session_.addr = net::PeerName(fd);
   session_.laddr = net::SockName(fd);
   worker.server().acl().BindDefault(session_);
@@ -145,15 +147,18 @@ void Connection::UpdateMemUsage(bool may_evict) {
   session_.state_mem.store(state, std::memory_order_relaxed);
   int64_t now = static_cast<int64_t>(ClientMemory(session_));
   int64_t delta = now - reported_mem_.load(std::memory_order_relaxed);
-  if (delta == 0) return;
-  reported_mem_.store(now, std::memory_order_relaxed);
-  worker_.AddClientMem(delta);
+  if (delta != 0) {
+    reported_mem_.store(now, std::memory_order_relaxed);
+    worker_.AddClientMem(delta);
+  }
   if (delta < 0 || !may_evict) return;
   // maxmemory-clients is enforced as memory grows (as Redis checks after each read and
   // command), not only from the cron: a client filling its buffers is closed before it gets far.
+  // A command that did not grow its own client may have grown others (PUBLISH fills the
+  // subscribers' output), so the total is looked at even then.
   Server& s = worker_.server();
   int64_t limit = s.ClientMemoryLimit();
-  if (limit > 0 && s.ClientMemoryTotal() >= limit) s.EvictClientsIfNeeded(&worker_);
+  if (limit > 0 && s.ClientMemoryTotal() > limit) s.EvictClientsIfNeeded(&worker_);
 }
 
 void Connection::OnReadable() {
@@ -311,11 +316,12 @@ void Connection::ProcessInput() {
   }
   session_.qbuf.store(in_.size() - big, std::memory_order_relaxed);
   session_.argv_mem.store(big > 0 ? parser_.parsed_args_bytes() : 0, std::memory_order_relaxed);
-  session_.qbuf_free.store(in_.writable(), std::memory_order_relaxed);
+  session_.qbuf_free.store(in_.spare(), std::memory_order_relaxed);
+  session_.qbuf_alloc.store(in_.capacity(), std::memory_order_relaxed);
   qb_peak_ = std::max(qb_peak_, in_.size() + (big > 0 ? parser_.bytes_needed_hint() : 0));
 }
 
-void Connection::ResizeBuffers(int64_t idle_ms) {
+void Connection::ResizeBuffers(int64_t now_ms, int64_t idle_ms) {
   size_t pending = parser_.big_bulk_start() > 0 ? parser_.bytes_needed_hint() : 0;
   if (in_.capacity() - in_.size() > 4096) {
     if (idle_ms > 2000) {
@@ -323,16 +329,53 @@ void Connection::ResizeBuffers(int64_t idle_ms) {
     } else if (in_.capacity() > 32 * 1024 && in_.capacity() / 2 > qb_peak_) {
       in_.Resize(std::max(in_.size() + pending, qb_peak_));
     }
-    session_.qbuf_free.store(in_.writable(), std::memory_order_relaxed);
+    session_.qbuf_free.store(in_.spare(), std::memory_order_relaxed);
+  session_.qbuf_alloc.store(in_.capacity(), std::memory_order_relaxed);
   }
   qb_peak_ = in_.size() + pending;
-  if (idle_ms > 2000 && out_pos_ == out_.size()) {
-    out_.clear();
-    out_.shrink_to_fit();
-    out_pos_ = 0;
-  }
+  if (replica_ == nullptr) ResizeReplyBuffer(now_ms);
   // No eviction from here: the worker is iterating its connections.
   UpdateMemUsage(false);
+}
+
+void Connection::ResizeReplyBuffer(int64_t now_ms) {
+  ReplyBufferPolicy& policy = worker_.server().reply_buffer_policy();
+  if (!policy.resizing.load(std::memory_order_relaxed)) return;
+  ServerStats& stats = worker_.server().stats();
+  size_t next = 0;
+  if (rb_size_ / 2 >= ReplyBufferPolicy::kMinBytes && rb_peak_ < rb_size_ / 2) {
+    next = std::max(ReplyBufferPolicy::kMinBytes, rb_peak_ + 1);
+    stats.reply_buffer_shrinks.fetch_add(1, std::memory_order_relaxed);
+  } else if (rb_size_ < ReplyBufferPolicy::kMaxBytes && rb_peak_ == rb_size_) {
+    // A full buffer: replies spilled past it, so it doubles (up to 16 KB).
+    next = std::min(ReplyBufferPolicy::kMaxBytes, rb_size_ * 2);
+    stats.reply_buffer_expands.fetch_add(1, std::memory_order_relaxed);
+  }
+  // The peak is forgotten now and then, so a client that went quiet gets to shrink.
+  int64_t reset = policy.peak_reset_ms.load(std::memory_order_relaxed);
+  if (reset >= 0 && now_ms - rb_peak_since_ms_ >= reset) {
+    rb_peak_ = std::min(out_.size() - out_pos_, rb_size_);
+    rb_peak_since_ms_ = now_ms;
+  }
+  if (next != 0) {
+    rb_size_ = next;
+    if (out_pos_ == out_.size()) FitReplyBuffer();
+  }
+  session_.rbs.store(rb_size_, std::memory_order_relaxed);
+  session_.rbp.store(rb_peak_, std::memory_order_relaxed);
+}
+
+void Connection::FitReplyBuffer() {
+  if (out_.capacity() == rb_size_) return;
+  std::string fresh;
+  fresh.reserve(rb_size_);
+  out_.swap(fresh);
+  session_.out_alloc.store(out_.capacity(), std::memory_order_relaxed);
+}
+
+void Connection::NoteOutput() {
+  session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+  session_.out_alloc.store(out_.capacity(), std::memory_order_relaxed);
 }
 
 // A command from the master failed here: the replica's data may have diverged. The reply
@@ -376,16 +419,22 @@ void Connection::ExecuteOne(ArgList args) {
   }
   if (session_.kill_requested.load(std::memory_order_relaxed)) session_.close_after_reply = true;
   // With maxmemory-clients, what the reply added is charged before the next command runs (as
-  // Redis does after each command), so clients are evicted before keys are.
+  // Redis does after each command), so clients are evicted before keys are. The output limit
+  // is applied first: a client it closes frees its output rather than evicting others.
   if (worker_.server().ClientMemoryLimit() > 0) {
-    session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
-    UpdateMemUsage();
+    bool over = out_.size() > out_pos_ && OverOutputLimit();
+    NoteOutput();
+    UpdateMemUsage(!over);
   }
 }
 
 void Connection::Flush() {
   if (close_asap_) return;
   worker_.server().aof().BeforeReply();
+  if (size_t used = std::min(out_.size(), rb_size_); used > rb_peak_) {
+    rb_peak_ = used;
+    session_.rbp.store(used, std::memory_order_relaxed);
+  }
   while (out_pos_ < out_.size()) {
     ssize_t n = transport_->Write(out_.data() + out_pos_, out_.size() - out_pos_);
     if (n < 0) {
@@ -402,11 +451,11 @@ void Connection::Flush() {
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
-    // A drained buffer keeps at most 16 KB (Redis's fixed per-client reply buffer): what a
-    // burst of output (a big reply, a flood of invalidation messages) needed goes back at once,
-    // as Redis frees its reply blocks once written. Memory that lingers counts toward maxmemory
-    // and would make eviction chase it.
-    if (out_.capacity() > 16 * 1024 && replica_ == nullptr) std::string().swap(out_);
+    // A drained buffer keeps the reply buffer's size (at most 16 KB, as Redis's per-client
+    // reply buffer): what a burst of output (a big reply, a flood of invalidation messages)
+    // needed goes back at once, as Redis frees its reply blocks once written. Memory that
+    // lingers counts toward maxmemory and would make eviction chase it.
+    if (replica_ == nullptr && out_.capacity() > rb_size_) FitReplyBuffer();
     if (session_.close_after_reply) {
       Close();
       return;
@@ -416,7 +465,7 @@ void Connection::Flush() {
       return;
     }
   }
-  session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+  NoteOutput();
   if (replica_ != nullptr) replica_->out_bytes.store(out_.capacity(), std::memory_order_relaxed);
   UpdateInterest();
   UpdateMemUsage();
@@ -495,7 +544,7 @@ void Connection::PushMessage(std::string_view msg) {
     exec_mark_ = out_.size();  // ahead of the reply, which CLIENT REPLY may drop
     return;                    // written with the reply
   }
-  session_.obuf.store(out_.size() - out_pos_, std::memory_order_relaxed);
+  NoteOutput();
   if (!OverOutputLimit()) ScheduleFlush();
   // Charged now, evicted by the next command or the cron: a publisher may hold the pub/sub
   // registry while delivering this.

@@ -19,6 +19,7 @@
 #include "net/transport.h"
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
+#include "server/reply_buffer.h"
 
 namespace carmine {
 
@@ -58,7 +59,7 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   // 16 KB read buffer each) and a drained reply buffer is freed; a busy client's buffer bigger
   // than 32 KB and twice its recent peak is cut to that peak. Keeping the buffer between commands
   // otherwise spares a reallocation per big request.
-  void ResizeBuffers(int64_t idle_ms);
+  void ResizeBuffers(int64_t now_ms, int64_t idle_ms);
   // Cron: a client that stays over its soft output limit is closed when the limit's seconds pass
   // even if nothing more is written to it (the kill is posted, not done here).
   void CheckOutputLimit() {
@@ -108,6 +109,12 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   bool HandleHttp();
   void ExecuteOne(ArgList args);
   void ReportErrorToMaster();
+  // The reply buffer's cron step (ReplyBufferPolicy), and the drained buffer brought back to
+  // the size the policy chose.
+  void ResizeReplyBuffer(int64_t now_ms);
+  void FitReplyBuffer();
+  // Publishes the unsent output and what holds it (CLIENT LIST omem, tot-mem).
+  void NoteOutput();
   void Flush();
   void UpdateInterest();
   // Refreshes what this client holds (CLIENT LIST tot-mem) into its worker's total, and applies
@@ -140,6 +147,9 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   bool writing_ = false;  // EPOLLOUT registered
   size_t exec_mark_ = 0;  // where the running command's reply starts in out_
   size_t qb_peak_ = 0;    // most query-buffer bytes needed since the last ResizeBuffers
+  size_t rb_size_ = ReplyBufferPolicy::kMaxBytes;  // what out_ keeps once drained
+  size_t rb_peak_ = ReplyBufferPolicy::kMaxBytes;  // most of it a batch of replies used lately
+  int64_t rb_peak_since_ms_ = 0;
   bool paused_ = false;
   bool read_stopped_ = false;
   bool http_checked_ = false;  // the first bytes were looked at for an HTTP request

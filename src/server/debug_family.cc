@@ -377,9 +377,38 @@ void DebugMallctl(Server&, ArgList args, CommandContext& ctx) {
 #endif
 }
 
-// Reply-buffer tuning knobs of Redis's own buffers; Carmine's buffers size themselves, so these
-// are accepted and have no effect.
-void DebugAccepted(Server&, ArgList, CommandContext& ctx) { ctx.rb.Ok(); }
+// True when the leading number of `arg` (C's atoi reading: optional spaces and sign, then
+// digits, the rest ignored) is not zero, which is how Redis reads DEBUG's 0|1 flags.
+bool LeadingNumberNonZero(std::string_view arg) {
+  size_t i = 0;
+  while (i < arg.size() && (arg[i] == ' ' || arg[i] == '\t')) i++;
+  if (i < arg.size() && (arg[i] == '+' || arg[i] == '-')) i++;
+  for (; i < arg.size() && arg[i] >= '0' && arg[i] <= '9'; i++) {
+    if (arg[i] != '0') return true;
+  }
+  return false;
+}
+
+// DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> | RESIZING <0|1>
+void DebugReplyBuffer(Server& s, ArgList args, CommandContext& ctx) {
+  ReplyBufferPolicy& policy = s.reply_buffer_policy();
+  if (EqualsIgnoreCase(args[2], "peak-reset-time")) {
+    int64_t ms;
+    if (EqualsIgnoreCase(args[3], "never")) {
+      ms = -1;
+    } else if (EqualsIgnoreCase(args[3], "reset")) {
+      ms = ReplyBufferPolicy::kDefaultPeakResetMs;
+    } else if (!ParseInt64(args[3], &ms)) {
+      return ctx.rb.Error(err::kNotInt);
+    }
+    policy.peak_reset_ms.store(ms, std::memory_order_relaxed);
+  } else if (EqualsIgnoreCase(args[2], "resizing")) {
+    policy.resizing.store(LeadingNumberNonZero(args[3]), std::memory_order_relaxed);
+  } else {
+    return ctx.rb.Error(err::SubcommandSyntax(args[1], "debug"));
+  }
+  ctx.rb.Ok();
+}
 
 void DebugConfigRewriteForceAll(Server& s, ArgList, CommandContext& ctx) {
   if (s.config_file().empty()) return ctx.rb.Error(err::kNoConfigFile);
@@ -436,9 +465,10 @@ void DebugHelp(Server&, ArgList, CommandContext& ctx) {
       "RELOAD",
       "    Save the RDB on disk and reload it back to memory.",
       "REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|time>",
-      "    Accepted; reply buffers size themselves.",
+      "    Sets the time (in milliseconds) between resets of each client's reply buffer peak.",
+      "    NEVER keeps the last observed peak; RESET restores the default time.",
       "REPLYBUFFER RESIZING <0|1>",
-      "    Accepted; reply buffers size themselves.",
+      "    Enables or disables the cron job that resizes client reply buffers.",
       "SEGFAULT",
       "    Crash the server with sigsegv.",
       "SET-ACTIVE-EXPIRE <0|1>",
@@ -481,7 +511,7 @@ constexpr DebugSub kSubs[] = {
     {"quicklist-packed-threshold", 1, 1, &DebugPackedThreshold},
     {"reload", 0, 3, &DebugReload, true},
     {"replicate", 1, 1 << 20, &DebugReplicate},
-    {"replybuffer", 2, 2, &DebugAccepted},
+    {"replybuffer", 2, 2, &DebugReplyBuffer},
     {"segfault", 0, 0, &DebugSegfault},
     {"set-active-expire", 1, 1, &DebugSetActiveExpire},
     {"set-disable-deny-scripts", 1, 1, &DebugDisableDenyScripts},

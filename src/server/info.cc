@@ -351,8 +351,8 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("total_writes_processed", st.writes_processed.load());
   w.Field("io_threaded_reads_processed", 0);
   w.Field("io_threaded_writes_processed", 0);
-  w.Field("reply_buffer_shrinks", 0);
-  w.Field("reply_buffer_expands", 0);
+  w.Field("reply_buffer_shrinks", st.reply_buffer_shrinks.load());
+  w.Field("reply_buffer_expands", st.reply_buffer_expands.load());
   w.Field("client_query_buffer_limit_disconnections", st.query_limit_disconnections.load());
   w.Field("client_output_buffer_limit_disconnections", st.output_limit_disconnections.load());
   uint64_t cmd_us = 0;

@@ -276,12 +276,19 @@ void Server::AttachConfigHooks() {
     return std::string();
   }));
   opts_.maxmemory.OnApply(Option::Hook([this] {
-    // A lower limit takes effect at once, as in Redis: evict down to it now (keys, and clients
-    // when maxmemory-clients is a share of it).
-    if (opts_.maxmemory.get() > 0 && !dbs_->loading()) {
-      dispatcher_->evictor().Perform(clock::NowMs());
-    }
-    if (!workers_.empty()) EvictClientsIfNeeded();
+    // A lower limit takes effect right after the command that set it, as in Redis: its thread
+    // evicts down to it (keys, and clients when maxmemory-clients is a share of it) before it
+    // reads more. Not inside the command: a CONFIG SET in a transaction leaves the
+    // transaction's other commands the keys they work on.
+    if (workers_.empty()) return std::string();
+    int w = CurrentWorker();
+    Worker* target = workers_[w >= 0 && w < static_cast<int>(workers_.size()) ? w : 0].get();
+    target->loop().Post([this, target] {
+      if (opts_.maxmemory.get() > 0 && !dbs_->loading()) {
+        dispatcher_->evictor().Perform(clock::NowMs());
+      }
+      EvictClientsIfNeeded(target);
+    });
     return std::string();
   }));
   opts_.maxmemory_clients_option.OnApply(Option::Hook([this] {
@@ -779,12 +786,12 @@ void Server::EvictClientsIfNeeded(Worker* caller) {
     total += b;
     if (!s.no_evict.load(std::memory_order_relaxed)) uses.push_back({b, s.id, w});
   });
-  if (total < static_cast<size_t>(limit)) return;
-  // The biggest clients go first, until the rest is under the limit (Redis evicts from its
-  // largest buckets).
+  if (total <= static_cast<size_t>(limit)) return;
+  // The biggest clients go first, until the rest is within the limit (Redis evicts from its
+  // largest buckets; a total exactly at the limit is kept).
   std::sort(uses.begin(), uses.end(), [](const Use& a, const Use& b) { return a.bytes > b.bytes; });
   for (const Use& u : uses) {
-    if (total < static_cast<size_t>(limit)) break;
+    if (total <= static_cast<size_t>(limit)) break;
     total -= u.bytes;
     stats_.evicted_clients.fetch_add(1, std::memory_order_relaxed);
     LOG_VERBOSE("Evicting client: id=%llu (%zu bytes)", static_cast<unsigned long long>(u.id),

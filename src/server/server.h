@@ -44,6 +44,7 @@
 #include "server/cluster_host.h"
 #include "server/persistence.h"
 #include "server/propagation_log.h"
+#include "server/reply_buffer.h"
 #include "server/failover.h"
 #include "server/replica.h"
 #include "server/server_options.h"
@@ -57,10 +58,13 @@ struct Session;
 // Memory one client holds in buffers (query, output, the running command, a MULTI queue) plus a
 // fixed share for the connection itself: CLIENT LIST tot-mem and maxmemory-clients.
 inline size_t ClientMemory(const Session& s) {
-  return s.qbuf.load(std::memory_order_relaxed) + s.qbuf_free.load(std::memory_order_relaxed) +
-         s.obuf.load(std::memory_order_relaxed) + s.argv_mem.load(std::memory_order_relaxed) +
-         s.multi_mem.load(std::memory_order_relaxed) + s.state_mem.load(std::memory_order_relaxed) +
-         1024;
+  // Buffers count by their allocation, not their content: a command in flight or a reply that
+  // fits the reply buffer costs nothing more; output that grew the buffer past it does.
+  return s.qbuf_alloc.load(std::memory_order_relaxed) +
+         std::max(s.out_alloc.load(std::memory_order_relaxed),
+                  s.rbs.load(std::memory_order_relaxed)) +
+         s.argv_mem.load(std::memory_order_relaxed) + s.multi_mem.load(std::memory_order_relaxed) +
+         s.state_mem.load(std::memory_order_relaxed) + 1024;
 }
 
 // What a listening socket accepts: clients over TCP or a unix socket, or Prometheus scrapes on
@@ -94,6 +98,7 @@ struct ServerStats {
   std::atomic<uint64_t> output_limit_disconnections{0};
   std::atomic<uint64_t> query_limit_disconnections{0};
   std::atomic<uint64_t> evicted_clients{0};
+  std::atomic<uint64_t> reply_buffer_shrinks{0}, reply_buffer_expands{0};
   // Instantaneous metrics, sampled by worker 0's cron. Event-loop figures are per worker.
   RateSampler ops, input_bytes, output_bytes, loop_cycles, loop_busy_us;
   std::atomic<size_t> peak_memory{0};
@@ -262,6 +267,7 @@ class Server : public KeyspaceObserver {
   // Worker threads (known once Start() ran).
   int threads() const { return threads_; }
   ServerStats& stats() { return stats_; }
+  ReplyBufferPolicy& reply_buffer_policy() { return reply_buffer_policy_; }
   int num_workers() const { return static_cast<int>(workers_.size()); }
   Worker& worker(int i) { return *workers_[i]; }
 
@@ -451,6 +457,7 @@ class Server : public KeyspaceObserver {
   // Starts the snapshot for replicas waiting for one, if no child runs.
   void TryStartReplicationSnapshot();
   ServerStats stats_;
+  ReplyBufferPolicy reply_buffer_policy_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::mutex listen_mu_;
   std::vector<int> listen_fds_;         // guarded by listen_mu_ after Start()

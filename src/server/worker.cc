@@ -317,7 +317,7 @@ void Worker::Cron() {
       LOG_VERBOSE("Closing idle client");
       c->Close();
     } else if (!c->paused()) {
-      c->ResizeBuffers(idle_ms);
+      c->ResizeBuffers(now, idle_ms);
       c->CheckOutputLimit();
     }
   }

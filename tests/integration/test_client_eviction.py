@@ -304,3 +304,99 @@ def test_subscribers_evicted_while_publishing_on_one_thread(make_server):
     assert r.ping()
     for sock in subs:
         sock.close()
+
+
+def reply_buffer(r, name):
+    for c in r.client_list():
+        if c["name"] == name:
+            return int(c["rbs"]), int(c["rbp"]), int(c["tot-mem"])
+    raise AssertionError(f"no client {name}")
+
+
+def test_reply_buffer_shrinks_when_idle_and_grows_when_busy(server):
+    """Each client's reply buffer starts at 16 KB, shrinks toward its recent peak (not under
+    1 KB) once the peak is older than the reset time, and doubles back up to 16 KB while replies
+    fill it (CLIENT LIST rbs/rbp, INFO reply_buffer_shrinks/expands, DEBUG REPLYBUFFER)."""
+    r = redis.Redis(port=server.port, decode_responses=True)
+    tc = redis.Redis(port=server.port, decode_responses=True, single_connection_client=True)
+    tc.client_setname("tc")
+    rbs, rbp, fresh_mem = reply_buffer(r, "tc")
+    assert (rbs, rbp) == (16384, 16384)
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100")
+    wait_until(lambda: 1024 <= reply_buffer(r, "tc")[0] < 2048, 5, what="idle shrink")
+    rbs, rbp, idle_mem = reply_buffer(r, "tc")
+    assert rbp < 1024 and idle_mem <= fresh_mem - 14000
+    assert int(r.info("stats")["reply_buffer_shrinks"]) >= 1
+
+    r.set("bigval", "x" * 32768)
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never")
+
+    def grown():
+        assert len(tc.get("bigval")) == 32768
+        return reply_buffer(r, "tc")[0] >= 16384
+    wait_until(grown, 5, what="busy growth")
+    tc.get("bigval")  # fills the grown buffer
+    rbs, rbp, _ = reply_buffer(r, "tc")
+    assert rbs < 32768 and rbp == rbs
+    assert int(r.info("stats")["reply_buffer_expands"]) >= 4  # 1 KB, 2, 4, 8, 16 KB
+
+    # RESIZING 0 stops the cron: a new client keeps its 16 KB whatever the reset time.
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset")
+    r.execute_command("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "0")
+    t2 = redis.Redis(port=server.port, single_connection_client=True)
+    t2.client_setname("t2")
+    shrinks = int(r.info("stats")["reply_buffer_shrinks"])
+    time.sleep(0.5)  # five cron rounds at hz 10
+    assert reply_buffer(r, "t2")[0] == 16384
+    assert int(r.info("stats")["reply_buffer_shrinks"]) == shrinks
+    r.execute_command("DEBUG", "REPLYBUFFER", "RESIZING", "1")
+    wait_until(lambda: reply_buffer(r, "t2")[0] < 2048, 5, what="resizing back on")
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset")
+    tc.close()
+    t2.close()
+
+
+def test_debug_replybuffer_arguments(server):
+    r = redis.Redis(port=server.port, decode_responses=True)
+    for args in (["REPLYBUFFER", "foo"], ["REPLYBUFFER", "foo", "1"],
+                 ["REPLYBUFFER", "RESIZING"], ["REPLYBUFFER", "RESIZING", "0", "1"]):
+        with pytest.raises(redis.ResponseError, match="unknown subcommand or wrong number of "
+                           "arguments for 'REPLYBUFFER'. Try DEBUG HELP."):
+            r.execute_command("DEBUG", *args)
+    for bad in ("abc", "99999999999999999999"):
+        with pytest.raises(redis.ResponseError, match="value is not an integer or out of range"):
+            r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", bad)
+    # Redis reads the RESIZING flag as a number, anything else as 0; a negative reset time is
+    # "never".
+    for ok in (["RESIZING", "abc"], ["RESIZING", "2"], ["PEAK-RESET-TIME", "-5"],
+               ["peak-reset-time", "NEVER"], ["PEAK-RESET-TIME", "RESET"], ["RESIZING", "1"]):
+        assert r.execute_command("DEBUG", "REPLYBUFFER", *ok) in (True, "OK")
+
+
+def test_output_limit_closes_before_client_eviction(server):
+    """Two clients whose replies pass both their output-buffer limit and maxmemory-clients are
+    closed by the output limit; a third client, holding a big query buffer, is not evicted for
+    memory they would have used."""
+    from test_replication import frozen
+    r = redis.Redis(port=server.port, decode_responses=True)
+    mb = 1024 * 1024
+    r.config_set("maxmemory-clients", 10 * mb)
+    r.config_set("client-output-buffer-limit", f"normal {3 * mb} 0 0")
+    obuf = 4 * mb
+    r.setrange("k", obuf, "v")
+    qb = named_socket(server.port, "qbuf-client")
+    readers = [named_socket(server.port, f"obuf-client{i}") for i in range(2)]
+    qbsize = 10 * mb - obuf
+    qb.sendall(f"*1\r\n${qbsize}\r\n".encode() + b"v" * qbsize)
+    wait_until(lambda: any(c["name"] == "qbuf-client" and int(c["qbuf"]) == qbsize
+                           for c in r.client_list()), 10, what="query buffer filled")
+    with frozen(server):
+        for s in readers:
+            s.sendall(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+    # With threads the readers may be served by another thread than `r`: wait for them.
+    wait_until(lambda: not {"obuf-client0", "obuf-client1"} &
+               {c["name"] for c in r.client_list()}, 10, what="readers closed")
+    assert "qbuf-client" in {c["name"] for c in r.client_list()}
+    for s in [qb] + readers:
+        s.close()

@@ -9,7 +9,7 @@ lru_clock with a deadline, until the cold keys are measurably older than the hot
 import redis
 import pytest
 
-from servers import wait_until
+from servers import ServerProcess, wait_until
 
 pytestmark = pytest.mark.needs_process
 
@@ -190,3 +190,21 @@ def test_config_set_maxmemory_at_runtime_evicts(make_server):
     wait_until(lambda: used(c) <= MAX * 1.02, what="eviction down to maxmemory")
     assert c.info("stats")["evicted_keys"] > 0
     assert c.config_get("maxmemory") == {"maxmemory": str(MAX)}
+
+
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_lower_maxmemory_in_transaction_evicts_after_it(kind):
+    """CONFIG SET maxmemory inside MULTI takes effect once EXEC is done: the transaction's
+    commands still see their keys, then eviction empties the database."""
+    s = ServerProcess(kind, args=["--maxmemory-policy", "allkeys-lru"]).start()
+    try:
+        c = redis.Redis(port=s.port, decode_responses=True)
+        p = c.pipeline(transaction=True)
+        p.incr("x")
+        p.config_set("maxmemory", 1)
+        p.incr("x")
+        assert p.execute() == [1, True, 2]
+        wait_until(lambda: c.dbsize() == 0, 10, what="keys evicted")
+        c.config_set("maxmemory", 0)
+    finally:
+        s.cleanup()
