@@ -54,11 +54,11 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   int64_t last_interaction_ms() const { return session_.last_interaction_ms.load(); }
   // Accepted on metrics-port: speaks only HTTP.
   void set_metrics_only() { metrics_only_ = true; }
-  // Called by the worker's cron: sizes the query buffer as Redis's client cron does. After two
-  // idle seconds the buffer keeps only what it holds (idle clients cost a few hundred bytes, not a
-  // 16 KB read buffer each) and a drained reply buffer is freed; a busy client's buffer bigger
-  // than 32 KB and twice its recent peak is cut to that peak. Keeping the buffer between commands
-  // otherwise spares a reallocation per big request.
+  // Called by the worker's cron: sizes the buffers as Redis's client cron does. After two idle
+  // seconds the query buffer keeps only what it holds (idle clients cost a few hundred bytes,
+  // not a 16 KB read buffer each); a busy client's query buffer bigger than 32 KB and twice its
+  // recent peak is cut to that peak. Keeping it between commands otherwise spares a
+  // reallocation per big request. The reply buffer follows ReplyBufferPolicy.
   void ResizeBuffers(int64_t now_ms, int64_t idle_ms);
   // Cron: a client that stays over its soft output limit is closed when the limit's seconds pass
   // even if nothing more is written to it (the kill is posted, not done here).
