@@ -321,6 +321,26 @@ def test_backup_script_verifies_rotates_and_uploads(make_server, tmp_path):
     assert out.returncode == 1 and "without AWS_ACCESS_KEY_ID" in out.stderr
 
 
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_backup_waits_for_a_save_in_progress(kind, tmp_path):
+    """A save already running (another backup, or a replica's full sync) refuses BGSAVE, even
+    with SCHEDULE: the backup asks again once it is done instead of failing."""
+    s = ServerProcess(kind, args=["--rdb-key-save-delay", "5000"]).start()
+    try:
+        c = redis.Redis(port=s.port, decode_responses=True)
+        for i in range(200):  # one second of saving at 5 ms per key
+            c.set(f"k{i}", i)
+        assert c.bgsave()
+        assert c.info("persistence")["rdb_bgsave_in_progress"] == 1
+        env = tool_env(PATH=checker_dir(tmp_path) + os.pathsep + os.environ["PATH"])
+        out = run_backup(s.port, tmp_path / "b", env)
+        assert out.returncode == 0, out.stderr
+        assert c.info("persistence")["rdb_bgsave_in_progress"] == 0
+        assert len(glob.glob(str(tmp_path / "b" / "*.rdb"))) == 1
+    finally:
+        s.cleanup()
+
+
 def test_check_rdb_reports_as_redis_does(make_server, tmp_path):
     s = make_server([])
     c = redis.Redis(port=s.port)
