@@ -35,7 +35,8 @@ class ReplBacklog {
   // backlog and replica buffers are one), that is more than the configured size while a slow
   // replica still needs older bytes, and up to one chunk more otherwise (whole chunks are freed).
   uint64_t histlen() const;
-  // Bytes held in all, what readers still need included (mem_total_replication_buffers).
+  // Memory held in all, what readers still need included (mem_total_replication_buffers):
+  // the chunks' allocations, the unfilled end of the newest one counted, as maxmemory sees it.
   uint64_t held_bytes() const;
   uint64_t size() const;
   void set_size(uint64_t size);

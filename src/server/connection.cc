@@ -21,6 +21,10 @@ namespace {
 // Read size for ordinary requests (Redis PROTO_IOBUF_LEN); larger when a big bulk is pending.
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxReadChunk = 64 * 1024 * 1024;
+// The string capacity whose allocation is `bytes` (a reply buffer's size): a string allocates
+// one byte more than its capacity for the terminator, and 16 KB + 1 would take the allocator's
+// next size class (20 KB) for every connection, 512 KB + 1 the next (640 KB) for a replica's.
+constexpr size_t ReplyCapacity(size_t bytes) { return bytes - 1; }
 }  // namespace
 
 Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport, uint64_t id,
@@ -34,7 +38,7 @@ Connection::Connection(Worker& worker, std::unique_ptr<net::Transport> transport
   session_.created_ms = worker.loop().now_ms();
   session_.last_interaction_ms = session_.created_ms;
   rb_peak_since_ms_ = session_.created_ms;
-  out_.reserve(rb_size_);
+  out_.reserve(ReplyCapacity(rb_size_));
   session_.addr = net::PeerName(fd);
   session_.laddr = net::SockName(fd);
   worker.server().acl().BindDefault(session_);
@@ -108,6 +112,15 @@ void Connection::Close() {
   closing_ = true;
   if (paused_) worker_.server().stats().paused_clients.fetch_sub(1, std::memory_order_relaxed);
   worker_.server().dispatcher().ClientClosed(session_);
+  // Its output goes now, not when the worker reaps it at the end of the loop iteration, and it
+  // stops counting toward maxmemory-clients: a client closed to free memory (client eviction,
+  // output limits) must have freed it before anything else is evicted for it. A command still
+  // running for it keeps the buffer it is writing to (freed with the connection).
+  if (!executing_) {
+    std::string().swap(out_);
+    out_pos_ = 0;
+  }
+  worker_.AddClientMem(-reported_mem_.exchange(0));
   // A replica stops counting (INFO, min-replicas-to-write) now, not when the worker reaps the
   // connection: a script that runs meanwhile may be waiting to see it go.
   if (replica_ != nullptr) {
@@ -138,6 +151,7 @@ void Connection::OnEvent(uint32_t events) {
 }
 
 void Connection::UpdateMemUsage(bool may_evict) {
+  if (closing_) return;  // uncounted when it closed
   // Subscriptions, watched keys and tracking prefixes at Redis's per-entry estimates.
   size_t state = static_cast<size_t>(session_.pubsub_count()) * 64;
   if (session_.watch != nullptr) state += session_.watch->keys.size() * 64;
@@ -366,9 +380,9 @@ void Connection::ResizeReplyBuffer(int64_t now_ms) {
 }
 
 void Connection::FitReplyBuffer() {
-  if (out_.capacity() == rb_size_) return;
+  if (out_.capacity() == ReplyCapacity(rb_size_)) return;
   std::string fresh;
-  fresh.reserve(rb_size_);
+  fresh.reserve(ReplyCapacity(rb_size_));
   out_.swap(fresh);
   session_.out_alloc.store(out_.capacity(), std::memory_order_relaxed);
 }
@@ -455,7 +469,7 @@ void Connection::Flush() {
     // reply buffer): what a burst of output (a big reply, a flood of invalidation messages)
     // needed goes back at once, as Redis frees its reply blocks once written. Memory that
     // lingers counts toward maxmemory and would make eviction chase it.
-    if (replica_ == nullptr && out_.capacity() > rb_size_) FitReplyBuffer();
+    if (replica_ == nullptr && out_.capacity() > ReplyCapacity(rb_size_)) FitReplyBuffer();
     if (session_.close_after_reply) {
       Close();
       return;
@@ -466,7 +480,7 @@ void Connection::Flush() {
     }
   }
   NoteOutput();
-  if (replica_ != nullptr) replica_->out_bytes.store(out_.capacity(), std::memory_order_relaxed);
+  if (replica_ != nullptr) replica_->out_bytes.store(out_.capacity() + 1, std::memory_order_relaxed);
   UpdateInterest();
   UpdateMemUsage();
 }
@@ -555,18 +569,19 @@ size_t Connection::CapFrom(size_t start) const {
   const ClientClass cls =
       session_.pubsub_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   int64_t hard = worker_.server().opts().output_limit(cls).hard;
-  // Past the free 16 KB and the hard limit (counted in data bytes, a little over what
+  // Past the free reply buffer and the hard limit (counted in data bytes, a little over what
   // OverOutputLimit's block rounding allows: the close itself is decided there).
-  return hard > 0 ? start + 16 * 1024 + static_cast<size_t>(hard) : 0;
+  return hard > 0 ? start + rb_size_ + static_cast<size_t>(hard) : 0;
 }
 
 bool Connection::OverOutputLimit() {
   if (close_asap_) return true;
-  // Like Redis, which counts only what overflows a client's fixed 16 KB reply buffer, the first
-  // 16 KB of unsent output are free: small replies never trip a limit (nor cost a look at it).
-  constexpr size_t kFreeBytes = 16 * 1024;
+  // Like Redis, which counts only what overflows a client's reply buffer (16 KB, or less once
+  // the cron has shrunk it), that much unsent output is free: small replies never trip a limit
+  // (nor cost a look at it).
+  const size_t free_bytes = rb_size_;
   size_t unsent = out_.size() - out_pos_;
-  if (unsent <= kFreeBytes) {
+  if (unsent <= free_bytes) {
     soft_limit_since_ms_ = 0;
     return false;
   }
@@ -577,7 +592,7 @@ bool Connection::OverOutputLimit() {
   // allocator rounds to 20 KB, of which 20464 bytes hold data. Counting the same way makes a
   // client cross a limit at the same reply size as with Redis.
   constexpr size_t kBlockData = 20464, kBlockAlloc = 20480;
-  size_t pending = (unsent - kFreeBytes + kBlockData - 1) / kBlockData * kBlockAlloc;
+  size_t pending = (unsent - free_bytes + kBlockData - 1) / kBlockData * kBlockAlloc;
   bool hard = lim.hard > 0 && pending >= static_cast<size_t>(lim.hard);
   bool soft = false;
   if (lim.soft > 0 && pending >= static_cast<size_t>(lim.soft)) {
@@ -707,6 +722,20 @@ void Connection::FeedReplica() {
   replica_->wake_pending.store(false);
   ReplBacklog& backlog = worker_.server().repl_master().backlog();
   constexpr size_t kStep = 256 * 1024;
+  // A pass appends a step only while less than a step is unsent, so once the sent bytes are
+  // dropped the buffer never holds more than two steps. It is sized for that once: growing it
+  // while feeding would allocate memory that maxmemory sees before out_bytes counts it, and a
+  // lagging replica must never make keys be evicted. During the reallocation both buffers are
+  // counted. Without the compaction, a replica that always lags a little would grow it forever.
+  if (out_pos_ >= kStep && !executing_) {
+    out_.erase(0, out_pos_);
+    out_pos_ = 0;
+  }
+  if (out_.capacity() < ReplyCapacity(2 * kStep)) {
+    replica_->out_bytes.store(out_.capacity() + 1 + 2 * kStep, std::memory_order_relaxed);
+    out_.reserve(ReplyCapacity(2 * kStep));
+    replica_->out_bytes.store(out_.capacity() + 1, std::memory_order_relaxed);
+  }
   while (!closing_) {
     if (out_.size() - out_pos_ >= kStep) break;  // the socket is behind: EPOLLOUT resumes
     size_t before = out_.size();

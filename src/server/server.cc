@@ -782,6 +782,9 @@ void Server::EvictClientsIfNeeded(Worker* caller) {
   // them from its memory buckets.
   ForEachClient([&](Connection* c, Worker* w) {
     const Session& s = c->session();
+    // Already on its way out (evicted or killed, its thread closes it next): neither counted
+    // nor evicted twice.
+    if (s.kill_requested.load(std::memory_order_relaxed)) return;
     size_t b = static_cast<size_t>(std::max<int64_t>(0, c->settled_memory()));
     total += b;
     if (!s.no_evict.load(std::memory_order_relaxed)) uses.push_back({b, s.id, w});
@@ -793,21 +796,26 @@ void Server::EvictClientsIfNeeded(Worker* caller) {
   for (const Use& u : uses) {
     if (total <= static_cast<size_t>(limit)) break;
     total -= u.bytes;
-    stats_.evicted_clients.fetch_add(1, std::memory_order_relaxed);
-    LOG_VERBOSE("Evicting client: id=%llu (%zu bytes)", static_cast<unsigned long long>(u.id),
-                u.bytes);
     Worker* w = u.w;
     uint64_t id = u.id;
+    // Gone from CLIENT LIST (and from the next count) at once, as Redis frees it at once. It
+    // runs nothing more: its thread looks for the kill before each command.
+    {
+      std::lock_guard<std::mutex> l(clients_mu_);
+      auto it = clients_.find(id);
+      if (it == clients_.end()) continue;  // closed meanwhile
+      it->second.first->session().kill_requested = 1;
+      clients_.erase(it);
+      stats_.connected_clients.fetch_sub(1);
+    }
+    stats_.evicted_clients.fetch_add(1, std::memory_order_relaxed);
+    LOG_VERBOSE("Evicting client: id=%llu (%zu bytes)", static_cast<unsigned long long>(id),
+                u.bytes);
     if (w == caller) {
       // Never called from inside message delivery (PushMessage only charges memory), so the
       // caller's own clients can be closed at once.
       w->KillClient(id);
       continue;
-    }
-    // Gone from CLIENT LIST at once; its own thread closes the connection next.
-    {
-      std::lock_guard<std::mutex> l(clients_mu_);
-      if (clients_.erase(id) > 0) stats_.connected_clients.fetch_sub(1);
     }
     w->loop().Post([w, id] { w->KillClient(id); });
   }

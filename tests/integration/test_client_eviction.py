@@ -400,3 +400,36 @@ def test_output_limit_closes_before_client_eviction(server):
     assert "qbuf-client" in {c["name"] for c in r.client_list()}
     for s in [qb] + readers:
         s.close()
+
+
+def test_each_evicted_client_counts_once(server):
+    """Clients that never read their MGET replies are evicted as their output grows, on every
+    thread: each is counted once in evicted_clients and is gone from connected_clients at once,
+    and a client already being closed is neither counted again nor makes others go."""
+    r = control_client(server.port)
+    r.config_set("maxmemory-clients", "3mb")
+    for j in range(50):
+        r.setrange(str(j), 100000, "x")
+    socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    for s in socks:
+        s.setblocking(False)
+    deadline = time.time() + 20
+    try:
+        while r.info("stats")["evicted_clients"] < 5 and time.time() < deadline:
+            for s in list(socks):
+                try:
+                    s.send(b"MGET 1\r\n")
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    socks.remove(s)
+
+        def settled():
+            evicted = r.info("stats")["evicted_clients"]
+            connected = r.info("clients")["connected_clients"] - 1
+            return evicted + connected == 20 and evicted >= 5
+        wait_until(settled, 10, what="every evicted client counted once")
+        assert r.dbsize() == 50
+    finally:
+        for s in socks:
+            s.close()

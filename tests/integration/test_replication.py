@@ -312,3 +312,44 @@ def test_replica_killed_and_replaced(make_server):
         wait_until(lambda: info(mc)["connected_slaves"] == 1, 10, what="the dead link reaped")
     finally:
         rep2.cleanup()
+
+
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_lagging_replica_buffer_is_not_evicted_for(kind):
+    """The stream a stopped replica has not read (MBs) is memory maxmemory does not count:
+    with the limit a few KB above the data, writes that only rewrite a key evict nothing, and
+    used_memory less mem_not_counted_for_evict stays where it was."""
+    m = ServerProcess(kind, args=DISK + ["--enable-debug-command", "yes"])
+    m.start()
+    rep = None
+    try:
+        mc = redis.Redis(port=m.port, decode_responses=True)
+        for j in range(100):
+            mc.setrange(f"key:{j}", 100000, "asdf")
+        mc.config_set("maxmemory-policy", "allkeys-random")
+        mc.config_set("client-output-buffer-limit", "replica 100000000 100000000 300")
+        mc.config_set("repl-backlog-size", 10240)
+        mc.config_set("latency-tracking", "no")
+        rep, rc = start_replica(m.port)
+        wait_in_sync(mc, rc)
+        before = info(mc, "memory")
+        counted = before["used_memory"] - before["mem_not_counted_for_evict"]
+        mc.config_set("maxmemory", counted + 32 * 1024)
+        with frozen(rep):
+            # 100000 writes of 100 bytes in small pipelines: some 13 MB of stream, more than
+            # the kernel's socket buffers take, while the data stays the same size.
+            for batch in range(1000):
+                p = mc.pipeline(transaction=False)
+                for k in range(100):
+                    p.setrange("key:0", 0, "A" * 100)
+                p.execute()
+            after = info(mc, "memory")
+            assert after["mem_clients_slaves"] > 2 * 1024 * 1024, after
+            assert mc.dbsize() == 100
+            assert info(mc, "stats")["evicted_keys"] == 0
+            grown = after["used_memory"] - after["mem_not_counted_for_evict"] - counted
+            assert abs(grown) < 64 * 1024, (grown, before, after)
+    finally:
+        if rep is not None:
+            rep.cleanup()
+        m.cleanup()
