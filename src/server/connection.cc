@@ -344,7 +344,7 @@ void Connection::ResizeBuffers(int64_t now_ms, int64_t idle_ms) {
       in_.Resize(std::max(in_.size() + pending, qb_peak_));
     }
     session_.qbuf_free.store(in_.spare(), std::memory_order_relaxed);
-  session_.qbuf_alloc.store(in_.capacity(), std::memory_order_relaxed);
+    session_.qbuf_alloc.store(in_.capacity(), std::memory_order_relaxed);
   }
   qb_peak_ = in_.size() + pending;
   if (replica_ == nullptr) ResizeReplyBuffer(now_ms);
