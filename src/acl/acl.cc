@@ -343,12 +343,12 @@ void Acl::Count(Denied why) {
   }
 }
 
-std::string Acl::Check(const CommandCheck& c) {
+bool Acl::Check(const CommandCheck& c, std::string* refusal) {
   const AclUser* u = View(c.session);
-  if (u == nullptr || u->unrestricted()) return "";
+  if (u == nullptr || u->unrestricted()) return true;
   Denied why = Denied::kNone;
   std::string object;
-  if (Evaluate(*u, c.spec, c.args, &why, &object)) return "";
+  if (Evaluate(*u, c.spec, c.args, &why, &object)) return true;
   Count(why);
   AddLog(ReasonName(why), c.session.multi || c.in_exec ? "multi" : "toplevel",
          why == Denied::kCommand ? c.spec->full_name : object, u->name(), &c.session);
@@ -358,11 +358,13 @@ std::string Acl::Check(const CommandCheck& c) {
         : why == Denied::kKey   ? "no permission to touch the specified keys"
                                 : "no permission to access one of the channels used "
                                   "as arguments";
-    return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
-           "EXEC call. This command is no longer allowed for the following reason: " +
-           std::string(reason);
+    *refusal = "NOPERM ACLs rules changed between the moment the transaction was accumulated "
+               "and the EXEC call. This command is no longer allowed for the following reason: " +
+               std::string(reason);
+    return false;
   }
-  return "NOPERM " + DeniedText(why, u->name(), c.spec, object, false);
+  *refusal = "NOPERM " + DeniedText(why, u->name(), c.spec, object, false);
+  return false;
 }
 
 std::string Acl::CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s,

@@ -45,9 +45,9 @@ class Acl : public Authenticator {
   bool DefaultUserNoPass() const override;
   void BindDefault(Session& s) override;
 
-  // The dispatcher's hook: "" when the session's user may run the command, else the NOPERM error
-  // (the refusal is counted and written to the ACL log).
-  std::string Check(const CommandCheck& c);
+  // The dispatcher's hook: true when the session's user may run the command, else false with
+  // *refusal set to the NOPERM error (the refusal is counted and written to the ACL log).
+  bool Check(const CommandCheck& c, std::string* refusal);
   // A command called from a script run by `s`: "" or the reason, as the script error names it.
   // Logged with the "lua" context when `log` (a call, not redis.acl_check_cmd).
   std::string CheckScriptCall(const CommandSpec* spec, ArgList args, const Session& s, bool log);

@@ -33,8 +33,9 @@ struct CommandCheck {
 };
 
 struct CommandHooks {
-  // Each returns "" to let the command run, or the full error reply text.
-  using Check = std::function<std::string(const CommandCheck&)>;
+  // Each returns true to let the command run, or false with *refusal set to the full error reply
+  // text. (Asked before every command: the usual answer builds no string.)
+  using Check = std::function<bool(const CommandCheck&, std::string* refusal)>;
   Check acl;      // user permissions: -NOPERM ...
   Check cluster;  // slot ownership: -MOVED / -ASK / -CROSSSLOT / -TRYAGAIN / -CLUSTERDOWN
   Check busy;     // a script or function running past busy-reply-threshold: -BUSY ...

@@ -201,12 +201,8 @@ uint32_t Dispatcher::EffectiveFlags(const CommandSpec* spec, ArgList args, const
   if (in_multi && (spec->flags & kNoMulti)) return refuse(err::kNotInMulti);
   // The master's stream is obeyed: what it sends already happened there.
   if (session.is_master) return false;
-  if (hooks_.acl) {
-    if (std::string e = hooks_.acl(check); !e.empty()) return refuse(e);
-  }
-  if (hooks_.cluster) {
-    if (std::string e = hooks_.cluster(check); !e.empty()) return refuse(e);
-  }
+  if (hooks_.acl && !hooks_.acl(check, why)) return true;
+  if (hooks_.cluster && !hooks_.cluster(check, why)) return true;
   if (opts_.maxmemory.get() > 0 && !dbs_.loading() && !dbs_.ignore_maxmemory() &&
       evictor_.Perform(now_ms) == Evictor::Result::kFail) {
     // Queueing costs memory too: nothing but EXEC, DISCARD, QUIT and RESET goes on in MULTI.
@@ -248,7 +244,7 @@ uint32_t Dispatcher::EffectiveFlags(const CommandSpec* spec, ArgList args, const
     return refuse(err::kLoading);
   }
   if (hooks_.busy && !(spec->flags & kAllowBusy)) {
-    if (std::string e = hooks_.busy(check); !e.empty()) return refuse(e);
+    if (!hooks_.busy(check, why)) return true;
   }
   if (session.monitor && (flags & (kWrite | kReadOnly | kMayReplicate))) {
     return refuse(err::kReplicaKeyspace);
@@ -552,7 +548,7 @@ void Dispatcher::RunTransaction(CommandContext& ctx) {
     if (hooks_.acl) {
       // The user's rules may have changed since the command was queued.
       CommandCheck check{q.spec, al, s, q.spec->flags, false, false, true};
-      if (std::string e = hooks_.acl(check); !e.empty()) {
+      if (std::string e; !hooks_.acl(check, &e)) {
         Reject(q.spec, rb, e);
         continue;
       }
@@ -650,7 +646,7 @@ void Dispatcher::ServeReady(std::vector<std::pair<int, std::string>> ready, int6
       // The user's permissions may have changed while it waited: checked again, as Redis does.
       if (hooks_.acl) {
         CommandCheck check{spec, ArgList(args.data(), args.size()), s, spec->flags, false, false};
-        if (std::string e = hooks_.acl(check); !e.empty()) {
+        if (std::string e; !hooks_.acl(check, &e)) {
           Reject(spec, rb, e);
           blocking_.Remove(w.get());
           w->state.store(BlockedClient::kDone);

@@ -202,7 +202,8 @@ class Scripting::Host : public ScriptHost {
     if (!hooks.cluster || ctx_.session.is_master || ctx_.session.loader || !spec->HasKeys()) {
       return "";
     }
-    std::string e = hooks.cluster(CommandCheck{spec, args, ctx_.session, spec->flags, false, false});
+    std::string e;
+    hooks.cluster(CommandCheck{spec, args, ctx_.session, spec->flags, false, false}, &e);
     if (e.starts_with("CLUSTERDOWN The cluster is down and only accepts read commands")) {
       return "ERR Script attempted to execute a write command while the cluster is down and "
              "readonly";

@@ -254,11 +254,12 @@ void Scripting::CmdScriptHelp(ArgList, CommandContext& ctx) {
 }
 
 void Scripting::InstallHooks(Dispatcher& d) {
-  d.hooks().busy = [this](const CommandCheck&) -> std::string {
+  d.hooks().busy = [this](const CommandCheck&, std::string* refusal) {
     int64_t since = engine_.running_since_ms();
-    if (since == 0) return {};
-    if (clock::MonotonicUs() / 1000 - since < opts_.busy_reply_threshold.get()) return {};
-    return std::string(engine_.running_function() ? err::kBusyFunction : err::kBusyScript);
+    if (since == 0) return true;
+    if (clock::MonotonicUs() / 1000 - since < opts_.busy_reply_threshold.get()) return true;
+    refusal->assign(engine_.running_function() ? err::kBusyFunction : err::kBusyScript);
+    return false;
   };
   session_.addr = "lua";
   session_.id = 0;

@@ -464,7 +464,9 @@ std::string Server::ConfigureTls() {
 }
 
 void Server::InstallAclHooks() {
-  dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
+  dispatcher_->hooks().acl = [this](const CommandCheck& c, std::string* refusal) {
+    return acl_.Check(c, refusal);
+  };
   dispatcher_->hooks().acl_script = [this](const CommandSpec* spec, ArgList args,
                                            const Session& caller, bool log) {
     return acl_.CheckScriptCall(spec, args, caller, log);
@@ -704,7 +706,10 @@ Status Server::Start() {
   if (Status s = Listen(); !s.ok()) return s;
   if (cluster_opts_.cluster_enabled.get()) {
     if (Status s = cluster_.Init(); !s.ok()) return s;
-    dispatcher_->hooks().cluster = [this](const CommandCheck& c) { return cluster_.Route(c); };
+    dispatcher_->hooks().cluster = [this](const CommandCheck& c, std::string* refusal) {
+      *refusal = cluster_.Route(c);
+      return refusal->empty();
+    };
     dispatcher_->hooks().cluster_publish = [this](std::string_view ch, std::string_view msg,
                                                   bool shard) {
       cluster_.PropagatePublish(ch, msg, shard);

@@ -53,7 +53,9 @@ struct World {
     acl.Register(registry);  // ACL SETUSER & co. are fuzzed too, and their rules enforced
     opts.proto_max_bulk_len.set(1 << 20);
     dispatcher = std::make_unique<carmine::Dispatcher>(registry, dbs, opts, acl);
-    dispatcher->hooks().acl = [this](const carmine::CommandCheck& c) { return acl.Check(c); };
+    dispatcher->hooks().acl = [this](const carmine::CommandCheck& c, std::string* refusal) {
+      return acl.Check(c, refusal);
+    };
     g_dbs = &dbs;
     dispatcher->evictor().set_probe(&CountKeys);
   }

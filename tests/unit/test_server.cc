@@ -167,7 +167,9 @@ TestServer::TestServer(int shards, bool locking) {
   dispatcher_ = std::make_unique<Dispatcher>(registry_, *dbs_, opts_, acl_);
   capture_ = std::make_unique<Capture>();
   dispatcher_->set_sink(capture_.get());
-  dispatcher_->hooks().acl = [this](const CommandCheck& c) { return acl_.Check(c); };
+  dispatcher_->hooks().acl = [this](const CommandCheck& c, std::string* refusal) {
+    return acl_.Check(c, refusal);
+  };
   dbs_->set_observer(capture_.get());
   session_.id = 1;
   opts_.enable_debug_command.set(static_cast<int>(EnableMode::kYes));
