@@ -193,7 +193,7 @@ void ListObject::UpdateEncoding(const EncodingLimits& lim) {
 
 void ListObject::PushFront(std::string_view v, const EncodingLimits& lim) {
   if (nodes_.empty() || !NodeHasRoom(Open(0), EncodedSize(v), lim)) {
-    nodes_.emplace(nodes_.begin());
+    nodes_.emplace_front();
     MaybeCompress(Depth(lim), lim);  // the node pushed inwards
   }
   nodes_.front().lp.PushFront(v);
@@ -215,7 +215,7 @@ std::string ListObject::PopFront(const EncodingLimits& lim) {
   PackedList& n = Open(0);
   std::string v = n.GetString(n.begin());
   n.Erase(n.begin());
-  if (n.empty()) nodes_.erase(nodes_.begin());
+  if (n.empty()) nodes_.pop_front();
   size_--;
   UpdateEncoding(lim);
   return v;
@@ -347,7 +347,7 @@ void ListObject::Trim(size_t start, size_t end, const EncodingLimits& lim) {
     size_ -= nodes_[whole].size();
     whole++;
   }
-  nodes_.erase(nodes_.begin(), nodes_.begin() + static_cast<long>(whole));
+  nodes_.erase_front(whole);
   if (drop_head > 0) {
     PackedList& p = Open(0);
     p.Erase(p.begin(), static_cast<uint32_t>(drop_head));

@@ -23,6 +23,7 @@
 
 #include "core/compact_value.h"
 #include "core/encoding_limits.h"
+#include "core/gap_vector.h"
 #include "core/packed_list.h"
 
 namespace carmine {
@@ -88,9 +89,8 @@ class ListObject : public DataObject {
   void Compact(const EncodingLimits& lim);
   void UpdateEncoding(const EncodingLimits& lim);
 
-  // A vector, not a deque: a one-node list then costs one small array instead of a deque's map
-  // and 512-byte block; inserting a node at the front of a long list moves only node handles.
-  std::vector<Node> nodes_;
+  // Pushes and pops of whole head nodes are O(1) too (core/gap_vector.h).
+  GapVector<Node> nodes_;
   size_t size_ = 0;
   bool quick_ = false;  // reported as quicklist
 };

@@ -108,6 +108,30 @@ TEST(ListObjectTest, RandomOperationsMatchModel) {
   }
 }
 
+// Nodes of one element: a long list pushed at the head and consumed from either end, and a
+// queue sliding through it, stay in order (the node vector's front gap, core/gap_vector.h).
+TEST(ListObjectTest, HeadPushesAndPopsOverManyNodes) {
+  EncodingLimits lim;
+  lim.list_max_listpack_size = 1;
+  ListObject l;
+  for (int i = 0; i < 50000; i++) l.PushFront(std::to_string(i), lim);
+  std::string got;
+  EXPECT_TRUE(l.Index(0, &got));
+  EXPECT_EQ(got, "49999");
+  EXPECT_TRUE(l.Index(-1, &got));
+  EXPECT_EQ(got, "0");
+  for (int i = 0; i < 50000; i++) {
+    l.PushBack("q" + std::to_string(i), lim);
+    EXPECT_EQ(l.PopFront(lim), std::to_string(49999 - i));
+  }
+  EXPECT_EQ(l.size(), 50000u);
+  EXPECT_EQ(l.PopBack(lim), "q49999");
+  l.Trim(10, 20, lim);
+  EXPECT_TRUE(l.Index(0, &got));
+  EXPECT_EQ(got, "q10");
+  EXPECT_EQ(l.size(), 11u);
+}
+
 // A long list keeps its interior nodes compressed and stays correct through reads and writes
 // that touch them, and as pops turn interior nodes into end nodes.
 TEST(ListObjectTest, InteriorNodesAreCompressed) {
