@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "base/defrag_advisor.h"
 #include "base/logging.h"
 #include "base/strutil.h"
 
@@ -32,6 +33,21 @@ void CompactValue::Release() {
       break;
   }
   SetInlineEmpty();
+}
+
+int CompactValue::Defrag(mem::DefragAdvisor& advisor) {
+  switch (kind()) {
+    case Kind::kHeap: {
+      void* moved = advisor.Move(heap_ptr());
+      if (moved == nullptr) return 0;
+      memcpy(raw_, &moved, sizeof(moved));
+      return 1;
+    }
+    case Kind::kPacked:
+      return packed()->data() == nullptr ? -1 : packed()->Defrag(advisor) ? 1 : 0;
+    default:
+      return -1;
+  }
 }
 
 void CompactValue::SetString(std::string_view s, bool allow_int) {

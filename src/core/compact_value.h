@@ -112,6 +112,11 @@ class CompactValue {
   void Clone(CompactValue* out) const;
   // Bytes allocated outside the slot itself (for MEMORY USAGE and the memory report).
   size_t HeapBytes() const;
+  // Active defragmentation: offers the block the slot owns directly (a long string's bytes, a
+  // small collection's packed block) to `advisor`, which may move it. Returns 1 if it moved, 0
+  // if not, -1 if the value has no such block. The structures inside an object (big
+  // collections, streams) stay where they are.
+  int Defrag(mem::DefragAdvisor& advisor);
 
  private:
   void SetInlineEmpty() {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "base/defrag_advisor.h"
 #include "base/double_format.h"
 #include "base/logging.h"
 #include "base/strutil.h"
@@ -154,6 +155,13 @@ PackedList PackedList::Clone() const {
 void PackedList::Reset() {
   free(buf_);
   buf_ = nullptr;
+}
+
+bool PackedList::Defrag(mem::DefragAdvisor& advisor) {
+  void* moved = advisor.Move(buf_);
+  if (moved == nullptr) return false;
+  buf_ = static_cast<uint8_t*>(moved);
+  return true;
 }
 
 size_t PackedList::AllocatedBytes() const { return buf_ == nullptr ? 0 : malloc_usable_size(buf_); }

@@ -28,6 +28,10 @@
 
 namespace carmine {
 
+namespace mem {
+class DefragAdvisor;
+}
+
 // One element read from a PackedList: a string view into the block, or a number.
 struct PackedValue {
   enum class Kind : uint8_t { kString, kInt, kDouble };
@@ -80,6 +84,8 @@ class PackedList {
   // Total encoded bytes (header included); 0 for a list never written to.
   uint32_t bytes() const { return buf_ == nullptr ? 0 : Load32(buf_); }
   size_t AllocatedBytes() const;
+  // Active defragmentation: lets `advisor` move the block; true if it moved.
+  bool Defrag(mem::DefragAdvisor& advisor);
 
   // Iteration: offsets from begin() to end(); Next/Prev step one element.
   uint32_t begin() const { return kHeader; }

@@ -53,6 +53,7 @@ void CmdConfigResetStat(Server& s, ArgList, CommandContext& ctx) {
   s.dispatcher().stats().Reset();
   s.registry().ResetStats();
   s.dispatcher().evictor().ResetStats();
+  s.defrag().ResetStats();
   s.persistence().ResetStats();
   s.aof().ResetStats();
   s.lazy_freer().ResetStats();

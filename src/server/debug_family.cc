@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "base/clock.h"
@@ -344,34 +346,46 @@ void DebugHtStatsKey(Server&, ArgList args, CommandContext& ctx) {
   ctx.rb.Verbatim(out);
 }
 
-// DEBUG MALLCTL key [value] / DEBUG MALLCTL-STR key [value]: jemalloc's controls.
+// DEBUG MALLCTL key [value] / DEBUG MALLCTL-STR key [value]: jemalloc's controls, answered as
+// Redis answers: the old value, or OK for a write-only control (thread.tcache.flush), errors as
+// strerror text. MALLCTL-STR's value VOID writes nothing (a control that only acts).
 void DebugMallctl(Server&, ArgList args, CommandContext& ctx) {
 #ifdef CARMINE_USE_JEMALLOC
   std::string key(args[2]);
-  bool str = EqualsIgnoreCase(args[1], "mallctl-str");
-  if (str) {
+  bool write = args.size() > 3;
+  auto fail = [&](int rc) { ctx.rb.Error(err::Format(err::kMallctl, strerror(rc))); };
+  if (EqualsIgnoreCase(args[1], "mallctl-str")) {
     const char* old = nullptr;
     size_t sz = sizeof(old);
-    if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
-    if (args.size() > 3) {
+    int rret = mallctl(key.c_str(), &old, &sz, nullptr, 0);
+    if (rret != 0 && !(rret == EPERM && write)) return fail(rret);
+    int wret = 0;
+    if (write) {
       std::string v(args[3]);
       const char* nv = v.c_str();
-      if (mallctl(key.c_str(), nullptr, nullptr, &nv, sizeof(nv)) != 0) {
-        return ctx.rb.Error(err::Format(err::kMallctl, key));
-      }
+      wret = v == "VOID" ? mallctl(key.c_str(), nullptr, nullptr, nullptr, 0)
+                         : mallctl(key.c_str(), nullptr, nullptr, &nv, sizeof(nv));
     }
-    return ctx.rb.Bulk(old != nullptr ? old : "");
+    if (rret == 0) return ctx.rb.Bulk(old != nullptr ? old : "");
+    if (wret != 0) return fail(wret);
+    return ctx.rb.Ok();
   }
-  uint64_t old = 0;
-  size_t sz = sizeof(old);
-  if (mallctl(key.c_str(), &old, &sz, nullptr, 0) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
-  if (sz == sizeof(uint32_t)) old &= 0xffffffffULL;
-  if (args.size() > 3) {
-    int64_t v;
-    if (!ParseInt64(args[3], &v)) return ctx.rb.Error(err::kNotInt);
-    if (mallctl(key.c_str(), nullptr, nullptr, &v, sz) != 0) return ctx.rb.Error(err::Format(err::kMallctl, key));
+  int64_t val = 0;
+  if (write && !ParseInt64(args[3], &val)) return ctx.rb.Error(err::kNotInt);
+  // Controls are 8, 4 or 1 bytes wide and jemalloc insists on the exact width: try them in turn
+  // (little-endian: the low bytes of `val` are the narrower value).
+  for (size_t width = sizeof(int64_t); width > 0; width /= 2) {
+    int64_t old = 0;
+    size_t sz = width;
+    int rc = mallctl(key.c_str(), &old, &sz, write ? &val : nullptr, write ? width : 0);
+    if (rc == 0) return ctx.rb.Int(old);
+    if (rc == EPERM && write) {
+      rc = mallctl(key.c_str(), nullptr, nullptr, &val, width);
+      if (rc == 0) return ctx.rb.Ok();
+    }
+    if (rc != EINVAL) return fail(rc);
   }
-  ctx.rb.Int(static_cast<int64_t>(old));
+  fail(EINVAL);
 #else
   ctx.rb.Error(err::kNoJemalloc);
 #endif

@@ -212,7 +212,7 @@ void MemorySection(Server& s, Writer& w) {
   w.Field("mem_cluster_links", 0);
   w.Field("mem_aof_buffer", s.aof().GetInfo(clock::NowMs()).buffer_length);
   w.Field("mem_allocator", mem::AllocatorName());
-  w.Field("active_defrag_running", 0);
+  w.Field("active_defrag_running", s.defrag().running());
   w.Field("lazyfree_pending_objects", s.lazy_freer().pending());
   w.Field("lazyfreed_objects", s.lazy_freer().freed());
 }
@@ -334,12 +334,13 @@ void StatsSection(Server& s, Writer& w) {
   w.Field("total_forks", ForkChild::total_forks());
   w.Field("migrate_cached_sockets", static_cast<int64_t>(s.migrate().cached()));
   w.Field("slave_expires_tracked_keys", 0);
-  w.Field("active_defrag_hits", 0);
-  w.Field("active_defrag_misses", 0);
-  w.Field("active_defrag_key_hits", 0);
-  w.Field("active_defrag_key_misses", 0);
-  w.Field("total_active_defrag_time", 0);
-  w.Field("current_active_defrag_time", 0);
+  const Defragger& df = s.defrag();
+  w.Field("active_defrag_hits", df.hits());
+  w.Field("active_defrag_misses", df.misses());
+  w.Field("active_defrag_key_hits", df.key_hits());
+  w.Field("active_defrag_key_misses", df.key_misses());
+  w.Field("total_active_defrag_time", df.total_time_ms(clock::NowMs()));
+  w.Field("current_active_defrag_time", df.current_time_ms(clock::NowMs()));
   TrackingRegistry& tr = s.dispatcher().tracking();
   w.Field("tracking_total_keys", tr.tracked_keys());
   w.Field("tracking_total_items", tr.tracked_items());

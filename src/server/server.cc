@@ -548,6 +548,17 @@ void Server::Unpause() {
   }
 }
 
+DefragSettings Server::defrag_settings() const {
+  DefragSettings s;
+  s.enabled = server_opts_.activedefrag.get();
+  s.ignore_bytes = server_opts_.active_defrag_ignore_bytes.get();
+  s.threshold_lower = server_opts_.active_defrag_threshold_lower.get();
+  s.threshold_upper = server_opts_.active_defrag_threshold_upper.get();
+  s.cycle_min = server_opts_.active_defrag_cycle_min.get();
+  s.cycle_max = server_opts_.active_defrag_cycle_max.get();
+  return s;
+}
+
 bool Server::IsPauseActive(int64_t now_ms) const {
   int64_t until = pause_until_ms_.load(std::memory_order_relaxed);
   return until != 0 && now_ms < until;

@@ -30,6 +30,7 @@
 #include "commands/options.h"
 #include "commands/registry.h"
 #include "db/db_set.h"
+#include "db/defrag.h"
 #include "db/lazyfree.h"
 #include "net/event_loop.h"
 #include "net/tls.h"
@@ -163,6 +164,8 @@ class Worker {
   class Listener;
   void Accept(int fd, ListenerKind kind);
   void Cron();
+  // Active defragmentation's share of a cron tick (see db/defrag.h).
+  void DefragCron();
   void ReapClosed();
   void BeforeSleep();
 
@@ -177,6 +180,7 @@ class Worker {
   std::vector<Connection*> pending_flush_;
   bool in_busy_poll_ = false;  // inside ProcessWhileBusy
   uint64_t cron_runs_ = 0;
+  int64_t defrag_checked_ms_ = 0;  // when worker 0 last weighed the fragmentation
   uint64_t cycle_commands_ = 0;
   std::atomic<uint64_t> cron_us_{0}, cmd_per_cycle_max_{0};
   std::atomic<int64_t> client_mem_{0};
@@ -244,6 +248,10 @@ class Server : public KeyspaceObserver {
   // SCRIPT DEBUG YES's forked sessions.
   DebugSessions& debug_sessions() { return debug_sessions_; }
   MigrateClient& migrate() { return migrate_; }
+  Defragger& defrag() { return defrag_; }
+  const Defragger& defrag() const { return defrag_; }
+  // The active-defrag-* directives as the defragmenter reads them.
+  DefragSettings defrag_settings() const;
   Scripting& scripting() { return scripting_; }
   // The function libraries of a loaded RDB image replace the loaded ones (a failure is logged).
   void LoadRdbFunctions(const rdb::LoadStats& stats);
@@ -492,6 +500,7 @@ class Server : public KeyspaceObserver {
   std::mutex prepare_mu_;  // one shutdown sequence at a time
   std::unique_ptr<Persistence> persistence_;
   DebugSessions debug_sessions_;
+  Defragger defrag_;
   MigrateClient migrate_{[this] { return server_opts_.bind_source_addr.get(); }};
   std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;

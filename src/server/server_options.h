@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/defrag_advisor.h"
 
 namespace carmine {
 
@@ -125,13 +126,13 @@ struct ServerOptions {
   Int watchdog_period{registry, "watchdog-period", 0, 0, kIMax, config::kHidden};
   config::Bool use_exit_on_panic{registry, "use-exit-on-panic", false, config::kHidden};
 
-  // Redis-internal tuning knobs: accepted, validated and reported (docs/compatibility.md).
-  config::String server_cpulist{registry, "server_cpulist", "", config::kImmutable};
-  config::String bio_cpulist{registry, "bio_cpulist", "", config::kImmutable};
-  config::String aof_rewrite_cpulist{registry, "aof_rewrite_cpulist", "", config::kImmutable};
-  config::String bgsave_cpulist{registry, "bgsave_cpulist", "", config::kImmutable};
-  config::Bool jemalloc_bg_thread{registry, "jemalloc-bg-thread", true};
-  config::Bool activedefrag{registry, "activedefrag", false};
+  // Active defragmentation (db/defrag.h) needs an allocator that says where a block sits.
+  config::Bool activedefrag{registry, "activedefrag", false, 0, {}, [](const bool& on) {
+    return on && !mem::DefragAdvisor::Supported()
+               ? std::string("Active defragmentation cannot be enabled: it requires a build "
+                             "with jemalloc (CARMINE_ALLOCATOR=jemalloc, no sanitizer)")
+               : std::string();
+  }};
   I64 active_defrag_ignore_bytes{registry, "active-defrag-ignore-bytes", 100LL * 1024 * 1024, 1,
                                  kLLMax, config::kMemory};
   Int active_defrag_threshold_lower{registry, "active-defrag-threshold-lower", 10, 0, 1000};
@@ -139,6 +140,13 @@ struct ServerOptions {
   Int active_defrag_cycle_min{registry, "active-defrag-cycle-min", 1, 1, 99};
   Int active_defrag_cycle_max{registry, "active-defrag-cycle-max", 25, 1, 99};
   I64 active_defrag_max_scan_fields{registry, "active-defrag-max-scan-fields", 1000, 1, kLLMax};
+
+  // Redis-internal tuning knobs: accepted, validated and reported (docs/compatibility.md).
+  config::String server_cpulist{registry, "server_cpulist", "", config::kImmutable};
+  config::String bio_cpulist{registry, "bio_cpulist", "", config::kImmutable};
+  config::String aof_rewrite_cpulist{registry, "aof_rewrite_cpulist", "", config::kImmutable};
+  config::String bgsave_cpulist{registry, "bgsave_cpulist", "", config::kImmutable};
+  config::Bool jemalloc_bg_thread{registry, "jemalloc-bg-thread", true};
 
  private:
   mutable std::mutex mu_;

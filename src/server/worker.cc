@@ -21,6 +21,7 @@
 #include "base/strutil.h"
 #include "commands/families.h"
 #include "db/evict.h"
+#include "server/memory.h"
 #include "net/socket.h"
 #include "protocol/errors.h"
 #include "server/connection.h"
@@ -241,6 +242,44 @@ void Worker::CloseAll() {
   ReapClosed();
 }
 
+void Worker::DefragCron() {
+  Defragger& df = server_.defrag();
+  int64_t now = clock::NowMs();
+  DefragSettings settings = server_.defrag_settings();
+  // Is the fragmentation worth a cycle, and at what CPU share? Redis's rule (db/defrag.h).
+  auto start_if_due = [&] {
+    size_t allocated = mem::Allocated(), active = mem::Active();
+    if (allocated == 0) return;
+    double frag_pct = (static_cast<double>(active) / allocated - 1) * 100;
+    int64_t frag_bytes = static_cast<int64_t>(active) - static_cast<int64_t>(allocated);
+    int cpu = Defragger::CpuPercent(settings, frag_pct, frag_bytes);
+    if (cpu > 0) df.Start(cpu, server_.num_workers(), now);
+  };
+  if (index_ == 0) {
+    if (!settings.enabled) {
+      if (df.running() != 0) df.Stop(now);
+    } else if (df.running() == 0 && now - defrag_checked_ms_ >= 1000) {
+      defrag_checked_ms_ = now;  // once a second, as Redis weighs it
+      start_if_due();
+    }
+  }
+  int64_t start = clock::MonotonicUs();
+  bool was_running = df.running() != 0;
+  if (df.Slice(server_.dbs(), index_, server_.hz(), now)) {
+    LOG_VERBOSE("Active defrag done in %lldms, reallocated=%llu",
+                static_cast<long long>(df.last_cycle_ms()),
+                static_cast<unsigned long long>(df.last_cycle_hits()));
+    // Still fragmented after a whole pass: the next pass starts at once.
+    if (settings.enabled) start_if_due();
+  }
+  if (was_running) {
+    server_.dispatcher().latency().MaybeAdd("active-defrag-cycle",
+                                            (clock::MonotonicUs() - start) / 1000,
+                                            server_.opts().latency_monitor_threshold.get(),
+                                            now / 1000);
+  }
+}
+
 void Worker::Cron() {
   // DEBUG PAUSE-CRON: tests freeze the periodic work (expiry, timeouts, persistence checks).
   if (server_.cron_paused()) return;
@@ -282,6 +321,7 @@ void Worker::Cron() {
         "expire-cycle", (clock::MonotonicUs() - cycle_start) / 1000,
         server_.opts().latency_monitor_threshold.get(), now / 1000);
   }
+  DefragCron();
   // A cycle that ran out of time budget goes on here, without waiting for the next command.
   if (index_ == 0 && server_.opts().maxmemory.get() > 0 && !dbs.loading() &&
       !dbs.ignore_maxmemory() && server_.dispatcher().evictor().unfinished()) {

@@ -1,0 +1,64 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// DefragAdvisor: the allocator half of active defragmentation. After many frees (eviction,
+// expiry, overwrites with other sizes) small allocations sit scattered over half-empty slabs: the
+// allocator keeps whole pages for a few live regions (INFO allocator_frag_ratio above 1). Moving
+// the live regions out of the emptiest slabs lets those slabs drain and their pages return.
+//
+// With jemalloc the advisor asks, per allocation, how full its slab is
+// (experimental.utilization.batch_query) and compares that with the average of the size class
+// in the same arena (stats.arenas.<i>.bins.<j>.curregs / curslabs). A region in a slab at most as
+// full as the average is copied into a new region of the same arena allocated past the thread
+// cache (so it comes from the fuller, older slabs jemalloc prefers, not from another thread's
+// arena, which would copy everything across) and the old one is freed past the cache too (so it
+// is not handed straight back). Other allocators cannot answer; Supported() is false there.
+//
+// One advisor per thread that defragments; not thread-safe itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace carmine::mem {
+
+class DefragAdvisor {
+ public:
+  DefragAdvisor();
+
+  // Whether the linked allocator can tell where an allocation sits.
+  static bool Supported();
+
+  // Re-reads each size class's occupancy. Call at the start of each slice of work: moves made
+  // since shift the averages.
+  void Refresh();
+
+  // If `p` (from malloc) sits in a slab emptier than its size class's average, copies its usable
+  // bytes into a new block, frees `p` and returns the new block; otherwise returns nullptr and
+  // `p` stays valid. The caller repoints every reference to the returned block.
+  void* Move(void* p);
+
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Occupancy {
+    uint64_t curregs = 0;   // live regions of one size class in one arena
+    uint64_t curslabs = 0;  // slabs holding them
+  };
+  // The bin index of an allocation of `usable` bytes, or -1 (not a slab size class).
+  int ClassOf(size_t usable) const;
+
+  std::vector<size_t> class_sizes_;
+  unsigned arenas_ = 0;
+  std::vector<Occupancy> occupancy_;  // [arena * classes + class]
+  size_t query_mib_[4] = {};
+  size_t query_miblen_ = 0;
+  size_t lookup_mib_[4] = {};
+  size_t lookup_miblen_ = 0;
+  size_t regs_mib_[6] = {}, slabs_mib_[6] = {};
+  size_t stats_miblen_ = 0;
+  uint64_t hits_ = 0, misses_ = 0;
+};
+
+}  // namespace carmine::mem

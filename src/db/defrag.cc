@@ -1,0 +1,161 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+#include "db/defrag.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "core/chain_table.h"
+#include "core/key_table.h"
+#include "db/db_set.h"
+
+namespace carmine {
+namespace {
+
+// Longest time a shard stays locked by one stretch of the walk.
+constexpr int64_t kMaxLockUs = 1000;
+// Buckets walked between two looks at the clock.
+constexpr int kBucketsPerClockCheck = 16;
+
+}  // namespace
+
+int Defragger::CpuPercent(const DefragSettings& s, double frag_pct, int64_t frag_bytes) {
+  if (!s.enabled || frag_pct <= s.threshold_lower || frag_bytes <= s.ignore_bytes) return 0;
+  // Linear from cycle-min at the lower threshold to cycle-max at the upper one, clamped.
+  double span = std::max(1, s.threshold_upper - s.threshold_lower);
+  double pct = s.cycle_min + (frag_pct - s.threshold_lower) * (s.cycle_max - s.cycle_min) / span;
+  int lo = std::min(s.cycle_min, s.cycle_max), hi = std::max(s.cycle_min, s.cycle_max);
+  return std::clamp(static_cast<int>(pct), lo, hi);
+}
+
+void Defragger::Start(int cpu_pct, int workers, int64_t now_ms) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (workers_left_.load() != 0) return;
+  if (static_cast<int>(walkers_.size()) != workers) {
+    walkers_.clear();
+    for (int i = 0; i < workers; i++) walkers_.push_back(std::make_unique<Walker>());
+  }
+  for (auto& w : walkers_) {
+    w->db = 0;
+    w->shard = 0;
+    w->cursor = 0;
+    w->done = false;
+  }
+  cycle_start_ms_ = now_ms;
+  cycle_start_hits_ = hits_.load();
+  workers_left_ = workers;
+  running_ = std::max(1, cpu_pct);
+}
+
+void Defragger::Stop(int64_t now_ms) {
+  int was = running_.exchange(0);
+  if (was == 0) return;
+  last_cycle_ms_ = now_ms - cycle_start_ms_.load();
+  last_cycle_hits_ = hits_.load() - cycle_start_hits_.load();
+  total_ms_ += last_cycle_ms_.load();
+}
+
+bool Defragger::Slice(DbSet& dbs, int worker, int hz, int64_t now_ms) {
+  Walker* w = nullptr;
+  int workers = 0;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (worker >= static_cast<int>(walkers_.size()) || walkers_[worker]->done) return false;
+    w = walkers_[worker].get();
+    workers = static_cast<int>(walkers_.size());
+  }
+  int cpu = running_.load();
+  if (cpu != 0) {
+    // A fork child shares the pages (moving would copy them); a load or an exclusive section
+    // owns the keyspace. The cycle resumes afterwards.
+    if (AvoidTableResize() || dbs.loading() || dbs.exclusive()) return false;
+    w->advisor.Refresh();
+    int64_t deadline = clock::MonotonicUs() + 1000000LL * cpu / std::max(1, hz) / 100;
+    while (w->db < dbs.num_dbs()) {
+      if (w->shard >= static_cast<uint32_t>(dbs.num_shards())) {
+        w->db++;
+        w->shard = 0;
+        continue;
+      }
+      if (static_cast<int>(dbs.Index(w->db, w->shard) % workers) != worker) {
+        w->shard++;
+        continue;
+      }
+      if (!WalkShard(dbs, *w, deadline)) break;
+      w->shard++;
+      w->cursor = 0;
+    }
+    Account(*w);
+    if (w->db < dbs.num_dbs()) return false;
+  }
+  // Walked everything, or the cycle was stopped: this worker is done with it.
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    w->done = true;
+  }
+  if (workers_left_.fetch_sub(1) != 1 || cpu == 0) return false;
+  Stop(now_ms);
+  return true;
+}
+
+bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us) {
+  ShardLocks lock;
+  lock.Add(dbs, w.db, w.shard);
+  lock.Acquire();
+  ShardData& d = dbs.Data(w.db, w.shard);
+  int64_t stop_at = std::min(deadline_us, clock::MonotonicUs() + kMaxLockUs);
+  std::vector<Entry*> bucket;
+  uint64_t key_hits = 0, key_misses = 0;
+  bool finished = false;
+  for (int n = 0;; n++) {
+    if (n == kBucketsPerClockCheck) {
+      n = 0;
+      if (clock::MonotonicUs() >= stop_at) break;
+    }
+    bucket.clear();
+    w.cursor = d.table.Scan(w.cursor, [&](Entry* e) { bucket.push_back(e); });
+    for (Entry* e : bucket) {
+      bool moved = e->value.Defrag(w.advisor) == 1;
+      uintptr_t old = reinterpret_cast<uintptr_t>(e);
+      // The value slot holds no pointer into the entry, so the block may move as a whole.
+      if (auto* fresh = static_cast<Entry*>(w.advisor.Move(e))) {
+        d.table.Relink(old, fresh);
+        if (fresh->has_expire()) d.volatile_keys[fresh->vol_pos()] = fresh;
+        moved = true;
+      }
+      (moved ? key_hits : key_misses)++;
+    }
+    if (w.cursor == 0) {
+      finished = true;
+      break;
+    }
+  }
+  key_hits_ += key_hits;
+  key_misses_ += key_misses;
+  return finished;
+}
+
+void Defragger::Account(Walker& w) {
+  hits_ += w.advisor.hits() - w.hits_seen;
+  misses_ += w.advisor.misses() - w.misses_seen;
+  w.hits_seen = w.advisor.hits();
+  w.misses_seen = w.advisor.misses();
+}
+
+int64_t Defragger::current_time_ms(int64_t now_ms) const {
+  return running() != 0 ? now_ms - cycle_start_ms_.load() : 0;
+}
+
+int64_t Defragger::total_time_ms(int64_t now_ms) const {
+  return total_ms_.load() + current_time_ms(now_ms);
+}
+
+void Defragger::ResetStats() {
+  hits_ = 0;
+  misses_ = 0;
+  key_hits_ = 0;
+  key_misses_ = 0;
+  total_ms_ = 0;
+  cycle_start_hits_ = 0;
+}
+
+}  // namespace carmine

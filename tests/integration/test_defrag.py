@@ -1,0 +1,86 @@
+# Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+"""Active defragmentation (activedefrag yes), on Carmine and on the oracle alike: a keyspace left
+fragmented by deleting two keys of every three is compacted back under 10% allocator
+fragmentation, the INFO fields report the work as Redis's do, and no key, value or TTL changes.
+A build whose allocator cannot defragment refuses `activedefrag yes` as Redis built without it
+does.
+"""
+import pytest
+import redis
+
+from servers import ServerProcess, wait_until
+
+pytestmark = pytest.mark.needs_process
+
+KEYS = 240000
+
+
+@pytest.fixture(params=["carmine", "redis"])
+def server(request):
+    args = ["--save", "", "--appendonly", "no", "--hz", "100", "--enable-debug-command", "yes"] + \
+        (["--threads", "2"] if request.param == "carmine" else [])
+    s = ServerProcess(request.param, args=args).start()
+    yield s
+    s.cleanup()
+
+
+def fragment(c):
+    """Fills KEYS keys of 150-byte values (every fourth with a TTL), then deletes two of three."""
+    p = c.pipeline(transaction=False)
+    for i in range(KEYS):
+        p.set(f"key:{i}", f"{i:08d}" + "v" * 142, px=100000000 if i % 4 == 0 else None)
+        if len(p) >= 1000:
+            p.execute()
+    p.execute()
+    for i in range(KEYS):
+        if i % 3:
+            p.delete(f"key:{i}")
+        if len(p) >= 1000:
+            p.execute()
+    p.execute()
+
+
+def test_active_defrag_compacts_a_fragmented_keyspace(server):
+    c = redis.Redis(port=server.port, decode_responses=True)
+    if not c.info("memory")["mem_allocator"].startswith("jemalloc"):
+        with pytest.raises(redis.ResponseError, match="Active defragmentation cannot be enabled"):
+            c.config_set("activedefrag", "yes")
+        assert c.config_get("activedefrag") == {"activedefrag": "no"}
+        return
+    c.config_set("active-defrag-threshold-lower", 5)
+    c.config_set("active-defrag-cycle-min", 65)
+    c.config_set("active-defrag-cycle-max", 75)
+    c.config_set("active-defrag-ignore-bytes", "2mb")
+    fragment(c)
+    before = c.info("memory")["allocator_frag_ratio"]
+    assert before >= 1.3, before
+    digest = c.execute_command("DEBUG", "DIGEST")
+    assert c.info("stats")["active_defrag_hits"] == 0
+
+    c.config_set("activedefrag", "yes")
+    # The decision is taken once a second; then the keyspace is walked until it is compact.
+    wait_until(lambda: c.info("memory")["active_defrag_running"] != 0, 10,
+               what="the defragmenter to start")
+    wait_until(lambda: c.info("memory")["allocator_frag_ratio"] < 1.1, 120,
+               what="fragmentation under 10%")
+    stats = c.info("stats")
+    assert stats["active_defrag_hits"] > 0
+    assert stats["active_defrag_key_hits"] > 0
+    assert stats["active_defrag_hits"] + stats["active_defrag_misses"] >= KEYS // 3
+
+    # Turning it off stops a running cycle at once.
+    c.config_set("activedefrag", "no")
+    wait_until(lambda: c.info("memory")["active_defrag_running"] == 0, 10,
+               what="the defragmenter to stop")
+    assert c.execute_command("DEBUG", "DIGEST") == digest
+    assert c.dbsize() == (KEYS + 2) // 3
+    p = c.pipeline(transaction=False)
+    for i in range(0, KEYS, 3):
+        p.get(f"key:{i}")
+        p.pttl(f"key:{i}")
+    got = p.execute()
+    for n, i in enumerate(range(0, KEYS, 3)):
+        assert got[2 * n] == f"{i:08d}" + "v" * 142
+        assert (got[2 * n + 1] > 0) == (i % 4 == 0), i
+    c.config_resetstat()
+    assert c.info("stats")["active_defrag_hits"] == 0

@@ -1,0 +1,111 @@
+// Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
+//
+// Active defragmentation through the real keyspace: a fragmented dataset (two keys of three
+// deleted) walked by the defragmenter keeps every key, value and TTL, and the moved entries stay
+// reachable from their bucket chains and from the volatile-key vector.
+#include "db/defrag.h"
+
+#include "base/clock.h"
+#include "test_server.h"
+
+namespace carmine::testing {
+namespace {
+
+TEST(DefragTest, CpuShareFollowsThresholds) {
+  DefragSettings s;
+  s.enabled = true;
+  s.ignore_bytes = 1000;
+  s.threshold_lower = 10;
+  s.threshold_upper = 100;
+  s.cycle_min = 1;
+  s.cycle_max = 25;
+  EXPECT_EQ(Defragger::CpuPercent(s, 9, 1 << 20), 0);     // under the lower threshold
+  EXPECT_EQ(Defragger::CpuPercent(s, 50, 999), 0);        // too few bytes to bother
+  EXPECT_EQ(Defragger::CpuPercent(s, 11, 1 << 20), 1);    // just over: the minimum share
+  EXPECT_EQ(Defragger::CpuPercent(s, 55, 1 << 20), 13);   // halfway: halfway
+  EXPECT_EQ(Defragger::CpuPercent(s, 400, 1 << 20), 25);  // far over: capped at the maximum
+  s.enabled = false;
+  EXPECT_EQ(Defragger::CpuPercent(s, 400, 1 << 20), 0);
+}
+
+TEST(DefragTest, MovedKeysKeepValuesAndExpiries) {
+  TestServer server(4);
+  constexpr int kKeys = 30000;
+  std::string long_value(40, 'v');
+  for (int i = 0; i < kKeys; i++) {
+    std::string k = "key:" + std::to_string(i);
+    if (i % 5 == 0) {
+      EXPECT_INT(server.Run({"hset", k, "f", long_value + k}), 1);  // a packed small hash
+    } else {
+      EXPECT_EQ(server.Run({"set", k, long_value + k}), "OK");
+    }
+    if (i % 2 == 0) EXPECT_INT(server.Run({"pexpire", k, "100000000"}), 1);
+  }
+  for (int i = 0; i < kKeys; i++) {
+    if (i % 3 != 0) EXPECT_INT(server.Run({"del", "key:" + std::to_string(i)}), 1);
+  }
+
+  Defragger defrag;
+  defrag.Start(75, 1, clock::NowMs());
+  EXPECT_EQ(defrag.running(), 75);
+  bool finished = false;
+  for (int i = 0; i < 100000 && !finished; i++) {
+    finished = defrag.Slice(server.dbs(), 0, 10, clock::NowMs());
+  }
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(defrag.running(), 0);
+  // Every surviving key was looked at once.
+  EXPECT_EQ(defrag.key_hits() + defrag.key_misses(), static_cast<uint64_t>(kKeys / 3));
+  if (mem::DefragAdvisor::Supported()) {
+    EXPECT_GT(defrag.hits(), 0u);
+    EXPECT_GT(defrag.key_hits(), 0u);
+  } else {
+    EXPECT_EQ(defrag.hits(), 0u);
+  }
+
+  for (int i = 0; i < kKeys; i += 3) {
+    std::string k = "key:" + std::to_string(i);
+    if (i % 5 == 0) {
+      EXPECT_EQ(server.Run({"hget", k, "f"}), long_value + k);
+    } else {
+      EXPECT_EQ(server.Run({"get", k}), long_value + k);
+    }
+    int64_t ttl = server.Run({"pttl", k}).integer;
+    if (i % 2 == 0) {
+      EXPECT_GT(ttl, 0) << k;
+    } else {
+      EXPECT_EQ(ttl, -1) << k;
+    }
+  }
+  // The volatile-key vector points at the live entries, each knowing its position.
+  DbSet& dbs = server.dbs();
+  size_t volatile_keys = 0;
+  for (int sh = 0; sh < dbs.num_shards(); sh++) {
+    ShardData& d = dbs.Data(0, static_cast<uint32_t>(sh));
+    for (size_t pos = 0; pos < d.volatile_keys.size(); pos++) {
+      Entry* e = d.volatile_keys[pos];
+      EXPECT_EQ(e->vol_pos(), pos);
+      EXPECT_EQ(d.table.Find(e->key()), e);
+    }
+    volatile_keys += d.volatile_keys.size();
+  }
+  EXPECT_EQ(volatile_keys, static_cast<size_t>((kKeys + 5) / 6));
+  EXPECT_INT(server.Run({"dbsize"}), kKeys / 3);
+}
+
+TEST(DefragTest, StopEndsTheCycle) {
+  TestServer server(2);
+  for (int i = 0; i < 100; i++) server.Run({"set", "k" + std::to_string(i), std::string(30, 'x')});
+  Defragger defrag;
+  defrag.Start(10, 2, clock::NowMs());
+  defrag.Stop(clock::NowMs());
+  EXPECT_EQ(defrag.running(), 0);
+  // Both workers acknowledge the stop; neither finishes a cycle, and a new one can start.
+  EXPECT_FALSE(defrag.Slice(server.dbs(), 0, 10, clock::NowMs()));
+  EXPECT_FALSE(defrag.Slice(server.dbs(), 1, 10, clock::NowMs()));
+  defrag.Start(10, 2, clock::NowMs());
+  EXPECT_EQ(defrag.running(), 10);
+}
+
+}  // namespace
+}  // namespace carmine::testing
