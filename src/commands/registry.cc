@@ -62,6 +62,7 @@ CommandSpec& CommandRegistry::Add(CommandSpec spec) {
   auto [it, fresh] = cmds_.try_emplace(ref.full_name, nullptr);
   if (!fresh) duplicates_.push_back(ref.full_name);
   it->second = std::move(p);
+  Reindex();
   return ref;
 }
 
@@ -70,6 +71,7 @@ std::string CommandRegistry::Rename(std::string_view from, std::string_view to) 
   if (it == cmds_.end()) return "No such command in rename-command";
   if (to.empty()) {
     cmds_.erase(it);
+    Reindex();
     return "";
   }
   std::string target = ToLower(to);
@@ -77,6 +79,7 @@ std::string CommandRegistry::Rename(std::string_view from, std::string_view to) 
   auto spec = std::move(it->second);
   cmds_.erase(it);
   cmds_.emplace(std::move(target), std::move(spec));
+  Reindex();
   return "";
 }
 
@@ -94,15 +97,53 @@ CommandSpec& CommandRegistry::AddSub(std::string_view parent, CommandSpec spec) 
   return ref;
 }
 
-const CommandSpec* CommandRegistry::Find(std::string_view name) const {
-  // Lowercase into a small stack buffer: this runs for every request.
-  char buf[64];
-  if (name.size() >= sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); i++) {
-    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+namespace {
+
+// FNV-1a over the ASCII-lowercased bytes.
+uint64_t LowerHash(std::string_view name) {
+  uint64_t h = 14695981039346656037ULL;
+  for (char ch : name) {
+    auto c = static_cast<unsigned char>(ch);
+    c |= (c - 'A' < 26u) ? 0x20 : 0;
+    h = (h ^ c) * 1099511628211ULL;
   }
-  auto it = cmds_.find(std::string_view(buf, name.size()));
-  return it == cmds_.end() ? nullptr : it->second.get();
+  return h;
+}
+
+// `lower` is already lowercase; `name` is compared as if lowercased.
+bool EqualsLower(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    auto c = static_cast<unsigned char>(name[i]);
+    c |= (c - 'A' < 26u) ? 0x20 : 0;
+    if (c != static_cast<unsigned char>(lower[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void CommandRegistry::Reindex() {
+  size_t size = 16;
+  while (size < cmds_.size() * 4) size *= 2;  // at most a quarter full: probes stay short
+  index_.assign(size, Slot{});
+  for (auto& [name, spec] : cmds_) {
+    uint64_t h = LowerHash(name);
+    size_t i = h & (size - 1);
+    while (index_[i].spec != nullptr) i = (i + 1) & (size - 1);
+    index_[i] = Slot{h, name, spec.get()};
+  }
+}
+
+const CommandSpec* CommandRegistry::Find(std::string_view name) const {
+  if (index_.empty()) return nullptr;
+  uint64_t h = LowerHash(name);
+  size_t mask = index_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& s = index_[i];
+    if (s.spec == nullptr) return nullptr;
+    if (s.hash == h && EqualsLower(name, s.name)) return s.spec;
+  }
 }
 
 const CommandSpec* CommandRegistry::FindByFullName(std::string_view full) const {

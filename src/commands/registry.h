@@ -253,7 +253,18 @@ class CommandRegistry {
   void ResetStats();
 
  private:
+  // Find's index: open addressing over the names in cmds_ (which own the bytes), keyed by a
+  // hash computed while lowercasing the request's name, so a lookup is one pass over the name
+  // and usually one probe. Rebuilt after every change to cmds_ (startup only).
+  struct Slot {
+    uint64_t hash = 0;
+    std::string_view name;
+    const CommandSpec* spec = nullptr;
+  };
+  void Reindex();
+
   CommandMap cmds_;
+  std::vector<Slot> index_;
   uint32_t next_id_ = 0;
   std::vector<std::string> duplicates_;  // names added twice (reported by Validate)
 };
