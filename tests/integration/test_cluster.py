@@ -6,6 +6,7 @@ returns as a replica), resharding while clients write, a cluster mixing Carmine 
 nodes failing over in each direction, routing errors next to Redis's, and garbage on the bus.
 Every wait polls with a deadline."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -575,7 +576,14 @@ def test_fix_after_a_killed_migration_then_del_node():
                    rc(extra).info("replication").get("master_link_status") == "up", 30,
                    interval=0.1, what="emptied master became a replica")
         r = cli("--cluster", "del-node", f"127.0.0.1:{src.port}", vid)
-        assert r.returncode == 0, r.stdout + r.stderr
+        # redis-cli sends CLUSTER FORGET node by node, while the nodes already told gossip the
+        # forgotten node (the FORGOTTEN_NODE extension) to the rest: a node reached late may
+        # have forgotten it already and answer "Unknown node", with Redis as with Carmine.
+        # That race aside, del-node must succeed.
+        if r.returncode != 0:
+            errors = [l for l in re.sub(r"\x1b\[[0-9;]*m", "", r.stdout).splitlines()
+                      if l.startswith("ERR")]
+            assert errors and all(l == f"ERR Unknown node {vid}" for l in errors), r.stdout
         rest = nodes[:3]
         wait_until(lambda: all(vid not in rc(n).execute_command("CLUSTER", "NODES")
                                for n in rest), 30, interval=0.1, what="node forgotten")
