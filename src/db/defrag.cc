@@ -55,6 +55,30 @@ void Defragger::Stop(int64_t now_ms) {
 }
 
 bool Defragger::Slice(DbSet& dbs, int worker, int hz, int64_t now_ms) {
+  int cpu = running_.load();
+  // A fork child shares the pages (moving would copy them); a load or an exclusive section
+  // owns the keyspace. The cycle resumes afterwards.
+  if (cpu != 0 && (AvoidTableResize() || dbs.loading() || dbs.exclusive())) return false;
+  int64_t deadline = clock::MonotonicUs() + 1000000LL * cpu / std::max(1, hz) / 100;
+  return Walk(dbs, worker, deadline, false, now_ms);
+}
+
+bool Defragger::SliceWhileLoading(DbSet& dbs, int64_t budget_us, int64_t now_ms) {
+  if (running_.load() == 0 || AvoidTableResize()) return false;
+  size_t workers;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    workers = walkers_.size();
+  }
+  int64_t deadline = clock::MonotonicUs() + budget_us;
+  for (size_t i = 0; i < workers && clock::MonotonicUs() < deadline; i++) {
+    if (Walk(dbs, static_cast<int>(i), deadline, true, now_ms)) return true;
+  }
+  return false;
+}
+
+bool Defragger::Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading,
+                     int64_t now_ms) {
   Walker* w = nullptr;
   int workers = 0;
   {
@@ -63,13 +87,16 @@ bool Defragger::Slice(DbSet& dbs, int worker, int hz, int64_t now_ms) {
     w = walkers_[worker].get();
     workers = static_cast<int>(walkers_.size());
   }
+  // A worker's slice that began just before a load may still be walking: the loader skips it.
+  std::unique_lock<std::mutex> busy(w->busy, std::try_to_lock);
+  if (!busy.owns_lock()) return false;
+  {
+    std::lock_guard<std::mutex> g(mu_);  // the other one may have finished it, or a new
+    if (w->done) return false;           // cycle reset it, meanwhile
+  }
   int cpu = running_.load();
   if (cpu != 0) {
-    // A fork child shares the pages (moving would copy them); a load or an exclusive section
-    // owns the keyspace. The cycle resumes afterwards.
-    if (AvoidTableResize() || dbs.loading() || dbs.exclusive()) return false;
     w->advisor.Refresh();
-    int64_t deadline = clock::MonotonicUs() + 1000000LL * cpu / std::max(1, hz) / 100;
     while (w->db < dbs.num_dbs()) {
       if (w->shard >= static_cast<uint32_t>(dbs.num_shards())) {
         w->db++;
@@ -80,7 +107,7 @@ bool Defragger::Slice(DbSet& dbs, int worker, int hz, int64_t now_ms) {
         w->shard++;
         continue;
       }
-      if (!WalkShard(dbs, *w, deadline)) break;
+      if (!WalkShard(dbs, *w, deadline_us, loading)) break;
       w->shard++;
       w->cursor = 0;
     }
@@ -97,10 +124,13 @@ bool Defragger::Slice(DbSet& dbs, int worker, int hz, int64_t now_ms) {
   return true;
 }
 
-bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us) {
+bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading) {
   ShardLocks lock;
   lock.Add(dbs, w.db, w.shard);
   lock.Acquire();
+  // A load that began since the slice started owns the tables now (a replica's loader inserts
+  // without shard locks): stop here, the cycle resumes afterwards.
+  if (!loading && (dbs.loading() || dbs.exclusive())) return false;
   ShardData& d = dbs.Data(w.db, w.shard);
   int64_t stop_at = std::min(deadline_us, clock::MonotonicUs() + kMaxLockUs);
   std::vector<Entry*> bucket;

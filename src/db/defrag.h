@@ -14,8 +14,9 @@
 // collections' inner structures (hash tables, skiplists, quicklist nodes) and streams are not
 // moved yet.
 //
-// Like Redis, nothing runs while a fork child shares the memory (a move would copy the page) or
-// while a dataset loads.
+// Like Redis, nothing runs while a fork child shares the memory (a move would copy the page).
+// While an AOF is replayed the workers' slices wait and the replaying thread walks instead,
+// between commands, as Redis defragments from its loading loop.
 #pragma once
 
 #include <atomic>
@@ -48,6 +49,10 @@ class Defragger {
   // One worker's share of a cron tick: walks its shards for its time budget (`hz` ticks a
   // second). Returns true when this call finished the whole cycle (every worker done).
   bool Slice(DbSet& dbs, int worker, int hz, int64_t now_ms);
+  // The thread replaying an AOF between two commands (the workers' slices stand still while a
+  // dataset loads): walks every worker's share in turn for `budget_us`. Only for a loader that
+  // holds no shard lock between commands. Returns true when this call finished the cycle.
+  bool SliceWhileLoading(DbSet& dbs, int64_t budget_us, int64_t now_ms);
   // Abandons a running cycle (activedefrag turned off).
   void Stop(int64_t now_ms);
 
@@ -66,6 +71,7 @@ class Defragger {
 
  private:
   struct Walker {
+    std::mutex busy;  // held while walking: a worker's slice or the loader, never both
     int db = 0;
     uint32_t shard = 0;  // the next shard to visit, among all shards of `db`
     uint64_t cursor = 0;
@@ -73,9 +79,12 @@ class Defragger {
     mem::DefragAdvisor advisor;
     uint64_t hits_seen = 0, misses_seen = 0;  // advisor counts already added to the totals
   };
+  // Walks worker `worker`'s shards until `deadline_us`; true when this finished the cycle.
+  // `loading`: called by the loader, which owns the keyspace while the workers' slices wait.
+  bool Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading, int64_t now_ms);
   // Walks buckets of one shard until the cursor wraps or `deadline_us`; returns false if the
-  // shard still has buckets to visit.
-  bool WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us);
+  // shard still has buckets to visit, or if a load or exclusive section began meanwhile.
+  bool WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading);
   void Account(Walker& w);
 
   std::mutex mu_;  // guards walkers_ (its size) and the start/finish transitions

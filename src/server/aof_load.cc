@@ -133,6 +133,7 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
   size_t multi_start = std::string::npos;  // offset of an open MULTI
   size_t truncate_at = std::string::npos;
   uint64_t replayed = 0;
+  const int key_delay = server_.persist_opts().key_load_delay.get();  // a test knob, as in Redis
   for (;;) {
     size_t before = reader.valid_offset();
     auto r = reader.Next(&args);
@@ -148,9 +149,11 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
       d.Dispatch(ArgList(args.data(), args.size()), session, rb, clock::NowMs());
       if (rb.errors() != errors_before) ReportLoadError(out, session);
       out.clear();
+      if (key_delay != 0) rdb::KeyDelay(key_delay);
       if ((++replayed & 1023) == 0) {
         server_.loading_loaded_bytes.store(loaded_before_ +
                                            static_cast<int64_t>(reader.valid_offset()));
+        server_.DefragWhileLoading();
       }
       continue;
     }

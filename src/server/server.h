@@ -252,6 +252,9 @@ class Server : public KeyspaceObserver {
   const Defragger& defrag() const { return defrag_; }
   // The active-defrag-* directives as the defragmenter reads them.
   DefragSettings defrag_settings() const;
+  // Between two commands of an AOF being replayed: the defrag work the workers' crons would do
+  // (they stand still while a dataset loads), and the while-blocked-cron latency event.
+  void DefragWhileLoading();
   Scripting& scripting() { return scripting_; }
   // The function libraries of a loaded RDB image replace the loaded ones (a failure is logged).
   void LoadRdbFunctions(const rdb::LoadStats& stats);
@@ -501,6 +504,7 @@ class Server : public KeyspaceObserver {
   std::unique_ptr<Persistence> persistence_;
   DebugSessions debug_sessions_;
   Defragger defrag_;
+  int64_t loading_cron_ms_ = 0, loading_defrag_checked_ms_ = 0;  // DefragWhileLoading's clock
   MigrateClient migrate_{[this] { return server_opts_.bind_source_addr.get(); }};
   std::unique_ptr<Aof> aof_;
   std::mutex shutdown_mu_;

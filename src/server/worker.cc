@@ -242,35 +242,47 @@ void Worker::CloseAll() {
   ReapClosed();
 }
 
+namespace {
+
+// Starts a defrag cycle when the allocator's fragmentation justifies one, at the CPU share it
+// justifies (Redis's rule: db/defrag.h), or stops a running one that activedefrag turned off.
+void WeighDefrag(Server& s, int64_t now) {
+  Defragger& df = s.defrag();
+  DefragSettings settings = s.defrag_settings();
+  if (!settings.enabled) {
+    if (df.running() != 0) df.Stop(now);
+    return;
+  }
+  size_t allocated = mem::Allocated(), active = mem::Active();
+  if (df.running() != 0 || allocated == 0) return;
+  double frag_pct = (static_cast<double>(active) / allocated - 1) * 100;
+  int64_t frag_bytes = static_cast<int64_t>(active) - static_cast<int64_t>(allocated);
+  int cpu = Defragger::CpuPercent(settings, frag_pct, frag_bytes);
+  if (cpu > 0) df.Start(cpu, s.num_workers(), now);
+}
+
+void LogDefragDone(const Defragger& df) {
+  LOG_VERBOSE("Active defrag done in %lldms, reallocated=%llu",
+              static_cast<long long>(df.last_cycle_ms()),
+              static_cast<unsigned long long>(df.last_cycle_hits()));
+}
+
+}  // namespace
+
 void Worker::DefragCron() {
   Defragger& df = server_.defrag();
   int64_t now = clock::NowMs();
-  DefragSettings settings = server_.defrag_settings();
-  // Is the fragmentation worth a cycle, and at what CPU share? Redis's rule (db/defrag.h).
-  auto start_if_due = [&] {
-    size_t allocated = mem::Allocated(), active = mem::Active();
-    if (allocated == 0) return;
-    double frag_pct = (static_cast<double>(active) / allocated - 1) * 100;
-    int64_t frag_bytes = static_cast<int64_t>(active) - static_cast<int64_t>(allocated);
-    int cpu = Defragger::CpuPercent(settings, frag_pct, frag_bytes);
-    if (cpu > 0) df.Start(cpu, server_.num_workers(), now);
-  };
-  if (index_ == 0) {
-    if (!settings.enabled) {
-      if (df.running() != 0) df.Stop(now);
-    } else if (df.running() == 0 && now - defrag_checked_ms_ >= 1000) {
-      defrag_checked_ms_ = now;  // once a second, as Redis weighs it
-      start_if_due();
-    }
+  // Once a second, as Redis weighs it.
+  if (index_ == 0 && (!server_.server_opts().activedefrag.get() ||
+                      (df.running() == 0 && now - defrag_checked_ms_ >= 1000))) {
+    defrag_checked_ms_ = now;
+    WeighDefrag(server_, now);
   }
   int64_t start = clock::MonotonicUs();
   bool was_running = df.running() != 0;
   if (df.Slice(server_.dbs(), index_, server_.hz(), now)) {
-    LOG_VERBOSE("Active defrag done in %lldms, reallocated=%llu",
-                static_cast<long long>(df.last_cycle_ms()),
-                static_cast<unsigned long long>(df.last_cycle_hits()));
-    // Still fragmented after a whole pass: the next pass starts at once.
-    if (settings.enabled) start_if_due();
+    LogDefragDone(df);
+    WeighDefrag(server_, now);  // still fragmented after a whole pass: the next one starts
   }
   if (was_running) {
     server_.dispatcher().latency().MaybeAdd("active-defrag-cycle",
@@ -278,6 +290,30 @@ void Worker::DefragCron() {
                                             server_.opts().latency_monitor_threshold.get(),
                                             now / 1000);
   }
+}
+
+void Server::DefragWhileLoading() {
+  // Called every 1024 replayed commands; does a cron period's work once per period elapsed.
+  int64_t now = clock::NowMs();
+  int64_t elapsed = now - loading_cron_ms_;
+  if (elapsed < 1000 / std::max(1, hz())) return;
+  loading_cron_ms_ = now;
+  int64_t start = clock::MonotonicUs();
+  if (!server_opts_.activedefrag.get() ||
+      (defrag_.running() == 0 && now - loading_defrag_checked_ms_ >= 1000)) {
+    loading_defrag_checked_ms_ = now;
+    WeighDefrag(*this, now);
+  }
+  int cpu = defrag_.running();
+  if (cpu == 0) return;
+  // The CPU share of the time since the last call, bounded so one call stays short.
+  int64_t budget_us = std::min<int64_t>(elapsed * 1000 * cpu / 100, 25000);
+  if (defrag_.SliceWhileLoading(*dbs_, budget_us, now)) {
+    LogDefragDone(defrag_);
+    WeighDefrag(*this, now);
+  }
+  dispatcher().latency().MaybeAdd("while-blocked-cron", (clock::MonotonicUs() - start) / 1000,
+                                  opts().latency_monitor_threshold.get(), now / 1000);
 }
 
 void Worker::Cron() {

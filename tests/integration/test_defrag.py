@@ -84,3 +84,39 @@ def test_active_defrag_compacts_a_fragmented_keyspace(server):
         assert (got[2 * n + 1] > 0) == (i % 4 == 0), i
     c.config_resetstat()
     assert c.info("stats")["active_defrag_hits"] == 0
+
+
+def test_defrag_runs_while_the_aof_loads():
+    """While DEBUG LOADAOF replays a log whose deletions leave the keyspace fragmented, the
+    defragmenter works between commands (the crons stand still during a load, here even paused),
+    as Redis's loading loop does, and the loaded dataset is the one that was logged."""
+    for kind in ("carmine", "redis"):
+        s = ServerProcess(kind, args=["--save", "", "--appendonly", "yes", "--hz", "100",
+                                      "--auto-aof-rewrite-percentage", "0",
+                                      "--enable-debug-command", "yes"]).start()
+        try:
+            c = redis.Redis(port=s.port, decode_responses=True)
+            if not c.info("memory")["mem_allocator"].startswith("jemalloc"):
+                continue  # refuses activedefrag: see the test above
+            fragment(c)
+            digest = c.execute_command("DEBUG", "DIGEST")
+            for name, value in (("active-defrag-threshold-lower", 5),
+                                ("active-defrag-cycle-min", 65),
+                                ("active-defrag-cycle-max", 75),
+                                ("active-defrag-ignore-bytes", "2mb"),
+                                ("key-load-delay", -10)):  # a sleep every 10 commands or so
+                c.config_set(name, value)
+            c.execute_command("DEBUG", "PAUSE-CRON", 1)
+            c.config_set("activedefrag", "yes")
+            c.config_resetstat()
+            c.execute_command("DEBUG", "LOADAOF")
+            c.config_set("activedefrag", "no")
+            c.execute_command("DEBUG", "PAUSE-CRON", 0)
+            stats = c.info("stats")
+            assert stats["active_defrag_hits"] > 1000, (kind, stats["active_defrag_hits"])
+            assert stats["active_defrag_key_hits"] > 0, kind
+            assert c.execute_command("DEBUG", "DIGEST") == digest
+            assert c.dbsize() == (KEYS + 2) // 3
+            assert c.pttl("key:0") > 0 and c.pttl("key:3") == -1
+        finally:
+            s.cleanup()

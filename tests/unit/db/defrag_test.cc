@@ -2,7 +2,8 @@
 //
 // Active defragmentation through the real keyspace: a fragmented dataset (two keys of three
 // deleted) walked by the defragmenter keeps every key, value and TTL, and the moved entries stay
-// reachable from their bucket chains and from the volatile-key vector.
+// reachable from their bucket chains and from the volatile-key vector. While a dataset loads the
+// workers' slices wait and the loading thread walks instead.
 #include "db/defrag.h"
 
 #include "base/clock.h"
@@ -105,6 +106,34 @@ TEST(DefragTest, StopEndsTheCycle) {
   EXPECT_FALSE(defrag.Slice(server.dbs(), 1, 10, clock::NowMs()));
   defrag.Start(10, 2, clock::NowMs());
   EXPECT_EQ(defrag.running(), 10);
+}
+
+TEST(DefragTest, WhileLoadingTheLoaderWalksEveryWorkersShare) {
+  TestServer server(4);
+  for (int i = 0; i < 3000; i++) {
+    server.Run({"set", "k" + std::to_string(i), std::string(30, 'x')});
+  }
+  DbSet& dbs = server.dbs();
+  Defragger defrag;
+  defrag.Start(50, 2, clock::NowMs());
+  dbs.set_loading(true);
+  // The workers' slices leave the keyspace to the load...
+  EXPECT_FALSE(defrag.Slice(dbs, 0, 10, clock::NowMs()));
+  EXPECT_FALSE(defrag.Slice(dbs, 1, 10, clock::NowMs()));
+  EXPECT_EQ(defrag.key_hits() + defrag.key_misses(), 0u);
+  // ...and the loading thread walks both shares, then the cycle is over.
+  bool finished = false;
+  for (int i = 0; i < 100000 && !finished; i++) {
+    finished = defrag.SliceWhileLoading(dbs, 1000, clock::NowMs());
+  }
+  dbs.set_loading(false);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(defrag.running(), 0);
+  EXPECT_EQ(defrag.key_hits() + defrag.key_misses(), 3000u);
+  EXPECT_FALSE(defrag.SliceWhileLoading(dbs, 1000, clock::NowMs()));  // no cycle: nothing to do
+  for (int i = 0; i < 3000; i += 7) {
+    EXPECT_EQ(server.Run({"get", "k" + std::to_string(i)}), std::string(30, 'x'));
+  }
 }
 
 }  // namespace
