@@ -35,8 +35,13 @@ void CompactValue::Release() {
   SetInlineEmpty();
 }
 
-int CompactValue::Defrag(mem::DefragAdvisor& advisor) {
+int CompactValue::Defrag(mem::DefragAdvisor& advisor, size_t max_effort) {
   switch (kind()) {
+    case Kind::kObject: {
+      DataObject* o = object();
+      if (o->FreeEffort() > max_effort) return -1;
+      return o->Defrag(advisor) > 0 ? 1 : 0;
+    }
     case Kind::kHeap: {
       void* moved = advisor.Move(heap_ptr());
       if (moved == nullptr) return 0;

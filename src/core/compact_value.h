@@ -41,6 +41,10 @@ class DataObject {
   virtual size_t FreeEffort() const = 0;
   // DEBUG HTSTATS-KEY: appends the hash table's statistics; false if the value has no table.
   virtual bool AppendTableStats(std::string* out, bool full) const { return false; }
+  // Active defragmentation: offers the blocks the object owns to `advisor`, which may move
+  // them; returns how many moved. Only objects whose FreeEffort() is small are offered (the
+  // walk holds a shard lock). Objects without an implementation keep their blocks in place.
+  virtual size_t Defrag(mem::DefragAdvisor& advisor) { return 0; }
 };
 
 class CompactValue {
@@ -112,11 +116,11 @@ class CompactValue {
   void Clone(CompactValue* out) const;
   // Bytes allocated outside the slot itself (for MEMORY USAGE and the memory report).
   size_t HeapBytes() const;
-  // Active defragmentation: offers the block the slot owns directly (a long string's bytes, a
-  // small collection's packed block) to `advisor`, which may move it. Returns 1 if it moved, 0
-  // if not, -1 if the value has no such block. The structures inside an object (big
-  // collections, streams) stay where they are.
-  int Defrag(mem::DefragAdvisor& advisor);
+  // Active defragmentation: offers the blocks the slot owns (a long string's bytes, a small
+  // collection's packed block, the nodes of a list of at most `max_effort` nodes) to
+  // `advisor`, which may move them. Returns 1 if any moved, 0 if not, -1 if the value has no
+  // such block. Other objects' inner structures (hash tables, skiplists, streams) stay.
+  int Defrag(mem::DefragAdvisor& advisor, size_t max_effort);
 
  private:
   void SetInlineEmpty() {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/defrag_advisor.h"
 #include "base/logging.h"
 
 namespace carmine {
@@ -413,6 +414,22 @@ void ListObject::Compact(const EncodingLimits& lim) {
   nodes_.shrink_to_fit();
   CompressInterior(lim);
   UpdateEncoding(lim);
+}
+
+size_t ListObject::Defrag(mem::DefragAdvisor& advisor) {
+  size_t moved = 0;
+  for (size_t i = 0; i < nodes_.size(); i++) {
+    Node& n = nodes_[i];
+    if (n.compressed()) {
+      if (void* p = advisor.Move(n.lz)) {
+        n.lz = static_cast<uint8_t*>(p);
+        moved++;
+      }
+    } else if (n.lp.data() != nullptr && n.lp.Defrag(advisor)) {
+      moved++;
+    }
+  }
+  return moved;
 }
 
 }  // namespace carmine

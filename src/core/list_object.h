@@ -35,6 +35,8 @@ class ListObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return nodes_.size(); }
+  // Each node's block (plain or compressed) may move.
+  size_t Defrag(mem::DefragAdvisor& advisor) override;
 
   size_t size() const { return size_; }
   void PushFront(std::string_view v, const EncodingLimits& lim);

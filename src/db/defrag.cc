@@ -27,9 +27,10 @@ int Defragger::CpuPercent(const DefragSettings& s, double frag_pct, int64_t frag
   return std::clamp(static_cast<int>(pct), lo, hi);
 }
 
-void Defragger::Start(int cpu_pct, int workers, int64_t now_ms) {
+void Defragger::Start(int cpu_pct, int workers, int64_t now_ms, int64_t max_scan_fields) {
   std::lock_guard<std::mutex> g(mu_);
   if (workers_left_.load() != 0) return;
+  max_scan_fields_ = max_scan_fields;
   if (static_cast<int>(walkers_.size()) != workers) {
     walkers_.clear();
     for (int i = 0; i < workers; i++) walkers_.push_back(std::make_unique<Walker>());
@@ -135,6 +136,7 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
   int64_t stop_at = std::min(deadline_us, clock::MonotonicUs() + kMaxLockUs);
   std::vector<Entry*> bucket;
   uint64_t key_hits = 0, key_misses = 0;
+  const auto max_effort = static_cast<size_t>(max_scan_fields_.load());
   bool finished = false;
   for (int n = 0;; n++) {
     if (n == kBucketsPerClockCheck) {
@@ -144,7 +146,7 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
     bucket.clear();
     w.cursor = d.table.Scan(w.cursor, [&](Entry* e) { bucket.push_back(e); });
     for (Entry* e : bucket) {
-      bool moved = e->value.Defrag(w.advisor) == 1;
+      bool moved = e->value.Defrag(w.advisor, max_effort) == 1;
       uintptr_t old = reinterpret_cast<uintptr_t>(e);
       // The value slot holds no pointer into the entry, so the block may move as a whole.
       if (auto* fresh = static_cast<Entry*>(w.advisor.Move(e))) {

@@ -4,15 +4,16 @@
 // reports enough fragmentation (checked once a second by the first worker, thresholds from the
 // active-defrag-* directives, as Redis decides) and walks every shard's table once: each key's
 // entry block and the block its value owns directly (a long string, a small collection) are
-// offered to mem::DefragAdvisor, which moves those sitting in emptier-than-average slabs. A moved
+// offered to mem::DefragAdvisor, which moves those sitting in emptier-than-average slabs, and so
+// are the nodes of lists of up to active-defrag-max-scan-fields nodes (a bigger one would hold
+// the shard's lock too long in one step; Redis walks those in steps). A moved
 // entry is relinked in its bucket chain and in the shard's volatile-key vector, the only places
 // that hold entry addresses between commands.
 //
 // Each worker walks the shards it owns (the same split as active expiry), under each shard's
 // lock, for a CPU share of every cron tick between active-defrag-cycle-min and -max percent,
 // releasing the lock at least every millisecond so commands on that shard wait little. Big
-// collections' inner structures (hash tables, skiplists, quicklist nodes) and streams are not
-// moved yet.
+// hashes', sets' and sorted sets' inner structures, bigger lists and streams are not moved yet.
 //
 // Like Redis, nothing runs while a fork child shares the memory (a move would copy the page).
 // While an AOF is replayed the workers' slices wait and the replaying thread walks instead,
@@ -36,6 +37,7 @@ struct DefragSettings {
   int64_t ignore_bytes = 0;
   int threshold_lower = 10, threshold_upper = 100;
   int cycle_min = 1, cycle_max = 25;
+  int64_t max_scan_fields = 1000;  // a list of more nodes than this keeps its nodes in place
 };
 
 class Defragger {
@@ -44,8 +46,9 @@ class Defragger {
   // bytes lost to it, or 0 if that does not justify a cycle.
   static int CpuPercent(const DefragSettings& s, double frag_pct, int64_t frag_bytes);
 
-  // Starts a cycle over `workers` workers' shards at `cpu_pct` percent of each cron tick.
-  void Start(int cpu_pct, int workers, int64_t now_ms);
+  // Starts a cycle over `workers` workers' shards at `cpu_pct` percent of each cron tick,
+  // moving the nodes of lists of at most `max_scan_fields` nodes.
+  void Start(int cpu_pct, int workers, int64_t now_ms, int64_t max_scan_fields = 1000);
   // One worker's share of a cron tick: walks its shards for its time budget (`hz` ticks a
   // second). Returns true when this call finished the whole cycle (every worker done).
   bool Slice(DbSet& dbs, int worker, int hz, int64_t now_ms);
@@ -91,6 +94,7 @@ class Defragger {
   std::vector<std::unique_ptr<Walker>> walkers_;
   std::atomic<int> workers_left_{0};
   std::atomic<int> running_{0};
+  std::atomic<int64_t> max_scan_fields_{1000};
   std::atomic<int64_t> cycle_start_ms_{0};
   std::atomic<int64_t> total_ms_{0};
   std::atomic<int64_t> last_cycle_ms_{0};

@@ -556,6 +556,7 @@ DefragSettings Server::defrag_settings() const {
   s.threshold_upper = server_opts_.active_defrag_threshold_upper.get();
   s.cycle_min = server_opts_.active_defrag_cycle_min.get();
   s.cycle_max = server_opts_.active_defrag_cycle_max.get();
+  s.max_scan_fields = server_opts_.active_defrag_max_scan_fields.get();
   return s;
 }
 

@@ -258,7 +258,7 @@ void WeighDefrag(Server& s, int64_t now) {
   double frag_pct = (static_cast<double>(active) / allocated - 1) * 100;
   int64_t frag_bytes = static_cast<int64_t>(active) - static_cast<int64_t>(allocated);
   int cpu = Defragger::CpuPercent(settings, frag_pct, frag_bytes);
-  if (cpu > 0) df.Start(cpu, s.num_workers(), now);
+  if (cpu > 0) df.Start(cpu, s.num_workers(), now, settings.max_scan_fields);
 }
 
 void LogDefragDone(const Defragger& df) {

@@ -94,6 +94,41 @@ TEST(DefragTest, MovedKeysKeepValuesAndExpiries) {
   EXPECT_INT(server.Run({"dbsize"}), kKeys / 3);
 }
 
+TEST(DefragTest, ListNodesMoveAndKeepTheirElements) {
+  TestServer server(4);
+  server.opts().list_max_listpack_size.set(4);
+  server.opts().list_compress_depth.set(1);
+  constexpr int kLists = 3000, kItems = 24;  // 6 nodes each: 4 of them compressed
+  auto item = [](int l, int j) { return std::string(60, 'a' + j % 26) + std::to_string(l); };
+  for (int l = 0; l < kLists; l++) {
+    for (int j = 0; j < kItems; j++) server.Run({"rpush", "list:" + std::to_string(l), item(l, j)});
+  }
+  for (int l = 0; l < kLists; l++) {
+    if (l % 3 != 0) EXPECT_INT(server.Run({"del", "list:" + std::to_string(l)}), 1);
+  }
+  Defragger defrag;
+  defrag.Start(75, 1, clock::NowMs(), /*max_scan_fields=*/1000);
+  bool finished = false;
+  for (int i = 0; i < 100000 && !finished; i++) {
+    finished = defrag.Slice(server.dbs(), 0, 10, clock::NowMs());
+  }
+  ASSERT_TRUE(finished);
+  if (mem::DefragAdvisor::Supported()) {
+    EXPECT_GT(defrag.key_hits(), 0u);
+    // More blocks moved than there are keys: list nodes moved too.
+    EXPECT_GT(defrag.hits(), static_cast<uint64_t>(kLists / 3)) << defrag.hits();
+  }
+  for (int l = 0; l < kLists; l += 3) {
+    std::string k = "list:" + std::to_string(l);
+    Reply r = server.Run({"lrange", k, "0", "-1"});
+    ASSERT_EQ(r.elems.size(), static_cast<size_t>(kItems)) << k;
+    for (int j = 0; j < kItems; j++) EXPECT_EQ(r.elems[j].str, item(l, j)) << k;
+    EXPECT_EQ(server.Run({"rpop", k}), item(l, kItems - 1));
+    EXPECT_EQ(server.Run({"lpop", k}), item(l, 0));
+    EXPECT_EQ(server.Run({"lindex", k, "11"}), item(l, 12));
+  }
+}
+
 TEST(DefragTest, StopEndsTheCycle) {
   TestServer server(2);
   for (int i = 0; i < 100; i++) server.Run({"set", "k" + std::to_string(i), std::string(30, 'x')});
