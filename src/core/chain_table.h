@@ -131,6 +131,27 @@ class ChainTable {
     }
   }
 
+  // Active defragmentation: offers every node to `move`, which returns the node's new address
+  // (same contents) or nullptr to keep it; the chain link is pointed at the new address.
+  // Returns how many moved.
+  template <typename Fn>
+  size_t MoveNodes(Fn&& move) {
+    size_t moved = 0;
+    for (int t = 0; t < 2; t++) {
+      size_t n = t == 0 ? size0_ : size1_;
+      Node** tab = t == 0 ? t0_.get() : t1_.get();
+      for (size_t i = 0; i < n; i++) {
+        for (Node** link = &tab[i]; *link != nullptr; link = &(*link)->next) {
+          if (Node* fresh = move(*link)) {
+            *link = fresh;
+            moved++;
+          }
+        }
+      }
+    }
+    return moved;
+  }
+
   void Clear() {
     for (int t = 0; t < 2; t++) {
       size_t n = t == 0 ? size0_ : size1_;

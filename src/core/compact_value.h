@@ -117,9 +117,9 @@ class CompactValue {
   // Bytes allocated outside the slot itself (for MEMORY USAGE and the memory report).
   size_t HeapBytes() const;
   // Active defragmentation: offers the blocks the slot owns (a long string's bytes, a small
-  // collection's packed block, the nodes of a list of at most `max_effort` nodes) to
-  // `advisor`, which may move them. Returns 1 if any moved, 0 if not, -1 if the value has no
-  // such block. Other objects' inner structures (hash tables, skiplists, streams) stay.
+  // collection's packed block, the inner blocks of an object whose FreeEffort() is at most
+  // `max_effort`: see DataObject::Defrag) to `advisor`, which may move them. Returns 1 if any
+  // moved, 0 if not, -1 if the value has no such block.
   int Defrag(mem::DefragAdvisor& advisor, size_t max_effort);
 
  private:

@@ -1,7 +1,13 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "core/hash_object.h"
 
+#include "base/defrag_advisor.h"
+
 namespace carmine {
+
+size_t HashTableObject::Defrag(mem::DefragAdvisor& advisor) {
+  return table.MoveNodes([&](MapNode* n) { return static_cast<MapNode*>(advisor.Move(n)); });
+}
 
 std::unique_ptr<DataObject> HashTableObject::Clone() const {
   auto h = std::make_unique<HashTableObject>();

@@ -29,6 +29,7 @@ class HashTableObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return table.size(); }
+  size_t Defrag(mem::DefragAdvisor& advisor) override;  // the field nodes
   bool AppendTableStats(std::string* out, bool full) const override {
     table.AppendStats(out, full);
     return true;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/defrag_advisor.h"
 #include "base/logging.h"
 #include "base/strutil.h"
 
@@ -151,6 +152,24 @@ const char* SetObject::encoding_name() const {
       return "hashtable";
   }
   return "hashtable";
+}
+
+bool IntSet::Defrag(mem::DefragAdvisor& advisor) {
+  void* moved = advisor.Move(buf_);
+  if (moved == nullptr) return false;
+  buf_ = static_cast<uint8_t*>(moved);
+  return true;
+}
+
+size_t SetObject::Defrag(mem::DefragAdvisor& advisor) {
+  switch (enc_) {
+    case Enc::kIntSet:
+      return ints_.Defrag(advisor) ? 1 : 0;
+    case Enc::kTable:
+      return table_->MoveNodes([&](SetNode* n) { return static_cast<SetNode*>(advisor.Move(n)); });
+    default:
+      return packed_.data() != nullptr && packed_.Defrag(advisor) ? 1 : 0;
+  }
 }
 
 std::unique_ptr<DataObject> SetObject::Clone() const {

@@ -55,6 +55,8 @@ class IntSet {
   bool Erase(int64_t v);
   void EraseAt(uint32_t pos);
   size_t AllocatedBytes() const;
+  // Active defragmentation: the array may move; true if it did.
+  bool Defrag(mem::DefragAdvisor& advisor);
 
  private:
   void Upgrade(uint8_t width);
@@ -78,6 +80,7 @@ class SetObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return enc_ == Enc::kTable ? size() : 1; }
+  size_t Defrag(mem::DefragAdvisor& advisor) override;  // the array, list or member nodes
 
   Enc encoding() const { return enc_; }
   size_t size() const;

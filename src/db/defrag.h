@@ -5,15 +5,16 @@
 // active-defrag-* directives, as Redis decides) and walks every shard's table once: each key's
 // entry block and the block its value owns directly (a long string, a small collection) are
 // offered to mem::DefragAdvisor, which moves those sitting in emptier-than-average slabs, and so
-// are the nodes of lists of up to active-defrag-max-scan-fields nodes (a bigger one would hold
-// the shard's lock too long in one step; Redis walks those in steps). A moved
+// are the inner blocks of collections of up to active-defrag-max-scan-fields elements (list
+// nodes, hash and set nodes: a bigger one would hold the shard's lock too long in one step;
+// Redis walks those in steps). A moved
 // entry is relinked in its bucket chain and in the shard's volatile-key vector, the only places
 // that hold entry addresses between commands.
 //
 // Each worker walks the shards it owns (the same split as active expiry), under each shard's
 // lock, for a CPU share of every cron tick between active-defrag-cycle-min and -max percent,
-// releasing the lock at least every millisecond so commands on that shard wait little. Big
-// hashes', sets' and sorted sets' inner structures, bigger lists and streams are not moved yet.
+// releasing the lock at least every millisecond so commands on that shard wait little. Bigger
+// collections, sorted sets' skiplists and streams are not moved yet.
 //
 // Like Redis, nothing runs while a fork child shares the memory (a move would copy the page).
 // While an AOF is replayed the workers' slices wait and the replaying thread walks instead,
@@ -37,7 +38,7 @@ struct DefragSettings {
   int64_t ignore_bytes = 0;
   int threshold_lower = 10, threshold_upper = 100;
   int cycle_min = 1, cycle_max = 25;
-  int64_t max_scan_fields = 1000;  // a list of more nodes than this keeps its nodes in place
+  int64_t max_scan_fields = 1000;  // a bigger collection keeps its inner blocks in place
 };
 
 class Defragger {
@@ -47,7 +48,7 @@ class Defragger {
   static int CpuPercent(const DefragSettings& s, double frag_pct, int64_t frag_bytes);
 
   // Starts a cycle over `workers` workers' shards at `cpu_pct` percent of each cron tick,
-  // moving the nodes of lists of at most `max_scan_fields` nodes.
+  // moving the inner blocks of collections of at most `max_scan_fields` elements.
   void Start(int cpu_pct, int workers, int64_t now_ms, int64_t max_scan_fields = 1000);
   // One worker's share of a cron tick: walks its shards for its time budget (`hz` ticks a
   // second). Returns true when this call finished the whole cycle (every worker done).
