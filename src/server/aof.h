@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -84,8 +85,10 @@ class Aof {
   void Stop();
   // Ends a running rewrite child; the current files stay as they are (shutdown).
   void StopRewrite() { KillChild(); }
-  // DEBUG LOADAOF: flushes, empties the dataset and loads it again from the files.
-  Status Reload();
+  // DEBUG LOADAOF: flushes, empties the dataset and loads it again from the files. `poll`
+  // serves the calling worker's other clients between replayed commands (they get -LOADING, as
+  // Redis answers them while it loads), also while a replayed script runs long.
+  Status Reload(std::function<void()> poll = {});
 
   bool enabled() const { return state_.load() != kOff; }
   // WAITAOF: the replication offset up to which what the AOF holds is fsynced, -1 while that is
@@ -247,6 +250,7 @@ class Aof {
   std::string child_base_;      // the file the child writes (renamed into the AOF dir)
   bool child_rdb_ = true;       // the child writes an RDB preamble base
   int64_t loaded_before_ = 0;  // bytes of the files already loaded (progress for INFO)
+  std::function<void()> load_poll_;  // Reload's `poll`, while it runs
 };
 
 }  // namespace carmine

@@ -126,6 +126,7 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
   Dispatcher& d = server_.dispatcher();
   Session session;
   session.loader = true;
+  session.process_while_busy = load_poll_;  // a long script polls too
   std::string out;
   ReplyBuilder rb(&out);
   aof::CommandReader reader(data);
@@ -154,6 +155,7 @@ Status Aof::LoadCommands(const std::string& path, bool last, int64_t* size, size
         server_.loading_loaded_bytes.store(loaded_before_ +
                                            static_cast<int64_t>(reader.valid_offset()));
         server_.DefragWhileLoading();
+        if (load_poll_) load_poll_();
       }
       continue;
     }
@@ -370,7 +372,12 @@ Status Aof::LoadAndOpen() {
   return Status::Ok();
 }
 
-Status Aof::Reload() {
+Status Aof::Reload(std::function<void()> poll) {
+  load_poll_ = std::move(poll);
+  struct Reset {
+    std::function<void()>& f;
+    ~Reset() { f = nullptr; }
+  } reset{load_poll_};
   FlushAndSync();
   Paths p = MakePaths();
   // As Redis does, the manifest is read again from disk: its counters continue from there.

@@ -167,9 +167,11 @@ void DebugDigestValue(Server&, ArgList args, CommandContext& ctx) {
 }
 
 // DEBUG LOADAOF: flush the AOF, empty the dataset and replay the files (a restart, in place).
-// Other clients are held off meanwhile, so nothing they write is missed by the reload or the file.
+// Meanwhile other clients' reads get -LOADING, as Redis answers them between the commands it
+// replays, and their writes are held off until the replay ends, so nothing they write is missed
+// by the reload or the file.
 void DebugLoadAof(Server& s, ArgList, CommandContext& ctx) {
-  s.Pause(INT64_MAX, true);
+  s.Pause(INT64_MAX, false);
   {
     ShardLocks all;
     all.AddAll(s.dbs());
@@ -177,8 +179,10 @@ void DebugLoadAof(Server& s, ArgList, CommandContext& ctx) {
     s.aof().FlushAndSync();
     for (int db = 0; db < s.dbs().num_dbs(); db++) ctx.db(db).Flush();
     if (auto* o = s.dbs().observer()) o->OnDbChanged(-1);
+    s.dbs().set_loading(true);
   }
-  Status st = s.aof().Reload();
+  // Inside EXEC this thread holds every shard lock: other clients wait for the transaction.
+  Status st = s.aof().Reload(ctx.no_block ? nullptr : ctx.session.process_while_busy);
   s.Unpause();
   if (!st.ok()) {
     // The dataset is gone and the files cannot restore it: as Redis, stop rather than serve an

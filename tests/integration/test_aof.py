@@ -427,6 +427,42 @@ def test_debug_loadaof(make_server):
     crash_and_compare(make_server, s, c)  # nothing was written twice
 
 
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_debug_loadaof_answers_loading_to_other_clients(kind):
+    """While DEBUG LOADAOF replays the files, other clients, even those served by the thread
+    that replays (one thread here), get -LOADING for what needs the dataset, as from Redis."""
+    s = ServerProcess(kind, args=["--appendonly", "yes", "--enable-debug-command", "yes",
+                                  *(["--threads", "1"] if kind == "carmine" else [])]).start()
+    try:
+        c = redis.Redis(port=s.port, socket_timeout=30)
+        p = c.pipeline(transaction=False)
+        for i in range(20000):
+            p.set(f"key:{i}", i)
+        p.execute()
+        c.config_set("key-load-delay", 50)  # a second or two of replay
+        loader = redis.Redis(port=s.port, socket_timeout=30)
+        done = []
+        t = threading.Thread(target=lambda: done.append(loader.execute_command("DEBUG", "LOADAOF")))
+        t.start()
+        seen = False
+        deadline = time.time() + 20
+        while t.is_alive() and time.time() < deadline:
+            try:
+                c.ping()
+            except redis.exceptions.BusyLoadingError as e:
+                assert "loading the dataset in memory" in str(e)
+                assert c.info("persistence")["loading"] in (0, 1)  # INFO answers while loading
+                seen = True
+                break
+        t.join(30)
+        assert seen, "no -LOADING while the AOF was replayed"
+        assert done == [b"OK"]
+        c.config_set("key-load-delay", 0)
+        assert c.dbsize() == 20000 and c.get("key:19999") == b"19999"
+    finally:
+        s.cleanup()
+
+
 def cap_file_size(s, limit):
     """Limits how large the server may make a file (RLIMIT_FSIZE, the soft limit only, so it can
     be raised again): writes past it fail."""
