@@ -379,6 +379,17 @@ void Connection::ResizeReplyBuffer(int64_t now_ms) {
   session_.rbp.store(rb_peak_, std::memory_order_relaxed);
 }
 
+void Connection::TrimIdleReplicaBuffer(int64_t now_ms) {
+  if (replica_ == nullptr || feeding_ || executing_ || out_pos_ != out_.size()) {
+    drained_since_ms_ = 0;
+    return;
+  }
+  if (drained_since_ms_ == 0) drained_since_ms_ = now_ms;
+  if (now_ms - drained_since_ms_ < 1000 || out_.capacity() <= ReplyCapacity(rb_size_)) return;
+  FitReplyBuffer();  // FeedReplica sizes it again when there is more to send
+  replica_->out_bytes.store(out_.capacity() + 1, std::memory_order_relaxed);
+}
+
 void Connection::FitReplyBuffer() {
   if (out_.capacity() == ReplyCapacity(rb_size_)) return;
   std::string fresh;

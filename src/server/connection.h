@@ -60,6 +60,9 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   // recent peak is cut to that peak. Keeping it between commands otherwise spares a
   // reallocation per big request. The reply buffer follows ReplyBufferPolicy.
   void ResizeBuffers(int64_t now_ms, int64_t idle_ms);
+  // A replica whose stream has been all sent for a second gives back its feeding buffer, as
+  // Redis's replicas keep nothing of their own once caught up (CLIENT LIST tot-mem).
+  void TrimIdleReplicaBuffer(int64_t now_ms);
   // Cron: a client that stays over its soft output limit is closed when the limit's seconds pass
   // even if nothing more is written to it (the kill is posted, not done here).
   void CheckOutputLimit() {
@@ -150,6 +153,7 @@ class Connection : public IoHandler, private ReplyBuilder::Limit {
   size_t rb_size_ = ReplyBufferPolicy::kMaxBytes;  // what out_ keeps once drained
   size_t rb_peak_ = ReplyBufferPolicy::kMaxBytes;  // most of it a batch of replies used lately
   int64_t rb_peak_since_ms_ = 0;
+  int64_t drained_since_ms_ = 0;  // a replica's stream all sent since then (0: not drained)
   bool paused_ = false;
   bool read_stopped_ = false;
   bool http_checked_ = false;  // the first bytes were looked at for an HTTP request

@@ -381,6 +381,7 @@ void Worker::Cron() {
   for (auto& [id, c] : conns_) {
     if (c->replica() != nullptr &&
         c->replica()->state.load() != ReplicaLink::State::kHandshake) {
+      c->TrimIdleReplicaBuffer(now);
       continue;  // replicas are judged by their acknowledgements (ReplicationCron)
     }
     if (c->session().is_master) continue;  // judged by repl-timeout (ReplicaClient::Cron)

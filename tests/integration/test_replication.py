@@ -353,3 +353,30 @@ def test_lagging_replica_buffer_is_not_evicted_for(kind):
         if rep is not None:
             rep.cleanup()
         m.cleanup()
+
+
+@pytest.mark.parametrize("kind", ["carmine", "redis"])
+def test_caught_up_replica_gives_its_buffer_back(kind):
+    """A 256 KB write streams through a replica's output buffer; once the replica has it all,
+    its client costs less than the write again (CLIENT LIST tot-mem; about 120 KB for Redis,
+    which keeps a block of its shared replication buffer referenced)."""
+    m = ServerProcess(kind, args=DISK)
+    m.start()
+    rep = None
+    try:
+        mc = redis.Redis(port=m.port, decode_responses=True)
+        rep, rc = start_replica(m.port)
+        wait_in_sync(mc, rc)
+        mc.set("big", "x" * 256 * 1024)
+        wait_in_sync(mc, rc)
+
+        def replica_mem():
+            clients = mc.client_list(_type="replica")
+            return int(clients[0]["tot-mem"]) if clients else None
+        wait_until(lambda: (replica_mem() or 1 << 30) < 200 * 1024, 10,
+                   what=f"the replica client under 200 KB (tot-mem {replica_mem()})")
+        assert rc.strlen("big") == 256 * 1024
+    finally:
+        if rep is not None:
+            rep.cleanup()
+        m.cleanup()
