@@ -15,6 +15,15 @@
 namespace carmine::testing {
 namespace {
 
+// One whole cycle by a single worker at 75%; true if it finished.
+bool RunCycle(Defragger& defrag, DbSet& dbs, int64_t max_scan_fields) {
+  defrag.Start(75, 1, clock::NowMs(), max_scan_fields);
+  for (int i = 0; i < 100000; i++) {
+    if (defrag.Slice(dbs, 0, 10, clock::NowMs())) return true;
+  }
+  return false;
+}
+
 TEST(DefragTest, CpuShareFollowsThresholds) {
   DefragSettings s;
   s.enabled = true;
@@ -110,12 +119,7 @@ TEST(DefragTest, ListNodesMoveAndKeepTheirElements) {
     if (l % 3 != 0) EXPECT_INT(server.Run({"del", "list:" + std::to_string(l)}), 1);
   }
   Defragger defrag;
-  defrag.Start(75, 1, clock::NowMs(), /*max_scan_fields=*/1000);
-  bool finished = false;
-  for (int i = 0; i < 100000 && !finished; i++) {
-    finished = defrag.Slice(server.dbs(), 0, 10, clock::NowMs());
-  }
-  ASSERT_TRUE(finished);
+  ASSERT_TRUE(RunCycle(defrag, server.dbs(), 1000));
   if (mem::DefragAdvisor::Supported()) {
     EXPECT_GT(defrag.key_hits(), 0u);
     // More blocks moved than there are keys: list nodes moved too.
@@ -160,12 +164,7 @@ TEST(DefragTest, HashAndSetNodesMoveAndKeepTheirMembers) {
   EXPECT_EQ(server.Run({"object", "encoding", "s:0"}), "hashtable");
   EXPECT_EQ(server.Run({"object", "encoding", "i:0"}), "intset");
   Defragger defrag;
-  defrag.Start(75, 1, clock::NowMs(), /*max_scan_fields=*/1000);
-  bool finished = false;
-  for (int i = 0; i < 100000 && !finished; i++) {
-    finished = defrag.Slice(server.dbs(), 0, 10, clock::NowMs());
-  }
-  ASSERT_TRUE(finished);
+  ASSERT_TRUE(RunCycle(defrag, server.dbs(), 1000));
   // Far more blocks moved than there are keys: the nodes of both kinds moved.
   if (mem::DefragAdvisor::Supported()) EXPECT_GT(defrag.hits(), 10u * kKeys) << defrag.hits();
   for (int k = 0; k < kKeys; k += 3) {
