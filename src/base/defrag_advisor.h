@@ -38,6 +38,16 @@ class DefragAdvisor {
   // `p` stays valid. The caller repoints every reference to the returned block.
   void* Move(void* p);
 
+  // Move() for an owning pointer held in place: repoints `p` when the block moved. Returns
+  // whether it did.
+  template <typename T>
+  bool MoveInPlace(T*& p) {
+    void* moved = Move(p);
+    if (moved == nullptr) return false;
+    p = static_cast<T*>(moved);
+    return true;
+  }
+
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 

@@ -421,10 +421,7 @@ size_t ListObject::Defrag(mem::DefragAdvisor& advisor) {
   for (size_t i = 0; i < nodes_.size(); i++) {
     Node& n = nodes_[i];
     if (n.compressed()) {
-      if (void* p = advisor.Move(n.lz)) {
-        n.lz = static_cast<uint8_t*>(p);
-        moved++;
-      }
+      if (advisor.MoveInPlace(n.lz)) moved++;
     } else if (n.lp.data() != nullptr && n.lp.Defrag(advisor)) {
       moved++;
     }

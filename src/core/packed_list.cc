@@ -157,12 +157,7 @@ void PackedList::Reset() {
   buf_ = nullptr;
 }
 
-bool PackedList::Defrag(mem::DefragAdvisor& advisor) {
-  void* moved = advisor.Move(buf_);
-  if (moved == nullptr) return false;
-  buf_ = static_cast<uint8_t*>(moved);
-  return true;
-}
+bool PackedList::Defrag(mem::DefragAdvisor& advisor) { return advisor.MoveInPlace(buf_); }
 
 size_t PackedList::AllocatedBytes() const { return buf_ == nullptr ? 0 : malloc_usable_size(buf_); }
 

@@ -154,12 +154,7 @@ const char* SetObject::encoding_name() const {
   return "hashtable";
 }
 
-bool IntSet::Defrag(mem::DefragAdvisor& advisor) {
-  void* moved = advisor.Move(buf_);
-  if (moved == nullptr) return false;
-  buf_ = static_cast<uint8_t*>(moved);
-  return true;
-}
+bool IntSet::Defrag(mem::DefragAdvisor& advisor) { return advisor.MoveInPlace(buf_); }
 
 size_t SetObject::Defrag(mem::DefragAdvisor& advisor) {
   switch (enc_) {
