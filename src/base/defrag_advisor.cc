@@ -1,9 +1,7 @@
 // Copyright 2026 Carmine authors. SPDX-License-Identifier: BSD-3-Clause
 #include "base/defrag_advisor.h"
 
-#include <algorithm>
 #include <cstring>
-#include <string>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CARMINE_DEFRAG_UNSUPPORTED 1
@@ -21,110 +19,92 @@ namespace carmine::mem {
 
 DefragAdvisor::DefragAdvisor() = default;
 bool DefragAdvisor::Supported() { return false; }
-void DefragAdvisor::Refresh() {}
 void* DefragAdvisor::Move(void*) { return nullptr; }
-int DefragAdvisor::ClassOf(size_t) const { return -1; }
 
 #else
 
 namespace {
 
-template <typename T>
-bool ReadCtl(const char* name, T* out) {
-  size_t sz = sizeof(T);
-  return mallctl(name, out, &sz, nullptr, 0) == 0 && sz == sizeof(T);
-}
+// What experimental.utilization.query answers about the slab holding a pointer.
+struct SlabUtilization {
+  void* slabcur = nullptr;  // the slab its bin allocates from now (nullptr: none)
+  size_t nfree = 0;         // free regions in this pointer's slab
+  size_t nregs = 0;         // regions per slab of this size class
+  size_t slab_bytes = 0;    // the slab's size; 0 for a large (non-slab) allocation
+  size_t bin_nfree = 0;     // free regions over all slabs of the bin (the class in this arena)
+  size_t bin_nregs = 0;     // regions over all slabs of the bin
+};
 
 }  // namespace
 
 DefragAdvisor::DefragAdvisor() {
-  unsigned nbins = 0;
-  if (!ReadCtl("arenas.nbins", &nbins)) return;
-  class_sizes_.resize(nbins);
-  for (unsigned j = 0; j < nbins; j++) {
-    std::string name = "arenas.bin." + std::to_string(j) + ".size";
-    ReadCtl(name.c_str(), &class_sizes_[j]);
-  }
   query_miblen_ = 3;
-  if (mallctlnametomib("experimental.utilization.batch_query", query_mib_, &query_miblen_) != 0) {
+  if (mallctlnametomib("experimental.utilization.query", query_mib_, &query_miblen_) != 0) {
     query_miblen_ = 0;
   }
   lookup_miblen_ = 2;
   if (mallctlnametomib("arenas.lookup", lookup_mib_, &lookup_miblen_) != 0) lookup_miblen_ = 0;
-  // stats.arenas.<i>.bins.<j>.*: components 2 and 4 are filled in per read.
-  stats_miblen_ = 6;
-  size_t len = 6;
-  if (mallctlnametomib("stats.arenas.0.bins.0.curregs", regs_mib_, &stats_miblen_) != 0 ||
-      mallctlnametomib("stats.arenas.0.bins.0.curslabs", slabs_mib_, &len) != 0) {
-    stats_miblen_ = 0;
-  }
 }
 
 bool DefragAdvisor::Supported() {
   static const bool ok = [] {
     DefragAdvisor probe;
-    return probe.query_miblen_ > 0 && probe.lookup_miblen_ > 0 && probe.stats_miblen_ > 0 &&
-           !probe.class_sizes_.empty();
+    if (probe.query_miblen_ == 0 || probe.lookup_miblen_ == 0) return false;
+    // The bin totals come from jemalloc's statistics: a build without them answers zeros.
+    void* p = malloc(64);
+    SlabUtilization u;
+    size_t len = sizeof(u);
+    bool answered = mallctlbymib(probe.query_mib_, probe.query_miblen_, &u, &len, &p,
+                                 sizeof(p)) == 0 && len == sizeof(u) && u.bin_nregs > 0;
+    free(p);
+    return answered;
   }();
   return ok;
 }
 
-void DefragAdvisor::Refresh() {
-  uint64_t epoch = 1;
-  size_t sz = sizeof(epoch);
-  mallctl("epoch", &epoch, &sz, &epoch, sz);
-  unsigned narenas = 0;
-  ReadCtl("arenas.narenas", &narenas);
-  arenas_ = narenas;
-  size_t classes = class_sizes_.size();
-  occupancy_.assign(static_cast<size_t>(narenas) * classes, Occupancy{});
-  if (stats_miblen_ == 0) return;
-  for (unsigned a = 0; a < narenas; a++) {
-    for (size_t j = 0; j < classes; j++) {
-      regs_mib_[2] = slabs_mib_[2] = a;
-      regs_mib_[4] = slabs_mib_[4] = j;
-      Occupancy& o = occupancy_[a * classes + j];
-      size_t v = 0, len = sizeof(v);
-      // An arena never initialized has no statistics: it stays at zero (nothing to move).
-      if (mallctlbymib(regs_mib_, stats_miblen_, &v, &len, nullptr, 0) != 0) break;
-      o.curregs = v;
-      len = sizeof(v);
-      if (mallctlbymib(slabs_mib_, stats_miblen_, &v, &len, nullptr, 0) == 0) o.curslabs = v;
-    }
-  }
-}
-
-int DefragAdvisor::ClassOf(size_t usable) const {
-  auto it = std::lower_bound(class_sizes_.begin(), class_sizes_.end(), usable);
-  return it != class_sizes_.end() && *it == usable ? static_cast<int>(it - class_sizes_.begin())
-                                                   : -1;
-}
-
 void* DefragAdvisor::Move(void* p) {
   if (p == nullptr || query_miblen_ == 0) return nullptr;
-  // Per pointer: free regions in its slab, regions per slab, slab bytes.
-  size_t out[3] = {0, 0, 0};
-  size_t out_len = sizeof(out);
-  void* in[1] = {p};
+  SlabUtilization u;
+  size_t len = sizeof(u);
+  if (mallctlbymib(query_mib_, query_miblen_, &u, &len, &p, sizeof(p)) != 0 ||
+      len != sizeof(u)) {
+    misses_++;
+    return nullptr;
+  }
+  auto* addr = static_cast<char*>(p);
+  auto* cur = static_cast<char*>(u.slabcur);
+  // Large allocations, full slabs and the current slab have nothing to gain.
+  if (u.slab_bytes == 0 || u.nregs <= 1 || u.nfree == 0 || u.bin_nregs < u.nregs ||
+      (cur != nullptr && addr >= cur && addr < cur + u.slab_bytes)) {
+    misses_++;
+    return nullptr;
+  }
+  uint64_t slabs = u.bin_nregs / u.nregs;
+  uint64_t used = u.bin_nregs - u.bin_nfree;
+  if (cur != nullptr && slabs > 1) {
+    // Leave the current slab out of the average (it is being filled, not emptied).
+    SlabUtilization c;
+    len = sizeof(c);
+    void* in = cur;
+    if (mallctlbymib(query_mib_, query_miblen_, &c, &len, &in, sizeof(in)) == 0 &&
+        len == sizeof(c) && c.nregs == u.nregs && used >= c.nregs - c.nfree) {
+      used -= c.nregs - c.nfree;
+      slabs--;
+    }
+  }
+  // Move only out of a slab at most as full as the others on average: those are the ones that
+  // can empty, and a region moved out of a fuller one would just land in an emptier one.
+  if (static_cast<uint64_t>(u.nregs - u.nfree) * slabs > used) {
+    misses_++;
+    return nullptr;
+  }
   unsigned arena = 0;
   size_t arena_len = sizeof(arena);
-  if (mallctlbymib(query_mib_, query_miblen_, out, &out_len, in, sizeof(in)) != 0 ||
-      mallctlbymib(lookup_mib_, lookup_miblen_, &arena, &arena_len, in, sizeof(void*)) != 0) {
+  if (mallctlbymib(lookup_mib_, lookup_miblen_, &arena, &arena_len, &p, sizeof(p)) != 0) {
     misses_++;
     return nullptr;
   }
-  size_t nfree = out[0], nregs = out[1];
   size_t usable = sallocx(p, 0);
-  int cls = nregs > 1 && nfree > 0 && arena < arenas_ ? ClassOf(usable) : -1;
-  const Occupancy* o = cls >= 0 ? &occupancy_[arena * class_sizes_.size() + cls] : nullptr;
-  // Full slabs and large allocations have nothing to gain. Otherwise move only out of a slab at
-  // most as full as the class's average in its arena: those are the ones that can empty, and a
-  // region moved out of a fuller one would just land in an emptier one.
-  if (o == nullptr || o->curslabs == 0 ||
-      static_cast<uint64_t>(nregs - nfree) * o->curslabs > o->curregs) {
-    misses_++;
-    return nullptr;
-  }
   void* fresh = mallocx(usable, MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE);
   if (fresh == nullptr) {
     misses_++;

@@ -5,20 +5,22 @@
 // allocator keeps whole pages for a few live regions (INFO allocator_frag_ratio above 1). Moving
 // the live regions out of the emptiest slabs lets those slabs drain and their pages return.
 //
-// With jemalloc the advisor asks, per allocation, how full its slab is
-// (experimental.utilization.batch_query) and compares that with the average of the size class
-// in the same arena (stats.arenas.<i>.bins.<j>.curregs / curslabs). A region in a slab at most as
-// full as the average is copied into a new region of the same arena allocated past the thread
-// cache (so it comes from the fuller, older slabs jemalloc prefers, not from another thread's
-// arena, which would copy everything across) and the old one is freed past the cache too (so it
-// is not handed straight back). Other allocators cannot answer; Supported() is false there.
+// With jemalloc the advisor asks, per allocation, one question
+// (experimental.utilization.query): how full its slab is, how full its size class is in that
+// arena's bin, and which slab the bin currently allocates from. A region in a slab at most as
+// full as the bin's average, the current slab left out of both, is copied into a new region of
+// the same arena allocated past the thread cache (so it comes from the fuller, older slabs
+// jemalloc prefers, not from another thread's arena, which would copy everything across) and the
+// old one is freed past the cache too (so it is not handed straight back). The current slab is
+// never emptied: new regions land there, so moving out of it would only churn, and with it in
+// the average a bin whose other slabs are all equally full would look above average everywhere
+// and stall. Other allocators cannot answer; Supported() is false there.
 //
 // One advisor per thread that defragments; not thread-safe itself.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace carmine::mem {
 
@@ -28,10 +30,6 @@ class DefragAdvisor {
 
   // Whether the linked allocator can tell where an allocation sits.
   static bool Supported();
-
-  // Re-reads each size class's occupancy. Call at the start of each slice of work: moves made
-  // since shift the averages.
-  void Refresh();
 
   // If `p` (from malloc) sits in a slab emptier than its size class's average, copies its usable
   // bytes into a new block, frees `p` and returns the new block; otherwise returns nullptr and
@@ -52,22 +50,10 @@ class DefragAdvisor {
   uint64_t misses() const { return misses_; }
 
  private:
-  struct Occupancy {
-    uint64_t curregs = 0;   // live regions of one size class in one arena
-    uint64_t curslabs = 0;  // slabs holding them
-  };
-  // The bin index of an allocation of `usable` bytes, or -1 (not a slab size class).
-  int ClassOf(size_t usable) const;
-
-  std::vector<size_t> class_sizes_;
-  unsigned arenas_ = 0;
-  std::vector<Occupancy> occupancy_;  // [arena * classes + class]
   size_t query_mib_[4] = {};
   size_t query_miblen_ = 0;
   size_t lookup_mib_[4] = {};
   size_t lookup_miblen_ = 0;
-  size_t regs_mib_[6] = {}, slabs_mib_[6] = {};
-  size_t stats_miblen_ = 0;
   uint64_t hits_ = 0, misses_ = 0;
 };
 

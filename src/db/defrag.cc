@@ -97,7 +97,6 @@ bool Defragger::Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading,
   }
   int cpu = running_.load();
   if (cpu != 0) {
-    w->advisor.Refresh();
     while (w->db < dbs.num_dbs()) {
       if (w->shard >= static_cast<uint32_t>(dbs.num_shards())) {
         w->db++;
