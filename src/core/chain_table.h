@@ -136,19 +136,28 @@ class ChainTable {
   // Returns how many moved.
   template <typename Fn>
   size_t MoveNodes(Fn&& move) {
+    uint64_t cursor = 0;
+    return MoveNodes(move, &cursor, SIZE_MAX);
+  }
+  // The same for at most `max_buckets` buckets from `*cursor` (a bucket index over the main table
+  // then the rehash target; 0 to start); sets `*cursor` to where to resume, 0 once every bucket
+  // was offered. A resize between two calls may offer some nodes twice or skip some, which a
+  // defragmentation pass can afford.
+  template <typename Fn>
+  size_t MoveNodes(Fn&& move, uint64_t* cursor, size_t max_buckets) {
     size_t moved = 0;
-    for (int t = 0; t < 2; t++) {
-      size_t n = t == 0 ? size0_ : size1_;
-      Node** tab = t == 0 ? t0_.get() : t1_.get();
-      for (size_t i = 0; i < n; i++) {
-        for (Node** link = &tab[i]; *link != nullptr; link = &(*link)->next) {
-          if (Node* fresh = move(*link)) {
-            *link = fresh;
-            moved++;
-          }
+    uint64_t i = *cursor;
+    const uint64_t total = size0_ + size1_;
+    for (size_t visited = 0; i < total && visited < max_buckets; i++, visited++) {
+      Node** link = i < size0_ ? &t0_[i] : &t1_[i - size0_];
+      for (; *link != nullptr; link = &(*link)->next) {
+        if (Node* fresh = move(*link)) {
+          *link = fresh;
+          moved++;
         }
       }
     }
+    *cursor = i < total ? i : 0;
     return moved;
   }
 

@@ -42,9 +42,18 @@ class DataObject {
   // DEBUG HTSTATS-KEY: appends the hash table's statistics; false if the value has no table.
   virtual bool AppendTableStats(std::string* out, bool full) const { return false; }
   // Active defragmentation: offers the blocks the object owns to `advisor`, which may move
-  // them; returns how many moved. Only objects whose FreeEffort() is small are offered (the
-  // walk holds a shard lock). Objects without an implementation keep their blocks in place.
-  virtual size_t Defrag(mem::DefragAdvisor& advisor) { return 0; }
+  // them; returns how many moved. The walk holds a shard lock, so a big object is done in steps:
+  // each call offers the blocks of about `budget` elements (nodes, buckets) from `*cursor` (0 to
+  // start) and sets `*cursor` to where the next call resumes, 0 when the object is done. Objects
+  // without an implementation keep their blocks in place.
+  virtual size_t DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) {
+    *cursor = 0;
+    return 0;
+  }
+  size_t Defrag(mem::DefragAdvisor& advisor) {
+    uint64_t cursor = 0;
+    return DefragStep(advisor, &cursor, SIZE_MAX);
+  }
 };
 
 class CompactValue {

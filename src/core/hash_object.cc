@@ -5,8 +5,10 @@
 
 namespace carmine {
 
-size_t HashTableObject::Defrag(mem::DefragAdvisor& advisor) {
-  return table.MoveNodes([&](MapNode* n) { return static_cast<MapNode*>(advisor.Move(n)); });
+size_t HashTableObject::DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor,
+                                   size_t budget) {
+  return table.MoveNodes([&](MapNode* n) { return static_cast<MapNode*>(advisor.Move(n)); },
+                         cursor, budget);
 }
 
 std::unique_ptr<DataObject> HashTableObject::Clone() const {

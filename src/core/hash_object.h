@@ -29,7 +29,8 @@ class HashTableObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return table.size(); }
-  size_t Defrag(mem::DefragAdvisor& advisor) override;  // the field nodes
+  // The field nodes, `budget` buckets at a time.
+  size_t DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) override;
   bool AppendTableStats(std::string* out, bool full) const override {
     table.AppendStats(out, full);
     return true;

@@ -416,9 +416,10 @@ void ListObject::Compact(const EncodingLimits& lim) {
   UpdateEncoding(lim);
 }
 
-size_t ListObject::Defrag(mem::DefragAdvisor& advisor) {
+size_t ListObject::DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) {
   size_t moved = 0;
-  for (size_t i = 0; i < nodes_.size(); i++) {
+  size_t i = *cursor;
+  for (size_t visited = 0; i < nodes_.size() && visited < budget; i++, visited++) {
     Node& n = nodes_[i];
     if (n.compressed()) {
       if (advisor.MoveInPlace(n.lz)) moved++;
@@ -426,6 +427,7 @@ size_t ListObject::Defrag(mem::DefragAdvisor& advisor) {
       moved++;
     }
   }
+  *cursor = i < nodes_.size() ? i : 0;
   return moved;
 }
 

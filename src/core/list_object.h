@@ -36,7 +36,8 @@ class ListObject : public DataObject {
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return nodes_.size(); }
   // Each node's block (plain or compressed) may move.
-  size_t Defrag(mem::DefragAdvisor& advisor) override;
+  // The nodes' blocks, `budget` nodes at a time.
+  size_t DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) override;
 
   size_t size() const { return size_; }
   void PushFront(std::string_view v, const EncodingLimits& lim);

@@ -156,15 +156,14 @@ const char* SetObject::encoding_name() const {
 
 bool IntSet::Defrag(mem::DefragAdvisor& advisor) { return advisor.MoveInPlace(buf_); }
 
-size_t SetObject::Defrag(mem::DefragAdvisor& advisor) {
-  switch (enc_) {
-    case Enc::kIntSet:
-      return ints_.Defrag(advisor) ? 1 : 0;
-    case Enc::kTable:
-      return table_->MoveNodes([&](SetNode* n) { return static_cast<SetNode*>(advisor.Move(n)); });
-    default:
-      return packed_.data() != nullptr && packed_.Defrag(advisor) ? 1 : 0;
+size_t SetObject::DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) {
+  if (enc_ == Enc::kTable) {
+    return table_->MoveNodes([&](SetNode* n) { return static_cast<SetNode*>(advisor.Move(n)); },
+                             cursor, budget);
   }
+  *cursor = 0;
+  if (enc_ == Enc::kIntSet) return ints_.Defrag(advisor) ? 1 : 0;
+  return packed_.data() != nullptr && packed_.Defrag(advisor) ? 1 : 0;
 }
 
 std::unique_ptr<DataObject> SetObject::Clone() const {

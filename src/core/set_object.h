@@ -80,7 +80,8 @@ class SetObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return enc_ == Enc::kTable ? size() : 1; }
-  size_t Defrag(mem::DefragAdvisor& advisor) override;  // the array, list or member nodes
+  // The array or list at once; member nodes `budget` buckets at a time.
+  size_t DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) override;
 
   Enc encoding() const { return enc_; }
   size_t size() const;

@@ -15,6 +15,8 @@ namespace {
 constexpr int64_t kMaxLockUs = 1000;
 // Buckets walked between two looks at the clock.
 constexpr int kBucketsPerClockCheck = 16;
+// Nodes or buckets of a big collection walked between two looks at the clock.
+constexpr size_t kBigValueStep = 64;
 
 }  // namespace
 
@@ -40,6 +42,10 @@ void Defragger::Start(int cpu_pct, int workers, int64_t now_ms, int64_t max_scan
     w->shard = 0;
     w->cursor = 0;
     w->done = false;
+    w->big_key.clear();
+    w->big_obj = nullptr;
+    w->big_cursor = 0;
+    w->scan_wrapped = false;
   }
   cycle_start_ms_ = now_ms;
   cycle_start_hits_ = hits_.load();
@@ -133,6 +139,13 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
   if (!loading && (dbs.loading() || dbs.exclusive())) return false;
   ShardData& d = dbs.Data(w.db, w.shard);
   int64_t stop_at = std::min(deadline_us, clock::MonotonicUs() + kMaxLockUs);
+  if (!w.big_key.empty()) {
+    if (!StepBigValue(d, w, stop_at)) return false;
+    if (w.scan_wrapped) {
+      w.scan_wrapped = false;
+      return true;
+    }
+  }
   std::vector<Entry*> bucket;
   uint64_t key_hits = 0, key_misses = 0;
   const auto max_effort = static_cast<size_t>(max_scan_fields_.load());
@@ -145,6 +158,12 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
     bucket.clear();
     w.cursor = d.table.Scan(w.cursor, [&](Entry* e) { bucket.push_back(e); });
     for (Entry* e : bucket) {
+      if (w.big_key.empty() && e->value.kind() == CompactValue::Kind::kObject &&
+          e->value.object()->FreeEffort() > max_effort) {
+        w.big_key.assign(e->key());
+        w.big_obj = e->value.object();
+        w.big_cursor = 0;
+      }
       bool moved = e->value.Defrag(w.advisor, max_effort) == 1;
       uintptr_t old = reinterpret_cast<uintptr_t>(e);
       // The value slot holds no pointer into the entry, so the block may move as a whole.
@@ -155,6 +174,10 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
       }
       (moved ? key_hits : key_misses)++;
     }
+    if (!w.big_key.empty() && !StepBigValue(d, w, stop_at)) {
+      w.scan_wrapped = w.cursor == 0;
+      break;
+    }
     if (w.cursor == 0) {
       finished = true;
       break;
@@ -163,6 +186,25 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
   key_hits_ += key_hits;
   key_misses_ += key_misses;
   return finished;
+}
+
+bool Defragger::StepBigValue(ShardData& d, Walker& w, int64_t stop_at) {
+  Entry* e = d.table.Find(w.big_key);
+  bool done = e == nullptr || e->value.kind() != CompactValue::Kind::kObject ||
+              e->value.object() != w.big_obj;
+  size_t moved = 0;
+  while (!done) {
+    moved += e->value.object()->DefragStep(w.advisor, &w.big_cursor, kBigValueStep);
+    done = w.big_cursor == 0;
+    if (clock::MonotonicUs() >= stop_at) break;
+  }
+  if (moved > 0) key_hits_++;
+  if (done) {
+    w.big_key.clear();
+    w.big_obj = nullptr;
+    w.big_cursor = 0;
+  }
+  return done;
 }
 
 void Defragger::Account(Walker& w) {

@@ -6,15 +6,16 @@
 // entry block and the block its value owns directly (a long string, a small collection) are
 // offered to mem::DefragAdvisor, which moves those sitting in emptier-than-average slabs, and so
 // are the inner blocks of collections of up to active-defrag-max-scan-fields elements (list
-// nodes, hash and set nodes: a bigger one would hold the shard's lock too long in one step;
-// Redis walks those in steps). A moved
+// nodes, hash and set nodes). A bigger collection is walked in steps of a few dozen nodes or
+// buckets, the shard's lock released between stretches, and resumed by key, as Redis walks its
+// big keys. A moved
 // entry is relinked in its bucket chain and in the shard's volatile-key vector, the only places
 // that hold entry addresses between commands.
 //
 // Each worker walks the shards it owns (the same split as active expiry), under each shard's
 // lock, for a CPU share of every cron tick between active-defrag-cycle-min and -max percent,
-// releasing the lock at least every millisecond so commands on that shard wait little. Bigger
-// collections, sorted sets' skiplists and streams are not moved yet.
+// releasing the lock at least every millisecond so commands on that shard wait little. Sorted
+// sets' skiplists and streams are not moved yet.
 //
 // Like Redis, nothing runs while a fork child shares the memory (a move would copy the page).
 // While an AOF is replayed the workers' slices wait and the replaying thread walks instead,
@@ -25,13 +26,16 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "base/defrag_advisor.h"
 
 namespace carmine {
 
+class DataObject;
 class DbSet;
+struct ShardData;
 
 struct DefragSettings {
   bool enabled = false;
@@ -80,6 +84,13 @@ class Defragger {
     uint32_t shard = 0;  // the next shard to visit, among all shards of `db`
     uint64_t cursor = 0;
     bool done = false;
+    // A collection too big for one step (over active-defrag-max-scan-fields elements), walked in
+    // steps across slices: its key, its object (a value stored under the key since is not
+    // resumed), where its walk resumes, and whether the shard's scan had already wrapped.
+    std::string big_key;
+    const DataObject* big_obj = nullptr;
+    uint64_t big_cursor = 0;
+    bool scan_wrapped = false;
     mem::DefragAdvisor advisor;
     uint64_t hits_seen = 0, misses_seen = 0;  // advisor counts already added to the totals
   };
@@ -90,6 +101,9 @@ class Defragger {
   // shard still has buckets to visit, or if a load or exclusive section began meanwhile.
   bool WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading);
   void Account(Walker& w);
+  // Steps through the pending big collection of `w` in shard `d` until it is done (true) or
+  // `stop_at` passes (false). A key deleted or overwritten meanwhile counts as done.
+  bool StepBigValue(ShardData& d, Walker& w, int64_t stop_at);
 
   std::mutex mu_;  // guards walkers_ (its size) and the start/finish transitions
   std::vector<std::unique_ptr<Walker>> walkers_;

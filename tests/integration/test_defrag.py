@@ -122,3 +122,35 @@ def test_defrag_runs_while_the_aof_loads():
             assert c.pttl("key:0") > 0 and c.pttl("key:3") == -1
         finally:
             s.cleanup()
+
+
+def test_big_hashes_are_defragmented_in_steps(server):
+    """Hashes far over active-defrag-max-scan-fields: their field nodes are walked in steps and
+    moved too (the keys alone are a handful of blocks), the content unchanged."""
+    c = redis.Redis(port=server.port, decode_responses=True)
+    if not c.info("memory")["mem_allocator"].startswith("jemalloc"):
+        return  # refuses activedefrag: see above
+    for name, value in (("active-defrag-threshold-lower", 5), ("active-defrag-cycle-min", 65),
+                        ("active-defrag-cycle-max", 75), ("active-defrag-ignore-bytes", "2mb"),
+                        ("active-defrag-max-scan-fields", 1000)):
+        c.config_set(name, value)
+    p = c.pipeline(transaction=False)
+    for i in range(40000):  # each field next to a field of a hash deleted below
+        for k in range(4):
+            p.hset(f"big:{k}", f"f{i}", f"{i:08d}" + "v" * 40)
+            p.hset(f"junk:{k}", f"f{i}", f"{i:08d}" + "v" * 40)
+        if len(p) >= 2000:
+            p.execute()
+    p.execute()
+    c.delete(*[f"junk:{k}" for k in range(4)])
+    # Redis refreshes its allocator figures from its cron, every 100 ms.
+    wait_until(lambda: c.info("memory")["allocator_frag_ratio"] >= 1.3, 5,
+               what="the deletions to leave the fields' slabs half empty")
+    digest = c.execute_command("DEBUG", "DIGEST")
+    c.config_set("activedefrag", "yes")
+    wait_until(lambda: c.info("memory")["allocator_frag_ratio"] < 1.15, 120,
+               what="fragmentation under 15%")
+    c.config_set("activedefrag", "no")
+    assert c.info("stats")["active_defrag_hits"] > 10000  # 4 keys: the fields moved
+    assert c.execute_command("DEBUG", "DIGEST") == digest
+    assert c.hlen("big:3") == 40000 and c.hget("big:3", "f39999") == "00039999" + "v" * 40

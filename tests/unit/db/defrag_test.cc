@@ -183,6 +183,74 @@ TEST(DefragTest, HashAndSetNodesMoveAndKeepTheirMembers) {
   }
 }
 
+TEST(DefragTest, BigCollectionsMoveInStepsAcrossSlices) {
+  // Collections over active-defrag-max-scan-fields are walked a few dozen nodes at a time and
+  // resumed by key in later slices; one deleted and one overwritten between slices are let go.
+  TestServer server(2);
+  constexpr int kKeys = 6, kFields = 6000;
+  auto field = [](int k, int j) { return "member-" + std::to_string(j) + "-" + std::to_string(k); };
+  for (int j = 0; j < kFields; j += 100) {
+    for (int k = 0; k < kKeys; k++) {
+      std::vector<std::string> hset = {"hset", "h:" + std::to_string(k)};
+      std::vector<std::string> sadd = {"sadd", "s:" + std::to_string(k)};
+      std::vector<std::string> rpush = {"rpush", "l:" + std::to_string(k)};
+      std::vector<std::string> junk = {"sadd", "junk:" + std::to_string(k)};
+      for (int i = j; i < j + 100; i++) {
+        hset.push_back(field(k, i));
+        hset.push_back(std::string(24, 'v'));
+        sadd.push_back(field(k, i));
+        junk.push_back(field(k, i));
+        rpush.push_back(field(k, i) + std::string(40, 'x'));
+      }
+      server.Run(hset);
+      server.Run(sadd);
+      server.Run(rpush);
+      server.Run(junk);
+    }
+  }
+  for (int k = 0; k < kKeys; k++) EXPECT_INT(server.Run({"del", "junk:" + std::to_string(k)}), 1);
+  Defragger defrag;
+  defrag.Start(75, 1, clock::NowMs(), 100);
+  int slices = 0;
+  bool done = false;
+  while (!done && slices < 1000000) {
+    done = defrag.Slice(server.dbs(), 0, 1000, clock::NowMs());  // 750 us slices
+    if (++slices == 2) {
+      EXPECT_INT(server.Run({"del", "h:5"}), 1);
+      EXPECT_EQ(server.Run({"set", "s:5", "now a string"}), "OK");
+    }
+    if (slices == 3 || slices == 4) {  // grows the tables mid-walk: a resize starts a rehash
+      for (int k = 0; k < kKeys - 1; k++) {
+        std::vector<std::string> hset = {"hset", "h:" + std::to_string(k)};
+        for (int i = 0; i < 3000; i++) {
+          hset.push_back("extra-" + std::to_string(slices) + "-" + std::to_string(i));
+          hset.push_back("e");
+        }
+        server.Run(hset);
+      }
+    }
+  }
+  ASSERT_TRUE(done);
+  EXPECT_GT(slices, 2);
+  // Far more blocks moved than there are keys: the big collections' nodes moved.
+  if (mem::DefragAdvisor::Supported()) EXPECT_GT(defrag.hits(), 20u * kKeys) << defrag.hits();
+  for (int k = 0; k < kKeys - 1; k++) {
+    std::string n = std::to_string(k);
+    EXPECT_INT(server.Run({"hlen", "h:" + n}), kFields + 6000);
+    EXPECT_EQ(server.Run({"hget", "h:" + n, "extra-4-2999"}), "e");
+    EXPECT_INT(server.Run({"scard", "s:" + n}), kFields);
+    EXPECT_INT(server.Run({"llen", "l:" + n}), kFields);
+    for (int j = 0; j < kFields; j += 37) {
+      EXPECT_EQ(server.Run({"hget", "h:" + n, field(k, j)}), std::string(24, 'v'));
+      EXPECT_INT(server.Run({"sismember", "s:" + n, field(k, j)}), 1);
+      EXPECT_EQ(server.Run({"lindex", "l:" + n, std::to_string(j)}), field(k, j) + std::string(40, 'x'));
+    }
+    EXPECT_INT(server.Run({"hdel", "h:" + n, field(k, 0), field(k, kFields - 1)}), 2);
+    EXPECT_INT(server.Run({"srem", "s:" + n, field(k, 0), field(k, kFields - 1)}), 2);
+  }
+  EXPECT_EQ(server.Run({"get", "s:5"}), "now a string");
+}
+
 TEST(DefragTest, StopEndsTheCycle) {
   TestServer server(2);
   for (int i = 0; i < 100; i++) server.Run({"set", "k" + std::to_string(i), std::string(30, 'x')});
