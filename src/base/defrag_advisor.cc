@@ -92,9 +92,13 @@ void* DefragAdvisor::Move(void* p) {
       slabs--;
     }
   }
-  // Move only out of a slab at most as full as the others on average: those are the ones that
-  // can empty, and a region moved out of a fuller one would just land in an emptier one.
-  if (static_cast<uint64_t>(u.nregs - u.nfree) * slabs > used) {
+  // Move only out of a slab at most as full as the others on average (rounded up): those are
+  // the ones that can empty, and a region moved out of a fuller one would just land in an
+  // emptier one. Rounding up matters when every slab holds the same count but one region is
+  // missing somewhere (a slab one short, a region parked in a thread cache): the exact average
+  // then sits a hair under every slab and nothing would ever move.
+  uint64_t in_slab = u.nregs - u.nfree;
+  if ((in_slab - 1) * slabs >= used) {
     misses_++;
     return nullptr;
   }

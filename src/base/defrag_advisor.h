@@ -5,10 +5,11 @@
 // allocator keeps whole pages for a few live regions (INFO allocator_frag_ratio above 1). Moving
 // the live regions out of the emptiest slabs lets those slabs drain and their pages return.
 //
-// With jemalloc the advisor asks, per allocation, one question
-// (experimental.utilization.query): how full its slab is, how full its size class is in that
-// arena's bin, and which slab the bin currently allocates from. A region in a slab at most as
-// full as the bin's average, the current slab left out of both, is copied into a new region of
+// With jemalloc the advisor asks, per allocation, experimental.utilization.query: how full its
+// slab is, how full its size class is in that arena's bin, and which slab the bin currently
+// allocates from. Only for a region that is not in that current slab and may move does it ask a
+// second time, about the current slab, to take it out of the bin's average. A region in a slab
+// at most as full as that average (rounded up) is copied into a new region of
 // the same arena allocated past the thread cache (so it comes from the fuller, older slabs
 // jemalloc prefers, not from another thread's arena, which would copy everything across) and the
 // old one is freed past the cache too (so it is not handed straight back). The current slab is
