@@ -2,6 +2,7 @@
 #include "db/defrag.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "base/clock.h"
 #include "core/chain_table.h"
@@ -113,7 +114,14 @@ bool Defragger::Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading,
         w->shard++;
         continue;
       }
-      if (!WalkShard(dbs, *w, deadline_us, loading)) break;
+      Stretch end = WalkShard(dbs, *w, deadline_us, loading);
+      if (end == Stretch::kSliceOver) break;
+      if (end == Stretch::kLockHeld) {
+        // The lock was released between stretches: let a client thread waiting for the shard
+        // take it before this walk goes on with the rest of its slice.
+        std::this_thread::yield();
+        continue;
+      }
       w->shard++;
       w->cursor = 0;
     }
@@ -130,20 +138,24 @@ bool Defragger::Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading,
   return true;
 }
 
-bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading) {
+Defragger::Stretch Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us,
+                                         bool loading) {
   ShardLocks lock;
   lock.Add(dbs, w.db, w.shard);
   lock.Acquire();
   // A load that began since the slice started owns the tables now (a replica's loader inserts
   // without shard locks): stop here, the cycle resumes afterwards.
-  if (!loading && (dbs.loading() || dbs.exclusive())) return false;
+  if (!loading && (dbs.loading() || dbs.exclusive())) return Stretch::kSliceOver;
   ShardData& d = dbs.Data(w.db, w.shard);
   int64_t stop_at = std::min(deadline_us, clock::MonotonicUs() + kMaxLockUs);
+  auto out_of_time = [&] {
+    return clock::MonotonicUs() >= deadline_us ? Stretch::kSliceOver : Stretch::kLockHeld;
+  };
   if (!w.big_key.empty()) {
-    if (!StepBigValue(d, w, stop_at)) return false;
+    if (!StepBigValue(d, w, stop_at)) return out_of_time();
     if (w.scan_wrapped) {
       w.scan_wrapped = false;
-      return true;
+      return Stretch::kShardDone;
     }
   }
   std::vector<Entry*> bucket;
@@ -185,7 +197,7 @@ bool Defragger::WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loadi
   }
   key_hits_ += key_hits;
   key_misses_ += key_misses;
-  return finished;
+  return finished ? Stretch::kShardDone : out_of_time();
 }
 
 bool Defragger::StepBigValue(ShardData& d, Walker& w, int64_t stop_at) {

@@ -97,9 +97,14 @@ class Defragger {
   // Walks worker `worker`'s shards until `deadline_us`; true when this finished the cycle.
   // `loading`: called by the loader, which owns the keyspace while the workers' slices wait.
   bool Walk(DbSet& dbs, int worker, int64_t deadline_us, bool loading, int64_t now_ms);
-  // Walks buckets of one shard until the cursor wraps or `deadline_us`; returns false if the
-  // shard still has buckets to visit, or if a load or exclusive section began meanwhile.
-  bool WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading);
+  // How a stretch of one shard's walk ended.
+  enum class Stretch {
+    kShardDone,  // the cursor wrapped: on to the next shard
+    kLockHeld,   // held the shard lock as long as one stretch may; the slice has time left
+    kSliceOver,  // the slice's time is up, or a load or exclusive section began meanwhile
+  };
+  // Walks buckets of one shard, holding its lock for at most one stretch (kMaxLockUs).
+  Stretch WalkShard(DbSet& dbs, Walker& w, int64_t deadline_us, bool loading);
   void Account(Walker& w);
   // Steps through the pending big collection of `w` in shard `d` until it is done (true) or
   // `stop_at` passes (false). A key deleted or overwritten meanwhile counts as done.

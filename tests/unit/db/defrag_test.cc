@@ -52,10 +52,14 @@ TEST(DefragTest, MovedKeysKeepValuesAndExpiries) {
     } else {
       EXPECT_EQ(server.Run({"set", k, long_value + k}), "OK");
     }
-    if (i % 2 == 0) EXPECT_INT(server.Run({"pexpire", k, "100000000"}), 1);
+    if (i % 2 == 0) {
+      EXPECT_INT(server.Run({"pexpire", k, "100000000"}), 1);
+    }
   }
   for (int i = 0; i < kKeys; i++) {
-    if (i % 3 != 0) EXPECT_INT(server.Run({"del", "key:" + std::to_string(i)}), 1);
+    if (i % 3 != 0) {
+      EXPECT_INT(server.Run({"del", "key:" + std::to_string(i)}), 1);
+    }
   }
 
   Defragger defrag;
@@ -116,7 +120,9 @@ TEST(DefragTest, ListNodesMoveAndKeepTheirElements) {
     for (int j = 0; j < kItems; j++) server.Run({"rpush", "list:" + std::to_string(l), item(l, j)});
   }
   for (int l = 0; l < kLists; l++) {
-    if (l % 3 != 0) EXPECT_INT(server.Run({"del", "list:" + std::to_string(l)}), 1);
+    if (l % 3 != 0) {
+      EXPECT_INT(server.Run({"del", "list:" + std::to_string(l)}), 1);
+    }
   }
   Defragger defrag;
   ASSERT_TRUE(RunCycle(defrag, server.dbs(), 1000));
@@ -166,7 +172,9 @@ TEST(DefragTest, HashAndSetNodesMoveAndKeepTheirMembers) {
   Defragger defrag;
   ASSERT_TRUE(RunCycle(defrag, server.dbs(), 1000));
   // Far more blocks moved than there are keys: the nodes of both kinds moved.
-  if (mem::DefragAdvisor::Supported()) EXPECT_GT(defrag.hits(), 10u * kKeys) << defrag.hits();
+  if (mem::DefragAdvisor::Supported()) {
+    EXPECT_GT(defrag.hits(), 10u * kKeys) << defrag.hits();
+  }
   for (int k = 0; k < kKeys; k += 3) {
     std::string n = std::to_string(k);
     EXPECT_INT(server.Run({"hlen", "h:" + n}), kFields);
@@ -233,7 +241,9 @@ TEST(DefragTest, BigCollectionsMoveInStepsAcrossSlices) {
   ASSERT_TRUE(done);
   EXPECT_GT(slices, 2);
   // Far more blocks moved than there are keys: the big collections' nodes moved.
-  if (mem::DefragAdvisor::Supported()) EXPECT_GT(defrag.hits(), 20u * kKeys) << defrag.hits();
+  if (mem::DefragAdvisor::Supported()) {
+    EXPECT_GT(defrag.hits(), 20u * kKeys) << defrag.hits();
+  }
   for (int k = 0; k < kKeys - 1; k++) {
     std::string n = std::to_string(k);
     EXPECT_INT(server.Run({"hlen", "h:" + n}), kFields + 6000);
@@ -249,6 +259,34 @@ TEST(DefragTest, BigCollectionsMoveInStepsAcrossSlices) {
     EXPECT_INT(server.Run({"srem", "s:" + n, field(k, 0), field(k, kFields - 1)}), 2);
   }
   EXPECT_EQ(server.Run({"get", "s:5"}), "now a string");
+}
+
+TEST(DefragTest, OneSliceUsesItsWholeBudgetOnABigShard) {
+  // A shard's lock is held for one short stretch at a time, but the slice goes on with the
+  // next stretch while its budget lasts: a worker defragments for its CPU share of each tick
+  // (active-defrag-cycle-min/max), not for one stretch per tick.
+  TestServer server(1);
+  constexpr int kKeys = 200000;
+  for (int i = 0; i < kKeys; i += 1000) {
+    std::vector<std::string> mset = {"mset"};
+    for (int j = i; j < i + 1000; j++) {
+      mset.push_back("key:" + std::to_string(j));
+      mset.push_back(std::string(100, 'v'));
+    }
+    server.Run(mset);
+  }
+  Defragger defrag;
+  defrag.Start(75, 1, clock::NowMs(), 1000);
+  int64_t start = clock::MonotonicUs();
+  int slices = 0;
+  bool done = false;
+  // hz 1 at 75%: a 750 ms slice, far longer than walking 200,000 keys takes.
+  while (!done && slices < 100000) {
+    done = defrag.Slice(server.dbs(), 0, 1, clock::NowMs());
+    slices++;
+  }
+  ASSERT_TRUE(done);
+  EXPECT_EQ(slices, 1) << (clock::MonotonicUs() - start) << " us";
 }
 
 TEST(DefragTest, StopEndsTheCycle) {
