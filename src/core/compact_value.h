@@ -52,7 +52,11 @@ class DataObject {
   }
   size_t Defrag(mem::DefragAdvisor& advisor) {
     uint64_t cursor = 0;
-    return DefragStep(advisor, &cursor, SIZE_MAX);
+    size_t moved = 0;
+    do {  // an object may walk in more than one pass (a sorted set: its table, then its index)
+      moved += DefragStep(advisor, &cursor, SIZE_MAX);
+    } while (cursor != 0);
+    return moved;
   }
 };
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "base/defrag_advisor.h"
 #include "base/logging.h"
 
 namespace carmine {
@@ -308,5 +309,112 @@ size_t ScoreTree::MemoryRec(const Node* n) const {
 }
 
 size_t ScoreTree::MemoryUsage() const { return root_ == nullptr ? 0 : MemoryRec(root_); }
+
+ZNode* ScoreTree::MoveMember(ZNode* node, mem::DefragAdvisor& advisor) {
+  if (root_ == nullptr) return nullptr;
+  const double score = node->score();
+  const std::string_view member = node->key();
+  auto cmp = [&](const ScoreEntry& e) {
+    return CompareScoreMember(e.score, e.member(), score, member);
+  };
+  // Find every slot that holds `node` before the move frees its block: the separators on the
+  // way down (an element heads every subtree whose separator it is, all on its own path) and
+  // its leaf entry.
+  const ZNode** slots[32];
+  int nslots = 0;
+  Node* n = root_;
+  while (!n->leaf) {
+    auto* in = static_cast<Inner*>(n);
+    int lo = 1, hi = in->n;  // the last child whose separator is <= the element
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      if (cmp(in->min[mid]) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    int i = lo - 1;
+    if (in->min[i].node == node && nslots < 31) slots[nslots++] = &in->min[i].node;
+    n = in->child[i];
+  }
+  auto* l = static_cast<Leaf*>(n);
+  int lo = 0, hi = l->n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (cmp(l->e[mid]) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo >= l->n || l->e[lo].node != node) return nullptr;  // not indexed here: leave it
+  slots[nslots++] = &l->e[lo].node;
+  auto* fresh = static_cast<ZNode*>(advisor.Move(node));
+  if (fresh == nullptr) return nullptr;
+  for (int k = 0; k < nslots; k++) *slots[k] = fresh;
+  return fresh;
+}
+
+size_t ScoreTree::MoveNodes(mem::DefragAdvisor& advisor, uint64_t* rank, size_t max_leaves) {
+  size_t moved = 0;
+  for (size_t leaves = 0; leaves < max_leaves && root_ != nullptr && *rank < size_; leaves++) {
+    // Descend to the leaf holding element *rank, always the first element of a leaf: a node
+    // is offered when *rank is its own first element, so each one is offered exactly once.
+    Node** link = &root_;
+    uint64_t r = *rank;
+    for (;;) {
+      if (r == 0) {
+        if (void* fresh = advisor.Move(*link)) {
+          *link = static_cast<Node*>(fresh);
+          moved++;
+          if ((*link)->leaf) {
+            auto* l = static_cast<Leaf*>(*link);
+            if (l->prev != nullptr) l->prev->next = l;
+            if (l->next != nullptr) l->next->prev = l;
+          }
+        }
+      }
+      if ((*link)->leaf) break;
+      auto* in = static_cast<Inner*>(*link);
+      int i = 0;
+      while (i + 1 < in->n && r >= in->cnt[i]) r -= in->cnt[i++];
+      link = &in->child[i];
+    }
+    auto* l = static_cast<Leaf*>(*link);
+    if (static_cast<uint64_t>(l->n) <= r) {  // counts out of step: end this pass here
+      *rank = 0;
+      return moved;
+    }
+    *rank += static_cast<uint64_t>(l->n) - r;  // the next leaf's first element
+  }
+  if (*rank >= size_ || root_ == nullptr) *rank = 0;
+  return moved;
+}
+
+bool ScoreTree::CheckLinks() const {
+  if (root_ == nullptr) return size_ == 0;
+  const Leaf* last = nullptr;
+  size_t count = 0;
+  return CheckRec(root_, &last, &count) && count == size_ && last->next == nullptr;
+}
+
+bool ScoreTree::CheckRec(const Node* n, const Leaf** prev, size_t* count) {
+  if (n->leaf) {
+    auto* l = static_cast<const Leaf*>(n);
+    if (l->prev != *prev || (*prev != nullptr && (*prev)->next != l)) return false;
+    *prev = l;
+    *count += static_cast<size_t>(l->n);
+    return true;
+  }
+  auto* in = static_cast<const Inner*>(n);
+  for (int i = 0; i < in->n; i++) {
+    size_t before = *count;
+    if (!CheckRec(in->child[i], prev, count) || *count - before != in->cnt[i]) return false;
+    ScoreEntry first = MinOf(in->child[i]);
+    if (first.node != in->min[i].node || first.score != in->min[i].score) return false;
+  }
+  return true;
+}
 
 }  // namespace carmine

@@ -20,6 +20,10 @@
 
 namespace carmine {
 
+namespace mem {
+class DefragAdvisor;
+}
+
 struct ScoreEntry {
   double score;
   const ZNode* node;
@@ -73,6 +77,19 @@ class ScoreTree {
 
   size_t MemoryUsage() const;
 
+  // Active defragmentation. MoveMember offers an element's ZNode to `advisor`; when it moves,
+  // the tree's references to it (its leaf entry and the separators above it that it heads) are
+  // repointed, and the new address is returned for the caller to relink in the ZTable (nullptr:
+  // it stayed). MoveNodes offers the tree's own nodes, the leaves from the one holding rank
+  // `*rank` and the inner nodes they head, at most `max_leaves` leaves; it sets `*rank` to where
+  // the next call resumes, 0 once the last leaf was offered, and returns how many moved.
+  ZNode* MoveMember(ZNode* node, mem::DefragAdvisor& advisor);
+  size_t MoveNodes(mem::DefragAdvisor& advisor, uint64_t* rank, size_t max_leaves);
+
+  // Whether the structure holds together: each separator is its child's first entry (the same
+  // node), each count its subtree's size, the leaves linked in order both ways. For tests.
+  bool CheckLinks() const;
+
  private:
   struct Node;
   struct Leaf;
@@ -84,6 +101,7 @@ class ScoreTree {
   bool EraseRec(Node* n, double score, std::string_view member);
   void Rebalance(Inner* parent, int i);
   size_t MemoryRec(const Node* n) const;
+  static bool CheckRec(const Node* n, const Leaf** prev, size_t* count);
   // First entry of the subtree (its minimum) for the inner separators.
   static ScoreEntry MinOf(const Node* n);
   static const Node* ChildOf(const Node* n, int i);

@@ -22,6 +22,26 @@ std::unique_ptr<DataObject> ZSetObject::Clone() const {
   return z;
 }
 
+size_t ZSetObject::DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) {
+  if (table_ == nullptr) {
+    *cursor = 0;
+    return packed_.data() != nullptr && packed_.Defrag(advisor) ? 1 : 0;
+  }
+  // The top bit tells the two passes apart: a bucket index over the table, then a rank in the
+  // order index.
+  constexpr uint64_t kIndexPass = uint64_t{1} << 63;
+  if ((*cursor & kIndexPass) != 0) {
+    uint64_t rank = *cursor & ~kIndexPass;
+    size_t moved = tree_->MoveNodes(advisor, &rank, budget);
+    *cursor = rank == 0 ? 0 : rank | kIndexPass;
+    return moved;
+  }
+  size_t moved = table_->MoveNodes([&](ZNode* n) { return tree_->MoveMember(n, advisor); },
+                                   cursor, budget);
+  if (*cursor == 0) *cursor = kIndexPass;
+  return moved;
+}
+
 size_t ZSetObject::MemoryUsage() const {
   size_t n = sizeof(*this) + packed_.AllocatedBytes();
   if (table_ == nullptr) return n;

@@ -30,6 +30,11 @@ class ZSetObject : public DataObject {
   std::unique_ptr<DataObject> Clone() const override;
   size_t MemoryUsage() const override;
   size_t FreeEffort() const override { return table_ ? size() : 1; }
+  // The packed block; or the members' nodes (repointed in the order index too), bucket by
+  // bucket, then the index's own nodes, leaf by leaf.
+  size_t DefragStep(mem::DefragAdvisor& advisor, uint64_t* cursor, size_t budget) override;
+  // Whether the order index holds together (ScoreTree::CheckLinks); for tests.
+  bool CheckIndex() const { return tree_ == nullptr || tree_->CheckLinks(); }
   bool AppendTableStats(std::string* out, bool full) const override {
     if (table_ == nullptr) return false;
     table_->AppendStats(out, full);

@@ -124,33 +124,58 @@ def test_defrag_runs_while_the_aof_loads():
             s.cleanup()
 
 
-def test_big_hashes_are_defragmented_in_steps(server):
-    """Hashes far over active-defrag-max-scan-fields: their field nodes are walked in steps and
-    moved too (the keys alone are a handful of blocks), the content unchanged."""
-    c = redis.Redis(port=server.port, decode_responses=True)
+def _compact_big_collections(c, add):
+    """Fills four big collections with `add(pipeline, key, i)`, each element next to one of a
+    collection deleted afterwards, then defragments until the slabs are compact again; checks
+    that the content did not change and that the elements moved (the keys alone are a handful
+    of blocks). False when the server's allocator cannot defragment (it refuses activedefrag)."""
     if not c.info("memory")["mem_allocator"].startswith("jemalloc"):
-        return  # refuses activedefrag: see above
+        return False
     for name, value in (("active-defrag-threshold-lower", 5), ("active-defrag-cycle-min", 65),
                         ("active-defrag-cycle-max", 75), ("active-defrag-ignore-bytes", "2mb"),
                         ("active-defrag-max-scan-fields", 1000)):
         c.config_set(name, value)
     p = c.pipeline(transaction=False)
-    for i in range(40000):  # each field next to a field of a hash deleted below
+    for i in range(40000):
         for k in range(4):
-            p.hset(f"big:{k}", f"f{i}", f"{i:08d}" + "v" * 40)
-            p.hset(f"junk:{k}", f"f{i}", f"{i:08d}" + "v" * 40)
+            add(p, f"big:{k}", i)
+            add(p, f"junk:{k}", i)
         if len(p) >= 2000:
             p.execute()
     p.execute()
     c.delete(*[f"junk:{k}" for k in range(4)])
     # Redis refreshes its allocator figures from its cron, every 100 ms.
     wait_until(lambda: c.info("memory")["allocator_frag_ratio"] >= 1.3, 5,
-               what="the deletions to leave the fields' slabs half empty")
+               what="the deletions to leave the elements' slabs half empty")
     digest = c.execute_command("DEBUG", "DIGEST")
     c.config_set("activedefrag", "yes")
     wait_until(lambda: c.info("memory")["allocator_frag_ratio"] < 1.15, 120,
                what="fragmentation under 15%")
     c.config_set("activedefrag", "no")
-    assert c.info("stats")["active_defrag_hits"] > 10000  # 4 keys: the fields moved
+    assert c.info("stats")["active_defrag_hits"] > 10000
     assert c.execute_command("DEBUG", "DIGEST") == digest
-    assert c.hlen("big:3") == 40000 and c.hget("big:3", "f39999") == "00039999" + "v" * 40
+    return True
+
+
+def test_big_hashes_are_defragmented_in_steps(server):
+    """Hashes far over active-defrag-max-scan-fields: their field nodes are walked in steps and
+    moved too, the content unchanged."""
+    c = redis.Redis(port=server.port, decode_responses=True)
+    if _compact_big_collections(c, lambda p, key, i: p.hset(key, f"f{i}", f"{i:08d}" + "v" * 40)):
+        assert c.hlen("big:3") == 40000 and c.hget("big:3", "f39999") == "00039999" + "v" * 40
+
+
+def test_big_sorted_sets_are_defragmented_in_steps(server):
+    """Sorted sets far over active-defrag-max-scan-fields: their members' nodes (shared by the
+    table and the order index) and the index's own nodes move, the order and ranks unchanged."""
+    c = redis.Redis(port=server.port, decode_responses=True)
+    member = lambda i: f"m{i:08d}" + "x" * 40  # noqa: E731
+    if not _compact_big_collections(c, lambda p, key, i: p.zadd(key, {member(i): i // 3})):
+        return
+    assert c.zcard("big:3") == 40000
+    assert c.zrange("big:3", 0, 2, withscores=True) == [(member(0), 0), (member(1), 0), (member(2), 0)]
+    for i in range(0, 40000, 997):
+        assert c.zrank("big:2", member(i)) == i
+        assert c.zscore("big:2", member(i)) == i // 3
+    assert c.zrem("big:1", member(0), member(39999)) == 2
+    assert c.zrangebyscore("big:1", 5, 5) == [member(15), member(16), member(17)]

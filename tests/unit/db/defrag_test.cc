@@ -6,10 +6,12 @@
 // workers' slices wait and the loading thread walks instead.
 #include "db/defrag.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "core/zset_object.h"
 #include "test_server.h"
 
 namespace carmine::testing {
@@ -188,6 +190,125 @@ TEST(DefragTest, HashAndSetNodesMoveAndKeepTheirMembers) {
     // Deleting through the relinked chains finds every node.
     EXPECT_INT(server.Run({"hdel", "h:" + n, field(k, 0), field(k, 199)}), 2);
     EXPECT_INT(server.Run({"srem", "s:" + n, field(k, 0), field(k, 199)}), 2);
+  }
+}
+
+TEST(DefragTest, SortedSetsMoveWholeOrInStepsAndKeepTheirOrder) {
+  // A big sorted set's member nodes are shared by its table and its order index (leaf entries
+  // and the separators above them); its index nodes link to each other. Moved whole (under
+  // active-defrag-max-scan-fields) or in steps, every member keeps its score, rank and order.
+  TestServer server(2);
+  constexpr int kKeys = 300, kMembers = 400;
+  auto member = [](int k, int j) { return "member-" + std::to_string(j) + "-" + std::to_string(k); };
+  auto score = [](int j) { return std::to_string(j / 3); };  // ties ordered by member
+  for (int k = 0; k < kKeys; k++) {
+    for (const char* prefix : {"z:", "junk:"}) {
+      std::vector<std::string> zadd = {"zadd", prefix + std::to_string(k)};
+      for (int j = 0; j < kMembers; j++) {
+        zadd.push_back(score(j));
+        zadd.push_back(member(k, j));
+      }
+      server.Run(zadd);
+    }
+    std::vector<std::string> small = {"zadd", "small:" + std::to_string(k)};
+    for (int j = 0; j < 10; j++) {
+      small.push_back(score(j));
+      small.push_back(member(k, j));
+    }
+    server.Run(small);
+    EXPECT_INT(server.Run({"zadd", "small-junk:" + std::to_string(k), "1", "x"}), 1);
+  }
+  // One set deep enough for separators of separators (three levels): its nodes are
+  // interleaved with another's, deleted below.
+  constexpr int kDeep = 20000;
+  for (int j = 0; j < kDeep; j += 500) {
+    for (const char* key : {"deep", "deep-junk"}) {
+      std::vector<std::string> zadd = {"zadd", key};
+      for (int i = j; i < j + 500; i++) {
+        zadd.push_back(score(i));
+        zadd.push_back(member(0, i));
+      }
+      server.Run(zadd);
+    }
+  }
+  EXPECT_INT(server.Run({"del", "deep-junk"}), 1);
+  // Fills the blocks a move freed with other members, so a reference left to one reads junk.
+  auto reuse_freed = [&] {
+    for (int j = 0; j < 2 * kDeep; j += 500) {
+      std::vector<std::string> zadd = {"zadd", "fill"};
+      for (int i = j; i < j + 500; i++) {
+        zadd.push_back("0");
+        zadd.push_back(member(9, i));
+      }
+      server.Run(zadd);
+    }
+  };
+  auto index_intact = [&](const std::string& key) {
+    Entry* e = server.dbs().Data(0, server.dbs().ShardOf(key)).table.Find(key);
+    if (e == nullptr || e->value.kind() != CompactValue::Kind::kObject) return false;
+    auto* z = dynamic_cast<const ZSetObject*>(e->value.object());
+    return z != nullptr && z->CheckIndex();
+  };
+  auto expect_deep_intact = [&] {
+    EXPECT_TRUE(index_intact("deep"));
+    for (int k = 0; k < kKeys; k += 7) EXPECT_TRUE(index_intact("z:" + std::to_string(k))) << k;
+    std::vector<std::pair<int, std::string>> want;
+    for (int i = 0; i < kDeep; i++) want.emplace_back(i / 3, member(0, i));
+    std::sort(want.begin(), want.end());
+    for (size_t i = 0; i < want.size(); i += 97) {
+      EXPECT_INT(server.Run({"zrank", "deep", want[i].second}), static_cast<int64_t>(i));
+      EXPECT_EQ(server.Run({"zscore", "deep", want[i].second}), std::to_string(want[i].first));
+    }
+    Reply all = server.Run({"zrange", "deep", "0", "-1"});
+    ASSERT_EQ(all.elems.size(), want.size());
+    for (size_t i = 0; i < want.size(); i++) EXPECT_EQ(all.elems[i], want[i].second);
+    EXPECT_INT(server.Run({"del", "fill"}), 1);
+  };
+  EXPECT_EQ(server.Run({"object", "encoding", "z:0"}), "skiplist");
+  EXPECT_EQ(server.Run({"object", "encoding", "small:0"}), "listpack");
+  auto expect_intact = [&](int removed) {
+    for (int k = 0; k < kKeys; k += 7) {
+      std::string key = "z:" + std::to_string(k);
+      std::vector<std::pair<int, std::string>> want;
+      for (int j = removed; j < kMembers; j++) want.emplace_back(j / 3, member(k, j));
+      std::sort(want.begin(), want.end());
+      Reply all = server.Run({"zrange", key, "0", "-1", "withscores"});
+      ASSERT_EQ(all.elems.size(), 2 * want.size()) << key;
+      for (size_t i = 0; i < want.size(); i++) {
+        EXPECT_EQ(all.elems[2 * i], want[i].second);
+        EXPECT_EQ(all.elems[2 * i + 1], std::to_string(want[i].first));
+      }
+      for (size_t i = 0; i < want.size(); i += 37) {
+        EXPECT_INT(server.Run({"zrank", key, want[i].second}), static_cast<int64_t>(i));
+      }
+      EXPECT_INT(server.Run({"zcard", "small:" + std::to_string(k)}), 10);
+    }
+  };
+  for (int k = 0; k < kKeys; k++) {
+    std::string n = std::to_string(k);
+    EXPECT_INT(server.Run({"del", "junk:" + n, "small-junk:" + n}), 2);
+  }
+  Defragger defrag;
+  ASSERT_TRUE(RunCycle(defrag, server.dbs(), 1000));  // whole
+  if (mem::DefragAdvisor::Supported()) {
+    EXPECT_GT(defrag.hits(), 50u * kKeys) << defrag.hits();
+  }
+  reuse_freed();
+  expect_intact(0);
+  expect_deep_intact();
+  // Removing through the repointed index: the first members head leaves and separators.
+  for (int k = 0; k < kKeys; k++) {
+    EXPECT_INT(server.Run({"zrem", "z:" + std::to_string(k), member(k, 0), member(k, 1)}), 2);
+  }
+  ASSERT_TRUE(RunCycle(defrag, server.dbs(), 50));  // in steps of 64 buckets, then leaves
+  reuse_freed();
+  expect_intact(2);
+  expect_deep_intact();
+  for (int k = 0; k < kKeys; k += 7) {
+    std::string key = "z:" + std::to_string(k);
+    EXPECT_INT(server.Run({"zadd", key, "-1", "first"}), 1);
+    EXPECT_INT(server.Run({"zrank", key, "first"}), 0);
+    EXPECT_INT(server.Run({"zrem", key, "first", member(k, kMembers - 1)}), 2);
   }
 }
 
