@@ -314,8 +314,8 @@ ZNode* ScoreTree::MoveMember(ZNode* node, mem::DefragAdvisor& advisor) {
   if (root_ == nullptr) return nullptr;
   const double score = node->score();
   const std::string_view member = node->key();
-  auto cmp = [&](const ScoreEntry& e) {
-    return CompareScoreMember(e.score, e.member(), score, member);
+  auto after = [&](const ScoreEntry& e) {
+    return CompareScoreMember(e.score, e.member(), score, member) > 0;
   };
   // Find every slot that holds `node` before the move frees its block: the separators on the
   // way down (an element heads every subtree whose separator it is, all on its own path) and
@@ -323,33 +323,22 @@ ZNode* ScoreTree::MoveMember(ZNode* node, mem::DefragAdvisor& advisor) {
   const ZNode** slots[32];
   int nslots = 0;
   Node* n = root_;
+  size_t skipped = 0;
   while (!n->leaf) {
     auto* in = static_cast<Inner*>(n);
-    int lo = 1, hi = in->n;  // the last child whose separator is <= the element
-    while (lo < hi) {
-      int mid = (lo + hi) / 2;
-      if (cmp(in->min[mid]) <= 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    int i = lo - 1;
+    int i = ChildFor(n, after, &skipped);
     if (in->min[i].node == node && nslots < 31) slots[nslots++] = &in->min[i].node;
     n = in->child[i];
   }
   auto* l = static_cast<Leaf*>(n);
-  int lo = 0, hi = l->n;
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (cmp(l->e[mid]) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo >= l->n || l->e[lo].node != node) return nullptr;  // not indexed here: leave it
-  slots[nslots++] = &l->e[lo].node;
+  auto at_or_after = [&](const ScoreEntry& e) {
+    return CompareScoreMember(e.score, e.member(), score, member) >= 0;
+  };
+  int at = LeafLowerBound(n, &at_or_after, [](const void* ctx, const ScoreEntry& e) {
+    return (*static_cast<const decltype(at_or_after)*>(ctx))(e);
+  });
+  if (at >= l->n || l->e[at].node != node) return nullptr;  // not indexed here: leave it
+  slots[nslots++] = &l->e[at].node;
   auto* fresh = static_cast<ZNode*>(advisor.Move(node));
   if (fresh == nullptr) return nullptr;
   for (int k = 0; k < nslots; k++) *slots[k] = fresh;
